@@ -1,0 +1,101 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_wtf.csrf import generate_csrf
+
+from learnhub.config import PROJECT_ROOT, load_config
+from learnhub.core.errors import register_error_handlers
+from learnhub.extensions import api, csrf, db, limiter, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build a LearnHub app: config from ``LEARNHUB_*`` variables, then ``overrides`` on top
+    (tests pass their database URL and cheap password hashing here)."""
+    instance_path = Path(os.environ.get("LEARNHUB_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance_path.resolve()))
+    app.config.from_mapping(load_config(instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    _import_models()
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_csrf(app)
+    _register_cli(app)
+
+    from learnhub.core.tasks import celery_init_app
+
+    celery_init_app(app)
+
+    @app.context_processor
+    def _csrf_token() -> dict[str, Any]:
+        return {"csrf_token": generate_csrf}
+
+    return app
+
+
+def _import_models() -> None:
+    # Every model must be known to the metadata before migrations or queries run.
+    import learnhub.auth.models
+    import learnhub.catalog.models
+    import learnhub.core.audit
+    import learnhub.org.models
+    import learnhub.progress.models
+    import learnhub.progress.services  # signal receivers
+    import learnhub.quizzes.content  # registers the quiz part of the content loader
+    import learnhub.quizzes.models
+    import learnhub.skills.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learnhub.auth.views import blp as auth_views
+    from learnhub.progress.api import blp as progress_api
+    from learnhub.quizzes.api import blp as quizzes_api
+    from learnhub.reports.api import blp as reports_api
+    from learnhub.skills.api import blp as skills_api
+    from learnhub.web.health import blp as health
+    from learnhub.web.views import blp as web_views
+
+    app.register_blueprint(health)
+    app.register_blueprint(auth_views)
+    app.register_blueprint(web_views)
+    for blueprint in (quizzes_api, progress_api, skills_api, reports_api):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+
+def _register_csrf(app: Flask) -> None:
+    # TRAPS.md: CSRF on every cookie-authenticated write, but not on bearer-token API calls.
+    @app.before_request
+    def _protect() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        csrf.protect()
+
+
+def _register_cli(app: Flask) -> None:
+    from learnhub.catalog.cli import content_cli
+    from learnhub.demo import demo_cli
+    from learnhub.org.cli import org_cli
+    from learnhub.reports.cli import reports_cli
+    from learnhub.skills.cli import skills_cli
+
+    for group in (content_cli, org_cli, skills_cli, reports_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,66 @@
+"""Sign-in accounts of employees and the roles granted to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+
+#: Roles that are granted; "employee" is everyone's and "manager" is derived from reports.
+GRANTED_ROLES = ("hr", "content_admin", "platform_admin")
+
+
+class Account(UserMixin, db.Model):
+    """The sign-in of one employee. ``password_hash`` is None until a password is set
+    (people imported from HR cannot sign in until then)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped to sign out every session of this account (leavers, password change)
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    employee: Mapped[Employee] = relationship(lazy="joined")
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.employee.active
+
+    @property
+    def granted_roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.grants)
+
+    def has_role(self, role: str) -> bool:
+        """True when ``role`` is granted ("employee" is always true for an active account)."""
+        return role == "employee" or role in self.granted_roles
+
+
+class RoleGrant(db.Model):
+    """A granted role (hr, content_admin, platform_admin) of an account."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="grants")
+
+    __table_args__ = (UniqueConstraint("account_id", "role"),)

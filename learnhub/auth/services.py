@@ -1,0 +1,136 @@
+"""Accounts, passwords, roles, permission checks and the audit log."""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from learnhub.auth.models import GRANTED_ROLES, Account, RoleGrant
+from learnhub.core.errors import DomainError, NotFound
+from learnhub.extensions import db, login_manager
+from learnhub.org import services as org_services
+from learnhub.org.models import Employee
+
+logger = logging.getLogger(__name__)
+
+# A hash to compare against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+@login_manager.user_loader
+def _load_account(user_id: str) -> Account | None:
+    account_id, _, version = user_id.partition(":")
+    if not account_id.isdigit():
+        return None
+    account = db.session.get(Account, int(account_id))
+    if account is None or str(account.session_version) != version or not account.is_active:
+        return None
+    return account
+
+
+def account_for(employee: Employee) -> Account:
+    """The account of ``employee``, created (without a password) when missing; flushes."""
+    account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
+    if account is None:
+        account = Account(employee=employee, employee_id=employee.id)
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def set_password(account: Account, password: str) -> None:
+    """Hash and store ``password`` (scrypt unless the config names a cheaper method for tests);
+    signs out the account's other sessions. Raises DomainError for a password under 10 chars."""
+    if len(password) < 10:
+        raise DomainError("A password needs at least 10 characters.")
+    method = current_app.config["LEARNHUB_PASSWORD_METHOD"]
+    account.password_hash = generate_password_hash(password, method=method)
+    account.session_version += 1
+
+
+def authenticate(email: str, password: str) -> Account | None:
+    """The active account with this email (case-insensitive) and password, else None."""
+    employee = org_services.get_by_email(email)
+    account = None
+    if employee is not None and employee.active:
+        account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
+    if account is None or account.password_hash is None:
+        method = current_app.config["LEARNHUB_PASSWORD_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
+        check_password_hash(dummy, password)
+        return None
+    if not check_password_hash(account.password_hash, password):
+        return None
+    return account
+
+
+def grant_role(account: Account, role: str) -> None:
+    """Grant ``role`` (one of GRANTED_ROLES) once; raises DomainError for an unknown role."""
+    if role not in GRANTED_ROLES:
+        raise DomainError(f"Unknown role {role!r}; roles that can be granted: {GRANTED_ROLES}.")
+    if role not in account.granted_roles:
+        account.grants.append(RoleGrant(role=role))
+
+
+def roles_of(account: Account) -> list[str]:
+    """Every role of ``account``: employee, manager when someone reports to them, and grants."""
+    roles = ["employee"]
+    if org_services.has_reports(account.employee_id):
+        roles.append("manager")
+    roles.extend(sorted(account.granted_roles))
+    return roles
+
+
+def role_required(*roles: str):
+    """View decorator: 401 when signed out, 403 unless the account has one of ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not any(current_user.has_role(role) for role in roles):
+                abort(403, description=f"This needs the role {' or '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def can_view_employee(viewer: Account, employee_id: int) -> bool:
+    """May ``viewer`` see this employee's progress and competence profile? Themself, HR, or a
+    manager of theirs (direct or indirect). Quiz responses and raw scores are not covered here:
+    those are only the employee's and HR's (see ``can_view_responses``)."""
+    if viewer.employee_id == employee_id or viewer.has_role("hr"):
+        return True
+    return org_services.is_in_subtree(viewer.employee_id, employee_id)
+
+
+def can_view_responses(viewer: Account, employee_id: int) -> bool:
+    """Quiz responses and raw scores: the employee themself and HR only (DESIGN.md)."""
+    return viewer.employee_id == employee_id or viewer.has_role("hr")
+
+
+def get_employee_for(viewer: Account, employee_id: int) -> Employee:
+    """The employee ``viewer`` may see; NotFound otherwise (no hint that the person exists)."""
+    employee = db.session.get(Employee, employee_id)
+    if employee is None or not can_view_employee(viewer, employee_id):
+        raise NotFound("No such employee.")
+    return employee
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """401 JSON envelope under /api/, a redirect to the sign-in page elsewhere."""
+    from flask import redirect, url_for
+
+    if request.path.startswith("/api/"):
+        abort(401, description="Sign in first (session cookie) to use this endpoint.")
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))

@@ -1,0 +1,48 @@
+"""``flask content load``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from learnhub.core.errors import ValidationFailed
+from learnhub.extensions import db
+
+content_cli = click.Group("content", help="Load courses, frameworks and target profiles.")
+
+
+@content_cli.command("load")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Content folder (default: LEARNHUB_CONTENT_DIR or ./content).",
+)
+@with_appcontext
+def load(directory: Path | None) -> None:
+    """Validate everything, then load it in one transaction; loading twice changes nothing."""
+    from learnhub.catalog.loader import load_content
+    from learnhub.skills.tasks import compute_team_summaries
+
+    folder = directory or Path(current_app.config["LEARNHUB_CONTENT_DIR"])
+    try:
+        report = load_content(folder)
+    except ValidationFailed as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for slug, changed in report.frameworks.items():
+        click.echo(f"framework {slug}: {'loaded' if changed else 'unchanged'}")
+    click.echo(f"target profiles changed: {len(report.profiles_changed)}")
+    click.echo(
+        f"courses changed: {len(report.courses_changed)}, "
+        f"unchanged: {len(report.courses_unchanged)}"
+    )
+    if report.profiles_changed or report.courses_changed:
+        compute_team_summaries.delay(everyone=True)
+    if not report.changed:
+        click.echo("Nothing changed.")

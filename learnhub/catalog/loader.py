@@ -1,0 +1,414 @@
+"""``flask content load``: frameworks, target profiles and courses from ``content/``.
+
+Everything is read and validated first; any error (named by file and line) stops the load
+before anything changes. Then all of it is applied in the caller's transaction. A course whose
+files did not change is skipped, so loading twice changes nothing. A module's quiz is handled by
+a part handler registered by the quizzes feature (catalog does not import quizzes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from learnhub.catalog.markdown import headings, render_markdown
+from learnhub.catalog.models import Course, Module, ModuleCompetence, ModuleOutcome
+from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.core.yamlfile import LineDict, load_yaml
+from learnhub.extensions import db
+from learnhub.skills.framework_import import import_framework, parse_digcomp
+from learnhub.skills.models import Competence, Framework
+from learnhub.skills.profiles import FrameworkIndex, apply_target_profile
+
+logger = logging.getLogger(__name__)
+
+SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+@dataclass
+class ModulePart:
+    """A part of a module handled by another feature (the quiz). ``validate(spec, course_dir,
+    where)`` returns (parsed, issues); ``apply(module, parsed)`` returns True when it changed."""
+
+    key: str
+    validate: Callable[[LineDict, Path, str], tuple[Any, list[Issue]]]
+    apply: Callable[[Module, Any], bool]
+    required: bool = True
+
+
+_PARTS: dict[str, ModulePart] = {}
+
+
+def register_module_part(part: ModulePart) -> None:
+    _PARTS[part.key] = part
+
+
+@dataclass
+class LoadReport:
+    frameworks: dict[str, bool] = field(default_factory=dict)
+    profiles_changed: list[str] = field(default_factory=list)
+    courses_changed: list[str] = field(default_factory=list)
+    courses_unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(any(self.frameworks.values()) or self.profiles_changed or self.courses_changed)
+
+
+def load_content(content_dir: Path) -> LoadReport:
+    """Validate and apply everything under ``content_dir``; flushes, never commits.
+    Raises ValidationFailed listing every problem (file and line) before any change."""
+    issues: list[Issue] = []
+    root = content_dir.resolve()
+
+    def rel(path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(root.parent))
+        except ValueError:
+            return str(path)
+
+    frameworks, indexes = _read_frameworks(root / "frameworks", rel, issues)
+    roles = _read_roles(root / "roles", rel, indexes, issues)
+    courses = [
+        _read_course(d, rel, indexes, issues)
+        for d in sorted((root / "courses").glob("*/"))
+        if (d / "course.yaml").exists()
+    ]
+    if issues:
+        raise ValidationFailed(f"content/ has {len(issues)} error(s); nothing was loaded.", issues)
+
+    report = LoadReport()
+    for slug, meta, raw in frameworks:
+        result = import_framework(
+            raw,
+            slug=slug,
+            name=meta["name"],
+            version=str(meta["version"]),
+            attribution=meta.get("attribution", ""),
+        )
+        report.frameworks[slug] = result["changed"]
+    for role in roles:
+        if apply_target_profile(**role):
+            report.profiles_changed.append(role["slug"])
+    for course in courses:
+        if course is not None and _apply_course(course):
+            report.courses_changed.append(course["slug"])
+        elif course is not None:
+            report.courses_unchanged.append(course["slug"])
+    db.session.flush()
+    return report
+
+
+def _read_frameworks(folder: Path, rel, issues: list[Issue]):
+    frameworks, indexes = [], {}
+    for meta_path in sorted(folder.glob("*/framework.yaml")):
+        meta, found = load_yaml(meta_path, rel(meta_path))
+        issues.extend(found)
+        if not isinstance(meta, dict):
+            continue
+        where = rel(meta_path)
+        missing = [k for k in ("slug", "name", "version", "file") if not meta.get(k)]
+        if missing:
+            issues.append(Issue(where, f"missing {', '.join(missing)}"))
+            continue
+        raw = (meta_path.parent / meta["file"]).read_bytes()
+        try:
+            data = parse_digcomp(raw)
+        except ValidationFailed as error:
+            issues.extend(
+                Issue(f"{rel(meta_path.parent / meta['file'])} {i.where}", i.message)
+                for i in error.errors
+            )
+            continue
+        frameworks.append((meta["slug"], meta, raw))
+        indexes[meta["slug"]] = FrameworkIndex.from_data(meta["slug"], data)
+    return frameworks, indexes
+
+
+def _index_for(slug: Any, indexes: dict, where: str, issues: list[Issue]) -> FrameworkIndex | None:
+    if slug not in indexes:
+        index = FrameworkIndex.from_db(slug) if isinstance(slug, str) else None
+        if index is None:
+            issues.append(
+                Issue(where, f"framework {slug!r} is neither in content/frameworks nor loaded")
+            )
+            return None
+        indexes[slug] = index
+    return indexes[slug]
+
+
+def _competence_level(entry: Any, index: FrameworkIndex, where: str, issues: list[Issue]):
+    if not isinstance(entry, dict):
+        issues.append(Issue(where, "expected a mapping with competence and level"))
+        return None
+    code, level = str(entry.get("competence", "")), index.level(entry.get("level"))
+    if code not in index.competences:
+        issues.append(Issue(where, f"unknown competence {code!r} in {index.slug}"))
+        return None
+    if level is None:
+        issues.append(
+            Issue(where, f"unknown level {entry.get('level')!r} (levels: {index.level_names()})")
+        )
+        return None
+    return code, level
+
+
+def _read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
+    roles, owners = [], {}
+    for path in sorted(folder.glob("*.yaml")):
+        where = rel(path)
+        data, found = load_yaml(path, where)
+        issues.extend(found)
+        if not isinstance(data, LineDict):
+            if not found:
+                issues.append(Issue(where, "expected a mapping"))
+            continue
+        missing = [k for k in ("slug", "title", "framework", "targets") if not data.get(k)]
+        if missing:
+            issues.append(Issue(f"{where}, line {data.line}", f"missing {', '.join(missing)}"))
+            continue
+        index = _index_for(
+            data["framework"], indexes, f"{where}, line {data.line_of('framework')}", issues
+        )
+        if index is None:
+            continue
+        targets = []
+        for entry in data["targets"]:
+            line = getattr(entry, "line", data.line_of("targets"))
+            found = _competence_level(entry, index, f"{where}, line {line}", issues)
+            if found:
+                targets.append((*found, str(entry.get("reason", "")).strip()))
+        codes = [str(c) for c in data.get("job_codes") or []]
+        for code in codes:
+            if code in owners:
+                issues.append(
+                    Issue(
+                        f"{where}, line {data.line_of('job_codes')}",
+                        f"job code {code} already belongs to {owners[code]}",
+                    )
+                )
+            owners[code] = where
+        roles.append(
+            {
+                "slug": data["slug"],
+                "title": data["title"],
+                "description": str(data.get("description", "")).strip(),
+                "framework_slug": data["framework"],
+                "targets": targets,
+                "job_codes": codes,
+            }
+        )
+    return roles
+
+
+def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None:
+    path = folder / "course.yaml"
+    where = rel(path)
+    data, found = load_yaml(path, where)
+    issues.extend(found)
+    if not isinstance(data, LineDict):
+        return None
+    missing = [k for k in ("slug", "title", "framework", "modules") if not data.get(k)]
+    if missing:
+        issues.append(Issue(f"{where}, line {data.line}", f"missing {', '.join(missing)}"))
+        return None
+    if not set(str(data["slug"])) <= SLUG_CHARS:
+        issues.append(
+            Issue(f"{where}, line {data.line_of('slug')}", "slug may hold only a-z, 0-9 and -")
+        )
+    index = _index_for(
+        data["framework"], indexes, f"{where}, line {data.line_of('framework')}", issues
+    )
+    if index is None:
+        return None
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*")):
+        if file.is_file():
+            digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
+    modules, slugs = [], set()
+    for position, spec in enumerate(data["modules"], start=1):
+        at = f"{where}, line {getattr(spec, 'line', data.line)}"
+        module = _read_module(spec, folder, rel, index, at, issues)
+        if module is None:
+            continue
+        if module["slug"] in slugs:
+            issues.append(Issue(at, f"module slug {module['slug']!r} repeats"))
+        slugs.add(module["slug"])
+        modules.append(module | {"position": position})
+    return {
+        "slug": data["slug"],
+        "title": data["title"],
+        "summary": str(data.get("summary", "")).strip(),
+        "framework": data["framework"],
+        "sha256": digest.hexdigest(),
+        "modules": modules,
+    }
+
+
+def _read_module(
+    spec: Any, folder: Path, rel, index: FrameworkIndex, at: str, issues: list[Issue]
+) -> dict | None:
+    if not isinstance(spec, LineDict):
+        issues.append(Issue(at, "a module must be a mapping"))
+        return None
+    missing = [k for k in ("slug", "title", "file", "outcomes", "competences") if not spec.get(k)]
+    if missing:
+        issues.append(Issue(at, f"module lacks {', '.join(missing)}"))
+        return None
+    body_path = folder / spec["file"]
+    if not body_path.is_file():
+        issues.append(Issue(f"{at}", f"lesson file {spec['file']} does not exist"))
+        return None
+    body = body_path.read_text(encoding="utf-8")
+    for line, level, text in headings(body):
+        if level == 1:
+            issues.append(
+                Issue(
+                    f"{rel(body_path)}, line {line}",
+                    f"heading {text!r} is level 1; the page title is the only h1",
+                )
+            )
+    previous = 1
+    for line, level, text in headings(body):
+        if level > previous + 1:
+            issues.append(
+                Issue(
+                    f"{rel(body_path)}, line {line}",
+                    f"heading {text!r} skips from level {previous} to {level}",
+                )
+            )
+        previous = level
+    competences = {}
+    for entry in spec["competences"]:
+        found = _competence_level(
+            entry,
+            index,
+            f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}",
+            issues,
+        )
+        if found:
+            competences[found[0]] = found[1]
+    outcomes = []
+    if not 2 <= len(spec["outcomes"]) <= 4:
+        issues.append(Issue(at, f"a module has 2-4 outcomes, not {len(spec['outcomes'])}"))
+    for entry in spec["outcomes"]:
+        here = f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}"
+        found = _competence_level(entry, index, here, issues)
+        if not found:
+            continue
+        if not str(entry.get("text", "")).strip():
+            issues.append(Issue(here, "outcome without text"))
+        if found[0] not in competences:
+            issues.append(
+                Issue(here, f"outcome competence {found[0]} is not among the module's competences")
+            )
+        code = entry.get("learning_outcome")
+        if code and index.outcomes.get(code) != found:
+            actual = index.outcomes.get(code)
+            issues.append(
+                Issue(
+                    here,
+                    f"learning outcome {code} "
+                    + (
+                        "does not exist"
+                        if actual is None
+                        else f"belongs to competence {actual[0]} at level {actual[1]}, "
+                        f"not {found[0]} at level {found[1]}"
+                    ),
+                )
+            )
+        outcomes.append(
+            {
+                "text": str(entry.get("text", "")).strip(),
+                "competence": found[0],
+                "level": found[1],
+                "learning_outcome": code,
+            }
+        )
+    parts = {}
+    for key, part in _PARTS.items():
+        if key not in spec:
+            if part.required:
+                issues.append(Issue(at, f"module {spec['slug']!r} has no {key}"))
+            continue
+        parsed, found = part.validate(
+            spec[key], folder, f"{rel(folder / 'course.yaml')}, line {spec.line_of(key)}"
+        )
+        issues.extend(found)
+        parts[key] = parsed
+    validity = spec.get("validity_months")
+    if validity is not None and (not isinstance(validity, int) or validity < 1):
+        issues.append(Issue(at, "validity_months must be a whole number of months >= 1"))
+    return {
+        "slug": spec["slug"],
+        "title": spec["title"],
+        "minutes": int(spec.get("minutes", 10)),
+        "validity_months": validity,
+        "body": body,
+        "competences": competences,
+        "outcomes": outcomes,
+        "parts": parts,
+    }
+
+
+def _apply_course(data: dict) -> bool:
+    course = db.session.scalar(select(Course).where(Course.slug == data["slug"]))
+    if course is not None and course.content_sha256 == data["sha256"]:
+        return False
+    framework = db.session.scalar(select(Framework).where(Framework.slug == data["framework"]))
+    competence_ids = dict(
+        db.session.execute(
+            select(Competence.code, Competence.id).where(Competence.framework_id == framework.id)
+        ).all()
+    )
+    if course is None:
+        course = Course(slug=data["slug"])
+        db.session.add(course)
+    course.title, course.summary = data["title"], data["summary"]
+    course.framework_slug, course.content_sha256 = data["framework"], data["sha256"]
+    db.session.flush()
+    existing = {
+        m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))
+    }
+    for module in existing.values():
+        module.active = False
+        module.position += 10_000  # free the positions while the new order is set
+    db.session.flush()
+    for spec in data["modules"]:
+        module = existing.get(spec["slug"]) or Module(course_id=course.id, slug=spec["slug"])
+        db.session.add(module)
+        module.position, module.title, module.minutes = (
+            spec["position"],
+            spec["title"],
+            spec["minutes"],
+        )
+        module.validity_months, module.active = spec["validity_months"], True
+        module.body_markdown, module.body_html = spec["body"], render_markdown(spec["body"])
+        if module.id is not None:  # delete the old mapping rows before inserting the new ones
+            module.outcomes.clear()
+            module.competences.clear()
+            db.session.flush()
+        module.outcomes = [
+            ModuleOutcome(
+                position=n,
+                text=o["text"],
+                competence_id=competence_ids[o["competence"]],
+                level_number=o["level"],
+                learning_outcome_code=o["learning_outcome"],
+            )
+            for n, o in enumerate(spec["outcomes"], start=1)
+        ]
+        module.competences = [
+            ModuleCompetence(competence_id=competence_ids[code], level_number=level)
+            for code, level in spec["competences"].items()
+        ]
+        db.session.flush()
+        for key, parsed in spec["parts"].items():
+            _PARTS[key].apply(module, parsed)
+    return True

@@ -1,0 +1,53 @@
+"""Course and module look-ups, and which modules close a skill gap."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, select
+
+from learnhub.catalog.models import Course, Module, ModuleCompetence
+from learnhub.core.errors import NotFound
+from learnhub.extensions import db
+
+
+def published_courses() -> list[Course]:
+    return list(
+        db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.title))
+    )
+
+
+def get_course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None or not course.published:
+        raise NotFound("No such course.")
+    return course
+
+
+def get_module(module_id: int) -> Module:
+    """An active module of a published course; NotFound otherwise."""
+    module = db.session.get(Module, module_id)
+    if module is None or not module.active or not module.course.published:
+        raise NotFound("No such module.")
+    return module
+
+
+def modules_closing(gaps: list[tuple[int, int, int]]) -> dict[int, list[Module]]:
+    """For gaps [(competence_id, attained, target)], the active modules whose quiz gives
+    evidence of that competence above ``attained`` and up to ``target``, lowest level first.
+    Returns {competence_id: [Module, ...]} (one query)."""
+    wanted = {c: (a, t) for c, a, t in gaps if t > a}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(ModuleCompetence.competence_id, ModuleCompetence.level_number, Module)
+        .join(Module, and_(Module.id == ModuleCompetence.module_id, Module.active.is_(True)))
+        .where(ModuleCompetence.competence_id.in_(list(wanted)))
+        .order_by(ModuleCompetence.level_number, Module.position)
+    ).all()
+    result: dict[int, list[Module]] = defaultdict(list)
+    for competence_id, level, module in rows:
+        attained, target = wanted[competence_id]
+        if attained < level <= target:
+            result[competence_id].append(module)
+    return dict(result)

@@ -1,0 +1,106 @@
+"""Settings from ``LEARNHUB_*`` environment variables, with safe embedded defaults.
+
+Embedded default (no variables set): an SQLite file under ``instance/``, Celery tasks run
+in-process (eager), rate limits kept in memory. Production sets ``LEARNHUB_DATABASE_URL``
+(PostgreSQL), ``LEARNHUB_REDIS_URL`` (Celery broker and rate-limit store) and
+``LEARNHUB_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return LEARNHUB_SECRET_KEY, else a random key kept in ``instance/secret_key``.
+
+    A generated key survives restarts (sessions stay valid) without ever being committed.
+    """
+    configured = os.environ.get("LEARNHUB_SECRET_KEY")
+    if configured:
+        return configured
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment.
+
+    Returns a dict of Flask/extension settings; ``instance_path`` is where the SQLite file and
+    the generated secret key live.
+    """
+    redis_url = os.environ.get("LEARNHUB_REDIS_URL") or None
+    database_url = os.environ.get("LEARNHUB_DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'learnhub.db'}"
+    )
+    secure_cookies = _bool("LEARNHUB_SECURE_COOKIES", False)
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LEARNHUB_REDIS_URL": redis_url,
+        "LEARNHUB_CONTENT_DIR": os.environ.get(
+            "LEARNHUB_CONTENT_DIR", str(PROJECT_ROOT / "content")
+        ),
+        # DESIGN.md privacy rule: aggregates reaching outside one's subtree cover >= 5 people
+        "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
+        # Celery: eager in-process without a broker (embedded default)
+        "CELERY": {
+            "broker_url": redis_url or "memory://",
+            "task_always_eager": redis_url is None,
+            "task_eager_propagates": True,
+            # TRAPS.md: redis-py 8 + Celery's Redis result backend warns; results live in our DB
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            # TRAPS.md: above the longest task, so a dead worker's task comes back in time
+            "broker_transport_options": {"visibility_timeout": 3600},
+            "worker_prefetch_multiplier": 1,
+            "task_serializer": "json",
+            "accept_content": ["json"],
+            "timezone": "UTC",
+        },
+        # Rate limits: TRAPS.md says always set a storage URI
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "10 per minute"),
+        # CSRF (TRAPS.md): checked in before_request unless a bearer token authenticated;
+        # tied to the session so a quiz read for over an hour can still be submitted.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("LEARNHUB_SESSION_SECONDS", "28800")),
+        # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)
+        "LEARNHUB_PASSWORD_METHOD": "scrypt",
+        # Completion exports larger than this many rows become export jobs (DESIGN.md)
+        "LEARNHUB_EXPORT_INLINE_MAX_ROWS": int(
+            os.environ.get("LEARNHUB_EXPORT_INLINE_MAX_ROWS", "200000")
+        ),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "LearnHub",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,125 @@
+"""Domain errors and the one error envelope.
+
+Services raise :class:`DomainError` subclasses; the handlers registered by
+:func:`register_error_handlers` turn them (and every HTTP error) into
+``{"code", "status", "message", "errors"}`` under ``/api/`` and an HTML page elsewhere
+(TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in an input, with where it is.
+
+    ``where`` is a human location such as ``"content/courses/x/course.yaml, line 12"`` or
+    ``"row 7, column 'Manager ID'"``; ``message`` says what is wrong.
+    """
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "message": self.message}
+
+
+class DomainError(Exception):
+    """A rule of LearnHub was broken by the caller's input; maps to a 4xx answer."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: list[Issue] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors or [])
+
+
+class ValidationFailed(DomainError):
+    """An input (import file, form, API body) was invalid; nothing was changed."""
+
+    status_code = 422
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  - {issue}" for issue in self.errors)]
+        return "\n".join(lines)
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+def _envelope(code: int, message: str, errors: object = None) -> Response:
+    body = {
+        "code": code,
+        "status": HTTPStatus(code).phrase,
+        "message": message,
+        "errors": errors or {},
+    }
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _html(code: int, message: str) -> tuple[str, int]:
+    return render_template(
+        "error.html", code=code, status=HTTPStatus(code).phrase, message=message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register JSON-or-HTML handlers for domain errors, CSRF failures and HTTP errors."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        errors = [issue.as_dict() for issue in error.errors]
+        if _wants_json():
+            return _envelope(error.status_code, error.message, {"issues": errors} if errors else {})
+        return _html(error.status_code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        message = f"CSRF check failed: {error.description}"
+        if _wants_json():
+            return _envelope(400, message)
+        return _html(400, message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        code = error.code or 500
+        message = error.description or HTTPStatus(code).phrase
+        if _wants_json():
+            # flask-smorest puts marshmallow messages in error.data["messages"]
+            data = getattr(error, "data", None) or {}
+            errors = data.get("messages") if isinstance(data, dict) else None
+            response = _envelope(code, message, errors)
+            for name, value in getattr(error, "get_headers", lambda: [])() or []:
+                if name.lower() not in ("content-type", "content-length"):
+                    response.headers[name] = value
+            return response
+        return _html(code, message)

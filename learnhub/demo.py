@@ -1,0 +1,107 @@
+"""``flask demo seed``: the demo organisation, its sign-ins and a little learning history.
+
+The organisation goes through the same HR importer as a real HR file (source ``demo``).
+Running it again keeps everything: passwords are set only where none is, history only once.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from learnhub.auth import services as auth
+from learnhub.catalog.models import Course
+from learnhub.extensions import db
+from learnhub.org.hr_import import apply_import, plan_import
+from learnhub.org.models import Employee
+from learnhub.org.services import get_by_email
+from learnhub.progress.services import enrol_many
+from learnhub.quizzes import scoring
+from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.models import Attempt
+from learnhub.skills.services import request_recompute
+
+logger = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "learnhub-demo"
+DEMO_ACCOUNTS = {"employee@example.org": (), "manager@example.org": (), "hr@example.org": ("hr",)}
+#: who in the demo team has already passed which module (by position in the first course)
+DEMO_HISTORY = 3
+
+demo_cli = click.Group("demo", help="The demo organisation.")
+
+
+def seed(csv_path: Path) -> dict[str, int]:
+    """Import the demo organisation, give every demo person the demo password (once), grant HR
+    its role, enrol everyone in every course and let a few people pass a first module. Returns
+    counts. Flushes; the caller commits."""
+    plan = plan_import(csv_path.read_bytes(), source="demo")
+    apply_import(plan)
+    people = db.session.scalars(select(Employee).where(Employee.source == "demo")).all()
+    passwords = 0
+    for person in people:
+        account = auth.account_for(person)
+        if account.password_hash is None:
+            auth.set_password(account, DEMO_PASSWORD)
+            passwords += 1
+    for email, roles in DEMO_ACCOUNTS.items():
+        employee = get_by_email(email)
+        if employee is None:
+            raise click.ClickException(f"{csv_path} has no {email}; the demo needs it.")
+        for role in roles:
+            auth.grant_role(auth.account_for(employee), role)
+    ids = [p.id for p in people]
+    enrolled = sum(
+        enrol_many(ids, course.id, "assignment") for course in db.session.scalars(select(Course))
+    )
+    history = _history(people) if db.session.scalar(select(func.count(Attempt.id))) == 0 else 0
+    request_recompute(ids)
+    db.session.flush()
+    return {
+        "people": len(people),
+        "passwords_set": passwords,
+        "enrolments": enrolled,
+        "passed_attempts": history,
+    }
+
+
+def _history(people: list[Employee]) -> int:
+    """A few colleagues of the demo employee pass the first module, through real attempts."""
+    course = db.session.scalar(select(Course).order_by(Course.id))
+    if course is None or not course.modules:
+        return 0
+    quiz = quizzes.current_quiz(course.modules[0].id)
+    manager = get_by_email("manager@example.org")
+    team = [
+        p
+        for p in people
+        if manager and p.manager_id == manager.id and p.email != "employee@example.org"
+    ]
+    passed = 0
+    for person in team[:DEMO_HISTORY]:
+        attempt = quizzes.start_attempt(quiz.id, person.id)
+        answers = {
+            q.id: scoring.score_question(q.spec, None).correct_response or {}
+            for q in quiz.questions
+        }
+        quizzes.submit_attempt(attempt, answers)
+        passed += bool(attempt.passed)
+    return passed
+
+
+@demo_cli.command("seed")
+@with_appcontext
+def seed_cmd() -> None:
+    """Seed the demo organisation (idempotent) and print the demo sign-ins."""
+    path = Path(current_app.config["LEARNHUB_CONTENT_DIR"]) / "demo" / "organisation.csv"
+    counts = seed(path)
+    db.session.commit()
+    click.echo(f"demo organisation: {counts}")
+    click.echo("Demo sign-ins (password: learnhub-demo):")
+    for email in DEMO_ACCOUNTS:
+        click.echo(f"  {email}")

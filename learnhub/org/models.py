@@ -1,0 +1,69 @@
+"""The organisation: employees, org units, job roles and reporting lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+
+
+class OrgUnit(db.Model):
+    """A department, directorate or team; units nest through ``parent_id``."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+
+
+class JobRole(db.Model):
+    """A job as the HR system codes it (``SA_REP``); target profiles attach to the code."""
+
+    __tablename__ = "job_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Employee(db.Model):
+    """A person of the organisation, as the HR system knows them.
+
+    ``email`` is stored lower-cased (emails are unique case-insensitively); ``active`` is false
+    for leavers, whose learning records are kept.
+    """
+
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(60), unique=True)
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_roles.id"))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    hire_date: Mapped[date | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(String(60), default="manual")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    job_role: Mapped[JobRole | None] = relationship(lazy="joined")
+    org_unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
+    manager: Mapped[Employee | None] = relationship(remote_side=[id], lazy="select")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Employee {self.employee_number} {self.email}>"

@@ -1,0 +1,95 @@
+"""Reporting-line queries: subtrees and manager chains, as recursive CTEs.
+
+Recursive CTEs run the same on SQLite and PostgreSQL; each query is one statement whatever
+the size of the tree (no per-employee loops).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import aliased
+
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+
+
+def subtree_ids_query(manager_id: int, *, active_only: bool = True) -> Select:
+    """A SELECT of the ids of everyone below ``manager_id`` (direct and indirect reports, not
+    the manager), usable as a subquery: ``Employee.id.in_(subtree_ids_query(m))``."""
+    below = (
+        select(Employee.id).where(Employee.manager_id == manager_id).cte("subtree", recursive=True)
+    )
+    child = aliased(Employee)
+    below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
+    query = select(below.c.id)
+    if active_only:
+        query = select(Employee.id).where(Employee.id.in_(query), Employee.active.is_(True))
+    return query
+
+
+def subtree_ids(manager_id: int, *, active_only: bool = True) -> list[int]:
+    """Ids of everyone in ``manager_id``'s subtree (see :func:`subtree_ids_query`)."""
+    return list(db.session.scalars(subtree_ids_query(manager_id, active_only=active_only)))
+
+
+def is_in_subtree(manager_id: int, employee_id: int) -> bool:
+    """True when ``employee_id`` reports to ``manager_id`` directly or indirectly."""
+    if manager_id == employee_id:
+        return False
+    query = subtree_ids_query(manager_id, active_only=False)
+    return bool(
+        db.session.scalar(
+            select(exists().where(Employee.id == employee_id, Employee.id.in_(query)))
+        )
+    )
+
+
+def manager_chain_ids(employee_ids: Iterable[int]) -> set[int]:
+    """Every manager above any of ``employee_ids`` (their managers, and theirs, up to the top).
+
+    Returns a set of employee ids; empty when nobody has a manager. One query for any number
+    of employees. A reporting cycle cannot exist (the HR import rejects it), but UNION (not
+    UNION ALL) makes the recursion stop even if one did.
+    """
+    ids = list(set(employee_ids))
+    if not ids:
+        return set()
+    start = (
+        select(Employee.manager_id.label("id"))
+        .where(Employee.id.in_(ids), Employee.manager_id.is_not(None))
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(Employee)
+    chain = start.union(
+        select(parent.manager_id).where(parent.id == start.c.id, parent.manager_id.is_not(None))
+    )
+    return set(db.session.scalars(select(chain.c.id)))
+
+
+def has_reports(employee_id: int) -> bool:
+    """True when someone active reports to ``employee_id`` (the derived manager role)."""
+    return bool(
+        db.session.scalar(
+            select(exists().where(Employee.manager_id == employee_id, Employee.active.is_(True)))
+        )
+    )
+
+
+def all_manager_ids() -> list[int]:
+    """Ids of every active employee with at least one active direct report."""
+    report = aliased(Employee)
+    return list(
+        db.session.scalars(
+            select(Employee.id)
+            .where(Employee.active.is_(True))
+            .where(exists().where(report.manager_id == Employee.id, report.active.is_(True)))
+            .order_by(Employee.id)
+        )
+    )
+
+
+def get_by_email(email: str) -> Employee | None:
+    """The employee with ``email``, compared case-insensitively (emails are stored lower-case)."""
+    return db.session.scalar(select(Employee).where(Employee.email == email.strip().lower()))

@@ -1,0 +1,72 @@
+"""Enrolments, module progress and the xAPI statement log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+
+MODULE_STATUSES = ("not_started", "in_progress", "completed")
+
+
+class Enrolment(db.Model):
+    """An employee enrolled in a course; ``completed_at`` is set when every module is done."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    source: Mapped[str] = mapped_column(String(40), default="self")
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("employee_id", "course_id"),)
+
+
+class ModuleProgress(db.Model):
+    """Where an employee stands in one module, kept up to date at every submitted attempt so
+    that exports are one join, never a per-employee computation.
+
+    ``grade_exact``: the quiz grade under its grading method as a Fraction string of the
+    maximum (``"269/300"``); ``grade_points``/``max_points``: the same in points.
+    """
+
+    __tablename__ = "module_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    grade_exact: Mapped[str | None] = mapped_column(String(80))
+    grade_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
+    max_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
+    passed: Mapped[bool | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("employee_id", "module_id"),
+        Index("ix_module_progress_module", "module_id"),
+    )
+
+
+class XapiStatement(db.Model):
+    """An xAPI 2.0 statement LearnHub issued (readable by xAPI 1.0.3 LRSs), kept as sent."""
+
+    __tablename__ = "xapi_statements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    verb: Mapped[str] = mapped_column(String(200))
+    object_id: Mapped[str] = mapped_column(String(500))
+    timestamp: Mapped[datetime]
+    stored: Mapped[datetime] = mapped_column(default=utcnow)
+    statement: Mapped[dict] = mapped_column(JSON)

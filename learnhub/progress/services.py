@@ -1,0 +1,236 @@
+"""Enrolments, module progress and course completion, kept current from quiz signals.
+
+Module status: not_started → in_progress (an attempt started) → completed (an attempt passed).
+The stored grade follows the quiz's grading method over all submitted attempts, so exports are
+a plain join.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+from sqlalchemy import func, select
+
+from learnhub.catalog.models import Course, Module
+from learnhub.core.errors import NotFound
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.progress import xapi
+from learnhub.progress.models import Enrolment, ModuleProgress
+from learnhub.quizzes import services as quiz_services
+from learnhub.quizzes.models import Attempt
+from learnhub.quizzes.signals import attempt_started, attempt_submitted
+
+logger = logging.getLogger(__name__)
+
+
+def enrol(employee_id: int, course_id: int, source: str = "self") -> Enrolment:
+    """Enrol once (a repeat returns the enrolment). Raises NotFound for an unknown course."""
+    if db.session.get(Course, course_id) is None:
+        raise NotFound("No such course.")
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.employee_id == employee_id, Enrolment.course_id == course_id
+        )
+    )
+    if enrolment is None:
+        enrolment = Enrolment(employee_id=employee_id, course_id=course_id, source=source)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def enrol_many(employee_ids: list[int], course_id: int, source: str) -> int:
+    """Enrol many employees at once; returns how many were new."""
+    have = set(
+        db.session.scalars(
+            select(Enrolment.employee_id).where(
+                Enrolment.course_id == course_id, Enrolment.employee_id.in_(employee_ids)
+            )
+        )
+    )
+    new = [
+        Enrolment(employee_id=e, course_id=course_id, source=source)
+        for e in employee_ids
+        if e not in have
+    ]
+    db.session.add_all(new)
+    db.session.flush()
+    return len(new)
+
+
+def _progress(employee_id: int, module_id: int) -> ModuleProgress:
+    row = db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.employee_id == employee_id, ModuleProgress.module_id == module_id
+        )
+    )
+    if row is None:
+        row = ModuleProgress(employee_id=employee_id, module_id=module_id)
+        db.session.add(row)
+    return row
+
+
+@attempt_started.connect
+def _on_started(attempt: Attempt, **_: object) -> None:
+    module = db.session.get(Module, attempt.quiz.module_id)
+    enrol(attempt.employee_id, module.course_id)
+    row = _progress(attempt.employee_id, module.id)
+    if row.status == "not_started":
+        row.status, row.started_at = "in_progress", attempt.started_at
+    db.session.flush()
+
+
+@attempt_submitted.connect
+def _on_submitted(attempt: Attempt, **_: object) -> None:
+    quiz = attempt.quiz
+    module = db.session.get(Module, quiz.module_id)
+    enrolment = enrol(attempt.employee_id, module.course_id)
+    row = _progress(attempt.employee_id, module.id)
+    row.attempts = quiz_services.submitted_count(quiz, attempt.employee_id)
+    grade = quiz_services.grade(module.id, attempt.employee_id, quiz.grading_method)
+    if grade is not None:
+        row.grade_exact = str(grade)
+        row.max_points = attempt.max_points
+        row.grade_points = _points(grade, attempt.max_points)
+    row.passed = bool(row.passed or attempt.passed)
+    if row.started_at is None:
+        row.started_at = attempt.started_at
+    if attempt.passed and row.status != "completed":
+        row.status, row.completed_at = "completed", attempt.submitted_at
+    elif row.status == "not_started":
+        row.status = "in_progress"
+    db.session.flush()
+    _update_course_completion(enrolment, attempt.submitted_at)
+    xapi.record_attempt(attempt, module)
+
+
+def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
+    if max_points is None:
+        return None
+    value = grade * Fraction(max_points)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.0000001"), rounding=ROUND_FLOOR
+    )
+
+
+def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None:
+    total = db.session.scalar(
+        select(func.count(Module.id)).where(
+            Module.course_id == enrolment.course_id, Module.active.is_(True)
+        )
+    )
+    done = db.session.scalar(
+        select(func.count(ModuleProgress.id))
+        .join(Module, Module.id == ModuleProgress.module_id)
+        .where(
+            Module.course_id == enrolment.course_id,
+            Module.active.is_(True),
+            ModuleProgress.employee_id == enrolment.employee_id,
+            ModuleProgress.status == "completed",
+        )
+    )
+    if total and done == total and enrolment.completed_at is None:
+        enrolment.completed_at = at or utcnow()
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module_id: int
+    slug: str
+    title: str
+    position: int
+    status: str
+    attempts: int
+    grade_exact: str | None
+    passed: bool | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course_id: int
+    slug: str
+    title: str
+    enrolled: bool
+    completed_at: datetime | None
+    modules: list[ModuleStatus]
+
+    @property
+    def completed_modules(self) -> int:
+        return sum(1 for m in self.modules if m.status == "completed")
+
+
+def progress_for(employee_id: int) -> list[CourseProgress]:
+    """Every published course with the employee's enrolment and per-module status (3 queries)."""
+    courses = db.session.scalars(
+        select(Course).where(Course.published.is_(True)).order_by(Course.title)
+    ).all()
+    enrolments = {
+        e.course_id: e
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.employee_id == employee_id))
+    }
+    rows = {
+        p.module_id: p
+        for p in db.session.scalars(
+            select(ModuleProgress).where(ModuleProgress.employee_id == employee_id)
+        )
+    }
+    result = []
+    for course in courses:
+        modules = []
+        for module in course.modules:
+            if not module.active:
+                continue
+            row = rows.get(module.id)
+            modules.append(
+                ModuleStatus(
+                    module.id,
+                    module.slug,
+                    module.title,
+                    module.position,
+                    row.status if row else "not_started",
+                    row.attempts if row else 0,
+                    row.grade_exact if row else None,
+                    row.passed if row else None,
+                    row.completed_at if row else None,
+                )
+            )
+        enrolment = enrolments.get(course.id)
+        result.append(
+            CourseProgress(
+                course.id,
+                course.slug,
+                course.title,
+                enrolment is not None,
+                enrolment.completed_at if enrolment else None,
+                modules,
+            )
+        )
+    return result
+
+
+def team_completion(employee_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{employee_id: {"enrolled", "completed_courses", "modules_completed"}} in two queries."""
+    result = {
+        e: {"enrolled": 0, "completed_courses": 0, "modules_completed": 0} for e in employee_ids
+    }
+    if not employee_ids:
+        return result
+    for employee_id, enrolled, completed in db.session.execute(
+        select(Enrolment.employee_id, func.count(Enrolment.id), func.count(Enrolment.completed_at))
+        .where(Enrolment.employee_id.in_(employee_ids))
+        .group_by(Enrolment.employee_id)
+    ):
+        result[employee_id].update(enrolled=enrolled, completed_courses=completed)
+    for employee_id, modules in db.session.execute(
+        select(ModuleProgress.employee_id, func.count(ModuleProgress.id))
+        .where(ModuleProgress.employee_id.in_(employee_ids), ModuleProgress.status == "completed")
+        .group_by(ModuleProgress.employee_id)
+    ):
+        result[employee_id]["modules_completed"] = modules
+    return result

@@ -1,0 +1,141 @@
+"""JSON API: catalogue (courses, modules with their quiz) and attempts.
+
+Courses and modules are served here rather than from catalog because a module's view carries
+its quiz and catalog may not import quizzes (DESIGN.md dependency order).
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from learnhub.catalog import services as catalog
+from learnhub.extensions import db
+from learnhub.quizzes import services
+from learnhub.quizzes.review import attempt_view
+from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
+from learnhub.skills.models import Competence
+
+blp = Blueprint("quizzes", __name__, description="Courses, modules, quizzes and attempts")
+
+
+def module_dict(module) -> dict:
+    quiz = services.current_quiz(module.id)
+    return {
+        "id": module.id,
+        "course_id": module.course_id,
+        "slug": module.slug,
+        "title": module.title,
+        "position": module.position,
+        "minutes": module.minutes,
+        "validity_months": module.validity_months,
+        "body_html": module.body_html,
+        "outcomes": [
+            {
+                "text": o.text,
+                "competence": _code(o.competence_id),
+                "level": o.level_number,
+                "learning_outcome": o.learning_outcome_code,
+            }
+            for o in module.outcomes
+        ],
+        "quiz": quiz,
+        "quiz_id": quiz.id if quiz else None,
+    }
+
+
+def _code(competence_id: int) -> str:
+    return db.session.get(Competence, competence_id).code
+
+
+def _answers(args: dict) -> dict[int, dict]:
+    return {int(qid): answer for qid, answer in args.get("responses", {}).items()}
+
+
+@blp.route("/courses")
+class Courses(MethodView):
+    @login_required
+    @blp.response(200, CourseSchema(many=True))
+    def get(self):
+        """Published courses with their modules and current quiz ids."""
+        quizzes = services.current_quiz_ids()
+        return [
+            {
+                "id": c.id,
+                "slug": c.slug,
+                "title": c.title,
+                "summary": c.summary,
+                "modules": [
+                    {
+                        "id": m.id,
+                        "slug": m.slug,
+                        "title": m.title,
+                        "position": m.position,
+                        "minutes": m.minutes,
+                        "quiz_id": quizzes.get(m.id),
+                    }
+                    for m in c.modules
+                    if m.active
+                ],
+            }
+            for c in catalog.published_courses()
+        ]
+
+
+@blp.route("/modules/<int:module_id>")
+class ModuleItem(MethodView):
+    @login_required
+    @blp.response(200, ModuleSchema)
+    def get(self, module_id: int):
+        """A module: lesson HTML, outcomes and its quiz's settings (never its questions)."""
+        return module_dict(catalog.get_module(module_id))
+
+
+@blp.route("/quizzes/<int:quiz_id>/attempts")
+class QuizAttempts(MethodView):
+    @login_required
+    @blp.response(201, AttemptSchema)
+    def post(self, quiz_id: int):
+        """Start an attempt (or resume the one in progress): the questions, without keys."""
+        attempt = services.start_attempt(quiz_id, current_user.employee_id)
+        db.session.commit()
+        return attempt_view(attempt)
+
+
+@blp.route("/attempts/<int:attempt_id>")
+class AttemptItem(MethodView):
+    @login_required
+    @blp.response(200, AttemptSchema)
+    def get(self, attempt_id: int):
+        """The caller's own attempt; results per the review policy."""
+        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        if services.close_if_overdue(attempt):
+            db.session.commit()
+        return attempt_view(attempt)
+
+
+@blp.route("/attempts/<int:attempt_id>/responses")
+class AttemptResponses(MethodView):
+    @login_required
+    @blp.arguments(ResponsesArgs)
+    @blp.response(200, AttemptSchema)
+    def put(self, args: dict, attempt_id: int):
+        """Save responses before submitting (resume after a closed tab)."""
+        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        services.save_responses(attempt, _answers(args))
+        db.session.commit()
+        return attempt_view(attempt)
+
+
+@blp.route("/attempts/<int:attempt_id>/submit")
+class AttemptSubmit(MethodView):
+    @login_required
+    @blp.arguments(ResponsesArgs)
+    @blp.response(200, AttemptSchema)
+    def post(self, args: dict, attempt_id: int):
+        """Submit with final responses; scored on the server once, however often it is sent."""
+        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        services.submit_attempt(attempt, _answers(args))
+        db.session.commit()
+        return attempt_view(attempt)

@@ -1,0 +1,62 @@
+"""Question text to safe HTML, and the learner's view of a question (no key, ever)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from learnhub.catalog.markdown import render_markdown, sanitise_html
+
+
+def render_text(text: dict | None) -> Markup:
+    """Render a ``{"format", "text"}`` dict: html and moodle (Moodle's auto-format allows HTML)
+    are sanitised with nh3, markdown is rendered then sanitised, plain is escaped."""
+    if not text:
+        return Markup("")
+    fmt, body = text.get("format", "moodle"), text.get("text", "")
+    if fmt == "plain":
+        return Markup("<p>") + escape(body).replace("\n", Markup("<br>")) + Markup("</p>")
+    if fmt == "markdown":
+        return Markup(render_markdown(body))
+    if fmt == "moodle" and "<" not in body:
+        return escape(body).replace("\n", Markup("<br>"))
+    return Markup(sanitise_html(body))
+
+
+def stem_html(spec: dict) -> Markup:
+    """The stem with a missing-word gap shown as a labelled blank."""
+    html = render_text(spec.get("stem"))
+    if spec.get("embedded"):
+        html = Markup(
+            str(html).replace("{gap}", '<span class="gap" aria-label="blank">_____</span>')
+        )
+    return html
+
+
+def learner_question(question_id: int, spec: dict, choice_order: list[int] | None) -> dict:
+    """What a learner may see of a question before review: its type, stem and options in the
+    attempt's order. Never weights, feedback or which option is right (DESIGN.md rule 1).
+
+    Returns ``{"id", "type", "name", "stem_html", "points", "options": [{"id", "html"}],
+    "left": [{"id", "html"}], "right": [str]}`` (options/left/right only where the type has them).
+    """
+    view = {
+        "id": question_id,
+        "type": spec["type"],
+        "name": spec.get("name"),
+        "stem_html": str(stem_html(spec)),
+        "points": spec.get("points", "1"),
+    }
+    if spec["type"] in ("single_choice", "multiple_choice", "true_false"):
+        order = choice_order or list(range(len(spec["choices"])))
+        view["options"] = [
+            {"id": i, "html": str(render_text(spec["choices"][i]["text"]))} for i in order
+        ]
+    elif spec["type"] == "matching":
+        order = choice_order or list(range(len(spec["pairs"])))
+        view["left"] = [
+            {"id": i, "html": str(render_text(spec["pairs"][i]["left"]))}
+            for i in order
+            if spec["pairs"][i]["left"] is not None
+        ]
+        view["right"] = sorted({pair["right"] for pair in spec["pairs"]}, key=str.casefold)
+    return view

@@ -1,0 +1,92 @@
+"""The manager's team view: the stored skill-gap summary of their whole subtree, the modules
+that close each gap, and each person's completion status and attained levels. Never another
+person's responses or raw scores (DESIGN.md)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from learnhub.catalog.services import modules_closing
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+from learnhub.org.services import subtree_ids_query
+from learnhub.progress.services import team_completion
+from learnhub.skills.models import Competence
+from learnhub.skills.services import attained_levels, frameworks_with_profiles, targets_query
+from learnhub.skills.summaries import get_summary
+
+
+def team_view(manager_id: int) -> dict:
+    """``{"frameworks": [{"framework", "computed_at", "summary", "closing_modules"}],
+    "people": [{"employee_id", "name", "job_title", "manager_employee_id", "completion",
+    "levels": {code: {"attained", "target"}}}]}`` for ``manager_id``'s subtree."""
+    members = subtree_ids_query(manager_id)
+    people = db.session.scalars(
+        select(Employee)
+        .where(Employee.id.in_(members))
+        .order_by(Employee.last_name, Employee.first_name)
+    ).all()
+    ids = [p.id for p in people]
+    completion = team_completion(ids)
+    attained = attained_levels(ids)
+    frameworks = []
+    levels: dict[int, dict[str, dict]] = {p.id: {} for p in people}
+    for framework in frameworks_with_profiles():
+        summary = get_summary(manager_id, framework.id)
+        codes = dict(
+            db.session.execute(
+                select(Competence.id, Competence.code).where(
+                    Competence.framework_id == framework.id
+                )
+            ).all()
+        )
+        # per competence: lowest attained level below a target, highest target
+        spans: dict[int, tuple[int, int]] = {}
+        for employee_id, competence_id, target in db.session.execute(
+            targets_query(ids, framework.id)
+        ):
+            level = attained.get((employee_id, competence_id), 0)
+            levels[employee_id][codes[competence_id]] = {"target": target, "attained": level}
+            if level < target:
+                low, high = spans.get(competence_id, (level, target))
+                spans[competence_id] = (min(low, level), max(high, target))
+        closing = modules_closing([(cid, low, high) for cid, (low, high) in spans.items()])
+        frameworks.append(
+            {
+                "framework": {
+                    "slug": framework.slug,
+                    "name": framework.name,
+                    "levels": [lvl.name for lvl in framework.levels],
+                },
+                "computed_at": summary.computed_at if summary else None,
+                "summary": summary.data if summary else None,
+                "closing_modules": {
+                    str(cid): [
+                        {"id": m.id, "title": m.title, "course": m.course.title} for m in mods
+                    ]
+                    for cid, mods in closing.items()
+                },
+            }
+        )
+    managers = dict(
+        db.session.execute(
+            select(Employee.id, Employee.employee_number).where(
+                Employee.id.in_({p.manager_id for p in people if p.manager_id})
+            )
+        ).all()
+    )
+    return {
+        "frameworks": frameworks,
+        "people": [
+            {
+                "employee_id": p.employee_number,
+                "id": p.id,
+                "name": p.full_name,
+                "job_title": p.job_title,
+                "manager_employee_id": managers.get(p.manager_id),
+                "completion": completion[p.id],
+                "levels": levels[p.id],
+            }
+            for p in people
+        ],
+    }

@@ -1,0 +1,233 @@
+"""Competence frameworks, evidence, target profiles and team skill-gap summaries.
+
+A framework is data (DESIGN.md): DigComp 3.0 is loaded from its JSON-LD data supplement.
+Levels are numbered from 1 in the framework's own scale; "no evidence" is 0.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+
+
+class Framework(db.Model):
+    """A competence framework such as DigComp 3.0 (slug ``digcomp-3.0``)."""
+
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    levels: Mapped[list[ProficiencyLevel]] = relationship(
+        order_by="ProficiencyLevel.number", lazy="selectin"
+    )
+
+
+class ProficiencyLevel(db.Model):
+    """One level of a framework's proficiency scale (DigComp 3.0: 1 Basic … 4 Highly advanced)."""
+
+    __tablename__ = "proficiency_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("framework_id", "number"),)
+
+
+class LevelMapping(db.Model):
+    """A finer scale kept as data: DigComp 3.0's 8-level and 6-level mappings of its bands.
+
+    ``scale`` is ``"eight"`` or ``"six"``; ``code`` the finer level ("3", "B1"); ``level_number``
+    the band of the framework's scale it falls in.
+    """
+
+    __tablename__ = "level_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    scale: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(String(20))
+    level_number: Mapped[int]
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("framework_id", "scale", "position"),)
+
+
+class CompetenceArea(db.Model):
+    __tablename__ = "competence_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+
+class Competence(db.Model):
+    """A competence of a framework, e.g. DigComp 3.0 ``4.1`` Protecting devices."""
+
+    __tablename__ = "competences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("competence_areas.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    area: Mapped[CompetenceArea] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+
+class CompetenceStatement(db.Model):
+    """A framework statement of what someone at a level can do (DigComp ``CS1.1.01``)."""
+
+    __tablename__ = "competence_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    level_number: Mapped[int]
+    description: Mapped[str] = mapped_column(Text)
+    ai_label: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+
+class LearningOutcome(db.Model):
+    """A framework learning outcome (DigComp ``LO4.2.07``), tied to a competence and a level."""
+
+    __tablename__ = "learning_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    level_number: Mapped[int]
+    kind: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    ai_label: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+
+class GlossaryTerm(db.Model):
+    __tablename__ = "glossary_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    term: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("framework_id", "term"),)
+
+
+class TargetProfile(db.Model):
+    """The levels a job role needs (``content/roles/<slug>.yaml``)."""
+
+    __tablename__ = "target_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+
+    targets: Mapped[list[TargetLevel]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="TargetLevel.id"
+    )
+
+
+class TargetLevel(db.Model):
+    """One competence target of a profile, with the reason for the level."""
+
+    __tablename__ = "target_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("target_profiles.id", ondelete="CASCADE"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
+    level_number: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    competence: Mapped[Competence] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("profile_id", "competence_id"),)
+
+
+class ProfileJobCode(db.Model):
+    """Which target profile an HR job code gets. Keyed by the code, not a job-role row, so
+    content and HR imports can come in either order."""
+
+    __tablename__ = "profile_job_codes"
+
+    job_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("target_profiles.id", ondelete="CASCADE"))
+
+
+#: Evidence kinds; only these raise the attained level (DESIGN.md "Evidence that counts")
+COUNTING_EVIDENCE = ("quiz_passed", "manager_validation", "prior_learning")
+EVIDENCE_KINDS = (*COUNTING_EVIDENCE, "self_assessment")
+
+
+class Evidence(db.Model):
+    """A dated record that an employee showed competence ``competence_id`` at ``level_number``.
+
+    ``source`` identifies what produced it (``attempt:42``) so recording it twice is a no-op.
+    ``expires_at`` is set from a module's validity period.
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
+    level_number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(120))
+    achieved_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("source", "competence_id", "kind"),
+        Index("ix_evidence_employee_competence", "employee_id", "competence_id"),
+    )
+
+
+class TeamSummary(db.Model):
+    """The stored team skill-gap summary of one manager's subtree for one framework.
+
+    ``data`` holds ``{"competences": [...], "headcount": int, "targets": int, "targets_met": int}``;
+    see :func:`learnhub.skills.summaries.compute_summary` for its exact shape. Upserted by the
+    Celery task ``skills.compute_team_summaries`` (idempotent, keyed by manager and framework).
+    """
+
+    __tablename__ = "team_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("manager_id", "framework_id"),)

@@ -1,0 +1,38 @@
+"""Turn a quiz page's form fields into response dicts (shapes in learnhub.quizzes.scoring)."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+
+def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dict]:
+    """``questions`` are learner views (id, type, left). Field names: ``q<id>`` for the answer,
+    ``q<id>_m<left index>`` for each matching select. Unanswered questions are left out."""
+    answers: dict[int, dict] = {}
+    for question in questions:
+        qid, kind, name = question["id"], question["type"], f"q{question['id']}"
+        if kind in ("single_choice", "true_false"):
+            value = form.get(name, "")
+            if value.isdigit():
+                answers[qid] = {"choice": int(value)}
+        elif kind == "multiple_choice":
+            values = [int(v) for v in form.getlist(name) if v.isdigit()]
+            if values:
+                answers[qid] = {"choices": values}
+        elif kind in ("short_answer", "essay"):
+            value = form.get(name, "")
+            if value.strip():
+                answers[qid] = {"text": value[:10_000]}
+        elif kind == "numeric":
+            value = form.get(name, "").strip()
+            if value:
+                answers[qid] = {"value": value[:100]}
+        elif kind == "matching":
+            matches = {
+                str(left["id"]): form.get(f"{name}_m{left['id']}", "")
+                for left in question.get("left", [])
+            }
+            matches = {k: v for k, v in matches.items() if v}
+            if matches:
+                answers[qid] = {"matches": matches}
+    return answers

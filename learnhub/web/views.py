@@ -1,0 +1,141 @@
+"""Server-rendered pages for the three journeys: learn, see the team's gaps, export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from learnhub.auth.services import role_required, roles_of
+from learnhub.catalog import services as catalog
+from learnhub.core.errors import Conflict
+from learnhub.extensions import db
+from learnhub.org.services import has_reports
+from learnhub.progress import services as progress
+from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.api import module_dict
+from learnhub.quizzes.review import attempt_view
+from learnhub.reports.team import team_view
+from learnhub.skills.services import competence_profile, frameworks_with_profiles
+from learnhub.web.forms import responses_from_form
+
+blp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
+
+
+@blp.app_context_processor
+def _navigation() -> dict:
+    if not current_user.is_authenticated:
+        return {"roles": []}
+    return {"roles": roles_of(current_user)}
+
+
+@blp.get("/")
+@login_required
+def dashboard() -> str:
+    """My courses and progress."""
+    return render_template(
+        "dashboard.html", courses=progress.progress_for(current_user.employee_id)
+    )
+
+
+@blp.get("/courses/<int:course_id>")
+@login_required
+def course(course_id: int) -> str:
+    item = catalog.get_course(course_id)
+    mine = next(
+        c for c in progress.progress_for(current_user.employee_id) if c.course_id == item.id
+    )
+    return render_template("course.html", course=item, progress=mine)
+
+
+@blp.post("/courses/<int:course_id>/enrol")
+@login_required
+def enrol(course_id: int) -> Response:
+    progress.enrol(current_user.employee_id, course_id)
+    db.session.commit()
+    flash("You are enrolled.", "info")
+    return redirect(url_for("web.course", course_id=course_id))
+
+
+@blp.get("/modules/<int:module_id>")
+@login_required
+def module(module_id: int) -> str:
+    item = catalog.get_module(module_id)
+    data = module_dict(item)
+    quiz = data["quiz"]
+    attempts = quizzes.attempts_of(item.id, current_user.employee_id)
+    open_attempt = next((a for a in attempts if a.state == "in_progress"), None)
+    used = sum(1 for a in attempts if a.state == "submitted")
+    return render_template(
+        "module.html",
+        module=item,
+        data=data,
+        quiz=quiz,
+        attempts=attempts,
+        open_attempt=open_attempt,
+        used=used,
+    )
+
+
+@blp.post("/quizzes/<int:quiz_id>/start")
+@login_required
+def start(quiz_id: int) -> Response:
+    try:
+        attempt = quizzes.start_attempt(quiz_id, current_user.employee_id)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        quiz = quizzes.get_quiz(quiz_id)
+        return redirect(url_for("web.module", module_id=quiz.module_id))
+    db.session.commit()
+    return redirect(url_for("web.attempt", attempt_id=attempt.id))
+
+
+@blp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int) -> str | Response:
+    """The quiz form while in progress (save or submit), the result once submitted."""
+    item = quizzes.get_attempt(attempt_id, current_user.employee_id)
+    if request.method == "POST":
+        view = attempt_view(item)
+        answers = responses_from_form(request.form, view["questions"])
+        if request.form.get("action") == "save" and item.state == "in_progress":
+            quizzes.save_responses(item, answers)
+            db.session.commit()
+            flash("Your answers are saved. You can come back and finish later.", "info")
+            return redirect(url_for("web.attempt", attempt_id=item.id))
+        quizzes.submit_attempt(item, answers)
+        db.session.commit()
+        return redirect(url_for("web.attempt", attempt_id=item.id))
+    if quizzes.close_if_overdue(item):
+        db.session.commit()
+    view = attempt_view(item)
+    module_item = catalog.get_module(item.quiz.module_id)
+    return render_template("attempt.html", attempt=item, view=view, module=module_item)
+
+
+@blp.get("/profile")
+@login_required
+def profile() -> str:
+    """My competence profile: attained level, target and gap per competence."""
+    frameworks = [
+        (f, competence_profile(current_user.employee_id, f)) for f in frameworks_with_profiles()
+    ]
+    return render_template("profile.html", frameworks=frameworks)
+
+
+@blp.get("/team")
+@login_required
+def team() -> str:
+    """The manager's team page: the skill-gap summary of the whole subtree."""
+    if not has_reports(current_user.employee_id):
+        abort(403, description="Only managers have a team page: nobody reports to you.")
+    return render_template("team.html", team=team_view(current_user.employee_id))
+
+
+@blp.get("/hr")
+@role_required("hr")
+def hr() -> str:
+    return render_template("hr.html")

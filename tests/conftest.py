@@ -1,0 +1,174 @@
+"""Shared fixtures: one migrated database per test session with the real content/ loaded,
+emptied of people and learning records after every test.
+
+SQLite by default; PostgreSQL when LEARNHUB_TEST_DATABASE_URL is set. With
+LEARNHUB_REQUIRE_SERVICES=1 (CI), a test that would skip for want of a service fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from learnhub.app import create_app
+from learnhub.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+DEMO_PASSWORD = "learnhub-demo"
+#: the real content/ unless a test run points elsewhere (e.g. a course being written)
+CONTENT_DIR = Path(os.environ.get("LEARNHUB_TEST_CONTENT_DIR", PROJECT_ROOT / "content"))
+
+#: tables that hold content (kept for the whole session); everything else is emptied per test
+CONTENT_TABLES = {
+    "frameworks",
+    "proficiency_levels",
+    "level_mappings",
+    "competence_areas",
+    "competences",
+    "competence_statements",
+    "learning_outcomes",
+    "glossary_terms",
+    "target_profiles",
+    "target_levels",
+    "profile_job_codes",
+    "courses",
+    "modules",
+    "module_outcomes",
+    "module_competences",
+    "quizzes",
+    "questions",
+    "alembic_version",
+}
+
+
+def require_service(name: str, env: str) -> str:
+    """The URL in ``env``, or skip saying why (fail under LEARNHUB_REQUIRE_SERVICES=1)."""
+    url = os.environ.get(env)
+    if url:
+        return url
+    message = f"{name} not configured: set {env} to run this test"
+    if os.environ.get("LEARNHUB_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} (LEARNHUB_REQUIRE_SERVICES=1 forbids skipping)")
+    pytest.skip(message)
+
+
+def realdata(*parts: str) -> Path:
+    """A file of ../shared/realdata; fails with the path when it is missing."""
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"real input file missing: {path} (tests read ../shared/realdata/)")
+    return path
+
+
+def _reset_database(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LEARNHUB_TEST_DATABASE_URL")
+    if url:
+        _reset_database(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'learnhub-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    os.environ["LEARNHUB_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    os.environ.pop("LEARNHUB_REDIS_URL", None)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            # TRAPS.md: scrypt costs ~95 ms a hash; tests use a cheap method
+            "LEARNHUB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
+            "LEARNHUB_LOGIN_RATE_LIMIT": "1000 per minute",
+            "LEARNHUB_CONTENT_DIR": str(CONTENT_DIR),
+        }
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from learnhub.catalog.loader import load_content
+
+        upgrade()  # the schema comes from the migrations, as in production
+        load_content(CONTENT_DIR)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CONTENT_TABLES]
+        for table in tables:
+            if table.name == "employees":
+                db.session.execute(table.update().values(manager_id=None))
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through the real form (with its CSRF token); return a CSRF token for API writes."""
+    page = client.get("/sign-in")
+    token = csrf_from(page.get_data(as_text=True))
+    response = client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return csrf_from(client.get("/").get_data(as_text=True))
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, int]:
+    """The demo organisation (content/demo/organisation.csv), seeded by `flask demo seed`."""
+    from learnhub.demo import seed
+
+    with app.app_context():
+        counts = seed(CONTENT_DIR / "demo" / "organisation.csv")
+        db.session.commit()
+    return counts

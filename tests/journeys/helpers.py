@@ -1,0 +1,59 @@
+"""Helpers for the journeys: find a module's quiz and build form answers from its key
+(the test reads the key from the database; the browser never sees it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from learnhub.catalog.models import Course, Module
+from learnhub.extensions import db
+from learnhub.quizzes import scoring
+from learnhub.quizzes.models import Quiz
+
+COURSE = "phishing-and-account-security"
+
+
+def first_module(app, course_slug: str = COURSE) -> tuple[int, int]:
+    """(module id, current quiz id) of the first module of the course."""
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+        module = db.session.scalar(
+            select(Module).where(Module.course_id == course.id).order_by(Module.position)
+        )
+        quiz = db.session.scalar(
+            select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+        )
+        return module.id, quiz.id
+
+
+def form_answers(app, quiz_id: int, *, correct: bool = True) -> dict[str, object]:
+    """HTML form fields answering every question right (or leaving all but one unanswered)."""
+    fields: dict[str, object] = {}
+    with app.app_context():
+        quiz = db.session.get(Quiz, quiz_id)
+        questions = quiz.questions if correct else quiz.questions[:1]
+        for question in questions:
+            response = scoring.score_question(question.spec, None).correct_response or {}
+            name = f"q{question.id}"
+            if "choice" in response:
+                fields[name] = str(response["choice"])
+            elif "choices" in response:
+                fields[name] = [str(c) for c in response["choices"]]
+            elif "text" in response:
+                fields[name] = response["text"]
+            elif "value" in response:
+                fields[name] = response["value"]
+            elif "matches" in response:
+                for left, right in response["matches"].items():
+                    fields[f"{name}_m{left}"] = right
+    return fields
+
+
+def api_answers(app, quiz_id: int) -> dict[str, dict]:
+    """``{"<question id>": correct response}`` for the JSON API."""
+    with app.app_context():
+        quiz = db.session.get(Quiz, quiz_id)
+        return {
+            str(q.id): scoring.score_question(q.spec, None).correct_response or {}
+            for q in quiz.questions
+        }

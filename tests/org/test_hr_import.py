@@ -1,0 +1,138 @@
+"""HR import: the real Oracle HR export, idempotence, and every rejected case with its row."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from learnhub.core.errors import ValidationFailed
+from learnhub.extensions import db
+from learnhub.org.hr_import import apply_import, plan_import
+from learnhub.org.models import Employee, JobRole, OrgUnit
+from learnhub.org.services import manager_chain_ids, subtree_ids
+from tests.conftest import realdata
+
+HEADER = (
+    "Employee ID,First Name,Last Name,Work Email,Job Code,Job Title,Department,Manager ID,"
+    "Hire Date\n"
+)
+
+
+def _import(data: bytes, source: str = "hr") -> dict:
+    plan = plan_import(data, source=source)
+    summary = apply_import(plan)
+    db.session.commit()
+    return summary
+
+
+def test_oracle_file_imports_everyone_with_reporting_lines(app_ctx):
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    summary = _import(data)
+    assert summary == {"rows": 107, "added": 107, "updated": 0, "unchanged": 0}
+    assert db.session.scalar(select(func.count(Employee.id))) == 107
+    assert db.session.scalar(select(func.count(JobRole.id))) == 19
+    assert db.session.scalar(select(func.count(OrgUnit.id))) == 11
+    king = db.session.scalar(select(Employee).where(Employee.employee_number == "100"))
+    assert king.manager_id is None and king.email == "sking@example.org"
+    # everyone else reports up to the chief executive
+    assert len(subtree_ids(king.id)) == 106
+    # an employee with no department (Kimberely Grant, 178, in the Oracle sample)
+    grant = db.session.scalar(select(Employee).where(Employee.employee_number == "178"))
+    assert grant.org_unit_id is None and grant.manager.employee_number == "149"
+    # reporting chains four levels deep: the deepest people have three managers above them
+    chain_lengths = {
+        e: len(manager_chain_ids([e])) for e in db.session.scalars(select(Employee.id))
+    }
+    assert max(chain_lengths.values()) == 3
+
+
+def test_importing_again_changes_nothing(app_ctx):
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    _import(data)
+    before = {
+        e.employee_number: (e.updated_at, e.manager_id)
+        for e in db.session.scalars(select(Employee))
+    }
+    summary = _import(data)
+    assert summary == {"rows": 107, "added": 0, "updated": 0, "unchanged": 107}
+    after = {
+        e.employee_number: (e.updated_at, e.manager_id)
+        for e in db.session.scalars(select(Employee))
+    }
+    assert after == before
+
+
+def test_change_of_manager_is_an_update(app_ctx):
+    _import(
+        (
+            HEADER + "1,Ann,Top,ann@x.org,D,Director,Office,,\n"
+            "2,Bob,Mid,bob@x.org,M,Manager,Office,1,\n"
+            "3,Cy,Low,cy@x.org,C,Clerk,Office,2,\n"
+        ).encode()
+    )
+    summary = _import(
+        (
+            HEADER + "1,Ann,Top,ann@x.org,D,Director,Office,,\n"
+            "2,Bob,Mid,bob@x.org,M,Manager,Office,1,\n"
+            "3,Cy,Low,cy@x.org,C,Clerk,Office,1,\n"
+        ).encode()
+    )
+    assert summary["updated"] == 1 and summary["unchanged"] == 2
+    cy = db.session.scalar(select(Employee).where(Employee.employee_number == "3"))
+    assert cy.manager.employee_number == "1"
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("1,Ann,Top,ann@x.org,D,Dir,Office,1,\n", "row 2: employee 1 is their own manager"),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,2,\n2,Bob,Mid,bob@x.org,M,Mgr,Office,1,\n",
+            "row 2: reporting lines form a cycle: 1 (row 2), 2 (row 3)",
+        ),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,99,\n",
+            "row 2: manager 99 is neither in the file nor in LearnHub",
+        ),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,,\n1,Bob,Mid,bob@x.org,M,Mgr,Office,,\n",
+            "row 3: employee number 1 repeats row 2",
+        ),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,,\n2,Bob,Mid,ANN@X.org,M,Mgr,Office,,\n",
+            "row 3: email ann@x.org repeats row 2 (emails are compared without letter case)",
+        ),
+        ("1,,Top,ann@x.org,D,Dir,Office,,\n", "row 2: first_name is required"),
+        (
+            "1,Ann,Top,not-an-email,D,Dir,Office,,\n",
+            "row 2: email 'not-an-email' is not an email address",
+        ),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,,31/12/2020\n",
+            "row 2: hire_date '31/12/2020' is not YYYY-MM-DD",
+        ),
+    ],
+)
+def test_bad_rows_are_rejected_with_their_row_and_change_nothing(app_ctx, rows, expected):
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import((HEADER + rows).encode())
+    assert expected in [str(issue) for issue in caught.value.errors]
+    assert db.session.scalar(select(func.count(Employee.id))) == 0
+
+
+def test_unknown_header_asks_for_a_mapping(app_ctx):
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(b"Staff,Name\n1,Ann\n")
+    assert "give one with --mapping" in caught.value.message
+
+
+def test_learnhub_preset_with_semicolons_and_windows_1252(app_ctx):
+    data = (
+        "employee_number;first_name;last_name;email;job_code;job_title;org_unit;"
+        "manager_employee_number;hire_date\r\n"
+        "7;Zoë;Müller;zoe@x.org;C;Clerk;Bürgeramt;;2020-01-02\r\n"
+    ).encode("cp1252")
+    summary = _import(data)
+    assert summary["added"] == 1
+    zoe = db.session.scalar(select(Employee))
+    assert (zoe.first_name, zoe.org_unit.name) == ("Zoë", "Bürgeramt")

@@ -1,0 +1,21 @@
+"""The Celery app for ``celery -A workers worker`` and ``celery -A workers beat``.
+
+Exposes ``celery_app`` and ``flask_app`` but nothing named ``app`` (TRAPS.md: Celery's ``-A``
+would pick up a Flask object called ``app`` and fail).
+"""
+
+from celery.schedules import crontab
+
+from learnhub.app import create_app
+
+flask_app = create_app()
+celery_app = flask_app.extensions["celery"]
+celery_app.conf.beat_schedule = {
+    "nightly-team-summaries": {
+        "task": "skills.compute_team_summaries",
+        "schedule": crontab(hour=2, minute=15),
+        "kwargs": {"everyone": True},
+    },
+}
+
+__all__ = ["celery_app", "flask_app"]
