@@ -62,7 +62,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
         # Celery: eager in-process without a broker (embedded default)
         "CELERY": {
-            "broker_url": redis_url or "memory://",
+            "broker_url": redis_url or "memory://localhost/",
             "task_always_eager": redis_url is None,
             "task_eager_propagates": True,
             # TRAPS.md: redis-py 8 + Celery's Redis result backend warns; results live in our DB

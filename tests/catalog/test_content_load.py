@@ -1,0 +1,92 @@
+"""`flask content load`: the real content loads; a second load changes nothing; a bad file
+stops the load with file and line and changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+from sqlalchemy import func, select
+
+from learnhub.catalog.models import Course, Module
+from learnhub.extensions import db
+from learnhub.quizzes.models import Quiz
+from learnhub.skills.models import Competence, TargetProfile
+from tests.conftest import CONTENT_DIR
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count(m.id))) for m in (Course, Module, Quiz, TargetProfile)
+    )
+
+
+def test_real_content_is_loaded_and_second_load_changes_nothing(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        before = _counts()
+        assert before[0] >= 1 and db.session.scalar(select(func.count(Competence.id))) >= 21
+    result = runner.invoke(args=["content", "load", "--dir", str(CONTENT_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "framework digcomp-3.0: unchanged" in result.output
+    assert "courses changed: 0" in result.output and "Nothing changed." in result.output
+    with app.app_context():
+        assert _counts() == before
+
+
+def _copy(tmp_path):
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def test_broken_gift_and_yaml_name_file_and_line_and_change_nothing(app, tmp_path):
+    content = _copy(tmp_path)
+    course = content / "courses" / "phishing-and-account-security"
+    gift = course / "01-spotting-phishing.gift"
+    lines = gift.read_text().splitlines()
+    lines.insert(2, "::Broken:: An unclosed question {=yes ~no")
+    gift.write_text("\n".join(lines) + "\n")
+    yaml_file = course / "course.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("level: Basic", "level: Expert", 1))
+    with app.app_context():
+        before = _counts()
+    result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(content)])
+    assert result.exit_code != 0
+    assert "nothing was loaded" in result.output
+    assert "content/courses/phishing-and-account-security/01-spotting-phishing.gift, line 3" in (
+        result.output
+    )
+    assert "content/courses/phishing-and-account-security/course.yaml, line" in result.output
+    assert "unknown level 'Expert'" in result.output
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_changed_quiz_gets_a_new_version_and_old_attempts_stay_pinned(app, tmp_path):
+    content = _copy(tmp_path)
+    course = content / "courses" / "phishing-and-account-security"
+    yaml_file = course / "course.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("pass_mark: 80", "pass_mark: 85", 1))
+    with app.app_context():
+        module = db.session.scalar(
+            select(Module)
+            .join(Course)
+            .where(Course.slug == "phishing-and-account-security")
+            .order_by(Module.position)
+        )
+        old = db.session.scalar(
+            select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+        )
+        old_id, old_version = old.id, old.version
+    try:
+        result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(content)])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            current = db.session.scalar(
+                select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+            )
+            assert current.version == old_version + 1 and str(current.pass_mark) == "85.000"
+            assert db.session.get(Quiz, old_id).is_current is False
+    finally:  # put the session's content back for the other tests
+        result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(CONTENT_DIR)])
+        assert result.exit_code == 0, result.output

@@ -1,0 +1,85 @@
+"""API conventions: OpenAPI, the error envelope, sign-in required everywhere, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import sign_in
+
+PROTECTED = [
+    ("get", "/api/v1/courses"),
+    ("get", "/api/v1/modules/1"),
+    ("post", "/api/v1/quizzes/1/attempts"),
+    ("get", "/api/v1/attempts/1"),
+    ("put", "/api/v1/attempts/1/responses"),
+    ("post", "/api/v1/attempts/1/submit"),
+    ("get", "/api/v1/me/progress"),
+    ("get", "/api/v1/me/competence-profile"),
+    ("get", "/api/v1/teams/me/skill-gaps"),
+    ("get", "/api/v1/exports/completions.csv"),
+]
+PAGES = ["/", "/profile", "/team", "/hr", "/courses/1", "/modules/1", "/attempts/1"]
+
+
+def test_openapi_lists_the_integration_paths(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in (
+        "/api/v1/courses",
+        "/api/v1/modules/{module_id}",
+        "/api/v1/quizzes/{quiz_id}/attempts",
+        "/api/v1/attempts/{attempt_id}/submit",
+        "/api/v1/me/progress",
+        "/api/v1/teams/me/skill-gaps",
+        "/api/v1/exports/completions.csv",
+    ):
+        assert path in spec["paths"], path
+    assert {"Attempt", "LearnerQuestion", "ResponsesArgs"} <= set(spec["components"]["schemas"])
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_api_needs_sign_in(client, method, path):
+    response = getattr(client, method)(path, headers={"Authorization": "Bearer nothing"})
+    assert response.status_code == 401
+    body = response.get_json()
+    assert set(body) == {"code", "status", "message", "errors"} and body["code"] == 401
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_redirect_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_html_404_is_a_page_and_api_404_is_json(app, demo):
+    client = app.test_client()
+    sign_in(client, "employee@example.org")
+    page = client.get("/modules/999999")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/v1/modules/999999")
+    assert api.status_code == 404 and api.get_json()["message"] == "No such module."
+
+
+def test_health(client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_sign_in_is_case_insensitive_and_wrong_password_fails(app, demo):
+    client = app.test_client()
+    sign_in(client, "Employee@Example.ORG")
+    other = app.test_client()
+    page = other.get("/sign-in").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', page
+    )
+    response = other.post(
+        "/sign-in",
+        data={
+            "email": "employee@example.org",
+            "password": "wrong-password",
+            "csrf_token": token.group(1),
+        },
+    )
+    assert response.status_code == 401
+    assert "do not match" in response.get_data(as_text=True)
