@@ -61,7 +61,7 @@ def sanitise_html(html: str) -> str:
     """Sanitise HTML from an imported question ([html] GIFT text, Moodle XML) with nh3."""
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS | {"span", "sub", "sup", "u", "s"},
+        tags=ALLOWED_TAGS | {"b", "i", "span", "sub", "sup", "u", "s"},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",

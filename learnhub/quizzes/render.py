@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from learnhub.catalog.markdown import render_markdown, sanitise_html
 
+HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
+
 
 def render_text(text: dict | None) -> Markup:
-    """Render a ``{"format", "text"}`` dict: html and moodle (Moodle's auto-format allows HTML)
-    are sanitised with nh3, markdown is rendered then sanitised, plain is escaped."""
+    """Render a ``{"format", "text"}`` dict to inline-safe HTML.
+
+    html, and moodle text holding tags (Moodle's auto-format allows HTML), are sanitised with
+    nh3; markdown is rendered then sanitised; plain is escaped with line breaks kept. Moodle text
+    without tags is treated as prose: blank lines separate paragraphs and single line breaks are
+    the author's wrapping, joined with a space (LearnHub choice: GIFT files are wrapped at ~100
+    columns in content/, and a <br> at every wrap breaks the sentence on screen).
+    """
     if not text:
         return Markup("")
     fmt, body = text.get("format", "moodle"), text.get("text", "")
     if fmt == "plain":
-        return Markup("<p>") + escape(body).replace("\n", Markup("<br>")) + Markup("</p>")
+        return escape(body).replace("\n", Markup("<br>"))
     if fmt == "markdown":
         return Markup(render_markdown(body))
-    if fmt == "moodle" and "<" not in body:
-        return escape(body).replace("\n", Markup("<br>"))
+    if fmt == "moodle" and not HTML_TAG.search(body):
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+        if len(paragraphs) <= 1:
+            return escape(paragraphs[0] if paragraphs else "")
+        return Markup("").join(Markup("<p>") + escape(p) + Markup("</p>") for p in paragraphs)
     return Markup(sanitise_html(body))
 
 
