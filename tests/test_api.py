@@ -83,3 +83,24 @@ def test_sign_in_is_case_insensitive_and_wrong_password_fails(app, demo):
     )
     assert response.status_code == 401
     assert "do not match" in response.get_data(as_text=True)
+
+
+def test_people_imported_without_a_password_cannot_sign_in(app):
+    from learnhub.extensions import db
+    from learnhub.org.hr_import import apply_import, plan_import
+    from tests.conftest import csrf_from, realdata
+
+    with app.app_context():
+        apply_import(plan_import(realdata("hr", "oracle-hr-employees.csv").read_bytes()))
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/sign-in", data={"email": "sking@example.org", "password": "", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        "/sign-in",
+        data={"email": "sking@example.org", "password": "anything-at-all", "csrf_token": token},
+    )
+    assert response.status_code == 401

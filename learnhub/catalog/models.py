@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.skills.models import Competence
 
 
 class Course(db.Model):
@@ -72,6 +73,8 @@ class ModuleOutcome(db.Model):
     competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
     level_number: Mapped[int]
     learning_outcome_code: Mapped[str | None] = mapped_column(String(40))
+
+    competence: Mapped[Competence] = relationship(lazy="joined")
 
 
 class ModuleCompetence(db.Model):

@@ -14,6 +14,7 @@ from http import HTTPStatus
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,16 @@ def _wants_json() -> bool:
 
 
 def _html(code: int, message: str) -> tuple[str, int]:
-    return render_template(
-        "error.html", code=code, status=HTTPStatus(code).phrase, message=message
-    ), code
+    status = HTTPStatus(code).phrase
+    try:
+        return render_template("error.html", code=code, status=status, message=message), code
+    except Exception:  # the page itself failed (e.g. the database is down): plain HTML
+        logger.exception("error page could not be rendered")
+        return (
+            f"<!doctype html><title>{code} {status}</title><h1>{code} {status}</h1>"
+            f"<p>{escape(message)}</p>",
+            code,
+        )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -15,7 +15,6 @@ from learnhub.extensions import db
 from learnhub.quizzes import services
 from learnhub.quizzes.review import attempt_view
 from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
-from learnhub.skills.models import Competence
 
 blp = Blueprint("quizzes", __name__, description="Courses, modules, quizzes and attempts")
 
@@ -34,7 +33,7 @@ def module_dict(module) -> dict:
         "outcomes": [
             {
                 "text": o.text,
-                "competence": _code(o.competence_id),
+                "competence": o.competence.code,
                 "level": o.level_number,
                 "learning_outcome": o.learning_outcome_code,
             }
@@ -43,10 +42,6 @@ def module_dict(module) -> dict:
         "quiz": quiz,
         "quiz_id": quiz.id if quiz else None,
     }
-
-
-def _code(competence_id: int) -> str:
-    return db.session.get(Competence, competence_id).code
 
 
 def _answers(args: dict) -> dict[int, dict]:
