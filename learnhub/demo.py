@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "learnhub-demo"
 DEMO_ACCOUNTS = {"employee@example.org": (), "manager@example.org": (), "hr@example.org": ("hr",)}
-#: who in the demo team has already passed which module (by position in the first course)
+#: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
+DEMO_HISTORY_COURSE = "phishing-and-account-security"
 
 demo_cli = click.Group("demo", help="The demo organisation.")
 
@@ -72,7 +73,7 @@ def seed(csv_path: Path) -> dict[str, int]:
 
 def _history(people: list[Employee]) -> int:
     """A few colleagues of the demo employee pass the first module, through real attempts."""
-    course = db.session.scalar(select(Course).order_by(Course.id))
+    course = db.session.scalar(select(Course).where(Course.slug == DEMO_HISTORY_COURSE))
     if course is None or not course.modules:
         return 0
     quiz = quizzes.current_quiz(course.modules[0].id)
