@@ -9,7 +9,7 @@ aggregate per manager and framework; Python only folds the small grouped result.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from fractions import Fraction
 
@@ -45,28 +45,50 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
     targets = targets_query(members, framework.id).subquery()
     attained = attained_query(members, at).subquery()
     attained_level = func.coalesce(attained.c.attained, 0)
-    rows = db.session.execute(
-        select(
-            targets.c.competence_id,
-            targets.c.target,
-            attained_level.label("attained"),
-            func.count().label("people"),
-            func.count(func.distinct(targets.c.employee_id)).label("distinct_people"),
-        )
-        .select_from(targets)
-        .outerjoin(
-            attained,
-            and_(
-                attained.c.employee_id == targets.c.employee_id,
-                attained.c.competence_id == targets.c.competence_id,
-            ),
-        )
-        .group_by(targets.c.competence_id, targets.c.target, attained_level)
-    ).all()
+    buckets = Counter(
+        {
+            (competence_id, target, level): people
+            for competence_id, target, level, people in db.session.execute(
+                select(targets.c.competence_id, targets.c.target, attained_level, func.count())
+                .select_from(targets)
+                .outerjoin(
+                    attained,
+                    and_(
+                        attained.c.employee_id == targets.c.employee_id,
+                        attained.c.competence_id == targets.c.competence_id,
+                    ),
+                )
+                .group_by(targets.c.competence_id, targets.c.target, attained_level)
+            )
+        }
+    )
     people_with_targets = db.session.scalar(
         select(func.count(func.distinct(targets.c.employee_id)))
     )
+    names = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                select(Competence).where(Competence.id.in_({b[0] for b in buckets}))
+            )
+        }
+        if buckets
+        else {}
+    )
+    return summary_from_buckets(
+        buckets, headcount, people_with_targets, names, len(framework.levels)
+    )
 
+
+def summary_from_buckets(
+    buckets: Counter,
+    headcount: int,
+    people_with_targets: int,
+    competences: dict[int, Competence],
+    levels: int,
+) -> dict:
+    """Fold ``{(competence_id, target, attained): people}`` into the summary shape documented
+    at :func:`compute_summary`; ``levels`` is the size of the framework's scale."""
     per: dict[int, dict] = defaultdict(
         lambda: {
             "with_target": 0,
@@ -76,7 +98,9 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
             "levels": defaultdict(int),
         }
     )
-    for competence_id, target, level, people, _distinct in rows:
+    for (competence_id, target, level), people in buckets.items():
+        if not people:
+            continue
         entry = per[competence_id]
         gap = max(0, target - level)
         entry["with_target"] += people
@@ -84,22 +108,11 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
         entry["gap_sum"] += gap * people
         entry["max_gap"] = max(entry["max_gap"], gap)
         entry["levels"][str(level)] += people
-    names = (
-        {
-            c.id: c
-            for c in db.session.scalars(select(Competence).where(Competence.id.in_(list(per))))
-        }
-        if per
-        else {}
-    )
-    competences = []
+    rows = []
     for competence_id, entry in per.items():
-        competence = names[competence_id]
+        competence = competences[competence_id]
         mean = Fraction(entry["gap_sum"], entry["with_target"])
-        distribution = {
-            str(n): entry["levels"].get(str(n), 0) for n in range(0, len(framework.levels) + 1)
-        }
-        competences.append(
+        rows.append(
             {
                 "competence_id": competence_id,
                 "code": competence.code,
@@ -108,19 +121,21 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
                 "meeting": entry["meeting"],
                 "mean_gap": round(float(mean), 2),
                 "max_gap": entry["max_gap"],
-                "attained_distribution": distribution,
+                "attained_distribution": {
+                    str(n): entry["levels"].get(str(n), 0) for n in range(0, levels + 1)
+                },
             }
         )
-    competences.sort(key=lambda c: [int(p) for p in c["code"].split(".") if p.isdigit()])
-    total = sum(c["with_target"] for c in competences)
-    met = sum(c["meeting"] for c in competences)
+    rows.sort(key=lambda c: [int(p) for p in c["code"].split(".") if p.isdigit()])
+    total = sum(c["with_target"] for c in rows)
+    met = sum(c["meeting"] for c in rows)
     return {
         "headcount": headcount,
         "people_with_targets": people_with_targets,
         "targets": total,
         "targets_met": met,
         "share_met": round(met / total, 4) if total else None,
-        "competences": competences,
+        "competences": rows,
     }
 
 

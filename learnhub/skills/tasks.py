@@ -16,8 +16,9 @@ from flask import current_app
 from sqlalchemy import event
 
 from learnhub.extensions import db
-from learnhub.org.services import all_manager_ids, manager_chain_ids
+from learnhub.org.services import manager_chain_ids
 from learnhub.org.signals import people_changed
+from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import PENDING_KEY, frameworks_with_profiles, request_recompute
 from learnhub.skills.summaries import store_summary
 
@@ -50,8 +51,13 @@ def compute_team_summaries(
             waiting_employees, waiting_managers, _ = pipe.execute()
         employees |= {int(i) for i in waiting_employees}
         managers |= {int(i) for i in waiting_managers}
-    targets = set(all_manager_ids()) if everyone else managers | manager_chain_ids(employees)
     frameworks = frameworks_with_profiles()
+    if everyone:  # the nightly run: one bottom-up roll-up instead of a query per manager
+        stored = store_all_summaries()
+        db.session.commit()
+        logger.info("all team summaries recomputed: %d", stored)
+        return {"managers": stored // max(1, len(frameworks)), "frameworks": len(frameworks)}
+    targets = managers | manager_chain_ids(employees)
     for manager_id in sorted(targets):
         for framework in frameworks:
             store_summary(manager_id, framework)

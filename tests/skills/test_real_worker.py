@@ -135,6 +135,8 @@ def test_worker_recomputes_after_commit(
         assert client_redis.get(FLAG_SCHEDULED) is None
         client_redis.close()
     finally:
-        app.extensions["celery"].set_default()  # give the other tests their eager Celery back
+        # give the other tests their eager Celery back (default and current for this thread)
+        app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()
         with web.app_context():
             db.engine.dispose()
