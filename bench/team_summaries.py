@@ -120,6 +120,10 @@ def main() -> None:
         for start in range(0, len(evidence), 20_000):
             db.session.execute(insert(Evidence), evidence[start : start + 20_000])
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # fresh bulk-loaded tables have no statistics yet (autovacuum would gather them)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
         print(
             f"database: {db.engine.dialect.name}; employees: {len(ids)}; "
             f"targets: {len(targets)}; evidence rows: {len(evidence)}; "

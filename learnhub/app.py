@@ -53,8 +53,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     # Every model must be known to the metadata before migrations or queries run.
     import learnhub.auth.models
+    import learnhub.auth.receivers  # leavers lose access; people an import added are invited
+    import learnhub.auth.sessions  # the session user loader, idle and absolute timeouts
+    import learnhub.auth.tokens  # the bearer-token request loader
     import learnhub.catalog.models
     import learnhub.core.audit
+    import learnhub.core.mail
     import learnhub.org.models
     import learnhub.progress.models
     import learnhub.progress.services  # signal receivers
@@ -64,8 +68,10 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from learnhub.auth.api import blp as auth_api
     from learnhub.auth.views import blp as auth_views
     from learnhub.progress.api import blp as progress_api
+    from learnhub.quizzes.admin_api import blp as quiz_admin_api
     from learnhub.quizzes.api import blp as quizzes_api
     from learnhub.reports.api import blp as reports_api
     from learnhub.skills.api import blp as skills_api
@@ -75,7 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_views)
     app.register_blueprint(web_views)
-    for blueprint in (quizzes_api, progress_api, skills_api, reports_api):
+    for blueprint in (quizzes_api, progress_api, skills_api, reports_api, auth_api, quiz_admin_api):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 
@@ -91,11 +97,13 @@ def _register_csrf(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from learnhub.auth.cli import auth_cli
     from learnhub.catalog.cli import content_cli
     from learnhub.demo import demo_cli
     from learnhub.org.cli import org_cli
+    from learnhub.quizzes.cli import quizzes_cli
     from learnhub.reports.cli import reports_cli
     from learnhub.skills.cli import skills_cli
 
-    for group in (content_cli, org_cli, skills_cli, reports_cli, demo_cli):
+    for group in (content_cli, org_cli, skills_cli, reports_cli, demo_cli, auth_cli, quizzes_cli):
         app.cli.add_command(group)

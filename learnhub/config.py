@@ -91,6 +91,31 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("LEARNHUB_SESSION_SECONDS", "28800")),
+        # A signed-in session ends after this long without a request (the absolute limit is
+        # PERMANENT_SESSION_LIFETIME from sign-in, whatever the activity)
+        "LEARNHUB_IDLE_MINUTES": int(os.environ.get("LEARNHUB_IDLE_MINUTES", "60")),
+        # Links in emails are built on this (no request in the CLI or a worker)
+        "LEARNHUB_BASE_URL": os.environ.get("LEARNHUB_BASE_URL", "http://127.0.0.1:5000").rstrip(
+            "/"
+        ),
+        "LEARNHUB_INVITE_DAYS": int(os.environ.get("LEARNHUB_INVITE_DAYS", "14")),
+        # People an HR import adds get an invitation email (off when everyone uses SSO)
+        "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
+        "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),
+        "LEARNHUB_RESET_RATE_LIMIT": os.environ.get("LEARNHUB_RESET_RATE_LIMIT", "5 per hour"),
+        # Outgoing mail (the outbox is drained over SMTP; without a host mail waits there)
+        "LEARNHUB_SMTP_HOST": os.environ.get("LEARNHUB_SMTP_HOST") or None,
+        "LEARNHUB_SMTP_PORT": int(os.environ.get("LEARNHUB_SMTP_PORT", "587")),
+        "LEARNHUB_SMTP_USER": os.environ.get("LEARNHUB_SMTP_USER") or None,
+        "LEARNHUB_SMTP_PASSWORD": os.environ.get("LEARNHUB_SMTP_PASSWORD") or None,
+        "LEARNHUB_SMTP_FROM": os.environ.get("LEARNHUB_SMTP_FROM", "learnhub@localhost"),
+        "LEARNHUB_SMTP_STARTTLS": _bool("LEARNHUB_SMTP_STARTTLS", True),
+        # Single sign-on with OpenID Connect (off unless an issuer is set)
+        "LEARNHUB_OIDC_ISSUER": (os.environ.get("LEARNHUB_OIDC_ISSUER") or "").rstrip("/") or None,
+        "LEARNHUB_OIDC_CLIENT_ID": os.environ.get("LEARNHUB_OIDC_CLIENT_ID") or None,
+        "LEARNHUB_OIDC_CLIENT_SECRET": os.environ.get("LEARNHUB_OIDC_CLIENT_SECRET") or None,
+        # API tokens: the longest lifetime allowed, in days
+        "LEARNHUB_TOKEN_MAX_DAYS": int(os.environ.get("LEARNHUB_TOKEN_MAX_DAYS", "365")),
         # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)
         "LEARNHUB_PASSWORD_METHOD": "scrypt",
         # Completion exports larger than this many rows become export jobs (DESIGN.md)

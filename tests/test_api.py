@@ -17,6 +17,11 @@ PROTECTED = [
     ("get", "/api/v1/me/competence-profile"),
     ("get", "/api/v1/teams/me/skill-gaps"),
     ("get", "/api/v1/exports/completions.csv"),
+    ("get", "/api/v1/api-tokens"),
+    ("post", "/api/v1/api-tokens"),
+    ("delete", "/api/v1/api-tokens/1"),
+    ("get", "/api/v1/audit-events"),
+    ("get", "/api/v1/audit-events.csv"),
 ]
 PAGES = ["/", "/profile", "/team", "/hr", "/courses/1", "/modules/1", "/attempts/1"]
 

@@ -16,6 +16,16 @@ celery_app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=15),
         "kwargs": {"everyone": True},
     },
+    # time limits are enforced on the server: overdue attempts are submitted with what was saved
+    "close-overdue-attempts": {
+        "task": "quizzes.close_overdue_attempts",
+        "schedule": 60.0,
+    },
+    # mail that could not be sent (SMTP down) is retried from the outbox
+    "send-outbox": {
+        "task": "auth.send_outbox",
+        "schedule": 300.0,
+    },
 }
 
 __all__ = ["celery_app", "flask_app"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
@@ -64,3 +64,71 @@ class RoleGrant(db.Model):
     account: Mapped[Account] = relationship(back_populates="grants")
 
     __table_args__ = (UniqueConstraint("account_id", "role"),)
+
+
+#: Why a password link was sent: an invitation of new staff, or a reset the person asked for.
+PASSWORD_PURPOSES = ("invitation", "reset")
+
+
+class PasswordToken(db.Model):
+    """A single-use link to set a password, emailed to the account's owner.
+
+    Only the SHA-256 of the link's secret is stored (``token_hash``). The link works while
+    unused, unrevoked, unexpired and while the person is active (leavers' links stop working).
+    """
+
+    __tablename__ = "password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship()
+
+    def usable(self, now: datetime) -> bool:
+        """True while the link may still set a password (and its person is active)."""
+        return (
+            self.used_at is None
+            and self.revoked_at is None
+            and now < self.expires_at
+            and self.account.is_active
+        )
+
+
+class ApiToken(db.Model):
+    """A bearer token of an integration (HR system, LRS, BI tool), limited to ``scopes``.
+
+    The token itself is shown once at creation; only its SHA-256 is stored, with the first
+    characters (``prefix``) to recognise it in lists. ``owner_id`` is the employee who created
+    it (None from the CLI): a token stops working when its owner leaves.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    owner: Mapped[Employee | None] = relationship(lazy="joined")
+
+    def usable(self, now: datetime) -> bool:
+        """True while unrevoked, unexpired and its owner (if any) is active."""
+        return (
+            self.revoked_at is None
+            and now < self.expires_at
+            and (self.owner is None or self.owner.active)
+        )

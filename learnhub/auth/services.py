@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learnhub.auth.models import GRANTED_ROLES, Account, RoleGrant
+from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.extensions import db, login_manager
 from learnhub.org import services as org_services
@@ -21,17 +22,6 @@ logger = logging.getLogger(__name__)
 
 # A hash to compare against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: dict[str, str] = {}
-
-
-@login_manager.user_loader
-def _load_account(user_id: str) -> Account | None:
-    account_id, _, version = user_id.partition(":")
-    if not account_id.isdigit():
-        return None
-    account = db.session.get(Account, int(account_id))
-    if account is None or str(account.session_version) != version or not account.is_active:
-        return None
-    return account
 
 
 def account_for(employee: Employee) -> Account:
@@ -71,15 +61,30 @@ def authenticate(email: str, password: str) -> Account | None:
 
 
 def grant_role(account: Account, role: str) -> None:
-    """Grant ``role`` (one of GRANTED_ROLES) once; raises DomainError for an unknown role."""
+    """Grant ``role`` (one of GRANTED_ROLES) once, audited; raises DomainError for an unknown
+    role."""
     if role not in GRANTED_ROLES:
         raise DomainError(f"Unknown role {role!r}; roles that can be granted: {GRANTED_ROLES}.")
     if role not in account.granted_roles:
         account.grants.append(RoleGrant(role=role))
+        audit("role_granted", target=f"employee:{account.employee_id}", role=role)
+
+
+def revoke_role(account: Account, role: str) -> None:
+    """Take ``role`` away (audited when it was granted); raises DomainError for an unknown role."""
+    if role not in GRANTED_ROLES:
+        raise DomainError(f"Unknown role {role!r}; roles that can be granted: {GRANTED_ROLES}.")
+    for grant in list(account.grants):
+        if grant.role == role:
+            account.grants.remove(grant)
+            audit("role_revoked", target=f"employee:{account.employee_id}", role=role)
 
 
 def roles_of(account: Account) -> list[str]:
-    """Every role of ``account``: employee, manager when someone reports to them, and grants."""
+    """Every role of ``account``: employee, manager when someone reports to them, and grants.
+    An API token has none (it has scopes)."""
+    if getattr(account, "is_api_token", False):
+        return []
     roles = ["employee"]
     if org_services.has_reports(account.employee_id):
         roles.append("manager")
@@ -88,13 +93,18 @@ def roles_of(account: Account) -> list[str]:
 
 
 def role_required(*roles: str):
-    """View decorator: 401 when signed out, 403 unless the account has one of ``roles``."""
+    """View decorator: 401 when signed out, 403 unless the account has one of ``roles``.
+
+    An API token passes: it reached the view only because the view declares a scope the token
+    holds (``learnhub.core.security.token_scope``, enforced in learnhub.auth.tokens)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if getattr(current_user, "is_api_token", False):
+                return view(*args, **kwargs)
             if not any(current_user.has_role(role) for role in roles):
                 abort(403, description=f"This needs the role {' or '.join(roles)}.")
             return view(*args, **kwargs)

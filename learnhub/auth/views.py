@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in, sign-out, forgotten-password and set-password pages."""
 
 from __future__ import annotations
 
@@ -14,16 +14,22 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from learnhub.auth import services
-from learnhub.auth.forms import SignInForm
+from learnhub.auth import oidc, passwords, services
+from learnhub.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
+from learnhub.auth.sessions import start_session
+from learnhub.auth.tokens import enforce_bearer
 from learnhub.core.audit import audit
-from learnhub.core.models import utcnow
+from learnhub.core.errors import DomainError
 from learnhub.extensions import db, limiter, login_manager
 
 blp = Blueprint("auth", __name__)
+blp.before_app_request(enforce_bearer)
+
+#: links carry their secret in the path: never send it on to another site
+NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Please sign in to continue."
@@ -41,10 +47,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("web.dashboard")
 
 
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
 @blp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LEARNHUB_LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LEARNHUB_LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message="Too many failed sign-in attempts from your address; wait a minute and try "
+    "again.",
+)
 def sign_in() -> str | Response:
-    """Show the sign-in form; on POST check email (any letter case) and password."""
+    """Show the sign-in form; on POST check email (any letter case) and password. Failed
+    attempts per client address are limited (LEARNHUB_LOGIN_RATE_LIMIT; 429 past it)."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = SignInForm()
@@ -52,10 +69,7 @@ def sign_in() -> str | Response:
     if form.validate_on_submit():
         account = services.authenticate(form.email.data, form.password.data)
         if account is not None:
-            session.clear()  # renew the session at sign-in
-            login_user(account)
-            account.last_login_at = utcnow()
-            audit("sign_in", target=f"employee:{account.employee_id}")
+            start_session(account, "password")  # a new session: no fixation
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         audit("sign_in_failed", target=form.email.data.strip().lower()[:254])
@@ -64,7 +78,11 @@ def sign_in() -> str | Response:
         status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("sign_in.html", form=form), status
+    return render_template("sign_in.html", form=form, sso=_sso_enabled()), status
+
+
+def _sso_enabled() -> bool:
+    return bool(current_app.config.get("LEARNHUB_OIDC_ISSUER"))
 
 
 @blp.post("/sign-out")
@@ -74,3 +92,87 @@ def sign_out() -> Response:
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@blp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LEARNHUB_RESET_RATE_LIMIT"],
+    methods=["POST"],
+    error_message="Too many password-reset requests from your address; try again later.",
+)
+def forgot_password() -> str | Response:
+    """Ask for a password-reset link by email. The answer is the same whether or not the email
+    has an account (no way to find out who works here)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        passwords.request_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "If that email belongs to an account, a link to choose a new password is on its "
+            "way. It works once, for a limited time.",
+            "info",
+        )
+        return redirect(url_for("auth.sign_in"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forgot_password.html", form=form), status
+
+
+@blp.route("/set-password/<secret>", methods=["GET", "POST"])
+def set_password(secret: str) -> tuple[str, int, dict] | Response:
+    """Choose a password through an emailed link (invitation or reset). An unusable link
+    (used, replaced, expired, or its person left) gets 410 and a way to ask for a new one."""
+    link = passwords.find_link(secret)
+    if link is None:
+        return render_template("set_password.html", form=None, invalid=True), 410, NO_REFERRER
+    form = SetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            passwords.use_link(secret, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 400
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Your password is set. Sign in with it now.", "info")
+            return redirect(url_for("auth.sign_in"))
+    elif request.method == "POST":
+        status = 400
+    page = render_template(
+        "set_password.html",
+        form=form,
+        invalid=False,
+        purpose=link.purpose,
+        email=link.account.employee.email,
+    )
+    return page, status, NO_REFERRER
+
+
+@blp.get("/sign-in/oidc")
+def oidc_sign_in() -> Response:
+    """Start single sign-on: redirect to the provider (authorization code + PKCE)."""
+    session["oidc_next"] = _safe_next(request.args.get("next"))
+    redirect_uri = url_for("auth.oidc_callback", _external=True)
+    return oidc.client().authorize_redirect(redirect_uri)
+
+
+@blp.get("/sign-in/oidc/callback")
+def oidc_callback() -> str | tuple[str, int] | Response:
+    """The provider's redirect back: sign in the account whose verified email matches."""
+    next_url = session.get("oidc_next") or url_for("web.dashboard")
+    try:
+        account = oidc.account_for_claims(oidc.claims_from_callback())
+    except DomainError as error:
+        db.session.rollback()
+        audit("sign_in_failed", method="oidc", reason=error.message)
+        db.session.commit()
+        flash(error.message, "error")
+        form = SignInForm(formdata=None)
+        return render_template("sign_in.html", form=form, sso=_sso_enabled()), error.status_code
+    start_session(account, "oidc")
+    db.session.commit()
+    return redirect(next_url)

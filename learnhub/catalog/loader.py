@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from learnhub.catalog.markdown import headings, render_markdown
+from learnhub.catalog.curriculum import heading_problems
+from learnhub.catalog.markdown import render_markdown
 from learnhub.catalog.models import Course, Module, ModuleCompetence, ModuleOutcome
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.yamlfile import LineDict, load_yaml
@@ -61,9 +62,26 @@ class LoadReport:
         return bool(any(self.frameworks.values()) or self.profiles_changed or self.courses_changed)
 
 
-def load_content(content_dir: Path) -> LoadReport:
-    """Validate and apply everything under ``content_dir``; flushes, never commits.
-    Raises ValidationFailed listing every problem (file and line) before any change."""
+@dataclass
+class ContentPlan:
+    """Everything under a content folder, read and validated, nothing applied yet.
+
+    ``frameworks``: [(slug, framework.yaml mapping, raw JSON-LD bytes)]; ``indexes``: slug ->
+    FrameworkIndex; ``roles``: keyword arguments of ``apply_target_profile`` (targets as
+    (competence code, level number, reason)); ``courses``: dicts with slug, title, summary,
+    framework, sha256 and ``modules`` (slug, title, position, minutes, validity_months, body,
+    competences {code: level number}, outcomes, parts {"quiz": parsed quiz})."""
+
+    frameworks: list[tuple[str, dict, bytes]]
+    indexes: dict[str, FrameworkIndex]
+    roles: list[dict]
+    courses: list[dict]
+
+
+def read_content(content_dir: Path) -> ContentPlan:
+    """Read and validate everything under ``content_dir`` without changing the database (a
+    framework not in the folder is looked up in it). Raises ValidationFailed listing every
+    problem, each named by file and line."""
     issues: list[Issue] = []
     root = content_dir.resolve()
 
@@ -82,9 +100,15 @@ def load_content(content_dir: Path) -> LoadReport:
     ]
     if issues:
         raise ValidationFailed(f"content/ has {len(issues)} error(s); nothing was loaded.", issues)
+    return ContentPlan(frameworks, indexes, roles, [c for c in courses if c is not None])
 
+
+def load_content(content_dir: Path) -> LoadReport:
+    """Validate and apply everything under ``content_dir``; flushes, never commits.
+    Raises ValidationFailed listing every problem (file and line) before any change."""
+    plan = read_content(content_dir)
     report = LoadReport()
-    for slug, meta, raw in frameworks:
+    for slug, meta, raw in plan.frameworks:
         result = import_framework(
             raw,
             slug=slug,
@@ -93,13 +117,13 @@ def load_content(content_dir: Path) -> LoadReport:
             attribution=meta.get("attribution", ""),
         )
         report.frameworks[slug] = result["changed"]
-    for role in roles:
+    for role in plan.roles:
         if apply_target_profile(**role):
             report.profiles_changed.append(role["slug"])
-    for course in courses:
-        if course is not None and _apply_course(course):
+    for course in plan.courses:
+        if _apply_course(course):
             report.courses_changed.append(course["slug"])
-        elif course is not None:
+        else:
             report.courses_unchanged.append(course["slug"])
     db.session.flush()
     return report
@@ -246,6 +270,7 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
         "title": data["title"],
         "summary": str(data.get("summary", "")).strip(),
         "framework": data["framework"],
+        "folder": folder,
         "sha256": digest.hexdigest(),
         "modules": modules,
     }
@@ -266,24 +291,7 @@ def _read_module(
         issues.append(Issue(f"{at}", f"lesson file {spec['file']} does not exist"))
         return None
     body = body_path.read_text(encoding="utf-8")
-    for line, level, text in headings(body):
-        if level == 1:
-            issues.append(
-                Issue(
-                    f"{rel(body_path)}, line {line}",
-                    f"heading {text!r} is level 1; the page title is the only h1",
-                )
-            )
-    previous = 1
-    for line, level, text in headings(body):
-        if level > previous + 1:
-            issues.append(
-                Issue(
-                    f"{rel(body_path)}, line {line}",
-                    f"heading {text!r} skips from level {previous} to {level}",
-                )
-            )
-        previous = level
+    issues.extend(heading_problems(body, rel(body_path)))
     competences = {}
     for entry in spec["competences"]:
         found = _competence_level(
@@ -292,7 +300,14 @@ def _read_module(
             f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}",
             issues,
         )
-        if found:
+        if found and found[0] in competences:
+            issues.append(
+                Issue(
+                    f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}",
+                    f"competence {found[0]} is listed twice; a module proves one level of it",
+                )
+            )
+        elif found:
             competences[found[0]] = found[1]
     outcomes = []
     if not 2 <= len(spec["outcomes"]) <= 4:
@@ -307,6 +322,15 @@ def _read_module(
         if found[0] not in competences:
             issues.append(
                 Issue(here, f"outcome competence {found[0]} is not among the module's competences")
+            )
+        elif found[1] > competences[found[0]]:
+            # evidence is recorded at the module's level: an outcome above it promises more
+            issues.append(
+                Issue(
+                    here,
+                    f"outcome at level {found[1]} is above level {competences[found[0]]}, "
+                    f"which the module proves for {found[0]}",
+                )
             )
         code = entry.get("learning_outcome")
         if code and index.outcomes.get(code) != found:
@@ -348,6 +372,7 @@ def _read_module(
     return {
         "slug": spec["slug"],
         "title": spec["title"],
+        "file": spec["file"],
         "minutes": int(spec.get("minutes", 10)),
         "validity_months": validity,
         "body": body,

@@ -84,7 +84,12 @@ def _envelope(code: int, message: str, errors: object = None) -> Response:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    # integrations (bearer tokens) get the JSON envelope wherever they call
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or request.headers.get("Authorization", "").startswith("Bearer ")
+    )
 
 
 def _html(code: int, message: str) -> tuple[str, int]:

@@ -23,6 +23,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Import task modules so the worker registers them by name.
+    import learnhub.auth.tasks
+    import learnhub.quizzes.tasks
     import learnhub.skills.tasks  # noqa: F401
 
     return celery_app

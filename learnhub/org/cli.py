@@ -1,20 +1,30 @@
-"""``flask org import FILE``."""
+"""``flask org import FILE`` and ``flask org profile save|list``."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from learnhub.core.errors import ValidationFailed
+from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.extensions import db
+from learnhub.org.models import IMPORT_MODES
 
-org_cli = click.Group("org", help="The organisation: HR imports.")
+org_cli = click.Group("org", help="The organisation: HR imports and import profiles.")
+profile_cli = click.Group("profile", help="Saved column mappings and sync modes per HR source.")
+org_cli.add_command(profile_cli)
+
+#: files with at least this many rows get a progress bar
+PROGRESS_ROWS = 1000
+#: people listed per kind of change in the dry-run report (the rest are counted)
+LIST_MAX = 20
 
 
 @org_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profile", help="Saved import profile (mapping, source and mode).")
 @click.option(
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -24,54 +34,161 @@ org_cli = click.Group("org", help="The organisation: HR imports.")
     "--source",
     default="hr",
     show_default=True,
-    help="Import profile name (which HR source these people come from).",
+    help="Which HR source these people come from (without --profile).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(IMPORT_MODES),
+    help="full: people of the source missing from the file become leavers; delta: only the "
+    "rows present. Default: the profile's mode, else delta.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and say what would change; change nothing.")
 @with_appcontext
-def import_(file: Path, mapping: Path | None, source: str, dry_run: bool) -> None:
-    """Import employees, departments, job roles and reporting lines from an HR CSV export."""
+def import_(
+    file: Path,
+    profile: str | None,
+    mapping: Path | None,
+    source: str,
+    mode: str | None,
+    dry_run: bool,
+) -> None:
+    """Import employees, org units, job roles and reporting lines from an HR export (CSV or
+    XLSX), validated whole first, applied in one transaction."""
     from learnhub.core.audit import audit
     from learnhub.org.hr_import import apply_import, plan_import
-    from learnhub.org.signals import people_changed
+    from learnhub.org.profiles import plan_with_profile
 
-    try:
-        plan = plan_import(file.read_bytes(), source=source, mapping_file=mapping)
-    except ValidationFailed as error:
-        raise click.ClickException(f"{file}: {error}") from error
+    if profile and mapping:
+        raise click.UsageError("--profile already has a mapping; give one or the other.")
+    data = file.read_bytes()
+    with _Progress(_estimate_rows(data)) as progress:
+        try:
+            if profile:
+                plan = plan_with_profile(
+                    data, profile, mode=mode, filename=file.name, progress=progress
+                )
+            else:
+                plan = plan_import(
+                    data,
+                    source=source,
+                    mode=mode or "delta",
+                    mapping_file=mapping,
+                    filename=file.name,
+                    progress=progress,
+                )
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(f"{file}: {error}") from error
+        if not dry_run:
+            apply_import(plan, progress=progress)
     summary = plan.summary()
     click.echo(
-        f"{file}: {summary['rows']} rows; added {summary['added']}, updated "
-        f"{summary['updated']}, unchanged {summary['unchanged']}"
+        f"{file}: {summary['rows']} rows, {plan.mode} sync of source {plan.source}; "
+        f"added {summary['added']}, updated {summary['updated']}, "
+        f"unchanged {summary['unchanged']}, left {summary['left']}"
     )
     if dry_run:
+        _report(plan)
         click.echo("Dry run: nothing changed.")
+        db.session.rollback()
         return
-    old_managers = _managers_of(plan.updated)
-    apply_import(plan)
-    changed = plan.added + plan.updated
-    if changed:
-        people_changed.send(None, employee_ids=_ids(changed), manager_ids=old_managers)
-        audit("org_import", target=str(file.name), source=source, **summary)
+    if plan.changes_anything:
+        audit("org_import", target=file.name, source=plan.source, mode=plan.mode, **summary)
     db.session.commit()
 
 
-def _ids(numbers: list[str]) -> list[int]:
-    from sqlalchemy import select
+def _report(plan) -> None:
+    for label, items in (
+        ("added", plan.added),
+        ("updated", plan.updated),
+        ("left", sorted(plan.left)),
+        ("org units added", plan.units_added),
+        ("org units moved", plan.units_moved),
+    ):
+        if items:
+            shown = ", ".join(items[:LIST_MAX])
+            more = f" … and {len(items) - LIST_MAX} more" if len(items) > LIST_MAX else ""
+            click.echo(f"{label} ({len(items)}): {shown}{more}")
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+    click.echo("errors: none")
 
-    from learnhub.org.models import Employee
 
-    return list(
-        db.session.scalars(select(Employee.id).where(Employee.employee_number.in_(numbers)))
-    )
+def _estimate_rows(data: bytes) -> int:
+    """Rows of a CSV by its line ends; XLSX (compressed) by its size, ~40 bytes a row."""
+    if data.startswith(b"PK\x03\x04"):
+        return len(data) // 40
+    return data.count(b"\n")
 
 
-def _managers_of(numbers: list[str]) -> list[int]:
-    from sqlalchemy import select
+class _Progress:
+    """A click progress bar per stage (reading, checking, applying) for large files; a
+    callable ``(stage, done, total)`` for :func:`plan_import` and :func:`apply_import`."""
 
-    from learnhub.org.models import Employee
-    from learnhub.org.services import manager_chain_ids
+    LABELS = {"read": "Reading ", "check": "Checking", "apply": "Applying"}
 
-    if not numbers:
-        return []
-    ids = db.session.scalars(select(Employee.id).where(Employee.employee_number.in_(numbers)))
-    return sorted(manager_chain_ids(ids))
+    def __init__(self, estimate: int) -> None:
+        self.enabled = estimate >= PROGRESS_ROWS
+        self.estimate = estimate
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __enter__(self) -> _Progress | None:
+        return self if self.enabled else None
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self._close()
+            self.stage, self.done = stage, 0
+            length = total or self.estimate
+            self.bar = click.progressbar(length=max(length, 1), label=self.LABELS[stage])
+            self.bar.__enter__()
+        step = done - self.done
+        if step > 0:
+            self.bar.update(step)
+            self.done = done
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@profile_cli.command("save")
+@click.argument("name")
+@click.option("--preset", help="Columns of a built-in preset: oracle-hr or learnhub.")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON file {"employee_number": "Staff No", …}.',
+)
+@click.option("--mode", type=click.Choice(IMPORT_MODES), default="delta", show_default=True)
+@click.option("--description", default="", help="What this source is.")
+@with_appcontext
+def save(name: str, preset: str | None, mapping: Path | None, mode: str, description: str) -> None:
+    """Create or replace the import profile NAME (its name is the people's source)."""
+    from learnhub.org.profiles import save_profile
+
+    try:
+        profile = save_profile(
+            name, mode=mode, preset=preset, mapping_file=mapping, description=description
+        )
+    except (DomainError, ValidationFailed) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"import profile {profile.name} ({profile.mode}): {json.dumps(profile.mapping)}")
+
+
+@profile_cli.command("list")
+@with_appcontext
+def list_() -> None:
+    """The saved import profiles."""
+    from learnhub.org.profiles import list_profiles
+
+    for profile in list_profiles():
+        click.echo(f"{profile.name}\t{profile.mode}\t{json.dumps(profile.mapping)}")

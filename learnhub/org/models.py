@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
@@ -19,7 +19,7 @@ class OrgUnit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
 
 
 class JobRole(db.Model):
@@ -53,7 +53,10 @@ class Employee(db.Model):
     hire_date: Mapped[date | None]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
-    source: Mapped[str] = mapped_column(String(60), default="manual")
+    # when a full sync of the person's source last found them missing (None while active)
+    left_at: Mapped[datetime | None]
+    # the import profile (HR source) that owns this person; a full sync touches only its own
+    source: Mapped[str] = mapped_column(String(60), default="manual", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -67,3 +70,30 @@ class Employee(db.Model):
 
     def __repr__(self) -> str:
         return f"<Employee {self.employee_number} {self.email}>"
+
+
+#: How an import profile applies a file: "full" makes the source's people missing from the file
+#: leavers; "delta" changes only the rows present.
+IMPORT_MODES = ("full", "delta")
+
+
+class ImportProfile(db.Model):
+    """A saved way to read one HR source's files: the column mapping ``{field: column header}``
+    (fields of :data:`learnhub.org.hr_import.FIELDS`) and the sync mode (``IMPORT_MODES``).
+
+    The profile's ``name`` is the source recorded on the people it imports
+    (``Employee.source``), so a full sync of one profile never makes another's people leavers.
+    """
+
+    __tablename__ = "import_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    mapping: Mapped[dict] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(10), default="delta")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ImportProfile {self.name} {self.mode}>"

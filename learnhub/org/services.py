@@ -14,6 +14,9 @@ from sqlalchemy.orm import aliased
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 
+#: ids per IN list (below SQLite's 999 bound-variable default of old versions)
+CHUNK = 900
+
 
 def subtree_ids_query(manager_id: int, *, active_only: bool = True) -> Select:
     """A SELECT of the ids of everyone below ``manager_id`` (direct and indirect reports, not
@@ -34,38 +37,47 @@ def subtree_ids(manager_id: int, *, active_only: bool = True) -> list[int]:
     return list(db.session.scalars(subtree_ids_query(manager_id, active_only=active_only)))
 
 
-def is_in_subtree(manager_id: int, employee_id: int) -> bool:
-    """True when ``employee_id`` reports to ``manager_id`` directly or indirectly."""
-    if manager_id == employee_id:
+def is_in_subtree(manager_id: int | None, employee_id: int, *, active_only: bool = True) -> bool:
+    """True when ``employee_id`` reports to ``manager_id`` directly or indirectly (and, with
+    ``active_only``, is active). Walks up from the employee (a chain is as long as the tree is
+    deep), so the check costs the same for the head of a 100,000-person organisation as for a
+    team leader. The chain may pass through managers who have left."""
+    if manager_id is None or manager_id == employee_id:
         return False
-    query = subtree_ids_query(manager_id, active_only=False)
-    return bool(
-        db.session.scalar(
-            select(exists().where(Employee.id == employee_id, Employee.id.in_(query)))
-        )
+    start = select(Employee.manager_id.label("id")).where(Employee.id == employee_id)
+    if active_only:
+        start = start.where(Employee.active.is_(True))
+    start = start.cte("above", recursive=True)
+    parent = aliased(Employee)
+    above = start.union(
+        select(parent.manager_id).where(parent.id == start.c.id, parent.manager_id.is_not(None))
     )
+    return bool(db.session.scalar(select(exists().where(above.c.id == manager_id))))
 
 
 def manager_chain_ids(employee_ids: Iterable[int]) -> set[int]:
     """Every manager above any of ``employee_ids`` (their managers, and theirs, up to the top).
 
-    Returns a set of employee ids; empty when nobody has a manager. One query for any number
-    of employees. A reporting cycle cannot exist (the HR import rejects it), but UNION (not
+    Returns a set of employee ids; empty when nobody has a manager. One query per 900
+    employees. A reporting cycle cannot exist (the HR import rejects it), but UNION (not
     UNION ALL) makes the recursion stop even if one did.
     """
-    ids = list(set(employee_ids))
-    if not ids:
-        return set()
-    start = (
-        select(Employee.manager_id.label("id"))
-        .where(Employee.id.in_(ids), Employee.manager_id.is_not(None))
-        .cte("chain", recursive=True)
-    )
-    parent = aliased(Employee)
-    chain = start.union(
-        select(parent.manager_id).where(parent.id == start.c.id, parent.manager_id.is_not(None))
-    )
-    return set(db.session.scalars(select(chain.c.id)))
+    ids = sorted(set(employee_ids))
+    found: set[int] = set()
+    # one statement per CHUNK ids: IN lists stay under SQLite's bound-variable limit
+    for start_at in range(0, len(ids), CHUNK):
+        start = (
+            select(Employee.manager_id.label("id"))
+            .where(Employee.id.in_(ids[start_at : start_at + CHUNK]))
+            .where(Employee.manager_id.is_not(None))
+            .cte("chain", recursive=True)
+        )
+        parent = aliased(Employee)
+        chain = start.union(
+            select(parent.manager_id).where(parent.id == start.c.id, parent.manager_id.is_not(None))
+        )
+        found.update(db.session.scalars(select(chain.c.id)))
+    return found
 
 
 def has_reports(employee_id: int) -> bool:

@@ -7,3 +7,7 @@ _signals = Namespace()
 #: sent with ``employee_ids`` (people added or changed) and ``manager_ids`` (their managers
 #: before the change) inside the transaction that changed them
 people_changed = _signals.signal("people-changed")
+
+#: sent with ``employee_ids: list[int]`` (people just deactivated as leavers) inside the
+#: transaction that deactivated them; auth revokes their sessions, links and API tokens
+people_left = _signals.signal("people-left")

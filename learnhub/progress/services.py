@@ -23,7 +23,7 @@ from learnhub.progress import xapi
 from learnhub.progress.models import Enrolment, ModuleProgress
 from learnhub.quizzes import services as quiz_services
 from learnhub.quizzes.models import Attempt
-from learnhub.quizzes.signals import attempt_started, attempt_submitted
+from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,34 @@ def _on_submitted(attempt: Attempt, **_: object) -> None:
     db.session.flush()
     _update_course_completion(enrolment, attempt.submitted_at)
     xapi.record_attempt(attempt, module)
+
+
+@attempt_regraded.connect
+def _on_regraded(attempt: Attempt, **_: object) -> None:
+    """A regrade or an essay review changed a score: recompute the module's grade, pass and
+    status from all the employee's attempts (a pass that became a fail un-completes the module
+    and, with it, the course)."""
+    quiz = attempt.quiz
+    module = db.session.get(Module, quiz.module_id)
+    enrolment = enrol(attempt.employee_id, module.course_id)
+    row = _progress(attempt.employee_id, module.id)
+    history = quiz_services.attempts_of(module.id, attempt.employee_id)
+    attempts = [a for a in history if a.state == "submitted"]
+    row.attempts = len(attempts)
+    grade = quiz_services.grade(module.id, attempt.employee_id, quiz.grading_method)
+    row.grade_exact = None if grade is None else str(grade)
+    row.max_points = attempt.max_points
+    row.grade_points = None if grade is None else _points(grade, attempt.max_points)
+    passes = sorted(a.submitted_at for a in attempts if a.passed)
+    row.passed = bool(passes)
+    if passes:
+        if row.status != "completed":
+            row.status, row.completed_at = "completed", passes[0]
+    elif row.status == "completed":
+        row.status, row.completed_at = "in_progress", None
+        enrolment.completed_at = None
+    db.session.flush()
+    _update_course_completion(enrolment, passes[0] if passes else None)
 
 
 def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:

@@ -40,7 +40,10 @@ def record_attempt(attempt: Attempt, module: Module) -> XapiStatement:
     """Store a passed/failed statement for a submitted attempt and return it."""
     base = _base_url()
     employee = db.session.get(Employee, attempt.employee_id)
-    verb = VERB_PASSED if attempt.passed else VERB_FAILED
+    # an attempt whose essays wait for a reviewer has no pass decision yet: "completed"
+    verb, word = (VERB_PASSED, "passed") if attempt.passed else (VERB_FAILED, "failed")
+    if attempt.passed is None:
+        verb, word = VERB_COMPLETED, "completed"
     scaled = Fraction(attempt.score_exact) if attempt.score_exact else Fraction(0)
     statement = {
         "id": str(uuid.uuid4()),
@@ -49,7 +52,7 @@ def record_attempt(attempt: Attempt, module: Module) -> XapiStatement:
             "name": employee.full_name,
             "mbox": f"mailto:{employee.email}",
         },
-        "verb": {"id": verb, "display": {"en": "passed" if attempt.passed else "failed"}},
+        "verb": {"id": verb, "display": {"en": word}},
         "object": {
             "objectType": "Activity",
             "id": f"{base}/modules/{module.id}/quiz",
@@ -65,7 +68,6 @@ def record_attempt(attempt: Attempt, module: Module) -> XapiStatement:
                 "min": 0,
                 "max": float(attempt.max_points or 0),
             },
-            "success": bool(attempt.passed),
             "completion": True,
             "duration": iso_duration((attempt.submitted_at - attempt.started_at).total_seconds()),
         },
@@ -77,6 +79,8 @@ def record_attempt(attempt: Attempt, module: Module) -> XapiStatement:
         "timestamp": attempt.submitted_at.isoformat().replace("+00:00", "Z"),
         "version": "1.0.3",
     }
+    if attempt.passed is not None:
+        statement["result"]["success"] = attempt.passed
     row = XapiStatement(
         id=statement["id"],
         employee_id=attempt.employee_id,

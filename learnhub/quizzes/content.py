@@ -19,10 +19,12 @@ from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
 from learnhub.extensions import db
 from learnhub.quizzes.gift import parse_gift
+from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import GRADING_METHODS, REVIEW_POLICIES, Question, Quiz
 
 SCORED_MIN, SCORED_MAX = 5, 10
 CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
+ANSWER_TYPES = ("short_answer", "numeric")
 
 
 def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, list[Issue]]:
@@ -55,28 +57,32 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     minutes = spec.get("time_limit_minutes")
     if minutes is not None and (not isinstance(minutes, int) or minutes < 1):
         issues.append(Issue(where, "time_limit_minutes must be a whole number >= 1"))
+    extra = _optional_settings(spec, where, issues)
     text = path.read_text(encoding="utf-8")
     result = parse_gift(text)
     issues.extend(Issue(f"{gift_where}, line {e.line}", e.message) for e in result.errors)
     scored = [q for q in result.questions if q["type"] not in ("description", "essay")]
-    if not result.errors and not SCORED_MIN <= len(scored) <= SCORED_MAX:
+    per_attempt = len(scored) + sum(rule["count"] for rule in extra.get("draw_rules", []))
+    if not result.errors and not SCORED_MIN <= per_attempt <= SCORED_MAX:
         issues.append(
             Issue(
                 gift_where,
-                f"a quiz has {SCORED_MIN}-{SCORED_MAX} scored questions, this one {len(scored)}",
+                f"a quiz has {SCORED_MIN}-{SCORED_MAX} scored questions, this one {per_attempt}",
             )
         )
     for question in result.questions:
+        # CONTENT-GUIDE.md: every option has feedback that explains why it is right or wrong;
+        # a typed answer (short answer, numeric) is an option the learner may give.
         at = f"{gift_where}, line {question.get('line', 0)}"
+        name = question.get("name") or "question"
         if question["type"] in CHOICE_TYPES:
             for n, choice in enumerate(question["choices"], start=1):
                 if not (choice.get("feedback") or {}).get("text"):
-                    issues.append(
-                        Issue(
-                            at,
-                            f"option {n} of {question.get('name') or 'question'!r} has no feedback",
-                        )
-                    )
+                    issues.append(Issue(at, f"option {n} of {name!r} has no feedback"))
+        elif question["type"] in ANSWER_TYPES:
+            for n, answer in enumerate(question["answers"], start=1):
+                if not (answer.get("feedback") or {}).get("text"):
+                    issues.append(Issue(at, f"answer {n} of {name!r} has no feedback"))
     settings = {
         "pass_mark": str(pass_mark),
         "max_attempts": max_attempts,
@@ -84,6 +90,7 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
         "review_policy": review,
         "time_limit_seconds": minutes * 60 if isinstance(minutes, int) else None,
         "shuffle_answers": bool(spec.get("shuffle_answers", True)),
+        **extra,
     }
     digest = hashlib.sha256(json.dumps([settings, result.questions], sort_keys=True).encode())
     return {
@@ -91,6 +98,37 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
         "questions": result.questions,
         "sha256": digest.hexdigest(),
     }, issues
+
+
+def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
+    """``shuffle_questions``, ``essays_graded`` (a reviewer scores essays) and ``draw`` (random
+    questions per attempt from question banks: ``[{bank, category, count, subcategories}]``).
+    Only the keys written in course.yaml are returned, so a quiz that uses none keeps its
+    content hash (and its version). The banks are checked when an attempt starts: they are
+    imported separately (``flask quizzes import``)."""
+    extra: dict = {}
+    for key in ("shuffle_questions", "essays_graded"):
+        if key in spec:
+            if not isinstance(spec[key], bool):
+                issues.append(Issue(where, f"{key} must be true or false"))
+            extra[key] = bool(spec[key])
+    if "draw" in spec:
+        rules = spec["draw"]
+        valid = isinstance(rules, list) and all(
+            isinstance(r, dict)
+            and isinstance(r.get("bank"), str)
+            and isinstance(r.get("count"), int)
+            and r["count"] >= 1
+            and set(r) <= {"bank", "category", "count", "subcategories"}
+            for r in rules
+        )
+        if not valid:
+            issues.append(
+                Issue(where, "draw is a list of {bank, category, count >= 1, subcategories}")
+            )
+        else:
+            extra["draw_rules"] = normalise_rules(rules)
+    return extra
 
 
 def apply_quiz(module: Module, parsed: dict) -> bool:
@@ -122,6 +160,9 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
         review_policy=settings["review_policy"],
         time_limit_seconds=settings["time_limit_seconds"],
         shuffle_answers=settings["shuffle_answers"],
+        shuffle_questions=settings.get("shuffle_questions", False),
+        essays_graded=settings.get("essays_graded", False),
+        draw_rules=settings.get("draw_rules", []),
         content_sha256=parsed["sha256"],
     )
     quiz.questions = [

@@ -10,21 +10,42 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 
 GRADING_METHODS = ("highest", "last", "first", "average")
-REVIEW_POLICIES = ("after_pass_or_last_attempt", "after_submit", "never")
+#: when correct answers and per-answer feedback are shown (learnhub.quizzes.services)
+REVIEW_POLICIES = (
+    "after_pass_or_last_attempt",
+    "after_submit",
+    "after_pass",
+    "after_last_attempt",
+    "never",
+)
 
 
 class Quiz(db.Model):
     """One version of a module's quiz with its settings.
 
     ``pass_mark``: percent of the maximum points (Decimal, e.g. 80); ``max_attempts``: 0 means
-    unlimited; ``time_limit_seconds``: None means no limit.
+    unlimited; ``time_limit_seconds``: None means no limit. ``draw_rules``: questions drawn at
+    random per attempt from question-bank categories, ``[{"bank": name, "category": path or
+    None, "count": n, "subcategories": bool}]``, after the fixed ``questions``.
+    ``essays_graded``: a reviewer scores essays (else an answered essay completes the question
+    without points).
     """
 
     __tablename__ = "quizzes"
@@ -40,6 +61,9 @@ class Quiz(db.Model):
     review_policy: Mapped[str] = mapped_column(String(40), default="after_pass_or_last_attempt")
     time_limit_seconds: Mapped[int | None]
     shuffle_answers: Mapped[bool] = mapped_column(default=True)
+    shuffle_questions: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    draw_rules: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    essays_graded: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     content_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -50,21 +74,61 @@ class Quiz(db.Model):
     __table_args__ = (UniqueConstraint("module_id", "version"),)
 
 
+class QuestionBank(db.Model):
+    """A named question bank (what L&D teams keep in Moodle), filled by GIFT or Moodle XML
+    imports; quizzes draw questions from its categories."""
+
+    __tablename__ = "question_banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    categories: Mapped[list[QuestionCategory]] = relationship(
+        order_by="QuestionCategory.path", lazy="selectin", back_populates="bank"
+    )
+
+
+class QuestionCategory(db.Model):
+    """A category of a bank. ``path``: "Security/Phishing" ("" is the bank's top), as GIFT's
+    ``$CATEGORY:`` or Moodle's category path reads without context and ``top``."""
+
+    __tablename__ = "question_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id"))
+    path: Mapped[str] = mapped_column(String(500), default="")
+
+    bank: Mapped[QuestionBank] = relationship(back_populates="categories")
+
+    __table_args__ = (UniqueConstraint("bank_id", "path"),)
+
+
 class Question(db.Model):
-    """A question of one quiz version. ``spec`` is the full question-spec dict, answer key
-    included (see ``learnhub.quizzes.scoring``); it never leaves the server before review."""
+    """A question of one quiz version, or of a question-bank category. ``spec`` is the full
+    question-spec dict, answer key included (see ``learnhub.quizzes.scoring``); it never leaves
+    the server before review. A bank question that a re-import replaces is retired, never
+    changed, so the attempts that drew it keep what they were shown."""
 
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_banks.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
     position: Mapped[int]
     qtype: Mapped[str] = mapped_column(String(30))
     name: Mapped[str | None] = mapped_column(String(255))
+    idnumber: Mapped[str | None] = mapped_column(String(100))
     points: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(1))
     spec: Mapped[dict] = mapped_column(JSON)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None]
 
-    __table_args__ = (UniqueConstraint("quiz_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "position"),
+        CheckConstraint("(quiz_id IS NULL) <> (bank_id IS NULL)", name="quiz_or_bank"),
+    )
 
 
 class Attempt(db.Model):
@@ -92,6 +156,7 @@ class Attempt(db.Model):
     score_exact: Mapped[str | None] = mapped_column(String(80))
     passed: Mapped[bool | None]
     needs_review: Mapped[bool] = mapped_column(default=False)
+    regraded_at: Mapped[datetime | None]
 
     quiz: Mapped[Quiz] = relationship(lazy="joined")
     responses: Mapped[list[Response]] = relationship(
@@ -126,5 +191,23 @@ class Response(db.Model):
     state: Mapped[str | None] = mapped_column(String(20))
     feedback: Mapped[list | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
+    # an essay scored by a reviewer keeps that score through regrades
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    reviewed_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+
+class QuizTimeAdjustment(db.Model):
+    """Extra time on timed quizzes for one employee, an accessibility adjustment (WCAG 2.2.1:
+    a time limit can be adjusted). ``extra_percent``: added to every time limit (100 doubles
+    it); ``no_time_limit``: the employee's attempts have no deadline at all."""
+
+    __tablename__ = "quiz_time_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), unique=True)
+    extra_percent: Mapped[int] = mapped_column(default=0)
+    no_time_limit: Mapped[bool] = mapped_column(default=False)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

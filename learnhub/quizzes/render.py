@@ -36,11 +36,16 @@ def render_text(text: dict | None) -> Markup:
 
 
 def stem_html(spec: dict) -> Markup:
-    """The stem with a missing-word gap shown as a labelled blank."""
+    """The stem with a missing-word gap shown as a blank that screen readers read "(blank)"
+    (an aria-label on a span is not read by every screen reader)."""
     html = render_text(spec.get("stem"))
     if spec.get("embedded"):
         html = Markup(
-            str(html).replace("{gap}", '<span class="gap" aria-label="blank">_____</span>')
+            str(html).replace(
+                "{gap}",
+                '<span class="gap"><span aria-hidden="true">_____</span>'
+                '<span class="visually-hidden">(blank)</span></span>',
+            )
         )
     return html
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 from fractions import Fraction
 
 from learnhub.quizzes import scoring
+from learnhub.quizzes.grading import question_score, to_decimal
+from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.services import review_allowed
+from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
 
 def attempt_view(attempt: Attempt) -> dict:
-    """The attempt for its owner: questions without keys; after submit the score, the grade in
-    percent (one decimal, rounded down: 89.66% shows as 89.6) and pass/fail; per-question
-    results, feedback and correct responses only when the review policy allows."""
+    """The attempt for its owner (shape: ``learnhub.quizzes.schemas.AttemptSchema``).
+
+    Questions without keys, in the attempt's stored order; while in progress the seconds left
+    before the deadline (server clock). After submit the score, the grade in percent (one
+    decimal, rounded down: 89.66% shows as 89.6; none while an essay waits for a reviewer) and
+    pass/fail; per-question results, feedback, reviewer comments and correct responses only
+    when the review policy allows."""
     quiz = attempt.quiz
-    by_id = {q.id: q for q in quiz.questions}
-    order = attempt.layout.get("questions") or list(by_id)
+    questions = attempt_questions(attempt)
     choices = attempt.layout.get("choices", {})
-    questions = [
-        learner_question(qid, by_id[qid].spec, choices.get(str(qid)))
-        for qid in order
-        if qid in by_id
-    ]
     saved = {str(r.question_id): r.answer for r in attempt.responses}
     view = {
         "id": attempt.id,
@@ -31,19 +32,22 @@ def attempt_view(attempt: Attempt) -> dict:
         "state": attempt.state,
         "started_at": attempt.started_at,
         "deadline_at": attempt.deadline_at,
+        "seconds_left": seconds_left(attempt),
+        "warning_seconds": WARNING_SECONDS if attempt.deadline_at else None,
         "submitted_at": attempt.submitted_at,
-        "questions": questions,
+        "questions": [learner_question(q.id, q.spec, choices.get(str(q.id))) for q in questions],
         "saved": saved,
         "result": None,
     }
     if attempt.state != "submitted":
         return view
     fraction = Fraction(attempt.score_exact) if attempt.score_exact else None
+    final = fraction is not None and not attempt.needs_review
     review = review_allowed(attempt)
     result = {
         "raw_points": _text(attempt.raw_points),
         "max_points": _text(attempt.max_points),
-        "grade_percent": str(scoring.percent_floor(fraction)) if fraction is not None else None,
+        "grade_percent": str(scoring.percent_floor(fraction)) if final else None,
         "pass_mark": _text(quiz.pass_mark),
         "passed": attempt.passed,
         "needs_review": attempt.needs_review,
@@ -52,19 +56,20 @@ def attempt_view(attempt: Attempt) -> dict:
     }
     if review:
         responses = {r.question_id: r for r in attempt.responses}
-        for qid in order:
-            question, response = by_id[qid], responses.get(qid)
-            score = scoring.score_question(question.spec, response.answer if response else None)
+        for question in questions:
+            response = responses.get(question.id)
+            score = question_score(quiz, question, response)
+            general = str(render_text(question.spec.get("general_feedback")))
             result["questions"].append(
                 {
-                    "question_id": qid,
+                    "question_id": question.id,
                     "state": score.state,
                     "points": _text(response.points) if response else "0",
-                    "max_points": _text(question.points),
+                    "max_points": _text(to_decimal(score.max_points)),
                     "feedback": [str(render_text(f)) for f in score.feedback if f],
-                    "general_feedback": str(render_text(question.spec.get("general_feedback")))
-                    or None,
+                    "general_feedback": general or None,
                     "correct_response": score.correct_response,
+                    "comment": response.comment if response else None,
                 }
             )
     view["result"] = result

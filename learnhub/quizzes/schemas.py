@@ -11,7 +11,13 @@ class QuizSettingsSchema(Schema):
     grading_method = fields.String()
     review_policy = fields.String()
     time_limit_seconds = fields.Integer(allow_none=True)
-    questions = fields.Function(lambda q: len(q.questions))
+    shuffle_questions = fields.Boolean()
+    shuffle_answers = fields.Boolean()
+    essays_graded = fields.Boolean(metadata={"description": "a reviewer scores essays"})
+    questions = fields.Function(
+        lambda q: len(q.questions) + sum(int(r["count"]) for r in q.draw_rules or []),
+        metadata={"description": "questions per attempt (own and drawn from banks)"},
+    )
 
 
 class ModuleSummarySchema(Schema):
@@ -70,13 +76,42 @@ class LearnerQuestionSchema(Schema):
 
 
 class QuestionResultSchema(Schema):
+    """One question's result, only when the review policy allows."""
+
     question_id = fields.Integer()
-    state = fields.String()
-    points = fields.String(allow_none=True)
+    state = fields.String(
+        metadata={"description": "correct | partial | incorrect | needs_review | not_scored"}
+    )
+    points = fields.String(allow_none=True, metadata={"description": "exact decimal"})
     max_points = fields.String()
-    feedback = fields.List(fields.Dict(), metadata={"description": "only when review is allowed"})
-    general_feedback = fields.String(allow_none=True)
-    correct_response = fields.Dict(allow_none=True)
+    feedback = fields.List(fields.String(), metadata={"description": "sanitised HTML"})
+    general_feedback = fields.String(allow_none=True, metadata={"description": "sanitised HTML"})
+    correct_response = fields.Dict(
+        allow_none=True, metadata={"description": "a response earning full marks"}
+    )
+    comment = fields.String(allow_none=True, metadata={"description": "the reviewer's comment"})
+
+
+class AttemptResultSchema(Schema):
+    """An attempt's result after submit."""
+
+    raw_points = fields.String(allow_none=True)
+    max_points = fields.String(allow_none=True)
+    grade_percent = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "one decimal, rounded down (89.66% is 89.6); null while an essay "
+            "waits for a reviewer"
+        },
+    )
+    pass_mark = fields.String()
+    passed = fields.Boolean(allow_none=True, metadata={"description": "null while in review"})
+    needs_review = fields.Boolean()
+    review_allowed = fields.Boolean()
+    questions = fields.List(
+        fields.Nested(QuestionResultSchema),
+        metadata={"description": "empty unless the review policy allows"},
+    )
 
 
 class AttemptSchema(Schema):
@@ -86,16 +121,22 @@ class AttemptSchema(Schema):
     state = fields.String()
     started_at = fields.DateTime()
     deadline_at = fields.DateTime(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
-    questions = fields.List(fields.Nested(LearnerQuestionSchema))
-    saved = fields.Dict(metadata={"description": "saved responses by question id"})
-    result = fields.Dict(
+    seconds_left = fields.Integer(
         allow_none=True,
-        metadata={
-            "description": "after submit: score, grade "
-            "(one decimal, rounded down), passed, and per-question results when "
-            "the review policy allows"
-        },
+        metadata={"description": "seconds until the deadline by the server's clock (timed only)"},
+    )
+    warning_seconds = fields.Integer(
+        allow_none=True, metadata={"description": "warn the learner this long before the end"}
+    )
+    submitted_at = fields.DateTime(allow_none=True)
+    questions = fields.List(
+        fields.Nested(LearnerQuestionSchema), metadata={"description": "in the attempt's order"}
+    )
+    saved = fields.Dict(metadata={"description": "saved responses by question id"})
+    result = fields.Nested(
+        AttemptResultSchema,
+        allow_none=True,
+        metadata={"description": "after submit: score, grade, pass/fail, review"},
     )
 
 

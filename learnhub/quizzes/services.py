@@ -8,27 +8,24 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
-from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from learnhub.catalog.models import Module
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.quizzes import scoring
+from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
+from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, Question, Quiz, Response
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
-from learnhub.skills.services import record_evidence
+from learnhub.quizzes.timing import deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
 
 CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
-#: seconds of grace after the deadline for a submit already on its way
-DEADLINE_GRACE = 30
 
 
 def current_quiz(module_id: int) -> Quiz | None:
@@ -83,44 +80,36 @@ def in_progress(quiz: Quiz, employee_id: int) -> Attempt | None:
     )
 
 
-def start_attempt(quiz_id: int, employee_id: int, *, extra_seconds: int = 0) -> Attempt:
+def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     """Start an attempt, or return the one already in progress (resume).
 
-    Raises NotFound for an unknown quiz, Conflict when the quiz version is no longer current or
-    the attempt limit is used up. The one-in-progress rule is a partial unique index, so two
-    simultaneous starts give one attempt. ``extra_seconds``: accessibility extra time (WCAG 2.2.1).
+    The new attempt's layout (questions drawn from banks, shuffled questions and options) is
+    fixed now and stored (learnhub.quizzes.layout); its deadline follows the quiz's time limit
+    and the employee's extra time (learnhub.quizzes.timing, WCAG 2.2.1). An overdue attempt in
+    progress is submitted first, with what was saved. Raises NotFound for an unknown quiz,
+    Conflict when the quiz version is no longer current, the attempt limit is used up or a bank
+    category is too small. The one-in-progress rule is a partial unique index, so two
+    simultaneous starts give one attempt.
     """
     quiz = get_quiz(quiz_id)
     existing = in_progress(quiz, employee_id)
     if existing is not None:
         if close_if_overdue(existing):
-            return start_attempt(quiz_id, employee_id, extra_seconds=extra_seconds)
+            return start_attempt(quiz_id, employee_id)
         return existing
     if not quiz.is_current:
         raise Conflict("This quiz has a newer version; start the current one.")
     used = submitted_count(quiz, employee_id)
     if quiz.max_attempts and used >= quiz.max_attempts:
         raise Conflict(f"All {quiz.max_attempts} attempts at this quiz are used.")
-    rng = random.SystemRandom()
-    layout: dict = {"questions": [q.id for q in quiz.questions], "choices": {}}
-    for question in quiz.questions:
-        items = question.spec.get("choices") or question.spec.get("pairs")
-        if items:
-            order = list(range(len(items)))
-            if quiz.shuffle_answers and question.qtype != "true_false":
-                rng.shuffle(order)
-            layout["choices"][str(question.id)] = order
     now = utcnow()
-    deadline = None
-    if quiz.time_limit_seconds:
-        deadline = now + timedelta(seconds=quiz.time_limit_seconds + extra_seconds)
     attempt = Attempt(
         quiz_id=quiz.id,
         employee_id=employee_id,
         number=used + 1,
         started_at=now,
-        deadline_at=deadline,
-        layout=layout,
+        deadline_at=deadline_for(quiz, employee_id, now),
+        layout=build_layout(quiz, employee_id, random.SystemRandom()),
     )
     try:
         with db.session.begin_nested():
@@ -167,14 +156,25 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
 
 
 def close_if_overdue(attempt: Attempt) -> bool:
-    """Submit an in-progress attempt whose deadline passed, with what was saved (issue 4:
-    never a stuck attempt). Returns True when it did."""
-    if attempt.state != "in_progress" or attempt.deadline_at is None:
-        return False
-    if utcnow() <= attempt.deadline_at + timedelta(seconds=DEADLINE_GRACE):
+    """Submit an in-progress attempt whose deadline (plus grace) passed, with what was saved
+    (issue 4: never a stuck attempt). Returns True when it did."""
+    if not is_overdue(attempt):
         return False
     submit_attempt(attempt, None)
     return True
+
+
+def close_overdue_of(employee_id: int) -> int:
+    """Submit every overdue attempt of one employee (their pages list attempts). Returns how
+    many were closed."""
+    attempts = db.session.scalars(
+        select(Attempt).where(
+            Attempt.employee_id == employee_id,
+            Attempt.state == "in_progress",
+            Attempt.deadline_at.is_not(None),
+        )
+    ).all()
+    return sum(1 for attempt in attempts if close_if_overdue(attempt))
 
 
 def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
@@ -187,9 +187,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     if attempt.state == "submitted":
         return attempt
     now = utcnow()
-    late = attempt.deadline_at is not None and now > attempt.deadline_at + timedelta(
-        seconds=DEADLINE_GRACE
-    )
+    late = is_overdue(attempt, now)
     claimed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == "in_progress")
@@ -201,60 +199,12 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
         return attempt
     if answers and not late:
         _write_responses(attempt, answers)
-    _score(attempt)
+    score_attempt(attempt)
     db.session.flush()
     if attempt.passed:
-        _record_evidence(attempt)
+        record_attempt_evidence(attempt)
     attempt_submitted.send(attempt)
     return attempt
-
-
-def _score(attempt: Attempt) -> None:
-    responses = {r.question_id: r for r in attempt.responses}
-    results = []
-    for question in attempt.quiz.questions:
-        response = responses.get(question.id)
-        result = scoring.score_question(question.spec, response.answer if response else None)
-        results.append(result)
-        if response is None:
-            response = Response(attempt_id=attempt.id, question_id=question.id, answer={})
-            attempt.responses.append(response)
-        response.fraction_exact = None if result.fraction is None else str(result.fraction)
-        response.points = _decimal(result.points)
-        response.state = result.state
-        response.feedback = result.feedback
-    totals = scoring.total(results)
-    attempt.raw_points, attempt.max_points = _decimal(totals.raw), _decimal(totals.maximum)
-    attempt.score_exact = None if totals.fraction is None else str(totals.fraction)
-    attempt.needs_review = totals.needs_review
-    attempt.passed = (
-        totals.fraction is not None
-        and not totals.needs_review
-        and scoring.passes(totals.fraction, attempt.quiz.pass_mark)
-    )
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.0000001"), rounding=ROUND_FLOOR
-    )
-
-
-def _record_evidence(attempt: Attempt) -> None:
-    module = db.session.get(Module, attempt.quiz.module_id)
-    expires = None
-    if module.validity_months:
-        expires = attempt.submitted_at + timedelta(days=round(module.validity_months * 30.4375))
-    for mapping in module.competences:
-        record_evidence(
-            employee_id=attempt.employee_id,
-            competence_id=mapping.competence_id,
-            level=mapping.level_number,
-            kind="quiz_passed",
-            source=f"attempt:{attempt.id}",
-            achieved_at=attempt.submitted_at,
-            expires_at=expires,
-        )
 
 
 def exact(value: str | None) -> Fraction | None:
@@ -264,18 +214,22 @@ def exact(value: str | None) -> Fraction | None:
 def review_allowed(attempt: Attempt) -> bool:
     """May the learner see correct answers and per-answer feedback of this attempt?
 
-    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (default, issue 4): once an
-    attempt of theirs passed or the last allowed attempt is used; ``never``: not at all.
+    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (default, issue 4): once
+    this attempt passed or the last allowed attempt is used; ``after_pass``: once this attempt
+    passed; ``after_last_attempt``: once the last allowed attempt is used (never with unlimited
+    attempts); ``never``: not at all. Nothing while an essay waits for its reviewer.
     """
-    if attempt.state != "submitted":
+    if attempt.state != "submitted" or attempt.needs_review:
         return False
     policy = attempt.quiz.review_policy
     if policy == "after_submit":
         return True
     if policy == "never":
         return False
-    if attempt.passed:
+    if attempt.passed and policy in ("after_pass", "after_pass_or_last_attempt"):
         return True
+    if policy == "after_pass":
+        return False
     quiz = attempt.quiz
     return (
         bool(quiz.max_attempts) and submitted_count(quiz, attempt.employee_id) >= quiz.max_attempts
@@ -283,11 +237,12 @@ def review_allowed(attempt: Attempt) -> bool:
 
 
 def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
-    """The module quiz grade under ``method`` over submitted, scored attempts (all versions)."""
+    """The module quiz grade under ``method`` over submitted attempts with a final score (all
+    versions); an attempt waiting for an essay reviewer has none yet."""
     fractions = [
         Fraction(a.score_exact)
         for a in attempts_of(module_id, employee_id)
-        if a.state == "submitted" and a.score_exact is not None
+        if a.state == "submitted" and a.score_exact is not None and not a.needs_review
     ]
     return scoring.grade_attempts(fractions, method)
 

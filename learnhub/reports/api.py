@@ -12,9 +12,12 @@ from learnhub.auth.services import role_required
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
+from learnhub.core.security import token_scope
 from learnhub.extensions import db
 from learnhub.org.services import has_reports
 from learnhub.reports.completions import stream_csv
+from learnhub.reports.people import person_view, visible_employee
+from learnhub.reports.schemas import PersonProfileSchema
 from learnhub.reports.team import team_view
 
 blp = Blueprint("reports", __name__, description="Team skill gaps and exports")
@@ -26,7 +29,10 @@ class TeamSkillGapsSchema(Schema):
         metadata={
             "description": "per framework: computed_at, summary (headcount, targets, targets_met, "
             "share_met, competences[with_target, meeting, mean_gap, max_gap, "
-            "attained_distribution]) and closing_modules by competence id"
+            "attained_distribution]), closing_modules by competence id and benchmark (the "
+            "organisation's share of targets met per competence for the team's job roles; "
+            "groups with fewer than LEARNHUB_MIN_GROUP_SIZE people outside the team are "
+            "merged or hidden)"
         },
     )
     people = fields.List(
@@ -49,8 +55,19 @@ class MyTeamSkillGaps(MethodView):
         return team_view(current_user.employee_id)
 
 
+@blp.route("/employees/<employee_number>/profile")
+class EmployeeProfile(MethodView):
+    @login_required
+    @blp.response(200, PersonProfileSchema)
+    def get(self, employee_number: str):
+        """A person's competence profile and completion, for their managers (direct or
+        indirect) and HR; 404 for anyone else, whether or not the person exists."""
+        return person_view(visible_employee(employee_number))
+
+
 @blp.route("/exports/completions.csv")
 class CompletionsExport(MethodView):
+    @token_scope("exports:read")
     @role_required("hr")
     @blp.response(
         200,

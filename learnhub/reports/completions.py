@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
 from learnhub.catalog.models import Course, Module
+from learnhub.core.spreadsheet import neutralise
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress
@@ -37,15 +38,7 @@ HEADER = [
     "attempts",
     "completed_at",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
-
-
-def neutralise(value: object) -> str:
-    """A cell as text, prefixed with ``'`` when it starts like a formula (= + - @ tab CR),
-    per OWASP's CSV-injection advice."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _number(value) -> str:

@@ -4,6 +4,7 @@ person's responses or raw scores (DESIGN.md)."""
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from learnhub.catalog.services import modules_closing
@@ -11,15 +12,22 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.services import subtree_ids_query
 from learnhub.progress.services import team_completion
+from learnhub.skills.benchmark import organisation_benchmark
 from learnhub.skills.models import Competence
 from learnhub.skills.services import attained_levels, frameworks_with_profiles, targets_query
 from learnhub.skills.summaries import get_summary
 
 
-def team_view(manager_id: int) -> dict:
-    """``{"frameworks": [{"framework", "computed_at", "summary", "closing_modules"}],
-    "people": [{"employee_id", "name", "job_title", "manager_employee_id", "completion",
-    "levels": {code: {"attained", "target"}}}]}`` for ``manager_id``'s subtree."""
+def team_view(manager_id: int, min_group: int | None = None) -> dict:
+    """``{"frameworks": [{"framework", "computed_at", "summary", "closing_modules",
+    "benchmark"}], "people": [{"employee_id", "name", "job_title", "manager_employee_id",
+    "completion", "levels": {code: {"attained", "target"}}}]}`` for ``manager_id``'s subtree.
+
+    ``benchmark`` is the organisation benchmark by the team's job roles
+    (:func:`learnhub.skills.benchmark.organisation_benchmark`), with groups of at least
+    ``min_group`` people outside the subtree (default: LEARNHUB_MIN_GROUP_SIZE)."""
+    if min_group is None:
+        min_group = current_app.config["LEARNHUB_MIN_GROUP_SIZE"]
     members = subtree_ids_query(manager_id)
     people = db.session.scalars(
         select(Employee)
@@ -60,6 +68,7 @@ def team_view(manager_id: int) -> dict:
                 },
                 "computed_at": summary.computed_at if summary else None,
                 "summary": summary.data if summary else None,
+                "benchmark": organisation_benchmark(manager_id, framework, min_group),
                 "closing_modules": {
                     str(cid): [
                         {"id": m.id, "title": m.title, "course": m.course.title} for m in mods

@@ -127,6 +127,25 @@ def record_evidence(
     return evidence
 
 
+def revoke_evidence(source: str, *, revoked: bool = True, at: datetime | None = None) -> int:
+    """Revoke (or, with ``revoked=False``, reinstate) every evidence row from ``source`` (e.g.
+    ``attempt:42`` after a regrade turned a pass into a fail). Revoked evidence stays on record
+    but no longer counts. Queues the summaries above the employees touched. Returns how many
+    rows changed. Flushes, never commits."""
+    rows = db.session.scalars(
+        select(Evidence).where(
+            Evidence.source == source,
+            Evidence.revoked_at.is_(None) if revoked else Evidence.revoked_at.is_not(None),
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = (at or utcnow()) if revoked else None
+    if rows:
+        request_recompute({row.employee_id for row in rows})
+        db.session.flush()
+    return len(rows)
+
+
 def attained_query(employee_ids: Select | list[int], at: datetime | None = None) -> Select:
     """SELECT (employee_id, competence_id, attained) over counting, unexpired evidence."""
     at = at or utcnow()

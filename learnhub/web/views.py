@@ -15,6 +15,7 @@ from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.api import module_dict
 from learnhub.quizzes.review import attempt_view
+from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
 from learnhub.web.forms import responses_from_form
@@ -63,6 +64,8 @@ def enrol(course_id: int) -> Response:
 @login_required
 def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
+    if quizzes.close_overdue_of(current_user.employee_id):  # never show a stuck attempt
+        db.session.commit()
     data = module_dict(item)
     quiz = data["quiz"]
     attempts = quizzes.attempts_of(item.id, current_user.employee_id)
@@ -101,6 +104,11 @@ def attempt(attempt_id: int) -> str | Response:
     if request.method == "POST":
         view = attempt_view(item)
         answers = responses_from_form(request.form, view["questions"])
+        if request.form.get("action") == "autosave":  # the page's script, every minute
+            if item.state == "in_progress" and not quizzes.close_if_overdue(item):
+                quizzes.save_responses(item, answers)
+            db.session.commit()
+            return Response(status=204)
         if request.form.get("action") == "save" and item.state == "in_progress":
             quizzes.save_responses(item, answers)
             db.session.commit()
@@ -133,6 +141,14 @@ def team() -> str:
     if not has_reports(current_user.employee_id):
         abort(403, description="Only managers have a team page: nobody reports to you.")
     return render_template("team.html", team=team_view(current_user.employee_id))
+
+
+@blp.get("/people/<employee_number>")
+@login_required
+def person(employee_number: str) -> str:
+    """One person's competence profile and completion, for their managers and HR (404 for
+    anyone else). No responses, grades or raw scores."""
+    return render_template("person.html", person=person_view(visible_employee(employee_number)))
 
 
 @blp.get("/hr")

@@ -33,6 +33,58 @@ def test_real_content_is_loaded_and_second_load_changes_nothing(app):
         assert _counts() == before
 
 
+def test_an_empty_database_gets_all_the_content_in_one_load_and_a_second_changes_nothing(
+    app, tmp_path
+):
+    """`flask content load` on a new database: every framework, role, course, module and quiz
+    of content/ in one run; run again, nothing changes (issue 3)."""
+    from flask_migrate import upgrade
+
+    from learnhub.app import create_app
+    from learnhub.catalog.loader import read_content
+    from learnhub.catalog.models import ModuleCompetence
+
+    plan = read_content(CONTENT_DIR)
+    modules = [m for c in plan.courses for m in c["modules"]]
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
+            "SECRET_KEY": "test-secret",
+            "LEARNHUB_CONTENT_DIR": str(CONTENT_DIR),
+        }
+    )
+    try:
+        with fresh.app_context():
+            upgrade()
+            assert _counts() == (0, 0, 0, 0)
+        first = fresh.test_cli_runner().invoke(args=["content", "load"])
+        assert first.exit_code == 0, first.output
+        assert "framework digcomp-3.0: loaded" in first.output
+        assert f"target profiles changed: {len(plan.roles)}" in first.output
+        assert f"courses changed: {len(plan.courses)}, unchanged: 0" in first.output
+        with fresh.app_context():
+            loaded = _counts()
+            assert loaded == (len(plan.courses), len(modules), len(modules), len(plan.roles))
+            assert db.session.scalar(select(func.count(Competence.id))) == 21
+            assert db.session.scalar(select(func.count(ModuleCompetence.id))) == sum(
+                len(m["competences"]) for m in modules
+            )
+            assert set(db.session.scalars(select(Quiz.version))) == {1}
+        second = fresh.test_cli_runner().invoke(args=["content", "load"])
+        assert second.exit_code == 0, second.output
+        assert "courses changed: 0" in second.output and "Nothing changed." in second.output
+        with fresh.app_context():
+            assert _counts() == loaded
+    finally:
+        # Celery(...) made the fresh app's Celery both the default and this thread's current
+        # app; shared tasks would otherwise keep running against the fresh database.
+        app.extensions["celery"].set_current()
+        app.extensions["celery"].set_default()
+        with fresh.app_context():
+            db.engine.dispose()
+
+
 def _copy(tmp_path):
     target = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, target)

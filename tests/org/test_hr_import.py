@@ -28,7 +28,7 @@ def _import(data: bytes, source: str = "hr") -> dict:
 def test_oracle_file_imports_everyone_with_reporting_lines(app_ctx):
     data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
     summary = _import(data)
-    assert summary == {"rows": 107, "added": 107, "updated": 0, "unchanged": 0}
+    assert summary == {"rows": 107, "added": 107, "updated": 0, "unchanged": 0, "left": 0}
     assert db.session.scalar(select(func.count(Employee.id))) == 107
     assert db.session.scalar(select(func.count(JobRole.id))) == 19
     assert db.session.scalar(select(func.count(OrgUnit.id))) == 11
@@ -54,7 +54,7 @@ def test_importing_again_changes_nothing(app_ctx):
         for e in db.session.scalars(select(Employee))
     }
     summary = _import(data)
-    assert summary == {"rows": 107, "added": 0, "updated": 0, "unchanged": 107}
+    assert summary == {"rows": 107, "added": 0, "updated": 0, "unchanged": 107, "left": 0}
     after = {
         e.employee_number: (e.updated_at, e.manager_id)
         for e in db.session.scalars(select(Employee))
@@ -111,12 +111,25 @@ def test_change_of_manager_is_an_update(app_ctx):
             "1,Ann,Top,ann@x.org,D,Dir,Office,,31/12/2020\n",
             "row 2: hire_date '31/12/2020' is not YYYY-MM-DD",
         ),
+        ("1,Ann,Top,,D,Dir,Office,,\n", "row 2: email is required"),
+        (",Ann,Top,ann@x.org,D,Dir,Office,,\n", "row 2: employee_number is required"),
+        ("1,Ann,,ann@x.org,D,Dir,Office,,\n", "row 2: last_name is required"),
+        (
+            "1,Ann,Top,ann@x.org,D,Dir,Office,,\n2,Bob,Mid,bob@x.org,M,Mgr,Office,3,\n"
+            "3,Cy,Low,cy@x.org,C,Clerk,Office,4,\n4,Di,Low,di@x.org,C,Clerk,Office,2,\n",
+            "row 3: reporting lines form a cycle: 2 (row 3), 3 (row 4), 4 (row 5)",
+        ),
+        (
+            f"1,{'A' * 121},Top,ann@x.org,D,Dir,Office,,\n",
+            "row 2: first_name is longer than 120 characters",
+        ),
     ],
 )
 def test_bad_rows_are_rejected_with_their_row_and_change_nothing(app_ctx, rows, expected):
     with pytest.raises(ValidationFailed) as caught:
         plan_import((HEADER + rows).encode())
-    assert expected in [str(issue) for issue in caught.value.errors]
+    assert [str(issue) for issue in caught.value.errors] == [expected]
+    assert caught.value.message == "The HR file has 1 error(s); nothing was imported."
     assert db.session.scalar(select(func.count(Employee.id))) == 0
 
 
@@ -136,3 +149,95 @@ def test_learnhub_preset_with_semicolons_and_windows_1252(app_ctx):
     assert summary["added"] == 1
     zoe = db.session.scalar(select(Employee))
     assert (zoe.first_name, zoe.org_unit.name) == ("Zoë", "Bürgeramt")
+
+
+def test_a_quoted_multi_line_cell_keeps_spreadsheet_row_numbers(app_ctx):
+    rows = (
+        '1,Ann,Top,ann@x.org,D,"Director,\nof things",Office,,\n2,,Mid,bob@x.org,M,Mgr,Office,1,\n'
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import((HEADER + rows).encode())
+    # the first record spans lines 2-3, so the second person is on line 4
+    assert [str(issue) for issue in caught.value.errors] == ["row 4: first_name is required"]
+
+
+def test_every_error_of_a_file_is_listed_in_row_order(app_ctx):
+    rows = (
+        "1,Ann,Top,ann@x.org,D,Dir,Office,77,\n"
+        "2,Bob,,bob@x.org,M,Mgr,Office,1,\n"
+        "3,Cy,Low,BOB@x.org,C,Clerk,Office,3,\n"
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import((HEADER + rows).encode())
+    assert [str(issue) for issue in caught.value.errors] == [
+        "row 2: manager 77 is neither in the file nor in LearnHub",
+        "row 3: last_name is required",
+        "row 4: email bob@x.org repeats row 3 (emails are compared without letter case)",
+        "row 4: employee 3 is their own manager",
+    ]
+    assert caught.value.message == "The HR file has 4 error(s); nothing was imported."
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "issues"),
+    [
+        (b"", "The HR file is empty.", ["row 1: no header row"]),
+        (
+            b"Employee ID,First Name,Last Name\n1,Ann,Top\n",
+            "No column mapping recognises this file's header; give one with --mapping or "
+            "--profile.",
+            ["row 1: columns found: Employee ID, First Name, Last Name"],
+        ),
+    ],
+)
+def test_unreadable_files_are_rejected(app_ctx, data, message, issues):
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(data)
+    assert caught.value.message == message
+    assert [str(issue) for issue in caught.value.errors] == issues
+
+
+def test_a_mapping_file_missing_a_column_of_the_file(app_ctx, tmp_path):
+    mapping = tmp_path / "staff.json"
+    mapping.write_text(
+        '{"employee_number": "Staff No", "first_name": "Given", "last_name": "Family", '
+        '"email": "Mail", "department": "Team"}'
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(b"Staff No,Given,Family,Team\n1,Ann,Top,Office\n", mapping_file=mapping)
+    assert caught.value.message == "The HR file lacks required columns."
+    assert [str(i) for i in caught.value.errors] == ["row 1: missing column 'Mail' (for email)"]
+
+
+def test_a_mapping_file_with_unknown_or_missing_fields(app_ctx, tmp_path):
+    mapping = tmp_path / "bad.json"
+    mapping.write_text('{"employee_number": "No", "first_name": "Given", "nickname": "Nick"}')
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(b"No,Given\n1,Ann\n", mapping_file=mapping)
+    assert caught.value.message == f"The column mapping {mapping} is not usable."
+    assert [str(i) for i in caught.value.errors] == [
+        f"{mapping}: unknown field 'nickname'",
+        f"{mapping}: required field 'last_name' has no column",
+        f"{mapping}: required field 'email' has no column",
+    ]
+
+
+def test_a_mapping_file_that_is_not_json(app_ctx, tmp_path):
+    mapping = tmp_path / "bad.json"
+    mapping.write_text("employee_number = No")
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(b"No,Given\n1,Ann\n", mapping_file=mapping)
+    assert caught.value.message == f"The column mapping {mapping} is not JSON."
+
+
+def test_absent_optional_columns_keep_what_learnhub_holds(app_ctx):
+    _import((HEADER + "1,Ann,Top,ann@x.org,D,Director,Office,,2010-01-04\n").encode())
+    summary = _import(b"Employee ID,First Name,Last Name,Work Email\n1,Anne,Top,ann@x.org\n")
+    assert summary["updated"] == 1
+    ann = db.session.scalar(select(Employee))
+    assert ann.first_name == "Anne"
+    assert (ann.job_title, ann.org_unit.name, ann.hire_date.isoformat()) == (
+        "Director",
+        "Office",
+        "2010-01-04",
+    )

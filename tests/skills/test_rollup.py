@@ -29,16 +29,21 @@ def _random_evidence(seed: int) -> None:
         for competence_id in rng.sample(competences, 6):
             kind = rng.choice((*COUNTING_EVIDENCE, "self_assessment"))
             expired = rng.random() < 0.15
-            db.session.add(Evidence(
-                employee_id=person.id, competence_id=competence_id,
-                level_number=rng.randint(1, 4), kind=kind, source=f"test:{n}:{competence_id}",
-                achieved_at=now - timedelta(days=400),
-                expires_at=now - timedelta(days=1) if expired else None,
-                revoked_at=now if rng.random() < 0.05 else None))
+            db.session.add(
+                Evidence(
+                    employee_id=person.id,
+                    competence_id=competence_id,
+                    level_number=rng.randint(1, 4),
+                    kind=kind,
+                    source=f"test:{n}:{competence_id}",
+                    achieved_at=now - timedelta(days=400),
+                    expires_at=now - timedelta(days=1) if expired else None,
+                    revoked_at=now if rng.random() < 0.05 else None,
+                )
+            )
     # two leavers: one manager with reports, one individual
     for number in ("114", "180"):
-        db.session.scalar(select(Employee).where(Employee.employee_number == number)).active = (
-            False)
+        db.session.scalar(select(Employee).where(Employee.employee_number == number)).active = False
     db.session.flush()
 
 

@@ -1,0 +1,102 @@
+"""JSON API of auth: API tokens (HR and platform admins manage them) and the audit log."""
+
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from learnhub.auth import audit_log, tokens
+from learnhub.auth.schemas import (
+    ApiTokenCreateArgs,
+    ApiTokenSchema,
+    AuditEventArgs,
+    AuditEventSchema,
+    NewApiTokenSchema,
+)
+from learnhub.auth.services import role_required
+from learnhub.core.audit import audit
+from learnhub.core.models import utcnow
+from learnhub.core.pagination import QueryPage
+from learnhub.core.security import token_scope
+from learnhub.extensions import db
+
+blp = Blueprint("auth_api", __name__, description="API tokens and the audit log")
+
+#: who manages tokens and reads the audit log
+ADMINS = ("hr", "platform_admin")
+
+
+@blp.route("/api-tokens")
+class ApiTokens(MethodView):
+    @role_required(*ADMINS)
+    @blp.response(200, ApiTokenSchema(many=True))
+    def get(self):
+        """Every API token, newest first (never their secrets)."""
+        return tokens.list_tokens()
+
+    @role_required(*ADMINS)
+    @blp.arguments(ApiTokenCreateArgs)
+    @blp.response(201, NewApiTokenSchema)
+    def post(self, args: dict):
+        """Create a token: its secret is in this answer only (stored hashed). Audited."""
+        owner = current_user.employee
+        token, secret = tokens.create_token(
+            args["name"], args["scopes"], args["expires_days"], owner=owner
+        )
+        db.session.commit()
+        return {
+            "token": secret,
+            **{name: getattr(token, name) for name in ApiTokenSchema._declared_fields},
+        }
+
+
+@blp.route("/api-tokens/<int:token_id>")
+class ApiTokenItem(MethodView):
+    @role_required(*ADMINS)
+    @blp.response(204)
+    def delete(self, token_id: int) -> None:
+        """Revoke a token (it stops working at once). Audited."""
+        tokens.revoke_token(token_id)
+        db.session.commit()
+
+
+@blp.route("/audit-events")
+class AuditEvents(MethodView):
+    @token_scope("audit:read")
+    @role_required(*ADMINS)
+    @blp.arguments(AuditEventArgs, location="query")
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.paginate(QueryPage, page_size=50, max_page_size=500)
+    def get(self, args: dict):
+        """The audit log, newest first, filtered by action and time [since, until); paged with
+        ``page`` and ``page_size`` (the totals are in the X-Pagination header)."""
+        return audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
+
+
+@blp.route("/audit-events.csv")
+class AuditEventsExport(MethodView):
+    @token_scope("audit:read")
+    @role_required(*ADMINS)
+    @blp.arguments(AuditEventArgs, location="query")
+    @blp.response(200, content_type="text/csv", description="One row per audit event")
+    def get(self, args: dict):
+        """The audit log as CSV with the same filters (cells neutralised against formulas).
+        The export itself is audited."""
+        audit("export_audit_events", target="audit-events.csv", filters=_jsonable(args))
+        db.session.commit()
+        query = audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
+        filename = f"learnhub-audit-{utcnow():%Y%m%dT%H%M%SZ}.csv"
+        return Response(
+            stream_with_context(audit_log.stream_csv(query)),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+def _jsonable(args: dict) -> dict:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in args.items()}

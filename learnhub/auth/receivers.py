@@ -1,0 +1,86 @@
+"""What auth does when the organisation changes (blinker signals of learnhub.org.signals).
+
+- ``people_left``: leavers' sessions are signed out (``session_version`` bumped), their
+  password links end and the API tokens they own are revoked, in the transaction that
+  deactivated them.
+- ``people_changed`` (sent for people an HR import added or changed): just before that
+  transaction commits, everyone among them who is active, has no password and no live
+  invitation is invited (unless LEARNHUB_INVITE_ON_IMPORT is off, e.g. everyone uses SSO).
+  Waiting for the commit lets the same transaction set passwords first (the demo seed does),
+  so only people who really cannot sign in get an email.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import event, update
+
+from learnhub.auth import passwords, tokens
+from learnhub.auth.models import Account
+from learnhub.core.audit import audit
+from learnhub.extensions import db
+from learnhub.org.signals import people_changed, people_left
+
+logger = logging.getLogger(__name__)
+
+#: key in ``db.session.info``: employee ids to invite before the commit
+INVITE_KEY = "learnhub_invite_candidates"
+
+
+def revoke_access(employee_ids: list[int]) -> dict[str, int]:
+    """Sign out every session of these employees, end their password links and revoke the API
+    tokens they own; audited. Returns counts. Flushes."""
+    ids = sorted(set(employee_ids))
+    if not ids:
+        return {"accounts": 0, "links": 0, "api_tokens": 0}
+    accounts = 0
+    for i in range(0, len(ids), passwords.CHUNK):
+        result = db.session.execute(
+            update(Account)
+            .where(Account.employee_id.in_(ids[i : i + passwords.CHUNK]))
+            .values(session_version=Account.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        accounts += result.rowcount or 0
+    counts = {
+        "accounts": accounts,
+        "links": passwords.revoke_links_of(ids),
+        "api_tokens": tokens.revoke_tokens_of(ids),
+    }
+    audit("access_revoked", target=f"{len(ids)} leavers", employee_ids=ids[:1000], **counts)
+    db.session.flush()
+    # accounts already loaded in this session must not keep their old session_version
+    left = set(ids)
+    for account in [o for o in db.session.identity_map.values() if isinstance(o, Account)]:
+        if account.employee_id in left:
+            db.session.expire(account)
+    return counts
+
+
+@people_left.connect
+def _on_people_left(_sender: object, employee_ids: list[int], **_: object) -> None:
+    counts = revoke_access(employee_ids)
+    logger.info("leavers: access revoked %s", counts)
+
+
+@people_changed.connect
+def _on_people_changed(_sender: object, employee_ids: list[int], **_: object) -> None:
+    if current_app.config["LEARNHUB_INVITE_ON_IMPORT"]:
+        db.session.info.setdefault(INVITE_KEY, set()).update(employee_ids)
+
+
+@event.listens_for(db.session, "before_commit")
+def _invite_before_commit(session) -> None:
+    ids = session.info.pop(INVITE_KEY, None)
+    if ids:
+        invited = passwords.invite_many(ids)
+        if invited:
+            logger.info("invited %d people added by an import", invited)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_on_rollback(session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(INVITE_KEY, None)

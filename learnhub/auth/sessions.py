@@ -1,0 +1,93 @@
+"""Signed-in sessions: starting one (renewed at sign-in), loading the account from the session
+cookie, and ending it after idle or absolute timeouts.
+
+The session is Flask's signed cookie (Secure/HttpOnly/SameSite from config). It carries the
+sign-in time and the time of the last request; both are signed, so a client cannot extend them.
+``Account.session_version`` in the stored user id signs out every session of an account at once
+(password change, leaver).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, flash, request, session
+from flask_login import login_user
+
+from learnhub.auth.models import Account
+from learnhub.core.audit import audit
+from learnhub.core.models import utcnow
+from learnhub.extensions import db, login_manager
+
+logger = logging.getLogger(__name__)
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+#: the last-seen time is rewritten at most this often (seconds), so most requests leave the
+#: cookie alone; the idle timeout is therefore exact to within this
+SEEN_RESOLUTION = 60
+
+
+def is_bearer_request() -> bool:
+    """True when the request carries ``Authorization: Bearer``: only the token may then
+    authenticate it, never a session cookie sent along (the CSRF check is skipped for it)."""
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def _now() -> int:
+    return int(utcnow().timestamp())
+
+
+def start_session(account: Account, method: str) -> None:
+    """Sign ``account`` in on a fresh session (the old one is cleared: no session fixation),
+    record the sign-in time and audit it (``method``: "password" or "oidc"). The caller commits.
+    """
+    session.clear()
+    login_user(account)
+    now = _now()
+    session[SIGNED_IN_AT] = now
+    session[SEEN_AT] = now
+    account.last_login_at = utcnow()
+    audit("sign_in", target=f"employee:{account.employee_id}", method=method)
+
+
+def session_expired() -> str | None:
+    """Why the current session has timed out ("idle" or "absolute"), else None; on a live
+    session, refresh its last-seen time. Limits: LEARNHUB_IDLE_MINUTES without a request, and
+    PERMANENT_SESSION_LIFETIME (LEARNHUB_SESSION_SECONDS) since sign-in."""
+    now = _now()
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(signed_in, int) or not isinstance(seen, int):
+        return "absolute"  # a session from before these limits: sign in again
+    if now - signed_in > current_app.permanent_session_lifetime.total_seconds():
+        return "absolute"
+    if now - seen > current_app.config["LEARNHUB_IDLE_MINUTES"] * 60:
+        return "idle"
+    if now - seen >= SEEN_RESOLUTION:
+        session[SEEN_AT] = now
+    return None
+
+
+@login_manager.user_loader
+def _load_account(user_id: str) -> Account | None:
+    if is_bearer_request():
+        return None
+    account_id, _, version = user_id.partition(":")
+    if not account_id.isdigit():
+        return None
+    account = db.session.get(Account, int(account_id))
+    if account is None or str(account.session_version) != version or not account.is_active:
+        return None
+    reason = session_expired()
+    if reason is not None:
+        session.clear()
+        if not request.path.startswith("/api/"):
+            minutes = current_app.config["LEARNHUB_IDLE_MINUTES"]
+            flash(
+                f"You were signed out after {minutes} minutes without activity."
+                if reason == "idle"
+                else "Your session has ended; please sign in again.",
+                "info",
+            )
+        return None
+    return account

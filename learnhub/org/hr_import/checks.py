@@ -1,0 +1,230 @@
+"""Validation of an HR import: every problem of the file, each with its row number.
+
+Rules (issue 5, "HR import"): required fields; well-formed emails and dates; duplicate employee
+numbers; two people whose emails differ only in letter case; a manager who is neither in the
+file nor in LearnHub (or has left, or would leave in this full sync); someone as their own
+manager; cycles in the reporting lines, counting the lines LearnHub already holds for people
+not in the file; an email another person in LearnHub holds; org units with two parents or in a
+cycle of parents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from learnhub.core.errors import Issue
+from learnhub.org.hr_import.lookups import (
+    Current,
+    Person,
+    email_holders,
+    manager_links_above,
+    people_by_number,
+    unit_parents,
+)
+from learnhub.org.hr_import.mapping import MAX_LENGTHS, REQUIRED
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(slots=True)
+class HRRow:
+    """One person row: ``row`` is its spreadsheet row number, ``values`` every field's text
+    (stripped; email lower-cased; "" for an empty cell or an absent column)."""
+
+    row: int
+    values: dict[str, str]
+
+
+def check_rows(rows: list[HRRow]) -> list[Issue]:
+    """Problems visible in the file alone: required fields, formats, lengths, duplicate numbers
+    and emails (case-insensitively), someone as their own manager."""
+    issues: list[Issue] = []
+    seen_numbers: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    for row in rows:
+        where = f"row {row.row}"
+        v = row.values
+        for fld in REQUIRED:
+            if not v[fld]:
+                issues.append(Issue(where, f"{fld} is required"))
+        for fld, longest in MAX_LENGTHS.items():
+            if len(v[fld]) > longest:
+                issues.append(Issue(where, f"{fld} is longer than {longest} characters"))
+        if v["email"] and not EMAIL_RE.match(v["email"]):
+            issues.append(Issue(where, f"email {v['email']!r} is not an email address"))
+        if v["hire_date"]:
+            try:
+                date.fromisoformat(v["hire_date"])
+            except ValueError:
+                issues.append(Issue(where, f"hire_date {v['hire_date']!r} is not YYYY-MM-DD"))
+        number = v["employee_number"]
+        if number in seen_numbers:
+            issues.append(
+                Issue(where, f"employee number {number} repeats row {seen_numbers[number]}")
+            )
+        elif number:
+            seen_numbers[number] = row.row
+        email = v["email"]
+        if email in seen_emails:
+            issues.append(
+                Issue(
+                    where,
+                    f"email {email} repeats row {seen_emails[email]} "
+                    "(emails are compared without letter case)",
+                )
+            )
+        elif email:
+            seen_emails[email] = row.row
+        if v["manager_employee_number"] and v["manager_employee_number"] == number:
+            issues.append(Issue(where, f"employee {number} is their own manager"))
+    return issues
+
+
+def check_managers(
+    rows: list[HRRow], *, source: str, leaving: set[str]
+) -> tuple[list[Issue], dict[str, Person]]:
+    """Managers named by the file must be in it or be active in LearnHub, and not be among
+    ``leaving`` (the people this full sync deactivates). Returns the issues and the managers
+    found only in LearnHub ({number: Person})."""
+    in_file = {r.values["employee_number"] for r in rows}
+    outside = {m for r in rows if (m := r.values["manager_employee_number"]) and m not in in_file}
+    known = people_by_number(outside) if outside else {}
+    issues = []
+    for row in rows:
+        manager = row.values["manager_employee_number"]
+        if not manager or manager in in_file:
+            continue
+        where = f"row {row.row}"
+        person = known.get(manager)
+        if person is None:
+            issues.append(Issue(where, f"manager {manager} is neither in the file nor in LearnHub"))
+        elif not person.active:
+            issues.append(Issue(where, f"manager {manager} has left (inactive in LearnHub)"))
+        elif manager in leaving:
+            issues.append(
+                Issue(
+                    where,
+                    f"manager {manager} is not in the file, so this full sync of {source} "
+                    "would make them a leaver",
+                )
+            )
+    return issues, known
+
+
+def check_cycles(rows: list[HRRow], outside_managers: dict[str, Person]) -> list[Issue]:
+    """Cycles in the reporting lines the import would leave: the file's lines, plus the lines
+    LearnHub holds for people not in the file (a delta file can close a loop through them)."""
+    row_of = {r.values["employee_number"]: r.row for r in rows}
+    managers: dict[str, str] = {}
+    if outside_managers:
+        links = manager_links_above([p.id for p in outside_managers.values()])
+        managers.update({e: m for e, m in links.items() if e not in row_of})
+    managers.update(
+        {r.values["employee_number"]: r.values["manager_employee_number"] for r in rows}
+    )
+
+    def label(number: str) -> str:
+        return f"{number} (row {row_of[number]})" if number in row_of else f"{number} (in LearnHub)"
+
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = known to reach the top
+    issues = []
+    for start in row_of:
+        path: list[str] = []
+        node = start
+        while node in managers and state.get(node) != 2:
+            if state.get(node) == 1:
+                loop = path[path.index(node) :]
+                if len(loop) > 1:  # someone as their own manager is reported by check_rows
+                    first = min(row_of[n] for n in loop if n in row_of)
+                    text = ", ".join(label(n) for n in loop)
+                    issues.append(Issue(f"row {first}", f"reporting lines form a cycle: {text}"))
+                break
+            state[node] = 1
+            path.append(node)
+            node = managers[node]
+        for visited in path:
+            state[visited] = 2
+    return issues
+
+
+def check_emails(rows: list[HRRow], existing: dict[str, Current]) -> list[Issue]:
+    """An email of the file that LearnHub holds for another person who is not in the file
+    (a person in the file may hand theirs over: the apply step renames in two phases)."""
+    in_file = {r.values["employee_number"] for r in rows}
+    wanted = {
+        r.values["email"]: r
+        for r in rows
+        if r.values["email"]
+        and (
+            r.values["employee_number"] not in existing
+            or existing[r.values["employee_number"]].email is not None
+        )
+    }
+    issues = []
+    for email, (holder, active) in email_holders(wanted).items():
+        row = wanted[email]
+        if holder != row.values["employee_number"] and holder not in in_file:
+            state = "" if active else ", who has left"
+            issues.append(
+                Issue(f"row {row.row}", f"email {email} belongs to employee {holder}{state}")
+            )
+    return issues
+
+
+def check_units(rows: list[HRRow]) -> tuple[list[Issue], dict[str, str]]:
+    """With an org_unit_parent column: every row of a unit names the same parent ("" = top
+    level), a parent needs a unit, no unit is its own parent and parents form no cycle (with
+    the parents LearnHub holds for units the file does not place). Returns the issues and the
+    parents the file states ({unit: parent})."""
+    stated: dict[str, tuple[str, int]] = {}
+    issues = []
+    for row in rows:
+        unit, parent = row.values["department"], row.values["org_unit_parent"]
+        where = f"row {row.row}"
+        if not unit:
+            if parent:
+                issues.append(Issue(where, f"org_unit_parent {parent!r} is given without a unit"))
+            continue
+        if parent == unit:
+            issues.append(Issue(where, f"org unit {unit!r} is its own parent"))
+            continue
+        if unit in stated and stated[unit][0] != parent:
+            first, first_row = stated[unit]
+            issues.append(
+                Issue(
+                    where,
+                    f"org unit {unit!r} has parent {parent or '(none)'!r} here but "
+                    f"{first or '(none)'!r} in row {first_row}",
+                )
+            )
+        stated.setdefault(unit, (parent, row.row))
+    parents = unit_parents() | {unit: parent for unit, (parent, _row) in stated.items()}
+    done: set[str] = set()
+    for start in stated:
+        path: list[str] = []
+        node = start
+        while node and node not in done:
+            if node in path:
+                loop = path[path.index(node) :]
+                text = ", ".join(
+                    f"{u!r} (row {stated[u][1]})" if u in stated else repr(u) for u in loop
+                )
+                first = min(stated[u][1] for u in loop if u in stated)
+                issues.append(Issue(f"row {first}", f"org units form a cycle: {text}"))
+                break
+            path.append(node)
+            node = parents.get(node, "")
+        done.update(path)
+    return issues, {unit: parent for unit, (parent, _row) in stated.items()}
+
+
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    """Issues in row order (stable: within a row, in the order found)."""
+
+    def key(issue: Issue) -> int:
+        match = re.match(r"row (\d+)", issue.where)
+        return int(match.group(1)) if match else 0
+
+    return sorted(issues, key=key)

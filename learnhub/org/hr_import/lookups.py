@@ -1,0 +1,185 @@
+"""The database reads of an HR import, each one statement per chunk of keys.
+
+IN lists are cut into chunks below SQLite's bound-variable limit (32766 since SQLite 3.32,
+999 before), so a 100,000-row file costs a few hundred indexed look-ups, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from learnhub.extensions import db
+from learnhub.org.models import Employee, JobRole, OrgUnit
+
+T = TypeVar("T")
+#: keys per IN list: under SQLite's old 999-variable default with room for other parameters
+CHUNK = 900
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Current(NamedTuple):
+    """An employee of the file as LearnHub holds them: ``same`` is true when every compared
+    field already has the file's value (only what the plan needs is kept, not every field,
+    so a 100,000-row plan does not hold the database's copy of every cell)."""
+
+    id: int
+    active: bool
+    source: str
+    #: the email LearnHub holds when it differs from the file's, else None
+    email: str | None
+    same: bool
+
+
+def existing_employees(
+    wanted: dict[str, dict[str, str]], compared: Sequence[str]
+) -> dict[str, Current]:
+    """{employee number: Current} for the employees of ``wanted`` ({number: the file's field
+    values}) LearnHub knows (any source), comparing the ``compared`` fields."""
+    manager = aliased(Employee)
+    query = (
+        select(
+            Employee.id,
+            Employee.active,
+            Employee.source,
+            Employee.employee_number,
+            Employee.first_name,
+            Employee.last_name,
+            Employee.email,
+            JobRole.code,
+            Employee.job_title,
+            OrgUnit.name,
+            manager.employee_number,
+            Employee.hire_date,
+        )
+        .outerjoin(JobRole, Employee.job_role_id == JobRole.id)
+        .outerjoin(OrgUnit, Employee.org_unit_id == OrgUnit.id)
+        .outerjoin(manager, Employee.manager_id == manager.id)
+    )
+    positions = [(fld, COLUMNS.index(fld)) for fld in compared]
+    sources: dict[str, str] = {}
+    result = {}
+    for chunk in chunks(wanted):
+        for row in db.session.execute(query.where(Employee.employee_number.in_(chunk))):
+            id_, active, source, *cells = row
+            texts = [c.isoformat() if hasattr(c, "isoformat") else (c or "") for c in cells]
+            values = wanted[texts[0]]
+            same = all(texts[i] == values[fld] for fld, i in positions)
+            email = None if texts[3] == values["email"] else texts[3]
+            number = values["employee_number"]  # keep the file's string, not a copy
+            result[number] = Current(id_, active, sources.setdefault(source, source), email, same)
+    return result
+
+
+#: the field each compared column of :func:`existing_employees` stands for, in query order
+COLUMNS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "job_code",
+    "job_title",
+    "department",
+    "manager_employee_number",
+    "hire_date",
+)
+
+
+class Person(NamedTuple):
+    id: int
+    number: str
+    active: bool
+    source: str
+
+
+def people_by_number(numbers: Iterable[str]) -> dict[str, Person]:
+    """{employee number: Person} for the known ones of ``numbers``."""
+    query = select(Employee.id, Employee.employee_number, Employee.active, Employee.source)
+    return {
+        row.employee_number: Person(*row)
+        for chunk in chunks(numbers)
+        for row in db.session.execute(query.where(Employee.employee_number.in_(chunk)))
+    }
+
+
+def email_holders(emails: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    """{email: (employee number, active)} for the ``emails`` someone in LearnHub already has."""
+    query = select(Employee.email, Employee.employee_number, Employee.active)
+    return {
+        email: (number, active)
+        for chunk in chunks(emails)
+        for email, number, active in db.session.execute(query.where(Employee.email.in_(chunk)))
+    }
+
+
+def manager_links_above(ids: Sequence[int]) -> dict[str, str]:
+    """{employee number: manager's employee number} for ``ids`` and everyone above them, as
+    LearnHub holds the reporting lines now (recursive CTE, UNION so it always ends)."""
+    links: dict[str, str] = {}
+    manager = aliased(Employee)
+    for chunk in chunks(ids):
+        start = select(Employee.id).where(Employee.id.in_(chunk)).cte("up", recursive=True)
+        parent = aliased(Employee)
+        child = aliased(Employee)
+        up = start.union(
+            select(parent.id)
+            .join(child, child.manager_id == parent.id)
+            .where(child.id == start.c.id)
+        )
+        query = (
+            select(Employee.employee_number, manager.employee_number)
+            .join(manager, Employee.manager_id == manager.id)
+            .where(Employee.id.in_(select(up.c.id)))
+        )
+        links.update(dict(db.session.execute(query).all()))
+    return links
+
+
+def unit_parents() -> dict[str, str]:
+    """{org unit name: parent unit name, "" for a top unit} for every unit (a small table)."""
+    parent = aliased(OrgUnit)
+    rows = db.session.execute(
+        select(OrgUnit.name, parent.name).outerjoin(parent, OrgUnit.parent_id == parent.id)
+    )
+    return {name: parent_name or "" for name, parent_name in rows}
+
+
+def active_ids_of_source(source: str) -> dict[str, int]:
+    """{employee number: id} of the active people whose HR source is ``source``."""
+    return dict(
+        db.session.execute(
+            select(Employee.employee_number, Employee.id).where(
+                Employee.source == source, Employee.active.is_(True)
+            )
+        ).all()
+    )
+
+
+def reporting_to(manager_ids: Sequence[int]) -> list[tuple[str, str, str]]:
+    """(employee number, source, manager's number) of active people reporting to any of
+    ``manager_ids`` directly."""
+    manager = aliased(Employee)
+    query = (
+        select(Employee.employee_number, Employee.source, manager.employee_number)
+        .join(manager, Employee.manager_id == manager.id)
+        .where(Employee.active.is_(True))
+    )
+    return [
+        tuple(row)
+        for chunk in chunks(manager_ids)
+        for row in db.session.execute(query.where(Employee.manager_id.in_(chunk)))
+    ]

@@ -1,0 +1,126 @@
+"""Fields of an HR import and how a file's columns map to them: presets recognised from the
+header row, a mapping file, or a saved import profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from learnhub.core.errors import Issue, ValidationFailed
+
+FIELDS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "job_code",
+    "job_title",
+    "department",
+    "org_unit_parent",
+    "manager_employee_number",
+    "hire_date",
+)
+REQUIRED = ("employee_number", "first_name", "last_name", "email")
+#: other names a mapping may use for a field ("org_unit" is how LearnHub's own files say it)
+ALIASES = {"org_unit": "department"}
+#: longest value each field may hold (the columns' sizes in learnhub.org.models)
+MAX_LENGTHS = {
+    "employee_number": 60,
+    "first_name": 120,
+    "last_name": 120,
+    "email": 254,
+    "job_code": 60,
+    "job_title": 200,
+    "department": 200,
+    "org_unit_parent": 200,
+    "manager_employee_number": 60,
+}
+
+PRESETS: dict[str, dict[str, str]] = {
+    # Oracle HR sample schema export (../shared/realdata/hr/oracle-hr-employees.csv)
+    "oracle-hr": {
+        "employee_number": "Employee ID",
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "email": "Work Email",
+        "job_code": "Job Code",
+        "job_title": "Job Title",
+        "department": "Department",
+        "org_unit_parent": "Parent Department",
+        "manager_employee_number": "Manager ID",
+        "hire_date": "Hire Date",
+    },
+    # LearnHub's own column names
+    "learnhub": {name: name for name in FIELDS} | {"department": "org_unit"},
+}
+
+
+def normalise_mapping(mapping: dict, where: str) -> dict[str, str]:
+    """Check a ``{field: column header}`` mapping: known fields (aliases resolved), text headers,
+    every required field named. Returns the mapping keyed by field names; raises
+    ValidationFailed naming each problem at ``where`` (a file name or profile)."""
+    if not isinstance(mapping, dict):
+        raise ValidationFailed(
+            f"The column mapping {where} is not a JSON object.",
+            [Issue(where, 'expected {"field": "column header", ...}')],
+        )
+    issues = []
+    result: dict[str, str] = {}
+    for key, header in mapping.items():
+        fld = ALIASES.get(key, key)
+        if fld not in FIELDS:
+            issues.append(Issue(where, f"unknown field {key!r}"))
+        elif not isinstance(header, str) or not header.strip():
+            issues.append(Issue(where, f"the column for {key!r} must be a header text"))
+        else:
+            result[fld] = header.strip()
+    named = {ALIASES.get(key, key) for key in mapping}
+    issues.extend(
+        Issue(where, f"required field {fld!r} has no column")
+        for fld in REQUIRED
+        if fld not in named
+    )
+    if issues:
+        raise ValidationFailed(f"The column mapping {where} is not usable.", issues)
+    return result
+
+
+def load_mapping_file(path: Path) -> dict[str, str]:
+    """Read a JSON mapping file; ValidationFailed when it is not JSON or not a valid mapping."""
+    try:
+        mapping = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailed(
+            f"The column mapping {path} is not JSON.", [Issue(str(path), str(error))]
+        ) from error
+    return normalise_mapping(mapping, str(path))
+
+
+def resolve_mapping(headers: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """The mapping to read a file with: ``mapping`` when given, else the first preset whose
+    required columns are all in ``headers``. Returns ``{field: header}`` for the fields whose
+    column is in the file (absent optional columns leave those fields unchanged on import).
+    Raises ValidationFailed naming the missing required columns."""
+    present = set(headers)
+    if mapping is None:
+        for preset in PRESETS.values():
+            if {preset[f] for f in REQUIRED} <= present:
+                mapping = preset
+                break
+        else:
+            raise ValidationFailed(
+                "No column mapping recognises this file's header; give one with --mapping "
+                "or --profile.",
+                [Issue("row 1", f"columns found: {', '.join(headers)}")],
+            )
+    missing = [
+        f"{header!r} (for {fld})"
+        for fld, header in mapping.items()
+        if fld in REQUIRED and header not in present
+    ]
+    if missing:
+        raise ValidationFailed(
+            "The HR file lacks required columns.",
+            [Issue("row 1", f"missing column {m}") for m in missing],
+        )
+    return {fld: header for fld, header in mapping.items() if header in present}

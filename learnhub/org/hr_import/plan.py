@@ -1,0 +1,216 @@
+"""Planning an HR import: read, map and validate the whole file, then work out who would be
+added, updated, left unchanged or made a leaver. Nothing changes here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from learnhub.core.errors import DomainError, Issue, ValidationFailed
+from learnhub.org.hr_import.checks import (
+    HRRow,
+    check_cycles,
+    check_emails,
+    check_managers,
+    check_rows,
+    check_units,
+    sort_issues,
+)
+from learnhub.org.hr_import.lookups import (
+    Current,
+    Person,
+    active_ids_of_source,
+    existing_employees,
+    reporting_to,
+    unit_parents,
+)
+from learnhub.org.hr_import.mapping import FIELDS, load_mapping_file, resolve_mapping
+from learnhub.org.hr_import.tables import Table, read_table
+from learnhub.org.models import IMPORT_MODES
+
+logger = logging.getLogger(__name__)
+
+#: ``progress(stage, done, total)``: stage is "read", "check" or "apply"; counts are rows
+Progress = Callable[[str, int, int], None]
+#: how often (in rows) the progress callback hears from a stage
+PROGRESS_EVERY = 5000
+#: fields whose values repeat across many rows (held once each while planning)
+SHARED = frozenset(
+    {
+        "job_code",
+        "job_title",
+        "department",
+        "org_unit_parent",
+        "manager_employee_number",
+        "hire_date",
+    }
+)
+#: fields compared with what LearnHub holds (org_unit_parent belongs to units, not people)
+PERSON_FIELDS = tuple(f for f in FIELDS if f != "org_unit_parent")
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do. ``added``/``updated``/``unchanged``/``left`` hold employee
+    numbers; ``given`` the fields whose column is in the file (the others stay as they are);
+    ``units_added``/``units_moved`` org unit names."""
+
+    source: str
+    mode: str
+    rows: list[HRRow]
+    given: frozenset[str]
+    existing: dict[str, Current] = field(default_factory=dict)
+    outside_managers: dict[str, Person] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    left: dict[str, int] = field(default_factory=dict)
+    unit_parents: dict[str, str] = field(default_factory=dict)
+    units_added: list[str] = field(default_factory=list)
+    units_moved: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        """Counts of people: rows, added, updated, unchanged, left."""
+        return {
+            "rows": len(self.rows),
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "left": len(self.left),
+        }
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.updated or self.left or self.units_added or self.units_moved)
+
+
+def parse_rows(
+    table: Table, mapping: dict[str, str], progress: Progress | None = None
+) -> list[HRRow]:
+    """Turn raw cells into per-field values (stripped; email lower-cased; "" when absent)."""
+    index = {fld: table.headers.index(header) for fld, header in mapping.items()}
+    positions = [(fld, index.get(fld), fld in SHARED) for fld in FIELDS]
+    shared: dict[str, str] = {}
+    parsed = []
+    for number, cells in table.rows:
+        width = len(cells)
+        values = {}
+        for fld, pos, repeats in positions:
+            text = cells[pos].strip() if pos is not None and pos < width else ""
+            # one string object per distinct value of the repetitive columns (memory)
+            values[fld] = shared.setdefault(text, text) if repeats else text
+        values["email"] = values["email"].lower()
+        parsed.append(HRRow(number, values))
+        if progress and len(parsed) % PROGRESS_EVERY == 0:
+            progress("read", len(parsed), 0)
+    return parsed
+
+
+def plan_import(
+    data: bytes,
+    *,
+    source: str = "hr",
+    mode: str = "delta",
+    mapping: dict[str, str] | None = None,
+    mapping_file: Path | None = None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Read (CSV or XLSX), map and validate an HR export for the import profile ``source``.
+
+    ``mode`` "full" plans every active person of ``source`` missing from the file as a leaver;
+    "delta" touches only the rows present. ``mapping`` ({field: header}, e.g. a saved
+    profile's) or ``mapping_file`` override the preset recognised from the header. Returns the
+    plan; raises ValidationFailed with every problem (row numbers included) and touches nothing
+    when the file is bad; DomainError for an unknown mode.
+    """
+    if mode not in IMPORT_MODES:
+        raise DomainError(f"Unknown import mode {mode!r}; modes: {', '.join(IMPORT_MODES)}.")
+    table = read_table(data, filename)
+    if mapping_file is not None:
+        mapping = load_mapping_file(mapping_file)
+    used = resolve_mapping(table.headers, mapping)
+    rows = parse_rows(table, used, progress)
+    total = len(rows)
+    if progress:
+        progress("read", total, total)
+    if mode == "full" and not rows:
+        raise ValidationFailed(
+            f"The HR file has no people; a full sync of {source} would make everyone of it a "
+            "leaver. Nothing was imported.",
+            [Issue("row 2", "no person rows")],
+        )
+    given = frozenset(used)
+    issues = check_rows(rows)
+    numbers = {r.values["employee_number"] for r in rows}
+    leaving = (
+        {n: i for n, i in active_ids_of_source(source).items() if n not in numbers}
+        if mode == "full"
+        else {}
+    )
+    manager_issues, outside = check_managers(rows, source=source, leaving=set(leaving))
+    issues += manager_issues
+    if progress:
+        progress("check", total // 3, total)
+    by_number = {r.values["employee_number"]: r.values for r in rows}
+    existing = existing_employees(by_number, [f for f in PERSON_FIELDS if f in given])
+    issues += check_emails(rows, existing)
+    issues += check_cycles(rows, outside)
+    stated: dict[str, str] = {}
+    if "org_unit_parent" in given:
+        unit_issues, stated = check_units(rows)
+        issues += unit_issues
+    if issues:
+        raise ValidationFailed(
+            f"The HR file has {len(issues)} error(s); nothing was imported.", sort_issues(issues)
+        )
+    if progress:
+        progress("check", 2 * total // 3, total)
+
+    plan = ImportPlan(
+        source=source,
+        mode=mode,
+        rows=rows,
+        given=given,
+        existing=existing,
+        outside_managers=outside,
+        left=leaving,
+        unit_parents=stated,
+    )
+    for row in rows:
+        number = row.values["employee_number"]
+        current = existing.get(number)
+        if current is None:
+            plan.added.append(number)
+        elif not current.active or current.source != source or not current.same:
+            plan.updated.append(number)
+            if current.source != source:
+                plan.warnings.append(f"employee {number} moves from source {current.source}")
+        else:
+            plan.unchanged.append(number)
+    _plan_units(plan)
+    if leaving:
+        plan.warnings.extend(
+            f"employee {number} (source {src}) reports to {boss}, who leaves"
+            for number, src, boss in reporting_to(list(leaving.values()))
+            if number not in numbers and number not in leaving
+        )
+    if progress:
+        progress("check", total, total)
+    logger.info("HR import plan for %s (%s): %s", source, mode, plan.summary())
+    return plan
+
+
+def _plan_units(plan: ImportPlan) -> None:
+    known = unit_parents()
+    named = {r.values["department"] for r in plan.rows if r.values["department"]}
+    named |= {p for p in plan.unit_parents.values() if p}
+    plan.units_added = sorted(named - set(known))
+    plan.units_moved = sorted(
+        unit
+        for unit, parent in plan.unit_parents.items()
+        if unit in known and known[unit] != parent
+    )

@@ -1,0 +1,163 @@
+"""Marshmallow schemas of the HR / L&D and content-admin quiz API (banks, regrade, reviews,
+settings, extra time). Load schemas reject unknown fields."""
+
+from flask_smorest.fields import Upload
+from marshmallow import RAISE, Schema, fields, validate
+
+from learnhub.quizzes.models import REVIEW_POLICIES
+from learnhub.quizzes.timing import MAX_EXTRA_PERCENT
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class IssueSchema(Schema):
+    where = fields.String(metadata={"description": "line N (GIFT) or question N “name” (line M)"})
+    message = fields.String()
+
+
+class BankImportFileArgs(_Strict):
+    file = Upload(required=True, metadata={"description": "a .gift or Moodle .xml file"})
+
+
+class BankImportQueryArgs(_Strict):
+    dry_run = fields.Boolean(load_default=False)
+    skip_invalid = fields.Boolean(
+        load_default=False,
+        metadata={"description": "import the valid questions, list the others in `skipped`"},
+    )
+
+
+class WeightNoteSchema(Schema):
+    where = fields.String()
+    name = fields.String(allow_none=True)
+    weights = fields.List(fields.String())
+
+
+class ImportReportSchema(Schema):
+    bank = fields.String()
+    format = fields.String(metadata={"description": "gift | moodle_xml"})
+    dry_run = fields.Boolean()
+    questions = fields.Integer(metadata={"description": "questions read whole from the file"})
+    added = fields.Integer()
+    unchanged = fields.Integer()
+    replaced = fields.Integer()
+    categories = fields.List(fields.String(), metadata={"description": "new categories"})
+    errors = fields.List(fields.Nested(IssueSchema))
+    skipped = fields.List(fields.Nested(IssueSchema))
+    warnings = fields.List(fields.Nested(IssueSchema))
+    moodle_rejects = fields.List(
+        fields.Nested(WeightNoteSchema),
+        metadata={"description": "weights Moodle would refuse; LearnHub scores them as written"},
+    )
+
+
+class CategoryCountSchema(Schema):
+    path = fields.String(metadata={"description": '"" is the top of the bank'})
+    questions = fields.Integer()
+
+
+class BankSchema(Schema):
+    name = fields.String()
+    categories = fields.List(fields.Nested(CategoryCountSchema))
+
+
+class RegradeArgs(_Strict):
+    dry_run = fields.Boolean(load_default=False)
+
+
+class ChangeSchema(Schema):
+    attempt_id = fields.Integer()
+    employee_id = fields.Integer()
+    score_before = fields.String(allow_none=True, metadata={"description": "exact fraction"})
+    score_after = fields.String(allow_none=True)
+    passed_before = fields.Boolean(allow_none=True)
+    passed_after = fields.Boolean(allow_none=True)
+    evidence = fields.String(allow_none=True, metadata={"description": "recorded | revoked"})
+
+
+class RegradeReportSchema(Schema):
+    quiz_id = fields.Integer()
+    attempts = fields.Integer()
+    changed = fields.List(fields.Nested(ChangeSchema))
+    dry_run = fields.Boolean()
+
+
+class QuestionFixArgs(_Strict):
+    spec = fields.Dict(required=True, metadata={"description": "the corrected question spec"})
+
+
+class QuestionAdminSchema(Schema):
+    id = fields.Integer()
+    quiz_id = fields.Integer(allow_none=True)
+    bank_id = fields.Integer(allow_none=True)
+    qtype = fields.String()
+    name = fields.String(allow_none=True)
+    spec = fields.Dict()
+
+
+class EssayScoreArgs(_Strict):
+    points = fields.String(required=True, validate=validate.Regexp(r"^\d+(\.\d+)?$"))
+    comment = fields.String(load_default=None, allow_none=True)
+
+
+class EssayReviewArgs(_Strict):
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^\d+$")),
+        values=fields.Nested(EssayScoreArgs),
+        required=True,
+    )
+
+
+class EssayToReviewSchema(Schema):
+    question_id = fields.Integer()
+    stem_html = fields.String()
+    max_points = fields.String()
+    text = fields.String(metadata={"description": "the learner's essay"})
+    points = fields.String(allow_none=True, metadata={"description": "once scored"})
+    comment = fields.String(allow_none=True)
+
+
+class ReviewItemSchema(Schema):
+    attempt_id = fields.Integer()
+    quiz_id = fields.Integer()
+    quiz_title = fields.String()
+    employee = fields.String(
+        allow_none=True, metadata={"description": "the learner's name, for HR only"}
+    )
+    submitted_at = fields.DateTime()
+    needs_review = fields.Boolean()
+    passed = fields.Boolean(allow_none=True)
+    essays = fields.List(fields.Nested(EssayToReviewSchema))
+
+
+class DrawRuleSchema(_Strict):
+    bank = fields.String(required=True)
+    category = fields.String(load_default=None, allow_none=True)
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    subcategories = fields.Boolean(load_default=False)
+
+
+class QuizSettingsArgs(_Strict):
+    time_limit_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=60))
+    shuffle_questions = fields.Boolean()
+    shuffle_answers = fields.Boolean()
+    review_policy = fields.String(validate=validate.OneOf(REVIEW_POLICIES))
+    essays_graded = fields.Boolean()
+    draw_rules = fields.List(fields.Nested(DrawRuleSchema))
+
+
+class TimeAdjustmentArgs(_Strict):
+    extra_percent = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=MAX_EXTRA_PERCENT)
+    )
+    no_time_limit = fields.Boolean(load_default=False)
+
+
+class TimeAdjustmentSchema(Schema):
+    employee_id = fields.Integer()
+    extra_percent = fields.Integer()
+    no_time_limit = fields.Boolean()
+    updated_at = fields.DateTime()

@@ -1,0 +1,136 @@
+"""What one attempt shows, fixed when it starts: the questions (the quiz's own plus those drawn
+at random from question-bank categories) in their order, and each question's options in theirs.
+
+The layout is stored on the attempt (``Attempt.layout``), so resuming, scoring and reviewing
+always see the same questions in the same order, and the next attempt can draw other ones:
+``{"questions": [question id, ...], "drawn": [question id, ...],
+"choices": {"<question id>": [choice or pair index, ...]}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+
+from sqlalchemy import or_, select, true
+
+from learnhub.core.errors import Conflict
+from learnhub.extensions import db
+from learnhub.quizzes.models import Attempt, Question, QuestionBank, QuestionCategory, Quiz
+from learnhub.quizzes.moodle_xml import category_path
+
+logger = logging.getLogger(__name__)
+
+
+def build_layout(quiz: Quiz, employee_id: int, rng: random.Random) -> dict:
+    """The layout of a new attempt by ``employee_id`` at ``quiz``.
+
+    Fixed questions come first in quiz order, then the drawn ones; with ``shuffle_questions``
+    the whole list is shuffled (descriptions too, as Moodle's shuffle does). With
+    ``shuffle_answers`` the choices and matching items of every question but true/false are
+    shuffled. Raises Conflict when a bank category holds fewer questions than a rule draws.
+    """
+    drawn = draw_questions(quiz, employee_id, rng)
+    questions = [*quiz.questions, *drawn]
+    order = [q.id for q in questions]
+    if quiz.shuffle_questions:
+        rng.shuffle(order)
+    layout: dict = {"questions": order, "drawn": [q.id for q in drawn], "choices": {}}
+    for question in questions:
+        items = question.spec.get("choices") or question.spec.get("pairs")
+        if items:
+            indexes = list(range(len(items)))
+            if quiz.shuffle_answers and question.qtype != "true_false":
+                rng.shuffle(indexes)
+            layout["choices"][str(question.id)] = indexes
+    return layout
+
+
+def draw_questions(quiz: Quiz, employee_id: int, rng: random.Random) -> list[Question]:
+    """Questions drawn for one attempt by the quiz's draw rules, never one twice.
+
+    Each rule ``{"bank", "category", "count", "subcategories"}`` draws ``count`` questions from
+    the current (not retired) questions of the category, descriptions excepted. LearnHub rule
+    (issue 4: a second attempt is not the first one again): questions the employee has not been
+    shown in earlier attempts at this module's quiz come first, then the least shown ones,
+    ties broken at random. Raises Conflict when a category is too small.
+    """
+    if not quiz.draw_rules:
+        return []
+    shown = _shown_before(quiz.module_id, employee_id)
+    picked: list[Question] = []
+    for rule in quiz.draw_rules:
+        taken = {q.id for q in picked}
+        candidates = [q for q in bank_questions(rule) if q.id not in taken]
+        count = int(rule["count"])
+        if len(candidates) < count:
+            where = rule.get("category") or "(top)"
+            raise Conflict(
+                f"The quiz draws {count} question(s) from {rule['bank']!r} / {where}, "
+                f"which holds {len(candidates)} it can use; ask a content admin to add some."
+            )
+        rng.shuffle(candidates)
+        candidates.sort(key=lambda q: shown[q.id])  # stable: random order within a count
+        picked.extend(candidates[:count])
+    return picked
+
+
+def normalise_rules(rules: list[dict]) -> list[dict]:
+    """Draw rules with their category written as a bank path ("top/" and context dropped)."""
+    return [
+        {
+            "bank": str(rule["bank"]).strip(),
+            "category": category_path(rule.get("category") or "") or None,
+            "count": int(rule["count"]),
+            "subcategories": bool(rule.get("subcategories", False)),
+        }
+        for rule in rules
+    ]
+
+
+def bank_questions(rule: dict) -> list[Question]:
+    """Current questions of a rule's bank category (and its subcategories when asked), by id,
+    descriptions excepted (they score nothing). An unknown bank or category has none."""
+    path = rule.get("category") or ""
+    in_category = QuestionCategory.path == path
+    if rule.get("subcategories"):
+        below = QuestionCategory.path.startswith(f"{path}/", autoescape=True)
+        in_category = or_(in_category, below) if path else true()
+    return list(
+        db.session.scalars(
+            select(Question)
+            .join(QuestionCategory, Question.category_id == QuestionCategory.id)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(
+                QuestionBank.name == rule["bank"],
+                in_category,
+                Question.retired_at.is_(None),
+                Question.qtype != "description",
+            )
+            .order_by(Question.id)
+        )
+    )
+
+
+def _shown_before(module_id: int, employee_id: int) -> Counter:
+    """How often each drawn question was shown to the employee at this module's quizzes."""
+    layouts = db.session.scalars(
+        select(Attempt.layout)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Quiz.module_id == module_id, Attempt.employee_id == employee_id)
+    )
+    return Counter(qid for layout in layouts for qid in (layout or {}).get("drawn", []))
+
+
+def attempt_questions(attempt: Attempt) -> list[Question]:
+    """The attempt's questions in its display order (one query for drawn ones). An attempt
+    stored without a layout shows the quiz's own questions."""
+    own = {q.id: q for q in attempt.quiz.questions}
+    order = (attempt.layout or {}).get("questions") or list(own)
+    missing = [qid for qid in order if qid not in own]
+    if missing:
+        own.update(
+            (q.id, q) for q in db.session.scalars(select(Question).where(Question.id.in_(missing)))
+        )
+    return [own[qid] for qid in order if qid in own]

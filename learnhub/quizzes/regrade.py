@@ -1,0 +1,198 @@
+"""Key fixes and regrading (issue 4): a corrected question rescored in every stored attempt,
+with evidence, module progress and team summaries following, and the essay reviewer's scores.
+
+Everything here is audited. Flushes, never commits (the request or CLI commits).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from learnhub.core.audit import audit
+from learnhub.core.errors import Conflict, DomainError, Issue, NotFound, ValidationFailed
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.quizzes import scoring
+from learnhub.quizzes.banks import spec_digest
+from learnhub.quizzes.grading import score_attempt, settle_evidence
+from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.models import Attempt, Question
+from learnhub.quizzes.services import get_quiz
+from learnhub.quizzes.signals import attempt_regraded
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One attempt whose stored result a rescore changed; scores are exact Fraction strings."""
+
+    attempt_id: int
+    employee_id: int
+    score_before: str | None
+    score_after: str | None
+    passed_before: bool | None
+    passed_after: bool | None
+    evidence: str | None  # "recorded", "revoked" or None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def rescore(attempt: Attempt) -> Change | None:
+    """Score a submitted attempt again from its stored responses and the current question
+    specs; when its score or pass decision changed, make evidence follow (pass -> fail revokes,
+    fail -> pass records) and send ``attempt_regraded`` (progress recomputes the module). The
+    team summaries above the employee are queued with the evidence change."""
+    before = (attempt.score_exact, attempt.passed, attempt.needs_review)
+    score_attempt(attempt)
+    db.session.flush()
+    if (attempt.score_exact, attempt.passed, attempt.needs_review) == before:
+        return None
+    attempt.regraded_at = utcnow()
+    evidence = settle_evidence(attempt, before[1])
+    attempt_regraded.send(attempt)
+    return Change(
+        attempt.id,
+        attempt.employee_id,
+        before[0],
+        attempt.score_exact,
+        before[1],
+        attempt.passed,
+        evidence,
+    )
+
+
+def regrade_quiz(quiz_id: int, *, dry_run: bool = False) -> dict:
+    """Rescore every submitted attempt of one quiz version after a key fix.
+
+    Returns ``{"quiz_id", "attempts": n, "changed": [Change dicts], "dry_run"}``; with
+    ``dry_run`` nothing is kept. Audited as ``quizzes.regrade``. Raises NotFound."""
+    quiz = get_quiz(quiz_id)
+    savepoint = db.session.begin_nested()
+    attempts = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == "submitted")
+        .order_by(Attempt.id)
+    ).all()
+    changes = [c for c in (rescore(a) for a in attempts) if c is not None]
+    report = {
+        "quiz_id": quiz.id,
+        "attempts": len(attempts),
+        "changed": [c.as_dict() for c in changes],
+        "dry_run": dry_run,
+    }
+    if dry_run:
+        savepoint.rollback()
+        return report
+    savepoint.commit()
+    audit(
+        "quizzes.regrade",
+        target=f"quiz:{quiz.id}",
+        attempts=len(attempts),
+        changed=[c.attempt_id for c in changes],
+        passed_to_failed=[c.attempt_id for c in changes if c.evidence == "revoked"],
+        failed_to_passed=[c.attempt_id for c in changes if c.evidence == "recorded"],
+    )
+    logger.info("quiz %s regraded: %d of %d attempts changed", quiz.id, len(changes), len(attempts))
+    return report
+
+
+def fix_question(question_id: int, spec: dict) -> Question:
+    """Replace a question's spec in place (a key fix), for the attempts that used it to be
+    regraded. The new spec must keep the type and, for choice and matching questions, the
+    number of options, so stored responses (indexes) still mean what the learner chose.
+    Raises NotFound, ValidationFailed for a spec the scorer cannot read or that changes the
+    question's shape. Audited as ``quizzes.question_fixed``."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise NotFound("No such question.")
+    old = question.spec
+    issues = []
+    if spec.get("type") != old.get("type"):
+        issues.append(Issue("type", f"a key fix keeps the type {old.get('type')!r}"))
+    for key in ("choices", "pairs"):
+        if key in old and len(spec.get(key) or []) != len(old[key]):
+            issues.append(Issue(key, f"a key fix keeps the {len(old[key])} {key}"))
+    try:
+        scoring.score_question(spec, None)
+        points = Decimal(spec.get("points", "1"))
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        issues.append(Issue("spec", f"the scorer cannot read this spec: {exc}"))
+    if issues:
+        raise ValidationFailed("The corrected question was refused; nothing changed.", issues)
+    new = {**spec, "line": old.get("line", 0), "category": old.get("category")}
+    question.spec, question.points, question.name = new, points, new.get("name") or None
+    if question.bank_id is not None:
+        question.content_sha256 = spec_digest(new)
+    audit(
+        "quizzes.question_fixed",
+        target=f"question:{question.id}",
+        before=spec_digest(old),
+        after=spec_digest(new),
+    )
+    db.session.flush()
+    return question
+
+
+def score_essays(attempt_id: int, scores: dict[int, dict], reviewer_id: int | None) -> Attempt:
+    """A reviewer scores the essays of a submitted attempt: ``scores`` = {question id:
+    {"points": decimal string in [0, max points], "comment": str | None}}. When no essay is
+    left waiting, the attempt gets its final score, pass decision and evidence. A reviewer may
+    score an essay again (the attempt is rescored). Raises NotFound, Conflict (not submitted,
+    or the quiz has no essay grading), DomainError for a question that is not an essay of the
+    attempt or points out of range. Audited as ``quizzes.essay_scored``."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    if attempt.state != "submitted":
+        raise Conflict("The attempt is not submitted yet.")
+    if not attempt.quiz.essays_graded:
+        raise Conflict("This quiz does not score essays.")
+    essays = {q.id: q for q in attempt_questions(attempt) if q.qtype == "essay"}
+    responses = {r.question_id: r for r in attempt.responses}
+    now = utcnow()
+    for question_id, score in scores.items():
+        question = essays.get(question_id)
+        if question is None:
+            raise DomainError(f"Question {question_id} is not an essay of attempt {attempt.id}.")
+        maximum = Fraction(Decimal(question.spec.get("points", "1")))
+        try:
+            points = Fraction(Decimal(str(score.get("points"))))
+        except (InvalidOperation, ValueError) as exc:
+            raise DomainError(f"Points for question {question_id} are not a number.") from exc
+        if not 0 <= points <= maximum or not maximum:
+            raise DomainError(f"Points for question {question_id} must be within 0..{maximum}.")
+        response = responses.get(question_id)
+        if response is None:
+            raise DomainError(f"Question {question_id} has no stored response.")
+        response.fraction_exact = str(points / maximum)
+        response.reviewed_at, response.reviewed_by_id = now, reviewer_id
+        response.comment = (score.get("comment") or "").strip() or None
+    change = rescore(attempt)
+    audit(
+        "quizzes.essay_scored",
+        target=f"attempt:{attempt.id}",
+        questions=sorted(scores),
+        passed=attempt.passed,
+        changed=change is not None,
+    )
+    db.session.flush()
+    return attempt
+
+
+def awaiting_review(limit: int = 200) -> list[Attempt]:
+    """Submitted attempts with an essay waiting for a reviewer, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.state == "submitted", Attempt.needs_review.is_(True))
+            .order_by(Attempt.submitted_at, Attempt.id)
+            .limit(limit)
+        )
+    )

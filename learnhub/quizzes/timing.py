@@ -1,0 +1,103 @@
+"""Time limits: the deadline of an attempt, extra time per person (WCAG 2.2.1 Timing
+Adjustable), and which attempts are overdue.
+
+The server enforces the limit: an attempt past its deadline (plus a short grace for a submit
+already on its way) is submitted with what was saved, when it is next accessed and by the
+periodic task ``quizzes.close_overdue_attempts`` (see ``learnhub.quizzes.tasks``), so no attempt
+stays stuck in progress.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from learnhub.core.audit import audit
+from learnhub.core.errors import DomainError, NotFound
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+from learnhub.quizzes.models import Attempt, Quiz, QuizTimeAdjustment
+
+#: seconds of grace after the deadline for a submit already on its way
+DEADLINE_GRACE = 30
+#: WCAG 2.2.1 asks that a limit can be extended to at least ten times the default
+MAX_EXTRA_PERCENT = 900
+#: the quiz page warns this many seconds before the deadline (and again at one minute)
+WARNING_SECONDS = 300
+
+
+def adjustment_of(employee_id: int) -> QuizTimeAdjustment | None:
+    return db.session.scalar(
+        select(QuizTimeAdjustment).where(QuizTimeAdjustment.employee_id == employee_id)
+    )
+
+
+def deadline_for(quiz: Quiz, employee_id: int, start: datetime) -> datetime | None:
+    """When an attempt started at ``start`` must end: None without a time limit or for an
+    employee whose adjustment removes limits; else start + limit x (100 + extra percent) / 100,
+    rounded up to the second."""
+    if not quiz.time_limit_seconds:
+        return None
+    adjustment = adjustment_of(employee_id)
+    if adjustment is not None and adjustment.no_time_limit:
+        return None
+    extra = adjustment.extra_percent if adjustment is not None else 0
+    seconds = math.ceil(quiz.time_limit_seconds * (100 + extra) / 100)
+    return start + timedelta(seconds=seconds)
+
+
+def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+    """In progress and past its deadline plus the grace period."""
+    if attempt.state != "in_progress" or attempt.deadline_at is None:
+        return False
+    return (now or utcnow()) > attempt.deadline_at + timedelta(seconds=DEADLINE_GRACE)
+
+
+def seconds_left(attempt: Attempt, now: datetime | None = None) -> int | None:
+    """Whole seconds until the deadline (0 once passed); None without a deadline or after
+    submit. Given to the page so a wrong clock on the learner's device does not matter."""
+    if attempt.state != "in_progress" or attempt.deadline_at is None:
+        return None
+    left = (attempt.deadline_at - (now or utcnow())).total_seconds()
+    return max(0, math.floor(left))
+
+
+def overdue_attempt_ids(limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Ids of in-progress attempts past deadline and grace, oldest deadline first."""
+    cutoff = (now or utcnow()) - timedelta(seconds=DEADLINE_GRACE)
+    return list(
+        db.session.scalars(
+            select(Attempt.id)
+            .where(Attempt.state == "in_progress", Attempt.deadline_at < cutoff)
+            .order_by(Attempt.deadline_at)
+            .limit(limit)
+        )
+    )
+
+
+def set_time_adjustment(
+    employee_id: int, *, extra_percent: int, no_time_limit: bool, set_by_id: int | None
+) -> QuizTimeAdjustment:
+    """Give an employee extra time on every timed quiz (``extra_percent`` in 0..900: 50 means
+    half as long again) or no time limit at all. Applies to attempts started from now on.
+    Audited. Raises NotFound for an unknown employee, DomainError for a bad percentage."""
+    if db.session.get(Employee, employee_id) is None:
+        raise NotFound("No such employee.")
+    if not 0 <= extra_percent <= MAX_EXTRA_PERCENT:
+        raise DomainError(f"extra_percent must be between 0 and {MAX_EXTRA_PERCENT}.")
+    row = adjustment_of(employee_id)
+    if row is None:
+        row = QuizTimeAdjustment(employee_id=employee_id)
+        db.session.add(row)
+    row.extra_percent, row.no_time_limit, row.set_by_id = extra_percent, no_time_limit, set_by_id
+    audit(
+        "quizzes.time_adjustment",
+        target=f"employee:{employee_id}",
+        extra_percent=extra_percent,
+        no_time_limit=no_time_limit,
+    )
+    db.session.flush()
+    return row

@@ -1,0 +1,55 @@
+// The quiz page's time limit: a countdown (not announced every second), a spoken warning
+// before the end and one at a minute left (WCAG 2.2.1), answers saved every minute, and a
+// submit when the time is up. The server enforces the limit whatever this script does: it
+// submits an overdue attempt with what was saved.
+(function () {
+  "use strict";
+  var timer = document.getElementById("quiz-timer");
+  var form = document.getElementById("quiz-form");
+  if (!timer || !form) { return; }
+  var left = parseInt(timer.getAttribute("data-seconds-left"), 10);
+  var warnAt = parseInt(timer.getAttribute("data-warning-seconds"), 10) || 300;
+  if (isNaN(left)) { return; }
+  var endsAt = Date.now() + left * 1000;  // from the server's count, not the device clock
+  var shown = timer.querySelector(".time-left");
+  var alertBox = timer.querySelector(".time-warning");
+  var warned = {};
+  var submitted = false;
+
+  function words(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    if (m >= 1) { return m + " min " + (s < 10 ? "0" : "") + s + " s"; }
+    return s + " s";
+  }
+
+  function save() {
+    var data = new FormData(form);
+    data.set("action", "autosave");
+    return fetch(form.action || window.location.href, {
+      method: "POST", body: data, credentials: "same-origin"
+    }).catch(function () { /* the next save or the submit carries the answers */ });
+  }
+
+  function tick() {
+    var seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+    shown.textContent = words(seconds);
+    if (seconds <= warnAt && !warned.first) {
+      warned.first = true;
+      alertBox.textContent = "About " + Math.ceil(seconds / 60) +
+        " minutes left. When the time is up, your answers are submitted.";
+    }
+    if (seconds <= 60 && !warned.last) {
+      warned.last = true;
+      alertBox.textContent = "One minute left. Your answers will be submitted when the time is up.";
+    }
+    if (seconds === 0 && !submitted) {
+      submitted = true;
+      var button = document.getElementById("quiz-submit");
+      if (form.requestSubmit && button) { form.requestSubmit(button); } else { button.click(); }
+    }
+  }
+
+  tick();
+  window.setInterval(tick, 1000);
+  window.setInterval(save, 60000);
+})();
