@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_wtf.csrf import generate_csrf
+from werkzeug.routing import IntegerConverter
 
 from learnhub.config import PROJECT_ROOT, load_config
 from learnhub.core.errors import register_error_handlers
@@ -21,7 +22,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build a LearnHub app: config from ``LEARNHUB_*`` variables, then ``overrides`` on top
     (tests pass their database URL and cheap password hashing here)."""
     instance_path = Path(os.environ.get("LEARNHUB_INSTANCE_PATH", PROJECT_ROOT / "instance"))
-    app = Flask(__name__, instance_path=str(instance_path.resolve()))
+    # no app-wide static route: it would shadow the web blueprint's /static (its CSS and JS)
+    app = Flask(__name__, instance_path=str(instance_path.resolve()), static_folder=None)
+    app.url_map.converters["int"] = DatabaseId
     app.config.from_mapping(load_config(instance_path))
     if overrides:
         app.config.update(overrides)
@@ -38,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _register_csrf(app)
     _register_cli(app)
+    _register_security_headers(app)
 
     from learnhub.core.tasks import celery_init_app
 
@@ -94,6 +98,29 @@ def _register_csrf(app: Flask) -> None:
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return
         csrf.protect()
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in routes: ids past a 32-bit signed integer (PostgreSQL's ``integer``) are
+    no route (404), not a database error (500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
 
 
 def _register_cli(app: Flask) -> None:

@@ -109,3 +109,36 @@ def test_people_imported_without_a_password_cannot_sign_in(app):
         data={"email": "sking@example.org", "password": "anything-at-all", "csrf_token": token},
     )
     assert response.status_code == 401
+
+
+def test_stylesheet_is_served_and_pages_carry_security_headers(client):
+    css = client.get("/static/learnhub.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert b"--accent" in css.get_data()
+    css.close()
+    page = client.get("/sign-in")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_ids_beyond_the_database_integer_are_not_found(app, demo):
+    client = app.test_client()
+    token = sign_in(client, "employee@example.org")
+    for path in ("/modules/2147483648", "/api/v1/modules/99999999999999999999999"):
+        assert client.get(path).status_code == 404, path
+    assert (
+        client.post(
+            "/api/v1/quizzes/2147483648/attempts", headers={"X-CSRFToken": token}
+        ).status_code
+        == 404
+    )
+
+
+def test_team_api_times_are_iso_8601(app, demo):
+    from datetime import datetime
+
+    client = app.test_client()
+    sign_in(client, "manager@example.org")
+    computed = client.get("/api/v1/teams/me/skill-gaps").get_json()["frameworks"][0]["computed_at"]
+    assert datetime.fromisoformat(computed).tzinfo is not None

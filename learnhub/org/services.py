@@ -25,7 +25,8 @@ def subtree_ids_query(manager_id: int, *, active_only: bool = True) -> Select:
         select(Employee.id).where(Employee.manager_id == manager_id).cte("subtree", recursive=True)
     )
     child = aliased(Employee)
-    below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
+    # UNION, not UNION ALL: the recursion ends even if a reporting cycle reached the database
+    below = below.union(select(child.id).where(child.manager_id == below.c.id))
     query = select(below.c.id)
     if active_only:
         query = select(Employee.id).where(Employee.id.in_(query), Employee.active.is_(True))

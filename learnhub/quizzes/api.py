@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from learnhub.catalog import services as catalog
 from learnhub.extensions import db
 from learnhub.quizzes import services
+from learnhub.quizzes.responses import from_display
 from learnhub.quizzes.review import attempt_view
 from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
 
@@ -118,7 +119,7 @@ class AttemptResponses(MethodView):
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        services.save_responses(attempt, _answers(args))
+        services.save_responses(attempt, from_display(attempt, _answers(args)))
         db.session.commit()
         return attempt_view(attempt)
 
@@ -131,6 +132,6 @@ class AttemptSubmit(MethodView):
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        services.submit_attempt(attempt, _answers(args))
+        services.submit_attempt(attempt, from_display(attempt, _answers(args)))
         db.session.commit()
         return attempt_view(attempt)

@@ -64,16 +64,18 @@ def learner_question(question_id: int, spec: dict, choice_order: list[int] | Non
         "stem_html": str(stem_html(spec)),
         "points": spec.get("points", "1"),
     }
+    # ids are positions in the attempt's order, never spec indexes (learnhub.quizzes.responses)
     if spec["type"] in ("single_choice", "multiple_choice", "true_false"):
         order = choice_order or list(range(len(spec["choices"])))
         view["options"] = [
-            {"id": i, "html": str(render_text(spec["choices"][i]["text"]))} for i in order
+            {"id": p, "html": str(render_text(spec["choices"][i]["text"]))}
+            for p, i in enumerate(order)
         ]
     elif spec["type"] == "matching":
         order = choice_order or list(range(len(spec["pairs"])))
         view["left"] = [
-            {"id": i, "html": str(render_text(spec["pairs"][i]["left"]))}
-            for i in order
+            {"id": p, "html": str(render_text(spec["pairs"][i]["left"]))}
+            for p, i in enumerate(order)
             if spec["pairs"][i]["left"] is not None
         ]
         view["right"] = sorted({pair["right"] for pair in spec["pairs"]}, key=str.casefold)

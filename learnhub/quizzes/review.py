@@ -9,6 +9,7 @@ from learnhub.quizzes.grading import question_score, to_decimal
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.render import learner_question, render_text
+from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.services import review_allowed
 from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
@@ -24,7 +25,12 @@ def attempt_view(attempt: Attempt) -> dict:
     quiz = attempt.quiz
     questions = attempt_questions(attempt)
     choices = attempt.layout.get("choices", {})
-    saved = {str(r.question_id): r.answer for r in attempt.responses}
+    specs = {q.id: q.spec for q in questions}
+    saved = {
+        str(r.question_id): to_display(attempt, r.question_id, specs[r.question_id], r.answer)
+        for r in attempt.responses
+        if r.question_id in specs
+    }
     view = {
         "id": attempt.id,
         "quiz_id": attempt.quiz_id,
@@ -68,7 +74,9 @@ def attempt_view(attempt: Attempt) -> dict:
                     "max_points": _text(to_decimal(score.max_points)),
                     "feedback": [str(render_text(f)) for f in score.feedback if f],
                     "general_feedback": general or None,
-                    "correct_response": score.correct_response,
+                    "correct_response": to_display(
+                        attempt, question.id, question.spec, score.correct_response
+                    ),
                     "comment": response.comment if response else None,
                 }
             )

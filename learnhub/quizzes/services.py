@@ -80,6 +80,19 @@ def in_progress(quiz: Quiz, employee_id: int) -> Attempt | None:
     )
 
 
+def _open_on_module(quiz: Quiz, employee_id: int) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(
+            Quiz.module_id == quiz.module_id,
+            Attempt.employee_id == employee_id,
+            Attempt.state == "in_progress",
+        )
+        .limit(1)
+    )
+
+
 def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     """Start an attempt, or return the one already in progress (resume).
 
@@ -92,7 +105,8 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     simultaneous starts give one attempt.
     """
     quiz = get_quiz(quiz_id)
-    existing = in_progress(quiz, employee_id)
+    # one attempt in progress per module: an attempt open on an older version is resumed there
+    existing = in_progress(quiz, employee_id) or _open_on_module(quiz, employee_id)
     if existing is not None:
         if close_if_overdue(existing):
             return start_attempt(quiz_id, employee_id)
@@ -226,13 +240,31 @@ def review_allowed(attempt: Attempt) -> bool:
         return True
     if policy == "never":
         return False
-    if attempt.passed and policy in ("after_pass", "after_pass_or_last_attempt"):
+    if policy in ("after_pass", "after_pass_or_last_attempt") and (
+        attempt.passed or _has_passed(attempt.quiz, attempt.employee_id)
+    ):
+        # once they passed, the answers give nothing away: earlier attempts open up too
         return True
     if policy == "after_pass":
         return False
     quiz = attempt.quiz
     return (
         bool(quiz.max_attempts) and submitted_count(quiz, attempt.employee_id) >= quiz.max_attempts
+    )
+
+
+def _has_passed(quiz: Quiz, employee_id: int) -> bool:
+    """Has the employee passed any version of this module's quiz?"""
+    return bool(
+        db.session.scalar(
+            select(func.count(Attempt.id))
+            .join(Quiz, Attempt.quiz_id == Quiz.id)
+            .where(
+                Quiz.module_id == quiz.module_id,
+                Attempt.employee_id == employee_id,
+                Attempt.passed.is_(True),
+            )
+        )
     )
 
 

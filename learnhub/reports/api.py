@@ -52,7 +52,11 @@ class MyTeamSkillGaps(MethodView):
         """The skill-gap summary of the caller's whole subtree (403 for non-managers)."""
         if not has_reports(current_user.employee_id):
             raise Forbidden("Only managers have a team: nobody reports to you.")
-        return team_view(current_user.employee_id)
+        view = team_view(current_user.employee_id)
+        for framework in view["frameworks"]:  # ISO 8601 like every other time in the API
+            if framework["computed_at"] is not None:
+                framework["computed_at"] = framework["computed_at"].isoformat()
+        return view
 
 
 @blp.route("/employees/<employee_number>/profile")

@@ -14,6 +14,7 @@ from learnhub.org.services import has_reports
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.api import module_dict
+from learnhub.quizzes.responses import from_display
 from learnhub.quizzes.review import attempt_view
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
@@ -103,7 +104,7 @@ def attempt(attempt_id: int) -> str | Response:
     item = quizzes.get_attempt(attempt_id, current_user.employee_id)
     if request.method == "POST":
         view = attempt_view(item)
-        answers = responses_from_form(request.form, view["questions"])
+        answers = from_display(item, responses_from_form(request.form, view["questions"]))
         if request.form.get("action") == "autosave":  # the page's script, every minute
             if item.state == "in_progress" and not quizzes.close_if_overdue(item):
                 quizzes.save_responses(item, answers)

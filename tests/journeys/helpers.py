@@ -8,7 +8,9 @@ from sqlalchemy import select
 from learnhub.catalog.models import Course, Module
 from learnhub.extensions import db
 from learnhub.quizzes import scoring
-from learnhub.quizzes.models import Quiz
+from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.models import Attempt, Quiz
+from learnhub.quizzes.responses import to_display
 
 COURSE = "phishing-and-account-security"
 
@@ -26,34 +28,38 @@ def first_module(app, course_slug: str = COURSE) -> tuple[int, int]:
         return module.id, quiz.id
 
 
-def form_answers(app, quiz_id: int, *, correct: bool = True) -> dict[str, object]:
+def correct_display_answers(app, attempt_id: int) -> dict[int, dict]:
+    """{question id: a full-marks response in the attempt's display ids}."""
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        return {
+            q.id: to_display(
+                attempt, q.id, q.spec, scoring.score_question(q.spec, None).correct_response or {}
+            )
+            for q in attempt_questions(attempt)
+        }
+
+
+def form_answers(app, attempt_id: int, *, correct: bool = True) -> dict[str, object]:
     """HTML form fields answering every question right (or leaving all but one unanswered)."""
     fields: dict[str, object] = {}
-    with app.app_context():
-        quiz = db.session.get(Quiz, quiz_id)
-        questions = quiz.questions if correct else quiz.questions[:1]
-        for question in questions:
-            response = scoring.score_question(question.spec, None).correct_response or {}
-            name = f"q{question.id}"
-            if "choice" in response:
-                fields[name] = str(response["choice"])
-            elif "choices" in response:
-                fields[name] = [str(c) for c in response["choices"]]
-            elif "text" in response:
-                fields[name] = response["text"]
-            elif "value" in response:
-                fields[name] = response["value"]
-            elif "matches" in response:
-                for left, right in response["matches"].items():
-                    fields[f"{name}_m{left}"] = right
+    answers = correct_display_answers(app, attempt_id)
+    for question_id, response in list(answers.items())[: None if correct else 1]:
+        name = f"q{question_id}"
+        if "choice" in response:
+            fields[name] = str(response["choice"])
+        elif "choices" in response:
+            fields[name] = [str(c) for c in response["choices"]]
+        elif "text" in response:
+            fields[name] = response["text"]
+        elif "value" in response:
+            fields[name] = response["value"]
+        elif "matches" in response:
+            for left, right in response["matches"].items():
+                fields[f"{name}_m{left}"] = right
     return fields
 
 
-def api_answers(app, quiz_id: int) -> dict[str, dict]:
-    """``{"<question id>": correct response}`` for the JSON API."""
-    with app.app_context():
-        quiz = db.session.get(Quiz, quiz_id)
-        return {
-            str(q.id): scoring.score_question(q.spec, None).correct_response or {}
-            for q in quiz.questions
-        }
+def api_answers(app, attempt_id: int) -> dict[str, dict]:
+    """``{"<question id>": full-marks response}`` for the JSON API, in display ids."""
+    return {str(qid): answer for qid, answer in correct_display_answers(app, attempt_id).items()}

@@ -28,7 +28,10 @@ def test_employee_reads_module_takes_quiz_and_profile_changes(app, client, demo)
     # no answer key or feedback in the page before submitting
     assert "weight" not in form_page and "correct" not in form_page.lower().replace("correct_", "")
 
-    answers = form_answers(app, quiz_id) | {"csrf_token": csrf_from(form_page), "action": "submit"}
+    answers = form_answers(app, int(attempt_url.rsplit("/", 1)[1])) | {
+        "csrf_token": csrf_from(form_page),
+        "action": "submit",
+    }
     submitted = client.post(attempt_url, data=answers)
     assert submitted.status_code == 302
     result = client.get(attempt_url).get_data(as_text=True)
@@ -51,7 +54,7 @@ def test_failed_attempt_hides_answers_and_can_be_retried(app, client, demo):
         f"/quizzes/{quiz_id}/start", data={"csrf_token": csrf_from(page)}
     ).headers["Location"]
     form_page = client.get(attempt_url).get_data(as_text=True)
-    answers = form_answers(app, quiz_id, correct=False)
+    answers = form_answers(app, int(attempt_url.rsplit("/", 1)[1]), correct=False)
     client.post(
         attempt_url, data=answers | {"csrf_token": csrf_from(form_page), "action": "submit"}
     )

@@ -23,7 +23,9 @@ def _pass_first_module(app, client) -> None:
     ]
     form = client.get(url).get_data(as_text=True)
     client.post(
-        url, data=form_answers(app, quiz_id) | {"csrf_token": csrf_from(form), "action": "submit"}
+        url,
+        data=form_answers(app, int(url.rsplit("/", 1)[1]))
+        | {"csrf_token": csrf_from(form), "action": "submit"},
     )
 
 

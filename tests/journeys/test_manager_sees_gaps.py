@@ -36,7 +36,7 @@ def test_team_summary_covers_subtree_and_changes_after_a_pass(app, demo):
     ).get_json()
     result = employee.post(
         f"/api/v1/attempts/{attempt['id']}/submit",
-        json={"responses": api_answers(app, quiz_id)},
+        json={"responses": api_answers(app, attempt["id"])},
         headers={"X-CSRFToken": token},
     ).get_json()
     assert result["result"]["passed"] is True

@@ -53,7 +53,7 @@ def test_api_write_without_csrf_header_is_refused_with_a_reason(learner):
 def test_saved_responses_survive_and_double_submit_scores_once(app, learner):
     client, headers, quiz_id = learner
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
-    answers = api_answers(app, quiz_id)
+    answers = api_answers(app, attempt["id"])
     first_id = next(iter(answers))
     saved = client.put(
         f"/api/v1/attempts/{attempt['id']}/responses",
@@ -120,8 +120,8 @@ def test_pass_decision_is_exact_and_display_rounds_down(app, learner):
             question.spec = question.spec | {"points": "1"}
         db.session.commit()
         count = len(quiz.questions)
-    answers = api_answers(app, quiz_id)
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    answers = api_answers(app, attempt["id"])
     # get all right but leave enough out to land just under 90%
     keep = dict(list(answers.items())[: count - 1])
     result = client.post(
@@ -161,3 +161,110 @@ def test_one_in_progress_is_a_database_constraint(app, demo):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_option_ids_are_positions_in_the_attempt_not_the_source_order(app, learner):
+    from learnhub.quizzes.layout import attempt_questions
+    from learnhub.quizzes.responses import from_display
+
+    client, headers, quiz_id = learner
+    body = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    with app.app_context():
+        attempt = db.session.get(Attempt, body["id"])
+        for question, shown in zip(attempt_questions(attempt), body["questions"], strict=True):
+            if "options" not in shown:
+                continue
+            order = attempt.layout["choices"][str(question.id)]
+            assert [o["id"] for o in shown["options"]] == list(range(len(order)))
+            for position, index in enumerate(order):
+                if question.spec["type"] == "multiple_choice":
+                    answer, stored = {"choices": [position]}, {"choices": [index]}
+                else:
+                    answer, stored = {"choice": position}, {"choice": index}
+                assert from_display(attempt, {question.id: answer}) == {question.id: stored}
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"choice": "0"}, "choice must be an option id from 0 to"),
+        ({"choice": True}, "choice must be an option id from 0 to"),
+        ({"choice": 99}, "choice must be an option id from 0 to"),
+        ({"foo": 1}, "unknown field(s) ['foo']"),
+        ({"text": "x"}, "unknown field(s) ['text']"),
+    ],
+)
+def test_malformed_responses_are_refused_and_nothing_is_saved(app, learner, answer, message):
+    client, headers, quiz_id = learner
+    body = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    single = next(q for q in body["questions"] if q["type"] in ("single_choice", "true_false"))
+    response = client.put(
+        f"/api/v1/attempts/{body['id']}/responses",
+        json={"responses": {str(single["id"]): answer}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    issues = response.get_json()["errors"]["issues"]
+    assert issues[0]["where"] == f"question {single['id']}"
+    assert issues[0]["message"].startswith(message)
+    assert client.get(f"/api/v1/attempts/{body['id']}").get_json()["saved"] == {}
+
+
+def test_oversized_short_answer_is_refused(app, learner):
+    client, headers, quiz_id = learner
+    body = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    short = next(q for q in body["questions"] if q["type"] == "short_answer")
+    response = client.put(
+        f"/api/v1/attempts/{body['id']}/responses",
+        json={"responses": {str(short["id"]): {"text": "x" * 501}}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert "longer than 500 characters" in response.get_json()["errors"]["issues"][0]["message"]
+
+
+def test_earlier_attempts_open_for_review_once_passed(app, learner):
+    client, headers, quiz_id = learner
+    failed = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    client.post(f"/api/v1/attempts/{failed['id']}/submit", json={"responses": {}}, headers=headers)
+    assert (
+        client.get(f"/api/v1/attempts/{failed['id']}").get_json()["result"]["review_allowed"]
+        is False
+    )
+    passed = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    client.post(
+        f"/api/v1/attempts/{passed['id']}/submit",
+        json={"responses": api_answers(app, passed["id"])},
+        headers=headers,
+    )
+    earlier = client.get(f"/api/v1/attempts/{failed['id']}").get_json()["result"]
+    assert earlier["review_allowed"] is True and earlier["questions"]
+
+
+def test_attempt_open_on_an_older_version_is_resumed_not_doubled(app, learner):
+    client, headers, quiz_id = learner
+    old = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    with app.app_context():  # a content change makes a new version of the quiz
+        quiz = db.session.get(Quiz, quiz_id)
+        quiz.is_current = False
+        new = Quiz(
+            module_id=quiz.module_id,
+            version=quiz.version + 1,
+            is_current=True,
+            title=quiz.title,
+            pass_mark=quiz.pass_mark,
+            content_sha256="changed",
+        )
+        db.session.add(new)
+        db.session.commit()
+        new_id = new.id
+    again = client.post(f"/api/v1/quizzes/{new_id}/attempts", headers=headers).get_json()
+    assert again["id"] == old["id"] and again["quiz_id"] == quiz_id
+    with app.app_context():
+        employee = get_by_email("employee@example.org")
+        open_attempts = db.session.scalar(
+            select(func.count(Attempt.id)).where(
+                Attempt.employee_id == employee.id, Attempt.state == "in_progress"
+            )
+        )
+        assert open_attempts == 1

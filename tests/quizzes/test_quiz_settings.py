@@ -16,6 +16,7 @@ from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.quizzes import banks, scoring, services
 from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.tasks import close_overdue_attempts
 from learnhub.quizzes.timing import set_time_adjustment
@@ -291,7 +292,13 @@ def test_the_page_saves_every_minute_and_reviews_every_type(app, demo, make_quiz
     with app.app_context():
         assert db.session.get(Attempt, attempt.id).responses[0].answer == {"text": "Paris"}
     match = ids["Match"]
-    form = {"csrf_token": token, "action": "submit", f"q{match}_m0": "animal"}
+    with app.app_context():  # the first item of the spec, under its id in this attempt's order
+        attempt = db.session.get(Attempt, attempt.id)
+        spec = next(q.spec for q in attempt_questions(attempt) if q.id == match)
+        shown = to_display(attempt, match, spec, {"matches": {"0": "animal"}})["matches"]
+    form = {"csrf_token": token, "action": "submit"} | {
+        f"q{match}_m{left}": right for left, right in shown.items()
+    }
     client.post(url, data=form)
     page = client.get(url).get_data(as_text=True)
     assert "Your answer: <strong>Paris</strong>" in page

@@ -112,7 +112,7 @@ def test_worker_recomputes_after_commit(
         ).get_json()
         submitted = client.post(
             f"/api/v1/attempts/{attempt['id']}/submit",
-            json={"responses": api_answers(web, quiz_id)},
+            json={"responses": api_answers(web, attempt["id"])},
             headers={"X-CSRFToken": token},
         )
         assert submitted.get_json()["result"]["passed"] is True

@@ -1,0 +1,145 @@
+"""Responses as the learner sends them, and as LearnHub stores and scores them.
+
+Learners see options under ids that are their positions in the attempt's own (shuffled) order,
+so an id says nothing about which option is right (an author who always writes the right
+answer first must not give it away). Stored responses, scoring and regrading use the indexes of
+the question spec. :func:`from_display` checks a learner's response and translates it in;
+:func:`to_display` translates a stored one (or a correct response) back out.
+
+Shapes (display ids; the spec-index shapes are the same with indexes):
+single_choice/true_false ``{"choice": int}``; multiple_choice ``{"choices": [int, ...]}``;
+short_answer/essay ``{"text": str}``; numeric ``{"value": str}``; matching
+``{"matches": {"<left id>": "<right text>"}}``; ``{}`` clears an answer.
+"""
+
+from __future__ import annotations
+
+from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.models import Attempt
+
+CHOICE_TYPES = ("single_choice", "true_false", "multiple_choice")
+MAX_TEXT = {"short_answer": 500, "essay": 50_000, "numeric": 100}
+MAX_RIGHT = 1_000
+
+
+def _order(attempt: Attempt, question_id: int, size: int) -> list[int]:
+    """Display position -> spec index for the question's options (identity when unshuffled)."""
+    order = attempt.layout.get("choices", {}).get(str(question_id))
+    return list(order) if order and len(order) == size else list(range(size))
+
+
+def _size(spec: dict) -> int:
+    return len(spec.get("choices") or spec.get("pairs") or [])
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
+    """Check and translate ``{question_id: response in display ids}`` to spec indexes.
+
+    Raises ValidationFailed (422) listing each bad response as ``question <id>: <what is
+    wrong>``: a question not in the attempt, a key the type does not take, a wrong type, an id
+    out of range, a text over its limit (short answer 500, numeric 100, essay 50,000
+    characters). Nothing is stored when anything is wrong.
+    """
+    questions = {q.id: q for q in attempt_questions(attempt)}
+    issues: list[Issue] = []
+    result: dict[int, dict] = {}
+    for question_id, answer in answers.items():
+        where = f"question {question_id}"
+        question = questions.get(question_id)
+        if question is None:
+            issues.append(Issue(where, "is not part of this attempt"))
+            continue
+        if not isinstance(answer, dict):
+            issues.append(Issue(where, "a response must be an object"))
+            continue
+        if not answer:
+            result[question_id] = {}
+            continue
+        spec, kind = question.spec, question.spec["type"]
+        size = _size(spec)
+        order = _order(attempt, question_id, size)
+        expected = {
+            "single_choice": {"choice"},
+            "true_false": {"choice"},
+            "multiple_choice": {"choices"},
+            "short_answer": {"text"},
+            "essay": {"text"},
+            "numeric": {"value"},
+            "matching": {"matches"},
+        }.get(kind, set())
+        unknown = sorted(set(answer) - expected)
+        if unknown:
+            allowed = ", ".join(sorted(expected)) or "nothing (it is not answered)"
+            issues.append(Issue(where, f"unknown field(s) {unknown}; a {kind} takes {allowed}"))
+            continue
+        if kind in ("single_choice", "true_false"):
+            choice = answer.get("choice")
+            if not _is_int(choice) or not 0 <= choice < size:
+                issues.append(Issue(where, f"choice must be an option id from 0 to {size - 1}"))
+                continue
+            result[question_id] = {"choice": order[choice]}
+        elif kind == "multiple_choice":
+            choices = answer.get("choices")
+            if (
+                not isinstance(choices, list)
+                or not all(_is_int(c) and 0 <= c < size for c in choices)
+                or len(set(choices)) != len(choices)
+            ):
+                issues.append(
+                    Issue(where, f"choices must be distinct option ids from 0 to {size - 1}")
+                )
+                continue
+            result[question_id] = {"choices": sorted(order[c] for c in choices)}
+        elif kind in MAX_TEXT:
+            key = "value" if kind == "numeric" else "text"
+            value = answer.get(key)
+            if not isinstance(value, str):
+                issues.append(Issue(where, f"{key} must be a string"))
+            elif len(value) > MAX_TEXT[kind]:
+                issues.append(Issue(where, f"{key} is longer than {MAX_TEXT[kind]} characters"))
+            else:
+                result[question_id] = {key: value}
+        elif kind == "matching":
+            matches = answer.get("matches")
+            lefts = {
+                str(p): order[p] for p in range(size) if spec["pairs"][order[p]]["left"] is not None
+            }
+            if not isinstance(matches, dict) or not all(
+                k in lefts and isinstance(v, str) and len(v) <= MAX_RIGHT
+                for k, v in matches.items()
+            ):
+                issues.append(Issue(where, "matches must map item ids to the text of a choice"))
+                continue
+            result[question_id] = {"matches": {str(lefts[k]): v for k, v in matches.items()}}
+        else:
+            issues.append(Issue(where, f"a {kind} takes no response"))
+    if issues:
+        raise ValidationFailed("Some responses are not valid; nothing was saved.", issues)
+    return result
+
+
+def to_display(attempt: Attempt, question_id: int, spec: dict, answer: dict | None) -> dict | None:
+    """A stored (spec-index) response, or a correct response, in the attempt's display ids."""
+    if not answer:
+        return answer
+    size = _size(spec)
+    order = _order(attempt, question_id, size)
+    position = {index: p for p, index in enumerate(order)}
+    if "choice" in answer and _is_int(answer["choice"]) and answer["choice"] in position:
+        return {"choice": position[answer["choice"]]}
+    if "choices" in answer and isinstance(answer["choices"], list):
+        return {"choices": sorted(position[c] for c in answer["choices"] if c in position)}
+    if "matches" in answer and isinstance(answer["matches"], dict):
+        return {
+            "matches": {
+                str(position[int(k)]): v
+                for k, v in answer["matches"].items()
+                if str(k).isdigit() and int(k) in position
+            }
+        }
+    return answer
