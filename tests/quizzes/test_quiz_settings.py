@@ -16,8 +16,8 @@ from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.quizzes import banks, scoring, services
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.models import Attempt
+from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.tasks import close_overdue_attempts
 from learnhub.quizzes.timing import set_time_adjustment
 from tests.conftest import csrf_from, sign_in
