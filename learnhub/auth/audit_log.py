@@ -3,8 +3,6 @@ platform admins. Every export of it is itself audited."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 
 from learnhub.core.audit import AuditEvent
-from learnhub.core.spreadsheet import neutralise
+from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.extensions import db
 
 HEADER = ["id", "at", "action", "actor_employee_id", "actor_token_id", "target", "ip", "details"]
@@ -58,13 +56,4 @@ def csv_rows(query: Select) -> Iterator[list[str]]:
 
 def stream_csv(query: Select) -> Iterator[str]:
     """The CSV text (UTF-8, CRLF as RFC 4180) in chunks of CHUNK_ROWS rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for n, row in enumerate(csv_rows(query), start=1):
-        writer.writerow(row)
-        if n % CHUNK_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    return csv_chunks(csv_rows(query), CHUNK_ROWS)

@@ -6,8 +6,6 @@ Every cell a spreadsheet could read as a formula is neutralised (DESIGN.md rule)
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
@@ -16,7 +14,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
 from learnhub.catalog.models import Course, Module
-from learnhub.core.spreadsheet import neutralise
+from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress
@@ -137,13 +135,4 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
 
 def stream_csv(employee_ids: Select | None = None) -> Iterator[str]:
     """The CSV text in chunks of about CHUNK_ROWS rows (UTF-8, CRLF line ends as RFC 4180)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for n, row in enumerate(completion_rows(employee_ids), start=1):
-        writer.writerow(row)
-        if n % CHUNK_ROWS == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+    return csv_chunks(completion_rows(employee_ids), CHUNK_ROWS)
