@@ -20,10 +20,16 @@ from sqlalchemy import select
 from learnhub.catalog.curriculum import heading_problems
 from learnhub.catalog.markdown import render_markdown
 from learnhub.catalog.models import Course, Module, ModuleCompetence, ModuleOutcome
+from learnhub.catalog.reading import (
+    competence_level,
+    index_for,
+    read_frameworks,
+    read_roles,
+)
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.yamlfile import LineDict, load_yaml
 from learnhub.extensions import db
-from learnhub.skills.framework_import import import_framework, parse_digcomp
+from learnhub.skills.framework_import import import_framework
 from learnhub.skills.models import Competence, Framework
 from learnhub.skills.profiles import FrameworkIndex, apply_target_profile
 
@@ -91,8 +97,8 @@ def read_content(content_dir: Path) -> ContentPlan:
         except ValueError:
             return str(path)
 
-    frameworks, indexes = _read_frameworks(root / "frameworks", rel, issues)
-    roles = _read_roles(root / "roles", rel, indexes, issues)
+    frameworks, indexes = read_frameworks(root / "frameworks", rel, issues)
+    roles = read_roles(root / "roles", rel, indexes, issues)
     courses = [
         _read_course(d, rel, indexes, issues)
         for d in sorted((root / "courses").glob("*/"))
@@ -129,108 +135,6 @@ def load_content(content_dir: Path) -> LoadReport:
     return report
 
 
-def _read_frameworks(folder: Path, rel, issues: list[Issue]):
-    frameworks, indexes = [], {}
-    for meta_path in sorted(folder.glob("*/framework.yaml")):
-        meta, found = load_yaml(meta_path, rel(meta_path))
-        issues.extend(found)
-        if not isinstance(meta, dict):
-            continue
-        where = rel(meta_path)
-        missing = [k for k in ("slug", "name", "version", "file") if not meta.get(k)]
-        if missing:
-            issues.append(Issue(where, f"missing {', '.join(missing)}"))
-            continue
-        raw = (meta_path.parent / meta["file"]).read_bytes()
-        try:
-            data = parse_digcomp(raw)
-        except ValidationFailed as error:
-            issues.extend(
-                Issue(f"{rel(meta_path.parent / meta['file'])} {i.where}", i.message)
-                for i in error.errors
-            )
-            continue
-        frameworks.append((meta["slug"], meta, raw))
-        indexes[meta["slug"]] = FrameworkIndex.from_data(meta["slug"], data)
-    return frameworks, indexes
-
-
-def _index_for(slug: Any, indexes: dict, where: str, issues: list[Issue]) -> FrameworkIndex | None:
-    if slug not in indexes:
-        index = FrameworkIndex.from_db(slug) if isinstance(slug, str) else None
-        if index is None:
-            issues.append(
-                Issue(where, f"framework {slug!r} is neither in content/frameworks nor loaded")
-            )
-            return None
-        indexes[slug] = index
-    return indexes[slug]
-
-
-def _competence_level(entry: Any, index: FrameworkIndex, where: str, issues: list[Issue]):
-    if not isinstance(entry, dict):
-        issues.append(Issue(where, "expected a mapping with competence and level"))
-        return None
-    code, level = str(entry.get("competence", "")), index.level(entry.get("level"))
-    if code not in index.competences:
-        issues.append(Issue(where, f"unknown competence {code!r} in {index.slug}"))
-        return None
-    if level is None:
-        issues.append(
-            Issue(where, f"unknown level {entry.get('level')!r} (levels: {index.level_names()})")
-        )
-        return None
-    return code, level
-
-
-def _read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
-    roles, owners = [], {}
-    for path in sorted(folder.glob("*.yaml")):
-        where = rel(path)
-        data, found = load_yaml(path, where)
-        issues.extend(found)
-        if not isinstance(data, LineDict):
-            if not found:
-                issues.append(Issue(where, "expected a mapping"))
-            continue
-        missing = [k for k in ("slug", "title", "framework", "targets") if not data.get(k)]
-        if missing:
-            issues.append(Issue(f"{where}, line {data.line}", f"missing {', '.join(missing)}"))
-            continue
-        index = _index_for(
-            data["framework"], indexes, f"{where}, line {data.line_of('framework')}", issues
-        )
-        if index is None:
-            continue
-        targets = []
-        for entry in data["targets"]:
-            line = getattr(entry, "line", data.line_of("targets"))
-            found = _competence_level(entry, index, f"{where}, line {line}", issues)
-            if found:
-                targets.append((*found, str(entry.get("reason", "")).strip()))
-        codes = [str(c) for c in data.get("job_codes") or []]
-        for code in codes:
-            if code in owners:
-                issues.append(
-                    Issue(
-                        f"{where}, line {data.line_of('job_codes')}",
-                        f"job code {code} already belongs to {owners[code]}",
-                    )
-                )
-            owners[code] = where
-        roles.append(
-            {
-                "slug": data["slug"],
-                "title": data["title"],
-                "description": str(data.get("description", "")).strip(),
-                "framework_slug": data["framework"],
-                "targets": targets,
-                "job_codes": codes,
-            }
-        )
-    return roles
-
-
 def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None:
     path = folder / "course.yaml"
     where = rel(path)
@@ -246,7 +150,7 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
         issues.append(
             Issue(f"{where}, line {data.line_of('slug')}", "slug may hold only a-z, 0-9 and -")
         )
-    index = _index_for(
+    index = index_for(
         data["framework"], indexes, f"{where}, line {data.line_of('framework')}", issues
     )
     if index is None:
@@ -294,7 +198,7 @@ def _read_module(
     issues.extend(heading_problems(body, rel(body_path)))
     competences = {}
     for entry in spec["competences"]:
-        found = _competence_level(
+        found = competence_level(
             entry,
             index,
             f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}",
@@ -314,7 +218,7 @@ def _read_module(
         issues.append(Issue(at, f"a module has 2-4 outcomes, not {len(spec['outcomes'])}"))
     for entry in spec["outcomes"]:
         here = f"{rel(folder / 'course.yaml')}, line {getattr(entry, 'line', spec.line)}"
-        found = _competence_level(entry, index, here, issues)
+        found = competence_level(entry, index, here, issues)
         if not found:
             continue
         if not str(entry.get("text", "")).strip():
