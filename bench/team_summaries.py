@@ -57,11 +57,12 @@ def main() -> None:
     from learnhub.catalog.loader import load_content
     from learnhub.extensions import db
     from learnhub.org.models import Employee, JobRole
-    from learnhub.org.services import all_manager_ids, manager_chain_ids
+    from learnhub.org.services import all_manager_ids
     from learnhub.skills.models import Evidence, ProfileJobCode, TargetLevel, TargetProfile
     from learnhub.skills.rollup import store_all_summaries
     from learnhub.skills.services import frameworks_with_profiles
     from learnhub.skills.summaries import store_summary
+    from learnhub.skills.tasks import compute_team_summaries
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -154,14 +155,10 @@ def main() -> None:
 
         leaf = ids[-1]
         started = time.perf_counter()
-        chain = manager_chain_ids([leaf])
-        for manager_id in chain:
-            for framework in frameworks:
-                store_summary(manager_id, framework)
-        db.session.commit()
+        result = compute_team_summaries.run(employee_ids=[leaf])
         print(
-            f"one new piece of evidence: chain of {len(chain)} managers recomputed in "
-            f"{time.perf_counter() - started:.3f} s (target: within 1 s)"
+            f"one new piece of evidence: chain of {result['managers']} managers recomputed "
+            f"bottom-up in {time.perf_counter() - started:.3f} s (target: within 1 s)"
         )
         top = db.session.scalar(select(func.count()).select_from(Employee))
         print(f"(the top manager's subtree has {top - 1} people)")

@@ -81,6 +81,43 @@ def manager_chain_ids(employee_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def managers_bottom_up(employee_ids: Iterable[int], manager_ids: Iterable[int] = ()) -> list[int]:
+    """The managers above ``employee_ids``, plus ``manager_ids`` and the managers above them,
+    ordered so that every manager comes after all of its reports among them (deepest first).
+
+    One query per level of the tree (a chain of 6 managers: 6 small queries); each manager is
+    placed at the highest level at which any of the chains reaches it. Stops on a cycle.
+    """
+    level_of: dict[int, int] = {m: 0 for m in manager_ids}
+    current = set(level_of)
+    starts = sorted(set(employee_ids))
+    for start_at in range(0, len(starts), CHUNK):
+        current |= set(
+            db.session.scalars(
+                select(Employee.manager_id).where(
+                    Employee.id.in_(starts[start_at : start_at + CHUNK]),
+                    Employee.manager_id.is_not(None),
+                )
+            )
+        )
+    level = 0
+    while current and level <= len(level_of) + 1:
+        for manager in current:
+            level_of[manager] = level
+        level += 1
+        ids, current = sorted(current), set()
+        for start_at in range(0, len(ids), CHUNK):
+            current |= set(
+                db.session.scalars(
+                    select(Employee.manager_id).where(
+                        Employee.id.in_(ids[start_at : start_at + CHUNK]),
+                        Employee.manager_id.is_not(None),
+                    )
+                )
+            )
+    return sorted(level_of, key=lambda m: (level_of[m], m))
+
+
 def has_reports(employee_id: int) -> bool:
     """True when someone active reports to ``employee_id`` (the derived manager role)."""
     return bool(

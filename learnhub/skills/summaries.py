@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.org.services import subtree_ids_query
 from learnhub.skills.models import Competence, Framework, TeamSummary
 from learnhub.skills.services import attained_query, targets_query
@@ -136,14 +137,97 @@ def summary_from_buckets(
         "targets_met": met,
         "share_met": round(met / total, 4) if total else None,
         "competences": rows,
+        # [[competence_id, target, attained, people], ...]: what a parent's summary adds up
+        "buckets": sorted([*key, n] for key, n in buckets.items() if n),
     }
 
 
-def store_summary(manager_id: int, framework: Framework, at: datetime | None = None) -> TeamSummary:
-    """Compute and upsert the summary keyed by (manager, framework); flushes, never commits.
-    Running it twice gives the same row (idempotent, DESIGN.md)."""
+def _own_buckets(
+    employee_ids: list[int], framework: Framework, at: datetime
+) -> tuple[Counter, int]:
+    """(buckets, people with targets) of these employees themselves (not those below them)."""
+    if not employee_ids:
+        return Counter(), 0
+    targets = targets_query(employee_ids, framework.id).subquery()
+    attained = attained_query(employee_ids, at).subquery()
+    level = func.coalesce(attained.c.attained, 0)
+    rows = db.session.execute(
+        select(targets.c.competence_id, targets.c.target, level, func.count())
+        .select_from(targets)
+        .outerjoin(
+            attained,
+            and_(
+                attained.c.employee_id == targets.c.employee_id,
+                attained.c.competence_id == targets.c.competence_id,
+            ),
+        )
+        .group_by(targets.c.competence_id, targets.c.target, level)
+    )
+    people = db.session.scalar(select(func.count(func.distinct(targets.c.employee_id))))
+    return Counter({(c, t, a): n for c, t, a, n in rows}), people or 0
+
+
+def compose_summary(manager_id: int, framework: Framework, at: datetime | None = None) -> dict:
+    """The summary of ``manager_id`` built from their direct reports: each active report's own
+    targets and levels, plus the stored summary of each report who has people below them
+    (summaries add up the tree: DESIGN.md). Equal to :func:`compute_summary` when those stored
+    summaries are current, at a cost that depends on the number of direct reports, not on the
+    size of the subtree: the chain above one changed employee is recomputed bottom-up with it.
+    A report without a usable stored summary falls back to :func:`compute_summary`."""
     at = at or utcnow()
-    data = compute_summary(manager_id, framework, at)
+    reports = db.session.execute(
+        select(Employee.id, Employee.active).where(Employee.manager_id == manager_id)
+    ).all()
+    active = [r for r, is_active in reports if is_active]
+    buckets, with_targets = _own_buckets(active, framework, at)
+    headcount = len(active)
+    ids = [r for r, _active in reports]
+    with_reports = (
+        set(db.session.scalars(select(Employee.manager_id).where(Employee.manager_id.in_(ids))))
+        if ids
+        else set()
+    )
+    stored = (
+        {
+            row.manager_id: row.data
+            for row in db.session.scalars(
+                select(TeamSummary).where(
+                    TeamSummary.framework_id == framework.id,
+                    TeamSummary.manager_id.in_(with_reports),
+                )
+            )
+        }
+        if with_reports
+        else {}
+    )
+    for report in with_reports:
+        data = stored.get(report)
+        if data is None or "buckets" not in data:
+            data = compute_summary(report, framework, at)
+        buckets.update({(c, t, a): n for c, t, a, n in data["buckets"]})
+        headcount += data["headcount"]
+        with_targets += data["people_with_targets"]
+    names = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                select(Competence).where(Competence.id.in_({b[0] for b in buckets}))
+            )
+        }
+        if buckets
+        else {}
+    )
+    return summary_from_buckets(buckets, headcount, with_targets, names, len(framework.levels))
+
+
+def store_summary(
+    manager_id: int, framework: Framework, at: datetime | None = None, *, composed: bool = False
+) -> TeamSummary:
+    """Compute and upsert the summary keyed by (manager, framework); flushes, never commits.
+    Running it twice gives the same row (idempotent, DESIGN.md). ``composed``: build it from the
+    direct reports and their stored summaries (:func:`compose_summary`)."""
+    at = at or utcnow()
+    data = (compose_summary if composed else compute_summary)(manager_id, framework, at)
     summary = db.session.scalar(
         select(TeamSummary).where(
             TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework.id

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import event
 
 from learnhub.extensions import db
-from learnhub.org.services import manager_chain_ids
+from learnhub.org.services import managers_bottom_up
 from learnhub.org.signals import people_changed
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import PENDING_KEY, frameworks_with_profiles, request_recompute
@@ -55,7 +55,7 @@ def compute_team_summaries(
         employees |= {int(i) for i in waiting_employees}
         managers |= {int(i) for i in waiting_managers}
     frameworks = frameworks_with_profiles()
-    targets = set() if everyone else managers | manager_chain_ids(employees)
+    targets = [] if everyone else managers_bottom_up(employees, managers)
     if everyone or len(targets) > ROLLUP_ABOVE:
         # the nightly run, or a change touching many teams (a large HR import): one
         # bottom-up roll-up costs less than an aggregate per manager
@@ -63,9 +63,11 @@ def compute_team_summaries(
         db.session.commit()
         logger.info("all team summaries recomputed: %d", stored)
         return {"managers": stored // max(1, len(frameworks)), "frameworks": len(frameworks)}
-    for manager_id in sorted(targets):
+    # bottom-up along the chains: each summary adds up its reports' fresh summaries, so the
+    # cost is the number of direct reports, not the size of the organisation below
+    for manager_id in targets:
         for framework in frameworks:
-            store_summary(manager_id, framework)
+            store_summary(manager_id, framework, composed=True)
     db.session.commit()
     logger.info("team summaries recomputed for %d managers", len(targets))
     return {"managers": len(targets), "frameworks": len(frameworks)}

@@ -91,3 +91,42 @@ def test_task_uses_the_rollup_when_many_teams_change(app_ctx, monkeypatch):
     assert calls == []  # no per-manager aggregate
     assert result["managers"] == len(all_manager_ids())
     assert len(db.session.scalars(select(TeamSummary)).all()) == result["managers"]
+
+
+def test_composed_summaries_equal_the_aggregate_and_follow_a_new_pass(app_ctx):
+    from learnhub.org.services import manager_chain_ids
+    from learnhub.skills.services import record_evidence
+    from learnhub.skills.summaries import compose_summary
+
+    apply_import(plan_import(realdata("hr", "oracle-hr-employees.csv").read_bytes()))
+    _random_evidence(seed=5)
+    db.session.commit()
+    store_all_summaries()
+    db.session.commit()
+    framework = frameworks_with_profiles()[0]
+    at = utcnow()
+    for manager_id in all_manager_ids():
+        assert compose_summary(manager_id, framework, at) == compute_summary(
+            manager_id, framework, at
+        ), manager_id
+
+    # a deep employee passes a quiz: the commit recomputes their chain bottom-up
+    deep = max(db.session.scalars(select(Employee.id)), key=lambda e: len(manager_chain_ids([e])))
+    from learnhub.skills.services import targets_query
+
+    _e, competence, target = db.session.execute(targets_query([deep], framework.id)).first()
+    chain = manager_chain_ids([deep])
+    assert len(chain) == 3
+    before = {m: compute_summary(m, framework) for m in chain}
+    record_evidence(
+        employee_id=deep,
+        competence_id=competence,
+        level=target,
+        kind="quiz_passed",
+        source="test:deep",
+    )
+    db.session.commit()
+    for manager_id in chain:
+        stored = db.session.scalar(select(TeamSummary).where(TeamSummary.manager_id == manager_id))
+        assert stored.data == compute_summary(manager_id, framework), manager_id
+        assert stored.data["buckets"] != before[manager_id]["buckets"]  # the pass counted
