@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_wtf.csrf import generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from learnhub.config import PROJECT_ROOT, load_config
@@ -42,6 +43,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_csrf(app)
     _register_cli(app)
     _register_security_headers(app)
+    proxies = app.config["LEARNHUB_PROXY_COUNT"]
+    if proxies:  # behind N reverse proxies: the client's address is in X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from learnhub.core.tasks import celery_init_app
 

@@ -85,6 +85,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
+        # how many reverse proxies stand in front (ProxyFix): the audit log and the sign-in
+        # limit then see the client's address, not the proxy's
+        "LEARNHUB_PROXY_COUNT": int(os.environ.get("LEARNHUB_PROXY_COUNT", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

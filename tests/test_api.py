@@ -142,3 +142,33 @@ def test_team_api_times_are_iso_8601(app, demo):
     sign_in(client, "manager@example.org")
     computed = client.get("/api/v1/teams/me/skill-gaps").get_json()["frameworks"][0]["computed_at"]
     assert datetime.fromisoformat(computed).tzinfo is not None
+
+
+def test_behind_a_proxy_the_client_address_is_audited(app, demo, database_url, monkeypatch):
+    from sqlalchemy import select
+
+    from learnhub.app import create_app
+    from learnhub.core.audit import AuditEvent
+    from learnhub.extensions import db
+
+    monkeypatch.setenv("LEARNHUB_PROXY_COUNT", "1")
+    behind = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "LEARNHUB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
+    try:
+        client = behind.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+        sign_in(client, "employee@example.org")
+    finally:
+        with behind.app_context():
+            db.engine.dispose()
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_in"))
+        assert event.ip == "203.0.113.7"
