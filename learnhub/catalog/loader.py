@@ -105,7 +105,9 @@ def read_content(content_dir: Path) -> ContentPlan:
         if (d / "course.yaml").exists()
     ]
     if issues:
-        raise ValidationFailed(f"content/ has {len(issues)} error(s); nothing was loaded.", issues)
+        raise ValidationFailed(
+            f"{root.name}/ ({root}) has {len(issues)} error(s); nothing was loaded.", issues
+        )
     return ContentPlan(frameworks, indexes, roles, [c for c in courses if c is not None])
 
 
