@@ -31,12 +31,11 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from sqlalchemy import text
+from benchdb import fresh_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,20 +122,8 @@ def main() -> None:
         help="let the commit run the team-summary recompute eagerly, as the embedded setup does",
     )
     args = parser.parse_args()
-    url = os.environ.get("LEARNHUB_BENCH_DATABASE_URL")
-    tmp = tempfile.mkdtemp(prefix="learnhub-bench-")
-    os.environ["LEARNHUB_INSTANCE_PATH"] = tmp
+    url = fresh_database_url()
     os.environ.pop("LEARNHUB_REDIS_URL", None)
-    if url:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
 
     from learnhub.app import create_app
     from learnhub.catalog.loader import load_content

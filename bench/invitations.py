@@ -13,14 +13,13 @@ INSERTs), then times sending --send of the emails to a local aiosmtpd server on 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text, update
+from benchdb import fresh_database_url
+from sqlalchemy import func, insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,19 +39,7 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--send", type=int, default=2_000)
     args = parser.parse_args()
-    url = os.environ.get("LEARNHUB_BENCH_DATABASE_URL")
-    tmp = tempfile.mkdtemp(prefix="learnhub-bench-")
-    os.environ["LEARNHUB_INSTANCE_PATH"] = tmp
-    if url:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
+    url = fresh_database_url()
 
     from aiosmtpd.controller import Controller
     from flask_migrate import upgrade

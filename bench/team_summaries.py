@@ -14,13 +14,12 @@ of one manager chain after one new piece of evidence (what a passed quiz trigger
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchdb import fresh_database_url
 from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,19 +36,7 @@ def main() -> None:
         help="also time one SQL aggregate per manager (slow at scale)",
     )
     args = parser.parse_args()
-    url = os.environ.get("LEARNHUB_BENCH_DATABASE_URL")
-    tmp = tempfile.mkdtemp(prefix="learnhub-bench-")
-    os.environ["LEARNHUB_INSTANCE_PATH"] = tmp
-    if url:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
+    url = fresh_database_url()
 
     from flask_migrate import upgrade
 

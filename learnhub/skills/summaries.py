@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
@@ -43,42 +43,17 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
     at = at or utcnow()
     members = subtree_ids_query(manager_id)
     headcount = db.session.scalar(select(func.count()).select_from(members.subquery()))
-    targets = targets_query(members, framework.id).subquery()
-    attained = attained_query(members, at).subquery()
-    attained_level = func.coalesce(attained.c.attained, 0)
-    buckets = Counter(
-        {
-            (competence_id, target, level): people
-            for competence_id, target, level, people in db.session.execute(
-                select(targets.c.competence_id, targets.c.target, attained_level, func.count())
-                .select_from(targets)
-                .outerjoin(
-                    attained,
-                    and_(
-                        attained.c.employee_id == targets.c.employee_id,
-                        attained.c.competence_id == targets.c.competence_id,
-                    ),
-                )
-                .group_by(targets.c.competence_id, targets.c.target, attained_level)
-            )
-        }
-    )
-    people_with_targets = db.session.scalar(
-        select(func.count(func.distinct(targets.c.employee_id)))
-    )
-    names = (
-        {
-            c.id: c
-            for c in db.session.scalars(
-                select(Competence).where(Competence.id.in_({b[0] for b in buckets}))
-            )
-        }
-        if buckets
-        else {}
-    )
+    buckets, people_with_targets = _own_buckets(members, framework, at)
     return summary_from_buckets(
-        buckets, headcount, people_with_targets, names, len(framework.levels)
+        buckets, headcount, people_with_targets, _competences(buckets), len(framework.levels)
     )
+
+
+def _competences(buckets: Counter) -> dict[int, Competence]:
+    if not buckets:
+        return {}
+    ids = {competence_id for competence_id, _target, _attained in buckets}
+    return {c.id: c for c in db.session.scalars(select(Competence).where(Competence.id.in_(ids)))}
 
 
 def summary_from_buckets(
@@ -143,10 +118,11 @@ def summary_from_buckets(
 
 
 def _own_buckets(
-    employee_ids: list[int], framework: Framework, at: datetime
+    employee_ids: Select | list[int], framework: Framework, at: datetime
 ) -> tuple[Counter, int]:
-    """(buckets, people with targets) of these employees themselves (not those below them)."""
-    if not employee_ids:
+    """({(competence_id, target, attained): people}, people with targets) of these employees
+    themselves (a list, or a SELECT of ids such as a subtree); one grouped query."""
+    if isinstance(employee_ids, list) and not employee_ids:
         return Counter(), 0
     targets = targets_query(employee_ids, framework.id).subquery()
     attained = attained_query(employee_ids, at).subquery()
@@ -207,17 +183,9 @@ def compose_summary(manager_id: int, framework: Framework, at: datetime | None =
         buckets.update({(c, t, a): n for c, t, a, n in data["buckets"]})
         headcount += data["headcount"]
         with_targets += data["people_with_targets"]
-    names = (
-        {
-            c.id: c
-            for c in db.session.scalars(
-                select(Competence).where(Competence.id.in_({b[0] for b in buckets}))
-            )
-        }
-        if buckets
-        else {}
+    return summary_from_buckets(
+        buckets, headcount, with_targets, _competences(buckets), len(framework.levels)
     )
-    return summary_from_buckets(buckets, headcount, with_targets, names, len(framework.levels))
 
 
 def store_summary(
