@@ -2,8 +2,12 @@
 
 The summary of manager m covers every active employee in m's subtree (not m). Per targeted
 competence: people with a target, people meeting it, mean gap, max gap and how many people are
-at each attained level; overall, the share of (person, competence) targets met. It is one SQL
-aggregate per manager and framework; Python only folds the small grouped result.
+at each attained level; overall, the share of (person, competence) targets met.
+
+A summary is folded from buckets ``{(competence, target, attained): people}``, which add up the
+tree: :func:`compute_summary` gets them from one SQL aggregate over the subtree,
+:func:`compose_summary` from the direct reports plus their stored summaries (cheap along the
+chain above one change), and :mod:`learnhub.skills.rollup` for every manager in one pass.
 """
 
 from __future__ import annotations
