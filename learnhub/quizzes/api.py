@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from learnhub.catalog import services as catalog
+from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.quizzes import services
 from learnhub.quizzes.responses import from_display
@@ -119,6 +120,9 @@ class AttemptResponses(MethodView):
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        if services.close_if_overdue(attempt):  # keep the submission, refuse the late answers
+            db.session.commit()
+            raise Conflict(services.TIME_UP)
         services.save_responses(attempt, from_display(attempt, _answers(args)))
         db.session.commit()
         return attempt_view(attempt)

@@ -145,11 +145,16 @@ def get_attempt(attempt_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
+TIME_UP = "Time is up: the attempt was submitted with the answers saved before the end."
+
+
 def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     """Store (replace) responses of an in-progress attempt; ``answers`` = {question_id:
     response dict}. Raises Conflict when submitted, DomainError for a question not in it."""
     if attempt.state != "in_progress":
         raise Conflict("This attempt is already submitted.")
+    if is_overdue(attempt):  # late answers are never stored (callers close it: TIME_UP)
+        raise Conflict(TIME_UP)
     _write_responses(attempt, answers)
 
 
@@ -162,6 +167,8 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     now = utcnow()
     for question_id, answer in answers.items():
         response = by_question.get(question_id)
+        if response is None and not answer:
+            continue  # nothing saved and nothing to save
         if response is None:
             response = Response(attempt_id=attempt.id, question_id=question_id)
             attempt.responses.append(response)

@@ -7,22 +7,25 @@ from werkzeug.datastructures import MultiDict
 
 def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dict]:
     """``questions`` are learner views (id, type, left). Field names: ``q<id>`` for the answer,
-    ``q<id>_m<left index>`` for each matching select. Unanswered questions are left out."""
+    ``q<id>_m<left index>`` for each matching select. A question left unanswered gives ``{}``,
+    which clears a saved answer (unticking every box or emptying a text means "no answer")."""
     answers: dict[int, dict] = {}
     for question in questions:
         qid, kind, name = question["id"], question["type"], f"q{question['id']}"
+        if kind != "description":
+            answers[qid] = {}
         if kind in ("single_choice", "true_false"):
             value = form.get(name, "")
-            if value.isdigit():
+            if value.isdecimal() and value.isascii():
                 answers[qid] = {"choice": int(value)}
         elif kind == "multiple_choice":
-            values = [int(v) for v in form.getlist(name) if v.isdigit()]
+            values = [int(v) for v in form.getlist(name) if v.isdecimal() and v.isascii()]
             if values:
                 answers[qid] = {"choices": values}
         elif kind in ("short_answer", "essay"):
             value = form.get(name, "")
             if value.strip():
-                answers[qid] = {"text": value[:10_000]}
+                answers[qid] = {"text": value[:60_000]}
         elif kind == "numeric":
             value = form.get(name, "").strip()
             if value:

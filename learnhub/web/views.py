@@ -111,6 +111,10 @@ def attempt(attempt_id: int) -> str | Response:
             db.session.commit()
             return Response(status=204)
         if request.form.get("action") == "save" and item.state == "in_progress":
+            if quizzes.close_if_overdue(item):
+                db.session.commit()
+                flash(quizzes.TIME_UP, "error")
+                return redirect(url_for("web.attempt", attempt_id=item.id))
             quizzes.save_responses(item, answers)
             db.session.commit()
             flash("Your answers are saved. You can come back and finish later.", "info")

@@ -160,3 +160,43 @@ def test_only_hr_and_platform_admins_manage_tokens(app, demo):
     grant = ["auth", "grant-role", "manager@example.org", "platform_admin"]
     assert app.test_cli_runner().invoke(args=grant).exit_code == 0
     assert client.get("/api/v1/api-tokens").status_code == 200
+
+
+def test_a_token_carries_only_what_its_creator_may_do(app, demo):
+    """A platform admin cannot mint an export token (their session cannot export), and a
+    token stops exporting when its owner loses the HR role (tester's finding)."""
+    runner = app.test_cli_runner()
+    assert (
+        runner.invoke(
+            args=["auth", "grant-role", "manager@example.org", "platform_admin"]
+        ).exit_code
+        == 0
+    )
+    admin = app.test_client()
+    csrf = sign_in(admin, "manager@example.org")
+    refused = admin.post(
+        "/api/v1/api-tokens",
+        headers={"X-CSRFToken": csrf},
+        json={"name": "x", "scopes": ["exports:read"], "expires_days": 5},
+    )
+    body = _envelope(refused, 422)
+    assert "do not allow giving a token ['exports:read']" in str(body["errors"])
+    allowed = admin.post(
+        "/api/v1/api-tokens",
+        headers={"X-CSRFToken": csrf},
+        json={"name": "audit", "scopes": ["audit:read"], "expires_days": 5},
+    )
+    assert allowed.status_code == 201
+
+    hr = app.test_client()
+    csrf = sign_in(hr, "hr@example.org")
+    secret = hr.post(
+        "/api/v1/api-tokens",
+        headers={"X-CSRFToken": csrf},
+        json={"name": "BI", "scopes": ["exports:read"], "expires_days": 5},
+    ).get_json()["token"]
+    assert app.test_client().get(EXPORT, headers=_bearer(secret)).status_code == 200
+    revoke = ["auth", "grant-role", "hr@example.org", "hr", "--revoke"]
+    assert runner.invoke(args=revoke).exit_code == 0
+    body = _envelope(app.test_client().get(EXPORT, headers=_bearer(secret)), 403)
+    assert "no longer holds a role" in body["message"]

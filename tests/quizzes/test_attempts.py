@@ -268,3 +268,50 @@ def test_attempt_open_on_an_older_version_is_resumed_not_doubled(app, learner):
             )
         )
         assert open_attempts == 1
+
+
+def test_saving_after_the_time_limit_is_refused_and_the_attempt_closes(app, learner):
+    """Answers sent after the deadline (and its grace) are never stored (tester's finding)."""
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from learnhub.core.models import utcnow
+
+    client, headers, quiz_id = learner
+    with app.app_context():
+        db.session.get(Quiz, quiz_id).time_limit_seconds = 60
+        db.session.commit()
+    body = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    answers = api_answers(app, body["id"])
+    with freeze_time(utcnow() + timedelta(seconds=200)):
+        late = client.put(
+            f"/api/v1/attempts/{body['id']}/responses", json={"responses": answers}, headers=headers
+        )
+        assert late.status_code == 409 and late.get_json()["message"].startswith("Time is up")
+        after = client.get(f"/api/v1/attempts/{body['id']}").get_json()
+    assert after["state"] == "submitted"
+    assert all(saved == {} for saved in after["saved"].values())  # none of the late answers
+    assert after["result"]["passed"] is False
+
+
+def test_the_form_clears_an_answer_left_empty(app, demo):
+    from tests.conftest import csrf_from
+
+    client = app.test_client()
+    sign_in(client, "employee@example.org")
+    _module, quiz_id = first_module(app)
+    page = client.get("/").get_data(as_text=True)
+    url = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": csrf_from(page)}).headers[
+        "Location"
+    ]
+    form = client.get(url).get_data(as_text=True)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    first = next(iter(api_answers(app, attempt_id)))
+    answer = api_answers(app, attempt_id)[first]
+    field = next(iter(answer.values()))
+    value = [str(v) for v in field] if isinstance(field, list) else str(field)
+    client.post(url, data={"csrf_token": csrf_from(form), "action": "save", f"q{first}": value})
+    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["saved"][first] == answer
+    client.post(url, data={"csrf_token": csrf_from(form), "action": "save"})
+    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["saved"][first] == {}

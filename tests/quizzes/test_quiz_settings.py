@@ -296,7 +296,8 @@ def test_the_page_saves_every_minute_and_reviews_every_type(app, demo, make_quiz
         attempt = db.session.get(Attempt, attempt.id)
         spec = next(q.spec for q in attempt_questions(attempt) if q.id == match)
         shown = to_display(attempt, match, spec, {"matches": {"0": "animal"}})["matches"]
-    form = {"csrf_token": token, "action": "submit"} | {
+    # a browser sends every field again: the saved short answer is still in its input
+    form = {"csrf_token": token, "action": "submit", f"q{ids['Short']}": "Paris"} | {
         f"q{match}_m{left}": right for left, right in shown.items()
     }
     client.post(url, data=form)
