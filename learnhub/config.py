@@ -88,6 +88,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # how many reverse proxies stand in front (ProxyFix): the audit log and the sign-in
         # limit then see the client's address, not the proxy's
         "LEARNHUB_PROXY_COUNT": int(os.environ.get("LEARNHUB_PROXY_COUNT", "0")),
+        # largest request body (uploads of question banks and HR files), bytes
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LEARNHUB_MAX_UPLOAD_BYTES", str(32 * 2**20))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -88,9 +88,16 @@ def _sso_enabled() -> bool:
 @blp.post("/sign-out")
 @login_required
 def sign_out() -> Response:
+    """Sign out everywhere: the session cookie is signed client-side, so a copy of it would stay
+    valid until it times out; bumping the account's session version ends every copy (LearnHub
+    choice: a public body prefers this to staying signed in on another device)."""
+    account = current_user._get_current_object()
+    if getattr(account, "session_version", None) is not None:
+        account.session_version += 1
+        db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash("You are signed out, on every device.", "info")
     return redirect(url_for("auth.sign_in"))
 
 

@@ -23,7 +23,9 @@ def csv_chunks(rows: Iterable[Iterable[object]], chunk_rows: int = 2000) -> Iter
     streamed response whose memory stays flat whatever the number of rows. Cells are written as
     given: neutralise them first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # every field quoted: a spreadsheet set to split on ";" or tabs still sees one cell, so a
+    # formula after a separator inside a cell ("a;=1+2") cannot become a cell of its own
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     for n, row in enumerate(rows, start=1):
         writer.writerow(row)
         if n % chunk_rows == 0:

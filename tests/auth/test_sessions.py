@@ -94,3 +94,13 @@ def test_absolute_timeout_ends_even_an_active_session(app, demo):
         expired = client.get("/")
         assert expired.status_code == 302 and "/sign-in" in expired.headers["Location"]
         assert "Your session has ended" in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_sign_out_ends_every_copy_of_the_session(app, demo):
+    client = app.test_client()
+    csrf = sign_in(client, "employee@example.org")
+    stolen = app.test_client()
+    stolen.set_cookie("session", client.get_cookie("session").value)
+    assert stolen.get("/api/v1/me/progress").status_code == 200
+    client.post("/sign-out", data={"csrf_token": csrf})
+    assert stolen.get("/api/v1/me/progress").status_code == 401

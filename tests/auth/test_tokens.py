@@ -42,7 +42,7 @@ def test_an_exports_token_downloads_the_export_and_nothing_else(app, demo):
     client = app.test_client()
     export = client.get(EXPORT, headers=_bearer(secret))
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    assert export.get_data(as_text=True).startswith("employee_id,name,email")
+    assert export.get_data(as_text=True).startswith('"employee_id","name","email"')
     for method, path in [
         ("get", "/api/v1/me/progress"),
         ("get", "/api/v1/courses"),

@@ -93,3 +93,15 @@ def test_cli_writes_the_same_file(app, demo, tmp_path):
     hr = app.test_client()
     sign_in(hr, "hr@example.org")
     assert out.read_bytes() == hr.get("/api/v1/exports/completions.csv").get_data()
+
+
+def test_every_cell_is_quoted_so_a_semicolon_cannot_start_a_formula(app, demo):
+    with app.app_context():
+        evan = db.session.scalar(select(Employee).where(Employee.email == "employee@example.org"))
+        evan.job_title = "a;=1+2;b"
+        db.session.commit()
+    hr = app.test_client()
+    sign_in(hr, "hr@example.org")
+    text = hr.get("/api/v1/exports/completions.csv").get_data(as_text=True)
+    assert '"a;=1+2;b"' in text
+    assert all(line.startswith('"') for line in text.splitlines())
