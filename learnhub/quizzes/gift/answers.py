@@ -19,6 +19,7 @@ from learnhub.quizzes.gift.common import (
     is_moodle_fraction,
     restore,
 )
+from learnhub.quizzes.numbers import number_problem
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 # Moodle trims every source line before joining a question's lines with "\n". LearnHub keeps
@@ -241,6 +242,10 @@ class AnswerReader:
             if not (NUMBER_RE.fullmatch(low) and NUMBER_RE.fullmatch(high)):
                 self.error(pos, f"numeric range '{_quote(value)}' is not of the form min..max")
                 return None
+            problem = number_problem(low) or number_problem(high)
+            if problem:
+                self.error(pos, f"numeric range '{_quote(value)}' {problem}")
+                return None
             if Decimal(low) > Decimal(high):
                 self.error(pos, f"numeric range '{value}' has its minimum above its maximum")
                 return None
@@ -255,6 +260,11 @@ class AnswerReader:
         if not NUMBER_RE.fullmatch(tolerance):
             self.error(pos, f"tolerance '{_quote(tolerance)}' is not a number")
             return None
+        for part, label in ((number, "numeric answer"), (tolerance, "tolerance")):
+            problem = number_problem(part)
+            if problem:
+                self.error(pos, f"{label} '{_quote(part)}' {problem}")
+                return None
         if Decimal(tolerance) < 0:
             self.error(pos, f"tolerance '{tolerance}' is negative")
             return None

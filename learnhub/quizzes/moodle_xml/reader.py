@@ -17,6 +17,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from learnhub.quizzes.gift.common import WS, is_moodle_fraction
+from learnhub.quizzes.numbers import number_problem
 
 # qformat_xml::trans_format(): the names Moodle writes in format="..." and LearnHub's formats.
 FORMATS = {
@@ -265,6 +266,8 @@ def decimal(raw: str) -> Decimal | None:
     try:
         value = Decimal(raw.strip().replace(",", "."))
     except InvalidOperation:
+        return None
+    if number_problem(raw):  # e.g. 1e999999999: refused before anything writes it out
         return None
     return value if value.is_finite() else None
 
