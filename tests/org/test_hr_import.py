@@ -241,3 +241,11 @@ def test_absent_optional_columns_keep_what_learnhub_holds(app_ctx):
         "Office",
         "2010-01-04",
     )
+
+
+def test_control_characters_are_refused_with_their_row(app_ctx):
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import((HEADER + "1,An\x00n,Top,ann@x.org,D,Dir,Office,,\n").encode())
+    assert "row 2: first_name contains a control character" in [
+        str(issue) for issue in caught.value.errors
+    ]

@@ -52,6 +52,9 @@ def check_rows(rows: list[HRRow]) -> list[Issue]:
         for fld, longest in MAX_LENGTHS.items():
             if len(v[fld]) > longest:
                 issues.append(Issue(where, f"{fld} is longer than {longest} characters"))
+            if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in v[fld]):
+                # a NUL byte, for one, is refused by PostgreSQL halfway through the import
+                issues.append(Issue(where, f"{fld} contains a control character"))
         if v["email"] and not EMAIL_RE.match(v["email"]):
             issues.append(Issue(where, f"email {v['email']!r} is not an email address"))
         if v["hire_date"]:
