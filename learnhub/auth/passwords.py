@@ -208,9 +208,18 @@ def use_link(secret: str, password: str) -> Account:
     if token is None:
         raise DomainError(INVALID_LINK)
     account = token.account
-    services.set_password(account, password)
     now = utcnow()
-    token.used_at = now
+    # claim the link with one conditional UPDATE: of two requests racing with it, one wins
+    claimed = db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.id == token.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise DomainError(INVALID_LINK)
+    db.session.refresh(token)
+    services.set_password(account, password)
     db.session.execute(
         update(PasswordToken)
         .where(

@@ -126,6 +126,8 @@ def send_pending(limit: int = 200) -> int:
                 smtp.send_message(_message(email, config["LEARNHUB_SMTP_FROM"]))
                 email.sent_at = utcnow()
                 email.last_error = None
+                # the body may hold a single-use link, stored elsewhere only as a hash
+                email.body = "(sent; the text is not kept)"
                 sent += 1
     except (OSError, smtplib.SMTPException) as error:
         failed = emails[sent]
