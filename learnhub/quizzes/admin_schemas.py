@@ -141,7 +141,10 @@ class DrawRuleSchema(_Strict):
 
 
 class QuizSettingsArgs(_Strict):
-    time_limit_seconds = fields.Integer(allow_none=True, validate=validate.Range(min=60))
+    # at most a week: a timed quiz longer than that is a mistake (and int32 in PostgreSQL)
+    time_limit_seconds = fields.Integer(
+        allow_none=True, validate=validate.Range(min=60, max=7 * 24 * 3600)
+    )
     shuffle_questions = fields.Boolean()
     shuffle_answers = fields.Boolean()
     review_policy = fields.String(validate=validate.OneOf(REVIEW_POLICIES))

@@ -55,8 +55,8 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     if review not in REVIEW_POLICIES:
         issues.append(Issue(where, f"review {review!r} is not one of {REVIEW_POLICIES}"))
     minutes = spec.get("time_limit_minutes")
-    if minutes is not None and (not isinstance(minutes, int) or minutes < 1):
-        issues.append(Issue(where, "time_limit_minutes must be a whole number >= 1"))
+    if minutes is not None and (not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60):
+        issues.append(Issue(where, "time_limit_minutes must be a whole number from 1 to 10080"))
     extra = _optional_settings(spec, where, issues)
     text = path.read_text(encoding="utf-8")
     result = parse_gift(text)
