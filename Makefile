@@ -17,7 +17,9 @@ run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask content load
 	$(BIN)/flask demo seed
-	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
+	@echo "LearnHub: http://127.0.0.1:$${PORT:-5000}/  (Ctrl+C stops it)"
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$${PORT:-5000} \
+		--access-logfile - wsgi:app
 
 test: $(BIN)/.installed
 	$(BIN)/pytest
