@@ -79,7 +79,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Rate limits: TRAPS.md says always set a storage URI
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
+        "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
+            "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes"
+        ),
         # CSRF (TRAPS.md): checked in before_request unless a bearer token authenticated;
         # tied to the session so a quiz read for over an hour can still be submitted.
         "WTF_CSRF_CHECK_DEFAULT": False,

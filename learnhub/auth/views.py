@@ -59,9 +59,19 @@ def _failed(response: Response) -> bool:
     error_message="Too many failed sign-in attempts from your address; wait a minute and try "
     "again.",
 )
+@limiter.limit(
+    lambda: current_app.config["LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=lambda: "sign-in:" + request.form.get("email", "").strip().lower()[:254],
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message="Too many failed sign-in attempts for this account; wait and try again.",
+)
 def sign_in() -> str | Response:
     """Show the sign-in form; on POST check email (any letter case) and password. Failed
-    attempts per client address are limited (LEARNHUB_LOGIN_RATE_LIMIT; 429 past it)."""
+    attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT) and per account
+    (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT), 429 past either: guessing one person's password is
+    slowed wherever it comes from, and one office behind a NAT is not locked out by a few
+    colleagues' typos."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = SignInForm()

@@ -31,6 +31,25 @@ def test_failed_sign_ins_past_the_limit_get_429(app, demo, monkeypatch):
         assert _attempt(client, "employee@example.org", DEMO_PASSWORD).status_code == 302
 
 
+def test_failed_sign_ins_for_one_account_are_limited_wherever_they_come_from(
+    app, demo, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "3 per minute")
+    for n in range(3):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n}"  # three different addresses
+        assert _attempt(client, "Manager@example.org", "wrong password").status_code == 401
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "198.51.100.99"
+    limited = _attempt(guesser, "manager@example.org", DEMO_PASSWORD)
+    assert limited.status_code == 429
+    assert "for this account" in limited.get_data(as_text=True)
+    # a colleague behind the same address still signs in
+    colleague = app.test_client()
+    colleague.environ_base["REMOTE_ADDR"] = "198.51.100.0"
+    assert _attempt(colleague, "employee@example.org", DEMO_PASSWORD).status_code == 302
+
+
 def test_successful_sign_ins_do_not_use_up_the_limit(app, demo, monkeypatch):
     monkeypatch.setitem(app.config, "LEARNHUB_LOGIN_RATE_LIMIT", "2 per minute")
     for _ in range(4):  # a shared office address signs in many people
