@@ -145,14 +145,17 @@ def score_essays(attempt_id: int, scores: dict[int, dict], reviewer_id: int | No
     {"points": decimal string in [0, max points], "comment": str | None}}. When no essay is
     left waiting, the attempt gets its final score, pass decision and evidence. A reviewer may
     score an essay again (the attempt is rescored). Raises NotFound, Conflict (not submitted,
-    or the quiz has no essay grading), DomainError for a question that is not an essay of the
-    attempt or points out of range. Audited as ``quizzes.essay_scored``."""
+    or the quiz has no essay grading and the attempt waits for none), DomainError for a
+    question that is not an essay of the attempt or points out of range. Audited as
+    ``quizzes.essay_scored``."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("No such attempt.")
     if attempt.state != "submitted":
         raise Conflict("The attempt is not submitted yet.")
-    if not attempt.quiz.essays_graded:
+    if not attempt.quiz.essays_graded and not attempt.needs_review:
+        # an attempt that waits for a reviewer stays reviewable even if essay grading was
+        # switched off after it was submitted (it would otherwise wait for ever)
         raise Conflict("This quiz does not score essays.")
     essays = {q.id: q for q in attempt_questions(attempt) if q.qtype == "essay"}
     responses = {r.question_id: r for r in attempt.responses}

@@ -12,7 +12,7 @@ from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.progress.models import ModuleProgress, XapiStatement
 from learnhub.quizzes import services
-from learnhub.quizzes.models import Attempt, Question
+from learnhub.quizzes.models import Attempt, Question, Quiz
 from learnhub.skills.models import Evidence
 from tests.conftest import sign_in
 
@@ -200,3 +200,30 @@ def test_regrade_after_a_key_fix_moves_scores_progress_evidence_and_summaries(
             select(AuditEvent).where(AuditEvent.action == "quizzes.question_fixed")
         )
     assert queued and learner in queued[-1]
+
+
+def test_an_attempt_waiting_for_review_stays_reviewable_if_grading_is_switched_off(
+    app, learner, make_quiz
+):
+    """The second tester's finding: switching essay grading off stranded waiting attempts."""
+    quiz_id = make_quiz(TF_AND_ESSAY, pass_mark="75", essays_graded=True)
+    fact, essay = _questions(app, quiz_id)
+    client = app.test_client()
+    headers = {"X-CSRFToken": sign_in(client, "employee@example.org")}
+    attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    answers = {str(fact.id): {"choice": 0}, str(essay.id): {"text": "Check the sender."}}
+    client.post(
+        f"/api/v1/attempts/{attempt['id']}/submit", json={"responses": answers}, headers=headers
+    )
+    with app.app_context():
+        db.session.get(Quiz, quiz_id).essays_graded = False
+        db.session.commit()
+    hr = app.test_client()
+    hr_headers = {"X-CSRFToken": sign_in(hr, "hr@example.org")}
+    reviewed = hr.post(
+        f"/api/v1/attempts/{attempt['id']}/review",
+        json={"scores": {str(essay.id): {"points": "1"}}},
+        headers=hr_headers,
+    )
+    assert reviewed.status_code == 200, reviewed.get_json()
+    assert reviewed.get_json()["needs_review"] is False
