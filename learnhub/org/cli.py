@@ -43,6 +43,14 @@ LIST_MAX = 20
     "rows present. Default: the profile's mode, else delta.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and say what would change; change nothing.")
+@click.option(
+    "--max-leavers",
+    type=click.FloatRange(0, 100),
+    default=20,
+    show_default=True,
+    help="A full sync making more than this percent of the source's people leavers is refused "
+    "(a truncated file); 100 allows any.",
+)
 @with_appcontext
 def import_(
     file: Path,
@@ -51,6 +59,7 @@ def import_(
     source: str,
     mode: str | None,
     dry_run: bool,
+    max_leavers: float,
 ) -> None:
     """Import employees, org units, job roles and reporting lines from an HR export (CSV or
     XLSX), validated whole first, applied in one transaction."""
@@ -65,7 +74,12 @@ def import_(
         try:
             if profile:
                 plan = plan_with_profile(
-                    data, profile, mode=mode, filename=file.name, progress=progress
+                    data,
+                    profile,
+                    mode=mode,
+                    filename=file.name,
+                    progress=progress,
+                    max_leavers_percent=max_leavers,
                 )
             else:
                 plan = plan_import(
@@ -75,6 +89,7 @@ def import_(
                     mapping_file=mapping,
                     filename=file.name,
                     progress=progress,
+                    max_leavers_percent=max_leavers,
                 )
         except DomainError as error:
             db.session.rollback()

@@ -84,6 +84,7 @@ def plan_with_profile(
     mode: str | None = None,
     filename: str | None = None,
     progress: Progress | None = None,
+    max_leavers_percent: float = 20,
 ) -> ImportPlan:
     """Plan an import of ``data`` through the saved profile ``name``: its mapping, its name as
     the source, its mode unless ``mode`` overrides it. Raises as :func:`plan_import` does, and
@@ -96,4 +97,5 @@ def plan_with_profile(
         mapping=normalise_mapping(profile.mapping, f"of profile {name}"),
         filename=filename,
         progress=progress,
+        max_leavers_percent=max_leavers_percent,
     )

@@ -249,3 +249,17 @@ def test_control_characters_are_refused_with_their_row(app_ctx):
     assert "row 2: first_name contains a control character" in [
         str(issue) for issue in caught.value.errors
     ]
+
+
+def test_a_full_sync_that_would_empty_the_organisation_is_refused(app_ctx):
+    """A truncated file in full-sync mode must not make most people leavers (second tester)."""
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    apply_import(plan_import(data))
+    db.session.commit()
+    first_rows = b"\r\n".join(data.split(b"\r\n")[:3]) + b"\r\n"  # header and two people
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(first_rows, source="hr", mode="full")
+    assert "would make 105 of its 107 active people leavers (98%)" in caught.value.message
+    assert db.session.scalar(select(func.count(Employee.id)).where(Employee.active)) == 107
+    plan = plan_import(first_rows, source="hr", mode="full", max_leavers_percent=100)
+    assert plan.summary()["left"] == 105

@@ -109,6 +109,10 @@ def parse_rows(
     return parsed
 
 
+#: a full sync may always make this many people leavers, whatever the share
+MASS_LEAVERS_FLOOR = 5
+
+
 def plan_import(
     data: bytes,
     *,
@@ -118,6 +122,7 @@ def plan_import(
     mapping_file: Path | None = None,
     filename: str | None = None,
     progress: Progress | None = None,
+    max_leavers_percent: float = 20,
 ) -> ImportPlan:
     """Read (CSV or XLSX), map and validate an HR export for the import profile ``source``.
 
@@ -125,7 +130,10 @@ def plan_import(
     "delta" touches only the rows present. ``mapping`` ({field: header}, e.g. a saved
     profile's) or ``mapping_file`` override the preset recognised from the header. Returns the
     plan; raises ValidationFailed with every problem (row numbers included) and touches nothing
-    when the file is bad; DomainError for an unknown mode.
+    when the file is bad; DomainError for an unknown mode. A full sync that would make more
+    than ``max_leavers_percent`` of the source's active people leavers (and more than
+    MASS_LEAVERS_FLOOR people) is refused as a likely truncated or wrong file (the HR-import
+    safety check Totara also has); 100 lifts it.
     """
     if mode not in IMPORT_MODES:
         raise DomainError(f"Unknown import mode {mode!r}; modes: {', '.join(IMPORT_MODES)}.")
@@ -146,11 +154,18 @@ def plan_import(
     given = frozenset(used)
     issues = check_rows(rows)
     numbers = {r.values["employee_number"] for r in rows}
-    leaving = (
-        {n: i for n, i in active_ids_of_source(source).items() if n not in numbers}
-        if mode == "full"
-        else {}
-    )
+    source_active = active_ids_of_source(source) if mode == "full" else {}
+    leaving = {n: i for n, i in source_active.items() if n not in numbers}
+    if len(leaving) > MASS_LEAVERS_FLOOR:
+        active = len(source_active)
+        if len(leaving) * 100 > max_leavers_percent * active:
+            raise ValidationFailed(
+                f"A full sync of {source} would make {len(leaving)} of its {active} active "
+                f"people leavers ({100 * len(leaving) // active}%), more than the safety limit "
+                f"of {max_leavers_percent:g}%. Nothing was imported: check that the file is "
+                "complete, or allow it (--max-leavers 100).",
+                [Issue("file", f"{len(leaving)} people missing from the file")],
+            )
     manager_issues, outside = check_managers(rows, source=source, leaving=set(leaving))
     issues += manager_issues
     if progress:
