@@ -172,3 +172,19 @@ def test_behind_a_proxy_the_client_address_is_audited(app, demo, database_url, m
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_in"))
         assert event.ip == "203.0.113.7"
+
+
+def test_hostile_bodies_and_numbers_are_400_not_500(app, demo):
+    client = app.test_client()
+    token = sign_in(client, "hr@example.org")
+    deep = '{"responses": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}"
+    response = client.put(
+        "/api/v1/attempts/1/responses",
+        data=deep,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "The request body is nested too deeply."
+    huge = client.get("/api/v1/audit-events?page=99999999999999999999")
+    assert huge.status_code in (400, 422)

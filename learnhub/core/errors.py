@@ -115,6 +115,19 @@ def register_error_handlers(app: Flask) -> None:
             return _envelope(error.status_code, error.message, {"issues": errors} if errors else {})
         return _html(error.status_code, error.message)
 
+    @app.errorhandler(RecursionError)
+    @app.errorhandler(OverflowError)
+    def _hostile(error: Exception):
+        # a JSON body nested thousands deep, or a page number past any database integer
+        message = (
+            "The request body is nested too deeply."
+            if isinstance(error, RecursionError)
+            else "A number in the request is too large."
+        )
+        if _wants_json():
+            return _envelope(400, message)
+        return _html(400, message)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         message = f"CSRF check failed: {error.description}"
