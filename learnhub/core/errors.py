@@ -12,9 +12,10 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -117,13 +118,19 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RecursionError)
     @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
     def _hostile(error: Exception):
-        # a JSON body nested thousands deep, or a page number past any database integer
-        message = (
-            "The request body is nested too deeply."
-            if isinstance(error, RecursionError)
-            else "A number in the request is too large."
-        )
+        # a JSON body nested thousands deep, or a number past any database integer (SQLite
+        # raises OverflowError before sending it, PostgreSQL answers with a DataError)
+        if isinstance(error, DataError):
+            current_app.extensions["sqlalchemy"].session.rollback()
+            logger.info("database refused a value: %s", error.orig)
+        if isinstance(error, RecursionError):
+            message = "The request body is nested too deeply."
+        elif isinstance(error, OverflowError):
+            message = "A number in the request is too large."
+        else:
+            message = "A value in the request is out of range or not allowed by the database."
         if _wants_json():
             return _envelope(400, message)
         return _html(400, message)
