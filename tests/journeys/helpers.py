@@ -63,3 +63,19 @@ def form_answers(app, attempt_id: int, *, correct: bool = True) -> dict[str, obj
 def api_answers(app, attempt_id: int) -> dict[str, dict]:
     """``{"<question id>": full-marks response}`` for the JSON API, in display ids."""
     return {str(qid): answer for qid, answer in correct_display_answers(app, attempt_id).items()}
+
+
+def pass_first_module_by_api(app, email: str = "employee@example.org") -> dict:
+    """Sign ``email`` in, start the first phishing module's quiz and submit full marks through
+    the JSON API (session cookie + X-CSRFToken); returns the submitted attempt's JSON."""
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    headers = {"X-CSRFToken": sign_in(client, email)}
+    _module_id, quiz_id = first_module(app)
+    attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    return client.post(
+        f"/api/v1/attempts/{attempt['id']}/submit",
+        json={"responses": api_answers(app, attempt["id"])},
+        headers=headers,
+    ).get_json()

@@ -4,7 +4,7 @@ someone in the team changes it."""
 from __future__ import annotations
 
 from tests.conftest import sign_in
-from tests.journeys.helpers import api_answers, first_module
+from tests.journeys.helpers import pass_first_module_by_api
 
 
 def _competence(team: dict, code: str) -> dict:
@@ -28,17 +28,7 @@ def test_team_summary_covers_subtree_and_changes_after_a_pass(app, demo):
     before = _competence(team, "4.1")
     assert before["with_target"] >= 5
 
-    employee = app.test_client()
-    token = sign_in(employee, "employee@example.org")
-    _module_id, quiz_id = first_module(app)
-    attempt = employee.post(
-        f"/api/v1/quizzes/{quiz_id}/attempts", headers={"X-CSRFToken": token}
-    ).get_json()
-    result = employee.post(
-        f"/api/v1/attempts/{attempt['id']}/submit",
-        json={"responses": api_answers(app, attempt["id"])},
-        headers={"X-CSRFToken": token},
-    ).get_json()
+    result = pass_first_module_by_api(app)
     assert result["result"]["passed"] is True
 
     after_team = manager.get("/api/v1/teams/me/skill-gaps").get_json()

@@ -18,8 +18,8 @@ from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.skills.models import TeamSummary
 from learnhub.skills.tasks import FLAG_SCHEDULED, SET_EMPLOYEES, SET_MANAGERS
-from tests.conftest import CONTENT_DIR, PROJECT_ROOT, require_service, sign_in
-from tests.journeys.helpers import api_answers, first_module
+from tests.conftest import CONTENT_DIR, PROJECT_ROOT, require_service
+from tests.journeys.helpers import pass_first_module_by_api
 
 
 def _summary(app, manager_id: int) -> tuple[object, dict]:
@@ -104,18 +104,7 @@ def test_worker_recomputes_after_commit(
     )
     assert web.extensions["celery"].conf.task_always_eager is False
     try:
-        client = web.test_client()
-        token = sign_in(client, "employee@example.org")
-        _module_id, quiz_id = first_module(web)
-        attempt = client.post(
-            f"/api/v1/quizzes/{quiz_id}/attempts", headers={"X-CSRFToken": token}
-        ).get_json()
-        submitted = client.post(
-            f"/api/v1/attempts/{attempt['id']}/submit",
-            json={"responses": api_answers(web, attempt["id"])},
-            headers={"X-CSRFToken": token},
-        )
-        assert submitted.get_json()["result"]["passed"] is True
+        assert pass_first_module_by_api(web)["result"]["passed"] is True
 
         deadline = time.monotonic() + 30
         while True:
