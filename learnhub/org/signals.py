@@ -11,3 +11,7 @@ people_changed = _signals.signal("people-changed")
 #: sent with ``employee_ids: list[int]`` (people just deactivated as leavers) inside the
 #: transaction that deactivated them; auth revokes their sessions, links and API tokens
 people_left = _signals.signal("people-left")
+
+#: sent with ``codes: set[str]`` (the job codes of a planned HR import); a receiver returns a
+#: list of warnings for the plan (skills: codes without a target profile)
+job_codes_planned = _signals.signal("job-codes-planned")

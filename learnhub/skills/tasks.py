@@ -13,11 +13,12 @@ import logging
 import redis
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from learnhub.extensions import db
 from learnhub.org.services import managers_bottom_up
-from learnhub.org.signals import people_changed
+from learnhub.org.signals import job_codes_planned, people_changed
+from learnhub.skills.models import ProfileJobCode
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import PENDING_KEY, frameworks_with_profiles, request_recompute
 from learnhub.skills.summaries import store_summary
@@ -120,3 +121,20 @@ def _after_rollback(session) -> None:
 def _on_people_changed(_sender: object, employee_ids: list[int], manager_ids: list[int]) -> None:
     # New managers are found from the employees after commit; old ones come from the sender.
     request_recompute(employee_ids, manager_ids)
+
+
+@job_codes_planned.connect
+def _on_job_codes_planned(_sender: object, codes: set[str]) -> list[str]:
+    """Warn about job codes no target profile names: their people would get no skill targets
+    (and silently vanish from every skill-gap summary)."""
+    if not codes:
+        return []
+    known = set(
+        db.session.scalars(
+            select(ProfileJobCode.job_code).where(ProfileJobCode.job_code.in_(codes))
+        )
+    )
+    return [
+        f"job code {code} has no target profile (content/roles/): its people get no skill targets"
+        for code in sorted(codes - known)
+    ]

@@ -263,3 +263,18 @@ def test_a_full_sync_that_would_empty_the_organisation_is_refused(app_ctx):
     assert db.session.scalar(select(func.count(Employee.id)).where(Employee.active)) == 107
     plan = plan_import(first_rows, source="hr", mode="full", max_leavers_percent=100)
     assert plan.summary()["left"] == 105
+
+
+def test_a_job_code_without_a_target_profile_is_a_warning(app_ctx):
+    """Its people would get no skill targets and drop out of every summary (second tester)."""
+    plan = plan_import(
+        (
+            HEADER + "1,Ann,Top,ann@x.org,NOPE_CODE,Dir,Office,,\n"
+            "2,Bob,Mid,bob@x.org,SA_REP,Rep,Office,1,\n"
+        ).encode()
+    )
+    assert plan.warnings == [
+        "job code NOPE_CODE has no target profile (content/roles/): its people get no skill targets"
+    ]
+    oracle = plan_import(realdata("hr", "oracle-hr-employees.csv").read_bytes())
+    assert not [w for w in oracle.warnings if "target profile" in w]

@@ -29,6 +29,7 @@ from learnhub.org.hr_import.lookups import (
 from learnhub.org.hr_import.mapping import FIELDS, load_mapping_file, resolve_mapping
 from learnhub.org.hr_import.tables import Table, read_table
 from learnhub.org.models import IMPORT_MODES
+from learnhub.org.signals import job_codes_planned
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +214,9 @@ def plan_import(
             for number, src, boss in reporting_to(list(leaving.values()))
             if number not in numbers and number not in leaving
         )
+    codes = {row.values["job_code"] for row in rows if row.values.get("job_code")}
+    for _receiver, warnings in job_codes_planned.send(None, codes=codes):
+        plan.warnings.extend(warnings or ())
     if progress:
         progress("check", total, total)
     logger.info("HR import plan for %s (%s): %s", source, mode, plan.summary())
