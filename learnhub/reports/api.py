@@ -6,7 +6,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from learnhub.auth.services import role_required
 from learnhub.core.audit import audit
@@ -18,7 +18,7 @@ from learnhub.org.services import has_reports
 from learnhub.reports.completions import stream_csv
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.schemas import PersonProfileSchema
-from learnhub.reports.team import team_view
+from learnhub.reports.team import MAX_PER_PAGE, PER_PAGE, team_view
 
 blp = Blueprint("reports", __name__, description="Team skill gaps and exports")
 
@@ -38,21 +38,36 @@ class TeamSkillGapsSchema(Schema):
     people = fields.List(
         fields.Dict(),
         metadata={
-            "description": "each person of the subtree: completion and attained/target per "
-            "competence; never responses or raw scores"
+            "description": "one page of the people of the subtree (by name): completion and "
+            "attained/target per competence; never responses or raw scores"
         },
+    )
+    people_total = fields.Integer(metadata={"description": "people in the whole subtree"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TeamPageArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(
+        load_default=PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE)
     )
 
 
 @blp.route("/teams/me/skill-gaps")
 class MyTeamSkillGaps(MethodView):
     @login_required
+    @blp.arguments(TeamPageArgs, location="query")
     @blp.response(200, TeamSkillGapsSchema)
-    def get(self):
-        """The skill-gap summary of the caller's whole subtree (403 for non-managers)."""
+    def get(self, args: dict):
+        """The skill-gap summary of the caller's whole subtree, with one page of its people
+        (``?page=&per_page=``; 403 for non-managers)."""
         if not has_reports(current_user.employee_id):
             raise Forbidden("Only managers have a team: nobody reports to you.")
-        view = team_view(current_user.employee_id)
+        view = team_view(current_user.employee_id, page=args["page"], per_page=args["per_page"])
         for framework in view["frameworks"]:  # ISO 8601 like every other time in the API
             if framework["computed_at"] is not None:
                 framework["computed_at"] = framework["computed_at"].isoformat()

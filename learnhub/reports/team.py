@@ -5,7 +5,7 @@ person's responses or raw scores (DESIGN.md)."""
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from learnhub.catalog.services import modules_closing
 from learnhub.extensions import db
@@ -17,22 +17,35 @@ from learnhub.skills.models import Competence
 from learnhub.skills.services import attained_levels, frameworks_with_profiles, targets_query
 from learnhub.skills.summaries import get_summary
 
+#: people per page of the team view (the API caps ?per_page at MAX_PER_PAGE)
+PER_PAGE = 100
+MAX_PER_PAGE = 500
 
-def team_view(manager_id: int, min_group: int | None = None) -> dict:
+
+def team_view(
+    manager_id: int, min_group: int | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> dict:
     """``{"frameworks": [{"framework", "computed_at", "summary", "closing_modules",
     "benchmark"}], "people": [{"employee_id", "name", "job_title", "manager_employee_id",
-    "completion", "levels": {code: {"attained", "target"}}}]}`` for ``manager_id``'s subtree.
+    "completion", "levels": {code: {"attained", "target"}}}], "people_total": int,
+    "page": int, "per_page": int}`` for ``manager_id``'s subtree.
 
-    ``benchmark`` is the organisation benchmark by the team's job roles
-    (:func:`learnhub.skills.benchmark.organisation_benchmark`), with groups of at least
+    ``people`` is one page of the subtree (by name; a director's subtree may be the whole
+    organisation); the summaries and the modules that close each gap cover all of it, from
+    the stored summary's buckets. ``benchmark`` is the organisation benchmark by the team's job
+    roles (:func:`learnhub.skills.benchmark.organisation_benchmark`), with groups of at least
     ``min_group`` people outside the subtree (default: LEARNHUB_MIN_GROUP_SIZE)."""
     if min_group is None:
         min_group = current_app.config["LEARNHUB_MIN_GROUP_SIZE"]
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
     members = subtree_ids_query(manager_id)
+    total = db.session.scalar(select(func.count()).select_from(members.subquery()))
     people = db.session.scalars(
         select(Employee)
         .where(Employee.id.in_(members))
-        .order_by(Employee.last_name, Employee.first_name)
+        .order_by(Employee.last_name, Employee.first_name, Employee.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     ids = [p.id for p in people]
     completion = team_completion(ids)
@@ -48,13 +61,17 @@ def team_view(manager_id: int, min_group: int | None = None) -> dict:
                 )
             ).all()
         )
-        # per competence: lowest attained level below a target, highest target
-        spans: dict[int, tuple[int, int]] = {}
         for employee_id, competence_id, target in db.session.execute(
             targets_query(ids, framework.id)
         ):
             level = attained.get((employee_id, competence_id), 0)
             levels[employee_id][codes[competence_id]] = {"target": target, "attained": level}
+        # per competence over the whole subtree: lowest attained level below a target, highest
+        # target (from the summary's buckets, so no query walks the subtree person by person)
+        spans: dict[int, tuple[int, int]] = {}
+        for competence_id, target, level, _people in (
+            summary.data.get("buckets", []) if summary else []
+        ):
             if level < target:
                 low, high = spans.get(competence_id, (level, target))
                 spans[competence_id] = (min(low, level), max(high, target))
@@ -86,6 +103,9 @@ def team_view(manager_id: int, min_group: int | None = None) -> dict:
     )
     return {
         "frameworks": frameworks,
+        "people_total": total,
+        "page": page,
+        "per_page": per_page,
         "people": [
             {
                 "employee_id": p.employee_number,

@@ -145,7 +145,9 @@ def team() -> str:
     """The manager's team page: the skill-gap summary of the whole subtree."""
     if not has_reports(current_user.employee_id):
         abort(403, description="Only managers have a team page: nobody reports to you.")
-    return render_template("team.html", team=team_view(current_user.employee_id))
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdecimal() and page.isascii() and len(page) < 8 else 1
+    return render_template("team.html", team=team_view(current_user.employee_id, page=page))
 
 
 @blp.get("/people/<employee_number>")

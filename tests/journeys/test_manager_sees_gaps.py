@@ -61,3 +61,21 @@ def demo_people(app) -> list[tuple[str, str]]:
 
     with app.app_context():
         return [(e.employee_number, e.email) for e in db.session.scalars(select(Employee))]
+
+
+def test_people_come_in_pages_while_the_summary_covers_everyone(app, demo):
+    manager = app.test_client()
+    sign_in(manager, "manager@example.org")
+    everyone = manager.get("/api/v1/teams/me/skill-gaps").get_json()
+    total = everyone["people_total"]
+    assert total == len(everyone["people"]) == everyone["frameworks"][0]["summary"]["headcount"]
+    pages = [
+        manager.get(f"/api/v1/teams/me/skill-gaps?per_page=3&page={n}").get_json()
+        for n in (1, 2, 3)
+    ]
+    names = [p["name"] for page in pages for p in page["people"]]
+    assert names == [p["name"] for p in everyone["people"]]  # same order, nothing twice
+    assert all(page["frameworks"] == pages[0]["frameworks"] for page in pages)
+    assert manager.get("/api/v1/teams/me/skill-gaps?per_page=0").status_code == 422
+    page = manager.get("/team?page=2").get_data(as_text=True)
+    assert f"{total} people" in page
