@@ -15,35 +15,10 @@ from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.quizzes import services
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view
+from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
 
 blp = Blueprint("quizzes", __name__, description="Courses, modules, quizzes and attempts")
-
-
-def module_dict(module) -> dict:
-    quiz = services.current_quiz(module.id)
-    return {
-        "id": module.id,
-        "course_id": module.course_id,
-        "slug": module.slug,
-        "title": module.title,
-        "position": module.position,
-        "minutes": module.minutes,
-        "validity_months": module.validity_months,
-        "body_html": module.body_html,
-        "outcomes": [
-            {
-                "text": o.text,
-                "competence": o.competence.code,
-                "level": o.level_number,
-                "learning_outcome": o.learning_outcome_code,
-            }
-            for o in module.outcomes
-        ],
-        "quiz": quiz,
-        "quiz_id": quiz.id if quiz else None,
-    }
 
 
 def _answers(args: dict) -> dict[int, dict]:
@@ -86,7 +61,7 @@ class ModuleItem(MethodView):
     @blp.response(200, ModuleSchema)
     def get(self, module_id: int):
         """A module: lesson HTML, outcomes and its quiz's settings (never its questions)."""
-        return module_dict(catalog.get_module(module_id))
+        return module_view(catalog.get_module(module_id))
 
 
 @blp.route("/quizzes/<int:quiz_id>/attempts")

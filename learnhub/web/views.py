@@ -13,9 +13,8 @@ from learnhub.extensions import db
 from learnhub.org.services import has_reports
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
-from learnhub.quizzes.api import module_dict
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view
+from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
@@ -67,7 +66,7 @@ def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
     if quizzes.close_overdue_of(current_user.employee_id):  # never show a stuck attempt
         db.session.commit()
-    data = module_dict(item)
+    data = module_view(item)
     quiz = data["quiz"]
     attempts = quizzes.attempts_of(item.id, current_user.employee_id)
     open_attempt = next((a for a in attempts if a.state == "in_progress"), None)
