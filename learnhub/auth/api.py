@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from learnhub.auth import audit_log, tokens
+from learnhub.auth.permissions import ADMINS, role_required, token_scope
 from learnhub.auth.schemas import (
     ApiTokenCreateArgs,
     ApiTokenSchema,
@@ -15,17 +16,12 @@ from learnhub.auth.schemas import (
     AuditEventSchema,
     NewApiTokenSchema,
 )
-from learnhub.auth.services import role_required
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
 from learnhub.core.pagination import QueryPage
-from learnhub.core.security import token_scope
 from learnhub.extensions import db
 
 blp = Blueprint("auth_api", __name__, description="API tokens and the audit log")
-
-#: who manages tokens and reads the audit log
-ADMINS = ("hr", "platform_admin")
 
 
 @blp.route("/api-tokens")

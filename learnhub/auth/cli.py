@@ -91,7 +91,7 @@ def revoke_token(token_id: int) -> None:
 @with_appcontext
 def grant_role(email: str, role: str, revoke: bool) -> None:
     """Grant ROLE (hr, content_admin, platform_admin) to the person with EMAIL. Audited."""
-    from learnhub.auth import services
+    from learnhub.auth import permissions, services
 
     account = services.account_for(_employee(email))
     try:
@@ -99,7 +99,7 @@ def grant_role(email: str, role: str, revoke: bool) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"{email}: {', '.join(services.roles_of(account))}")
+    click.echo(f"{email}: {', '.join(permissions.roles_of(account))}")
 
 
 @auth_cli.command("outbox")

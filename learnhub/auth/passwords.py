@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, insert, select, update
 
 from learnhub.auth import services
-from learnhub.auth.models import Account, PasswordToken
+from learnhub.auth.models import Account, PasswordPurpose, PasswordToken
 from learnhub.core.audit import audit, audit_many
 from learnhub.core.errors import DomainError
 from learnhub.core.mail import queue_email, queue_emails
@@ -40,7 +40,7 @@ def link_url(secret: str) -> str:
     return f"{current_app.config['LEARNHUB_BASE_URL']}/set-password/{secret}"
 
 
-def _end_unused(account_ids: list[int], purpose: str, now) -> None:
+def _end_unused(account_ids: list[int], purpose: PasswordPurpose, now) -> None:
     """Revoke the unused links of ``purpose`` of these accounts (a new one replaces them)."""
     if not account_ids:
         return
@@ -57,7 +57,7 @@ def _end_unused(account_ids: list[int], purpose: str, now) -> None:
     )
 
 
-def _issue(account: Account, purpose: str, lifetime: timedelta) -> str:
+def _issue(account: Account, purpose: PasswordPurpose, lifetime: timedelta) -> str:
     """A new link of ``purpose`` for ``account``; ends its earlier unused ones of that purpose.
     Returns the secret (only the hash is stored)."""
     now = utcnow()
@@ -92,7 +92,7 @@ def invitable_query(employee_ids: Iterable[int] | None = None, *, ids_only: bool
     now = utcnow()
     live_invitation = exists().where(
         PasswordToken.account_id == Account.id,
-        PasswordToken.purpose == "invitation",
+        PasswordToken.purpose == PasswordPurpose.INVITATION,
         PasswordToken.used_at.is_(None),
         PasswordToken.revoked_at.is_(None),
         PasswordToken.expires_at > now,
@@ -141,7 +141,7 @@ def _invite_chunk(ids: list[int]) -> int:
         ).all()
     )
     now = utcnow()
-    _end_unused(list(account_ids.values()), "invitation", now)
+    _end_unused(list(account_ids.values()), PasswordPurpose.INVITATION, now)
     days = current_app.config["LEARNHUB_INVITE_DAYS"]
     links, emails = [], []
     for person in people:
@@ -149,7 +149,7 @@ def _invite_chunk(ids: list[int]) -> int:
         links.append(
             {
                 "account_id": account_ids[person.id],
-                "purpose": "invitation",
+                "purpose": PasswordPurpose.INVITATION,
                 "token_hash": hash_secret(secret),
                 "created_at": now,
                 "expires_at": now + timedelta(days=days),
@@ -174,7 +174,7 @@ def request_reset(email: str) -> bool:
         return False
     account = services.account_for(employee)
     minutes = current_app.config["LEARNHUB_RESET_MINUTES"]
-    secret = _issue(account, "reset", timedelta(minutes=minutes))
+    secret = _issue(account, PasswordPurpose.RESET, timedelta(minutes=minutes))
     queue_email(
         employee.email,
         "Reset your LearnHub password",

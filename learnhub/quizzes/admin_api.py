@@ -8,7 +8,13 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from learnhub.auth.services import role_required
+from learnhub.auth.permissions import (
+    CONTENT_ADMINS,
+    HR_ONLY,
+    QUIZ_STAFF,
+    can_see_reviewee,
+    role_required,
+)
 from learnhub.core.audit import audit
 from learnhub.core.errors import NotFound
 from learnhub.extensions import db
@@ -40,12 +46,10 @@ blp = Blueprint(
     description="Question banks, quiz settings, regrading, essay reviews (HR / L&D, content)",
 )
 
-STAFF = ("hr", "content_admin")
-
 
 @blp.route("/question-banks")
 class Banks(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.response(200, BankSchema(many=True))
     def get(self):
         """Every question bank with its categories and current question counts."""
@@ -55,7 +59,7 @@ class Banks(MethodView):
 
 @blp.route("/question-banks/<name>")
 class BankItem(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.response(200, BankSchema)
     def get(self, name: str):
         """One bank: its categories and current question counts."""
@@ -64,7 +68,7 @@ class BankItem(MethodView):
 
 @blp.route("/question-banks/<name>/imports")
 class BankImports(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.arguments(BankImportQueryArgs, location="query")
     @blp.arguments(BankImportFileArgs, location="files")
     @blp.response(200, ImportReportSchema)
@@ -89,7 +93,7 @@ class BankImports(MethodView):
 
 @blp.route("/question-banks/<name>/export.gift")
 class BankExport(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.response(200, content_type="text/plain", description="The bank as Moodle GIFT")
     def get(self, name: str):
         """The bank's current questions as GIFT (UTF-8), by category."""
@@ -105,7 +109,7 @@ class BankExport(MethodView):
 
 @blp.route("/quizzes/<int:quiz_id>/settings")
 class QuizSettings(MethodView):
-    @role_required("content_admin")
+    @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuizSettingsArgs)
     @blp.response(200, QuizSettingsSchema)
     def patch(self, changes: dict, quiz_id: int):
@@ -118,7 +122,7 @@ class QuizSettings(MethodView):
 
 @blp.route("/quizzes/<int:quiz_id>/regrade")
 class QuizRegrade(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.arguments(RegradeArgs)
     @blp.response(200, RegradeReportSchema)
     def post(self, args: dict, quiz_id: int):
@@ -131,7 +135,7 @@ class QuizRegrade(MethodView):
 
 @blp.route("/questions/<int:question_id>")
 class QuestionFix(MethodView):
-    @role_required("content_admin")
+    @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuestionFixArgs)
     @blp.response(200, QuestionAdminSchema)
     def put(self, args: dict, question_id: int):
@@ -144,7 +148,7 @@ class QuestionFix(MethodView):
 
 @blp.route("/reviews")
 class Reviews(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.response(200, ReviewItemSchema(many=True))
     def get(self):
         """Submitted attempts with essays waiting for a reviewer, oldest first. Learners are
@@ -154,7 +158,7 @@ class Reviews(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/review")
 class AttemptReview(MethodView):
-    @role_required(*STAFF)
+    @role_required(*QUIZ_STAFF)
     @blp.arguments(EssayReviewArgs)
     @blp.response(200, ReviewItemSchema)
     def post(self, args: dict, attempt_id: int):
@@ -168,7 +172,7 @@ class AttemptReview(MethodView):
 
 @blp.route("/employees/<int:employee_id>/quiz-time-adjustment")
 class TimeAdjustment(MethodView):
-    @role_required("hr")
+    @role_required(*HR_ONLY)
     @blp.response(200, TimeAdjustmentSchema)
     def get(self, employee_id: int):
         """The employee's extra time on timed quizzes (WCAG 2.2.1)."""
@@ -179,7 +183,7 @@ class TimeAdjustment(MethodView):
             return {"employee_id": employee_id, "extra_percent": 0, "no_time_limit": False}
         return row
 
-    @role_required("hr")
+    @role_required(*HR_ONLY)
     @blp.arguments(TimeAdjustmentArgs)
     @blp.response(200, TimeAdjustmentSchema)
     def put(self, args: dict, employee_id: int):
@@ -216,7 +220,7 @@ def _review_item(attempt: Attempt) -> dict:
             }
         )
     employee = None
-    if current_user.has_role("hr"):
+    if can_see_reviewee(current_user):
         person = db.session.get(Employee, attempt.employee_id)
         employee = person.full_name if person else None
     return {

@@ -81,7 +81,7 @@ class AttemptItem(MethodView):
     @blp.response(200, AttemptSchema)
     def get(self, attempt_id: int):
         """The caller's own attempt; results per the review policy."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        attempt = services.get_attempt(attempt_id, current_user)
         if services.close_if_overdue(attempt):
             db.session.commit()
         return attempt_view(attempt)
@@ -94,7 +94,7 @@ class AttemptResponses(MethodView):
     @blp.response(200, AttemptSchema)
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        attempt = services.get_attempt(attempt_id, current_user)
         if services.close_if_overdue(attempt):  # keep the submission, refuse the late answers
             db.session.commit()
             raise Conflict(services.TIME_UP)
@@ -110,7 +110,7 @@ class AttemptSubmit(MethodView):
     @blp.response(200, AttemptSchema)
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        attempt = services.get_attempt(attempt_id, current_user)
         services.submit_attempt(attempt, from_display(attempt, _answers(args)))
         db.session.commit()
         return attempt_view(attempt)

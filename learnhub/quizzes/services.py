@@ -13,13 +13,14 @@ from fractions import Fraction
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from learnhub.auth.permissions import User, can_view_attempt
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.quizzes import scoring
 from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Attempt, Quiz, Response
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import deadline_for, is_overdue
 
@@ -137,10 +138,11 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
-def get_attempt(attempt_id: int, employee_id: int) -> Attempt:
-    """The employee's own attempt; NotFound for anyone else's (no hint that it exists)."""
+def get_attempt(attempt_id: int, viewer: User) -> Attempt:
+    """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
+    NotFound for anyone else (no hint that it exists)."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.employee_id != employee_id:
+    if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
     return attempt
 
@@ -284,10 +286,6 @@ def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
         if a.state == "submitted" and a.score_exact is not None and not a.needs_review
     ]
     return scoring.grade_attempts(fractions, method)
-
-
-def questions_by_id(quiz: Quiz) -> dict[int, Question]:
-    return {q.id: q for q in quiz.questions}
 
 
 def current_quiz_ids() -> dict[int, int]:

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from learnhub.auth.services import role_required, roles_of
+from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, roles_of
 from learnhub.catalog import services as catalog
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
-from learnhub.org.services import has_reports
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.responses import from_display
@@ -100,7 +99,7 @@ def start(quiz_id: int) -> Response:
 @login_required
 def attempt(attempt_id: int) -> str | Response:
     """The quiz form while in progress (save or submit), the result once submitted."""
-    item = quizzes.get_attempt(attempt_id, current_user.employee_id)
+    item = quizzes.get_attempt(attempt_id, current_user)
     if request.method == "POST":
         view = attempt_view(item)
         answers = from_display(item, responses_from_form(request.form, view["questions"]))
@@ -142,7 +141,7 @@ def profile() -> str:
 @login_required
 def team() -> str:
     """The manager's team page: the skill-gap summary of the whole subtree."""
-    if not has_reports(current_user.employee_id):
+    if not can_view_team(current_user):
         abort(403, description="Only managers have a team page: nobody reports to you.")
     page = request.args.get("page", "1")
     page = int(page) if page.isdecimal() and page.isascii() and len(page) < 8 else 1
@@ -158,6 +157,6 @@ def person(employee_number: str) -> str:
 
 
 @blp.get("/hr")
-@role_required("hr")
+@role_required(*HR_ONLY)
 def hr() -> str:
     return render_template("hr.html")
