@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 
 
@@ -72,9 +73,16 @@ class Employee(db.Model):
         return f"<Employee {self.employee_number} {self.email}>"
 
 
-#: How an import profile applies a file: "full" makes the source's people missing from the file
-#: leavers; "delta" changes only the rows present.
-IMPORT_MODES = ("full", "delta")
+class ImportMode(StrEnum):
+    """How an HR import applies a file."""
+
+    #: the source's people missing from the file become leavers
+    FULL = "full"
+    #: only the rows present change
+    DELTA = "delta"
+
+
+IMPORT_MODES = tuple(ImportMode)
 
 
 class ImportProfile(db.Model):
@@ -90,7 +98,9 @@ class ImportProfile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     mapping: Mapped[dict] = mapped_column(JSON)
-    mode: Mapped[str] = mapped_column(String(10), default="delta")
+    mode: Mapped[ImportMode] = mapped_column(
+        enum_column(ImportMode, name="mode", length=10), default=ImportMode.DELTA
+    )
     description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

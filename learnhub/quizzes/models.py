@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -23,18 +24,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 
-GRADING_METHODS = ("highest", "last", "first", "average")
-#: when correct answers and per-answer feedback are shown (learnhub.quizzes.services)
-REVIEW_POLICIES = (
-    "after_pass_or_last_attempt",
-    "after_submit",
-    "after_pass",
-    "after_last_attempt",
-    "never",
-)
+
+class GradingMethod(StrEnum):
+    """Which attempts make the quiz grade: Moodle's quiz grading methods
+    (quiz_calculate_best_grade); see ``scoring.grade_attempts``."""
+
+    HIGHEST = "highest"
+    LAST = "last"
+    FIRST = "first"
+    AVERAGE = "average"
+
+
+class ReviewPolicy(StrEnum):
+    """When correct answers and per-answer feedback are shown (``services.review_allowed``)."""
+
+    AFTER_PASS_OR_LAST_ATTEMPT = "after_pass_or_last_attempt"
+    AFTER_SUBMIT = "after_submit"
+    AFTER_PASS = "after_pass"
+    AFTER_LAST_ATTEMPT = "after_last_attempt"
+    NEVER = "never"
+
+
+GRADING_METHODS = tuple(GradingMethod)
+REVIEW_POLICIES = tuple(ReviewPolicy)
 
 
 class Quiz(db.Model):
@@ -57,8 +72,13 @@ class Quiz(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     max_attempts: Mapped[int] = mapped_column(default=0)
-    grading_method: Mapped[str] = mapped_column(String(20), default="highest")
-    review_policy: Mapped[str] = mapped_column(String(40), default="after_pass_or_last_attempt")
+    grading_method: Mapped[GradingMethod] = mapped_column(
+        enum_column(GradingMethod, name="grading_method", length=20), default=GradingMethod.HIGHEST
+    )
+    review_policy: Mapped[ReviewPolicy] = mapped_column(
+        enum_column(ReviewPolicy, name="review_policy", length=40),
+        default=ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT,
+    )
     time_limit_seconds: Mapped[int | None]
     shuffle_answers: Mapped[bool] = mapped_column(default=True)
     shuffle_questions: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
@@ -104,6 +124,21 @@ class QuestionCategory(db.Model):
     __table_args__ = (UniqueConstraint("bank_id", "path"),)
 
 
+class QuestionType(StrEnum):
+    """A question's type: the ``"type"`` of the question-spec contract (learnhub.quizzes.scoring
+    scores each; GIFT and Moodle XML imports produce them)."""
+
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    TRUE_FALSE = "true_false"
+    SHORT_ANSWER = "short_answer"
+    NUMERIC = "numeric"
+    MATCHING = "matching"
+    ESSAY = "essay"
+    #: text between questions: shown, never scored
+    DESCRIPTION = "description"
+
+
 class Question(db.Model):
     """A question of one quiz version, or of a question-bank category. ``spec`` is the full
     question-spec dict, answer key included (see ``learnhub.quizzes.scoring``); it never leaves
@@ -117,7 +152,7 @@ class Question(db.Model):
     bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_banks.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
     position: Mapped[int]
-    qtype: Mapped[str] = mapped_column(String(30))
+    qtype: Mapped[QuestionType] = mapped_column(enum_column(QuestionType, name="qtype", length=30))
     name: Mapped[str | None] = mapped_column(String(255))
     idnumber: Mapped[str | None] = mapped_column(String(100))
     points: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(1))
@@ -131,11 +166,18 @@ class Question(db.Model):
     )
 
 
+class AttemptState(StrEnum):
+    """An attempt is open for answers, then submitted (by the learner or at its deadline)."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
 class Attempt(db.Model):
     """An employee's attempt at one quiz version.
 
     ``state``: ``in_progress`` or ``submitted``; at most one in progress per employee and quiz,
-    enforced by a partial unique index (issue 4). ``score_exact`` is raw/max as a Fraction
+    enforced by a partial unique index. ``score_exact`` is raw/max as a Fraction
     string; ``raw_points``/``max_points`` are exact decimals for display and SQL.
     """
 
@@ -145,7 +187,9 @@ class Attempt(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     number: Mapped[int]
-    state: Mapped[str] = mapped_column(String(20), default="in_progress")
+    state: Mapped[AttemptState] = mapped_column(
+        enum_column(AttemptState, name="state", length=20), default=AttemptState.IN_PROGRESS
+    )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -176,6 +220,18 @@ class Attempt(db.Model):
     )
 
 
+class ResponseState(StrEnum):
+    """How a scored response fared (``scoring.QuestionScore.state``)."""
+
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    #: an answered essay waiting for a reviewer
+    NEEDS_REVIEW = "needs_review"
+    #: a description: nothing to score
+    NOT_SCORED = "not_scored"
+
+
 class Response(db.Model):
     """A learner's answer to one question of an attempt, and its exact score once submitted."""
 
@@ -188,7 +244,9 @@ class Response(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     fraction_exact: Mapped[str | None] = mapped_column(String(80))
     points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
-    state: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[ResponseState | None] = mapped_column(
+        enum_column(ResponseState, name="state", length=20)
+    )
     feedback: Mapped[list | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
     # an essay scored by a reviewer keeps that score through regrades

@@ -7,11 +7,12 @@ Levels are numbered from 1 in the framework's own scale; "no evidence" is 0.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 
 
@@ -47,6 +48,13 @@ class ProficiencyLevel(db.Model):
     __table_args__ = (UniqueConstraint("framework_id", "number"),)
 
 
+class MappingScale(StrEnum):
+    """The finer scales DigComp 3.0 maps its bands to."""
+
+    EIGHT = "eight"
+    SIX = "six"
+
+
 class LevelMapping(db.Model):
     """A finer scale kept as data: DigComp 3.0's 8-level and 6-level mappings of its bands.
 
@@ -58,7 +66,7 @@ class LevelMapping(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
-    scale: Mapped[str] = mapped_column(String(20))
+    scale: Mapped[MappingScale] = mapped_column(enum_column(MappingScale, name="scale", length=20))
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(20))
     level_number: Mapped[int]
@@ -182,9 +190,23 @@ class ProfileJobCode(db.Model):
     profile_id: Mapped[int] = mapped_column(ForeignKey("target_profiles.id", ondelete="CASCADE"))
 
 
+class EvidenceKind(StrEnum):
+    """What produced a piece of evidence (DESIGN.md "Evidence that counts")."""
+
+    QUIZ_PASSED = "quiz_passed"
+    MANAGER_VALIDATION = "manager_validation"
+    PRIOR_LEARNING = "prior_learning"
+    #: stored and shown as claimed; raises no attained level
+    SELF_ASSESSMENT = "self_assessment"
+
+
 #: Evidence kinds; only these raise the attained level (DESIGN.md "Evidence that counts")
-COUNTING_EVIDENCE = ("quiz_passed", "manager_validation", "prior_learning")
-EVIDENCE_KINDS = (*COUNTING_EVIDENCE, "self_assessment")
+COUNTING_EVIDENCE = (
+    EvidenceKind.QUIZ_PASSED,
+    EvidenceKind.MANAGER_VALIDATION,
+    EvidenceKind.PRIOR_LEARNING,
+)
+EVIDENCE_KINDS = tuple(EvidenceKind)
 
 
 class Evidence(db.Model):
@@ -200,7 +222,7 @@ class Evidence(db.Model):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
     level_number: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, name="kind", length=40))
     source: Mapped[str] = mapped_column(String(120))
     achieved_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
