@@ -15,11 +15,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from learnhub.auth import services as auth
+from learnhub.auth.models import Role
 from learnhub.catalog.models import Course
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
 from learnhub.org.services import get_by_email
+from learnhub.progress.models import EnrolmentSource
 from learnhub.progress.services import enrol_many
 from learnhub.quizzes import scoring
 from learnhub.quizzes import services as quizzes
@@ -29,7 +31,11 @@ from learnhub.skills.services import request_recompute
 logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "learnhub-demo"
-DEMO_ACCOUNTS = {"employee@example.org": (), "manager@example.org": (), "hr@example.org": ("hr",)}
+DEMO_ACCOUNTS = {
+    "employee@example.org": (),
+    "manager@example.org": (),
+    "hr@example.org": (Role.HR,),
+}
 #: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
@@ -58,7 +64,8 @@ def seed(csv_path: Path) -> dict[str, int]:
             auth.grant_role(auth.account_for(employee), role)
     ids = [p.id for p in people]
     enrolled = sum(
-        enrol_many(ids, course.id, "assignment") for course in db.session.scalars(select(Course))
+        enrol_many(ids, course.id, EnrolmentSource.ASSIGNMENT)
+        for course in db.session.scalars(select(Course))
     )
     history = _history(people) if db.session.scalar(select(func.count(Attempt.id))) == 0 else 0
     request_recompute(ids)

@@ -27,7 +27,7 @@ class Role(StrEnum):
 
 
 #: Roles that are granted (stored in role_grants); the others are everyone's or derived.
-GRANTED_ROLES = (Role.HR, Role.CONTENT_ADMIN, Role.PLATFORM_ADMIN)
+GRANTED_ROLES = (Role.HR.value, Role.CONTENT_ADMIN.value, Role.PLATFORM_ADMIN.value)
 
 
 class PasswordPurpose(StrEnum):

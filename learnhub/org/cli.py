@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.extensions import db
-from learnhub.org.models import IMPORT_MODES
+from learnhub.org.models import IMPORT_MODES, ImportMode
 
 org_cli = click.Group("org", help="The organisation: HR imports and import profiles.")
 profile_cli = click.Group("profile", help="Saved column mappings and sync modes per HR source.")
@@ -85,7 +85,7 @@ def import_(
                 plan = plan_import(
                     data,
                     source=source,
-                    mode=mode or "delta",
+                    mode=mode or ImportMode.DELTA,
                     mapping_file=mapping,
                     filename=file.name,
                     progress=progress,
@@ -181,7 +181,9 @@ class _Progress:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSON file {"employee_number": "Staff No", …}.',
 )
-@click.option("--mode", type=click.Choice(IMPORT_MODES), default="delta", show_default=True)
+@click.option(
+    "--mode", type=click.Choice(IMPORT_MODES), default=ImportMode.DELTA.value, show_default=True
+)
 @click.option("--description", default="", help="What this source is.")
 @with_appcontext
 def save(name: str, preset: str | None, mapping: Path | None, mode: str, description: str) -> None:

@@ -82,7 +82,8 @@ class ImportMode(StrEnum):
     DELTA = "delta"
 
 
-IMPORT_MODES = tuple(ImportMode)
+#: the stored strings, for validation messages and command-line choices
+IMPORT_MODES = tuple(mode.value for mode in ImportMode)
 
 
 class ImportProfile(db.Model):

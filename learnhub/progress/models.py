@@ -20,7 +20,7 @@ class EnrolmentSource(StrEnum):
     ASSIGNMENT = "assignment"
 
 
-class ModuleStatus(StrEnum):
+class ProgressStatus(StrEnum):
     """Where an employee stands in a module."""
 
     NOT_STARTED = "not_started"
@@ -58,8 +58,8 @@ class ModuleProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
-    status: Mapped[ModuleStatus] = mapped_column(
-        enum_column(ModuleStatus, name="status", length=20), default=ModuleStatus.NOT_STARTED
+    status: Mapped[ProgressStatus] = mapped_column(
+        enum_column(ProgressStatus, name="status", length=20), default=ProgressStatus.NOT_STARTED
     )
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

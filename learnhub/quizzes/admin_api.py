@@ -36,7 +36,7 @@ from learnhub.quizzes.admin_schemas import (
     TimeAdjustmentSchema,
 )
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, QuestionBank
+from learnhub.quizzes.models import Attempt, QuestionBank, QuestionType
 from learnhub.quizzes.render import stem_html
 from learnhub.quizzes.schemas import QuizSettingsSchema
 
@@ -203,7 +203,7 @@ def _review_item(attempt: Attempt) -> dict:
     responses = {r.question_id: r for r in attempt.responses}
     essays = []
     for question in attempt_questions(attempt):
-        if question.qtype != "essay":
+        if question.qtype != QuestionType.ESSAY:
             continue
         response = responses.get(question.id)
         reviewed = response is not None and response.reviewed_at is not None

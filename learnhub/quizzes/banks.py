@@ -24,7 +24,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.quizzes.gift import export_gift, parse_gift
 from learnhub.quizzes.gift.common import is_moodle_fraction
-from learnhub.quizzes.models import Question, QuestionBank, QuestionCategory
+from learnhub.quizzes.models import Question, QuestionBank, QuestionCategory, QuestionType
 from learnhub.quizzes.moodle_xml import category_path, parse_moodle_xml
 
 logger = logging.getLogger(__name__)
@@ -294,6 +294,6 @@ def export_bank(name: str) -> tuple[str, list[str]]:
     for path, question in rows:
         spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
         specs.append(spec)
-        if Decimal(spec.get("points", "1")) != 1 and spec["type"] != "description":
+        if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
             notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
     return export_gift(specs), notes

@@ -20,11 +20,19 @@ from learnhub.core.errors import Issue
 from learnhub.extensions import db
 from learnhub.quizzes.gift import parse_gift
 from learnhub.quizzes.layout import normalise_rules
-from learnhub.quizzes.models import GRADING_METHODS, REVIEW_POLICIES, Question, Quiz
+from learnhub.quizzes.models import (
+    CHOICE_TYPES,
+    GRADING_METHODS,
+    REVIEW_POLICIES,
+    GradingMethod,
+    Question,
+    QuestionType,
+    Quiz,
+    ReviewPolicy,
+)
 
 SCORED_MIN, SCORED_MAX = 5, 10
-CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
-ANSWER_TYPES = ("short_answer", "numeric")
+ANSWER_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERIC)
 
 
 def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, list[Issue]]:
@@ -48,10 +56,10 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     max_attempts = spec.get("max_attempts", 0)
     if not isinstance(max_attempts, int) or max_attempts < 0:
         issues.append(Issue(where, "max_attempts must be 0 (unlimited) or a positive number"))
-    method = spec.get("grading_method", "highest")
+    method = spec.get("grading_method", GradingMethod.HIGHEST)
     if method not in GRADING_METHODS:
         issues.append(Issue(where, f"grading_method {method!r} is not one of {GRADING_METHODS}"))
-    review = spec.get("review", "after_pass_or_last_attempt")
+    review = spec.get("review", ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT)
     if review not in REVIEW_POLICIES:
         issues.append(Issue(where, f"review {review!r} is not one of {REVIEW_POLICIES}"))
     minutes = spec.get("time_limit_minutes")
@@ -61,7 +69,11 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     text = path.read_text(encoding="utf-8")
     result = parse_gift(text)
     issues.extend(Issue(f"{gift_where}, line {e.line}", e.message) for e in result.errors)
-    scored = [q for q in result.questions if q["type"] not in ("description", "essay")]
+    scored = [
+        q
+        for q in result.questions
+        if q["type"] not in (QuestionType.DESCRIPTION, QuestionType.ESSAY)
+    ]
     per_attempt = len(scored) + sum(rule["count"] for rule in extra.get("draw_rules", []))
     if not result.errors and not SCORED_MIN <= per_attempt <= SCORED_MAX:
         issues.append(

@@ -15,7 +15,15 @@ from learnhub.catalog.models import Module
 from learnhub.extensions import db
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import (
+    Attempt,
+    Question,
+    QuestionType,
+    Quiz,
+    Response,
+    ResponseState,
+)
+from learnhub.skills.models import EvidenceKind
 from learnhub.skills.services import record_evidence, revoke_evidence
 
 logger = logging.getLogger(__name__)
@@ -32,16 +40,22 @@ def question_score(quiz: Quiz, question: Question, response: Response | None):
     essay waits for a reviewer ("needs_review").
     """
     spec = question.spec
-    if spec.get("type") == "essay":
+    if spec.get("type") == QuestionType.ESSAY:
         max_points = Fraction(Decimal(spec.get("points", "1")))
         if response is not None and response.reviewed_at is not None and response.fraction_exact:
             fraction = Fraction(response.fraction_exact)
-            state = "correct" if fraction == 1 else "incorrect" if fraction == 0 else "partial"
+            state = (
+                ResponseState.CORRECT
+                if fraction == 1
+                else ResponseState.INCORRECT
+                if fraction == 0
+                else ResponseState.PARTIAL
+            )
             return scoring.QuestionScore(
                 fraction, fraction * max_points, max_points, state, [], None
             )
         if not quiz.essays_graded:
-            return scoring.QuestionScore(None, _ZERO, _ZERO, "not_scored", [], None)
+            return scoring.QuestionScore(None, _ZERO, _ZERO, ResponseState.NOT_SCORED, [], None)
     return scoring.score_question(spec, response.answer if response is not None else None)
 
 
@@ -116,7 +130,7 @@ def record_attempt_evidence(attempt: Attempt) -> None:
             employee_id=attempt.employee_id,
             competence_id=mapping.competence_id,
             level=mapping.level_number,
-            kind="quiz_passed",
+            kind=EvidenceKind.QUIZ_PASSED,
             source=f"attempt:{attempt.id}",
             achieved_at=attempt.submitted_at,
             expires_at=expires,

@@ -17,7 +17,14 @@ from sqlalchemy import or_, select, true
 
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
-from learnhub.quizzes.models import Attempt, Question, QuestionBank, QuestionCategory, Quiz
+from learnhub.quizzes.models import (
+    Attempt,
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionType,
+    Quiz,
+)
 from learnhub.quizzes.moodle_xml import category_path
 
 logger = logging.getLogger(__name__)
@@ -41,7 +48,7 @@ def build_layout(quiz: Quiz, employee_id: int, rng: random.Random) -> dict:
         items = question.spec.get("choices") or question.spec.get("pairs")
         if items:
             indexes = list(range(len(items)))
-            if quiz.shuffle_answers and question.qtype != "true_false":
+            if quiz.shuffle_answers and question.qtype != QuestionType.TRUE_FALSE:
                 rng.shuffle(indexes)
             layout["choices"][str(question.id)] = indexes
     return layout
@@ -106,7 +113,7 @@ def bank_questions(rule: dict) -> list[Question]:
                 QuestionBank.name == rule["bank"],
                 in_category,
                 Question.retired_at.is_(None),
-                Question.qtype != "description",
+                Question.qtype != QuestionType.DESCRIPTION,
             )
             .order_by(Question.id)
         )

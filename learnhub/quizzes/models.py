@@ -48,8 +48,9 @@ class ReviewPolicy(StrEnum):
     NEVER = "never"
 
 
-GRADING_METHODS = tuple(GradingMethod)
-REVIEW_POLICIES = tuple(ReviewPolicy)
+#: the stored strings, for validation messages and choices
+GRADING_METHODS = tuple(method.value for method in GradingMethod)
+REVIEW_POLICIES = tuple(policy.value for policy in ReviewPolicy)
 
 
 class Quiz(db.Model):
@@ -137,6 +138,10 @@ class QuestionType(StrEnum):
     ESSAY = "essay"
     #: text between questions: shown, never scored
     DESCRIPTION = "description"
+
+
+#: the types whose learners pick among options
+CHOICE_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.TRUE_FALSE)
 
 
 class Question(db.Model):

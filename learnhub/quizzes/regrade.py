@@ -21,7 +21,7 @@ from learnhub.quizzes import scoring
 from learnhub.quizzes.banks import spec_digest
 from learnhub.quizzes.grading import score_attempt, settle_evidence
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, Question
+from learnhub.quizzes.models import Attempt, AttemptState, Question, QuestionType
 from learnhub.quizzes.services import get_quiz
 from learnhub.quizzes.signals import attempt_regraded
 
@@ -77,7 +77,7 @@ def regrade_quiz(quiz_id: int, *, dry_run: bool = False) -> dict:
     savepoint = db.session.begin_nested()
     attempts = db.session.scalars(
         select(Attempt)
-        .where(Attempt.quiz_id == quiz.id, Attempt.state == "submitted")
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.SUBMITTED)
         .order_by(Attempt.id)
     ).all()
     changes = [c for c in (rescore(a) for a in attempts) if c is not None]
@@ -151,13 +151,13 @@ def score_essays(attempt_id: int, scores: dict[int, dict], reviewer_id: int | No
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("No such attempt.")
-    if attempt.state != "submitted":
+    if attempt.state != AttemptState.SUBMITTED:
         raise Conflict("The attempt is not submitted yet.")
     if not attempt.quiz.essays_graded and not attempt.needs_review:
         # an attempt that waits for a reviewer stays reviewable even if essay grading was
         # switched off after it was submitted (it would otherwise wait for ever)
         raise Conflict("This quiz does not score essays.")
-    essays = {q.id: q for q in attempt_questions(attempt) if q.qtype == "essay"}
+    essays = {q.id: q for q in attempt_questions(attempt) if q.qtype == QuestionType.ESSAY}
     responses = {r.question_id: r for r in attempt.responses}
     now = utcnow()
     for question_id, score in scores.items():
@@ -194,7 +194,7 @@ def awaiting_review(limit: int = 200) -> list[Attempt]:
     return list(
         db.session.scalars(
             select(Attempt)
-            .where(Attempt.state == "submitted", Attempt.needs_review.is_(True))
+            .where(Attempt.state == AttemptState.SUBMITTED, Attempt.needs_review.is_(True))
             .order_by(Attempt.submitted_at, Attempt.id)
             .limit(limit)
         )

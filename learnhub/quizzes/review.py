@@ -8,7 +8,7 @@ from learnhub.catalog.models import Module
 from learnhub.quizzes import scoring
 from learnhub.quizzes.grading import question_score, to_decimal
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt
+from learnhub.quizzes.models import Attempt, AttemptState
 from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.services import current_quiz, review_allowed
@@ -46,7 +46,7 @@ def attempt_view(attempt: Attempt) -> dict:
         "saved": saved,
         "result": None,
     }
-    if attempt.state != "submitted":
+    if attempt.state != AttemptState.SUBMITTED:
         return view
     fraction = Fraction(attempt.score_exact) if attempt.score_exact else None
     final = fraction is not None and not attempt.needs_review

@@ -20,13 +20,11 @@ from learnhub.extensions import db
 from learnhub.quizzes import scoring
 from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, Quiz, Response
+from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
-
-CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
 
 
 def current_quiz(module_id: int) -> Quiz | None:
@@ -52,7 +50,7 @@ def submitted_count(quiz: Quiz, employee_id: int) -> int:
             .where(
                 Quiz.module_id == quiz.module_id,
                 Attempt.employee_id == employee_id,
-                Attempt.state == "submitted",
+                Attempt.state == AttemptState.SUBMITTED,
             )
         )
         or 0
@@ -76,7 +74,7 @@ def in_progress(quiz: Quiz, employee_id: int) -> Attempt | None:
         select(Attempt).where(
             Attempt.quiz_id == quiz.id,
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
         )
     )
 
@@ -88,7 +86,7 @@ def _open_on_module(quiz: Quiz, employee_id: int) -> Attempt | None:
         .where(
             Quiz.module_id == quiz.module_id,
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
         )
         .limit(1)
     )
@@ -153,7 +151,7 @@ TIME_UP = "Time is up: the attempt was submitted with the answers saved before t
 def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     """Store (replace) responses of an in-progress attempt; ``answers`` = {question_id:
     response dict}. Raises Conflict when submitted, DomainError for a question not in it."""
-    if attempt.state != "in_progress":
+    if attempt.state != AttemptState.IN_PROGRESS:
         raise Conflict("This attempt is already submitted.")
     if is_overdue(attempt):  # late answers are never stored (callers close it: TIME_UP)
         raise Conflict(TIME_UP)
@@ -193,7 +191,7 @@ def close_overdue_of(employee_id: int) -> int:
     attempts = db.session.scalars(
         select(Attempt).where(
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
             Attempt.deadline_at.is_not(None),
         )
     ).all()
@@ -207,14 +205,14 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     attempt: the state moves from in_progress to submitted by one conditional UPDATE, which only
     one transaction can win. Records evidence when the attempt passes. Flushes, never commits.
     """
-    if attempt.state == "submitted":
+    if attempt.state == AttemptState.SUBMITTED:
         return attempt
     now = utcnow()
     late = is_overdue(attempt, now)
     claimed = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == "in_progress")
-        .values(state="submitted", submitted_at=now)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, submitted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(attempt)
@@ -242,19 +240,19 @@ def review_allowed(attempt: Attempt) -> bool:
     passed; ``after_last_attempt``: once the last allowed attempt is used (never with unlimited
     attempts); ``never``: not at all. Nothing while an essay waits for its reviewer.
     """
-    if attempt.state != "submitted" or attempt.needs_review:
+    if attempt.state != AttemptState.SUBMITTED or attempt.needs_review:
         return False
     policy = attempt.quiz.review_policy
-    if policy == "after_submit":
+    if policy == ReviewPolicy.AFTER_SUBMIT:
         return True
-    if policy == "never":
+    if policy == ReviewPolicy.NEVER:
         return False
-    if policy in ("after_pass", "after_pass_or_last_attempt") and (
+    if policy in (ReviewPolicy.AFTER_PASS, ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT) and (
         attempt.passed or _has_passed(attempt.quiz, attempt.employee_id)
     ):
         # once they passed, the answers give nothing away: earlier attempts open up too
         return True
-    if policy == "after_pass":
+    if policy == ReviewPolicy.AFTER_PASS:
         return False
     quiz = attempt.quiz
     return (
@@ -283,7 +281,7 @@ def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
     fractions = [
         Fraction(a.score_exact)
         for a in attempts_of(module_id, employee_id)
-        if a.state == "submitted" and a.score_exact is not None and not a.needs_review
+        if a.state == AttemptState.SUBMITTED and a.score_exact is not None and not a.needs_review
     ]
     return scoring.grade_attempts(fractions, method)
 

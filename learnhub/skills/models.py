@@ -202,11 +202,11 @@ class EvidenceKind(StrEnum):
 
 #: Evidence kinds; only these raise the attained level (DESIGN.md "Evidence that counts")
 COUNTING_EVIDENCE = (
-    EvidenceKind.QUIZ_PASSED,
-    EvidenceKind.MANAGER_VALIDATION,
-    EvidenceKind.PRIOR_LEARNING,
+    EvidenceKind.QUIZ_PASSED.value,
+    EvidenceKind.MANAGER_VALIDATION.value,
+    EvidenceKind.PRIOR_LEARNING.value,
 )
-EVIDENCE_KINDS = tuple(EvidenceKind)
+EVIDENCE_KINDS = tuple(kind.value for kind in EvidenceKind)
 
 
 class Evidence(db.Model):

@@ -25,6 +25,7 @@ from learnhub.skills.models import (
     EVIDENCE_KINDS,
     Competence,
     Evidence,
+    EvidenceKind,
     Framework,
     ProfileJobCode,
     TargetLevel,
@@ -78,7 +79,7 @@ def record_evidence(
     employee_id: int,
     competence_id: int,
     level: int,
-    kind: str,
+    kind: EvidenceKind,
     source: str,
     achieved_at: datetime | None = None,
     expires_at: datetime | None = None,
@@ -222,7 +223,7 @@ def competence_profile(employee_id: int, framework: Framework) -> list[ProfileRo
             select(Evidence.competence_id, func.max(Evidence.level_number))
             .where(
                 Evidence.employee_id == employee_id,
-                Evidence.kind == "self_assessment",
+                Evidence.kind == EvidenceKind.SELF_ASSESSMENT,
                 Evidence.revoked_at.is_(None),
             )
             .group_by(Evidence.competence_id)

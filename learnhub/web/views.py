@@ -12,6 +12,7 @@ from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.responses import from_display
 from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.reports.people import person_view, visible_employee
@@ -68,8 +69,8 @@ def module(module_id: int) -> str:
     data = module_view(item)
     quiz = data["quiz"]
     attempts = quizzes.attempts_of(item.id, current_user.employee_id)
-    open_attempt = next((a for a in attempts if a.state == "in_progress"), None)
-    used = sum(1 for a in attempts if a.state == "submitted")
+    open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    used = sum(1 for a in attempts if a.state == AttemptState.SUBMITTED)
     return render_template(
         "module.html",
         module=item,
@@ -104,11 +105,11 @@ def attempt(attempt_id: int) -> str | Response:
         view = attempt_view(item)
         answers = from_display(item, responses_from_form(request.form, view["questions"]))
         if request.form.get("action") == "autosave":  # the page's script, every minute
-            if item.state == "in_progress" and not quizzes.close_if_overdue(item):
+            if item.state == AttemptState.IN_PROGRESS and not quizzes.close_if_overdue(item):
                 quizzes.save_responses(item, answers)
             db.session.commit()
             return Response(status=204)
-        if request.form.get("action") == "save" and item.state == "in_progress":
+        if request.form.get("action") == "save" and item.state == AttemptState.IN_PROGRESS:
             if quizzes.close_if_overdue(item):
                 db.session.commit()
                 flash(quizzes.TIME_UP, "error")

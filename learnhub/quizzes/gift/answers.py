@@ -19,6 +19,7 @@ from learnhub.quizzes.gift.common import (
     is_moodle_fraction,
     restore,
 )
+from learnhub.quizzes.models import QuestionType
 from learnhub.quizzes.numbers import number_problem
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -91,20 +92,20 @@ class AnswerReader:
         """Decide the type from the answer block, in Moodle's order, and read the answers."""
         head = body[: body.find("#")] if body.find("#") > 0 else body
         if not body:
-            q["type"] = "essay"
+            q["type"] = QuestionType.ESSAY
         elif body[0] == "#":
-            q["type"] = "numeric"
+            q["type"] = QuestionType.NUMERIC
             self._numeric(q, base, body, fmt, opening)
         elif "~" in body:
             self._choices(q, base, body, fmt, opening)
         elif "=" in body and "->" in body:
-            q["type"] = "matching"
+            q["type"] = QuestionType.MATCHING
             self._matching(q, base, body, fmt, opening)
         elif head.strip(WS) in _TRUE_FALSE:
-            q["type"] = "true_false"
+            q["type"] = QuestionType.TRUE_FALSE
             self._true_false(q, body, fmt)
         else:
-            q["type"] = "short_answer"
+            q["type"] = QuestionType.SHORT_ANSWER
             self._short_answer(q, base, body, fmt)
 
     def _pieces(self, base: int, body: str, markers: str) -> list[tuple[str, int, str]]:
@@ -162,7 +163,7 @@ class AnswerReader:
         pieces = self._pieces(base, body, "~=")
         # Moodle: "Multiple answers are enabled if no single answer is 100% correct".
         single = any(marker == "=" for marker, _, _ in pieces)
-        q["type"] = "single_choice" if single else "multiple_choice"
+        q["type"] = QuestionType.SINGLE_CHOICE if single else QuestionType.MULTIPLE_CHOICE
         q["choices"] = choices = []
         for marker, pos, piece in pieces:
             if not marker:

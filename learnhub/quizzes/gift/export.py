@@ -13,6 +13,7 @@ from learnhub.quizzes.gift.common import (
     WS,
     escape_text,
 )
+from learnhub.quizzes.models import QuestionType
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _question(q: dict) -> str:
     general = q.get("general_feedback")
     general = "####" + _text(general, fmt) if general and general["text"] else ""
 
-    if qtype == "description":
+    if qtype == QuestionType.DESCRIPTION:
         if general:
             raise ValueError("a GIFT description cannot carry general feedback")
         if not stem["text"]:
@@ -162,7 +163,7 @@ def _choices(q: dict, fmt: str, general: str) -> str:
         raise ValueError("a choice question needs at least 2 choices")
     # Moodle reads a block with any `=` answer as single choice and one without as multiple.
     equals_at = -1
-    if q["type"] == "single_choice":
+    if q["type"] == QuestionType.SINGLE_CHOICE:
         equals_at = next((i for i, c in enumerate(choices) if c["weight"] == "100"), 0)
     lines = []
     for i, choice in enumerate(choices):
@@ -238,11 +239,11 @@ def _matching(q: dict, fmt: str, general: str) -> str:
 
 
 _BLOCK_WRITERS = {
-    "essay": _essay,
-    "true_false": _true_false,
-    "single_choice": _choices,
-    "multiple_choice": _choices,
-    "short_answer": _short_answer,
-    "numeric": _numeric,
-    "matching": _matching,
+    QuestionType.ESSAY: _essay,
+    QuestionType.TRUE_FALSE: _true_false,
+    QuestionType.SINGLE_CHOICE: _choices,
+    QuestionType.MULTIPLE_CHOICE: _choices,
+    QuestionType.SHORT_ANSWER: _short_answer,
+    QuestionType.NUMERIC: _numeric,
+    QuestionType.MATCHING: _matching,
 }

@@ -23,6 +23,7 @@ from learnhub.quizzes.gift.common import (
     GiftResult,
     unescape_line,
 )
+from learnhub.quizzes.models import QuestionType
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class _Block(AnswerReader):
             p = close + 2
         opening, closing = t.find("{", p), t.find("}", p)
         q = {
-            "type": "description",
+            "type": QuestionType.DESCRIPTION,
             "name": name,
             "idnumber": self._idnumber(),
             "tags": self._tags(),

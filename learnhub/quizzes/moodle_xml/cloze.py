@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 from learnhub.quizzes.gift.common import NUMBER_RE, is_moodle_fraction
+from learnhub.quizzes.models import QuestionType
 from learnhub.quizzes.moodle_xml.reader import Question, decimal, plain_decimal
 
 # The subquestion types, longest names first so that MCVS is not read as MC.
@@ -132,20 +133,20 @@ def read_cloze(q: Question, spec: dict, fmt: str) -> None:
         q.warn("the name held the gap with its answers; they are replaced by _____")
     if q.el.find("defaultgrade") is None and match[1]:
         spec["points"] = match[1]
-    if kind in ("single_choice", "multiple_choice"):
-        spec["type"] = kind
+    if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        spec["type"] = QuestionType(kind)
         spec["choices"] = [
             {"text": {"format": fmt, "text": t}, "weight": w, "feedback": f}
             for w, t, f in alternatives
         ]
         if len(alternatives) < 2:
             q.error("a multiple-choice gap needs at least 2 alternatives")
-    elif kind.startswith("short_answer"):
-        spec["type"] = "short_answer"
+    elif kind.startswith(QuestionType.SHORT_ANSWER):
+        spec["type"] = QuestionType.SHORT_ANSWER
         spec["answers"] = [{"text": t, "weight": w, "feedback": f} for w, t, f in alternatives]
         spec["case_sensitive"] = kind == "short_answer_c"
     else:
-        spec["type"] = "numeric"
+        spec["type"] = QuestionType.NUMERIC
         spec["answers"] = _numeric(q, alternatives)
     if not q.failed and not any(Decimal(w) > 0 for w, _t, _f in alternatives):
         q.error("no alternative of the gap carries a positive weight: nobody could get it right")

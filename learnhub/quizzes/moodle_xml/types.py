@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from learnhub.quizzes.gift.common import NUMBER_RE
+from learnhub.quizzes.models import QuestionType
 from learnhub.quizzes.moodle_xml.cloze import read_cloze
 from learnhub.quizzes.moodle_xml.reader import Question, decimal, plain_decimal, trim
 
@@ -27,7 +28,7 @@ def read_multichoice(q: Question, spec: dict, fmt: str) -> None:
     anything Moodle reads as false ("false", "0", empty) is multiple answers."""
     single = q.child_text("single")
     is_single = single is None or not (single == "false" or single in ("", "0"))
-    spec["type"] = "single_choice" if is_single else "multiple_choice"
+    spec["type"] = QuestionType.SINGLE_CHOICE if is_single else QuestionType.MULTIPLE_CHOICE
     choices = []
     for n, answer in enumerate(_answers(q), start=1):
         weight = q.weight(answer, f"answer {n}")
@@ -56,7 +57,7 @@ def read_multichoice(q: Question, spec: dict, fmt: str) -> None:
 def read_truefalse(q: Question, spec: dict, fmt: str) -> None:
     """truefalse: the answer whose text is "true" or "false" says which is right (fraction 100);
     an old file with other texts is read true first, then false (as Moodle does)."""
-    spec["type"] = "true_false"
+    spec["type"] = QuestionType.TRUE_FALSE
     right: bool | None = None
     feedback: dict[str, dict | None] = {"true": None, "false": None}
     answers = _answers(q)
@@ -89,7 +90,7 @@ def read_truefalse(q: Question, spec: dict, fmt: str) -> None:
 
 def read_shortanswer(q: Question, spec: dict, fmt: str) -> None:
     """shortanswer: answers with fractions; <usecase>1</usecase> makes it case sensitive."""
-    spec["type"] = "short_answer"
+    spec["type"] = QuestionType.SHORT_ANSWER
     answers = []
     for n, answer in enumerate(_answers(q), start=1):
         weight = q.weight(answer, f"answer {n}")
@@ -112,7 +113,7 @@ def read_numerical(q: Question, spec: dict, fmt: str) -> None:
     in Moodle; a <tolerance> outside every answer is ignored, as Moodle does, with a warning).
     Units are ignored: learners answer with the number alone. A "*" answer with fraction 0
     (Moodle's "any other answer") only carries feedback and is left out."""
-    spec["type"] = "numeric"
+    spec["type"] = QuestionType.NUMERIC
     answers = []
     for n, answer in enumerate(_answers(q), start=1):
         weight = q.weight(answer, f"answer {n}")
@@ -161,7 +162,7 @@ def read_numerical(q: Question, spec: dict, fmt: str) -> None:
 def read_matching(q: Question, spec: dict, fmt: str) -> None:
     """matching: each <subquestion> a left item and its <answer> on the right; one with empty
     text is a distractor (an extra right-hand option)."""
-    spec["type"] = "matching"
+    spec["type"] = QuestionType.MATCHING
     pairs = []
     for n, sub in enumerate(q.el.findall("subquestion"), start=1):
         left = q.text(sub, f"text of subquestion {n}", fmt)
@@ -180,13 +181,13 @@ def read_matching(q: Question, spec: dict, fmt: str) -> None:
 
 def read_essay(q: Question, spec: dict, fmt: str) -> None:
     """essay: the text only; response format, template and attachments are Moodle settings."""
-    spec["type"] = "essay"
+    spec["type"] = QuestionType.ESSAY
     if q.raw_text(q.el.find("graderinfo"), "grader information"):
         q.warn("the information for graders is not imported")
 
 
 def read_description(q: Question, spec: dict, fmt: str) -> None:
-    spec["type"] = "description"
+    spec["type"] = QuestionType.DESCRIPTION
 
 
 READERS: dict[str, Callable[[Question, dict, str], None]] = {

@@ -1,8 +1,10 @@
 """LearnHub's scoring engine: question specs and responses in, exact scores out.
 
-Pure Python (no Flask, no database); every number is a ``Fraction``, never a float. Shapes follow
-the shared question-spec contract. Specs are trusted (importers validate them; a malformed one
-raises); responses are not: any response scores within [0, max_points] and never raises.
+Pure functions (no app context, no database session): every number is a ``Fraction``, never a
+float. Shapes follow the shared question-spec contract; its closed sets of words (question types,
+response states, grading methods) are the StrEnums of learnhub.quizzes.models. Specs are trusted
+(importers validate them; a malformed one raises); responses are not: any response scores within
+[0, max_points] and never raises.
 """
 
 import logging
@@ -11,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from learnhub.quizzes.models import GRADING_METHODS, GradingMethod, QuestionType, ResponseState
 from learnhub.quizzes.scoring.base import (
     _ZERO,
-    GRADING_METHODS,
     AttemptScore,
     QuestionScore,
     _best,
@@ -104,17 +106,17 @@ def _score_essay(spec: dict, response: Mapping, max_points: Fraction) -> Questio
     text = response.get("text")
     if not isinstance(text, str) or not text.strip():
         return _graded(_ZERO, max_points, [], None)
-    return QuestionScore(None, _ZERO, max_points, "needs_review", [], None)
+    return QuestionScore(None, _ZERO, max_points, ResponseState.NEEDS_REVIEW, [], None)
 
 
 _SCORERS: dict[str, Callable[[dict, Mapping, Fraction], QuestionScore]] = {
-    "single_choice": _score_single_choice,
-    "true_false": _score_single_choice,
-    "multiple_choice": _score_multiple_choice,
-    "short_answer": _score_short_answer,
-    "numeric": _score_numeric,
-    "matching": _score_matching,
-    "essay": _score_essay,
+    QuestionType.SINGLE_CHOICE: _score_single_choice,
+    QuestionType.TRUE_FALSE: _score_single_choice,
+    QuestionType.MULTIPLE_CHOICE: _score_multiple_choice,
+    QuestionType.SHORT_ANSWER: _score_short_answer,
+    QuestionType.NUMERIC: _score_numeric,
+    QuestionType.MATCHING: _score_matching,
+    QuestionType.ESSAY: _score_essay,
 }
 
 
@@ -128,8 +130,8 @@ def score_question(spec: dict, response: dict | None) -> QuestionScore:
     Raises ValueError or KeyError for a malformed spec (importers validate specs first).
     """
     kind = spec.get("type")
-    if kind == "description":
-        return QuestionScore(None, _ZERO, _ZERO, "not_scored", [], None)
+    if kind == QuestionType.DESCRIPTION:
+        return QuestionScore(None, _ZERO, _ZERO, ResponseState.NOT_SCORED, [], None)
     scorer = _SCORERS.get(str(kind))
     if scorer is None:
         raise ValueError(f"unknown question type: {kind!r}")
@@ -153,7 +155,7 @@ def total(scores: Iterable[QuestionScore]) -> AttemptScore:
     scores = list(scores)
     raw = sum((score.points for score in scores), _ZERO)
     maximum = sum((score.max_points for score in scores), _ZERO)
-    needs_review = any(score.state == "needs_review" for score in scores)
+    needs_review = any(score.state == ResponseState.NEEDS_REVIEW for score in scores)
     return AttemptScore(raw, maximum, raw / maximum if maximum else None, needs_review)
 
 
@@ -194,7 +196,11 @@ def grade_attempts(fractions: Sequence[Fraction], method: str) -> Fraction | Non
     exact = [Fraction(f) for f in fractions]
     if not exact:
         return None
-    picks = {"highest": max, "first": lambda fs: fs[0], "last": lambda fs: fs[-1]}
+    picks = {
+        GradingMethod.HIGHEST: max,
+        GradingMethod.FIRST: lambda fs: fs[0],
+        GradingMethod.LAST: lambda fs: fs[-1],
+    }
     return picks[method](exact) if method in picks else sum(exact, _ZERO) / len(exact)
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from learnhub.quizzes.models import ResponseState
+
 logger = logging.getLogger(__name__)
 
 _ZERO = Fraction(0)
@@ -26,14 +28,12 @@ _MAX_RESPONSE_NUMBER_CHARS = 100
 _WILDCARD_EXAMPLE = "…"
 _WILDCARD = re.compile(r"(?<!\\)\*+")
 
-GRADING_METHODS = ("highest", "last", "first", "average")
-
 
 @dataclass(frozen=True)
 class QuestionScore:
     """One response's score: fraction in [0, 1] (None: essay awaiting a reviewer, description),
     points = fraction * max_points (0 when fraction is None), max_points from spec "points" (0 for
-    a description), state "correct" | "partial" | "incorrect" | "needs_review" | "not_scored",
+    a description), state: a ResponseState,
     feedback: per-answer {"format", "text"} items for what was chosen (the caller adds general
     feedback), correct_response: a response earning the best score possible, for the review page
     (None for essay and description)."""
@@ -41,7 +41,7 @@ class QuestionScore:
     fraction: Fraction | None
     points: Fraction
     max_points: Fraction
-    state: str
+    state: ResponseState
     feedback: list[dict]
     correct_response: dict | None
 
@@ -99,7 +99,13 @@ def _graded(
 ) -> QuestionScore:
     fraction = _clamp(fraction)
     # Moodle question_state::graded_state_for_fraction: right at 1, wrong at 0, partial between.
-    state = "correct" if fraction == 1 else "incorrect" if fraction == 0 else "partial"
+    state = (
+        ResponseState.CORRECT
+        if fraction == 1
+        else ResponseState.INCORRECT
+        if fraction == 0
+        else ResponseState.PARTIAL
+    )
     return QuestionScore(fraction, fraction * max_points, max_points, state, feedback, correct)
 
 
