@@ -45,7 +45,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_security_headers(app)
     proxies = app.config["LEARNHUB_PROXY_COUNT"]
     if proxies:  # behind N reverse proxies: the client's address is in X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask docs ("Tell Flask it is Behind a Proxy"): wrap the WSGI callable in place
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from learnhub.core.tasks import celery_init_app
 

@@ -7,6 +7,7 @@ Running it again keeps everything: passwords are set only where none is, history
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -78,7 +79,7 @@ def seed(csv_path: Path) -> dict[str, int]:
     }
 
 
-def _history(people: list[Employee]) -> int:
+def _history(people: Sequence[Employee]) -> int:
     """A few colleagues of the demo employee pass the first module, through real attempts."""
     course = db.session.scalar(select(Course).where(Course.slug == DEMO_HISTORY_COURSE))
     if course is None or not course.modules:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.engine import CursorResult
 
 from learnhub.auth import services
 from learnhub.auth.models import Account, PasswordPurpose, PasswordToken
@@ -210,11 +212,14 @@ def use_link(secret: str, password: str) -> Account:
     account = token.account
     now = utcnow()
     # claim the link with one conditional UPDATE: of two requests racing with it, one wins
-    claimed = db.session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.id == token.id, PasswordToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            update(PasswordToken)
+            .where(PasswordToken.id == token.id, PasswordToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         raise DomainError(INVALID_LINK)
@@ -251,5 +256,5 @@ def revoke_links_of(employee_ids: list[int]) -> int:
             .values(revoked_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        ended += result.rowcount or 0
+        ended += cast(CursorResult, result).rowcount or 0
     return ended

@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import event, update
+from sqlalchemy.engine import CursorResult
 
 from learnhub.auth import passwords, tokens
 from learnhub.auth.models import Account
@@ -43,7 +45,7 @@ def revoke_access(employee_ids: list[int]) -> dict[str, int]:
             .values(session_version=Account.session_version + 1)
             .execution_options(synchronize_session=False)
         )
-        accounts += result.rowcount or 0
+        accounts += cast(CursorResult, result).rowcount or 0
     counts = {
         "accounts": accounts,
         "links": passwords.revoke_links_of(ids),

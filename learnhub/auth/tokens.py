@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app, request
 from flask_login import UserMixin, current_user
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -134,7 +136,7 @@ def revoke_tokens_of(employee_ids: list[int]) -> int:
             .values(revoked_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        revoked += result.rowcount or 0
+        revoked += cast(CursorResult, result).rowcount or 0
     return revoked
 
 

@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -66,7 +67,7 @@ def _failed(response: Response) -> bool:
     deduct_when=_failed,
     error_message="Too many failed sign-in attempts for this account; wait and try again.",
 )
-def sign_in() -> str | Response:
+def sign_in() -> ResponseReturnValue:
     """Show the sign-in form; on POST check email (any letter case) and password. Failed
     attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT) and per account
     (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT), 429 past either: guessing one person's password is
@@ -117,7 +118,7 @@ def sign_out() -> Response:
     methods=["POST"],
     error_message="Too many password-reset requests from your address; try again later.",
 )
-def forgot_password() -> str | Response:
+def forgot_password() -> ResponseReturnValue:
     """Ask for a password-reset link by email. The answer is the same whether or not the email
     has an account (no way to find out who works here)."""
     form = ForgotPasswordForm()

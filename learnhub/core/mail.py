@@ -114,8 +114,9 @@ def send_pending(limit: int = 200) -> int:
     config = current_app.config
     if not config.get("LEARNHUB_SMTP_HOST"):
         return 0
-    emails = db.session.scalars(pending_query().limit(limit).with_for_update(skip_locked=True))
-    emails = list(emails)
+    emails = list(
+        db.session.scalars(pending_query().limit(limit).with_for_update(skip_locked=True))
+    )
     if not emails:
         db.session.rollback()
         return 0

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import random
 from fractions import Fraction
+from typing import cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.auth.permissions import User, can_view_attempt
@@ -209,11 +211,14 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
         return attempt
     now = utcnow()
     late = is_overdue(attempt, now)
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.SUBMITTED, submitted_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+            .values(state=AttemptState.SUBMITTED, submitted_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.refresh(attempt)
     if claimed == 0:

@@ -285,7 +285,7 @@ def import_framework(
     return {"framework": slug, "changed": True, "counts": counts}
 
 
-def _upsert(model: type, framework_id: int, key: tuple[str, ...], records: list[dict]) -> dict:
+def _upsert(model: Any, framework_id: int, key: tuple[str, ...], records: list[dict]) -> dict:
     """Insert or update ``records`` of ``model`` by ``key`` within one framework; return
     {key tuple: id}. Rows not in ``records`` are left alone (evidence may point at them)."""
     existing = {

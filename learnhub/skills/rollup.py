@@ -26,8 +26,6 @@ from learnhub.skills.summaries import summary_from_buckets
 
 logger = logging.getLogger(__name__)
 
-Bucket = tuple[int, int, int]  # (competence_id, target, attained)
-
 
 def rollup_summaries(framework: Framework, at: datetime | None = None) -> dict[int, dict]:
     """{manager_id: summary data} for every active employee with an active report below them.

@@ -144,8 +144,8 @@ def team() -> str:
     """The manager's team page: the skill-gap summary of the whole subtree."""
     if not can_view_team(current_user):
         abort(403, description="Only managers have a team page: nobody reports to you.")
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdecimal() and page.isascii() and len(page) < 8 else 1
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
     return render_template("team.html", team=team_view(current_user.employee_id, page=page))
 
 

@@ -196,7 +196,7 @@ def grade_attempts(fractions: Sequence[Fraction], method: str) -> Fraction | Non
     exact = [Fraction(f) for f in fractions]
     if not exact:
         return None
-    picks = {
+    picks: dict[str, Callable[[list[Fraction]], Fraction]] = {
         GradingMethod.HIGHEST: max,
         GradingMethod.FIRST: lambda fs: fs[0],
         GradingMethod.LAST: lambda fs: fs[-1],
