@@ -126,10 +126,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_TOKEN_MAX_DAYS": int(os.environ.get("LEARNHUB_TOKEN_MAX_DAYS", "365")),
         # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)
         "LEARNHUB_PASSWORD_METHOD": "scrypt",
-        # Completion exports larger than this many rows become export jobs (DESIGN.md)
-        "LEARNHUB_EXPORT_INLINE_MAX_ROWS": int(
-            os.environ.get("LEARNHUB_EXPORT_INLINE_MAX_ROWS", "200000")
-        ),
         # flask-smorest / OpenAPI
         "API_TITLE": "LearnHub",
         "API_VERSION": "v1",

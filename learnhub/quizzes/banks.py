@@ -1,5 +1,5 @@
 """Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT (issue 4, "Interchange").
+GIFT, as Moodle reads and writes them (question-bank interchange).
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
 error changes nothing and the error list names each problem by line (GIFT) or by question

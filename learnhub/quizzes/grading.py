@@ -34,7 +34,7 @@ _ZERO = Fraction(0)
 def question_score(quiz: Quiz, question: Question, response: Response | None):
     """The QuestionScore of one stored response (see ``learnhub.quizzes.scoring``).
 
-    Essays (issue 4): an essay a reviewer scored keeps the reviewer's fraction; otherwise, when
+    Essays: an essay a reviewer scored keeps the reviewer's fraction; otherwise, when
     the quiz has no essay grading (``essays_graded`` false), an essay is stored, counts as
     complete and carries no points (max 0, state "not_scored"); with essay grading an answered
     essay waits for a reviewer ("needs_review").

@@ -59,7 +59,7 @@ def draw_questions(quiz: Quiz, employee_id: int, rng: random.Random) -> list[Que
 
     Each rule ``{"bank", "category", "count", "subcategories"}`` draws ``count`` questions from
     the current (not retired) questions of the category, descriptions excepted. LearnHub rule
-    (issue 4: a second attempt is not the first one again): questions the employee has not been
+    (a second attempt is not the first one again): questions the employee has not been
     shown in earlier attempts at this module's quiz come first, then the least shown ones,
     ties broken at random. Raises Conflict when a category is too small.
     """

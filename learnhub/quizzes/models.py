@@ -2,7 +2,7 @@
 
 A changed quiz gets a new version; every attempt stays pinned to the version it was taken on.
 Exact scores are kept as ``"numerator/denominator"`` strings (``Fraction``) so a pass decision
-never depends on a rounded display value (issue 4: 89.66% against a 90% pass mark fails).
+never depends on a rounded display value (89.66% against a 90% pass mark fails).
 """
 
 from __future__ import annotations

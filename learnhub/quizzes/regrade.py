@@ -1,4 +1,4 @@
-"""Key fixes and regrading (issue 4): a corrected question rescored in every stored attempt,
+"""Key fixes and regrading: a corrected question rescored in every stored attempt,
 with evidence, module progress and team summaries following, and the essay reviewer's scores.
 
 Everything here is audited. Flushes, never commits (the request or CLI commits).

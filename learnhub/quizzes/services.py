@@ -1,4 +1,4 @@
-"""Attempts: start, save, submit, score, review (issue 2 and 4).
+"""Attempts: start, save, submit, score, review.
 
 Scoring happens here on the server with :mod:`learnhub.quizzes.scoring`; the learner sees
 questions through :func:`learnhub.quizzes.render.learner_question`, which never carries a key.
@@ -180,7 +180,7 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
 
 def close_if_overdue(attempt: Attempt) -> bool:
     """Submit an in-progress attempt whose deadline (plus grace) passed, with what was saved
-    (issue 4: never a stuck attempt). Returns True when it did."""
+    (an attempt is never left stuck open past its time). Returns True when it did."""
     if not is_overdue(attempt):
         return False
     submit_attempt(attempt, None)
@@ -240,7 +240,7 @@ def exact(value: str | None) -> Fraction | None:
 def review_allowed(attempt: Attempt) -> bool:
     """May the learner see correct answers and per-answer feedback of this attempt?
 
-    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (default, issue 4): once
+    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (the default): once
     this attempt passed or the last allowed attempt is used; ``after_pass``: once this attempt
     passed; ``after_last_attempt``: once the last allowed attempt is used (never with unlimited
     attempts); ``never``: not at all. Nothing while an essay waits for its reviewer.

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="quizzes.close_overdue_attempts")
 def close_overdue_attempts(limit: int = 500) -> int:
-    """Submit, with what was saved, every attempt past its deadline and grace (issue 4: never
+    """Submit, with what was saved, every attempt past its deadline and grace (never
     a stuck attempt, even if the learner never comes back). Run every minute by beat; also
     done on access. Commits each attempt on its own, so one failure does not hold back the
     rest; an attempt a learner submits meanwhile is scored once (conditional UPDATE).

@@ -48,7 +48,8 @@ def _score_single_choice(spec: dict, response: Mapping, max_points: Fraction) ->
 
 
 def _multiple_answer_weights(weights: Sequence[Fraction]) -> list[Fraction]:
-    """Weights as scored in a multiple-answer question (LearnHub rule, issue 4).
+    """Weights as scored in a multiple-answer question (LearnHub rule: ticking every option
+    never earns full marks).
 
     A wrong option with weight 0 counts -(1 / number of positive options) when ticked. Moodle
     gives 0 there, which lets "tick everything" earn full marks; negative weights written in the
@@ -162,7 +163,7 @@ def total(scores: Iterable[QuestionScore]) -> AttemptScore:
 def passes(fraction: Fraction, pass_mark_percent: Decimal | str | int) -> bool:
     """Whether an attempt's fraction in [0, 1] reaches a pass mark given in percent.
 
-    Compared exactly, never after rounding (LearnHub rule, issue 4): 8966/10000 against 90 fails
+    Compared exactly, never after rounding (LearnHub rule): 8966/10000 against 90 fails
     though a whole-percent display would show 90. Pass at fraction >= mark, as Moodle's grade to
     pass. Raises ValueError for a pass mark that is not an exact decimal (floats included).
     """
@@ -173,7 +174,7 @@ def passes(fraction: Fraction, pass_mark_percent: Decimal | str | int) -> bool:
 def percent_floor(fraction: Fraction, places: int = 1) -> Decimal:
     """A fraction as a percentage rounded DOWN to ``places`` decimals (for people and exports).
 
-    LearnHub rule, issue 4: a shown grade never rounds up, so 0.8966 shows "89.6" (not 89.7 or
+    LearnHub rule: a shown grade never rounds up, so 0.8966 shows "89.6" (not 89.7 or
     90) and cannot look like a pass of 90; 2/3 shows "66.6". The result keeps its trailing zeros
     (1 -> Decimal("100.0")). Raises ValueError when places is negative.
     """

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def _normalise_text(text: str, case_sensitive: bool) -> str:
-    # Trim and fold internal white space (LearnHub rule, issue 4: "Paris " and "paris" are the
+    # Trim and fold internal white space (LearnHub rule: "Paris " and "paris" are the
     # same answer), NFC so composed and decomposed accents compare equal.
     folded = " ".join(unicodedata.normalize("NFC", text).split())
     return folded if case_sensitive else folded.casefold()
@@ -70,8 +70,8 @@ def _score_short_answer(spec: dict, response: Mapping, max_points: Fraction) -> 
     """short_answer: the best weight among the answers the text matches.
 
     Moodle qtype_shortanswer::compare_string_with_wildcard: case-insensitive unless
-    "case_sensitive"; '*' matches any run of characters, '\\*' a literal star. LearnHub rules
-    (issue 4): both sides are trimmed with internal white space folded (and NFC-normalised); the
+    "case_sensitive"; '*' matches any run of characters, '\\*' a literal star. LearnHub rules:
+    both sides are trimmed with internal white space folded (and NFC-normalised); the
     best matching weight wins, not the first match as in Moodle, so answer order does not matter.
     A blank or non-string response scores 0 and matches nothing (not even a catch-all "*").
     """
@@ -93,7 +93,8 @@ def _score_short_answer(spec: dict, response: Mapping, max_points: Fraction) -> 
 def _response_number(value: object) -> Fraction | None:
     """A learner's number: "." decimals with an optional sign and surrounding spaces, else None.
 
-    "3,14", "1e3", "1_000", "½" and non-ASCII digits are not numbers (LearnHub rule, issue 4).
+    "3,14", "1e3", "1_000", "½" and non-ASCII digits are not numbers (LearnHub rule: one way to
+    write a number, so no answer is read two ways).
     """
     if not isinstance(value, str):
         return None
@@ -123,8 +124,8 @@ def _score_numeric(spec: dict, response: Mapping, max_points: Fraction) -> Quest
     Moodle qtype_numerical with absolute tolerance (GIFT {#3.14:0.01}): |v - value| <= tolerance,
     exactly at the tolerance included; ranges (GIFT {#1..5}): min <= v <= max, bounds included.
     A negative tolerance or a reversed range means the same interval. Exact arithmetic, no floats
-    (Moodle compares PHP floats). Best matching weight wins (LearnHub rule, issue 4; Moodle takes
-    the first match). An invalid number scores 0.
+    (Moodle compares PHP floats). Best matching weight wins (LearnHub rule, so answer order does
+    not matter; Moodle takes the first match). An invalid number scores 0.
     """
     answers = spec["answers"]
     weights = [weight_fraction(a["weight"]) for a in answers]
