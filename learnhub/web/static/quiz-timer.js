@@ -2,6 +2,10 @@
 // before the end and one at a minute left (WCAG 2.2.1), answers saved every minute, and a
 // submit when the time is up. The server enforces the limit whatever this script does: it
 // submits an overdue attempt with what was saved.
+//
+// The form has buttons named "action", and a form's named controls shadow its properties:
+// `form.action` is then a RadioNodeList, not the URL. The save address is read with
+// getAttribute, never through the `action` property.
 (function () {
   "use strict";
   var timer = document.getElementById("quiz-timer");
@@ -22,13 +26,29 @@
     return s + " s";
   }
 
-  function save() {
+  var saveUrl = form.getAttribute("action") || window.location.href;
+
+  function answers() {
     var data = new FormData(form);
     data.set("action", "autosave");
-    return fetch(form.action || window.location.href, {
-      method: "POST", body: data, credentials: "same-origin"
+    return data;
+  }
+
+  function save() {
+    return fetch(saveUrl, {
+      method: "POST", body: answers(), credentials: "same-origin"
     }).catch(function () { /* the next save or the submit carries the answers */ });
   }
+
+  // Leaving the page (another tab, closing it, following a link) saves too: a beacon is
+  // delivered even while the page unloads. Not when this page is submitting the form itself.
+  var leaving = false;
+  form.addEventListener("submit", function () { leaving = true; });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !leaving && !submitted && navigator.sendBeacon) {
+      navigator.sendBeacon(saveUrl, answers());
+    }
+  });
 
   function tick() {
     var seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
