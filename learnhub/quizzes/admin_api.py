@@ -13,7 +13,9 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import NotFound
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.quizzes import banks, regrade, settings, timing
+from learnhub.questionbank import services as banks
+from learnhub.questionbank.models import QuestionBank
+from learnhub.quizzes import regrade, settings, timing
 from learnhub.quizzes.admin_schemas import (
     BankImportFileArgs,
     BankImportQueryArgs,
@@ -30,7 +32,7 @@ from learnhub.quizzes.admin_schemas import (
     TimeAdjustmentSchema,
 )
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, QuestionBank
+from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.render import stem_html
 from learnhub.quizzes.schemas import QuizSettingsSchema
 

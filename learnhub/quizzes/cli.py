@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 
 from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.extensions import db
-from learnhub.quizzes import banks, regrade
+from learnhub.questionbank import services as banks
+from learnhub.quizzes import regrade
 
 quizzes_cli = AppGroup("quizzes", help="Question banks, regrading and attempts.")
 

@@ -17,8 +17,9 @@ from sqlalchemy import or_, select, true
 
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
-from learnhub.quizzes.models import Attempt, Question, QuestionBank, QuestionCategory, Quiz
-from learnhub.quizzes.moodle_xml import category_path
+from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
+from learnhub.questionbank.moodle_xml import category_path
+from learnhub.quizzes.models import Attempt, Quiz
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,12 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, DomainError, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
+from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes import scoring
-from learnhub.quizzes.banks import spec_digest
 from learnhub.quizzes.grading import score_attempt, settle_evidence
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, Question
+from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.services import get_quiz
 from learnhub.quizzes.signals import attempt_regraded
 

@@ -14,7 +14,8 @@ from learnhub.core.errors import Conflict
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
-from learnhub.quizzes import banks, scoring, services
+from learnhub.questionbank import services as banks
+from learnhub.quizzes import scoring, services
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.responses import to_display

@@ -22,10 +22,10 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.quizzes.gift import export_gift, parse_gift
-from learnhub.quizzes.gift.common import is_moodle_fraction
-from learnhub.quizzes.models import Question, QuestionBank, QuestionCategory
-from learnhub.quizzes.moodle_xml import category_path, parse_moodle_xml
+from learnhub.questionbank.gift import export_gift, parse_gift
+from learnhub.questionbank.gift.common import is_moodle_fraction
+from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
+from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
 
 logger = logging.getLogger(__name__)
 
