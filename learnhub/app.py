@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.views import blp as auth_views
     from learnhub.progress.api import blp as progress_api
+    from learnhub.questionbank.api import blp as question_bank_api
     from learnhub.quizzes.admin_api import blp as quiz_admin_api
     from learnhub.quizzes.api import blp as quizzes_api
     from learnhub.reports.api import blp as reports_api
@@ -90,7 +91,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_views)
     app.register_blueprint(web_views)
-    for blueprint in (quizzes_api, progress_api, skills_api, reports_api, auth_api, quiz_admin_api):
+    for blueprint in (
+        quizzes_api,
+        progress_api,
+        skills_api,
+        reports_api,
+        auth_api,
+        question_bank_api,
+        quiz_admin_api,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 
