@@ -12,7 +12,7 @@ from learnhub.auth.services import role_required
 from learnhub.core.errors import NotFound
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.quizzes import regrade, settings, timing
+from learnhub.quizzes import essay_review, regrade, settings, timing
 from learnhub.quizzes.admin_schemas import (
     EssayReviewArgs,
     QuestionAdminSchema,
@@ -24,9 +24,6 @@ from learnhub.quizzes.admin_schemas import (
     TimeAdjustmentArgs,
     TimeAdjustmentSchema,
 )
-from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt
-from learnhub.quizzes.render import stem_html
 from learnhub.quizzes.schemas import QuizSettingsSchema
 
 blp = Blueprint(
@@ -84,7 +81,8 @@ class Reviews(MethodView):
     def get(self):
         """Submitted attempts with essays waiting for a reviewer, oldest first. Learners are
         named for HR only; content admins review pseudonymously (by attempt)."""
-        return [_review_item(a) for a in regrade.awaiting_review()]
+        named = current_user.has_role("hr")
+        return [essay_review.review_item(a, named=named) for a in essay_review.awaiting_review()]
 
 
 @blp.route("/attempts/<int:attempt_id>/review")
@@ -96,9 +94,9 @@ class AttemptReview(MethodView):
         """Score the essays of an attempt; once none waits, the attempt gets its final score,
         pass decision and evidence. Audited."""
         scores = {int(qid): value for qid, value in args["scores"].items()}
-        attempt = regrade.score_essays(attempt_id, scores, current_user.employee_id)
+        attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id)
         db.session.commit()
-        return _review_item(attempt)
+        return essay_review.review_item(attempt, named=current_user.has_role("hr"))
 
 
 @blp.route("/employees/<int:employee_id>/quiz-time-adjustment")
@@ -128,39 +126,3 @@ class TimeAdjustment(MethodView):
         )
         db.session.commit()
         return row
-
-
-def _review_item(attempt: Attempt) -> dict:
-    responses = {r.question_id: r for r in attempt.responses}
-    essays = []
-    for question in attempt_questions(attempt):
-        if question.qtype != "essay":
-            continue
-        response = responses.get(question.id)
-        reviewed = response is not None and response.reviewed_at is not None
-        essays.append(
-            {
-                "question_id": question.id,
-                "stem_html": str(stem_html(question.spec)),
-                "max_points": format(question.points.normalize(), "f"),
-                "text": (response.answer or {}).get("text", "") if response else "",
-                "points": format(response.points.normalize(), "f")
-                if reviewed and response.points is not None
-                else None,
-                "comment": response.comment if response else None,
-            }
-        )
-    employee = None
-    if current_user.has_role("hr"):
-        person = db.session.get(Employee, attempt.employee_id)
-        employee = person.full_name if person else None
-    return {
-        "attempt_id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "quiz_title": attempt.quiz.title,
-        "employee": employee,
-        "submitted_at": attempt.submitted_at,
-        "needs_review": attempt.needs_review,
-        "passed": attempt.passed,
-        "essays": essays,
-    }
