@@ -71,7 +71,7 @@ def _import_models() -> None:
     import learnhub.progress.models
     import learnhub.progress.services  # signal receivers
     import learnhub.questionbank.models
-    import learnhub.quizzes.content  # registers the quiz part of the content loader
+    import learnhub.quizzes.content_loader  # registers the quiz part of the content loader
     import learnhub.quizzes.models
     import learnhub.skills.models  # noqa: F401
 

@@ -12,7 +12,7 @@ from learnhub.auth.services import role_required
 from learnhub.core.errors import NotFound
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.quizzes import essay_review, regrade, settings, timing
+from learnhub.quizzes import essay_review, quiz_settings, regrade, timing
 from learnhub.quizzes.admin_schemas import (
     EssayReviewArgs,
     QuestionAdminSchema,
@@ -43,7 +43,7 @@ class QuizSettings(MethodView):
     def patch(self, changes: dict, quiz_id: int):
         """Change time limit, shuffling, review policy, essay grading or bank draws of the
         current quiz version, from the next attempt on. Audited."""
-        quiz = settings.update_quiz_settings(quiz_id, changes)
+        quiz = quiz_settings.update_quiz_settings(quiz_id, changes)
         db.session.commit()
         return quiz
 

@@ -14,8 +14,8 @@ from learnhub.catalog import services as catalog
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.quizzes import services
+from learnhub.quizzes.presentation import attempt_view, module_view
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
 
 blp = Blueprint("quizzes", __name__, description="Courses, modules, quizzes and attempts")

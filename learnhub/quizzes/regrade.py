@@ -20,7 +20,7 @@ from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import score_attempt, settle_evidence
+from learnhub.quizzes.attempt_scoring import score_attempt, settle_evidence
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.services import get_quiz
 from learnhub.quizzes.signals import attempt_regraded

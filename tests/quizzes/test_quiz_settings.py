@@ -248,7 +248,7 @@ def test_every_question_type_is_labelled_and_answered_without_dragging(app, demo
 
 
 def test_content_quiz_settings_for_draws_shuffle_and_essays(tmp_path):
-    from learnhub.quizzes.content import validate_quiz
+    from learnhub.quizzes.content_loader import validate_quiz
 
     folder = tmp_path / "content" / "courses" / "demo"
     folder.mkdir(parents=True)

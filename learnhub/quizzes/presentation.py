@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from learnhub.catalog.models import Module
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import question_score, to_decimal
+from learnhub.quizzes.attempt_scoring import question_score, to_decimal
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.render import learner_question, render_text
