@@ -73,12 +73,14 @@ def _import_models() -> None:
     import learnhub.questionbank.models
     import learnhub.quizzes.content_loader  # registers the quiz part of the content loader
     import learnhub.quizzes.models
+    import learnhub.quizzes.presentation  # registers a module's quiz with the catalogue's views
     import learnhub.skills.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.views import blp as auth_views
+    from learnhub.catalog.api import blp as catalog_api
     from learnhub.progress.api import blp as progress_api
     from learnhub.questionbank.api import blp as question_bank_api
     from learnhub.quizzes.admin_api import blp as quiz_admin_api
@@ -92,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views)
     app.register_blueprint(web_views)
     for blueprint in (
+        catalog_api,
         quizzes_api,
         progress_api,
         skills_api,
