@@ -70,15 +70,19 @@ def _import_models() -> None:
     import learnhub.org.models
     import learnhub.progress.models
     import learnhub.progress.services  # signal receivers
-    import learnhub.quizzes.content  # registers the quiz part of the content loader
+    import learnhub.questionbank.models
+    import learnhub.quizzes.content_loader  # registers the quiz part of the content loader
     import learnhub.quizzes.models
+    import learnhub.quizzes.presentation  # registers a module's quiz with the catalogue's views
     import learnhub.skills.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.views import blp as auth_views
+    from learnhub.catalog.api import blp as catalog_api
     from learnhub.progress.api import blp as progress_api
+    from learnhub.questionbank.api import blp as question_bank_api
     from learnhub.quizzes.admin_api import blp as quiz_admin_api
     from learnhub.quizzes.api import blp as quizzes_api
     from learnhub.reports.api import blp as reports_api
@@ -89,7 +93,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(auth_views)
     app.register_blueprint(web_views)
-    for blueprint in (quizzes_api, progress_api, skills_api, reports_api, auth_api, quiz_admin_api):
+    for blueprint in (
+        catalog_api,
+        quizzes_api,
+        progress_api,
+        skills_api,
+        reports_api,
+        auth_api,
+        question_bank_api,
+        quiz_admin_api,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
+from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Attempt, Quiz, Response
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import deadline_for, is_overdue
 

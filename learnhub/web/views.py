@@ -8,13 +8,14 @@ from werkzeug.wrappers import Response
 
 from learnhub.auth.services import role_required, roles_of
 from learnhub.catalog import services as catalog
+from learnhub.catalog.presentation import module_view
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.org.services import has_reports
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles

@@ -14,8 +14,9 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 
 from learnhub.extensions import db
-from learnhub.quizzes.gift import parse_gift
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.questionbank.gift import parse_gift
+from learnhub.questionbank.models import Question
+from learnhub.quizzes.models import Attempt, Quiz, Response
 from tests.journeys.helpers import first_module
 
 _QUIZ_COLUMNS = (

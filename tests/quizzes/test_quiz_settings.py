@@ -14,7 +14,8 @@ from learnhub.core.errors import Conflict
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
-from learnhub.quizzes import banks, scoring, services
+from learnhub.questionbank import services as banks
+from learnhub.quizzes import scoring, services
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.responses import to_display
@@ -247,7 +248,7 @@ def test_every_question_type_is_labelled_and_answered_without_dragging(app, demo
 
 
 def test_content_quiz_settings_for_draws_shuffle_and_essays(tmp_path):
-    from learnhub.quizzes.content import validate_quiz
+    from learnhub.quizzes.content_loader import validate_quiz
 
     folder = tmp_path / "content" / "courses" / "demo"
     folder.mkdir(parents=True)

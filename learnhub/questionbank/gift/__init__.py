@@ -4,8 +4,8 @@
 warnings; `export_gift(questions)` writes them back. Pure Python: no Flask, no database.
 """
 
-from learnhub.quizzes.gift.common import MOODLE_FRACTIONS, GiftIssue, GiftResult
-from learnhub.quizzes.gift.export import export_gift
-from learnhub.quizzes.gift.parser import parse_gift
+from learnhub.questionbank.gift.common import MOODLE_FRACTIONS, GiftIssue, GiftResult
+from learnhub.questionbank.gift.export import export_gift
+from learnhub.questionbank.gift.parser import parse_gift
 
 __all__ = ["MOODLE_FRACTIONS", "GiftIssue", "GiftResult", "export_gift", "parse_gift"]

@@ -13,8 +13,8 @@ import logging
 import re
 from collections.abc import Iterator
 
-from learnhub.quizzes.gift.answers import AnswerReader
-from learnhub.quizzes.gift.common import (
+from learnhub.questionbank.gift.answers import AnswerReader
+from learnhub.questionbank.gift.common import (
     DEFAULT_FORMAT,
     GAP,
     RESERVED,

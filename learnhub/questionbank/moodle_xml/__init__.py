@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from learnhub.quizzes.moodle_xml.reader import (
+from learnhub.questionbank.moodle_xml.reader import (
     Question,
     XmlIssue,
     XmlResult,
@@ -18,7 +18,7 @@ from learnhub.quizzes.moodle_xml.reader import (
     load,
     trim,
 )
-from learnhub.quizzes.moodle_xml.types import READERS
+from learnhub.questionbank.moodle_xml.types import READERS
 
 __all__ = ["XmlIssue", "XmlResult", "category_path", "parse_moodle_xml"]
 

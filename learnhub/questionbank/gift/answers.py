@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from learnhub.quizzes.gift.common import (
+from learnhub.questionbank.gift.common import (
     FORMATS,
     NUMBER_RE,
     WEIGHT_RE,
@@ -19,7 +19,7 @@ from learnhub.quizzes.gift.common import (
     is_moodle_fraction,
     restore,
 )
-from learnhub.quizzes.numbers import number_problem
+from learnhub.questionbank.numbers import number_problem
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 # Moodle trims every source line before joining a question's lines with "\n". LearnHub keeps

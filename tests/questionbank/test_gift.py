@@ -1,4 +1,4 @@
-"""Tests for learnhub.quizzes.gift: the real GIFT files, round trips, errors and warnings."""
+"""Tests for learnhub.questionbank.gift: the real GIFT files, round trips, errors and warnings."""
 
 import json
 from decimal import Decimal
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learnhub.quizzes.gift import (
+from learnhub.questionbank.gift import (
     MOODLE_FRACTIONS,
     GiftIssue,
     export_gift,

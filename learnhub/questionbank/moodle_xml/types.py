@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from learnhub.quizzes.gift.common import NUMBER_RE
-from learnhub.quizzes.moodle_xml.cloze import read_cloze
-from learnhub.quizzes.moodle_xml.reader import Question, decimal, plain_decimal, trim
+from learnhub.questionbank.gift.common import NUMBER_RE
+from learnhub.questionbank.moodle_xml.cloze import read_cloze
+from learnhub.questionbank.moodle_xml.reader import Question, decimal, plain_decimal, trim
 
 
 def _answers(q: Question, what: str = "answer") -> list:

@@ -13,9 +13,10 @@ from fractions import Fraction
 
 from learnhub.catalog.models import Module
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Attempt, Quiz, Response
 from learnhub.skills.services import record_evidence, revoke_evidence
 
 logger = logging.getLogger(__name__)

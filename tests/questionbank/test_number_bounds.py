@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from learnhub.quizzes.gift import parse_gift
-from learnhub.quizzes.moodle_xml import parse_moodle_xml
+from learnhub.questionbank.gift import parse_gift
+from learnhub.questionbank.moodle_xml import parse_moodle_xml
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 """Quiz settings changed through the API (content admins): time limit, shuffling, review
 policy, essay grading and random draws from question banks. Audited; flushes, never commits.
 
-Settings from content files make a new quiz version (learnhub.quizzes.content); these apply to
-the current version from the next attempt on (a started attempt keeps its layout and deadline).
-Pass mark, attempt limit and grading method change only with the content, as they change what
-past attempts mean.
+Settings from content files make a new quiz version (learnhub.quizzes.content_loader); these
+apply to the current version from the next attempt on (a started attempt keeps its layout and
+deadline). Pass mark, attempt limit and grading method change only with the content, as they
+change what past attempts mean.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
 from learnhub.extensions import db
-from learnhub.quizzes.layout import bank_questions, normalise_rules
+from learnhub.questionbank.services import bank_questions
+from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import Quiz
 from learnhub.quizzes.services import get_quiz
 

@@ -1,5 +1,5 @@
 """Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT (issue 4, "Interchange").
+GIFT (issue 4, "Interchange"); the current questions of a category, for quizzes to draw from.
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
 error changes nothing and the error list names each problem by line (GIFT) or by question
@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 
 from learnhub.core.audit import audit
 from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.quizzes.gift import export_gift, parse_gift
-from learnhub.quizzes.gift.common import is_moodle_fraction
-from learnhub.quizzes.models import Question, QuestionBank, QuestionCategory
-from learnhub.quizzes.moodle_xml import category_path, parse_moodle_xml
+from learnhub.questionbank.gift import export_gift, parse_gift
+from learnhub.questionbank.gift.common import is_moodle_fraction
+from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
+from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
 
 logger = logging.getLogger(__name__)
 
@@ -297,3 +297,29 @@ def export_bank(name: str) -> tuple[str, list[str]]:
         if Decimal(spec.get("points", "1")) != 1 and spec["type"] != "description":
             notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
     return export_gift(specs), notes
+
+
+def bank_questions(rule: dict) -> list[Question]:
+    """Current questions of a draw rule's bank category (and its subcategories when asked), by
+    id, descriptions excepted (they score nothing). ``rule``: ``{"bank": name, "category":
+    path or None, "subcategories": bool, ...}`` (a quiz's draw rule, already normalised). An
+    unknown bank or category has none."""
+    path = rule.get("category") or ""
+    in_category = QuestionCategory.path == path
+    if rule.get("subcategories"):
+        below = QuestionCategory.path.startswith(f"{path}/", autoescape=True)
+        in_category = or_(in_category, below) if path else true()
+    return list(
+        db.session.scalars(
+            select(Question)
+            .join(QuestionCategory, Question.category_id == QuestionCategory.id)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(
+                QuestionBank.name == rule["bank"],
+                in_category,
+                Question.retired_at.is_(None),
+                Question.qtype != "description",
+            )
+            .order_by(Question.id)
+        )
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
 from learnhub.quizzes import scoring
-from learnhub.quizzes.moodle_xml import category_path, parse_moodle_xml
 from tests.conftest import realdata
 
 

@@ -1,17 +1,19 @@
-"""What a learner is shown of an attempt, before and after submit (API and HTML share it)."""
+"""What a learner is shown of an attempt, before and after submit (API and HTML share it), and
+of a module's quiz in the catalogue (registered with ``learnhub.catalog.presentation``)."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from learnhub.catalog.models import Module
+from learnhub.catalog.presentation import ModuleQuiz, register_module_quiz
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import question_score, to_decimal
+from learnhub.quizzes.attempt_scoring import question_score, to_decimal
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.responses import to_display
-from learnhub.quizzes.services import current_quiz, review_allowed
+from learnhub.quizzes.schemas import QuizSettingsSchema
+from learnhub.quizzes.services import current_quiz, current_quiz_ids, review_allowed
 from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
 
@@ -91,29 +93,5 @@ def _text(value) -> str | None:
     return format(value.normalize(), "f")
 
 
-def module_view(module: Module) -> dict:
-    """A module as a learner sees it (API and HTML): lesson HTML, outcomes with their
-    competence codes, and its current quiz (settings only, never questions); shape:
-    ``learnhub.quizzes.schemas.ModuleSchema``."""
-    quiz = current_quiz(module.id)
-    return {
-        "id": module.id,
-        "course_id": module.course_id,
-        "slug": module.slug,
-        "title": module.title,
-        "position": module.position,
-        "minutes": module.minutes,
-        "validity_months": module.validity_months,
-        "body_html": module.body_html,
-        "outcomes": [
-            {
-                "text": o.text,
-                "competence": o.competence.code,
-                "level": o.level_number,
-                "learning_outcome": o.learning_outcome_code,
-            }
-            for o in module.outcomes
-        ],
-        "quiz": quiz,
-        "quiz_id": quiz.id if quiz else None,
-    }
+# the catalogue shows a module's current quiz by its settings (catalog may not import quizzes)
+register_module_quiz(ModuleQuiz(QuizSettingsSchema, current_quiz, current_quiz_ids))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from learnhub.quizzes.gift.common import NUMBER_RE, is_moodle_fraction
-from learnhub.quizzes.moodle_xml.reader import Question, decimal, plain_decimal
+from learnhub.questionbank.gift.common import NUMBER_RE, is_moodle_fraction
+from learnhub.questionbank.moodle_xml.reader import Question, decimal, plain_decimal
 
 # The subquestion types, longest names first so that MCVS is not read as MC.
 _TYPES = {

@@ -16,8 +16,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from learnhub.quizzes.gift.common import WS, is_moodle_fraction
-from learnhub.quizzes.numbers import number_problem
+from learnhub.questionbank.gift.common import WS, is_moodle_fraction
+from learnhub.questionbank.numbers import number_problem
 
 # qformat_xml::trans_format(): the names Moodle writes in format="..." and LearnHub's formats.
 FORMATS = {

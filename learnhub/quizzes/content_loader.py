@@ -18,9 +18,10 @@ from learnhub.catalog.loader import ModulePart, register_module_part
 from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
 from learnhub.extensions import db
-from learnhub.quizzes.gift import parse_gift
+from learnhub.questionbank.gift import parse_gift
+from learnhub.questionbank.models import Question
 from learnhub.quizzes.layout import normalise_rules
-from learnhub.quizzes.models import GRADING_METHODS, REVIEW_POLICIES, Question, Quiz
+from learnhub.quizzes.models import GRADING_METHODS, REVIEW_POLICIES, Quiz
 
 SCORED_MIN, SCORED_MAX = 5, 10
 CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from learnhub.core.audit import AuditEvent
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
-from learnhub.quizzes import banks
-from learnhub.quizzes.models import Question, QuestionBank
+from learnhub.questionbank import services as banks
+from learnhub.questionbank.models import Question, QuestionBank
 from tests.conftest import REALDATA, realdata, sign_in
 
 GIFT_FILES = sorted((REALDATA / "gift").glob("*.gift"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from learnhub.quizzes.gift.common import (
+from learnhub.questionbank.gift.common import (
     DEFAULT_FORMAT,
     FORMATS,
     NUMBER_RE,
