@@ -83,7 +83,6 @@ class BankImports(MethodView):
             dry_run=query["dry_run"],
             skip_invalid=query["skip_invalid"],
         )
-        db.session.commit()
         return report.as_dict()
 
 
@@ -95,7 +94,6 @@ class BankExport(MethodView):
         """The bank's current questions as GIFT (UTF-8), by category."""
         text, _notes = banks.export_bank(name)
         audit("quizzes.bank_export", target=f"bank:{name}", format="gift")
-        db.session.commit()
         return Response(
             text,
             mimetype="text/plain",
@@ -112,7 +110,6 @@ class QuizSettings(MethodView):
         """Change time limit, shuffling, review policy, essay grading or bank draws of the
         current quiz version, from the next attempt on. Audited."""
         quiz = settings.update_quiz_settings(quiz_id, changes)
-        db.session.commit()
         return quiz
 
 
@@ -125,7 +122,6 @@ class QuizRegrade(MethodView):
         """Rescore every submitted attempt of the quiz version with its current questions;
         evidence, module progress and team summaries follow. Audited."""
         report = regrade.regrade_quiz(quiz_id, dry_run=args["dry_run"])
-        db.session.commit()
         return report
 
 
@@ -138,7 +134,6 @@ class QuestionFix(MethodView):
         """Correct a question's key in place (same type and number of options); then regrade
         the quizzes that use it. Audited."""
         question = regrade.fix_question(question_id, args["spec"])
-        db.session.commit()
         return question
 
 
@@ -162,7 +157,6 @@ class AttemptReview(MethodView):
         pass decision and evidence. Audited."""
         scores = {int(qid): value for qid, value in args["scores"].items()}
         attempt = regrade.score_essays(attempt_id, scores, current_user.employee_id)
-        db.session.commit()
         return _review_item(attempt)
 
 
@@ -191,7 +185,6 @@ class TimeAdjustment(MethodView):
             no_time_limit=args["no_time_limit"],
             set_by_id=current_user.employee_id,
         )
-        db.session.commit()
         return row
 
 

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from learnhub.core.errors import DomainError, ValidationFailed
+from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
 from learnhub.quizzes import banks, regrade
 
-quizzes_cli = AppGroup("quizzes", help="Question banks, regrading and attempts.")
+quizzes_cli = CommandGroup("quizzes", help="Question banks, regrading and attempts.")
 
 
 def _fail(error: DomainError) -> None:
@@ -38,7 +38,6 @@ def import_command(file: Path, bank_name: str, dry_run: bool, skip_invalid: bool
         )
     except ValidationFailed as error:
         _fail(error)
-    db.session.commit()
     verb = "would add" if dry_run else "added"
     click.echo(
         f"{report.format}: {report.questions} question(s) read; {verb} {report.added}, "
@@ -79,7 +78,6 @@ def fix_command(question_id: int, spec_file: Path) -> None:
         regrade.fix_question(question_id, json.loads(spec_file.read_text(encoding="utf-8")))
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"question {question_id} fixed; regrade the quizzes that use it")
 
 
@@ -92,7 +90,6 @@ def regrade_command(quiz_id: int, dry_run: bool) -> None:
         report = regrade.regrade_quiz(quiz_id, dry_run=dry_run)
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     for change in report["changed"]:
         evidence = f", evidence {change['evidence']}" if change["evidence"] else ""
         click.echo(
@@ -110,5 +107,5 @@ def close_overdue_command() -> None:
     every minute)."""
     from learnhub.quizzes.tasks import close_overdue_attempts
 
-    closed = close_overdue_attempts.run()
+    closed = close_overdue_attempts.run()  # in this command's transaction
     click.echo(f"closed {closed} overdue attempt(s)")
