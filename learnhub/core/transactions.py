@@ -78,6 +78,8 @@ def _state(session: Session) -> _State:
 
 def _register(phase: str, callback: C, key: Hashable | None) -> C:
     session = db.session()
+    if not session.in_transaction():  # it belongs to the transaction starting now
+        session.begin()
     entries: list[_Entry] = getattr(_state(session), phase)
     if key is not None:
         for entry in entries:
@@ -231,6 +233,9 @@ def unit_of_work() -> Iterator[None]:
 
 def _commit_request(response: Response) -> Response:
     if not db.session.registry.has():  # the request never used the database
+        return response
+    session = db.session()
+    if not (session.in_transaction() or _STATE in session.info):  # nothing left to commit
         return response
     if response.status_code >= 500:
         db.session.rollback()

@@ -10,14 +10,12 @@ import click
 
 from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.core.transactions import CommandGroup
-from learnhub.extensions import db
 from learnhub.quizzes import banks, regrade
 
 quizzes_cli = CommandGroup("quizzes", help="Question banks, regrading and attempts.")
 
 
 def _fail(error: DomainError) -> None:
-    db.session.rollback()
     raise click.ClickException(str(error))
 
 
