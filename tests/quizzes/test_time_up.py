@@ -68,9 +68,7 @@ def test_the_api_answers_409_and_the_closed_attempt_is_committed(app, demo, make
 
 
 @pytest.mark.parametrize("action", ["save", "autosave"])
-def test_the_page_keeps_the_closed_attempt_and_refuses_late_answers(
-    app, demo, make_quiz, action
-):
+def test_the_page_keeps_the_closed_attempt_and_refuses_late_answers(app, demo, make_quiz, action):
     quiz_id = make_quiz(SIX_TF, time_limit_seconds=600)
     client = app.test_client()
     sign_in(client, "employee@example.org")
