@@ -10,12 +10,8 @@ def init_app(app: Flask) -> None:
     """Wire auth into ``app``: its tables, Flask-Login's session and bearer-token loaders, the
     bearer check before every request, its receivers of org's signals and of queued mail, its
     pages, API and ``flask auth``."""
-    from learnhub.auth import (
-        models,  # noqa: F401  (the tables)
-        receivers,
-        sessions,
-        tokens,
-    )
+    import learnhub.auth.models  # noqa: F401  (its tables join the metadata)
+    from learnhub.auth import receivers, sessions, tokens
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.cli import auth_cli
     from learnhub.auth.tasks import queue_drain

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Make catalog's tables known and add ``flask content``."""
-    from learnhub.catalog import models  # noqa: F401  (the tables)
+    import learnhub.catalog.models  # noqa: F401  (its tables join the metadata)
     from learnhub.catalog.cli import content_cli
 
     app.cli.add_command(content_cli)

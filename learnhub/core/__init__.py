@@ -9,7 +9,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Install the transaction commit points and the error handlers (after flask-smorest's
     ``api.init_app``: ours replace its HTTP error handler) and make core's tables known."""
-    from learnhub.core import audit, mail, transactions  # noqa: F401  (the audit log and outbox tables)
+    import learnhub.core.audit  # the audit log's table (importing a model module adds it)
+    import learnhub.core.mail  # noqa: F401  (the outbox's table)
+    from learnhub.core import transactions
     from learnhub.core.errors import register_error_handlers
 
     transactions.init_app(app)

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Make org's tables known and add ``flask org``."""
-    from learnhub.org import models  # noqa: F401  (the tables)
+    import learnhub.org.models  # noqa: F401  (its tables join the metadata)
     from learnhub.org.cli import org_cli
 
     app.cli.add_command(org_cli)

@@ -8,11 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Wire progress into ``app``: its tables, its receivers of the attempt signals and its
     API."""
+    import learnhub.progress.models  # noqa: F401  (its tables join the metadata)
     from learnhub.extensions import api
-    from learnhub.progress import (
-        models,  # noqa: F401  (the tables)
-        services,
-    )
+    from learnhub.progress import services
     from learnhub.progress.api import blp as progress_api
     from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
 

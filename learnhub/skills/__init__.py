@@ -8,12 +8,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Wire skills into ``app``: its tables, its receivers of org's signals, its API and
     ``flask skills``."""
+    import learnhub.skills.models  # noqa: F401  (its tables join the metadata)
     from learnhub.extensions import api
     from learnhub.org.signals import job_codes_planned, people_changed
-    from learnhub.skills import (
-        models,  # noqa: F401  (the tables)
-        receivers,
-    )
+    from learnhub.skills import receivers
     from learnhub.skills.api import blp as skills_api
     from learnhub.skills.cli import skills_cli
 
