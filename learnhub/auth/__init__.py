@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     bearer check before every request, its receivers of org's signals and of queued mail, its
     pages, API and ``flask auth``."""
     import learnhub.auth.models  # noqa: F401  (its tables join the metadata)
-    from learnhub.auth import receivers, sessions, tokens
+    from learnhub.auth import receivers, services, sessions, tokens
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.cli import auth_cli
     from learnhub.auth.tasks import queue_drain
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(sessions.load_account)
     login_manager.request_loader(tokens.load_token)
+    login_manager.unauthorized_handler(services.unauthorized)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
