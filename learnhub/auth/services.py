@@ -136,9 +136,10 @@ def get_employee_for(viewer: Account, employee_id: int) -> Employee:
     return employee
 
 
-@login_manager.unauthorized_handler
-def _unauthorized():
-    """401 JSON envelope under /api/, a redirect to the sign-in page elsewhere."""
+def unauthorized():
+    """Flask-Login's answer to a signed-out request of a ``login_required`` view (installed by
+    :func:`learnhub.auth.init_app`): 401 JSON envelope under /api/, a redirect to the sign-in
+    page elsewhere."""
     from flask import redirect, url_for
 
     if request.path.startswith("/api/"):

@@ -17,7 +17,7 @@ from flask_login import login_user
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
-from learnhub.extensions import db, login_manager
+from learnhub.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,10 @@ def session_expired() -> str | None:
     return None
 
 
-@login_manager.user_loader
-def _load_account(user_id: str) -> Account | None:
+def load_account(user_id: str) -> Account | None:
+    """Flask-Login's user loader (installed by :func:`learnhub.auth.init_app`): the account of
+    the session cookie's ``"<account id>:<session version>"``, else None (unknown, signed out
+    everywhere, deactivated, or the session timed out: then the session is cleared)."""
     if is_bearer_request():
         return None
     account_id, _, version = user_id.partition(":")

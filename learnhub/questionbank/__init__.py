@@ -26,3 +26,17 @@ own questions (from its module's GIFT file) are the same rows with ``quiz_id`` s
 side. Had the model stayed in quizzes, the bank import would have to import upwards. As in
 Moodle, where questions belong to the question bank and a quiz refers to them.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Make the bank's tables known and serve ``/api/v1/question-banks…``. Its commands join
+    ``flask quizzes`` (see :mod:`learnhub.quizzes.cli`)."""
+    import learnhub.questionbank.models  # noqa: F401  (its tables join the metadata)
+    from learnhub.extensions import api
+    from learnhub.questionbank.api import blp
+
+    api.register_blueprint(blp, url_prefix="/api/v1")

@@ -68,7 +68,6 @@ class BankImports(MethodView):
             dry_run=query["dry_run"],
             skip_invalid=query["skip_invalid"],
         )
-        db.session.commit()
         return report.as_dict()
 
 
@@ -80,7 +79,6 @@ class BankExport(MethodView):
         """The bank's current questions as GIFT (UTF-8), by category."""
         text, _notes = banks.export_bank(name)
         audit("quizzes.bank_export", target=f"bank:{name}", format="gift")
-        db.session.commit()
         return Response(
             text,
             mimetype="text/plain",

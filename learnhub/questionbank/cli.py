@@ -10,12 +10,11 @@ import click
 from flask.cli import with_appcontext
 
 from learnhub.core.errors import DomainError, ValidationFailed
-from learnhub.extensions import db
+from learnhub.core.transactions import unit_of_work
 from learnhub.questionbank import services as banks
 
 
 def _fail(error: DomainError) -> None:
-    db.session.rollback()
     raise click.ClickException(str(error))
 
 
@@ -32,12 +31,12 @@ def _fail(error: DomainError) -> None:
 def import_command(file: Path, bank_name: str, dry_run: bool, skip_invalid: bool) -> None:
     """Import a GIFT (.gift/.txt) or Moodle XML (.xml) FILE into a question bank."""
     try:
-        report = banks.import_questions(
-            bank_name, file.name, file.read_bytes(), dry_run=dry_run, skip_invalid=skip_invalid
-        )
+        with unit_of_work():  # these commands join the quizzes group, each its own transaction
+            report = banks.import_questions(
+                bank_name, file.name, file.read_bytes(), dry_run=dry_run, skip_invalid=skip_invalid
+            )
     except ValidationFailed as error:
         _fail(error)
-    db.session.commit()
     verb = "would add" if dry_run else "added"
     click.echo(
         f"{report.format}: {report.questions} question(s) read; {verb} {report.added}, "
@@ -61,7 +60,8 @@ def import_command(file: Path, bank_name: str, dry_run: bool, skip_invalid: bool
 def export_command(bank_name: str, out: Path) -> None:
     """Write a question bank as GIFT."""
     try:
-        text, notes = banks.export_bank(bank_name)
+        with unit_of_work():
+            text, notes = banks.export_bank(bank_name)
     except DomainError as error:
         _fail(error)
     out.write_text(text, encoding="utf-8")

@@ -44,7 +44,6 @@ class QuizSettings(MethodView):
         """Change time limit, shuffling, review policy, essay grading or bank draws of the
         current quiz version, from the next attempt on. Audited."""
         quiz = quiz_settings.update_quiz_settings(quiz_id, changes)
-        db.session.commit()
         return quiz
 
 
@@ -57,7 +56,6 @@ class QuizRegrade(MethodView):
         """Rescore every submitted attempt of the quiz version with its current questions;
         evidence, module progress and team summaries follow. Audited."""
         report = regrade.regrade_quiz(quiz_id, dry_run=args["dry_run"])
-        db.session.commit()
         return report
 
 
@@ -70,7 +68,6 @@ class QuestionFix(MethodView):
         """Correct a question's key in place (same type and number of options); then regrade
         the quizzes that use it. Audited."""
         question = regrade.fix_question(question_id, args["spec"])
-        db.session.commit()
         return question
 
 
@@ -95,7 +92,6 @@ class AttemptReview(MethodView):
         pass decision and evidence. Audited."""
         scores = {int(qid): value for qid, value in args["scores"].items()}
         attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id)
-        db.session.commit()
         return essay_review.review_item(attempt, named=current_user.has_role("hr"))
 
 
@@ -124,5 +120,4 @@ class TimeAdjustment(MethodView):
             no_time_limit=args["no_time_limit"],
             set_by_id=current_user.employee_id,
         )
-        db.session.commit()
         return row

@@ -10,8 +10,6 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from learnhub.core.errors import Conflict
-from learnhub.extensions import db
 from learnhub.quizzes import services
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
@@ -31,7 +29,6 @@ class QuizAttempts(MethodView):
     def post(self, quiz_id: int):
         """Start an attempt (or resume the one in progress): the questions, without keys."""
         attempt = services.start_attempt(quiz_id, current_user.employee_id)
-        db.session.commit()
         return attempt_view(attempt)
 
 
@@ -42,8 +39,7 @@ class AttemptItem(MethodView):
     def get(self, attempt_id: int):
         """The caller's own attempt; results per the review policy."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        if services.close_if_overdue(attempt):
-            db.session.commit()
+        services.close_if_overdue(attempt)
         return attempt_view(attempt)
 
 
@@ -55,11 +51,8 @@ class AttemptResponses(MethodView):
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        if services.close_if_overdue(attempt):  # keep the submission, refuse the late answers
-            db.session.commit()
-            raise Conflict(services.TIME_UP)
+        # time up: the attempt is submitted with what was saved, the late answers refused (409)
         services.save_responses(attempt, from_display(attempt, _answers(args)))
-        db.session.commit()
         return attempt_view(attempt)
 
 
@@ -72,5 +65,4 @@ class AttemptSubmit(MethodView):
         """Submit with final responses; scored on the server once, however often it is sent."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
         services.submit_attempt(attempt, from_display(attempt, _answers(args)))
-        db.session.commit()
         return attempt_view(attempt)

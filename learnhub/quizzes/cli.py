@@ -8,21 +8,19 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from learnhub.core.errors import DomainError
-from learnhub.extensions import db
+from learnhub.core.transactions import CommandGroup
 from learnhub.questionbank.cli import export_command, import_command
 from learnhub.quizzes import regrade
 
-quizzes_cli = AppGroup("quizzes", help="Question banks, regrading and attempts.")
+quizzes_cli = CommandGroup("quizzes", help="Question banks, regrading and attempts.")
 # the bank's commands keep the names the README documents: flask quizzes import|export
 quizzes_cli.add_command(import_command)
 quizzes_cli.add_command(export_command)
 
 
 def _fail(error: DomainError) -> None:
-    db.session.rollback()
     raise click.ClickException(str(error))
 
 
@@ -35,7 +33,6 @@ def fix_command(question_id: int, spec_file: Path) -> None:
         regrade.fix_question(question_id, json.loads(spec_file.read_text(encoding="utf-8")))
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"question {question_id} fixed; regrade the quizzes that use it")
 
 
@@ -48,7 +45,6 @@ def regrade_command(quiz_id: int, dry_run: bool) -> None:
         report = regrade.regrade_quiz(quiz_id, dry_run=dry_run)
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     for change in report["changed"]:
         evidence = f", evidence {change['evidence']}" if change["evidence"] else ""
         click.echo(
@@ -66,5 +62,5 @@ def close_overdue_command() -> None:
     every minute)."""
     from learnhub.quizzes.tasks import close_overdue_attempts
 
-    closed = close_overdue_attempts.run()
+    closed = close_overdue_attempts.run()  # in this command's transaction
     click.echo(f"closed {closed} overdue attempt(s)")

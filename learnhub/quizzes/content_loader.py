@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from learnhub.catalog.loader import ModulePart, register_module_part
+from learnhub.catalog.loader import ModulePart
 from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
 from learnhub.extensions import db
@@ -181,4 +181,5 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
     return True
 
 
-register_module_part(ModulePart("quiz", validate_quiz, apply_quiz))
+#: the quiz part of a module's content, registered by :func:`learnhub.quizzes.init_app`
+QUIZ_PART = ModulePart("quiz", validate_quiz, apply_quiz)

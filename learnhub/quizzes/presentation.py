@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from learnhub.catalog.presentation import ModuleQuiz, register_module_quiz
+from learnhub.catalog.presentation import ModuleQuiz
 from learnhub.quizzes import scoring
 from learnhub.quizzes.attempt_scoring import question_score, to_decimal
 from learnhub.quizzes.layout import attempt_questions
@@ -93,5 +93,6 @@ def _text(value) -> str | None:
     return format(value.normalize(), "f")
 
 
-# the catalogue shows a module's current quiz by its settings (catalog may not import quizzes)
-register_module_quiz(ModuleQuiz(QuizSettingsSchema, current_quiz, current_quiz_ids))
+#: how the catalogue shows a module's current quiz (catalog may not import quizzes); registered
+#: by :func:`learnhub.quizzes.init_app`
+MODULE_QUIZ = ModuleQuiz(QuizSettingsSchema, current_quiz, current_quiz_ids)

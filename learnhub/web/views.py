@@ -10,7 +10,7 @@ from learnhub.auth.services import role_required, roles_of
 from learnhub.catalog import services as catalog
 from learnhub.catalog.presentation import module_view
 from learnhub.core.errors import Conflict
-from learnhub.extensions import db
+from learnhub.core.transactions import end_after_error
 from learnhub.org.services import has_reports
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
@@ -56,7 +56,6 @@ def course(course_id: int) -> str:
 @login_required
 def enrol(course_id: int) -> Response:
     progress.enrol(current_user.employee_id, course_id)
-    db.session.commit()
     flash("You are enrolled.", "info")
     return redirect(url_for("web.course", course_id=course_id))
 
@@ -65,8 +64,7 @@ def enrol(course_id: int) -> Response:
 @login_required
 def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
-    if quizzes.close_overdue_of(current_user.employee_id):  # never show a stuck attempt
-        db.session.commit()
+    quizzes.close_overdue_of(current_user.employee_id)  # never show a stuck attempt
     data = module_view(item)
     quiz = data["quiz"]
     attempts = quizzes.attempts_of(item.id, current_user.employee_id)
@@ -89,11 +87,10 @@ def start(quiz_id: int) -> Response:
     try:
         attempt = quizzes.start_attempt(quiz_id, current_user.employee_id)
     except Conflict as error:
-        db.session.rollback()
+        end_after_error(error)
         flash(error.message, "error")
         quiz = quizzes.get_quiz(quiz_id)
         return redirect(url_for("web.module", module_id=quiz.module_id))
-    db.session.commit()
     return redirect(url_for("web.attempt", attempt_id=attempt.id))
 
 
@@ -106,24 +103,24 @@ def attempt(attempt_id: int) -> str | Response:
         view = attempt_view(item)
         answers = from_display(item, responses_from_form(request.form, view["questions"]))
         if request.form.get("action") == "autosave":  # the page's script, every minute
-            if item.state == "in_progress" and not quizzes.close_if_overdue(item):
-                quizzes.save_responses(item, answers)
-            db.session.commit()
+            if item.state == "in_progress":
+                try:
+                    quizzes.save_responses(item, answers)
+                except quizzes.TimeUp as error:  # closed; the page shows it at its next load
+                    end_after_error(error)
             return Response(status=204)
         if request.form.get("action") == "save" and item.state == "in_progress":
-            if quizzes.close_if_overdue(item):
-                db.session.commit()
-                flash(quizzes.TIME_UP, "error")
+            try:
+                quizzes.save_responses(item, answers)
+            except quizzes.TimeUp as error:
+                end_after_error(error)  # the closed attempt stays
+                flash(error.message, "error")
                 return redirect(url_for("web.attempt", attempt_id=item.id))
-            quizzes.save_responses(item, answers)
-            db.session.commit()
             flash("Your answers are saved. You can come back and finish later.", "info")
             return redirect(url_for("web.attempt", attempt_id=item.id))
         quizzes.submit_attempt(item, answers)
-        db.session.commit()
         return redirect(url_for("web.attempt", attempt_id=item.id))
-    if quizzes.close_if_overdue(item):
-        db.session.commit()
+    quizzes.close_if_overdue(item)
     view = attempt_view(item)
     module_item = catalog.get_module(item.quiz.module_id)
     return render_template("attempt.html", attempt=item, view=view, module=module_item)
