@@ -24,7 +24,7 @@ def test_an_empty_sign_in_names_each_missing_field_and_sums_them_up(app):
     page = _post(app.test_client(), "/sign-in", email="", password="")
     assert page.status_code == 400
     html = page.get_data(as_text=True)
-    assert "<title>Error: Sign in – LearnHub</title>" in html
+    assert "<title>Error: Sign in" in html
     summary = re.search(r'<div class="error-summary".*?</div>\s*</div>', html, re.S).group(0)
     assert "autofocus" in summary and "There is a problem" in summary
     assert '<a href="#email">Enter your work email</a>' in summary

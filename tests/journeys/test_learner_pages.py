@@ -4,7 +4,6 @@ the session expired, and no copies of personal pages left in caches."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
