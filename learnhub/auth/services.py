@@ -114,10 +114,10 @@ ROLE_WORDS = {
 
 
 def only_for(roles: tuple[str, ...] | list[str]) -> str:
-    """The 403 message for a page of ``roles``: "Only HR staff or platform administrators can
-    open this page." (never a code such as "hr")."""
+    """The 403 message of a page or API call for ``roles``, in words, never codes such as
+    "hr": "Only HR staff or platform administrators can do this." """
     words = [ROLE_WORDS.get(role, role.replace("_", " ")) for role in roles]
-    return f"Only {' or '.join(words)} can open this page."
+    return f"Only {' or '.join(words)} can do this."
 
 
 def role_required(*roles: str):

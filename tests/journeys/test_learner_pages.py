@@ -73,7 +73,7 @@ def test_own_person_page_opens_in_plain_words_without_a_team_link(app, demo):
     assert 'href="/team"' not in html  # an employee without reports has no team page (403)
     hr_page = client.get("/hr")
     assert hr_page.status_code == 403
-    assert "Only HR staff can open this page." in hr_page.get_data(as_text=True)
+    assert "Only HR staff can do this." in hr_page.get_data(as_text=True)
 
 
 def test_the_team_link_is_shown_only_to_people_with_a_team(app, demo):
