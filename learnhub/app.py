@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -118,4 +118,12 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
+        # a signed-in answer carries personal data: no browser or proxy may keep a copy (the
+        # back button after sign-out, a shared computer). The user is looked at only if the
+        # request loaded it, so static files cost no query.
+        user = g.get("_login_user")
+        if getattr(user, "is_authenticated", False):
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only (LEARNHUB_SECURE_COOKIES)
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

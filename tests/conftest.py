@@ -103,6 +103,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "LEARNHUB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
             "LEARNHUB_LOGIN_RATE_LIMIT": "1000 per minute",
             "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+            "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT": "1000 per minute",
             "LEARNHUB_CONTENT_DIR": str(CONTENT_DIR),
         }
     )

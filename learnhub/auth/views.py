@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -46,6 +47,10 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _email_key() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
 @blp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LEARNHUB_LOGIN_RATE_LIMIT"],
@@ -55,18 +60,28 @@ def _failed(response: Response) -> bool:
     "again.",
 )
 @limiter.limit(
+    lambda: current_app.config["LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT"],
+    key_func=lambda: f"sign-in:{_email_key()}:{get_remote_address()}",
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message="Too many failed sign-in attempts for this account from your address; wait "
+    "and try again.",
+)
+@limiter.limit(
     lambda: current_app.config["LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT"],
-    key_func=lambda: "sign-in:" + request.form.get("email", "").strip().lower()[:254],
+    key_func=lambda: "sign-in:" + _email_key(),
     methods=["POST"],
     deduct_when=_failed,
     error_message="Too many failed sign-in attempts for this account; wait and try again.",
 )
 def sign_in() -> str | Response:
     """Show the sign-in form; on POST check email (any letter case) and password. Failed
-    attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT) and per account
-    (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT), 429 past either: guessing one person's password is
-    slowed wherever it comes from, and one office behind a NAT is not locked out by a few
-    colleagues' typos."""
+    attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT), per account and
+    client address (LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT, 10 per 10 minutes) and per
+    account from anywhere (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT, higher: 100 per hour), 429 past
+    any: ten wrong passwords from one place do not lock the owner out everywhere, guessing one
+    person's password from many addresses is still slowed, and one office behind a NAT is not
+    locked out by a few colleagues' typos."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = SignInForm()
@@ -78,7 +93,7 @@ def sign_in() -> str | Response:
             return redirect(_safe_next(request.args.get("next")))
         # kept: the request commits whatever status it answers (here 401)
         audit("sign_in_failed", target=form.email.data.strip().lower()[:254])
-        flash("That email and password do not match an account.", "error")
+        form.email.errors.append("That email and password do not match an account.")
         status = 401
     elif request.method == "POST":
         status = 400

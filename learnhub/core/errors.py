@@ -147,10 +147,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         end_after_error(error)
-        message = f"CSRF check failed: {error.description}"
         if _wants_json():
-            return _envelope(400, message)
-        return _html(400, message)
+            return _envelope(400, f"CSRF check failed: {error.description}")
+        # plain words for people; the technical reason stays for whoever supports them
+        return _html(
+            400,
+            "This page had expired or your session had ended, so what you sent was not "
+            "saved. Go back, reload the page and try again. (Security check: CSRF token "
+            f"missing or out of date — {error.description})",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -19,11 +19,14 @@ from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
-from learnhub.web.forms import responses_from_form
+from learnhub.web import drafts, filters
+from learnhub.web.forms import responses_from_form, unanswered
 
 blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
+filters.register(blp)
+blp.before_app_request(drafts.keep_unsendable_quiz_form)  # registered before the CSRF check
 
 
 @blp.app_context_processor
@@ -118,10 +121,22 @@ def attempt(attempt_id: int) -> str | Response:
                 return redirect(url_for("web.attempt", attempt_id=item.id))
             flash("Your answers are saved. You can come back and finish later.", "info")
             return redirect(url_for("web.attempt", attempt_id=item.id))
+        if request.form.get("action") == "submit" and item.state == "in_progress":
+            missing = unanswered(view["questions"], answers)  # confirm before scoring them 0
+            if missing and not request.form.get("confirmed"):
+                try:
+                    quizzes.save_responses(item, answers)
+                except quizzes.TimeUp as error:  # closed with what was saved: show the result
+                    end_after_error(error)
+                    flash(error.message, "error")
+                    return redirect(url_for("web.attempt", attempt_id=item.id))
+                return render_template("attempt_confirm.html", attempt=item, missing=missing)
+        if request.form.get("action") == "submit_saved":  # confirmed: the answers just saved
+            answers = None
         quizzes.submit_attempt(item, answers)
         return redirect(url_for("web.attempt", attempt_id=item.id))
     quizzes.close_if_overdue(item)
-    view = attempt_view(item)
+    view = drafts.restore(item, attempt_view(item))
     module_item = catalog.get_module(item.quiz.module_id)
     return render_template("attempt.html", attempt=item, view=view, module=module_item)
 

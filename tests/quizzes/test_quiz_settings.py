@@ -298,9 +298,12 @@ def test_the_page_saves_every_minute_and_reviews_every_type(app, demo, make_quiz
         spec = next(q.spec for q in attempt_questions(attempt) if q.id == match)
         shown = to_display(attempt, match, spec, {"matches": {"0": "animal"}})["matches"]
     # a browser sends every field again: the saved short answer is still in its input
-    form = {"csrf_token": token, "action": "submit", f"q{ids['Short']}": "Paris"} | {
-        f"q{match}_m{left}": right for left, right in shown.items()
-    }
+    form = {
+        "csrf_token": token,
+        "action": "submit",
+        "confirmed": "1",
+        f"q{ids['Short']}": "Paris",
+    } | {f"q{match}_m{left}": right for left, right in shown.items()}
     client.post(url, data=form)
     page = client.get(url).get_data(as_text=True)
     assert "Your answer: <strong>Paris</strong>" in page
