@@ -1,5 +1,6 @@
 """Shared fixtures: one migrated database per test session with the real content/ loaded,
-emptied of people and learning records after every test.
+emptied of people and learning records after every test (and of content rows a factory of
+tests/factories.py made), and ``count_queries`` to pin how many SQL statements a block runs.
 
 SQLite by default; PostgreSQL when LEARNHUB_TEST_DATABASE_URL is set. With
 LEARNHUB_REQUIRE_SERVICES=1 (CI), a test that would skip for want of a service fails instead.
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from learnhub.app import create_app
 from learnhub.extensions import db
@@ -135,7 +138,21 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
             if table.name == "question_categories":  # bank questions are not content
                 db.session.execute(text("DELETE FROM questions WHERE bank_id IS NOT NULL"))
             db.session.execute(table.delete())
+        _delete_factory_content()
         db.session.commit()
+
+
+def _delete_factory_content() -> None:
+    """Delete the content rows factories made in this test, newest first (ORM cascades take
+    a quiz's questions and a module's competence mappings with them)."""
+    from tests import factories
+
+    for model, identity in reversed(factories.created_content):
+        row = db.session.get(model, identity)
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+    factories.created_content.clear()
 
 
 @pytest.fixture
@@ -175,3 +192,50 @@ def demo(app: Flask) -> dict[str, int]:
         counts = seed(CONTENT_DIR / "demo" / "organisation.csv")
         db.session.commit()
     return counts
+
+
+#: statements count_queries leaves out: savepoints are how a service guards one insert
+#: (``begin_nested``), not work the code asks of the database
+_NOT_COUNTED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@dataclass
+class QueryCount:
+    """What :func:`count_queries` saw: ``count`` statements, their SQL in ``statements``."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:  # the assertion message: every statement, numbered
+        return "\n".join(f"{n:3}. {sql[:300]}" for n, sql in enumerate(self.statements, 1))
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], AbstractContextManager[QueryCount]]:
+    """``with count_queries() as queries: …`` counts the SQL statements the engine executes
+    inside the block (each ``cursor.execute``/``executemany`` once; SAVEPOINT, RELEASE and
+    ROLLBACK TO SAVEPOINT not counted). Requests made by the test client inside the block are
+    counted, and so are Celery tasks, which run eagerly in tests. Pin a hot path with
+    ``assert queries.count == N, queries`` (the message lists the statements) and say in a
+    comment what the N statements are."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counter() -> Iterator[QueryCount]:
+        seen = QueryCount()
+
+        def before_cursor_execute(_conn, _cursor, statement: str, *_args: object) -> None:
+            if not statement.lstrip().upper().startswith(_NOT_COUNTED):
+                seen.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counter

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from learnhub.extensions import db
-from learnhub.quizzes.gift import parse_gift
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Question, Quiz
+from tests.factories import QuizFactory
 from tests.journeys.helpers import first_module
 
 _QUIZ_COLUMNS = (
@@ -63,52 +63,29 @@ def _restore_content_quizzes(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def make_quiz(app: Flask) -> Iterator[Callable[..., int]]:
+def make_quiz(app: Flask) -> Callable[..., int]:
     """``make_quiz(gift_text, **settings) -> quiz id``: a new current version of the first
-    phishing module's quiz holding these questions; removed (with its attempts) afterwards and
-    the content version made current again."""
-    created: list[tuple[int, int]] = []
+    phishing module's quiz holding these questions (:class:`tests.factories.QuizFactory`);
+    the factory's clean-up removes it (with its attempts) after the test and
+    ``_restore_content_quizzes`` makes the content version current again."""
 
     def make(gift: str = "", **settings: object) -> int:
-        parsed = parse_gift(gift) if gift else None
-        assert parsed is None or not parsed.errors, parsed.errors
         module_id, previous = first_module(app)
         with app.app_context():
             version = db.session.scalar(
                 select(func.max(Quiz.version)).where(Quiz.module_id == module_id)
             )
             db.session.get(Quiz, previous).is_current = False
-            quiz = Quiz(
+            quiz = QuizFactory(
                 module_id=module_id,
                 version=version + 1,
-                is_current=True,
                 title="Scratch quiz",
                 pass_mark=Decimal(str(settings.pop("pass_mark", "50"))),
                 content_sha256="scratch",
+                gift=gift,
                 **settings,
             )
-            quiz.questions = [
-                Question(
-                    position=n,
-                    qtype=spec["type"],
-                    name=spec.get("name"),
-                    points=Decimal(spec.get("points", "1")),
-                    spec=spec,
-                )
-                for n, spec in enumerate(parsed.questions if parsed else [], start=1)
-            ]
-            db.session.add(quiz)
             db.session.commit()
-            created.append((quiz.id, previous))
             return quiz.id
 
-    yield make
-    with app.app_context():
-        db.session.rollback()
-        for quiz_id, previous in reversed(created):
-            attempts = select(Attempt.id).where(Attempt.quiz_id == quiz_id)
-            db.session.execute(delete(Response).where(Response.attempt_id.in_(attempts)))
-            db.session.execute(delete(Attempt).where(Attempt.quiz_id == quiz_id))
-            db.session.delete(db.session.get(Quiz, quiz_id))
-            db.session.get(Quiz, previous).is_current = True
-        db.session.commit()
+    return make
