@@ -63,6 +63,12 @@ def competence(code: str, framework: str = FRAMEWORK) -> Competence:
     return found
 
 
+def _id(given: Any, factory_class: type[factory.Factory]) -> int:
+    """The id of the object a test passed, or of a new one (a ``Params`` object is only built
+    when the test gives no ``…_id``; a ``SubFactory`` would be built either way)."""
+    return (given if given is not None else factory_class()).id
+
+
 class BaseFactory(SQLAlchemyModelFactory):
     """Adds to ``db.session`` and flushes; the test commits when a request must see it."""
 
@@ -110,7 +116,8 @@ class JobRoleFactory(BaseFactory):
 
 
 class EmployeeFactory(BaseFactory):
-    """An active employee. ``job_code="CASE_OFF"`` sets the job role (and so the targets);
+    """An active employee. ``job_code="CASE_OFF"`` sets the job role (and so the targets;
+    a new role is titled by the job title, as an HR import does);
     ``password="…"`` adds an account that signs in with it (hashed with the test
     configuration's cheap method); ``roles=["hr"]`` grants roles to that account."""
 
@@ -130,7 +137,9 @@ class EmployeeFactory(BaseFactory):
         lambda o: o.job_code.replace("_", " ").title() if o.job_code else None
     )
     job_role = factory.LazyAttribute(
-        lambda o: JobRoleFactory(code=o.job_code) if o.job_code else None
+        lambda o: (
+            JobRoleFactory(code=o.job_code, title=o.job_title or o.job_code) if o.job_code else None
+        )
     )
     manager = None
     org_unit = None
@@ -164,9 +173,11 @@ class AccountFactory(BaseFactory):
     employee = factory.SubFactory(EmployeeFactory)
     employee_id = factory.SelfAttribute("employee.id")
     password_hash = factory.LazyAttribute(
-        lambda o: o.password
-        and generate_password_hash(
-            o.password, method=current_app.config["LEARNHUB_PASSWORD_METHOD"]
+        lambda o: (
+            o.password
+            and generate_password_hash(
+                o.password, method=current_app.config["LEARNHUB_PASSWORD_METHOD"]
+            )
         )
     )
 
@@ -186,12 +197,13 @@ class EvidenceFactory(BaseFactory):
 
     class Meta:
         model = Evidence
-        exclude = ("employee", "code", "level")
 
-    employee = factory.SubFactory(EmployeeFactory)
-    code = "1.2"
-    level = 2
-    employee_id = factory.SelfAttribute("employee.id")
+    class Params:
+        employee: Employee | None = None
+        code = "1.2"
+        level = 2
+
+    employee_id = factory.LazyAttribute(lambda o: _id(o.employee, EmployeeFactory))
     competence_id = factory.LazyAttribute(lambda o: competence(o.code).id)
     level_number = factory.SelfAttribute("level")
     kind = "prior_learning"
@@ -286,7 +298,7 @@ class QuizFactory(ContentFactory):
     class Params:
         module: Module | None = None
 
-    module_id = factory.LazyAttribute(lambda o: (o.module or ModuleFactory()).id)
+    module_id = factory.LazyAttribute(lambda o: _id(o.module, ModuleFactory))
     version = 1
     is_current = True
     title = factory.Sequence(lambda n: f"Test quiz {n}")
@@ -318,11 +330,13 @@ class AttemptFactory(BaseFactory):
 
     class Meta:
         model = Attempt
-        exclude = ("employee",)
 
-    quiz = factory.SubFactory(QuizFactory)
-    employee = factory.SubFactory(EmployeeFactory)
-    employee_id = factory.SelfAttribute("employee.id")
+    class Params:
+        quiz: Quiz | None = None
+        employee: Employee | None = None
+
+    quiz_id = factory.LazyAttribute(lambda o: _id(o.quiz, QuizFactory))
+    employee_id = factory.LazyAttribute(lambda o: _id(o.employee, EmployeeFactory))
     number = 1
     state = "in_progress"
     layout = factory.LazyFunction(dict)
@@ -336,12 +350,13 @@ class EnrolmentFactory(BaseFactory):
 
     class Meta:
         model = Enrolment
-        exclude = ("employee", "course")
 
-    employee = factory.SubFactory(EmployeeFactory)
-    course = factory.SubFactory(CourseFactory)
-    employee_id = factory.SelfAttribute("employee.id")
-    course_id = factory.SelfAttribute("course.id")
+    class Params:
+        employee: Employee | None = None
+        course: Course | None = None
+
+    employee_id = factory.LazyAttribute(lambda o: _id(o.employee, EmployeeFactory))
+    course_id = factory.LazyAttribute(lambda o: _id(o.course, CourseFactory))
     source = "self"
 
 
@@ -351,9 +366,10 @@ class ModuleProgressFactory(BaseFactory):
 
     class Meta:
         model = ModuleProgress
-        exclude = ("employee", "module")
 
     class Params:
+        employee: Employee | None = None
+        module: Module | None = None
         completed = factory.Trait(
             status="completed",
             completed_at=factory.LazyFunction(utcnow),
@@ -364,9 +380,7 @@ class ModuleProgressFactory(BaseFactory):
             passed=True,
         )
 
-    employee = factory.SubFactory(EmployeeFactory)
-    module = factory.SubFactory(ModuleFactory)
-    employee_id = factory.SelfAttribute("employee.id")
-    module_id = factory.SelfAttribute("module.id")
+    employee_id = factory.LazyAttribute(lambda o: _id(o.employee, EmployeeFactory))
+    module_id = factory.LazyAttribute(lambda o: _id(o.module, ModuleFactory))
     status = "in_progress"
     started_at = factory.LazyFunction(utcnow)
