@@ -292,25 +292,3 @@ def test_saving_after_the_time_limit_is_refused_and_the_attempt_closes(app, lear
     assert after["state"] == "submitted"
     assert all(saved == {} for saved in after["saved"].values())  # none of the late answers
     assert after["result"]["passed"] is False
-
-
-def test_the_form_clears_an_answer_left_empty(app, demo):
-    from tests.conftest import csrf_from
-
-    client = app.test_client()
-    sign_in(client, "employee@example.org")
-    _module, quiz_id = first_module(app)
-    page = client.get("/").get_data(as_text=True)
-    url = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": csrf_from(page)}).headers[
-        "Location"
-    ]
-    form = client.get(url).get_data(as_text=True)
-    attempt_id = int(url.rsplit("/", 1)[1])
-    first = next(iter(api_answers(app, attempt_id)))
-    answer = api_answers(app, attempt_id)[first]
-    field = next(iter(answer.values()))
-    value = [str(v) for v in field] if isinstance(field, list) else str(field)
-    client.post(url, data={"csrf_token": csrf_from(form), "action": "save", f"q{first}": value})
-    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["saved"][first] == answer
-    client.post(url, data={"csrf_token": csrf_from(form), "action": "save"})
-    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["saved"][first] == {}
