@@ -199,7 +199,7 @@ def demo(app: Flask) -> dict[str, int]:
 _NOT_COUNTED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
-@dataclass
+@dataclass(repr=False)
 class QueryCount:
     """What :func:`count_queries` saw: ``count`` statements, their SQL in ``statements``."""
 
@@ -209,8 +209,11 @@ class QueryCount:
     def count(self) -> int:
         return len(self.statements)
 
-    def __str__(self) -> str:  # the assertion message: every statement, numbered
-        return "\n".join(f"{n:3}. {sql[:300]}" for n, sql in enumerate(self.statements, 1))
+    def __repr__(self) -> str:  # the assertion message: every statement, numbered
+        lines = (" ".join(sql.split())[:160] for sql in self.statements)
+        return f"{self.count} statements:\n" + "\n".join(
+            f"{n:3}. {line}" for n, line in enumerate(lines, 1)
+        )
 
 
 @pytest.fixture
