@@ -12,7 +12,6 @@ from learnhub.extensions import db
 from learnhub.quizzes.models import Quiz
 from tests.browser.test_timed_quiz import sign_in
 from tests.journeys.helpers import first_module, pass_first_module_by_api
-from tests.quizzes.conftest import make_quiz  # noqa: F401 (a fixture)
 
 TEXT_AND_CHOICE = """::Short::Capital of France? {=Paris}
 
@@ -74,7 +73,7 @@ def test_an_empty_sign_in_focuses_a_summary_that_links_to_each_field(app, page) 
     assert colour == hint == "rgb(163, 36, 26)" and int(weight) >= 700
 
 
-def test_enter_in_a_text_answer_neither_saves_nor_submits(app, demo, page, make_quiz) -> None:  # noqa: F811
+def test_enter_in_a_text_answer_neither_saves_nor_submits(app, demo, page, make_quiz) -> None:
     make_quiz(TEXT_AND_CHOICE)
     module_id, _quiz_id = first_module(app)
     sign_in(page)
