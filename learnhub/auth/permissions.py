@@ -79,6 +79,15 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
 #: attribute a view function carries when an API token with that scope may call it
 SCOPE_ATTRIBUTE = "learnhub_token_scope"
 
+#: roles in the words of the people who hold them (a 403 names who may open a page)
+ROLE_WORDS: dict[str, str] = {
+    Role.EMPLOYEE: "staff",
+    Role.MANAGER: "managers",
+    Role.HR: "HR staff",
+    Role.CONTENT_ADMIN: "content administrators",
+    Role.PLATFORM_ADMIN: "platform administrators",
+}
+
 
 # --- roles -------------------------------------------------------------------------------------
 
@@ -106,6 +115,13 @@ def granted_roles_of(employee_id: int) -> set[str]:
     )
 
 
+def only_for(roles: Iterable[str]) -> str:
+    """The 403 message of a page or API call for ``roles``, in words, never codes such as
+    "hr": "Only HR staff or platform administrators can do this." """
+    words = [ROLE_WORDS.get(role, role.replace("_", " ")) for role in roles]
+    return f"Only {' or '.join(words)} can do this."
+
+
 def role_required(*roles: str) -> Callable[[F], F]:
     """View decorator: 401 when signed out, 403 unless the account has one of ``roles``.
 
@@ -120,7 +136,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
             if getattr(current_user, "is_api_token", False):
                 return view(*args, **kwargs)
             if not any(current_user.has_role(role) for role in roles):
-                abort(403, description=f"This needs the role {' or '.join(roles)}.")
+                abort(403, description=only_for(roles))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -13,14 +13,25 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from learnhub.auth.models import GRANTED_ROLES, Account, RoleGrant
 from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError
-from learnhub.extensions import db, login_manager
+from learnhub.extensions import db
 from learnhub.org import services as org_services
 from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
 
-# A hash to compare against when the email is unknown, so timing does not reveal accounts.
+# A hash to compare against when the email is unknown, so timing does not reveal accounts:
+# one per hashing method, built on first use (building one costs as much as a sign-in).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    """The hash an unknown email's password is checked against, so that it costs what a known
+    one's check costs: built once per method and kept (``dict.setdefault(method, generate(...))``
+    built it on every call, its argument being evaluated first: unknown emails took twice as
+    long as known ones)."""
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("x" * 12, method=method)
+    return _DUMMY_HASH[method]
 
 
 def account_for(employee: Employee) -> Account:
@@ -46,13 +57,11 @@ def set_password(account: Account, password: str) -> None:
 def authenticate(email: str, password: str) -> Account | None:
     """The active account with this email (case-insensitive) and password, else None."""
     employee = org_services.get_by_email(email)
-    account = None
-    if employee is not None and employee.active:
-        account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
+    # the same statements whether or not the email is known (0 matches no employee id)
+    employee_id = employee.id if employee is not None and employee.active else 0
+    account = db.session.scalar(select(Account).where(Account.employee_id == employee_id))
     if account is None or account.password_hash is None:
-        method = current_app.config["LEARNHUB_PASSWORD_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(current_app.config["LEARNHUB_PASSWORD_METHOD"]), password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
@@ -79,9 +88,10 @@ def revoke_role(account: Account, role: str) -> None:
             audit("role_revoked", target=f"employee:{account.employee_id}", role=role)
 
 
-@login_manager.unauthorized_handler
-def _unauthorized():
-    """401 JSON envelope under /api/, a redirect to the sign-in page elsewhere."""
+def unauthorized():
+    """Flask-Login's answer to a signed-out request of a ``login_required`` view (installed by
+    :func:`learnhub.auth.init_app`): 401 JSON envelope under /api/, a redirect to the sign-in
+    page elsewhere."""
     from flask import redirect, url_for
 
     if request.path.startswith("/api/"):

@@ -7,7 +7,7 @@ import re
 from markupsafe import Markup, escape
 
 from learnhub.catalog.markdown import render_markdown, sanitise_html
-from learnhub.quizzes.models import QuestionType
+from learnhub.questionbank.models import QuestionType
 
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
 

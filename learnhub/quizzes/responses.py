@@ -15,8 +15,9 @@ short_answer/essay ``{"text": str}``; numeric ``{"value": str}``; matching
 from __future__ import annotations
 
 from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.questionbank.models import QuestionType
 from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, QuestionType
+from learnhub.quizzes.models import Attempt
 
 MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.ESSAY: 50_000, QuestionType.NUMERIC: 100}
 MAX_RIGHT = 1_000

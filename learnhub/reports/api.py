@@ -12,7 +12,6 @@ from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, tok
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
-from learnhub.extensions import db
 from learnhub.reports.completions import stream_csv
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.schemas import PersonProfileSchema
@@ -94,7 +93,6 @@ class CompletionsExport(MethodView):
     def get(self):
         """Stream the completions CSV (HR only; every export is audited)."""
         audit("export_completions", target="completions.csv", format="csv")
-        db.session.commit()
         filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(
             stream_with_context(stream_csv()),
