@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
@@ -27,11 +27,17 @@ from learnhub.skills.models import (
     Evidence,
     Framework,
     ProfileJobCode,
+    RecomputeRequest,
     TargetLevel,
     TargetProfile,
 )
 
+#: ``db.session.info`` key: the ids this transaction asked to recompute, for the wake-up after
+#: its commit (the record itself is the ``recompute_requests`` rows)
 PENDING_KEY = "learnhub.recompute"
+#: one request naming more people than this (a large HR import) is stored as one request for
+#: every summary: one row instead of 100,000, and the recompute would roll everything up anyway
+EVERYONE_ABOVE = 10_000
 
 
 def get_framework(slug: str) -> Framework:
@@ -65,12 +71,42 @@ def competences_by_code(framework_id: int) -> dict[str, Competence]:
     }
 
 
-def request_recompute(employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = ()) -> None:
-    """Ask for the team summaries above these employees (and of these managers) to be recomputed
-    once the current transaction commits (the hook is in ``learnhub.skills.tasks``)."""
+def request_recompute(
+    employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = (), *, everyone: bool = False
+) -> None:
+    """Record, in the current transaction, that the team summaries above ``employee_ids``, of
+    ``manager_ids`` and above them (of every manager with ``everyone``) must be recomputed.
+
+    The ``recompute_requests`` rows are inserted now, so they commit or roll back with the change
+    that made the summaries stale (DESIGN.md "recompute request"); after the commit the hook in
+    ``learnhub.skills.tasks`` only wakes a worker. Never commits."""
+    employees, managers = set(employee_ids), set(manager_ids)
+    if not (employees or managers or everyone):
+        return
+    add_recompute_requests(employees, managers, everyone=everyone)
     pending = db.session.info.setdefault(PENDING_KEY, {"employees": set(), "managers": set()})
-    pending["employees"].update(employee_ids)
-    pending["managers"].update(manager_ids)
+    pending["employees"].update(employees)
+    pending["managers"].update(managers)
+
+
+def add_recompute_requests(
+    employees: set[int], managers: set[int], *, everyone: bool = False
+) -> int:
+    """Insert the request rows (one per employee, one per manager, or one ``everyone`` row past
+    EVERYONE_ABOVE ids) in the current transaction, without waking anyone; returns how many."""
+    now = utcnow()
+    if everyone or len(employees) + len(managers) > EVERYONE_ABOVE:
+        rows = [{"employee_id": None, "manager_id": None, "everyone": True, "requested_at": now}]
+    else:
+        rows = [
+            {"employee_id": e, "manager_id": None, "everyone": False, "requested_at": now}
+            for e in sorted(employees)
+        ] + [
+            {"employee_id": None, "manager_id": m, "everyone": False, "requested_at": now}
+            for m in sorted(managers)
+        ]
+    db.session.execute(insert(RecomputeRequest), rows)
+    return len(rows)
 
 
 def record_evidence(
