@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -35,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    _log_limiter_fallback()
     api.init_app(app)
 
     _import_models()
@@ -56,6 +58,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         return {"csrf_token": generate_csrf}
 
     return app
+
+
+def _log_limiter_fallback() -> None:
+    # Flask-Limiter says "Rate limit storage unreachable - falling back to in-memory storage"
+    # (Redis down) on its "flask-limiter" logger, which has only a NullHandler: unless logging
+    # is configured, send it where the app's own log goes (stderr), once.
+    limiter_log = logging.getLogger("flask-limiter")
+    if not logging.getLogger().handlers and default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
 
 
 def _import_models() -> None:
