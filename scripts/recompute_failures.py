@@ -63,19 +63,21 @@ def main() -> None:
     if not database_url.startswith("postgresql") or not redis_url:
         sys.exit("set LEARNHUB_BENCH_DATABASE_URL (PostgreSQL) and LEARNHUB_BENCH_REDIS_URL")
     run = Run(tree, database_url, redis_url, args.settle)
-    print(f"code under test: {tree} ({run.git_head()})")
-    run.prepare()
-    results = {
-        "kill": run.scenario_kill(args.kills),
-        "flush": run.scenario_flush(args.flush_passes),
-        "redis-down": run.scenario_redis_down(args.down_passes),
-        "concurrent": run.scenario_concurrent(args.concurrent_trials),
-        "sign-in": run.scenario_sign_in_redis_down(),
-    }
+    try:
+        print(f"code under test: {tree} ({run.git_head()})")
+        run.prepare()
+        results = {
+            "kill": run.scenario_kill(args.kills),
+            "flush": run.scenario_flush(args.flush_passes),
+            "redis-down": run.scenario_redis_down(args.down_passes),
+            "concurrent": run.scenario_concurrent(args.concurrent_trials),
+            "sign-in": run.scenario_sign_in_redis_down(),
+        }
+    finally:
+        run.close()
     print("\nsummary (stale = stored summary differs from a recompute from scratch):")
     for name, line in results.items():
         print(f"  {name:<11} {line}")
-    run.close()
 
 
 class Run:
@@ -228,7 +230,11 @@ class Run:
         sys.exit("ran out of (learner, quiz) pairs")
 
     def start_worker(self, concurrency: int = 0) -> None:
+        """A worker with an embedded beat, as production runs one (beat sweeps recompute
+        requests every LEARNHUB_RECOMPUTE_SWEEP_SECONDS where the code has a sweep)."""
+        self.stop_worker()
         env = os.environ | {
+            "LEARNHUB_RECOMPUTE_SWEEP_SECONDS": "5",
             "LEARNHUB_DATABASE_URL": self.database_url,
             "LEARNHUB_REDIS_URL": self.redis_url,
             "LEARNHUB_SECRET_KEY": "recompute-failures",
@@ -240,6 +246,7 @@ class Run:
         self.log = self.tmp / f"worker-{self.worker_logs}.log"
         handle = self.log.open("w")
         celery = Path(sys.executable).with_name("celery")
+        beat = ["--beat", "--schedule", str(self.tmp / f"beat-{self.worker_logs}")]
         self.worker = subprocess.Popen(
             [
                 str(celery),
@@ -247,6 +254,7 @@ class Run:
                 "workers",
                 "worker",
                 *pool,
+                *beat,
                 "--loglevel",
                 "INFO",
                 "--without-gossip",
@@ -273,7 +281,7 @@ class Run:
 
     def stop_worker(self) -> None:
         if self.worker is not None:
-            self.worker.terminate()
+            os.killpg(self.worker.pid, signal.SIGTERM)
             try:
                 self.worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -504,6 +512,8 @@ class Run:
 
     def close(self) -> None:
         self.stop_worker()
+        if not hasattr(self, "web"):
+            return
         from learnhub.extensions import db
 
         for app in (self.local, self.web, self.web_down, getattr(self, "web_dead", self.local)):

@@ -26,7 +26,7 @@ content_cli = click.Group("content", help="Load courses, frameworks and target p
 def load(directory: Path | None) -> None:
     """Validate everything, then load it in one transaction; loading twice changes nothing."""
     from learnhub.catalog.loader import load_content
-    from learnhub.skills.tasks import compute_team_summaries
+    from learnhub.skills.services import request_recompute
 
     folder = directory or Path(current_app.config["LEARNHUB_CONTENT_DIR"])
     try:
@@ -34,6 +34,9 @@ def load(directory: Path | None) -> None:
     except ValidationFailed as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
+    if report.profiles_changed or report.courses_changed:
+        # recorded with the change (DESIGN.md "recompute request"); the commit wakes a worker
+        request_recompute(everyone=True)
     db.session.commit()
     for slug, changed in report.frameworks.items():
         click.echo(f"framework {slug}: {'loaded' if changed else 'unchanged'}")
@@ -42,7 +45,5 @@ def load(directory: Path | None) -> None:
         f"courses changed: {len(report.courses_changed)}, "
         f"unchanged: {len(report.courses_unchanged)}"
     )
-    if report.profiles_changed or report.courses_changed:
-        compute_team_summaries.delay(everyone=True)
     if not report.changed:
         click.echo("Nothing changed.")
