@@ -27,10 +27,10 @@ blp = Blueprint("health", __name__)
 def healthz() -> tuple[dict[str, Any], int]:
     """Return, with 200 (or 503 when the database fails)::
 
-        {"status": "ok" | "degraded" | "error",
-         "database": "ok" | "<error class>",
-         "redis": "ok" | "down: <error class>",      # only when LEARNHUB_REDIS_URL is set
-         "recompute_requests": {"pending": int, "oldest_age_seconds": float | None}}
+    {"status": "ok" | "degraded" | "error",
+     "database": "ok" | "<error class>",
+     "redis": "ok" | "down: <error class>",      # only when LEARNHUB_REDIS_URL is set
+     "recompute_requests": {"pending": int, "oldest_age_seconds": float | None}}
     """
     try:
         db.session.execute(text("SELECT 1"))
