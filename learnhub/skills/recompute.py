@@ -87,9 +87,10 @@ def lock_summaries() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def _claim(limit: int | None) -> list[tuple[int | None, int | None, bool]]:
-    """Delete (in this transaction) the oldest ``limit`` pending requests, every one with None;
-    returns their ``(employee_id, manager_id, everyone)``."""
+def claim_requests(limit: int | None) -> list[tuple[int | None, int | None, bool]]:
+    """Delete, in this transaction, the oldest ``limit`` pending requests (all of them when
+    ``limit`` is None) and return their ``(employee_id, manager_id, everyone)``. Claiming is
+    deleting: a rollback puts them back, a commit ends them."""
     ids = select(RecomputeRequest.id).order_by(RecomputeRequest.id)
     if limit is not None:
         ids = ids.limit(limit)
@@ -109,7 +110,7 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
     summaries they ask for, flush. None when nothing was pending. The caller commits; until then
     the claimed rows are only deleted for this transaction."""
     lock_summaries()
-    rows = _claim(batch)
+    rows = claim_requests(batch)
     if not rows:
         return None
     at = at or utcnow()
@@ -120,7 +121,7 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
     targets = [] if everyone else managers_bottom_up(employees, managers)
     if everyone or len(targets) > ROLLUP_ABOVE:
         # the roll-up covers every request committed so far, not only this batch
-        claimed = len(rows) + len(_claim(None))
+        claimed = len(rows) + len(claim_requests(None))
         stored = store_all_summaries(at)
         logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
         return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)

@@ -91,7 +91,7 @@ def test_requests_committed_during_a_recompute_stay_for_the_next(app, demo, post
         db.session.info.clear()  # no wake-up: this test drains by hand
         db.session.commit()
         recompute.lock_summaries()
-        claimed = recompute._claim(recompute.BATCH)
+        claimed = recompute.claim_requests(recompute.BATCH)
         # a learner's change commits while the recompute's transaction is open
         with other.begin() as connection:
             connection.execute(
