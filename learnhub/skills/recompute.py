@@ -6,12 +6,13 @@ targets, reporting lines) inserts ``recompute_requests`` rows in its own transac
 covered it, in that recompute's own transaction, so:
 
 - a worker killed at any point rolls its transaction back and the rows it had taken are pending
-  again; a redelivered or duplicated message, the worker-start drain or the beat sweep (every
-  minute) finds them in the table: the message carries nothing that matters;
+  again; a redelivered or duplicated message, the next wake-up or the beat sweep (every minute)
+  finds them in the table: the message carries nothing that matters;
 - Redis is a wake-up signal only: a lost or failed wake-up delays a recompute until the next
   wake-up or sweep, it never loses one.
 
-One drain round (:func:`drain_once`), in one transaction the task commits:
+One drain round (:func:`drain_once`), in one transaction the task commits (each round is one of
+the task's deliberate commit points, see ``learnhub.skills.tasks``):
 
 1. take the summaries lock (below);
 2. claim a bounded batch of the oldest rows: ``DELETE … WHERE id IN (oldest BATCH ids)

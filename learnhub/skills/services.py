@@ -10,7 +10,7 @@ Every function here answers for many employees in one query; none loops per empl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, insert, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.core.models import utcnow
+from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole
 from learnhub.skills.models import (
@@ -32,9 +33,6 @@ from learnhub.skills.models import (
     TargetProfile,
 )
 
-#: ``db.session.info`` key: the ids this transaction asked to recompute, for the wake-up after
-#: its commit (the record itself is the ``recompute_requests`` rows)
-PENDING_KEY = "learnhub.recompute"
 #: one request naming more people than this (a large HR import) is stored as one request for
 #: every summary: one row instead of 100,000, and the recompute would roll everything up anyway
 EVERYONE_ABOVE = 10_000
@@ -71,6 +69,22 @@ def competences_by_code(framework_id: int) -> dict[str, Competence]:
     }
 
 
+@dataclass
+class RecomputeWakeUp:
+    """The after-commit callback of a transaction that recorded recompute requests: wakes one
+    worker once it commits (one per transaction, however many changes asked). The ids only say
+    whom the wake-up is about (logs, tests); the record is the ``recompute_requests`` rows."""
+
+    employee_ids: set[int] = field(default_factory=set)
+    manager_ids: set[int] = field(default_factory=set)
+
+    def __call__(self) -> None:
+        # tasks imports this module: looked up when the commit is done, not at import
+        from learnhub.skills import tasks
+
+        tasks.wake_worker(self.employee_ids, self.manager_ids)
+
+
 def request_recompute(
     employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = (), *, everyone: bool = False
 ) -> None:
@@ -78,15 +92,16 @@ def request_recompute(
     ``manager_ids`` and above them (of every manager with ``everyone``) must be recomputed.
 
     The ``recompute_requests`` rows are inserted now, so they commit or roll back with the change
-    that made the summaries stale (DESIGN.md "recompute request"); after the commit the hook in
-    ``learnhub.skills.tasks`` only wakes a worker. Never commits."""
+    that made the summaries stale (DESIGN.md "recompute request"). After the commit one
+    :class:`RecomputeWakeUp` per transaction (:func:`learnhub.core.transactions.after_commit`)
+    only wakes a worker. Never commits."""
     employees, managers = set(employee_ids), set(manager_ids)
     if not (employees or managers or everyone):
         return
     add_recompute_requests(employees, managers, everyone=everyone)
-    pending = db.session.info.setdefault(PENDING_KEY, {"employees": set(), "managers": set()})
-    pending["employees"].update(employees)
-    pending["managers"].update(managers)
+    wake_up = after_commit(RecomputeWakeUp(), key=RecomputeWakeUp)
+    wake_up.employee_ids |= employees
+    wake_up.manager_ids |= managers
 
 
 def add_recompute_requests(

@@ -4,11 +4,11 @@ Tasks take ids (JSON), never ORM objects. The work to do is the ``recompute_requ
 (:mod:`learnhub.skills.recompute` describes the record, the lock and why nothing is lost); a
 message only says "look at the table", so a lost, redelivered or duplicated one does no harm.
 
-Coalescing: after a commit that recorded requests, :func:`schedule_recompute` queues one
+Coalescing: after a commit that recorded requests, :func:`wake_worker` queues one
 ``skills.compute_team_summaries`` unless one is already queued (a Redis flag with a TTL, cleared
 when the task starts), and the task drains every pending row; a busy team queues one task, not
-thousands. Beat sweeps the table every minute and a starting worker drains it
-(``workers/__init__.py``), so a wake-up lost with Redis costs at most a minute. Without a
+thousands. Beat sweeps the table every minute (``workers/__init__.py``), so a wake-up lost with
+Redis costs at most a minute once workers and beat run. Without a
 broker the task runs eagerly, right after the commit, in a fresh app context.
 """
 
@@ -19,15 +19,12 @@ import logging
 import redis
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from learnhub.core.broker import redis_client
-from learnhub.extensions import db
-from learnhub.org.signals import job_codes_planned, people_changed
-from learnhub.skills.models import ProfileJobCode
+from learnhub.core.transactions import unit_of_work
 from learnhub.skills.recompute import BATCH, drain_once
-from learnhub.skills.services import PENDING_KEY, add_recompute_requests, request_recompute
+from learnhub.skills.services import add_recompute_requests
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +56,21 @@ def compute_team_summaries(
     round of up to BATCH requests (:func:`learnhub.skills.recompute.drain_once`), retried with
     backoff on transient database errors (a retry may record its arguments twice: harmless,
     requests coalesce). Returns ``{"managers": n, "frameworks": n, "requests": n}``."""
+    # The task's commit points, on purpose more than the one commit of every task
+    # (learnhub.core.transactions; FlaskTask's own commit at the end then finds nothing left):
+    # the arguments are recorded before any work, and each round commits its summaries together
+    # with the deletion of the requests it covered. A worker killed in a round rolls back that
+    # round only: its rows are pending again, the rounds before stay done.
     if employee_ids or manager_ids or everyone:
-        add_recompute_requests(set(employee_ids or ()), set(manager_ids or ()), everyone=everyone)
-        db.session.commit()  # recorded before any work: from here on a crash loses nothing
+        with unit_of_work():  # from here on a crash loses nothing
+            add_recompute_requests(
+                set(employee_ids or ()), set(manager_ids or ()), everyone=everyone
+            )
     _clear_wake_flag()  # a commit from now on queues a new task
     totals = {"managers": 0, "frameworks": 0, "requests": 0}
     while True:
-        drained = drain_once()
-        db.session.commit()
+        with unit_of_work():  # one round: claimed rows gone with the summaries they asked for
+            drained = drain_once()
         if drained is None:
             break
         totals["managers"] += drained.managers
@@ -98,51 +102,21 @@ def schedule_recompute(employee_ids: set[int], manager_ids: set[int]) -> None:
     current_app.extensions["celery"].tasks[compute_team_summaries.name].delay()
 
 
-@event.listens_for(db.session, "after_commit")
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():  # a SAVEPOINT was released; the real commit is later
-        return
-    pending = session.info.pop(PENDING_KEY, None)
-    if pending is None:
-        return
+def wake_worker(employee_ids: set[int], manager_ids: set[int]) -> None:
+    """After the commit of a transaction that recorded recompute requests (the
+    :class:`learnhub.skills.services.RecomputeWakeUp` that
+    :func:`learnhub.core.transactions.after_commit` runs): :func:`schedule_recompute`.
+
+    With a broker a failed wake-up (Redis down) is logged and never raised: the change and its
+    requests are committed, and the next wake-up or the beat sweep drains them. Without one the
+    drain ran in-process and its error is raised (after_commit logs it; TESTING raises it)."""
     try:
-        schedule_recompute(pending["employees"], pending["managers"])
+        schedule_recompute(employee_ids, manager_ids)
     except Exception:
-        # The change and its recompute requests are committed: the next wake-up or the beat
-        # sweep drains them. Only a failing in-process (eager) run is worth failing a test.
+        if redis_client() is None:
+            raise
         logger.warning(
             "could not wake a worker for %d team-summary requests; they wait for the sweep",
-            len(pending["employees"]) + len(pending["managers"]),
+            len(employee_ids) + len(manager_ids),
             exc_info=True,
         )
-        if current_app.config.get("TESTING") and not current_app.config.get("LEARNHUB_REDIS_URL"):
-            raise
-
-
-@event.listens_for(db.session, "after_rollback")
-def _after_rollback(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(PENDING_KEY, None)
-
-
-@people_changed.connect
-def _on_people_changed(_sender: object, employee_ids: list[int], manager_ids: list[int]) -> None:
-    # New managers are found from the employees after commit; old ones come from the sender.
-    request_recompute(employee_ids, manager_ids)
-
-
-@job_codes_planned.connect
-def _on_job_codes_planned(_sender: object, codes: set[str]) -> list[str]:
-    """Warn about job codes no target profile names: their people would get no skill targets
-    (and silently vanish from every skill-gap summary)."""
-    if not codes:
-        return []
-    known = set(
-        db.session.scalars(
-            select(ProfileJobCode.job_code).where(ProfileJobCode.job_code.in_(codes))
-        )
-    )
-    return [
-        f"job code {code} has no target profile (content/roles/): its people get no skill targets"
-        for code in sorted(codes - known)
-    ]
