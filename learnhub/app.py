@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -53,24 +54,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    _log_limiter_fallback()
     api.init_app(app)
 
     # Each feature wires itself (tables, blueprints, CLI, receivers), lowest layer first, with
     # one exception: quizzes lends catalog a module's quiz (catalog.presentation's hook), and
     # catalog's API is documented when its blueprint is registered, so quizzes (and the bank
     # below it) are wired before catalog.
-    for feature in (
-        core,
-        org,
-        auth,
-        skills,
-        questionbank,
-        quizzes,
-        catalog,
-        progress,
-        reports,
-        web,
-    ):
+    for feature in FEATURES:
         feature.init_app(app)
     app.cli.add_command(demo_cli)
     _register_csrf(app)
@@ -88,6 +79,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         return {"csrf_token": generate_csrf}
 
     return app
+
+
+def _log_limiter_fallback() -> None:
+    # Flask-Limiter says "Rate limit storage unreachable - falling back to in-memory storage"
+    # (Redis down) on its "flask-limiter" logger, which has only a NullHandler: unless logging
+    # is configured, send it where the app's own log goes (stderr), once.
+    limiter_log = logging.getLogger("flask-limiter")
+    if not logging.getLogger().handlers and default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
 
 
 def _register_csrf(app: Flask) -> None:

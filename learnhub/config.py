@@ -58,6 +58,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_CONTENT_DIR": os.environ.get(
             "LEARNHUB_CONTENT_DIR", str(PROJECT_ROOT / "content")
         ),
+        # beat drains the recompute requests this often (seconds), whatever the wake-ups did
+        "LEARNHUB_RECOMPUTE_SWEEP_SECONDS": int(
+            os.environ.get("LEARNHUB_RECOMPUTE_SWEEP_SECONDS", "60")
+        ),
+        # /healthz says "degraded" when a recompute request waits longer than this (seconds):
+        # workers are down or behind (the beat sweep runs every minute)
+        "LEARNHUB_RECOMPUTE_STALE_SECONDS": int(
+            os.environ.get("LEARNHUB_RECOMPUTE_STALE_SECONDS", "300")
+        ),
         # DESIGN.md privacy rule: aggregates reaching outside one's subtree cover >= 5 people
         "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
         # Celery: eager in-process without a broker (embedded default)
@@ -78,6 +87,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         },
         # Rate limits: TRAPS.md says always set a storage URI
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not fail sign-in: Flask-Limiter then counts in this process's memory
+        # (logging "Rate limit storage unreachable - falling back to in-memory storage") and
+        # goes back to Redis once it answers; an error it still meets is logged, not raised.
+        # Short timeouts: a hung Redis costs a request at most a second, once.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_HEADERS_ENABLED": True,
         "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
         # failed sign-ins per account from one client address, and per account from anywhere:

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 
 from learnhub.core.errors import ValidationFailed
-from learnhub.core.transactions import CommandGroup, queue_after_commit
+from learnhub.core.transactions import CommandGroup
 
 content_cli = CommandGroup("content", help="Load courses, frameworks and target profiles.")
 
@@ -23,15 +23,19 @@ content_cli = CommandGroup("content", help="Load courses, frameworks and target 
 )
 def load(directory: Path | None) -> None:
     """Validate everything, then load it in one transaction; loading twice changes nothing.
-    Team summaries are recomputed after the commit when targets or courses changed."""
+    When targets or courses changed, a recompute request for every team summary is recorded in
+    that transaction (a worker drains it after the commit)."""
     from learnhub.catalog.loader import load_content
-    from learnhub.skills.tasks import compute_team_summaries
+    from learnhub.skills.services import request_recompute
 
     folder = directory or Path(current_app.config["LEARNHUB_CONTENT_DIR"])
     try:
         report = load_content(folder)
     except ValidationFailed as error:
         raise click.ClickException(str(error)) from error
+    if report.profiles_changed or report.courses_changed:
+        # recorded with the change (DESIGN.md "recompute request"); its commit wakes a worker
+        request_recompute(everyone=True)
     for slug, changed in report.frameworks.items():
         click.echo(f"framework {slug}: {'loaded' if changed else 'unchanged'}")
     click.echo(f"target profiles changed: {len(report.profiles_changed)}")
@@ -39,7 +43,5 @@ def load(directory: Path | None) -> None:
         f"courses changed: {len(report.courses_changed)}, "
         f"unchanged: {len(report.courses_unchanged)}"
     )
-    if report.profiles_changed or report.courses_changed:
-        queue_after_commit(compute_team_summaries, everyone=True)
     if not report.changed:
         click.echo("Nothing changed.")

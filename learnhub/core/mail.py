@@ -113,9 +113,9 @@ def send_pending(limit: int = 200) -> int:
     never send the same email. A failure is recorded on the email (tried again later) and the
     rest of the batch waits for the next drain. Does nothing without an SMTP host.
 
-    Commits the batch: the one commit outside the commit points of
-    :mod:`learnhub.core.transactions`, because mail SMTP accepted cannot be unsent and must be
-    marked sent before the next batch goes.
+    Commits the batch, outside the commit points of :mod:`learnhub.core.transactions` (one of
+    its two exceptions), because mail SMTP accepted cannot be unsent and must be marked sent
+    before the next batch goes.
     """
     config = current_app.config
     if not config.get("LEARNHUB_SMTP_HOST"):

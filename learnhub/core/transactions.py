@@ -16,8 +16,10 @@ The rule (as indico does it):
 - **A Celery task** commits once when its body returns and rolls back when it raises
   (:class:`learnhub.core.tasks.FlaskTask` wraps it in :func:`unit_of_work`). A task that must
   keep each item apart (closing overdue attempts) gives each item a SAVEPOINT
-  (``db.session.begin_nested()``). The one exception: the outbox drain commits after each batch
-  SMTP accepted (:func:`learnhub.core.mail.send_pending`), since sent mail cannot be unsent.
+  (``db.session.begin_nested()``). Two exceptions: the outbox drain commits after each batch
+  SMTP accepted (:func:`learnhub.core.mail.send_pending`), since sent mail cannot be unsent;
+  the team-summary recompute commits each round of requests it drained in its own
+  :func:`unit_of_work` (``learnhub.skills.tasks``), so a killed worker loses one round at most.
 - **A CLI command** of a :class:`CommandGroup` commits once when it returns and rolls back when
   it raises (``click.ClickException`` included). A dry run rolls back before it returns.
 - **Work that needs the commit** (queue a Celery task, wake the outbox drain) is registered with

@@ -33,7 +33,9 @@ def import_framework_cmd(file: Path, slug: str, name: str, version_: str) -> Non
 @skills_cli.command("recompute")
 def recompute() -> None:
     """Recompute every team skill-gap summary now (what the nightly beat task does)."""
-    from learnhub.skills.tasks import compute_team_summaries
+    from learnhub.skills.services import request_recompute
 
-    compute_team_summaries.delay(everyone=True)
+    # a recompute request for everyone, committed with this command: a worker drains it
+    # (in-process without a broker), and it survives a worker or Redis failure until one does
+    request_recompute(everyone=True)
     click.echo("Team summaries recompute queued (run in-process when no broker is set).")

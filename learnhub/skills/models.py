@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
@@ -253,3 +253,27 @@ class TeamSummary(db.Model):
     data: Mapped[dict] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("manager_id", "framework_id"),)
+
+
+class RecomputeRequest(db.Model):
+    """A wish that team summaries be recomputed (DESIGN.md "recompute request").
+
+    Written in the same transaction as the change that makes summaries stale (evidence, targets,
+    reporting lines), so it exists exactly when the change does; deleted only by the recompute
+    that covered it, in that recompute's own transaction (``learnhub.skills.recompute``). Redis
+    only wakes a worker; this table is the record, so a killed worker, a lost message or a
+    flushed Redis loses nothing.
+
+    One row asks for: the managers above ``employee_id``; ``manager_id`` and the managers above
+    them; or, with ``everyone``, every summary. No foreign keys: a request about someone later
+    erased is simply a no-op, and it must never block that erasure.
+    """
+
+    __tablename__ = "recompute_requests"
+
+    # BIGINT on PostgreSQL (one row per changed person, forever); INTEGER is SQLite's rowid
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    employee_id: Mapped[int | None]
+    manager_id: Mapped[int | None]
+    everyone: Mapped[bool] = mapped_column(default=False)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -78,14 +78,14 @@ def test_store_all_upserts_and_drops_former_managers(app_ctx):
 
 
 def test_task_uses_the_rollup_when_many_teams_change(app_ctx, monkeypatch):
-    from learnhub.skills import tasks
+    from learnhub.skills import recompute, tasks
 
     apply_import(plan_import(realdata("hr", "oracle-hr-employees.csv").read_bytes()))
     db.session.commit()
     everyone = list(db.session.scalars(select(Employee.id)))
-    monkeypatch.setattr(tasks, "ROLLUP_ABOVE", 3)
+    monkeypatch.setattr(recompute, "ROLLUP_ABOVE", 3)
     calls = []
-    monkeypatch.setattr(tasks, "store_summary", lambda *args: calls.append(args))
+    monkeypatch.setattr(recompute, "store_summary", lambda *args: calls.append(args))
     result = tasks.compute_team_summaries.run(employee_ids=everyone)
     assert calls == []  # no per-manager aggregate
     assert result["managers"] == len(all_manager_ids())
