@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -101,6 +101,10 @@ def _register_csrf(app: Flask) -> None:
             return
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return
+        # a multipart part whose name has a line break is parsed with the name None, which
+        # Flask-WTF's form scan cannot handle (a 500); it is a malformed request
+        if None in request.form or None in request.files:
+            abort(400, description="A multipart field has no readable name.")
         csrf.protect()
 
 

@@ -3,7 +3,10 @@
 Services raise :class:`DomainError` subclasses; the handlers registered by
 :func:`register_error_handlers` turn them (and every HTTP error) into
 ``{"code", "status", "message", "errors"}`` under ``/api/`` and an HTML page elsewhere
-(TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too).
+(TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too). The envelope is
+documented by :class:`learnhub.core.openapi.ErrorSchema`: every 422 has
+``errors.issues = [{"where", "message"}]``, and a schema error also has its messages by
+location and field (``errors.json.<field>``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from learnhub.core.openapi import issues_from_messages
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +118,9 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(error: DomainError):
         errors = [issue.as_dict() for issue in error.errors]
         if _wants_json():
-            return _envelope(error.status_code, error.message, {"issues": errors} if errors else {})
+            if errors or error.status_code == 422:
+                return _envelope(error.status_code, error.message, {"issues": errors})
+            return _envelope(error.status_code, error.message)
         return _html(error.status_code, error.message)
 
     @app.errorhandler(RecursionError)
@@ -147,9 +154,17 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         message = error.description or HTTPStatus(code).phrase
         if _wants_json():
-            # flask-smorest puts marshmallow messages in error.data["messages"]
+            # flask-smorest puts marshmallow messages by location in error.data["messages"];
+            # a 422 also lists them as issues, like a service's 422 (one shape for both)
             data = getattr(error, "data", None) or {}
             errors = data.get("messages") if isinstance(data, dict) else None
+            if isinstance(errors, dict):  # {"json": ["Invalid JSON body."]}: not by field
+                errors = {
+                    location: {"_schema": found} if isinstance(found, list) else found
+                    for location, found in errors.items()
+                }
+            if code == 422:
+                errors = {**(errors or {}), "issues": issues_from_messages(errors or {})}
             response = _envelope(code, message, errors)
             for name, value in getattr(error, "get_headers", lambda: [])() or []:
                 if name.lower() not in ("content-type", "content-length"):
