@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from learnhub.auth.services import role_required
 from learnhub.core.audit import audit
 from learnhub.core.errors import NotFound
+from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.quizzes import banks, regrade, settings, timing
@@ -41,12 +42,15 @@ blp = Blueprint(
 )
 
 STAFF = ("hr", "content_admin")
+#: the role check of every operation here
+ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
 
 
 @blp.route("/question-banks")
 class Banks(MethodView):
     @role_required(*STAFF)
     @blp.response(200, BankSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     def get(self):
         """Every question bank with its categories and current question counts."""
         found = db.session.scalars(db.select(QuestionBank).order_by(QuestionBank.name))
@@ -57,6 +61,8 @@ class Banks(MethodView):
 class BankItem(MethodView):
     @role_required(*STAFF)
     @blp.response(200, BankSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """One bank: its categories and current question counts."""
         return banks.bank_summary(banks.get_bank(name))
@@ -68,6 +74,10 @@ class BankImports(MethodView):
     @blp.arguments(BankImportQueryArgs, location="query")
     @blp.arguments(BankImportFileArgs, location="files")
     @blp.response(200, ImportReportSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(
+        413, schema=ErrorSchema, description="The file is larger than LEARNHUB_MAX_UPLOAD_BYTES"
+    )
     def post(self, query: dict, files: dict, name: str):
         """Import a GIFT or Moodle XML file into the bank (created if new), all or nothing.
 
@@ -91,6 +101,8 @@ class BankImports(MethodView):
 class BankExport(MethodView):
     @role_required(*STAFF)
     @blp.response(200, content_type="text/plain", description="The bank as Moodle GIFT")
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """The bank's current questions as GIFT (UTF-8), by category."""
         text, _notes = banks.export_bank(name)
@@ -108,6 +120,8 @@ class QuizSettings(MethodView):
     @role_required("content_admin")
     @blp.arguments(QuizSettingsArgs)
     @blp.response(200, QuizSettingsSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
     def patch(self, changes: dict, quiz_id: int):
         """Change time limit, shuffling, review policy, essay grading or bank draws of the
         current quiz version, from the next attempt on. Audited."""
@@ -119,8 +133,10 @@ class QuizSettings(MethodView):
 @blp.route("/quizzes/<int:quiz_id>/regrade")
 class QuizRegrade(MethodView):
     @role_required(*STAFF)
-    @blp.arguments(RegradeArgs)
+    @blp.arguments(RegradeArgs, required=False)
     @blp.response(200, RegradeReportSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
     def post(self, args: dict, quiz_id: int):
         """Rescore every submitted attempt of the quiz version with its current questions;
         evidence, module progress and team summaries follow. Audited."""
@@ -134,6 +150,8 @@ class QuestionFix(MethodView):
     @role_required("content_admin")
     @blp.arguments(QuestionFixArgs)
     @blp.response(200, QuestionAdminSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question")
     def put(self, args: dict, question_id: int):
         """Correct a question's key in place (same type and number of options); then regrade
         the quizzes that use it. Audited."""
@@ -146,6 +164,7 @@ class QuestionFix(MethodView):
 class Reviews(MethodView):
     @role_required(*STAFF)
     @blp.response(200, ReviewItemSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     def get(self):
         """Submitted attempts with essays waiting for a reviewer, oldest first. Learners are
         named for HR only; content admins review pseudonymously (by attempt)."""
@@ -157,6 +176,13 @@ class AttemptReview(MethodView):
     @role_required(*STAFF)
     @blp.arguments(EssayReviewArgs)
     @blp.response(200, ReviewItemSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="The attempt is not submitted yet, or its quiz does not score essays",
+    )
     def post(self, args: dict, attempt_id: int):
         """Score the essays of an attempt; once none waits, the attempt gets its final score,
         pass decision and evidence. Audited."""
@@ -170,6 +196,8 @@ class AttemptReview(MethodView):
 class TimeAdjustment(MethodView):
     @role_required("hr")
     @blp.response(200, TimeAdjustmentSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
     def get(self, employee_id: int):
         """The employee's extra time on timed quizzes (WCAG 2.2.1)."""
         row = timing.adjustment_of(employee_id)
@@ -182,6 +210,8 @@ class TimeAdjustment(MethodView):
     @role_required("hr")
     @blp.arguments(TimeAdjustmentArgs)
     @blp.response(200, TimeAdjustmentSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
     def put(self, args: dict, employee_id: int):
         """Set extra time (percent of every limit) or no time limit, for attempts started from
         now on. Audited."""

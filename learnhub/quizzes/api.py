@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from learnhub.catalog import services as catalog
 from learnhub.core.errors import Conflict
+from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
 from learnhub.quizzes import services
 from learnhub.quizzes.responses import from_display
@@ -59,6 +60,7 @@ class Courses(MethodView):
 class ModuleItem(MethodView):
     @login_required
     @blp.response(200, ModuleSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such module")
     def get(self, module_id: int):
         """A module: lesson HTML, outcomes and its quiz's settings (never its questions)."""
         return module_view(catalog.get_module(module_id))
@@ -68,6 +70,12 @@ class ModuleItem(MethodView):
 class QuizAttempts(MethodView):
     @login_required
     @blp.response(201, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="A newer version of the quiz exists, or every attempt allowed is used",
+    )
     def post(self, quiz_id: int):
         """Start an attempt (or resume the one in progress): the questions, without keys."""
         attempt = services.start_attempt(quiz_id, current_user.employee_id)
@@ -79,6 +87,7 @@ class QuizAttempts(MethodView):
 class AttemptItem(MethodView):
     @login_required
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
     def get(self, attempt_id: int):
         """The caller's own attempt; results per the review policy."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
@@ -92,6 +101,8 @@ class AttemptResponses(MethodView):
     @login_required
     @blp.arguments(ResponsesArgs)
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
+    @blp.alt_response(409, schema=ErrorSchema, description="Already submitted, or time is up")
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
@@ -106,8 +117,10 @@ class AttemptResponses(MethodView):
 @blp.route("/attempts/<int:attempt_id>/submit")
 class AttemptSubmit(MethodView):
     @login_required
-    @blp.arguments(ResponsesArgs)
+    @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
+    @blp.alt_response(409, schema=ErrorSchema, description="Time is up (the attempt is closed)")
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
         attempt = services.get_attempt(attempt_id, current_user.employee_id)
