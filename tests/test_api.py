@@ -247,3 +247,10 @@ def test_team_summary_sends_what_its_schema_declares(app, demo):
     body = client.get("/api/v1/teams/me/skill-gaps").get_json()
     summary = body["frameworks"][0]["summary"]
     assert "buckets" not in summary and summary["competences"]
+
+
+def test_an_api_write_without_a_session_is_401_and_forms_still_need_csrf(client):
+    response = client.post("/api/v1/api-tokens", json={"name": "x", "scopes": ["audit:read"]})
+    assert response.status_code == 401 and response.get_json()["code"] == 401
+    form = client.post("/sign-in", data={"email": "hr@example.org", "password": "x"})
+    assert form.status_code == 400

@@ -12,7 +12,8 @@ clients authenticate, and the answers every operation can give because of that.
   the page's ``<meta name="csrf-token">``), and ``Authorization: Bearer <token>`` on the
   operations whose view accepts a token scope (``learnhub.core.security.token_scope``). Each
   operation's ``security`` and its 400/401/403 answers are derived from the view itself, so
-  the document cannot drift from what is enforced;
+  the document cannot drift from what is enforced (a write without a session is 401, not a
+  CSRF failure: learnhub.app checks CSRF only for signed-in callers of the API);
 - the ``X-Pagination`` header documented as what it is: a JSON object in a header.
 """
 
@@ -57,8 +58,8 @@ SECURITY_SCHEMES = {
 AUTH_RESPONSES = {
     "BAD_REQUEST_OR_CSRF": (
         400,
-        "Bad request: a cookie-authenticated write without a valid CSRF token, a body that is "
-        "not JSON, a number too large, or a request the rules refuse",
+        "Bad request: a signed-in write without a valid CSRF token, a body that is not JSON or "
+        "nested too deeply, a number too large for the database, or a request the rules refuse",
     ),
     "SIGN_IN_REQUIRED": (
         401,
@@ -158,8 +159,7 @@ class _AuthPlugin(BasePlugin):
             operation["security"] = [session, {"bearer": []}] if scope else [session]
             responses = operation.setdefault("responses", {})
             responses.setdefault(401, "SIGN_IN_REQUIRED")
-            if method not in SAFE_METHODS:
-                responses.setdefault(400, "BAD_REQUEST_OR_CSRF")
+            responses.setdefault(400, "BAD_REQUEST_OR_CSRF")
             if scope:
                 operation["x-token-scope"] = scope
                 role_check = responses.get(403)
