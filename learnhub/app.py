@@ -100,6 +100,8 @@ def _register_csrf(app: Flask) -> None:
     def _protect() -> None:
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
+        if request.routing_exception is not None:
+            return  # no such route or method: its 404 or 405 comes first, no view runs
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return
         if request.path.startswith("/api/") and not current_user.is_authenticated:

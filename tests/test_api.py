@@ -254,3 +254,10 @@ def test_an_api_write_without_a_session_is_401_and_forms_still_need_csrf(client)
     assert response.status_code == 401 and response.get_json()["code"] == 401
     form = client.post("/sign-in", data={"email": "hr@example.org", "password": "x"})
     assert form.status_code == 400
+
+
+def test_a_method_an_api_path_does_not_have_is_405_before_any_csrf_check(app, demo):
+    client = app.test_client()
+    sign_in(client, "employee@example.org")
+    response = client.put("/api/v1/courses", json={})
+    assert response.status_code == 405 and response.get_json()["code"] == 405

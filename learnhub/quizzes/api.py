@@ -99,7 +99,7 @@ class AttemptItem(MethodView):
 @blp.route("/attempts/<int:attempt_id>/responses")
 class AttemptResponses(MethodView):
     @login_required
-    @blp.arguments(ResponsesArgs)
+    @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
     @blp.alt_response(409, schema=ErrorSchema, description="Already submitted, or time is up")
