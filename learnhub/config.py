@@ -80,8 +80,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
+        # failed sign-ins per account from one client address, and per account from anywhere:
+        # the second is higher so that an attacker at one address cannot lock the owner out
+        "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT": os.environ.get(
+            "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per 10 minutes"
+        ),
         "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
-            "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes"
+            "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "100 per hour"
         ),
         # CSRF (TRAPS.md): checked in before_request unless a bearer token authenticated;
         # tied to the session so a quiz read for over an hour can still be submitted.
@@ -102,10 +107,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # A signed-in session ends after this long without a request (the absolute limit is
         # PERMANENT_SESSION_LIFETIME from sign-in, whatever the activity)
         "LEARNHUB_IDLE_MINUTES": int(os.environ.get("LEARNHUB_IDLE_MINUTES", "60")),
-        # Links in emails are built on this (no request in the CLI or a worker)
-        "LEARNHUB_BASE_URL": os.environ.get("LEARNHUB_BASE_URL", "http://127.0.0.1:5000").rstrip(
-            "/"
-        ),
+        # Links in emails are built on this (no request in the CLI or a worker); unset, it is
+        # the address `make run` serves on, whose port is PORT (5000 without it)
+        "LEARNHUB_BASE_URL": (
+            os.environ.get("LEARNHUB_BASE_URL")
+            or f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+        ).rstrip("/"),
+        # the IANA zone times are shown in for people without their own (Employee.timezone)
+        "LEARNHUB_DEFAULT_TIME_ZONE": os.environ.get("LEARNHUB_DEFAULT_TIME_ZONE")
+        or "Europe/Brussels",
         "LEARNHUB_INVITE_DAYS": int(os.environ.get("LEARNHUB_INVITE_DAYS", "14")),
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from learnhub.auth import services as auth
 from learnhub.catalog.models import Course
+from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
@@ -34,7 +34,7 @@ DEMO_ACCOUNTS = {"employee@example.org": (), "manager@example.org": (), "hr@exam
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
 
-demo_cli = click.Group("demo", help="The demo organisation.")
+demo_cli = CommandGroup("demo", help="The demo organisation.")
 
 
 def seed(csv_path: Path) -> dict[str, int]:
@@ -96,12 +96,10 @@ def _history(people: list[Employee]) -> int:
 
 
 @demo_cli.command("seed")
-@with_appcontext
 def seed_cmd() -> None:
     """Seed the demo organisation (idempotent) and print the demo sign-ins."""
     path = Path(current_app.config["LEARNHUB_CONTENT_DIR"]) / "demo" / "organisation.csv"
     counts = seed(path)
-    db.session.commit()
     click.echo(f"demo organisation: {counts}")
     click.echo("Demo sign-ins (password: learnhub-demo):")
     for email in DEMO_ACCOUNTS:

@@ -21,7 +21,6 @@ from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.core.pagination import QueryPage
 from learnhub.core.security import token_scope
-from learnhub.extensions import db
 
 blp = Blueprint("auth_api", __name__, description="API tokens and the audit log")
 
@@ -49,7 +48,6 @@ class ApiTokens(MethodView):
         token, secret = tokens.create_token(
             args["name"], args["scopes"], args["expires_days"], owner=owner
         )
-        db.session.commit()
         return {
             "token": secret,
             **{name: getattr(token, name) for name in ApiTokenSchema._declared_fields},
@@ -65,7 +63,6 @@ class ApiTokenItem(MethodView):
     def delete(self, token_id: int) -> None:
         """Revoke a token (it stops working at once). Audited."""
         tokens.revoke_token(token_id)
-        db.session.commit()
 
 
 @blp.route("/audit-events")
@@ -93,7 +90,6 @@ class AuditEventsExport(MethodView):
         """The audit log as CSV with the same filters (cells neutralised against formulas).
         The export itself is audited."""
         audit("export_audit_events", target="audit-events.csv", filters=_jsonable(args))
-        db.session.commit()
         query = audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
         filename = f"learnhub-audit-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(

@@ -171,20 +171,42 @@ def request_reset(email: str) -> bool:
     known = employee is not None and employee.active
     audit("password_reset_requested", target=email.strip().lower()[:254], known=known)
     if not known:
+        _decoy_reset(email)
         return False
     account = services.account_for(employee)
     minutes = current_app.config["LEARNHUB_RESET_MINUTES"]
     secret = _issue(account, "reset", timedelta(minutes=minutes))
-    queue_email(
-        employee.email,
+    queue_email(employee.email, *_reset_email(employee.first_name, secret, minutes))
+    return True
+
+
+def _reset_email(first_name: str, secret: str, minutes: int) -> tuple[str, str]:
+    """(subject, body) of a password-reset email."""
+    return (
         "Reset your LearnHub password",
-        f"Hello {employee.first_name},\n\n"
+        f"Hello {first_name},\n\n"
         "Someone (we hope you) asked to reset your LearnHub password. Choose a new one here "
         f"within {minutes} minutes:\n\n{link_url(secret)}\n\n"
         "The link works once. If you did not ask for this, ignore this email: your password "
         "stays as it is.\n",
     )
-    return True
+
+
+def _decoy_reset(email: str) -> None:
+    """For an email without an account, the work of a reset (the account lookup, ending old
+    links, a new secret and its hash, an outbox row) inside a savepoint that is rolled back:
+    the time of the answer must not tell whether the email has an account (known emails took
+    13.7 ms, unknown 7.6 ms before). Nothing is kept and nothing is sent."""
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.scalar(select(Account).where(Account.employee_id == 0))
+        _end_unused([0], "reset", utcnow())
+        minutes = current_app.config["LEARNHUB_RESET_MINUTES"]
+        secret = new_secret()
+        hash_secret(secret)
+        queue_email(email.strip()[:254], *_reset_email("there", secret, minutes))
+    finally:
+        savepoint.rollback()
 
 
 def find_link(secret: str) -> PasswordToken | None:

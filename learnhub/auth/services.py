@@ -20,8 +20,19 @@ from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
 
-# A hash to compare against when the email is unknown, so timing does not reveal accounts.
+# A hash to compare against when the email is unknown, so timing does not reveal accounts:
+# one per hashing method, built on first use (building one costs as much as a sign-in).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    """The hash an unknown email's password is checked against, so that it costs what a known
+    one's check costs: built once per method and kept (``dict.setdefault(method, generate(...))``
+    built it on every call, its argument being evaluated first: unknown emails took twice as
+    long as known ones)."""
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("x" * 12, method=method)
+    return _DUMMY_HASH[method]
 
 
 def account_for(employee: Employee) -> Account:
@@ -47,13 +58,13 @@ def set_password(account: Account, password: str) -> None:
 def authenticate(email: str, password: str) -> Account | None:
     """The active account with this email (case-insensitive) and password, else None."""
     employee = org_services.get_by_email(email)
-    account = None
-    if employee is not None and employee.active:
-        account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
+    # the same statements whether or not the email is known (0 matches no employee id)
+    known = employee is not None and employee.active
+    account = db.session.scalar(
+        select(Account).where(Account.employee_id == (employee.id if known else 0))
+    )
     if account is None or account.password_hash is None:
-        method = current_app.config["LEARNHUB_PASSWORD_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(current_app.config["LEARNHUB_PASSWORD_METHOD"]), password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
@@ -92,6 +103,23 @@ def roles_of(account: Account) -> list[str]:
     return roles
 
 
+#: roles in the words of the people who hold them (error pages name who may open a page)
+ROLE_WORDS = {
+    "employee": "staff",
+    "manager": "managers",
+    "hr": "HR staff",
+    "content_admin": "content administrators",
+    "platform_admin": "platform administrators",
+}
+
+
+def only_for(roles: tuple[str, ...] | list[str]) -> str:
+    """The 403 message of a page or API call for ``roles``, in words, never codes such as
+    "hr": "Only HR staff or platform administrators can do this." """
+    words = [ROLE_WORDS.get(role, role.replace("_", " ")) for role in roles]
+    return f"Only {' or '.join(words)} can do this."
+
+
 def role_required(*roles: str):
     """View decorator: 401 when signed out, 403 unless the account has one of ``roles``.
 
@@ -106,7 +134,7 @@ def role_required(*roles: str):
             if getattr(current_user, "is_api_token", False):
                 return view(*args, **kwargs)
             if not any(current_user.has_role(role) for role in roles):
-                abort(403, description=f"This needs the role {' or '.join(roles)}.")
+                abort(403, description=only_for(roles))
             return view(*args, **kwargs)
 
         return wrapper
@@ -136,9 +164,10 @@ def get_employee_for(viewer: Account, employee_id: int) -> Employee:
     return employee
 
 
-@login_manager.unauthorized_handler
-def _unauthorized():
-    """401 JSON envelope under /api/, a redirect to the sign-in page elsewhere."""
+def unauthorized():
+    """Flask-Login's answer to a signed-out request of a ``login_required`` view (installed by
+    :func:`learnhub.auth.init_app`): 401 JSON envelope under /api/, a redirect to the sign-in
+    page elsewhere."""
     from flask import redirect, url_for
 
     if request.path.startswith("/api/"):

@@ -24,7 +24,7 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.security import SCOPE_ATTRIBUTE, hash_secret, new_secret
-from learnhub.extensions import db, login_manager
+from learnhub.extensions import db
 from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,9 @@ def find_token(secret: str) -> ApiToken | None:
     return token
 
 
-@login_manager.request_loader
-def _load_token(req) -> TokenPrincipal | None:
+def load_token(req) -> TokenPrincipal | None:
+    """Flask-Login's request loader (installed by :func:`learnhub.auth.init_app`): the
+    principal of the request's usable bearer token, else None; records when it was last used."""
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -179,9 +180,8 @@ def _touch(token: ApiToken) -> None:
     now = utcnow()
     if token.last_used_at and now - token.last_used_at < timedelta(seconds=LAST_USED_RESOLUTION):
         return
-    # its own statement and commit: the bearer check runs before the view changes anything
+    # one statement, committed with the request (a refused request records no use)
     db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    db.session.commit()
 
 
 def required_scope() -> str | None:

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from learnhub.core.errors import ValidationFailed
-from learnhub.extensions import db
+from learnhub.core.transactions import CommandGroup, queue_after_commit
 
-content_cli = click.Group("content", help="Load courses, frameworks and target profiles.")
+content_cli = CommandGroup("content", help="Load courses, frameworks and target profiles.")
 
 
 @content_cli.command("load")
@@ -22,9 +21,9 @@ content_cli = click.Group("content", help="Load courses, frameworks and target p
     default=None,
     help="Content folder (default: LEARNHUB_CONTENT_DIR or ./content).",
 )
-@with_appcontext
 def load(directory: Path | None) -> None:
-    """Validate everything, then load it in one transaction; loading twice changes nothing."""
+    """Validate everything, then load it in one transaction; loading twice changes nothing.
+    Team summaries are recomputed after the commit when targets or courses changed."""
     from learnhub.catalog.loader import load_content
     from learnhub.skills.tasks import compute_team_summaries
 
@@ -32,9 +31,7 @@ def load(directory: Path | None) -> None:
     try:
         report = load_content(folder)
     except ValidationFailed as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     for slug, changed in report.frameworks.items():
         click.echo(f"framework {slug}: {'loaded' if changed else 'unchanged'}")
     click.echo(f"target profiles changed: {len(report.profiles_changed)}")
@@ -43,6 +40,6 @@ def load(directory: Path | None) -> None:
         f"unchanged: {len(report.courses_unchanged)}"
     )
     if report.profiles_changed or report.courses_changed:
-        compute_team_summaries.delay(everyone=True)
+        queue_after_commit(compute_team_summaries, everyone=True)
     if not report.changed:
         click.echo("Nothing changed.")

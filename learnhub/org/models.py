@@ -51,7 +51,9 @@ class Employee(db.Model):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     hire_date: Mapped[date | None]
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # the person's IANA time zone ("Europe/Lisbon"); None: the organisation's
+    # (LEARNHUB_DEFAULT_TIME_ZONE, see learnhub.org.services.time_zone_of)
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     # when a full sync of the person's source last found them missing (None while active)
     left_at: Mapped[datetime | None]

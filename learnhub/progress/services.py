@@ -1,4 +1,5 @@
-"""Enrolments, module progress and course completion, kept current from quiz signals.
+"""Enrolments, module progress and course completion, kept current from quiz signals (the
+receivers ``on_attempt_*``, connected by :func:`learnhub.progress.init_app`).
 
 Module status: not_started → in_progress (an attempt started) → completed (an attempt passed).
 The stored grade follows the quiz's grading method over all submitted attempts, so exports are
@@ -23,7 +24,6 @@ from learnhub.progress import xapi
 from learnhub.progress.models import Enrolment, ModuleProgress
 from learnhub.quizzes import services as quiz_services
 from learnhub.quizzes.models import Attempt
-from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
     return row
 
 
-@attempt_started.connect
-def _on_started(attempt: Attempt, **_: object) -> None:
+def on_attempt_started(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_started``: enrol the learner and mark the module in progress."""
     module = db.session.get(Module, attempt.quiz.module_id)
     enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
@@ -85,8 +85,9 @@ def _on_started(attempt: Attempt, **_: object) -> None:
     db.session.flush()
 
 
-@attempt_submitted.connect
-def _on_submitted(attempt: Attempt, **_: object) -> None:
+def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_submitted``: the module's grade, pass and status, the course
+    completion and the xAPI statement follow the scored attempt."""
     quiz = attempt.quiz
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
@@ -109,11 +110,10 @@ def _on_submitted(attempt: Attempt, **_: object) -> None:
     xapi.record_attempt(attempt, module)
 
 
-@attempt_regraded.connect
-def _on_regraded(attempt: Attempt, **_: object) -> None:
-    """A regrade or an essay review changed a score: recompute the module's grade, pass and
-    status from all the employee's attempts (a pass that became a fail un-completes the module
-    and, with it, the course)."""
+def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_regraded``: a regrade or an essay review changed a score, so
+    recompute the module's grade, pass and status from all the employee's attempts (a pass that
+    became a fail un-completes the module and, with it, the course)."""
     quiz = attempt.quiz
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)

@@ -1,4 +1,5 @@
-"""Quizzes (versioned), their questions, attempts and responses.
+"""Quizzes (versioned), attempts and responses; a quiz's questions are
+``learnhub.questionbank.models.Question`` rows owned by the quiz version.
 
 A changed quiz gets a new version; every attempt stays pinned to the version it was taken on.
 Exact scores are kept as ``"numerator/denominator"`` strings (``Fraction``) so a pass decision
@@ -12,7 +13,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     ForeignKey,
     Index,
     Numeric,
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 
 GRADING_METHODS = ("highest", "last", "first", "average")
 #: when correct answers and per-answer feedback are shown (learnhub.quizzes.services)
@@ -72,63 +73,6 @@ class Quiz(db.Model):
     )
 
     __table_args__ = (UniqueConstraint("module_id", "version"),)
-
-
-class QuestionBank(db.Model):
-    """A named question bank (what L&D teams keep in Moodle), filled by GIFT or Moodle XML
-    imports; quizzes draw questions from its categories."""
-
-    __tablename__ = "question_banks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    categories: Mapped[list[QuestionCategory]] = relationship(
-        order_by="QuestionCategory.path", lazy="selectin", back_populates="bank"
-    )
-
-
-class QuestionCategory(db.Model):
-    """A category of a bank. ``path``: "Security/Phishing" ("" is the bank's top), as GIFT's
-    ``$CATEGORY:`` or Moodle's category path reads without context and ``top``."""
-
-    __tablename__ = "question_categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id"))
-    path: Mapped[str] = mapped_column(String(500), default="")
-
-    bank: Mapped[QuestionBank] = relationship(back_populates="categories")
-
-    __table_args__ = (UniqueConstraint("bank_id", "path"),)
-
-
-class Question(db.Model):
-    """A question of one quiz version, or of a question-bank category. ``spec`` is the full
-    question-spec dict, answer key included (see ``learnhub.quizzes.scoring``); it never leaves
-    the server before review. A bank question that a re-import replaces is retired, never
-    changed, so the attempts that drew it keep what they were shown."""
-
-    __tablename__ = "questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
-    bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_banks.id"), index=True)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
-    position: Mapped[int]
-    qtype: Mapped[str] = mapped_column(String(30))
-    name: Mapped[str | None] = mapped_column(String(255))
-    idnumber: Mapped[str | None] = mapped_column(String(100))
-    points: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(1))
-    spec: Mapped[dict] = mapped_column(JSON)
-    content_sha256: Mapped[str | None] = mapped_column(String(64))
-    retired_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        UniqueConstraint("quiz_id", "position"),
-        CheckConstraint("(quiz_id IS NULL) <> (bank_id IS NULL)", name="quiz_or_bank"),
-    )
 
 
 class Attempt(db.Model):

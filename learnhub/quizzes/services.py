@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
+from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Attempt, Quiz, Response
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import deadline_for, is_overdue
 
@@ -148,13 +149,25 @@ def get_attempt(attempt_id: int, employee_id: int) -> Attempt:
 TIME_UP = "Time is up: the attempt was submitted with the answers saved before the end."
 
 
+class TimeUp(Conflict):
+    """The attempt's time (plus grace) is up: it was submitted with what was saved before, and
+    the late answers are refused. The closing stays (``keep_changes``): the request, task or
+    command commits it before answering 409."""
+
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(TIME_UP)
+
+
 def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     """Store (replace) responses of an in-progress attempt; ``answers`` = {question_id:
-    response dict}. Raises Conflict when submitted, DomainError for a question not in it."""
+    response dict}. Raises Conflict when submitted, TimeUp (after submitting the attempt with
+    what was saved) when its time is up, DomainError for a question not in it."""
     if attempt.state != "in_progress":
         raise Conflict("This attempt is already submitted.")
-    if is_overdue(attempt):  # late answers are never stored (callers close it: TIME_UP)
-        raise Conflict(TIME_UP)
+    if close_if_overdue(attempt):  # late answers are never stored
+        raise TimeUp()
     _write_responses(attempt, answers)
 
 

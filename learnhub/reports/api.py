@@ -14,7 +14,6 @@ from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.core.security import token_scope
-from learnhub.extensions import db
 from learnhub.org.services import has_reports
 from learnhub.reports.completions import stream_csv
 from learnhub.reports.people import person_view, visible_employee
@@ -74,7 +73,6 @@ class CompletionsExport(MethodView):
     def get(self):
         """Stream the completions CSV (HR only; every export is audited)."""
         audit("export_completions", target="completions.csv", format="csv")
-        db.session.commit()
         filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(
             stream_with_context(stream_csv()),

@@ -10,7 +10,7 @@ Every function here answers for many employees in one query; none loops per empl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.core.models import utcnow
+from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole
 from learnhub.skills.models import (
@@ -30,8 +31,6 @@ from learnhub.skills.models import (
     TargetLevel,
     TargetProfile,
 )
-
-PENDING_KEY = "learnhub.recompute"
 
 
 def get_framework(slug: str) -> Framework:
@@ -65,12 +64,30 @@ def competences_by_code(framework_id: int) -> dict[str, Competence]:
     }
 
 
+@dataclass
+class RecomputeRequest:
+    """The employees and managers whose team summaries the current transaction made stale;
+    after it commits, one recompute is scheduled for all of them."""
+
+    employee_ids: set[int] = field(default_factory=set)
+    manager_ids: set[int] = field(default_factory=set)
+
+    def __call__(self) -> None:
+        if not (self.employee_ids or self.manager_ids):
+            return
+        # tasks imports this module: looked up when the commit is done, not at import
+        from learnhub.skills import tasks
+
+        tasks.schedule_recompute(self.employee_ids, self.manager_ids)
+
+
 def request_recompute(employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = ()) -> None:
     """Ask for the team summaries above these employees (and of these managers) to be recomputed
-    once the current transaction commits (the hook is in ``learnhub.skills.tasks``)."""
-    pending = db.session.info.setdefault(PENDING_KEY, {"employees": set(), "managers": set()})
-    pending["employees"].update(employee_ids)
-    pending["managers"].update(manager_ids)
+    once the current transaction commits (coalesced: one request per transaction, scheduled by
+    :func:`learnhub.skills.tasks.schedule_recompute`); nothing if it rolls back."""
+    pending = after_commit(RecomputeRequest(), key=RecomputeRequest)
+    pending.employee_ids.update(employee_ids)
+    pending.manager_ids.update(manager_ids)
 
 
 def record_evidence(

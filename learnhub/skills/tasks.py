@@ -1,4 +1,4 @@
-"""Celery tasks of skills, and the hook that queues them after a commit.
+"""Celery tasks of skills, and how the recompute is queued after a commit.
 
 Tasks take ids (JSON), never ORM objects. Requests are coalesced: with a broker, the employee and
 manager ids of every commit go into two Redis sets and at most one task is queued while one is
@@ -13,14 +13,10 @@ import logging
 import redis
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event, select
 
-from learnhub.extensions import db
 from learnhub.org.services import managers_bottom_up
-from learnhub.org.signals import job_codes_planned, people_changed
-from learnhub.skills.models import ProfileJobCode
 from learnhub.skills.rollup import store_all_summaries
-from learnhub.skills.services import PENDING_KEY, frameworks_with_profiles, request_recompute
+from learnhub.skills.services import frameworks_with_profiles
 from learnhub.skills.summaries import store_summary
 
 logger = logging.getLogger(__name__)
@@ -41,7 +37,8 @@ def compute_team_summaries(
 ) -> dict[str, int]:
     """Recompute and store the team summaries of every manager above ``employee_ids``, of
     ``manager_ids``, of managers waiting in the coalescing sets, or of all managers when
-    ``everyone`` (the nightly run). Idempotent: each summary is an upsert. Commits once.
+    ``everyone`` (the nightly run). Idempotent: each summary is an upsert. Commits once (as
+    every task: :mod:`learnhub.core.transactions`).
     Returns ``{"managers": n, "frameworks": n}``."""
     employees = set(employee_ids or ())
     managers = set(manager_ids or ())
@@ -61,7 +58,6 @@ def compute_team_summaries(
         # the nightly run, or a change touching many teams (a large HR import): one
         # bottom-up roll-up costs less than an aggregate per manager
         stored = store_all_summaries()
-        db.session.commit()
         logger.info("all team summaries recomputed: %d", stored)
         return {"managers": stored // max(1, len(frameworks)), "frameworks": len(frameworks)}
     # bottom-up along the chains: each summary adds up its reports' fresh summaries, so the
@@ -69,13 +65,14 @@ def compute_team_summaries(
     for manager_id in targets:
         for framework in frameworks:
             store_summary(manager_id, framework, composed=True)
-    db.session.commit()
     logger.info("team summaries recomputed for %d managers", len(targets))
     return {"managers": len(targets), "frameworks": len(frameworks)}
 
 
 def schedule_recompute(employee_ids: set[int], manager_ids: set[int]) -> None:
-    """Queue (with a broker: coalesce) a recompute for these ids. Called after a commit."""
+    """Queue (with a broker: coalesce) a recompute for these ids. Called after the commit
+    that made their summaries stale (:class:`learnhub.skills.services.RecomputeRequest`). A
+    failure is logged (and raised under TESTING); the nightly run recomputes everything."""
     app = current_app._get_current_object()
     url = app.config.get("LEARNHUB_REDIS_URL")
     if not url:
@@ -93,48 +90,3 @@ def schedule_recompute(employee_ids: set[int], manager_ids: set[int]) -> None:
         *_, first = pipe.execute()
     if first:
         compute_team_summaries.delay()
-
-
-@event.listens_for(db.session, "after_commit")
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():  # a SAVEPOINT was released; the real commit is later
-        return
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending or not (pending["employees"] or pending["managers"]):
-        return
-    try:
-        schedule_recompute(pending["employees"], pending["managers"])
-    except Exception:
-        # The learner's change is committed; a failed summary is recomputed nightly.
-        logger.exception("could not queue team summary recompute")
-        if current_app.config.get("TESTING"):
-            raise
-
-
-@event.listens_for(db.session, "after_rollback")
-def _after_rollback(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(PENDING_KEY, None)
-
-
-@people_changed.connect
-def _on_people_changed(_sender: object, employee_ids: list[int], manager_ids: list[int]) -> None:
-    # New managers are found from the employees after commit; old ones come from the sender.
-    request_recompute(employee_ids, manager_ids)
-
-
-@job_codes_planned.connect
-def _on_job_codes_planned(_sender: object, codes: set[str]) -> list[str]:
-    """Warn about job codes no target profile names: their people would get no skill targets
-    (and silently vanish from every skill-gap summary)."""
-    if not codes:
-        return []
-    known = set(
-        db.session.scalars(
-            select(ProfileJobCode.job_code).where(ProfileJobCode.job_code.in_(codes))
-        )
-    )
-    return [
-        f"job code {code} has no target profile (content/roles/): its people get no skill targets"
-        for code in sorted(codes - known)
-    ]

@@ -39,3 +39,14 @@ def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dic
             if matches:
                 answers[qid] = {"matches": matches}
     return answers
+
+
+def unanswered(questions: list[dict], answers: dict[int, dict]) -> list[dict]:
+    """The questions ``answers`` (from :func:`responses_from_form`) leave without an answer,
+    as ``[{"number": position from 1 as the page shows it, "id": question id}]``;
+    descriptions need none."""
+    return [
+        {"number": number, "id": question["id"]}
+        for number, question in enumerate(questions, start=1)
+        if question["type"] != "description" and not answers.get(question["id"])
+    ]

@@ -2,6 +2,10 @@
 // before the end and one at a minute left (WCAG 2.2.1), answers saved every minute, and a
 // submit when the time is up. The server enforces the limit whatever this script does: it
 // submits an overdue attempt with what was saved.
+//
+// The form has buttons named "action", and a form's named controls shadow its properties:
+// `form.action` is then a RadioNodeList, not the URL. The save address is read with
+// getAttribute, never through the `action` property.
 (function () {
   "use strict";
   var timer = document.getElementById("quiz-timer");
@@ -22,13 +26,29 @@
     return s + " s";
   }
 
-  function save() {
+  var saveUrl = form.getAttribute("action") || window.location.href;
+
+  function answers() {
     var data = new FormData(form);
     data.set("action", "autosave");
-    return fetch(form.action || window.location.href, {
-      method: "POST", body: data, credentials: "same-origin"
+    return data;
+  }
+
+  function save() {
+    return fetch(saveUrl, {
+      method: "POST", body: answers(), credentials: "same-origin"
     }).catch(function () { /* the next save or the submit carries the answers */ });
   }
+
+  // Leaving the page (another tab, closing it, following a link) saves too: a beacon is
+  // delivered even while the page unloads. Not when this page is submitting the form itself.
+  var leaving = false;
+  form.addEventListener("submit", function () { leaving = true; });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !leaving && !submitted && navigator.sendBeacon) {
+      navigator.sendBeacon(saveUrl, answers());
+    }
+  });
 
   function tick() {
     var seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
@@ -44,8 +64,19 @@
     }
     if (seconds === 0 && !submitted) {
       submitted = true;
+      // time is up: submit as it stands, without the page that asks about unanswered questions
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden";
+      confirmed.name = "confirmed";
+      confirmed.value = "1";
+      form.appendChild(confirmed);
       var button = document.getElementById("quiz-submit");
-      if (form.requestSubmit && button) { form.requestSubmit(button); } else { button.click(); }
+      // two seconds late on purpose: this countdown may end up to a second before the server's
+      // deadline, and the result page says "time ran out" only for a submit after it (the
+      // server still takes answers for DEADLINE_GRACE seconds)
+      window.setTimeout(function () {
+        if (form.requestSubmit && button) { form.requestSubmit(button); } else { button.click(); }
+      }, 2000);
     }
   }
 
