@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask.logging import default_handler
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -96,8 +97,16 @@ def _register_csrf(app: Flask) -> None:
     def _protect() -> None:
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return
+        if request.routing_exception is not None:
+            return  # no such route or method: its 404 or 405 comes first, no view runs
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return  # no session, nothing to forge: the view answers 401 as documented
+        # a multipart part whose name has a line break is parsed with the name None, which
+        # Flask-WTF's form scan cannot handle (a 500); it is a malformed request
+        if None in request.form or None in request.files:
+            abort(400, description="A multipart field has no readable name.")
         csrf.protect()
 
 

@@ -155,7 +155,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # flask-smorest / OpenAPI
         "API_TITLE": "LearnHub",
         "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
+        # 3.1: JSON Schema whole, so a dict keyed by question id can say so (propertyNames)
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
     }

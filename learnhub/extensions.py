@@ -7,10 +7,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
 from learnhub.core.db import db
+from learnhub.core.openapi import LearnHubApi
 
 __all__ = ["api", "csrf", "db", "limiter", "login_manager", "migrate"]
 
@@ -18,4 +18,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
-api = Api()
+api = LearnHubApi()

@@ -149,3 +149,68 @@ def test_hostile_bodies_and_numbers_are_400_not_500(app, demo):
     assert response.get_json()["message"] == "The request body is nested too deeply."
     huge = client.get("/api/v1/audit-events?page=99999999999999999999")
     assert huge.status_code in (400, 422)
+
+
+def test_openapi_declares_how_clients_authenticate(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "cookie"}
+    assert schemes["csrf"]["name"] == "X-CSRFToken" and schemes["bearer"]["scheme"] == "bearer"
+    operations = {
+        (method.upper(), path): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    for (method, path), operation in operations.items():
+        assert "401" in operation["responses"] and "default" not in operation["responses"], path
+        session = {"session": []} if method == "GET" else {"session": [], "csrf": []}
+        assert operation["security"][0] == session, (method, path)
+    audit = operations[("GET", "/api/v1/audit-events")]
+    assert audit["security"] == [{"session": []}, {"bearer": []}]
+    assert audit["x-token-scope"] == "audit:read" and "403" in audit["responses"]
+    assert operations[("GET", "/api/v1/courses")]["security"] == [{"session": []}]
+    assert operations[("GET", "/api/v1/exports/completions.csv")]["x-token-scope"] == (
+        "exports:read"
+    )
+    for path, method, code in [
+        ("/api/v1/modules/{module_id}", "GET", "404"),
+        ("/api/v1/attempts/{attempt_id}/responses", "PUT", "409"),
+        ("/api/v1/teams/me/skill-gaps", "GET", "403"),
+        ("/api/v1/api-tokens/{token_id}", "DELETE", "404"),
+    ]:
+        assert code in operations[(method, path)]["responses"], (method, path, code)
+
+
+def test_schema_and_service_errors_have_one_422_shape(app, demo):
+    client = app.test_client()
+    headers = {"X-CSRFToken": sign_in(client, "hr@example.org")}
+    schema_error = client.post("/api/v1/api-tokens", json={"name": "x"}, headers=headers)
+    service_error = client.post(
+        "/api/v1/api-tokens", json={"name": "x", "scopes": ["everything"]}, headers=headers
+    )
+    for response in (schema_error, service_error):
+        body = response.get_json()
+        assert response.status_code == 422 and set(body) == {"code", "status", "message", "errors"}
+        assert all(set(issue) == {"where", "message"} for issue in body["errors"]["issues"])
+    assert schema_error.get_json()["errors"]["json"] == {
+        "scopes": ["Missing data for required field."]
+    }
+    assert schema_error.get_json()["errors"]["issues"] == [
+        {"where": "json.scopes", "message": "Missing data for required field."}
+    ]
+    assert [i["where"] for i in service_error.get_json()["errors"]["issues"]] == ["scopes"]
+
+
+def test_an_api_write_without_a_session_is_401_and_forms_still_need_csrf(client):
+    response = client.post("/api/v1/api-tokens", json={"name": "x", "scopes": ["audit:read"]})
+    assert response.status_code == 401 and response.get_json()["code"] == 401
+    form = client.post("/sign-in", data={"email": "hr@example.org", "password": "x"})
+    assert form.status_code == 400
+
+
+def test_a_method_an_api_path_does_not_have_is_405_before_any_csrf_check(app, demo):
+    client = app.test_client()
+    sign_in(client, "employee@example.org")
+    response = client.put("/api/v1/courses", json={})
+    assert response.status_code == 405 and response.get_json()["code"] == 405

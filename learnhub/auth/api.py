@@ -18,15 +18,20 @@ from learnhub.auth.schemas import (
 )
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
+from learnhub.core.openapi import ErrorSchema
 from learnhub.core.pagination import QueryPage
 
 blp = Blueprint("auth_api", __name__, description="API tokens and the audit log")
+
+#: the 403 of every operation here (roles: permissions.ADMINS)
+ROLE_403 = {"schema": ErrorSchema, "description": "The caller is neither HR nor a platform admin"}
 
 
 @blp.route("/api-tokens")
 class ApiTokens(MethodView):
     @role_required(*ADMINS)
     @blp.response(200, ApiTokenSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     def get(self):
         """Every API token, newest first (never their secrets)."""
         return tokens.list_tokens()
@@ -34,6 +39,7 @@ class ApiTokens(MethodView):
     @role_required(*ADMINS)
     @blp.arguments(ApiTokenCreateArgs)
     @blp.response(201, NewApiTokenSchema)
+    @blp.alt_response(403, **ROLE_403)
     def post(self, args: dict):
         """Create a token: its secret is in this answer only (stored hashed). Audited."""
         owner = current_user.employee
@@ -50,6 +56,8 @@ class ApiTokens(MethodView):
 class ApiTokenItem(MethodView):
     @role_required(*ADMINS)
     @blp.response(204)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such API token")
     def delete(self, token_id: int) -> None:
         """Revoke a token (it stops working at once). Audited."""
         tokens.revoke_token(token_id)
@@ -61,6 +69,7 @@ class AuditEvents(MethodView):
     @role_required(*ADMINS)
     @blp.arguments(AuditEventArgs, location="query")
     @blp.response(200, AuditEventSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     @blp.paginate(QueryPage, page_size=50, max_page_size=500)
     def get(self, args: dict):
         """The audit log, newest first, filtered by action and time [since, until); paged with
@@ -74,6 +83,7 @@ class AuditEventsExport(MethodView):
     @role_required(*ADMINS)
     @blp.arguments(AuditEventArgs, location="query")
     @blp.response(200, content_type="text/csv", description="One row per audit event")
+    @blp.alt_response(403, **ROLE_403)
     def get(self, args: dict):
         """The audit log as CSV with the same filters (cells neutralised against formulas).
         The export itself is audited."""

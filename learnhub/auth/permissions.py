@@ -25,6 +25,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from learnhub.auth.models import Account, Role, RoleGrant
+from learnhub.core.security import SCOPE_ATTRIBUTE
 from learnhub.extensions import db, login_manager
 from learnhub.org import services as org_services
 from learnhub.org.models import Employee
@@ -76,8 +77,6 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "audit:read": ADMINS,
     "org:write": HR_ONLY,
 }
-#: attribute a view function carries when an API token with that scope may call it
-SCOPE_ATTRIBUTE = "learnhub_token_scope"
 
 #: roles in the words of the people who hold them (a 403 names who may open a page)
 ROLE_WORDS: dict[str, str] = {

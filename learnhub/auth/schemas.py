@@ -6,6 +6,8 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
+from learnhub.auth.permissions import SCOPES
+
 
 class ApiTokenSchema(Schema):
     """A token as listed: never its secret."""
@@ -28,10 +30,27 @@ class NewApiTokenSchema(ApiTokenSchema):
 
 
 class ApiTokenCreateArgs(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    scopes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    """What ``create_token`` checks (and answers 422 for, with its own issues) is documented
+    here too, so the document allows only what the API accepts."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"pattern": r"\S", "description": "not blank"},
+    )
+    scopes = fields.List(
+        fields.String(metadata={"enum": sorted(SCOPES)}),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "only scopes a role of the caller allows"},
+    )
     expires_days = fields.Integer(
-        load_default=90, metadata={"description": "1 to LEARNHUB_TOKEN_MAX_DAYS (365)"}
+        load_default=90,
+        metadata={
+            "minimum": 1,
+            "maximum": 365,
+            "description": "1 to LEARNHUB_TOKEN_MAX_DAYS (365 unless configured lower)",
+        },
     )
 
 

@@ -21,12 +21,12 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from learnhub.auth.models import ApiToken
-from learnhub.auth.permissions import SCOPE_ATTRIBUTE, SCOPES, scopes_beyond
+from learnhub.auth.permissions import SCOPES, scopes_beyond
 from learnhub.auth.sessions import is_bearer_request
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
-from learnhub.core.security import hash_secret, new_secret
+from learnhub.core.security import SCOPE_ATTRIBUTE, hash_secret, new_secret
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 

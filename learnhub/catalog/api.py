@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from learnhub.catalog import services as catalog
 from learnhub.catalog.presentation import course_list, module_view
 from learnhub.catalog.schemas import CourseSchema, ModuleSchema
+from learnhub.core.openapi import ErrorSchema
 
 blp = Blueprint("catalog", __name__, description="Courses and modules")
 
@@ -33,6 +34,7 @@ class Courses(MethodView):
 class ModuleItem(MethodView):
     @login_required
     @blp.response(200, ModuleSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such module")
     def get(self, module_id: int):
         """A module: lesson HTML, outcomes and its quiz's settings (never its questions)."""
         return module_view(catalog.get_module(module_id))

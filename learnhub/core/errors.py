@@ -5,7 +5,10 @@ Services raise :class:`DomainError` subclasses; the handlers registered by
 ``{"code", "status", "message", "errors"}`` under ``/api/`` and an HTML page elsewhere
 (TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too). Each handler first
 ends the request's transaction (:func:`learnhub.core.transactions.end_after_error`): rolled
-back, unless the error keeps the changes made before it.
+back, unless the error keeps the changes made before it. The envelope is documented by
+:class:`learnhub.core.openapi.ErrorSchema`: every 422 has ``errors.issues = [{"where",
+"message"}]``, and a schema error also has its messages by location and field
+(``errors.json.<field>``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from learnhub.core.openapi import issues_from_messages
 from learnhub.core.transactions import end_after_error
 
 logger = logging.getLogger(__name__)
@@ -122,7 +126,9 @@ def register_error_handlers(app: Flask) -> None:
         end_after_error(error)
         errors = [issue.as_dict() for issue in error.errors]
         if _wants_json():
-            return _envelope(error.status_code, error.message, {"issues": errors} if errors else {})
+            if errors or error.status_code == 422:
+                return _envelope(error.status_code, error.message, {"issues": errors})
+            return _envelope(error.status_code, error.message)
         return _html(error.status_code, error.message)
 
     @app.errorhandler(RecursionError)
@@ -163,9 +169,17 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         message = error.description or HTTPStatus(code).phrase
         if _wants_json():
-            # flask-smorest puts marshmallow messages in error.data["messages"]
+            # flask-smorest puts marshmallow messages by location in error.data["messages"];
+            # a 422 also lists them as issues, like a service's 422 (one shape for both)
             data = getattr(error, "data", None) or {}
             errors = data.get("messages") if isinstance(data, dict) else None
+            if isinstance(errors, dict):  # {"json": ["Invalid JSON body."]}: not by field
+                errors = {
+                    location: {"_schema": found} if isinstance(found, list) else found
+                    for location, found in errors.items()
+                }
+            if code == 422:
+                errors = {**(errors or {}), "issues": issues_from_messages(errors or {})}
             response = _envelope(code, message, errors)
             for name, value in getattr(error, "get_headers", lambda: [])() or []:
                 if name.lower() not in ("content-type", "content-length"):

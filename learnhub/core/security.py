@@ -11,6 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+#: attribute a view function carries when an API token with that scope may call it; set by
+#: ``learnhub.auth.permissions.token_scope``, read by the bearer check and the OpenAPI document
+SCOPE_ATTRIBUTE = "learnhub_token_scope"
+
 
 def new_secret(prefix: str = "") -> str:
     """A fresh URL-safe secret of 32 random bytes (43 characters), with ``prefix`` in front

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from learnhub.auth.permissions import QUIZ_STAFF, role_required
 from learnhub.core.audit import audit
+from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import QuestionBank
@@ -25,11 +26,15 @@ blp = Blueprint(
     description="Question banks: GIFT and Moodle XML imports, GIFT exports (HR / L&D, content)",
 )
 
+#: the 403 of every operation here (roles: permissions.QUIZ_STAFF)
+ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
+
 
 @blp.route("/question-banks")
 class Banks(MethodView):
     @role_required(*QUIZ_STAFF)
     @blp.response(200, BankSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     def get(self):
         """Every question bank with its categories and current question counts."""
         found = db.session.scalars(db.select(QuestionBank).order_by(QuestionBank.name))
@@ -40,6 +45,8 @@ class Banks(MethodView):
 class BankItem(MethodView):
     @role_required(*QUIZ_STAFF)
     @blp.response(200, BankSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """One bank: its categories and current question counts."""
         return banks.bank_summary(banks.get_bank(name))
@@ -51,6 +58,10 @@ class BankImports(MethodView):
     @blp.arguments(BankImportQueryArgs, location="query")
     @blp.arguments(BankImportFileArgs, location="files")
     @blp.response(200, ImportReportSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(
+        413, schema=ErrorSchema, description="The file is larger than LEARNHUB_MAX_UPLOAD_BYTES"
+    )
     def post(self, query: dict, files: dict, name: str):
         """Import a GIFT or Moodle XML file into the bank (created if new), all or nothing.
 
@@ -73,6 +84,8 @@ class BankImports(MethodView):
 class BankExport(MethodView):
     @role_required(*QUIZ_STAFF)
     @blp.response(200, content_type="text/plain", description="The bank as Moodle GIFT")
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """The bank's current questions as GIFT (UTF-8), by category."""
         text, _notes = banks.export_bank(name)

@@ -16,6 +16,7 @@ from learnhub.auth.permissions import (
     role_required,
 )
 from learnhub.core.errors import NotFound
+from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.quizzes import essay_review, quiz_settings, regrade, timing
@@ -38,12 +39,17 @@ blp = Blueprint(
     description="Quiz settings, regrading, essay reviews, extra time (HR / L&D, content)",
 )
 
+#: the 403 of every operation here (each names its roles from learnhub.auth.permissions)
+ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
+
 
 @blp.route("/quizzes/<int:quiz_id>/settings")
 class QuizSettings(MethodView):
     @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuizSettingsArgs)
     @blp.response(200, QuizSettingsSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
     def patch(self, changes: dict, quiz_id: int):
         """Change time limit, shuffling, review policy, essay grading or bank draws of the
         current quiz version, from the next attempt on. Audited."""
@@ -54,8 +60,10 @@ class QuizSettings(MethodView):
 @blp.route("/quizzes/<int:quiz_id>/regrade")
 class QuizRegrade(MethodView):
     @role_required(*QUIZ_STAFF)
-    @blp.arguments(RegradeArgs)
+    @blp.arguments(RegradeArgs, required=False)
     @blp.response(200, RegradeReportSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
     def post(self, args: dict, quiz_id: int):
         """Rescore every submitted attempt of the quiz version with its current questions;
         evidence, module progress and team summaries follow. Audited."""
@@ -68,6 +76,8 @@ class QuestionFix(MethodView):
     @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuestionFixArgs)
     @blp.response(200, QuestionAdminSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question")
     def put(self, args: dict, question_id: int):
         """Correct a question's key in place (same type and number of options); then regrade
         the quizzes that use it. Audited."""
@@ -79,6 +89,7 @@ class QuestionFix(MethodView):
 class Reviews(MethodView):
     @role_required(*QUIZ_STAFF)
     @blp.response(200, ReviewItemSchema(many=True))
+    @blp.alt_response(403, **ROLE_403)
     def get(self):
         """Submitted attempts with essays waiting for a reviewer, oldest first. Learners are
         named for HR only; content admins review pseudonymously (by attempt)."""
@@ -91,6 +102,13 @@ class AttemptReview(MethodView):
     @role_required(*QUIZ_STAFF)
     @blp.arguments(EssayReviewArgs)
     @blp.response(200, ReviewItemSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="The attempt is not submitted yet, or its quiz does not score essays",
+    )
     def post(self, args: dict, attempt_id: int):
         """Score the essays of an attempt; once none waits, the attempt gets its final score,
         pass decision and evidence. Audited."""
@@ -103,6 +121,8 @@ class AttemptReview(MethodView):
 class TimeAdjustment(MethodView):
     @role_required(*HR_ONLY)
     @blp.response(200, TimeAdjustmentSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
     def get(self, employee_id: int):
         """The employee's extra time on timed quizzes (WCAG 2.2.1)."""
         row = timing.adjustment_of(employee_id)
@@ -115,6 +135,8 @@ class TimeAdjustment(MethodView):
     @role_required(*HR_ONLY)
     @blp.arguments(TimeAdjustmentArgs)
     @blp.response(200, TimeAdjustmentSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
     def put(self, args: dict, employee_id: int):
         """Set extra time (percent of every limit) or no time limit, for attempts started from
         now on. Audited."""

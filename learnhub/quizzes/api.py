@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from learnhub.core.openapi import ErrorSchema
 from learnhub.quizzes import services
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
@@ -26,6 +27,12 @@ def _answers(args: dict) -> dict[int, dict]:
 class QuizAttempts(MethodView):
     @login_required
     @blp.response(201, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such quiz")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="A newer version of the quiz exists, or every attempt allowed is used",
+    )
     def post(self, quiz_id: int):
         """Start an attempt (or resume the one in progress): the questions, without keys."""
         attempt = services.start_attempt(quiz_id, current_user.employee_id)
@@ -36,6 +43,7 @@ class QuizAttempts(MethodView):
 class AttemptItem(MethodView):
     @login_required
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
     def get(self, attempt_id: int):
         """The caller's own attempt; results per the review policy."""
         attempt = services.get_attempt(attempt_id, current_user)
@@ -46,8 +54,10 @@ class AttemptItem(MethodView):
 @blp.route("/attempts/<int:attempt_id>/responses")
 class AttemptResponses(MethodView):
     @login_required
-    @blp.arguments(ResponsesArgs)
+    @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
+    @blp.alt_response(409, schema=ErrorSchema, description="Already submitted, or time is up")
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user)
@@ -59,8 +69,10 @@ class AttemptResponses(MethodView):
 @blp.route("/attempts/<int:attempt_id>/submit")
 class AttemptSubmit(MethodView):
     @login_required
-    @blp.arguments(ResponsesArgs)
+    @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
+    @blp.alt_response(409, schema=ErrorSchema, description="Time is up (the attempt is closed)")
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
         attempt = services.get_attempt(attempt_id, current_user)

@@ -6,7 +6,11 @@ from marshmallow import RAISE, Schema, fields, validate
 class QuizSettingsSchema(Schema):
     id = fields.Integer()
     version = fields.Integer()
-    pass_mark = fields.Decimal(as_string=True)
+    # an exact decimal sent as a string, like every score and points value of the API
+    pass_mark = fields.Decimal(
+        as_string=True,
+        metadata={"type": "string", "description": 'percent, exact decimal (e.g. "75.000")'},
+    )
     max_attempts = fields.Integer(metadata={"description": "0 = unlimited"})
     grading_method = fields.String()
     review_policy = fields.String()

@@ -12,36 +12,13 @@ from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, tok
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
+from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completions import stream_csv
 from learnhub.reports.people import person_view, visible_employee
-from learnhub.reports.schemas import PersonProfileSchema
+from learnhub.reports.schemas import PersonProfileSchema, TeamSkillGapsSchema
 from learnhub.reports.team import MAX_PER_PAGE, PER_PAGE, team_view
 
 blp = Blueprint("reports", __name__, description="Team skill gaps and exports")
-
-
-class TeamSkillGapsSchema(Schema):
-    frameworks = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "per framework: computed_at, summary (headcount, targets, targets_met, "
-            "share_met, competences[with_target, meeting, mean_gap, max_gap, "
-            "attained_distribution]), closing_modules by competence id and benchmark (the "
-            "organisation's share of targets met per competence for the team's job roles; "
-            "groups with fewer than LEARNHUB_MIN_GROUP_SIZE people outside the team are "
-            "merged or hidden)"
-        },
-    )
-    people = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "one page of the people of the subtree (by name): completion and "
-            "attained/target per competence; never responses or raw scores"
-        },
-    )
-    people_total = fields.Integer(metadata={"description": "people in the whole subtree"})
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class TeamPageArgs(Schema):
@@ -59,22 +36,22 @@ class MyTeamSkillGaps(MethodView):
     @login_required
     @blp.arguments(TeamPageArgs, location="query")
     @blp.response(200, TeamSkillGapsSchema)
+    @blp.alt_response(403, schema=ErrorSchema, description="Nobody reports to the caller")
     def get(self, args: dict):
         """The skill-gap summary of the caller's whole subtree, with one page of its people
         (``?page=&per_page=``; 403 for non-managers)."""
         if not can_view_team(current_user):
             raise Forbidden("Only managers have a team: nobody reports to you.")
-        view = team_view(current_user.employee_id, page=args["page"], per_page=args["per_page"])
-        for framework in view["frameworks"]:  # ISO 8601 like every other time in the API
-            if framework["computed_at"] is not None:
-                framework["computed_at"] = framework["computed_at"].isoformat()
-        return view
+        return team_view(current_user.employee_id, page=args["page"], per_page=args["per_page"])
 
 
 @blp.route("/employees/<employee_number>/profile")
 class EmployeeProfile(MethodView):
     @login_required
     @blp.response(200, PersonProfileSchema)
+    @blp.alt_response(
+        404, schema=ErrorSchema, description="No such person, or not one the caller may see"
+    )
     def get(self, employee_number: str):
         """A person's competence profile and completion, for their managers (direct or
         indirect) and HR; 404 for anyone else, whether or not the person exists."""
@@ -90,6 +67,7 @@ class CompletionsExport(MethodView):
         content_type="text/csv",
         description="One row per employee x module of each enrolled course",
     )
+    @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
     def get(self):
         """Stream the completions CSV (HR only; every export is audited)."""
         audit("export_completions", target="completions.csv", format="csv")

@@ -29,6 +29,14 @@ def test_team_api_times_are_iso_8601(app, demo):
     assert datetime.fromisoformat(computed).tzinfo is not None
 
 
+def test_team_summary_sends_what_its_schema_declares(app, demo):
+    client = app.test_client()
+    sign_in(client, "manager@example.org")
+    body = client.get("/api/v1/teams/me/skill-gaps").get_json()
+    summary = body["frameworks"][0]["summary"]
+    assert "buckets" not in summary and summary["competences"]
+
+
 def test_the_whole_active_subtree_by_name_without_the_manager(app_ctx):
     boss = EmployeeFactory()
     lead = EmployeeFactory(manager=boss, last_name="Baker")
