@@ -16,8 +16,8 @@ from fractions import Fraction
 
 from sqlalchemy import func, select
 
+from learnhub.catalog import services as catalog
 from learnhub.catalog.models import Course, Module
-from learnhub.core.errors import NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.progress import xapi
@@ -31,9 +31,9 @@ logger = logging.getLogger(__name__)
 def enrol(
     employee_id: int, course_id: int, source: EnrolmentSource = EnrolmentSource.SELF
 ) -> Enrolment:
-    """Enrol once (a repeat returns the enrolment). Raises NotFound for an unknown course."""
-    if db.session.get(Course, course_id) is None:
-        raise NotFound("No such course.")
+    """Enrol once (a repeat returns the enrolment). Raises NotFound for an unknown or
+    unpublished course (its page is a 404 too: :func:`learnhub.catalog.services.get_course`)."""
+    catalog.get_course(course_id)
     enrolment = db.session.scalar(
         select(Enrolment).where(
             Enrolment.employee_id == employee_id, Enrolment.course_id == course_id
@@ -72,7 +72,11 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
         )
     )
     if row is None:
-        row = ModuleProgress(employee_id=employee_id, module_id=module_id)
+        # the status is set here, not left to the column default: that applies only at the
+        # flush, and the receivers read it before
+        row = ModuleProgress(
+            employee_id=employee_id, module_id=module_id, status=ProgressStatus.NOT_STARTED
+        )
         db.session.add(row)
     return row
 

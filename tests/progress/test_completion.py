@@ -52,12 +52,6 @@ def _row(employee_id: int, module_id: int) -> ModuleProgress:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="progress.services._progress makes a row whose status is None until the flush "
-    "applies the column default, so _on_started's `status == 'not_started'` check never "
-    "holds: the module stays not started (no started_at) until an attempt is submitted",
-)
 def test_starting_an_attempt_puts_the_module_in_progress(app_ctx):
     quiz = QuizFactory(gift=TWO_QUESTIONS)
     me = EmployeeFactory()

@@ -116,11 +116,6 @@ def test_unpublished_course_and_its_modules_are_not_found(app):
     assert client.get(f"/modules/{module_id}").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="learnhub.progress.services.enrol checks only that the course exists: a POST "
-    "enrols in an unpublished course whose page is a 404",
-)
 def test_no_enrolment_in_an_unpublished_course(app):
     email, course_id, _module_id = _unpublished(app)
     client = app.test_client()
