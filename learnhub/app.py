@@ -68,6 +68,7 @@ def _import_models() -> None:
     import learnhub.core.audit
     import learnhub.core.mail
     import learnhub.org.models
+    import learnhub.org.reporting  # the reporting-line closure follows every ORM flush
     import learnhub.progress.models
     import learnhub.progress.services  # signal receivers
     import learnhub.quizzes.content  # registers the quiz part of the content loader

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
@@ -70,6 +70,29 @@ class Employee(db.Model):
 
     def __repr__(self) -> str:
         return f"<Employee {self.employee_number} {self.email}>"
+
+
+class ReportingLine(db.Model):
+    """One pair of the reporting tree's closure: ``ancestor_id`` is above ``descendant_id``,
+    ``depth`` reporting lines up (1: the direct manager). A person is never their own ancestor.
+
+    Derived from ``Employee.manager_id`` and kept in step with it in the same transaction by
+    :mod:`learnhub.org.reporting` (the HR import, and an ORM flush hook for everything else),
+    so a subtree is one index range (``ancestor_id = m``) instead of a recursive walk, and a
+    person's depth in the tree is the number of their ancestors. Leavers stay in the tree.
+    """
+
+    __tablename__ = "reporting_lines"
+
+    ancestor_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    descendant_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    depth: Mapped[int]
+
+    __table_args__ = (Index("ix_reporting_lines_descendant_id", "descendant_id", "depth"),)
 
 
 #: How an import profile applies a file: "full" makes the source's people missing from the file

@@ -6,13 +6,15 @@ Levels are numbered from 1 in the framework's own scale; "no evidence" is 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.skills.buckets import summary_from_buckets
 
 
 class Framework(db.Model):
@@ -215,11 +217,15 @@ class Evidence(db.Model):
 
 
 class TeamSummary(db.Model):
-    """The stored team skill-gap summary of one manager's subtree for one framework.
+    """The stored team skill-gap summary of one manager's subtree for one framework: the
+    counts here, the levels in :class:`TeamSummaryBucket` rows. Written by
+    :func:`learnhub.skills.rollup.store_all_summaries` (every manager, set-based) and
+    :func:`learnhub.skills.summaries.store_summary` (one manager); idempotent, keyed by manager
+    and framework.
 
-    ``data`` holds ``{"competences": [...], "headcount": int, "targets": int, "targets_met": int}``;
-    see :func:`learnhub.skills.summaries.compute_summary` for its exact shape. Upserted by the
-    Celery task ``skills.compute_team_summaries`` (idempotent, keyed by manager and framework).
+    ``headcount``: active people in the subtree; ``people_with_targets``: those of them whose
+    job role has targets in the framework. :attr:`data` is the summary in the shape of
+    :func:`learnhub.skills.summaries.compute_summary`.
     """
 
     __tablename__ = "team_summaries"
@@ -228,6 +234,75 @@ class TeamSummary(db.Model):
     manager_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    data: Mapped[dict] = mapped_column(JSON)
+    headcount: Mapped[int] = mapped_column(default=0)
+    people_with_targets: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("manager_id", "framework_id"),)
+
+    @property
+    def data(self) -> dict:
+        """The summary, folded from the stored buckets (three small queries: buckets,
+        competences, levels), in the shape documented at ``compute_summary``."""
+        session = object_session(self) or db.session
+        bucket = TeamSummaryBucket
+        rows = session.execute(
+            select(bucket.competence_id, bucket.target, bucket.attained, func.sum(bucket.people))
+            .where(bucket.manager_id == self.manager_id, bucket.framework_id == self.framework_id)
+            .group_by(bucket.competence_id, bucket.target, bucket.attained)
+        )
+        buckets = Counter({(c, t, a): int(n) for c, t, a, n in rows})
+        ids = {c for c, _t, _a in buckets}
+        competences = (
+            {c.id: c for c in session.scalars(select(Competence).where(Competence.id.in_(ids)))}
+            if ids
+            else {}
+        )
+        levels = session.scalar(
+            select(func.count()).where(ProficiencyLevel.framework_id == self.framework_id)
+        )
+        return summary_from_buckets(
+            buckets, self.headcount, self.people_with_targets, competences, levels or 0
+        )
+
+
+class TeamSummaryBucket(db.Model):
+    """How many active people of one job role in a manager's subtree have target ``target``
+    and attained level ``attained`` (0: none) in one competence. A summary's figures are sums
+    over its buckets, and a manager's buckets are the sums of their reports' (they add up the
+    tree), which is what makes the set-based roll-up and the chain recompute cheap.
+
+    Derived data, rewritten wholesale by every full recompute: no foreign keys, whose checks
+    would double the cost of writing a million rows; rows of a manager without a
+    :class:`TeamSummary` row are never read.
+    """
+
+    __tablename__ = "team_summary_buckets"
+
+    manager_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    framework_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    job_role_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    competence_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    target: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    attained: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    people: Mapped[int]
+
+
+class BenchmarkCell(db.Model):
+    """The organisation-wide figures the benchmark compares a team with, stored with the
+    summaries (never aggregated per page view): of the active people of one job role, how many
+    have a target in one competence and how many meet it."""
+
+    __tablename__ = "benchmark_cells"
+
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id"), primary_key=True, autoincrement=False
+    )
+    job_role_id: Mapped[int] = mapped_column(
+        ForeignKey("job_roles.id"), primary_key=True, autoincrement=False
+    )
+    competence_id: Mapped[int] = mapped_column(
+        ForeignKey("competences.id"), primary_key=True, autoincrement=False
+    )
+    with_target: Mapped[int]
+    meeting: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

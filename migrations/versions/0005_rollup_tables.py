@@ -1,0 +1,134 @@
+"""set-based team summaries: the reporting-line closure, summary buckets, benchmark cells
+
+The closure of the reporting tree (reporting_lines) is built from employees.manager_id.
+Team summaries keep their counts in columns and their levels in team_summary_buckets (by job
+role, so the organisation benchmark reads them too); the old JSON column goes. Stored summaries
+cannot be converted (their buckets had no job role): they are deleted, and the next recompute
+(nightly, or `flask skills recompute`) stores them again.
+
+Revision ID: 0005_rollup_tables
+Revises: 0004_identity
+Create Date: 2026-12-01 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+import learnhub.core.models
+
+
+# revision identifiers, used by Alembic.
+revision = "0005_rollup_tables"
+down_revision = "0004_identity"
+branch_labels = None
+depends_on = None
+
+CLOSURE = """
+INSERT INTO reporting_lines (ancestor_id, descendant_id, depth)
+WITH RECURSIVE up(ancestor_id, descendant_id, depth) AS (
+    SELECT manager_id, id, 1 FROM employees WHERE manager_id IS NOT NULL
+    UNION ALL
+    SELECT e.manager_id, up.descendant_id, up.depth + 1
+    FROM up JOIN employees e ON e.id = up.ancestor_id
+    WHERE e.manager_id IS NOT NULL AND up.depth < 1000
+)
+SELECT ancestor_id, descendant_id, depth FROM up
+"""
+
+
+def upgrade():
+    op.create_table(
+        "reporting_lines",
+        sa.Column("ancestor_id", sa.Integer(), nullable=False),
+        sa.Column("descendant_id", sa.Integer(), nullable=False),
+        sa.Column("depth", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ancestor_id"],
+            ["employees.id"],
+            name=op.f("fk_reporting_lines_ancestor_id_employees"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["descendant_id"],
+            ["employees.id"],
+            name=op.f("fk_reporting_lines_descendant_id_employees"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ancestor_id", "descendant_id", name=op.f("pk_reporting_lines")),
+    )
+    op.create_index(
+        "ix_reporting_lines_descendant_id", "reporting_lines", ["descendant_id", "depth"]
+    )
+    op.execute(CLOSURE)
+
+    op.create_table(
+        "team_summary_buckets",
+        sa.Column("manager_id", sa.Integer(), nullable=False),
+        sa.Column("framework_id", sa.Integer(), nullable=False),
+        sa.Column("job_role_id", sa.Integer(), nullable=False),
+        sa.Column("competence_id", sa.Integer(), nullable=False),
+        sa.Column("target", sa.Integer(), nullable=False),
+        sa.Column("attained", sa.Integer(), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "manager_id",
+            "framework_id",
+            "job_role_id",
+            "competence_id",
+            "target",
+            "attained",
+            name=op.f("pk_team_summary_buckets"),
+        ),
+    )
+    op.create_table(
+        "benchmark_cells",
+        sa.Column("framework_id", sa.Integer(), nullable=False),
+        sa.Column("job_role_id", sa.Integer(), nullable=False),
+        sa.Column("competence_id", sa.Integer(), nullable=False),
+        sa.Column("with_target", sa.Integer(), nullable=False),
+        sa.Column("meeting", sa.Integer(), nullable=False),
+        sa.Column("computed_at", learnhub.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["competence_id"],
+            ["competences.id"],
+            name=op.f("fk_benchmark_cells_competence_id_competences"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["framework_id"],
+            ["frameworks.id"],
+            name=op.f("fk_benchmark_cells_framework_id_frameworks"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["job_role_id"],
+            ["job_roles.id"],
+            name=op.f("fk_benchmark_cells_job_role_id_job_roles"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "framework_id", "job_role_id", "competence_id", name=op.f("pk_benchmark_cells")
+        ),
+    )
+    op.execute("DELETE FROM team_summaries")
+    with op.batch_alter_table("team_summaries", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("headcount", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("people_with_targets", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.drop_column("data")
+    with op.batch_alter_table("team_summaries", schema=None) as batch_op:
+        batch_op.alter_column("headcount", server_default=None)
+        batch_op.alter_column("people_with_targets", server_default=None)
+
+
+def downgrade():
+    op.execute("DELETE FROM team_summaries")
+    with op.batch_alter_table("team_summaries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("data", sa.JSON(), nullable=False))
+        batch_op.drop_column("people_with_targets")
+        batch_op.drop_column("headcount")
+    op.drop_table("benchmark_cells")
+    op.drop_table("team_summary_buckets")
+    op.drop_index("ix_reporting_lines_descendant_id", table_name="reporting_lines")
+    op.drop_table("reporting_lines")
