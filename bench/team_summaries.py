@@ -56,14 +56,17 @@ WITH attained AS (
     JOIN target_levels tl ON tl.profile_id = tp.id
     LEFT JOIN attained a ON a.employee_id = e.id AND a.competence_id = tl.competence_id
     WHERE e.active
+), with_targets AS (
+    SELECT DISTINCT employee_id FROM person
 ), managers AS (
     SELECT m.id FROM employees m
     WHERE m.active AND EXISTS (SELECT 1 FROM employees r WHERE r.manager_id = m.id AND r.active)
 ), heads AS (
     SELECT c.ancestor_id AS manager_id, count(*) AS headcount,
-           sum(CASE WHEN EXISTS (SELECT 1 FROM person p WHERE p.employee_id = e.id)
-               THEN 1 ELSE 0 END) AS people_with_targets
-    FROM bench_closure c JOIN employees e ON e.id = c.descendant_id AND e.active
+           count(w.employee_id) AS people_with_targets
+    FROM bench_closure c
+    JOIN employees e ON e.id = c.descendant_id AND e.active
+    LEFT JOIN with_targets w ON w.employee_id = e.id
     WHERE c.ancestor_id IN (SELECT id FROM managers)
     GROUP BY c.ancestor_id
 ), cells AS (
@@ -157,6 +160,8 @@ def main() -> None:
             .values(manager_id=db.bindparam("mid")),
             [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
         )
+        db.session.commit()
+        _analyze()
         lines_started = time.perf_counter()
         # bulk Core writes bypass the ORM hook that keeps the closure (the HR import calls it)
         rebuild_reporting_lines()

@@ -28,7 +28,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole
 from learnhub.org.services import subtree_ids_query
-from learnhub.skills.models import BenchmarkCell, Competence, Framework, TeamSummaryBucket
+from learnhub.skills.models import BenchmarkCell, Competence, Framework, TeamSummary
 from learnhub.skills.services import attained_query, targets_query
 
 OTHER_ROLES = "Other job roles of your team"
@@ -98,18 +98,20 @@ def stored_benchmark(manager_id: int, framework: Framework, min_group: int) -> d
     """:func:`organisation_benchmark` from stored figures: the buckets of ``manager_id``'s
     stored summary and the organisation's benchmark cells (both as fresh as the summary).
     Same shape and the same privacy rule; a few small queries whatever the size of the team."""
-    bucket = TeamSummaryBucket
-    meets = case((bucket.attained >= bucket.target, bucket.people), else_=0)
-    team = {
-        (role_id, competence_id): (int(with_target), int(meeting))
-        for role_id, competence_id, with_target, meeting in db.session.execute(
-            select(
-                bucket.job_role_id, bucket.competence_id, func.sum(bucket.people), func.sum(meets)
-            )
-            .where(bucket.manager_id == manager_id, bucket.framework_id == framework.id)
-            .group_by(bucket.job_role_id, bucket.competence_id)
+    summary = db.session.scalar(
+        select(TeamSummary).where(
+            TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework.id
         )
-    }
+    )
+    team: dict[tuple[int, int], tuple[int, int]] = {}
+    for (role_id, competence_id, target, attained), n in (
+        summary.role_buckets().items() if summary else ()
+    ):
+        with_target, meeting = team.get((role_id, competence_id), (0, 0))
+        team[(role_id, competence_id)] = (
+            with_target + n,
+            meeting + (n if attained >= target else 0),
+        )
     roles = {role_id for role_id, _competence_id in team}
     organisation = (
         {

@@ -9,12 +9,23 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.skills.buckets import summary_from_buckets
+from learnhub.skills.buckets import summary_from_buckets, without_roles
 
 
 class Framework(db.Model):
@@ -217,14 +228,17 @@ class Evidence(db.Model):
 
 
 class TeamSummary(db.Model):
-    """The stored team skill-gap summary of one manager's subtree for one framework: the
-    counts here, the levels in :class:`TeamSummaryBucket` rows. Written by
-    :func:`learnhub.skills.rollup.store_all_summaries` (every manager, set-based) and
+    """The stored team skill-gap summary of one manager's subtree for one framework. Written
+    by :func:`learnhub.skills.rollup.store_all_summaries` (every manager, set-based) and
     :func:`learnhub.skills.summaries.store_summary` (one manager); idempotent, keyed by manager
     and framework.
 
     ``headcount``: active people in the subtree; ``people_with_targets``: those of them whose
-    job role has targets in the framework. :attr:`data` is the summary in the shape of
+    job role has targets in the framework; ``buckets``: ``[[job_role_id, competence_id, target,
+    attained, people], ...]`` in no particular order (None: nobody below has a target), how
+    many active people of a job role have that target and attained level (0: none) in a
+    competence. A summary's figures are sums over its buckets, and a manager's buckets are the
+    sums of their reports' (they add up the tree). :attr:`data` is the summary in the shape of
     :func:`learnhub.skills.summaries.compute_summary`.
     """
 
@@ -236,21 +250,23 @@ class TeamSummary(db.Model):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     headcount: Mapped[int] = mapped_column(default=0)
     people_with_targets: Mapped[int] = mapped_column(default=0)
+    # PostgreSQL: a two-dimensional integer array (cheaper to aggregate into than JSON)
+    buckets: Mapped[list | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(ARRAY(Integer, dimensions=2), "postgresql")
+    )
 
     __table_args__ = (UniqueConstraint("manager_id", "framework_id"),)
 
+    def role_buckets(self) -> Counter:
+        """``{(job_role_id, competence_id, target, attained): people}``."""
+        return Counter({(r, c, t, a): n for r, c, t, a, n in self.buckets or ()})
+
     @property
     def data(self) -> dict:
-        """The summary, folded from the stored buckets (three small queries: buckets,
-        competences, levels), in the shape documented at ``compute_summary``."""
+        """The summary folded from the stored buckets (two small queries: competences and
+        levels), in the shape documented at ``compute_summary``."""
         session = object_session(self) or db.session
-        bucket = TeamSummaryBucket
-        rows = session.execute(
-            select(bucket.competence_id, bucket.target, bucket.attained, func.sum(bucket.people))
-            .where(bucket.manager_id == self.manager_id, bucket.framework_id == self.framework_id)
-            .group_by(bucket.competence_id, bucket.target, bucket.attained)
-        )
-        buckets = Counter({(c, t, a): int(n) for c, t, a, n in rows})
+        buckets = without_roles(self.role_buckets())
         ids = {c for c, _t, _a in buckets}
         competences = (
             {c.id: c for c in session.scalars(select(Competence).where(Competence.id.in_(ids)))}
@@ -263,28 +279,6 @@ class TeamSummary(db.Model):
         return summary_from_buckets(
             buckets, self.headcount, self.people_with_targets, competences, levels or 0
         )
-
-
-class TeamSummaryBucket(db.Model):
-    """How many active people of one job role in a manager's subtree have target ``target``
-    and attained level ``attained`` (0: none) in one competence. A summary's figures are sums
-    over its buckets, and a manager's buckets are the sums of their reports' (they add up the
-    tree), which is what makes the set-based roll-up and the chain recompute cheap.
-
-    Derived data, rewritten wholesale by every full recompute: no foreign keys, whose checks
-    would double the cost of writing a million rows; rows of a manager without a
-    :class:`TeamSummary` row are never read.
-    """
-
-    __tablename__ = "team_summary_buckets"
-
-    manager_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    framework_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    job_role_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    competence_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    target: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    attained: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    people: Mapped[int]
 
 
 class BenchmarkCell(db.Model):

@@ -5,7 +5,7 @@ competence: people with a target, people meeting it, mean gap, max gap and how m
 at each attained level; overall, the share of (person, competence) targets met.
 
 A summary is stored as counts plus buckets ``(job role, competence, target, attained) ->
-people`` (:class:`learnhub.skills.models.TeamSummaryBucket`), which add up the tree:
+people`` (:class:`learnhub.skills.models.TeamSummary`), which add up the tree:
 :func:`compute_summary` gets them from one SQL aggregate over the subtree,
 :func:`compose_summary` from the direct reports plus their stored buckets (cheap along the
 chain above one change), and :mod:`learnhub.skills.rollup` for every manager at once in SQL.
@@ -30,7 +30,6 @@ from learnhub.skills.models import (
     Competence,
     Framework,
     TeamSummary,
-    TeamSummaryBucket,
 )
 from learnhub.skills.services import attained_query, targets_query
 
@@ -85,8 +84,8 @@ def store_summary(
     Running it twice gives the same rows (idempotent, DESIGN.md). ``composed``: build it from
     the direct reports and their stored summaries (:func:`compose_summary`).
 
-    The summary row is written first with an upsert, which locks it until the commit, so two
-    transactions storing the same summary take turns instead of colliding on its buckets. The
+    The row is written with an upsert (no read before the write; on PostgreSQL two transactions
+    storing the same summary wait for each other instead of failing on the unique key). The
     summary of someone at the top of the tree also refreshes the organisation figures of the
     benchmark (:func:`store_organisation_cells`): every recompute of a manager chain ends there.
     """
@@ -157,36 +156,18 @@ def _write(
     people_with_targets: int,
     at: datetime,
 ) -> TeamSummary:
-    values = {"computed_at": at, "headcount": headcount, "people_with_targets": people_with_targets}
+    values = {
+        "computed_at": at,
+        "headcount": headcount,
+        "people_with_targets": people_with_targets,
+        "buckets": [[*key, n] for key, n in sorted(buckets.items()) if n] or None,
+    }
     upsert = dialect_insert(TeamSummary).values(
         manager_id=manager_id, framework_id=framework_id, **values
     )
     db.session.execute(
         upsert.on_conflict_do_update(index_elements=["manager_id", "framework_id"], set_=values)
     )
-    db.session.execute(
-        delete(TeamSummaryBucket).where(
-            TeamSummaryBucket.manager_id == manager_id,
-            TeamSummaryBucket.framework_id == framework_id,
-        )
-    )
-    if buckets:
-        db.session.execute(
-            insert(TeamSummaryBucket),
-            [
-                {
-                    "manager_id": manager_id,
-                    "framework_id": framework_id,
-                    "job_role_id": role_id,
-                    "competence_id": competence_id,
-                    "target": target,
-                    "attained": attained,
-                    "people": people,
-                }
-                for (role_id, competence_id, target, attained), people in buckets.items()
-                if people
-            ],
-        )
     return db.session.scalar(
         select(TeamSummary)
         .where(TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework_id)
@@ -272,26 +253,14 @@ def _composed_buckets(
     # reports with people below them: their stored summaries add up (else an aggregate)
     managing = select(Employee.manager_id).where(Employee.manager_id.in_(reports)).distinct()
     with_reports = set(db.session.scalars(managing))
-    stored_ids = select(TeamSummary.manager_id).where(
-        TeamSummary.framework_id == framework.id, TeamSummary.manager_id.in_(managing)
-    )
-    stored = {
-        m: h
-        for m, h in db.session.execute(
-            select(TeamSummary.manager_id, TeamSummary.headcount).where(
-                TeamSummary.framework_id == framework.id, TeamSummary.manager_id.in_(managing)
-            )
+    stored = {}
+    for summary in db.session.scalars(
+        select(TeamSummary).where(
+            TeamSummary.framework_id == framework.id, TeamSummary.manager_id.in_(managing)
         )
-    }
-    if stored:
-        bucket = TeamSummaryBucket
-        key = (bucket.job_role_id, bucket.competence_id, bucket.target, bucket.attained)
-        for r, c, t, a, n in db.session.execute(
-            select(*key, func.sum(bucket.people))
-            .where(bucket.framework_id == framework.id, bucket.manager_id.in_(stored_ids))
-            .group_by(*key)
-        ):
-            buckets[(r, c, t, a)] += int(n)
+    ):
+        stored[summary.manager_id] = summary.headcount
+        buckets.update(summary.role_buckets())
     for report in with_reports - set(stored):
         sub, sub_headcount, _people = _subtree_buckets(report, framework, at)
         buckets.update(sub)

@@ -1,10 +1,10 @@
 """set-based team summaries: the reporting-line closure, summary buckets, benchmark cells
 
 The closure of the reporting tree (reporting_lines) is built from employees.manager_id.
-Team summaries keep their counts in columns and their levels in team_summary_buckets (by job
-role, so the organisation benchmark reads them too); the old JSON column goes. Stored summaries
-cannot be converted (their buckets had no job role): they are deleted, and the next recompute
-(nightly, or `flask skills recompute`) stores them again.
+Team summaries keep their counts in columns and their buckets by job role (so the organisation
+benchmark reads them too) instead of the whole summary; the organisation's benchmark figures
+get their own table. Stored summaries cannot be converted (their buckets had no job role):
+they are deleted, and the next recompute (nightly, or `flask skills recompute`) stores them.
 
 Revision ID: 0005_rollup_tables
 Revises: 0004_identity
@@ -23,6 +23,9 @@ revision = "0005_rollup_tables"
 down_revision = "0004_identity"
 branch_labels = None
 depends_on = None
+
+# [[job_role_id, competence_id, target, attained, people], ...]
+BUCKETS = sa.JSON(none_as_null=True).with_variant(sa.ARRAY(sa.Integer, dimensions=2), "postgresql")
 
 CLOSURE = """
 INSERT INTO reporting_lines (ancestor_id, descendant_id, depth)
@@ -63,25 +66,6 @@ def upgrade():
     op.execute(CLOSURE)
 
     op.create_table(
-        "team_summary_buckets",
-        sa.Column("manager_id", sa.Integer(), nullable=False),
-        sa.Column("framework_id", sa.Integer(), nullable=False),
-        sa.Column("job_role_id", sa.Integer(), nullable=False),
-        sa.Column("competence_id", sa.Integer(), nullable=False),
-        sa.Column("target", sa.Integer(), nullable=False),
-        sa.Column("attained", sa.Integer(), nullable=False),
-        sa.Column("people", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "manager_id",
-            "framework_id",
-            "job_role_id",
-            "competence_id",
-            "target",
-            "attained",
-            name=op.f("pk_team_summary_buckets"),
-        ),
-    )
-    op.create_table(
         "benchmark_cells",
         sa.Column("framework_id", sa.Integer(), nullable=False),
         sa.Column("job_role_id", sa.Integer(), nullable=False),
@@ -116,6 +100,7 @@ def upgrade():
         batch_op.add_column(
             sa.Column("people_with_targets", sa.Integer(), nullable=False, server_default="0")
         )
+        batch_op.add_column(sa.Column("buckets", BUCKETS, nullable=True))
         batch_op.drop_column("data")
     with op.batch_alter_table("team_summaries", schema=None) as batch_op:
         batch_op.alter_column("headcount", server_default=None)
@@ -126,9 +111,9 @@ def downgrade():
     op.execute("DELETE FROM team_summaries")
     with op.batch_alter_table("team_summaries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("data", sa.JSON(), nullable=False))
+        batch_op.drop_column("buckets")
         batch_op.drop_column("people_with_targets")
         batch_op.drop_column("headcount")
     op.drop_table("benchmark_cells")
-    op.drop_table("team_summary_buckets")
     op.drop_index("ix_reporting_lines_descendant_id", table_name="reporting_lines")
     op.drop_table("reporting_lines")
