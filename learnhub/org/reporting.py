@@ -109,7 +109,6 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
 
 
 def _forget(employee_ids: list[int], session: Session) -> None:
-    # PostgreSQL cascades the delete of an employee; SQLite does not enforce foreign keys
     for start in range(0, len(employee_ids), CHUNK):
         chunk = employee_ids[start : start + CHUNK]
         session.execute(

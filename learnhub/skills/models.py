@@ -235,10 +235,11 @@ class TeamSummary(db.Model):
 
     ``headcount``: active people in the subtree; ``people_with_targets``: those of them whose
     job role has targets in the framework; ``buckets``: ``[[job_role_id, competence_id, target,
-    attained, people], ...]`` in no particular order (None: nobody below has a target), how
-    many active people of a job role have that target and attained level (0: none) in a
-    competence. A summary's figures are sums over its buckets, and a manager's buckets are the
-    sums of their reports' (they add up the tree). :attr:`data` is the summary in the shape of
+    attained, people], ...]`` in no particular order, a key possibly repeated (its people add
+    up; None: nobody below has a target), how many active people of a job role have that
+    target and attained level (0: none) in a competence. A summary's figures are sums over
+    its buckets, and a manager's buckets are the sums of their reports' (they add up the
+    tree). :attr:`data` is the summary in the shape of
     :func:`learnhub.skills.summaries.compute_summary`.
     """
 
@@ -259,7 +260,10 @@ class TeamSummary(db.Model):
 
     def role_buckets(self) -> Counter:
         """``{(job_role_id, competence_id, target, attained): people}``."""
-        return Counter({(r, c, t, a): n for r, c, t, a, n in self.buckets or ()})
+        buckets: Counter = Counter()
+        for r, c, t, a, n in self.buckets or ():
+            buckets[(r, c, t, a)] += n
+        return buckets
 
     @property
     def data(self) -> dict:

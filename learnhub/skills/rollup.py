@@ -2,53 +2,55 @@
 (DESIGN.md: counts and sums add up the tree, so a roll-up beats one aggregate per manager and
 even one aggregate over the closure of the tree).
 
-The work happens in the database, in a fixed number of statements per framework plus two per
-level of the tree (6 levels at 100,000 people with 8 reports each), whatever the number of
-managers:
+One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per framework writes every manager's summary
+row; around it, a query for the depth of the tree, one DELETE of former managers' summaries
+and the organisation's benchmark cells. The statement's common table expressions:
 
-1. ``nodes``: everyone with someone reporting to them, their manager, their depth (the number
-   of their ancestors in the reporting-line closure) and whether they are a manager whose
-   summary is stored (active, with an active direct report: ``all_manager_ids``);
-2. ``direct``: the buckets ``(job role, competence, target, attained) -> people`` of every
-   active person, grouped by their manager (one aggregate over targets and evidence);
-   ``direct_counts``: active direct reports and those with targets, by manager;
-3. from the deepest level up, a node's buckets and counts are its direct reports' plus those
-   of the nodes reporting to it, one INSERT … SELECT per level each (leavers with reports pass
-   their people's counts up without a summary of their own);
-4. one upsert writes every manager's summary row (counts, and the buckets aggregated into
-   one JSON list per manager: 12,500 rows, not a million bucket rows), former managers'
-   summaries are deleted, and the organisation's benchmark cells are the sums of the top of
-   the tree.
+- ``nodes``: everyone with someone reporting to them, their manager, their depth (the number
+  of their ancestors in the reporting-line closure), whether they are a manager whose summary
+  is stored (active, with an active direct report: ``all_manager_ids``) and whether they are
+  "upper" (someone reporting to them has reports too);
+- ``direct``: the buckets ``(job role, competence, target, attained) -> people`` of every
+  active person, grouped by their manager: one aggregate over targets and evidence. For a node
+  that is not upper (a team of individual contributors, most managers) these are all its
+  buckets;
+- ``level_<d>``, from the deepest level up: the buckets of the upper nodes at depth d, their
+  direct reports' own plus all the buckets of the nodes reporting to them (one level down,
+  already rolled up). The tree's depth (6 at 100,000 people with 8 reports each) fixes how
+  many there are, never the number of managers; leavers with reports pass their people up;
+- ``counts``: headcount and people with targets of each manager's subtree, from the closure.
 
-The temporary tables live only in this transaction's connection and are dropped at the end.
+The buckets of each manager become one list in their summary row.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import (
+    CTE,
     Boolean,
     Column,
     Integer,
     MetaData,
+    Select,
     Table,
     and_,
     case,
+    cast,
     delete,
     exists,
-    false,
     func,
     insert,
     literal,
     select,
     text,
+    type_coerce,
     union_all,
-    update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
@@ -58,7 +60,6 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, ReportingLine
 from learnhub.skills.buckets import summary_from_buckets, without_roles
 from learnhub.skills.models import (
-    BenchmarkCell,
     Competence,
     Framework,
     ProfileJobCode,
@@ -67,72 +68,15 @@ from learnhub.skills.models import (
     TeamSummary,
 )
 from learnhub.skills.services import attained_query, frameworks_with_profiles, targets_query
-from learnhub.skills.summaries import dialect_insert
+from learnhub.skills.summaries import dialect_insert, store_organisation_cells
 
 logger = logging.getLogger(__name__)
 
-_temporary = MetaData()
-_KEY = ("framework_id", "job_role_id", "competence_id", "target", "attained")
-#: PostgreSQL's per-operation sort and hash memory for this transaction: the roll-up's
-#: aggregates hold a few hundred thousand groups, which spill to disk with the 4 MB default
+_KEY = ("job_role_id", "competence_id", "target", "attained")
+_STORED = ("computed_at", "headcount", "people_with_targets", "buckets")
+#: PostgreSQL's per-operation sort and hash memory for this transaction: the roll-up holds a
+#: million bucket rows at 100,000 people, which spill to disk with the 4 MB default
 WORK_MEM = "64MB"
-
-
-def _temp(name: str, *columns: Column) -> Table:
-    return Table(name, _temporary, *columns, prefixes=["TEMPORARY"])
-
-
-def _int(name: str, **kwargs) -> Column:
-    return Column(name, Integer, **kwargs)
-
-
-#: everyone with a report; "upper": someone reporting to them has reports too
-nodes = _temp(
-    "rollup_nodes",
-    _int("id", primary_key=True, autoincrement=False),
-    _int("parent_id"),
-    _int("depth"),
-    Column("is_manager", Boolean),
-    Column("is_upper", Boolean),
-)
-#: own buckets of active people by their manager (node_id None: people at the top); for a
-#: node that is not "upper" these are already all its buckets
-direct = _temp(
-    "rollup_direct",
-    _int("node_id"),
-    _int("parent_id"),
-    _int("depth"),
-    Column("is_upper", Boolean),
-    *(_int(k) for k in _KEY),
-    _int("people"),
-)
-#: all the buckets of the upper nodes, level by level
-sums = _temp(
-    "rollup_buckets",
-    _int("node_id"),
-    _int("parent_id"),
-    _int("depth"),
-    *(_int(k) for k in _KEY),
-    _int("people"),
-)
-direct_counts = _temp(
-    "rollup_direct_counts",
-    _int("node_id"),
-    _int("depth"),
-    _int("framework_id"),
-    _int("headcount"),
-    _int("with_targets"),
-)
-counts = _temp(
-    "rollup_counts",
-    _int("node_id"),
-    _int("parent_id"),
-    _int("depth"),
-    _int("framework_id"),
-    _int("headcount"),
-    _int("with_targets"),
-)
-TEMPORARY = (nodes, direct, sums, direct_counts, counts)
 
 
 def store_all_summaries(at: datetime | None = None) -> int:
@@ -141,111 +85,206 @@ def store_all_summaries(at: datetime | None = None) -> int:
     benchmark cells. Set-based (see the module's docstring); flushes, never commits. Returns
     how many summaries were stored (managers x frameworks)."""
     at = at or utcnow()
+    session = db.session
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     frameworks = frameworks_with_profiles()
-    with _rolled_up(frameworks, at):
-        return _replace_stored([f.id for f in frameworks], at)
+    with _tree() as deepest:
+        for framework in frameworks:
+            _upsert(framework, at, deepest)
+    session.execute(
+        delete(TeamSummary).where(
+            TeamSummary.framework_id.in_([f.id for f in frameworks]),
+            TeamSummary.manager_id.not_in(_manager_ids()),
+        )
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, TeamSummary):  # loaded before: holds the old figures
+            session.expire(obj)
+    for framework in frameworks:  # from the summaries at the top of the tree, just stored
+        store_organisation_cells(framework, at)
+    return session.scalar(
+        select(func.count()).where(TeamSummary.framework_id.in_([f.id for f in frameworks]))
+    )
+
+
+def _upsert(framework: Framework, at: datetime, deepest: int) -> None:
+    """The one INSERT … SELECT … ON CONFLICT DO UPDATE of every summary of ``framework``."""
+    summaries = _summaries(framework, at, deepest).subquery()
+    upsert = dialect_insert(TeamSummary).from_select(
+        ["manager_id", "framework_id", *_STORED],
+        select(
+            summaries.c.manager_id,
+            literal(framework.id),
+            literal(at, TeamSummary.computed_at.type),
+            summaries.c.headcount,
+            summaries.c.people_with_targets,
+            summaries.c.buckets,
+        ).where(summaries.c.manager_id.is_not(None)),  # SQLite: an upsert's SELECT has a WHERE
+    )
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["manager_id", "framework_id"],
+            set_={column: upsert.excluded[column] for column in _STORED},
+        )
+    )
 
 
 def rollup_summaries(framework: Framework, at: datetime | None = None) -> dict[int, dict]:
     """{manager_id: summary data} for every manager (active, with an active direct report),
-    computed by the same roll-up as :func:`store_all_summaries` but not stored. Shapes as
-    :func:`learnhub.skills.summaries.compute_summary`; folds every summary in Python, so it
-    is for checks and small organisations, not the nightly run."""
+    computed by the same statement as :func:`store_all_summaries` but not stored. Shapes as
+    :func:`learnhub.skills.summaries.compute_summary`; folds every summary in Python, so it is
+    for checks and small organisations, not the nightly run."""
     at = at or utcnow()
-    with _rolled_up([framework], at):
-        heads = db.session.execute(
-            select(counts.c.node_id, counts.c.headcount, counts.c.with_targets).where(
-                counts.c.node_id.in_(_managers())
-            )
-        ).all()
-        every = _every_bucket()
-        buckets: dict[int, Counter] = defaultdict(Counter)
-        for node_id, *key, people in db.session.execute(
-            select(every.c.node_id, *(every.c[k] for k in _KEY[1:]), every.c.people).where(
-                every.c.node_id.in_(_managers())
-            )
-        ):
-            buckets[node_id][tuple(key)] += people
-    levels = len(framework.levels)
     names = {
         c.id: c
         for c in db.session.scalars(
             select(Competence).where(Competence.framework_id == framework.id)
         )
     }
-    return {
-        node_id: summary_from_buckets(
-            without_roles(buckets[node_id]), headcount, with_targets, names, levels
+    levels = len(framework.levels)
+    result = {}
+    with _tree() as deepest:
+        rows = db.session.execute(_summaries(framework, at, deepest)).all()
+    for manager_id, headcount, people, buckets in rows:
+        own: Counter = Counter()
+        for r, c, t, a, n in buckets or ():
+            own[(r, c, t, a)] += n
+        result[manager_id] = summary_from_buckets(
+            without_roles(own), headcount, people, names, levels
         )
-        for node_id, headcount, with_targets in heads
-    }
+    return result
 
 
-@contextmanager
-def _rolled_up(frameworks: list[Framework], at: datetime) -> Iterator[None]:
-    """Fill the temporary tables (steps 1-3 of the module's docstring) for ``frameworks``;
-    they are dropped when the block ends."""
-    session = db.session
-    session.flush()
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-    for table in TEMPORARY:
-        session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
-        table.create(connection)
-    try:
-        _fill_nodes()
-        if postgres:  # a temporary table has no statistics until analysed
-            session.execute(text(f"ANALYZE {nodes.name}"))
-        deepest = session.scalar(select(func.max(nodes.c.depth)))
-        for framework in frameworks:
-            _fill_direct(framework, at)
-        if postgres:
-            session.execute(text(f"ANALYZE {direct.name}"))
-        for depth in range(deepest if deepest is not None else -1, -1, -1):
-            _roll_up_level(depth)
-        yield
-    finally:
-        for table in TEMPORARY:
-            session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
-
-
-def _managers():
-    return select(nodes.c.id).where(nodes.c.is_manager.is_(True))
-
-
-def _every_bucket():
-    """Every node's buckets: the direct ones of nodes that are not upper, the rolled-up ones
-    of upper nodes."""
-    key = [direct.c[k] for k in _KEY]
-    return union_all(
-        select(direct.c.node_id, *key, direct.c.people).where(direct.c.is_upper.is_(False)),
-        select(sums.c.node_id, *(sums.c[k] for k in _KEY), sums.c.people),
-    ).subquery()
-
-
-def _fill_nodes() -> None:
+def _manager_ids() -> Select:
     report = aliased(Employee)
-    depth = select(func.count()).where(ReportingLine.descendant_id == Employee.id).scalar_subquery()
-    is_manager = and_(
+    return select(Employee.id).where(
         Employee.active.is_(True),
         exists().where(report.manager_id == Employee.id, report.active.is_(True)),
     )
-    db.session.execute(
-        insert(nodes).from_select(
-            ["id", "parent_id", "depth", "is_manager", "is_upper"],
-            select(Employee.id, Employee.manager_id, depth, is_manager, false()).where(
-                Employee.id.in_(select(report.manager_id).where(report.manager_id.is_not(None)))
-            ),
+
+
+#: everyone with a report, in a temporary table with statistics (a CTE has none, and the
+#: planner then sorts a million bucket rows to merge-join them with it)
+nodes = Table(
+    "rollup_nodes",
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("parent_id", Integer),
+    Column("depth", Integer),
+    Column("is_manager", Boolean),
+    Column("is_upper", Boolean),
+    prefixes=["TEMPORARY"],
+)
+
+
+@contextmanager
+def _tree() -> Iterator[int]:
+    """Fill :data:`nodes` for the block: (id, parent_id, depth, is_manager, is_upper) of
+    everyone with a report; yields the depth of the deepest of them (-1: nobody). The table
+    is dropped when the block ends (and with the transaction if it fails)."""
+    session = db.session
+    connection = session.connection()
+    session.execute(text(f"DROP TABLE IF EXISTS {nodes.name}"))
+    nodes.create(connection)
+    try:
+        report, below = aliased(Employee), aliased(Employee)
+        depth = (
+            select(func.count()).where(ReportingLine.descendant_id == Employee.id).scalar_subquery()
         )
+        is_manager = and_(
+            Employee.active.is_(True),
+            exists().where(report.manager_id == Employee.id, report.active.is_(True)),
+        )
+        is_upper = exists().where(
+            report.manager_id == Employee.id, exists().where(below.manager_id == report.id)
+        )
+        session.execute(
+            insert(nodes).from_select(
+                ["id", "parent_id", "depth", "is_manager", "is_upper"],
+                select(Employee.id, Employee.manager_id, depth, is_manager, is_upper).where(
+                    Employee.id.in_(select(report.manager_id).where(report.manager_id.is_not(None)))
+                ),
+            )
+        )
+        if connection.dialect.name == "postgresql":
+            session.execute(text(f"ANALYZE {nodes.name}"))
+        deepest = session.scalar(select(func.max(nodes.c.depth)))
+        yield -1 if deepest is None else deepest
+    finally:
+        session.execute(text(f"DROP TABLE IF EXISTS {nodes.name}"))
+
+
+def _summaries(framework: Framework, at: datetime, deepest: int) -> Select:
+    """SELECT (manager_id, headcount, people_with_targets, buckets) for every manager, where
+    ``buckets`` is a list of ``[job_role_id, competence_id, target, attained, people]`` (None
+    when nobody below has a target). Reads :data:`nodes`, whose deepest depth is ``deepest``."""
+    direct = _direct(framework, at)
+    key = [direct.c[k] for k in _KEY]
+    buckets = [select(direct.c.node_id, *key, direct.c.people).where(direct.c.is_upper.is_(False))]
+    below: CTE | None = None
+    for depth in range(deepest - 1, -1, -1):
+        legs = [
+            select(direct.c.node_id, *key, direct.c.people).where(
+                direct.c.depth == depth, direct.c.is_upper.is_(True)
+            ),
+            select(direct.c.parent_id, *key, direct.c.people).where(
+                direct.c.depth == depth + 1, direct.c.is_upper.is_(False)
+            ),
+        ]
+        if below is not None:
+            legs.append(select(below.c.parent_id, *(below.c[k] for k in _KEY), below.c.people))
+        rows = union_all(*legs).subquery()
+        below = _by_node(rows, [rows.c[k] for k in _KEY], ["people"]).cte(f"level_{depth}")
+        buckets.append(select(below.c.node_id, *(below.c[k] for k in _KEY), below.c.people))
+    every = union_all(*buckets).subquery("every_bucket")
+    managers = select(nodes.c.id).where(nodes.c.is_manager.is_(True))
+    lists = (
+        select(
+            every.c.node_id,
+            _bucket_list(*(every.c[k] for k in _KEY), every.c.people).label("buckets"),
+        )
+        .where(every.c.node_id.in_(managers))
+        .group_by(every.c.node_id)
+        .subquery("bucket_lists")
     )
-    parents = select(nodes.c.parent_id).where(nodes.c.parent_id.is_not(None))
-    db.session.execute(update(nodes).where(nodes.c.id.in_(parents)).values(is_upper=True))
+    counts = _counts(framework, deepest)
+    return (
+        select(
+            counts.c.node_id.label("manager_id"),
+            counts.c.headcount,
+            counts.c.people_with_targets,
+            lists.c.buckets,
+        )
+        .outerjoin(lists, lists.c.node_id == counts.c.node_id)
+        .where(counts.c.node_id.in_(managers))
+    )
 
 
-def _fill_direct(framework: Framework, at: datetime) -> None:
-    """Own buckets and direct counts of every active person, by manager, for ``framework``."""
+def _by_node(rows, key: list, sums: list[str]) -> Select:
+    """``rows`` (node_id, *key, *sums) summed by node and key, with the node's parent. Grouped
+    by the primary key of :data:`nodes`, on which the parent depends (a narrower hash key)."""
+    return (
+        select(
+            nodes.c.id.label("node_id"),
+            nodes.c.parent_id,
+            *key,
+            *(cast(func.sum(rows.c[column]), Integer).label(column) for column in sums),
+        )
+        .join(nodes, nodes.c.id == rows.c.node_id)
+        .group_by(nodes.c.id, *key)
+    )
+
+
+def _direct(framework: Framework, at: datetime) -> CTE:
+    """One bucket of one person for each target of every active person, by their manager
+    (node_id None: people at the top), with the manager's parent, depth and upper flag.
+
+    Not grouped: a team of individual contributors has hardly two people with the same job
+    role, competence and level (grouping a million rows saved 5% of them), so their summary's
+    bucket list may repeat a key, and readers add the people up.
+    """
     active = select(Employee.id).where(Employee.active.is_(True))
     targets = (
         targets_query(active, framework.id)
@@ -253,34 +292,34 @@ def _fill_direct(framework: Framework, at: datetime) -> None:
         .subquery()
     )
     attained = attained_query(active, at).subquery()
-    level = func.coalesce(attained.c.attained, 0)
-    key = (
-        targets.c.manager_id,
-        nodes.c.parent_id,
-        nodes.c.depth,
-        nodes.c.is_upper,
-        literal(framework.id),
-        targets.c.job_role_id,
-        targets.c.competence_id,
-        targets.c.target,
-        level,
-    )
-    db.session.execute(
-        insert(direct).from_select(
-            ["node_id", "parent_id", "depth", "is_upper", *_KEY, "people"],
-            select(*key, func.count())
-            .select_from(targets)
-            .outerjoin(
-                attained,
-                and_(
-                    attained.c.employee_id == targets.c.employee_id,
-                    attained.c.competence_id == targets.c.competence_id,
-                ),
-            )
-            .outerjoin(nodes, nodes.c.id == targets.c.manager_id)
-            .group_by(*key),
+    return (
+        select(
+            targets.c.manager_id.label("node_id"),
+            nodes.c.parent_id,
+            nodes.c.depth,
+            nodes.c.is_upper,
+            targets.c.job_role_id,
+            targets.c.competence_id,
+            targets.c.target,
+            func.coalesce(attained.c.attained, 0).label("attained"),
+            literal(1).label("people"),
         )
+        .select_from(targets)
+        .outerjoin(
+            attained,
+            and_(
+                attained.c.employee_id == targets.c.employee_id,
+                attained.c.competence_id == targets.c.competence_id,
+            ),
+        )
+        .outerjoin(nodes, nodes.c.id == targets.c.manager_id)
+        .cte("direct")
     )
+
+
+def _counts(framework: Framework, deepest: int):
+    """(node_id, headcount, people_with_targets) of every node's subtree, rolled up like the
+    buckets: active people, and those of them whose job role has targets in ``framework``."""
     targeted_roles = (
         select(JobRole.id)
         .join(ProfileJobCode, ProfileJobCode.job_code == JobRole.code)
@@ -294,178 +333,38 @@ def _fill_direct(framework: Framework, at: datetime) -> None:
         .where(exists().where(TargetLevel.profile_id == TargetProfile.id))
     )
     with_targets = case((Employee.job_role_id.in_(targeted_roles), 1), else_=0)
-    db.session.execute(
-        insert(direct_counts).from_select(
-            ["node_id", "depth", "framework_id", "headcount", "with_targets"],
-            select(
-                Employee.manager_id,
-                nodes.c.depth,
-                literal(framework.id),
-                func.count(),
-                func.sum(with_targets),
-            )
-            .join(nodes, nodes.c.id == Employee.manager_id)
-            .where(Employee.active.is_(True))
-            .group_by(Employee.manager_id, nodes.c.depth),
-        )
-    )
-
-
-def _roll_up_level(depth: int) -> None:
-    """The buckets of the upper nodes at ``depth`` (their direct reports' own, plus all the
-    buckets of the nodes one level down, which report to them) and the counts of every node
-    at ``depth``."""
-    key = [direct.c[k] for k in _KEY]
-    below = union_all(
-        select(direct.c.node_id, *key, direct.c.people).where(
-            direct.c.depth == depth, direct.c.is_upper.is_(True)
-        ),
-        select(direct.c.parent_id, *key, direct.c.people).where(
-            direct.c.depth == depth + 1, direct.c.is_upper.is_(False)
-        ),
-        select(sums.c.parent_id, *(sums.c[k] for k in _KEY), sums.c.people).where(
-            sums.c.depth == depth + 1
-        ),
-    ).subquery()
-    group = (below.c.node_id, nodes.c.parent_id, *(below.c[k] for k in _KEY))
-    db.session.execute(
-        insert(sums).from_select(
-            ["node_id", "parent_id", "depth", *_KEY, "people"],
-            select(*group[:2], literal(depth), *group[2:], func.sum(below.c.people))
-            .join(nodes, nodes.c.id == below.c.node_id)
-            .group_by(*group),
-        )
-    )
-    below = union_all(
+    direct = (
         select(
-            direct_counts.c.node_id,
-            direct_counts.c.framework_id,
-            direct_counts.c.headcount,
-            direct_counts.c.with_targets,
-        ).where(direct_counts.c.depth == depth),
-        select(
-            counts.c.parent_id, counts.c.framework_id, counts.c.headcount, counts.c.with_targets
-        ).where(counts.c.depth == depth + 1),
-    ).subquery()
-    group = (below.c.node_id, nodes.c.parent_id, below.c.framework_id)
-    db.session.execute(
-        insert(counts).from_select(
-            ["node_id", "parent_id", "depth", "framework_id", "headcount", "with_targets"],
-            select(
-                *group[:2],
-                literal(depth),
-                group[2],
-                func.sum(below.c.headcount),
-                func.sum(below.c.with_targets),
-            )
-            .join(nodes, nodes.c.id == below.c.node_id)
-            .group_by(*group),
+            nodes.c.id.label("node_id"),
+            nodes.c.depth,
+            func.count().label("headcount"),
+            func.sum(with_targets).label("people_with_targets"),
         )
+        .join(nodes, nodes.c.id == Employee.manager_id)
+        .where(Employee.active.is_(True))
+        .group_by(nodes.c.id)
+        .cte("direct_counts")
     )
+    sums = ["headcount", "people_with_targets"]
+    levels = []
+    below: CTE | None = None
+    for depth in range(deepest, -1, -1):
+        legs = [
+            select(direct.c.node_id, *(direct.c[c] for c in sums)).where(direct.c.depth == depth)
+        ]
+        if below is not None:
+            legs.append(select(below.c.parent_id, *(below.c[c] for c in sums)))
+        rows = union_all(*legs).subquery()
+        below = _by_node(rows, [], sums).cte(f"counts_{depth}")
+        levels.append(select(below.c.node_id, *(below.c[c] for c in sums)))
+    return union_all(*levels).subquery("counts") if levels else direct.select().subquery()
 
 
 def _bucket_list(*columns):
     """One list per group of ``[job_role_id, competence_id, target, attained, people]`` rows
     (PostgreSQL: a two-dimensional integer array, three times cheaper to build than JSON)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.array_agg(postgresql.array(columns))
-    return func.json_group_array(func.json_array(*columns))
-
-
-def _replace_stored(framework_ids: list[int], at: datetime) -> int:
-    """Write the managers' rolled-up rows over the stored ones; returns summaries stored."""
-    session = db.session
-    managers = _managers()
-    every = _every_bucket()
-    buckets = (
-        select(
-            every.c.node_id,
-            every.c.framework_id,
-            _bucket_list(
-                every.c.job_role_id,
-                every.c.competence_id,
-                every.c.target,
-                every.c.attained,
-                every.c.people,
-            ).label("buckets"),
-        )
-        .where(every.c.node_id.in_(managers))
-        .group_by(every.c.node_id, every.c.framework_id)
-        .subquery()
-    )
-    upsert = dialect_insert(TeamSummary).from_select(
-        [
-            "manager_id",
-            "framework_id",
-            "computed_at",
-            "headcount",
-            "people_with_targets",
-            "buckets",
-        ],
-        select(
-            counts.c.node_id,
-            counts.c.framework_id,
-            literal(at, TeamSummary.computed_at.type),
-            counts.c.headcount,
-            counts.c.with_targets,
-            buckets.c.buckets,
-        )
-        .outerjoin(
-            buckets,
-            and_(
-                buckets.c.node_id == counts.c.node_id,
-                buckets.c.framework_id == counts.c.framework_id,
-            ),
-        )
-        .where(counts.c.node_id.in_(managers)),
-    )
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["manager_id", "framework_id"],
-            set_={
-                column: upsert.excluded[column]
-                for column in ("computed_at", "headcount", "people_with_targets", "buckets")
-            },
-        )
-    )
-    session.execute(
-        delete(TeamSummary).where(
-            TeamSummary.framework_id.in_(framework_ids), TeamSummary.manager_id.not_in(managers)
-        )
-    )
-    # the organisation: people at the top of the tree, plus all the buckets of the nodes there
-    key = [direct.c[k] for k in _KEY]
-    top = union_all(
-        select(*key, direct.c.people).where(direct.c.node_id.is_(None)),
-        select(*key, direct.c.people).where(direct.c.depth == 0, direct.c.is_upper.is_(False)),
-        select(*(sums.c[k] for k in _KEY), sums.c.people).where(sums.c.depth == 0),
-    ).subquery()
-    meeting = case((top.c.attained >= top.c.target, top.c.people), else_=0)
-    session.execute(delete(BenchmarkCell).where(BenchmarkCell.framework_id.in_(framework_ids)))
-    session.execute(
-        insert(BenchmarkCell).from_select(
-            [
-                "framework_id",
-                "job_role_id",
-                "competence_id",
-                "with_target",
-                "meeting",
-                "computed_at",
-            ],
-            select(
-                top.c.framework_id,
-                top.c.job_role_id,
-                top.c.competence_id,
-                func.sum(top.c.people),
-                func.sum(meeting),
-                literal(at, BenchmarkCell.computed_at.type),
-            ).group_by(top.c.framework_id, top.c.job_role_id, top.c.competence_id),
-        )
-    )
-    stored = session.scalar(
-        select(func.count()).select_from(counts).where(counts.c.node_id.in_(managers))
-    )
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, TeamSummary):  # loaded before: holds the old counts
-            session.expire(obj)
-    return stored or 0
+        aggregate = func.array_agg(postgresql.array(columns))
+    else:
+        aggregate = func.json_group_array(func.json_array(*columns))
+    return type_coerce(aggregate, TeamSummary.__table__.c.buckets.type)

@@ -46,18 +46,6 @@ def upgrade():
         sa.Column("ancestor_id", sa.Integer(), nullable=False),
         sa.Column("descendant_id", sa.Integer(), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ancestor_id"],
-            ["employees.id"],
-            name=op.f("fk_reporting_lines_ancestor_id_employees"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["descendant_id"],
-            ["employees.id"],
-            name=op.f("fk_reporting_lines_descendant_id_employees"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("ancestor_id", "descendant_id", name=op.f("pk_reporting_lines")),
     )
     op.create_index(
