@@ -59,9 +59,12 @@ def _lines_above(employee_ids: list[int] | None) -> Select:
 
 
 def _insert_lines(session: Session, employee_ids: list[int] | None) -> None:
+    lines = _lines_above(employee_ids).subquery()
     session.execute(
         insert(ReportingLine).from_select(
-            ["ancestor_id", "descendant_id", "depth"], _lines_above(employee_ids)
+            ["ancestor_id", "descendant_id", "depth"],
+            # in primary-key order: the index grows at its right edge, not by random splits
+            select(lines).order_by(lines.c.ancestor_id, lines.c.descendant_id),
         )
     )
 

@@ -46,6 +46,8 @@ __all__ = [
 
 #: {(job_role_id, competence_id, target, attained): people}
 RoleBuckets = Counter
+#: benchmark cells per INSERT statement (6 bound parameters each)
+CELLS_PER_INSERT = 1000
 
 
 def compute_summary(manager_id: int, framework: Framework, at: datetime | None = None) -> dict:
@@ -125,21 +127,21 @@ def write_organisation_cells(framework_id: int, buckets: RoleBuckets, at: dateti
         cell[0] += people
         cell[1] += people if attained >= target else 0
     db.session.execute(delete(BenchmarkCell).where(BenchmarkCell.framework_id == framework_id))
-    if cells:
-        db.session.execute(
-            insert(BenchmarkCell),
-            [
-                {
-                    "framework_id": framework_id,
-                    "job_role_id": role_id,
-                    "competence_id": competence_id,
-                    "with_target": with_target,
-                    "meeting": meeting,
-                    "computed_at": at,
-                }
-                for (role_id, competence_id), (with_target, meeting) in cells.items()
-            ],
-        )
+    rows = [
+        {
+            "framework_id": framework_id,
+            "job_role_id": role_id,
+            "competence_id": competence_id,
+            "with_target": with_target,
+            "meeting": meeting,
+            "computed_at": at,
+        }
+        for (role_id, competence_id), (with_target, meeting) in cells.items()
+    ]
+    # multi-row INSERTs (job roles x competences: a few hundred rows), below both databases'
+    # bound-parameter limits
+    for start in range(0, len(rows), CELLS_PER_INSERT):
+        db.session.execute(insert(BenchmarkCell).values(rows[start : start + CELLS_PER_INSERT]))
 
 
 def dialect_insert(model: type) -> postgresql.Insert | sqlite.Insert:

@@ -1,6 +1,7 @@
 """set-based team summaries: the reporting-line closure, summary buckets, benchmark cells
 
-The closure of the reporting tree (reporting_lines) is built from employees.manager_id.
+The closure of the reporting tree (reporting_lines) is built from employees.manager_id;
+people get an index by name (team pages list them by name).
 Team summaries keep their counts in columns and their buckets by job role (so the organisation
 benchmark reads them too) instead of the whole summary; the organisation's benchmark figures
 get their own table. Stored summaries cannot be converted (their buckets had no job role):
@@ -52,6 +53,7 @@ def upgrade():
         "ix_reporting_lines_descendant_id", "reporting_lines", ["descendant_id", "depth"]
     )
     op.execute(CLOSURE)
+    op.create_index("ix_employees_name", "employees", ["last_name", "first_name", "id"])
 
     op.create_table(
         "benchmark_cells",
@@ -103,5 +105,6 @@ def downgrade():
         batch_op.drop_column("people_with_targets")
         batch_op.drop_column("headcount")
     op.drop_table("benchmark_cells")
+    op.drop_index("ix_employees_name", table_name="employees")
     op.drop_index("ix_reporting_lines_descendant_id", table_name="reporting_lines")
     op.drop_table("reporting_lines")
