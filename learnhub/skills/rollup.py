@@ -121,7 +121,10 @@ def _upsert(framework: Framework, at: datetime, deepest: int) -> None:
             summaries.c.headcount,
             summaries.c.people_with_targets,
             summaries.c.buckets,
-        ).where(summaries.c.manager_id.is_not(None)),  # SQLite: an upsert's SELECT has a WHERE
+        )
+        .where(summaries.c.manager_id.is_not(None))  # SQLite: an upsert's SELECT has a WHERE
+        # rows are locked in manager order, so two writers in that order never deadlock
+        .order_by(summaries.c.manager_id),
     )
     db.session.execute(
         upsert.on_conflict_do_update(
