@@ -122,3 +122,13 @@ def test_rebuild_and_refresh_agree(app_ctx):
     everyone = list(db.session.scalars(select(Employee.id)))
     assert refresh_reporting_lines(everyone) == len(everyone)
     assert stored() == expected
+
+
+def test_a_move_reaching_many_people_rebuilds_the_closure(app_ctx, monkeypatch):
+    from learnhub.org import reporting
+
+    apply_import(plan_import(_csv({"A": None, "B": "A", "C": "B", "D": "A", "E": None})))
+    monkeypatch.setattr(reporting, "REBUILD_ABOVE", 1)
+    apply_import(plan_import(_csv({"A": "E", "B": "A", "C": "B", "D": "A", "E": None})))
+    assert stored() == walked()
+    assert len(stored()) == 8  # E above all four, A above three, B above C
