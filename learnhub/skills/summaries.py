@@ -115,10 +115,10 @@ def store_organisation_cells(framework: Framework, at: datetime | None = None) -
     and the stored buckets below them; flushes, never commits."""
     at = at or utcnow()
     buckets, _headcount, _people = _composed_buckets(None, framework, at)
-    write_organisation_cells(framework.id, buckets, at)
+    _write_cells(framework.id, buckets, at)
 
 
-def write_organisation_cells(framework_id: int, buckets: RoleBuckets, at: datetime) -> None:
+def _write_cells(framework_id: int, buckets: RoleBuckets, at: datetime) -> None:
     """Replace the benchmark cells of ``framework_id`` by the folding of ``buckets`` (the
     whole organisation's)."""
     cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
