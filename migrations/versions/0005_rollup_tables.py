@@ -47,12 +47,14 @@ def upgrade():
         sa.Column("ancestor_id", sa.Integer(), nullable=False),
         sa.Column("descendant_id", sa.Integer(), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("ancestor_id", "descendant_id", name=op.f("pk_reporting_lines")),
     )
+    # filled before it is indexed: building the indexes once is faster than growing them
+    op.execute(CLOSURE)
+    with op.batch_alter_table("reporting_lines", schema=None) as batch_op:
+        batch_op.create_primary_key(op.f("pk_reporting_lines"), ["ancestor_id", "descendant_id"])
     op.create_index(
         "ix_reporting_lines_descendant_id", "reporting_lines", ["descendant_id", "depth"]
     )
-    op.execute(CLOSURE)
     op.create_index("ix_employees_name", "employees", ["last_name", "first_name", "id"])
 
     op.create_table(
