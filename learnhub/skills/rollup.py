@@ -193,8 +193,12 @@ def _tree() -> Iterator[int]:
     nodes.create(connection)
     try:
         report, below = aliased(Employee), aliased(Employee)
-        depth = (
-            select(func.count()).where(ReportingLine.descendant_id == Employee.id).scalar_subquery()
+        # the number of ancestors: the deepest line above (one index entry), 0 at the top
+        depth = func.coalesce(
+            select(func.max(ReportingLine.depth))
+            .where(ReportingLine.descendant_id == Employee.id)
+            .scalar_subquery(),
+            0,
         )
         is_manager = and_(
             Employee.active.is_(True),
