@@ -229,16 +229,20 @@ def _summaries(framework: Framework, at: datetime, deepest: int) -> Select:
     when nobody below has a target). Reads :data:`nodes`, whose deepest depth is ``deepest``."""
     direct = _direct(framework, at)
     key = [direct.c[k] for k in _KEY]
+    # a team of individual contributors (a node that is not upper) has its people's buckets
+    # as they are; everything else is summed at the upper nodes: first each one's own people
+    # and the people of its teams of individual contributors, in one pass over the people
+    collected = case((direct.c.is_upper.is_(True), direct.c.node_id), else_=direct.c.parent_id)
+    rows = select(collected.label("node_id"), *key, direct.c.people).subquery()
+    base = _by_node(rows, [rows.c[k] for k in _KEY], ["people"]).cte("upper_own")
     buckets = [select(direct.c.node_id, *key, direct.c.people).where(direct.c.is_upper.is_(False))]
     below: CTE | None = None
     for depth in range(deepest - 1, -1, -1):
+        # then from the deepest level up, adding the upper nodes one level down
         legs = [
-            select(direct.c.node_id, *key, direct.c.people).where(
-                direct.c.depth == depth, direct.c.is_upper.is_(True)
-            ),
-            select(direct.c.parent_id, *key, direct.c.people).where(
-                direct.c.depth == depth + 1, direct.c.is_upper.is_(False)
-            ),
+            select(base.c.node_id, *(base.c[k] for k in _KEY), base.c.people).where(
+                base.c.depth == depth
+            )
         ]
         if below is not None:
             legs.append(select(below.c.parent_id, *(below.c[k] for k in _KEY), below.c.people))
@@ -270,12 +274,14 @@ def _summaries(framework: Framework, at: datetime, deepest: int) -> Select:
 
 
 def _by_node(rows, key: list, sums: list[str]) -> Select:
-    """``rows`` (node_id, *key, *sums) summed by node and key, with the node's parent. Grouped
-    by the primary key of :data:`nodes`, on which the parent depends (a narrower hash key)."""
+    """``rows`` (node_id, *key, *sums) summed by node and key, with the node's parent and
+    depth. Grouped by the primary key of :data:`nodes`, on which they depend (a narrower hash
+    key). Rows of no node (None) are left out."""
     return (
         select(
             nodes.c.id.label("node_id"),
             nodes.c.parent_id,
+            nodes.c.depth,
             *key,
             *(cast(func.sum(rows.c[column]), Integer).label(column) for column in sums),
         )
