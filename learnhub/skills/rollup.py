@@ -6,7 +6,8 @@ One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per framework writes every m
 row. Around it: one temporary table of the people with reports (``rollup_nodes``: manager,
 depth, whether their summary is stored, whether they are "upper", i.e. someone reporting to
 them has reports too), one DELETE of former managers' summaries, the organisation's benchmark
-cells, a count: 8 statements for one framework, whatever the number of managers. The upsert's
+cells, a count: 18 statements for one framework on PostgreSQL, whatever the number of
+managers. The upsert's
 common table expressions:
 
 - ``direct``: one bucket ``(job role, competence, target, attained) -> 1`` per target of every
@@ -239,13 +240,16 @@ def _summaries(framework: Framework, at: datetime, deepest: int) -> Select:
     below: CTE | None = None
     for depth in range(deepest - 1, -1, -1):
         # then from the deepest level up, adding the upper nodes one level down
-        legs = [
-            select(base.c.node_id, *(base.c[k] for k in _KEY), base.c.people).where(
-                base.c.depth == depth
-            )
-        ]
-        if below is not None:
-            legs.append(select(below.c.parent_id, *(below.c[k] for k in _KEY), below.c.people))
+        own = select(base.c.node_id, *(base.c[k] for k in _KEY), base.c.people).where(
+            base.c.depth == depth
+        )
+        if below is None:  # the deepest upper nodes: nothing to add
+            below = base
+            buckets.append(own)
+            continue
+        legs = [own, select(below.c.parent_id, *(below.c[k] for k in _KEY), below.c.people)]
+        if below is base:
+            legs[1] = legs[1].where(base.c.depth == depth + 1)
         rows = union_all(*legs).subquery()
         below = _by_node(rows, [rows.c[k] for k in _KEY], ["people"]).cte(f"level_{depth}")
         buckets.append(select(below.c.node_id, *(below.c[k] for k in _KEY), below.c.people))
