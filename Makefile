@@ -1,5 +1,6 @@
 # LearnHub: `make run` serves the demo on http://127.0.0.1:5000 (PORT to change it);
-# `make test` runs the whole test suite. Both create .venv on first use.
+# `make test` runs the whole test suite; `make lint` runs ruff, import-linter and mypy. All create
+# .venv on first use.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -28,6 +29,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 worker: $(BIN)/.installed
 	$(BIN)/celery -A workers worker --loglevel INFO

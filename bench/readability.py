@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-import learnhub.quizzes.content  # noqa: E402, F401  (registers the quiz part with the loader)
+import learnhub.quizzes.content_loader  # noqa: E402, F401  (registers the quiz part with the loader)
 from learnhub.catalog.curriculum import lesson_text  # noqa: E402
 from learnhub.catalog.loader import read_content  # noqa: E402
 

@@ -7,16 +7,35 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
+from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from learnhub import (
+    auth,
+    catalog,
+    core,
+    org,
+    progress,
+    questionbank,
+    quizzes,
+    reports,
+    skills,
+    web,
+)
 from learnhub.config import PROJECT_ROOT, load_config
-from learnhub.core.errors import register_error_handlers
+from learnhub.core.tasks import celery_init_app
+from learnhub.demo import demo_cli
 from learnhub.extensions import api, csrf, db, limiter, login_manager, migrate
 
 logger = logging.getLogger(__name__)
+
+#: the features in the order they wire themselves (see create_app)
+FEATURES = (core, org, auth, skills, questionbank, quizzes, catalog, progress, reports, web)
+#: the modules holding Celery tasks: a worker imports them at start and knows each task by name
+TASK_MODULES = ("learnhub.auth.tasks", "learnhub.quizzes.tasks", "learnhub.skills.tasks")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -35,21 +54,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    _log_limiter_fallback()
     api.init_app(app)
 
-    _import_models()
-    _register_blueprints(app)
-    register_error_handlers(app)
+    # Each feature wires itself (tables, blueprints, CLI, receivers), lowest layer first, with
+    # one exception: quizzes lends catalog a module's quiz (catalog.presentation's hook), and
+    # catalog's API is documented when its blueprint is registered, so quizzes (and the bank
+    # below it) are wired before catalog.
+    for feature in FEATURES:
+        feature.init_app(app)
+    app.cli.add_command(demo_cli)
     _register_csrf(app)
-    _register_cli(app)
     _register_security_headers(app)
     proxies = app.config["LEARNHUB_PROXY_COUNT"]
     if proxies:  # behind N reverse proxies: the client's address is in X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-
-    from learnhub.core.tasks import celery_init_app
-
-    celery_init_app(app)
+        # Flask docs ("Tell Flask it is Behind a Proxy"): wrap the WSGI callable in place
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+    celery_init_app(app, TASK_MODULES)
 
     @app.context_processor
     def _csrf_token() -> dict[str, Any]:
@@ -58,40 +81,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _import_models() -> None:
-    # Every model must be known to the metadata before migrations or queries run.
-    import learnhub.auth.models
-    import learnhub.auth.receivers  # leavers lose access; people an import added are invited
-    import learnhub.auth.sessions  # the session user loader, idle and absolute timeouts
-    import learnhub.auth.tokens  # the bearer-token request loader
-    import learnhub.catalog.models
-    import learnhub.core.audit
-    import learnhub.core.mail
-    import learnhub.org.models
-    import learnhub.org.reporting  # the reporting-line closure follows every ORM flush
-    import learnhub.progress.models
-    import learnhub.progress.services  # signal receivers
-    import learnhub.quizzes.content  # registers the quiz part of the content loader
-    import learnhub.quizzes.models
-    import learnhub.skills.models  # noqa: F401
-
-
-def _register_blueprints(app: Flask) -> None:
-    from learnhub.auth.api import blp as auth_api
-    from learnhub.auth.views import blp as auth_views
-    from learnhub.progress.api import blp as progress_api
-    from learnhub.quizzes.admin_api import blp as quiz_admin_api
-    from learnhub.quizzes.api import blp as quizzes_api
-    from learnhub.reports.api import blp as reports_api
-    from learnhub.skills.api import blp as skills_api
-    from learnhub.web.health import blp as health
-    from learnhub.web.views import blp as web_views
-
-    app.register_blueprint(health)
-    app.register_blueprint(auth_views)
-    app.register_blueprint(web_views)
-    for blueprint in (quizzes_api, progress_api, skills_api, reports_api, auth_api, quiz_admin_api):
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
+def _log_limiter_fallback() -> None:
+    # Flask-Limiter says "Rate limit storage unreachable - falling back to in-memory storage"
+    # (Redis down) on its "flask-limiter" logger, which has only a NullHandler: unless logging
+    # is configured, send it where the app's own log goes (stderr), once.
+    limiter_log = logging.getLogger("flask-limiter")
+    if not logging.getLogger().handlers and default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
 
 
 def _register_csrf(app: Flask) -> None:
@@ -125,17 +121,12 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
+        # a signed-in answer carries personal data: no browser or proxy may keep a copy (the
+        # back button after sign-out, a shared computer). The user is looked at only if the
+        # request loaded it, so static files cost no query.
+        user = g.get("_login_user")
+        if getattr(user, "is_authenticated", False):
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only (LEARNHUB_SECURE_COOKIES)
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
-
-
-def _register_cli(app: Flask) -> None:
-    from learnhub.auth.cli import auth_cli
-    from learnhub.catalog.cli import content_cli
-    from learnhub.demo import demo_cli
-    from learnhub.org.cli import org_cli
-    from learnhub.quizzes.cli import quizzes_cli
-    from learnhub.reports.cli import reports_cli
-    from learnhub.skills.cli import skills_cli
-
-    for group in (content_cli, org_cli, skills_cli, reports_cli, demo_cli, auth_cli, quizzes_cli):
-        app.cli.add_command(group)

@@ -58,6 +58,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_CONTENT_DIR": os.environ.get(
             "LEARNHUB_CONTENT_DIR", str(PROJECT_ROOT / "content")
         ),
+        # beat drains the recompute requests this often (seconds), whatever the wake-ups did
+        "LEARNHUB_RECOMPUTE_SWEEP_SECONDS": int(
+            os.environ.get("LEARNHUB_RECOMPUTE_SWEEP_SECONDS", "60")
+        ),
+        # /healthz says "degraded" when a recompute request waits longer than this (seconds):
+        # workers are down or behind (the beat sweep runs every minute)
+        "LEARNHUB_RECOMPUTE_STALE_SECONDS": int(
+            os.environ.get("LEARNHUB_RECOMPUTE_STALE_SECONDS", "300")
+        ),
         # DESIGN.md privacy rule: aggregates reaching outside one's subtree cover >= 5 people
         "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
         # Celery: eager in-process without a broker (embedded default)
@@ -78,10 +87,22 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         },
         # Rate limits: TRAPS.md says always set a storage URI
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not fail sign-in: Flask-Limiter then counts in this process's memory
+        # (logging "Rate limit storage unreachable - falling back to in-memory storage") and
+        # goes back to Redis once it answers; an error it still meets is logged, not raised.
+        # Short timeouts: a hung Redis costs a request at most a second, once.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_HEADERS_ENABLED": True,
         "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
+        # failed sign-ins per account from one client address, and per account from anywhere:
+        # the second is higher so that an attacker at one address cannot lock the owner out
+        "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT": os.environ.get(
+            "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per 10 minutes"
+        ),
         "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
-            "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 10 minutes"
+            "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT", "100 per hour"
         ),
         # CSRF (TRAPS.md): checked in before_request unless a bearer token authenticated;
         # tied to the session so a quiz read for over an hour can still be submitted.
@@ -102,10 +123,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # A signed-in session ends after this long without a request (the absolute limit is
         # PERMANENT_SESSION_LIFETIME from sign-in, whatever the activity)
         "LEARNHUB_IDLE_MINUTES": int(os.environ.get("LEARNHUB_IDLE_MINUTES", "60")),
-        # Links in emails are built on this (no request in the CLI or a worker)
-        "LEARNHUB_BASE_URL": os.environ.get("LEARNHUB_BASE_URL", "http://127.0.0.1:5000").rstrip(
-            "/"
-        ),
+        # Links in emails are built on this (no request in the CLI or a worker); unset, it is
+        # the address `make run` serves on, whose port is PORT (5000 without it)
+        "LEARNHUB_BASE_URL": (
+            os.environ.get("LEARNHUB_BASE_URL")
+            or f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+        ).rstrip("/"),
+        # the IANA zone times are shown in for people without their own (Employee.timezone)
+        "LEARNHUB_DEFAULT_TIME_ZONE": os.environ.get("LEARNHUB_DEFAULT_TIME_ZONE")
+        or "Europe/Brussels",
         "LEARNHUB_INVITE_DAYS": int(os.environ.get("LEARNHUB_INVITE_DAYS", "14")),
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
@@ -126,10 +152,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_TOKEN_MAX_DAYS": int(os.environ.get("LEARNHUB_TOKEN_MAX_DAYS", "365")),
         # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)
         "LEARNHUB_PASSWORD_METHOD": "scrypt",
-        # Completion exports larger than this many rows become export jobs (DESIGN.md)
-        "LEARNHUB_EXPORT_INLINE_MAX_ROWS": int(
-            os.environ.get("LEARNHUB_EXPORT_INLINE_MAX_ROWS", "200000")
-        ),
         # flask-smorest / OpenAPI
         "API_TITLE": "LearnHub",
         "API_VERSION": "v1",

@@ -7,19 +7,22 @@ Running it again keeps everything: passwords are set only where none is, history
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from learnhub.auth import services as auth
+from learnhub.auth.models import Role
 from learnhub.catalog.models import Course
+from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
 from learnhub.org.services import get_by_email
+from learnhub.progress.models import EnrolmentSource
 from learnhub.progress.services import enrol_many
 from learnhub.quizzes import scoring
 from learnhub.quizzes import services as quizzes
@@ -29,12 +32,16 @@ from learnhub.skills.services import request_recompute
 logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "learnhub-demo"
-DEMO_ACCOUNTS = {"employee@example.org": (), "manager@example.org": (), "hr@example.org": ("hr",)}
+DEMO_ACCOUNTS = {
+    "employee@example.org": (),
+    "manager@example.org": (),
+    "hr@example.org": (Role.HR,),
+}
 #: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
 
-demo_cli = click.Group("demo", help="The demo organisation.")
+demo_cli = CommandGroup("demo", help="The demo organisation.")
 
 
 def seed(csv_path: Path) -> dict[str, int]:
@@ -58,7 +65,8 @@ def seed(csv_path: Path) -> dict[str, int]:
             auth.grant_role(auth.account_for(employee), role)
     ids = [p.id for p in people]
     enrolled = sum(
-        enrol_many(ids, course.id, "assignment") for course in db.session.scalars(select(Course))
+        enrol_many(ids, course.id, EnrolmentSource.ASSIGNMENT)
+        for course in db.session.scalars(select(Course))
     )
     history = _history(people) if db.session.scalar(select(func.count(Attempt.id))) == 0 else 0
     request_recompute(ids)
@@ -71,7 +79,7 @@ def seed(csv_path: Path) -> dict[str, int]:
     }
 
 
-def _history(people: list[Employee]) -> int:
+def _history(people: Sequence[Employee]) -> int:
     """A few colleagues of the demo employee pass the first module, through real attempts."""
     course = db.session.scalar(select(Course).where(Course.slug == DEMO_HISTORY_COURSE))
     if course is None or not course.modules:
@@ -96,12 +104,10 @@ def _history(people: list[Employee]) -> int:
 
 
 @demo_cli.command("seed")
-@with_appcontext
 def seed_cmd() -> None:
     """Seed the demo organisation (idempotent) and print the demo sign-ins."""
     path = Path(current_app.config["LEARNHUB_CONTENT_DIR"]) / "demo" / "organisation.csv"
     counts = seed(path)
-    db.session.commit()
     click.echo(f"demo organisation: {counts}")
     click.echo("Demo sign-ins (password: learnhub-demo):")
     for email in DEMO_ACCOUNTS:

@@ -1,5 +1,6 @@
 """Shared fixtures: one migrated database per test session with the real content/ loaded,
-emptied of people and learning records after every test.
+emptied of people and learning records after every test (and of content rows a factory of
+tests/factories.py made), and ``count_queries`` to pin how many SQL statements a block runs.
 
 SQLite by default; PostgreSQL when LEARNHUB_TEST_DATABASE_URL is set. With
 LEARNHUB_REQUIRE_SERVICES=1 (CI), a test that would skip for want of a service fails instead.
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, func, select, text
 
 from learnhub.app import create_app
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
+from learnhub.quizzes.models import Quiz
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
@@ -103,6 +109,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "LEARNHUB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
             "LEARNHUB_LOGIN_RATE_LIMIT": "1000 per minute",
             "LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+            "LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT": "1000 per minute",
             "LEARNHUB_CONTENT_DIR": str(CONTENT_DIR),
         }
     )
@@ -135,7 +142,21 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
             if table.name == "question_categories":  # bank questions are not content
                 db.session.execute(text("DELETE FROM questions WHERE bank_id IS NOT NULL"))
             db.session.execute(table.delete())
+        _delete_factory_content()
         db.session.commit()
+
+
+def _delete_factory_content() -> None:
+    """Delete the content rows factories made in this test, newest first (ORM cascades take
+    a quiz's questions and a module's competence mappings with them)."""
+    from tests import factories
+
+    for model, identity in reversed(factories.created_content):
+        row = db.session.get(model, identity)
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+    factories.created_content.clear()
 
 
 @pytest.fixture
@@ -175,3 +196,129 @@ def demo(app: Flask) -> dict[str, int]:
         counts = seed(CONTENT_DIR / "demo" / "organisation.csv")
         db.session.commit()
     return counts
+
+
+#: statements count_queries leaves out: savepoints are how a service guards one insert
+#: (``begin_nested``), not work the code asks of the database
+_NOT_COUNTED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@dataclass(repr=False)
+class QueryCount:
+    """What :func:`count_queries` saw: ``count`` statements, their SQL in ``statements``."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __repr__(self) -> str:  # the assertion message: every statement, numbered
+        lines = (" ".join(sql.split())[:160] for sql in self.statements)
+        return f"{self.count} statements:\n" + "\n".join(
+            f"{n:3}. {line}" for n, line in enumerate(lines, 1)
+        )
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], AbstractContextManager[QueryCount]]:
+    """``with count_queries() as queries: …`` counts the SQL statements the engine executes
+    inside the block (each ``cursor.execute``/``executemany`` once; SAVEPOINT, RELEASE and
+    ROLLBACK TO SAVEPOINT not counted). Requests made by the test client inside the block are
+    counted, and so are Celery tasks, which run eagerly in tests. Pin a hot path with
+    ``assert queries.count == N, queries`` (the message lists the statements) and say in a
+    comment what the N statements are."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counter() -> Iterator[QueryCount]:
+        seen = QueryCount()
+
+        def before_cursor_execute(_conn, _cursor, statement: str, *_args: object) -> None:
+            if not statement.lstrip().upper().startswith(_NOT_COUNTED):
+                seen.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counter
+
+
+_QUIZ_COLUMNS = (
+    "is_current",
+    "pass_mark",
+    "max_attempts",
+    "grading_method",
+    "review_policy",
+    "time_limit_seconds",
+    "shuffle_answers",
+    "shuffle_questions",
+    "draw_rules",
+    "essays_graded",
+)
+
+
+@pytest.fixture(autouse=True)
+def _restore_content_quizzes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Snapshot every quiz's settings and every quiz question's spec; put back what changed."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        quizzes = {
+            q.id: {c: getattr(q, c) for c in _QUIZ_COLUMNS}
+            for q in db.session.scalars(select(Quiz))
+        }
+        questions = {
+            q.id: (q.spec, q.points, q.name)
+            for q in db.session.scalars(select(Question).where(Question.quiz_id.is_not(None)))
+        }
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.id.in_(quizzes))):
+            for column, value in quizzes[quiz.id].items():
+                if getattr(quiz, column) != value:
+                    setattr(quiz, column, value)
+        for question in db.session.scalars(select(Question).where(Question.id.in_(questions))):
+            spec, points, name = questions[question.id]
+            if (question.spec, question.points, question.name) != (spec, points, name):
+                question.spec, question.points, question.name = spec, points, name
+        db.session.commit()
+
+
+@pytest.fixture
+def make_quiz(app: Flask) -> Callable[..., int]:
+    """``make_quiz(gift_text, **settings) -> quiz id``: a new current version of the first
+    phishing module's quiz holding these questions (:class:`tests.factories.QuizFactory`);
+    the factory's clean-up removes it (with its attempts) after the test and
+    ``_restore_content_quizzes`` makes the content version current again."""
+
+    from tests.factories import QuizFactory
+    from tests.journeys.helpers import first_module
+
+    def make(gift: str = "", **settings: object) -> int:
+        module_id, previous = first_module(app)
+        with app.app_context():
+            version = db.session.scalar(
+                select(func.max(Quiz.version)).where(Quiz.module_id == module_id)
+            )
+            db.session.get(Quiz, previous).is_current = False
+            quiz = QuizFactory(
+                module_id=module_id,
+                version=version + 1,
+                title="Scratch quiz",
+                pass_mark=Decimal(str(settings.pop("pass_mark", "50"))),
+                content_sha256="scratch",
+                gift=gift,
+                **settings,
+            )
+            db.session.commit()
+            return quiz.id
+
+    return make

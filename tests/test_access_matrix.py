@@ -32,8 +32,9 @@ from learnhub.catalog.models import Course
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
+from learnhub.questionbank.models import Question, QuestionBank
 from learnhub.quizzes import services as quizzes
-from learnhub.quizzes.models import Attempt, Question, QuestionBank
+from learnhub.quizzes.models import Attempt
 from tests.conftest import CONTENT_DIR, sign_in
 
 PUBLIC = {

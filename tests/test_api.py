@@ -1,4 +1,5 @@
-"""API conventions: OpenAPI, the error envelope, sign-in required everywhere, health."""
+"""API conventions: OpenAPI, the error envelope, sign-in required everywhere (pages and
+health: tests/web/test_pages.py; the team API: tests/reports/)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ PROTECTED = [
     ("get", "/api/v1/audit-events"),
     ("get", "/api/v1/audit-events.csv"),
 ]
-PAGES = ["/", "/profile", "/team", "/hr", "/courses/1", "/modules/1", "/attempts/1"]
 
 
 def test_openapi_lists_the_integration_paths(client):
@@ -47,25 +47,6 @@ def test_api_needs_sign_in(client, method, path):
     assert response.status_code == 401
     body = response.get_json()
     assert set(body) == {"code", "status", "message", "errors"} and body["code"] == 401
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_pages_redirect_to_sign_in(client, path):
-    response = client.get(path)
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
-
-
-def test_html_404_is_a_page_and_api_404_is_json(app, demo):
-    client = app.test_client()
-    sign_in(client, "employee@example.org")
-    page = client.get("/modules/999999")
-    assert page.status_code == 404 and page.mimetype == "text/html"
-    api = client.get("/api/v1/modules/999999")
-    assert api.status_code == 404 and api.get_json()["message"] == "No such module."
-
-
-def test_health(client):
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_sign_in_is_case_insensitive_and_wrong_password_fails(app, demo):
@@ -111,17 +92,6 @@ def test_people_imported_without_a_password_cannot_sign_in(app):
     assert response.status_code == 401
 
 
-def test_stylesheet_is_served_and_pages_carry_security_headers(client):
-    css = client.get("/static/learnhub.css")
-    assert css.status_code == 200 and css.mimetype == "text/css"
-    assert b"--accent" in css.get_data()
-    css.close()
-    page = client.get("/sign-in")
-    assert page.headers["X-Frame-Options"] == "DENY"
-    assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
-
-
 def test_ids_beyond_the_database_integer_are_not_found(app, demo):
     client = app.test_client()
     token = sign_in(client, "employee@example.org")
@@ -133,15 +103,6 @@ def test_ids_beyond_the_database_integer_are_not_found(app, demo):
         ).status_code
         == 404
     )
-
-
-def test_team_api_times_are_iso_8601(app, demo):
-    from datetime import datetime
-
-    client = app.test_client()
-    sign_in(client, "manager@example.org")
-    computed = client.get("/api/v1/teams/me/skill-gaps").get_json()["frameworks"][0]["computed_at"]
-    assert datetime.fromisoformat(computed).tzinfo is not None
 
 
 def test_behind_a_proxy_the_client_address_is_audited(app, demo, database_url, monkeypatch):

@@ -16,6 +16,13 @@ celery_app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=15),
         "kwargs": {"everyone": True},
     },
+    # recompute requests whose wake-up was lost (Redis down or restarted, a worker killed
+    # mid-recompute, workers down for a while) are drained within a minute of workers running
+    # again; an empty table costs one small query
+    "sweep-recompute-requests": {
+        "task": "skills.compute_team_summaries",
+        "schedule": float(flask_app.config["LEARNHUB_RECOMPUTE_SWEEP_SECONDS"]),
+    },
     # time limits are enforced on the server: overdue attempts are submitted with what was saved
     "close-overdue-attempts": {
         "task": "quizzes.close_overdue_attempts",
@@ -27,5 +34,6 @@ celery_app.conf.beat_schedule = {
         "schedule": 300.0,
     },
 }
+
 
 __all__ = ["celery_app", "flask_app"]

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from learnhub.auth import audit_log, tokens
+from learnhub.auth.permissions import ADMINS, role_required, token_scope
 from learnhub.auth.schemas import (
     ApiTokenCreateArgs,
     ApiTokenSchema,
@@ -15,17 +16,11 @@ from learnhub.auth.schemas import (
     AuditEventSchema,
     NewApiTokenSchema,
 )
-from learnhub.auth.services import role_required
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
 from learnhub.core.pagination import QueryPage
-from learnhub.core.security import token_scope
-from learnhub.extensions import db
 
 blp = Blueprint("auth_api", __name__, description="API tokens and the audit log")
-
-#: who manages tokens and reads the audit log
-ADMINS = ("hr", "platform_admin")
 
 
 @blp.route("/api-tokens")
@@ -45,7 +40,6 @@ class ApiTokens(MethodView):
         token, secret = tokens.create_token(
             args["name"], args["scopes"], args["expires_days"], owner=owner
         )
-        db.session.commit()
         return {
             "token": secret,
             **{name: getattr(token, name) for name in ApiTokenSchema._declared_fields},
@@ -59,7 +53,6 @@ class ApiTokenItem(MethodView):
     def delete(self, token_id: int) -> None:
         """Revoke a token (it stops working at once). Audited."""
         tokens.revoke_token(token_id)
-        db.session.commit()
 
 
 @blp.route("/audit-events")
@@ -85,7 +78,6 @@ class AuditEventsExport(MethodView):
         """The audit log as CSV with the same filters (cells neutralised against formulas).
         The export itself is audited."""
         audit("export_audit_events", target="audit-events.csv", filters=_jsonable(args))
-        db.session.commit()
         query = audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
         filename = f"learnhub-audit-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
 from learnhub.core.errors import DomainError
+from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
 
-auth_cli = click.Group("auth", help="Accounts: invitations, API tokens, roles, email outbox.")
+auth_cli = CommandGroup("auth", help="Accounts: invitations, API tokens, roles, email outbox.")
 
 
 def _employee(email: str):
@@ -23,7 +23,6 @@ def _employee(email: str):
 @auth_cli.command("invite")
 @click.option("--all-new", is_flag=True, help="Everyone active without a password or live link.")
 @click.argument("emails", nargs=-1)
-@with_appcontext
 def invite(all_new: bool, emails: tuple[str, ...]) -> None:
     """Email set-password invitations to EMAILS, or with --all-new to everyone who cannot sign
     in yet (active, no password, no unexpired invitation)."""
@@ -33,7 +32,6 @@ def invite(all_new: bool, emails: tuple[str, ...]) -> None:
         raise click.UsageError("Give either --all-new or one or more emails.")
     ids = None if all_new else [_employee(e).id for e in emails]
     count = invite_many(ids)
-    db.session.commit()
     click.echo(f"Invited {count} people.")
 
 
@@ -42,7 +40,6 @@ def invite(all_new: bool, emails: tuple[str, ...]) -> None:
 @click.option("--scopes", required=True, help="Comma-separated, e.g. exports:read,org:write.")
 @click.option("--expires-days", type=int, default=90, show_default=True)
 @click.option("--owner", "owner_email", help="Employee email: the token dies when they leave.")
-@with_appcontext
 def create_token(name: str, scopes: str, expires_days: int, owner_email: str | None) -> None:
     """Create an API token and print it once (it is stored hashed)."""
     from learnhub.auth.tokens import create_token as create
@@ -52,14 +49,12 @@ def create_token(name: str, scopes: str, expires_days: int, owner_email: str | N
         token, secret = create(name, scopes.split(","), expires_days, owner=owner)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Token {token.id} '{token.name}' ({', '.join(token.scopes)}), expires")
     click.echo(f"{token.expires_at:%Y-%m-%d %H:%M} UTC. Copy it now; it is not shown again:")
     click.echo(secret)
 
 
 @auth_cli.command("list-tokens")
-@with_appcontext
 def list_tokens() -> None:
     """List API tokens (never their secrets)."""
     from learnhub.auth.tokens import list_tokens as tokens
@@ -71,7 +66,6 @@ def list_tokens() -> None:
 
 @auth_cli.command("revoke-token")
 @click.argument("token_id", type=int)
-@with_appcontext
 def revoke_token(token_id: int) -> None:
     """Revoke an API token by id."""
     from learnhub.auth.tokens import revoke_token as revoke
@@ -80,7 +74,6 @@ def revoke_token(token_id: int) -> None:
         revoke(token_id)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Token {token_id} revoked.")
 
 
@@ -88,23 +81,20 @@ def revoke_token(token_id: int) -> None:
 @click.argument("email")
 @click.argument("role")
 @click.option("--revoke", is_flag=True, help="Take the role away instead.")
-@with_appcontext
 def grant_role(email: str, role: str, revoke: bool) -> None:
     """Grant ROLE (hr, content_admin, platform_admin) to the person with EMAIL. Audited."""
-    from learnhub.auth import services
+    from learnhub.auth import permissions, services
 
     account = services.account_for(_employee(email))
     try:
         (services.revoke_role if revoke else services.grant_role)(account, role)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    db.session.commit()
-    click.echo(f"{email}: {', '.join(services.roles_of(account))}")
+    click.echo(f"{email}: {', '.join(permissions.roles_of(account))}")
 
 
 @auth_cli.command("outbox")
 @click.option("--send", is_flag=True, help="Send the waiting emails now.")
-@with_appcontext
 def outbox(send: bool) -> None:
     """Show the emails waiting in the outbox (embedded mode without SMTP keeps them there)."""
     from learnhub.auth.tasks import send_outbox

@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 
-#: Roles that are granted; "employee" is everyone's and "manager" is derived from reports.
-GRANTED_ROLES = ("hr", "content_admin", "platform_admin")
+
+class Role(StrEnum):
+    """Every role (who needs which: learnhub.auth.permissions)."""
+
+    #: everyone's
+    EMPLOYEE = "employee"
+    #: derived: someone active reports to them
+    MANAGER = "manager"
+    HR = "hr"
+    CONTENT_ADMIN = "content_admin"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+#: Roles that are granted (stored in role_grants); the others are everyone's or derived.
+GRANTED_ROLES = (Role.HR.value, Role.CONTENT_ADMIN.value, Role.PLATFORM_ADMIN.value)
+
+
+class PasswordPurpose(StrEnum):
+    """Why a password link was sent: an invitation of new staff, or a reset the person asked
+    for."""
+
+    INVITATION = "invitation"
+    RESET = "reset"
 
 
 class Account(UserMixin, db.Model):
@@ -48,7 +70,7 @@ class Account(UserMixin, db.Model):
 
     def has_role(self, role: str) -> bool:
         """True when ``role`` is granted ("employee" is always true for an active account)."""
-        return role == "employee" or role in self.granted_roles
+        return role == Role.EMPLOYEE or role in self.granted_roles
 
 
 class RoleGrant(db.Model):
@@ -58,16 +80,12 @@ class RoleGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(enum_column(GRANTED_ROLES, name="role", length=40))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="grants")
 
     __table_args__ = (UniqueConstraint("account_id", "role"),)
-
-
-#: Why a password link was sent: an invitation of new staff, or a reset the person asked for.
-PASSWORD_PURPOSES = ("invitation", "reset")
 
 
 class PasswordToken(db.Model):
@@ -83,7 +101,9 @@ class PasswordToken(db.Model):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[PasswordPurpose] = mapped_column(
+        enum_column(PasswordPurpose, name="purpose", length=20)
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

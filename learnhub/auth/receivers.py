@@ -1,4 +1,5 @@
-"""What auth does when the organisation changes (blinker signals of learnhub.org.signals).
+"""What auth does when the organisation changes (blinker signals of learnhub.org.signals,
+connected by :func:`learnhub.auth.init_app`).
 
 - ``people_left``: leavers' sessions are signed out (``session_version`` bumped), their
   password links end and the API tokens they own are revoked, in the transaction that
@@ -13,20 +14,20 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import event, update
+from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 
 from learnhub.auth import passwords, tokens
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
+from learnhub.core.transactions import before_commit
 from learnhub.extensions import db
-from learnhub.org.signals import people_changed, people_left
 
 logger = logging.getLogger(__name__)
-
-#: key in ``db.session.info``: employee ids to invite before the commit
-INVITE_KEY = "learnhub_invite_candidates"
 
 
 def revoke_access(employee_ids: list[int]) -> dict[str, int]:
@@ -43,7 +44,7 @@ def revoke_access(employee_ids: list[int]) -> dict[str, int]:
             .values(session_version=Account.session_version + 1)
             .execution_options(synchronize_session=False)
         )
-        accounts += result.rowcount or 0
+        accounts += cast(CursorResult, result).rowcount or 0
     counts = {
         "accounts": accounts,
         "links": passwords.revoke_links_of(ids),
@@ -59,28 +60,26 @@ def revoke_access(employee_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-@people_left.connect
-def _on_people_left(_sender: object, employee_ids: list[int], **_: object) -> None:
+def on_people_left(_sender: object, employee_ids: list[int], **_: object) -> None:
+    """Receiver of ``people_left``: revoke the leavers' access in their transaction."""
     counts = revoke_access(employee_ids)
     logger.info("leavers: access revoked %s", counts)
 
 
-@people_changed.connect
-def _on_people_changed(_sender: object, employee_ids: list[int], **_: object) -> None:
-    if current_app.config["LEARNHUB_INVITE_ON_IMPORT"]:
-        db.session.info.setdefault(INVITE_KEY, set()).update(employee_ids)
+@dataclass
+class _Invitations:
+    """Employee ids to invite just before the transaction commits (one set per transaction)."""
 
+    employee_ids: set[int] = field(default_factory=set)
 
-@event.listens_for(db.session, "before_commit")
-def _invite_before_commit(session) -> None:
-    ids = session.info.pop(INVITE_KEY, None)
-    if ids:
-        invited = passwords.invite_many(ids)
+    def __call__(self) -> None:
+        invited = passwords.invite_many(self.employee_ids)
         if invited:
             logger.info("invited %d people added by an import", invited)
 
 
-@event.listens_for(db.session, "after_rollback")
-def _forget_on_rollback(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(INVITE_KEY, None)
+def on_people_changed(_sender: object, employee_ids: list[int], **_: object) -> None:
+    """Receiver of ``people_changed``: invite them before the commit (unless
+    LEARNHUB_INVITE_ON_IMPORT is off)."""
+    if current_app.config["LEARNHUB_INVITE_ON_IMPORT"]:
+        before_commit(_Invitations(), key=_Invitations).employee_ids.update(employee_ids)

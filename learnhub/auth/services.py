@@ -1,27 +1,37 @@
-"""Accounts, passwords, roles, permission checks and the audit log."""
+"""Accounts: creating them, passwords, signing in, granting roles; the 401 answer.
+
+Who may do what (role sets, token scopes, object checks) is learnhub.auth.permissions."""
 
 from __future__ import annotations
 
 import logging
-from functools import wraps
-from typing import Any
 
 from flask import abort, current_app, request
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learnhub.auth.models import GRANTED_ROLES, Account, RoleGrant
 from learnhub.core.audit import audit
-from learnhub.core.errors import DomainError, NotFound
-from learnhub.extensions import db, login_manager
+from learnhub.core.errors import DomainError
+from learnhub.extensions import db
 from learnhub.org import services as org_services
 from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
 
-# A hash to compare against when the email is unknown, so timing does not reveal accounts.
+# A hash to compare against when the email is unknown, so timing does not reveal accounts:
+# one per hashing method, built on first use (building one costs as much as a sign-in).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    """The hash an unknown email's password is checked against, so that it costs what a known
+    one's check costs: built once per method and kept (``dict.setdefault(method, generate(...))``
+    built it on every call, its argument being evaluated first: unknown emails took twice as
+    long as known ones)."""
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("x" * 12, method=method)
+    return _DUMMY_HASH[method]
 
 
 def account_for(employee: Employee) -> Account:
@@ -47,13 +57,11 @@ def set_password(account: Account, password: str) -> None:
 def authenticate(email: str, password: str) -> Account | None:
     """The active account with this email (case-insensitive) and password, else None."""
     employee = org_services.get_by_email(email)
-    account = None
-    if employee is not None and employee.active:
-        account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
+    # the same statements whether or not the email is known (0 matches no employee id)
+    employee_id = employee.id if employee is not None and employee.active else 0
+    account = db.session.scalar(select(Account).where(Account.employee_id == employee_id))
     if account is None or account.password_hash is None:
-        method = current_app.config["LEARNHUB_PASSWORD_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(current_app.config["LEARNHUB_PASSWORD_METHOD"]), password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
@@ -80,65 +88,10 @@ def revoke_role(account: Account, role: str) -> None:
             audit("role_revoked", target=f"employee:{account.employee_id}", role=role)
 
 
-def roles_of(account: Account) -> list[str]:
-    """Every role of ``account``: employee, manager when someone reports to them, and grants.
-    An API token has none (it has scopes)."""
-    if getattr(account, "is_api_token", False):
-        return []
-    roles = ["employee"]
-    if org_services.has_reports(account.employee_id):
-        roles.append("manager")
-    roles.extend(sorted(account.granted_roles))
-    return roles
-
-
-def role_required(*roles: str):
-    """View decorator: 401 when signed out, 403 unless the account has one of ``roles``.
-
-    An API token passes: it reached the view only because the view declares a scope the token
-    holds (``learnhub.core.security.token_scope``, enforced in learnhub.auth.tokens)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if getattr(current_user, "is_api_token", False):
-                return view(*args, **kwargs)
-            if not any(current_user.has_role(role) for role in roles):
-                abort(403, description=f"This needs the role {' or '.join(roles)}.")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def can_view_employee(viewer: Account, employee_id: int) -> bool:
-    """May ``viewer`` see this employee's progress and competence profile? Themself, HR, or a
-    manager of theirs (direct or indirect). Quiz responses and raw scores are not covered here:
-    those are only the employee's and HR's (see ``can_view_responses``)."""
-    if viewer.employee_id == employee_id or viewer.has_role("hr"):
-        return True
-    return org_services.is_in_subtree(viewer.employee_id, employee_id)
-
-
-def can_view_responses(viewer: Account, employee_id: int) -> bool:
-    """Quiz responses and raw scores: the employee themself and HR only (DESIGN.md)."""
-    return viewer.employee_id == employee_id or viewer.has_role("hr")
-
-
-def get_employee_for(viewer: Account, employee_id: int) -> Employee:
-    """The employee ``viewer`` may see; NotFound otherwise (no hint that the person exists)."""
-    employee = db.session.get(Employee, employee_id)
-    if employee is None or not can_view_employee(viewer, employee_id):
-        raise NotFound("No such employee.")
-    return employee
-
-
-@login_manager.unauthorized_handler
-def _unauthorized():
-    """401 JSON envelope under /api/, a redirect to the sign-in page elsewhere."""
+def unauthorized():
+    """Flask-Login's answer to a signed-out request of a ``login_required`` view (installed by
+    :func:`learnhub.auth.init_app`): 401 JSON envelope under /api/, a redirect to the sign-in
+    page elsewhere."""
     from flask import redirect, url_for
 
     if request.path.startswith("/api/"):

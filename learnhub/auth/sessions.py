@@ -17,7 +17,7 @@ from flask_login import login_user
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
-from learnhub.extensions import db, login_manager
+from learnhub.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ SEEN_AT = "seen_at"
 #: the last-seen time is rewritten at most this often (seconds), so most requests leave the
 #: cookie alone; the idle timeout is therefore exact to within this
 SEEN_RESOLUTION = 60
+#: the one session key that survives sign-in: a quiz form kept while its session had ended
+#: (learnhub.web.drafts), so the learner gets their answers back after signing in again
+KEPT_FORM = "kept_form"
 
 
 def is_bearer_request() -> bool:
@@ -42,7 +45,10 @@ def start_session(account: Account, method: str) -> None:
     """Sign ``account`` in on a fresh session (the old one is cleared: no session fixation),
     record the sign-in time and audit it (``method``: "password" or "oidc"). The caller commits.
     """
+    kept = session.get(KEPT_FORM)
     session.clear()
+    if kept is not None:
+        session[KEPT_FORM] = kept
     login_user(account)
     now = _now()
     session[SIGNED_IN_AT] = now
@@ -68,8 +74,10 @@ def session_expired() -> str | None:
     return None
 
 
-@login_manager.user_loader
-def _load_account(user_id: str) -> Account | None:
+def load_account(user_id: str) -> Account | None:
+    """Flask-Login's user loader (installed by :func:`learnhub.auth.init_app`): the account of
+    the session cookie's ``"<account id>:<session version>"``, else None (unknown, signed out
+    everywhere, deactivated, or the session timed out: then the session is cleared)."""
     if is_bearer_request():
         return None
     account_id, _, version = user_id.partition(":")

@@ -1,8 +1,8 @@
 """Celery tasks of auth: draining the email outbox.
 
-After a commit that queued mail (``learnhub.core.mail``), ``auth.send_outbox`` is queued; it
-runs in-process (eager) without a broker. Beat also runs it every few minutes, so mail that
-failed (SMTP down) goes out once SMTP is back.
+After a commit that queued mail (``learnhub.core.mail``), ``auth.send_outbox`` is queued (see
+:func:`queue_drain`); it runs in-process (eager) without a broker. Beat also runs it every few
+minutes, so mail that failed (SMTP down) goes out once SMTP is back.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from flask import current_app
-from sqlalchemy import event
 
-from learnhub.core.mail import QUEUED_KEY, send_pending
-from learnhub.extensions import db
+from learnhub.core.mail import send_pending
+from learnhub.core.transactions import queue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +29,7 @@ def send_outbox() -> int:
             return total
 
 
-@event.listens_for(db.session, "after_commit")
-def _drain_after_commit(session) -> None:
-    if session.in_nested_transaction() or not session.info.pop(QUEUED_KEY, False):
-        return
-    try:
-        send_outbox.delay()
-    except Exception:
-        # The change is committed and the email waits in the outbox for the next drain.
-        logger.exception("could not queue the outbox drain")
-        if current_app.config.get("TESTING"):
-            raise
-
-
-@event.listens_for(db.session, "after_rollback")
-def _forget_on_rollback(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(QUEUED_KEY, None)
+def queue_drain(_sender: object = None, **_: object) -> None:
+    """Receiver of ``core.mail.mail_queued``: drain the outbox once after this transaction
+    commits, however many emails it queued."""
+    queue_after_commit(send_outbox, key="auth.send_outbox")

@@ -11,38 +11,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app, request
 from flask_login import UserMixin, current_user
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from learnhub.auth.models import Account, ApiToken, RoleGrant
+from learnhub.auth.models import ApiToken
+from learnhub.auth.permissions import SCOPE_ATTRIBUTE, SCOPES, scopes_beyond
 from learnhub.auth.sessions import is_bearer_request
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
-from learnhub.core.security import SCOPE_ATTRIBUTE, hash_secret, new_secret
-from learnhub.extensions import db, login_manager
+from learnhub.core.security import hash_secret, new_secret
+from learnhub.extensions import db
 from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
 
-#: every scope a token can hold, and what it lets through
-SCOPES = {
-    "exports:read": "download the completions export (GET /api/v1/exports/completions.csv)",
-    "audit:read": "list and export the audit log (GET /api/v1/audit-events[.csv])",
-    # for HR import endpoints: a view accepts it with @token_scope("org:write")
-    "org:write": "run HR imports through the API",
-}
-#: the roles whose holders may give a token each scope; an owned token uses a scope only while
-#: its owner still holds one of them (a revoked role ends what the token could do with it)
-SCOPE_ROLES = {
-    "exports:read": ("hr",),
-    "audit:read": ("hr", "platform_admin"),
-    "org:write": ("hr",),
-}
 TOKEN_PREFIX = "lh_"
 #: last_used_at is written at most this often per token (seconds)
 LAST_USED_RESOLUTION = 300
@@ -85,17 +74,15 @@ def create_token(
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         issues.append(Issue("scopes", f"Unknown scopes {unknown}; known: {sorted(SCOPES)}."))
-    if owner is not None:
-        granted = _roles_of(owner.id)
-        beyond = [s for s in scopes if s in SCOPES and not granted & set(SCOPE_ROLES[s])]
-        if beyond:
-            issues.append(
-                Issue(
-                    "scopes",
-                    f"Your roles do not allow giving a token {beyond}; "
-                    "a token carries only what its creator may do.",
-                )
+    beyond = scopes_beyond(owner.id if owner else None, scopes)
+    if beyond:
+        issues.append(
+            Issue(
+                "scopes",
+                f"Your roles do not allow giving a token {beyond}; "
+                "a token carries only what its creator may do.",
             )
+        )
     max_days = current_app.config["LEARNHUB_TOKEN_MAX_DAYS"]
     if not 1 <= expires_days <= max_days:
         issues.append(Issue("expires_days", f"A token expires in 1 to {max_days} days."))
@@ -149,7 +136,7 @@ def revoke_tokens_of(employee_ids: list[int]) -> int:
             .values(revoked_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        revoked += result.rowcount or 0
+        revoked += cast(CursorResult, result).rowcount or 0
     return revoked
 
 
@@ -163,8 +150,9 @@ def find_token(secret: str) -> ApiToken | None:
     return token
 
 
-@login_manager.request_loader
-def _load_token(req) -> TokenPrincipal | None:
+def load_token(req) -> TokenPrincipal | None:
+    """Flask-Login's request loader (installed by :func:`learnhub.auth.init_app`): the
+    principal of the request's usable bearer token, else None; records when it was last used."""
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -179,9 +167,8 @@ def _touch(token: ApiToken) -> None:
     now = utcnow()
     if token.last_used_at and now - token.last_used_at < timedelta(seconds=LAST_USED_RESOLUTION):
         return
-    # its own statement and commit: the bearer check runs before the view changes anything
+    # one statement, committed with the request (a refused request records no use)
     db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    db.session.commit()
 
 
 def required_scope() -> str | None:
@@ -216,18 +203,7 @@ def enforce_bearer() -> None:
     if scope not in principal.scopes:
         raise Forbidden(f"This API token lacks the scope {scope!r} this endpoint needs.")
     token = db.session.get(ApiToken, principal.api_token_id)
-    if token.owner_id is not None and not _roles_of(token.owner_id) & set(SCOPE_ROLES[scope]):
+    if scopes_beyond(token.owner_id, [scope]):
         raise Forbidden(
             f"The owner of this API token no longer holds a role that allows {scope!r}."
         )
-
-
-def _roles_of(employee_id: int) -> set[str]:
-    """The granted roles of an employee's account (empty without an account)."""
-    return set(
-        db.session.scalars(
-            select(RoleGrant.role)
-            .join(Account, Account.id == RoleGrant.account_id)
-            .where(Account.employee_id == employee_id)
-        )
-    )

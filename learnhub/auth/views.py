@@ -14,26 +14,23 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from learnhub.auth import oidc, passwords, services
 from learnhub.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
 from learnhub.auth.sessions import start_session
-from learnhub.auth.tokens import enforce_bearer
 from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError
-from learnhub.extensions import db, limiter, login_manager
+from learnhub.core.transactions import end_after_error
+from learnhub.extensions import limiter
 
 blp = Blueprint("auth", __name__)
-blp.before_app_request(enforce_bearer)
 
 #: links carry their secret in the path: never send it on to another site
 NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
-login_manager.login_view = "auth.sign_in"
-login_manager.login_message = "Please sign in to continue."
-login_manager.login_message_category = "info"
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,6 +48,10 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _email_key() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
 @blp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LEARNHUB_LOGIN_RATE_LIMIT"],
@@ -60,18 +61,28 @@ def _failed(response: Response) -> bool:
     "again.",
 )
 @limiter.limit(
+    lambda: current_app.config["LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT"],
+    key_func=lambda: f"sign-in:{_email_key()}:{get_remote_address()}",
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message="Too many failed sign-in attempts for this account from your address; wait "
+    "and try again.",
+)
+@limiter.limit(
     lambda: current_app.config["LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT"],
-    key_func=lambda: "sign-in:" + request.form.get("email", "").strip().lower()[:254],
+    key_func=lambda: "sign-in:" + _email_key(),
     methods=["POST"],
     deduct_when=_failed,
     error_message="Too many failed sign-in attempts for this account; wait and try again.",
 )
-def sign_in() -> str | Response:
+def sign_in() -> ResponseReturnValue:
     """Show the sign-in form; on POST check email (any letter case) and password. Failed
-    attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT) and per account
-    (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT), 429 past either: guessing one person's password is
-    slowed wherever it comes from, and one office behind a NAT is not locked out by a few
-    colleagues' typos."""
+    attempts are limited per client address (LEARNHUB_LOGIN_RATE_LIMIT), per account and
+    client address (LEARNHUB_LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT, 10 per 10 minutes) and per
+    account from anywhere (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT, higher: 100 per hour), 429 past
+    any: ten wrong passwords from one place do not lock the owner out everywhere, guessing one
+    person's password from many addresses is still slowed, and one office behind a NAT is not
+    locked out by a few colleagues' typos."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = SignInForm()
@@ -80,11 +91,10 @@ def sign_in() -> str | Response:
         account = services.authenticate(form.email.data, form.password.data)
         if account is not None:
             start_session(account, "password")  # a new session: no fixation
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        # kept: the request commits whatever status it answers (here 401)
         audit("sign_in_failed", target=form.email.data.strip().lower()[:254])
-        db.session.commit()
-        flash("That email and password do not match an account.", "error")
+        form.email.errors.append("That email and password do not match an account.")
         status = 401
     elif request.method == "POST":
         status = 400
@@ -103,8 +113,7 @@ def sign_out() -> Response:
     choice: a public body prefers this to staying signed in on another device)."""
     account = current_user._get_current_object()
     if getattr(account, "session_version", None) is not None:
-        account.session_version += 1
-        db.session.commit()
+        account.session_version += 1  # committed before the answer leaves (core.transactions)
     logout_user()
     session.clear()
     flash("You are signed out, on every device.", "info")
@@ -117,13 +126,12 @@ def sign_out() -> Response:
     methods=["POST"],
     error_message="Too many password-reset requests from your address; try again later.",
 )
-def forgot_password() -> str | Response:
+def forgot_password() -> ResponseReturnValue:
     """Ask for a password-reset link by email. The answer is the same whether or not the email
     has an account (no way to find out who works here)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         passwords.request_reset(form.email.data)
-        db.session.commit()
         flash(
             "If that email belongs to an account, a link to choose a new password is on its "
             "way. It works once, for a limited time.",
@@ -147,11 +155,10 @@ def set_password(secret: str) -> tuple[str, int, dict] | Response:
         try:
             passwords.use_link(secret, form.password.data)
         except DomainError as error:
-            db.session.rollback()
+            end_after_error(error)  # the link's claim (a conditional UPDATE) is undone too
             flash(error.message, "error")
             status = 400
         else:
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
@@ -184,12 +191,10 @@ def oidc_callback() -> str | tuple[str, int] | Response:
     try:
         account = oidc.account_for_claims(oidc.claims_from_callback())
     except DomainError as error:
-        db.session.rollback()
+        end_after_error(error)
         audit("sign_in_failed", method="oidc", reason=error.message)
-        db.session.commit()
         flash(error.message, "error")
         form = SignInForm(formdata=None)
         return render_template("sign_in.html", form=form, sso=_sso_enabled()), error.status_code
     start_session(account, "oidc")
-    db.session.commit()
     return redirect(next_url)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from learnhub.core.errors import ValidationFailed
-from learnhub.extensions import db
+from learnhub.core.transactions import CommandGroup
 
-content_cli = click.Group("content", help="Load courses, frameworks and target profiles.")
+content_cli = CommandGroup("content", help="Load courses, frameworks and target profiles.")
 
 
 @content_cli.command("load")
@@ -22,19 +21,21 @@ content_cli = click.Group("content", help="Load courses, frameworks and target p
     default=None,
     help="Content folder (default: LEARNHUB_CONTENT_DIR or ./content).",
 )
-@with_appcontext
 def load(directory: Path | None) -> None:
-    """Validate everything, then load it in one transaction; loading twice changes nothing."""
+    """Validate everything, then load it in one transaction; loading twice changes nothing.
+    When targets or courses changed, a recompute request for every team summary is recorded in
+    that transaction (a worker drains it after the commit)."""
     from learnhub.catalog.loader import load_content
-    from learnhub.skills.tasks import compute_team_summaries
+    from learnhub.skills.services import request_recompute
 
     folder = directory or Path(current_app.config["LEARNHUB_CONTENT_DIR"])
     try:
         report = load_content(folder)
     except ValidationFailed as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
+    if report.profiles_changed or report.courses_changed:
+        # recorded with the change (DESIGN.md "recompute request"); its commit wakes a worker
+        request_recompute(everyone=True)
     for slug, changed in report.frameworks.items():
         click.echo(f"framework {slug}: {'loaded' if changed else 'unchanged'}")
     click.echo(f"target profiles changed: {len(report.profiles_changed)}")
@@ -42,7 +43,5 @@ def load(directory: Path | None) -> None:
         f"courses changed: {len(report.courses_changed)}, "
         f"unchanged: {len(report.courses_unchanged)}"
     )
-    if report.profiles_changed or report.courses_changed:
-        compute_team_summaries.delay(everyone=True)
     if not report.changed:
         click.echo("Nothing changed.")

@@ -69,7 +69,8 @@ def competence_level(entry: Any, index: FrameworkIndex, where: str, issues: list
 
 
 def read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
-    roles, owners = [], {}
+    roles: list[dict] = []
+    owners: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
         where = rel(path)
         data, found = load_yaml(path, where)

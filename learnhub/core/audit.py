@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnhub.core.db import db
 from learnhub.core.models import utcnow
-from learnhub.extensions import db
 
 
 class AuditEvent(db.Model):

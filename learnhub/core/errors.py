@@ -3,7 +3,9 @@
 Services raise :class:`DomainError` subclasses; the handlers registered by
 :func:`register_error_handlers` turn them (and every HTTP error) into
 ``{"code", "status", "message", "errors"}`` under ``/api/`` and an HTML page elsewhere
-(TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too).
+(TRAPS.md: flask-smorest would otherwise answer JSON for HTML views too). Each handler first
+ends the request's transaction (:func:`learnhub.core.transactions.end_after_error`): rolled
+back, unless the error keeps the changes made before it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from learnhub.core.transactions import end_after_error
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,10 @@ class DomainError(Exception):
     """A rule of LearnHub was broken by the caller's input; maps to a 4xx answer."""
 
     status_code = 400
+    #: True when the work done before the refusal must be committed anyway (the attempt was
+    #: closed because its time was up, then the late answers refused); the commit point of the
+    #: request, task or command commits before answering with the error
+    keep_changes = False
 
     def __init__(self, message: str, errors: list[Issue] | None = None) -> None:
         super().__init__(message)
@@ -111,6 +119,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
+        end_after_error(error)
         errors = [issue.as_dict() for issue in error.errors]
         if _wants_json():
             return _envelope(error.status_code, error.message, {"issues": errors} if errors else {})
@@ -122,8 +131,8 @@ def register_error_handlers(app: Flask) -> None:
     def _hostile(error: Exception):
         # a JSON body nested thousands deep, or a number past any database integer (SQLite
         # raises OverflowError before sending it, PostgreSQL answers with a DataError)
+        end_after_error(error)  # PostgreSQL: the transaction is aborted; the page needs a new one
         if isinstance(error, DataError):
-            current_app.extensions["sqlalchemy"].session.rollback()
             logger.info("database refused a value: %s", error.orig)
         if isinstance(error, RecursionError):
             message = "The request body is nested too deeply."
@@ -137,13 +146,20 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        message = f"CSRF check failed: {error.description}"
+        end_after_error(error)
         if _wants_json():
-            return _envelope(400, message)
-        return _html(400, message)
+            return _envelope(400, f"CSRF check failed: {error.description}")
+        # plain words for people; the technical reason stays for whoever supports them
+        return _html(
+            400,
+            "This page had expired or your session had ended, so what you sent was not "
+            "saved. Go back, reload the page and try again. (Security check: CSRF token "
+            f"missing or out of date — {error.description})",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        end_after_error(error)
         code = error.code or 500
         message = error.description or HTTPStatus(code).phrase
         if _wants_json():

@@ -1,5 +1,6 @@
 """Email through an outbox table: services queue an :class:`OutboxEmail` in their transaction,
-and after the commit the Celery task ``auth.send_outbox`` drains the outbox over SMTP.
+and after the commit the Celery task ``auth.send_outbox`` drains the outbox over SMTP (queuing
+mail sends :data:`mail_queued`; auth, which owns the task, queues it after the commit).
 
 An email is therefore sent only when the change that caused it was committed, and an email
 that could not be sent (SMTP down) stays in the outbox and is retried by the next drain (each
@@ -16,17 +17,18 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnhub.core.db import db
 from learnhub.core.models import utcnow
-from learnhub.extensions import db
 
 logger = logging.getLogger(__name__)
 
-#: key in ``db.session.info`` set when the transaction queued mail (the drain runs after commit)
-QUEUED_KEY = "learnhub_mail_queued"
+#: sent (no arguments) inside a transaction that added mail to the outbox
+mail_queued = Namespace().signal("mail-queued")
 #: after this many failed tries an email is left for a human to look at
 MAX_ATTEMPTS = 10
 
@@ -53,7 +55,7 @@ def queue_email(to_address: str, subject: str, body: str) -> OutboxEmail:
     email = OutboxEmail(to_address=to_address, subject=subject, body=body)
     db.session.add(email)
     db.session.flush()
-    db.session.info[QUEUED_KEY] = True
+    mail_queued.send()
     return email
 
 
@@ -70,7 +72,7 @@ def queue_emails(emails: list[tuple[str, str, str]]) -> int:
             for to, subject, body in emails
         ],
     )
-    db.session.info[QUEUED_KEY] = True
+    mail_queued.send()
     return len(emails)
 
 
@@ -109,13 +111,18 @@ def send_pending(limit: int = 200) -> int:
 
     Rows are locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ignores it) so two workers
     never send the same email. A failure is recorded on the email (tried again later) and the
-    rest of the batch waits for the next drain. Commits. Does nothing without an SMTP host.
+    rest of the batch waits for the next drain. Does nothing without an SMTP host.
+
+    Commits the batch, outside the commit points of :mod:`learnhub.core.transactions` (one of
+    its two exceptions), because mail SMTP accepted cannot be unsent and must be marked sent
+    before the next batch goes.
     """
     config = current_app.config
     if not config.get("LEARNHUB_SMTP_HOST"):
         return 0
-    emails = db.session.scalars(pending_query().limit(limit).with_for_update(skip_locked=True))
-    emails = list(emails)
+    emails = list(
+        db.session.scalars(pending_query().limit(limit).with_for_update(skip_locked=True))
+    )
     if not emails:
         db.session.rollback()
         return 0

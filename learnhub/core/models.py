@@ -7,9 +7,11 @@ normalised to aware UTC on the way in and on the way out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +27,33 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the callable for column defaults)."""
     return datetime.now(UTC)
+
+
+def enum_values(enum: type[StrEnum]) -> list[str]:
+    """The stored strings of ``enum``: its members' values (never their names)."""
+    return [member.value for member in enum]
+
+
+def enum_column(values: type[StrEnum] | Sequence[str], *, name: str, length: int) -> Enum:
+    """The type of a column that holds one of a closed set of strings: ``VARCHAR(length)``
+    with a CHECK constraint named ``ck_<table>_<name>`` (NAMING_CONVENTION) listing the
+    allowed values. ``values``: a StrEnum (the column then loads its members) or plain strings
+    (for a column that stores a subset of an enum, e.g. the granted roles).
+
+    Stored as strings, not as a PostgreSQL ENUM type, so that adding a value is a CHECK change
+    in a migration and SQLite and PostgreSQL behave alike; a value outside the set raises
+    ``LookupError`` (wrapped in ``StatementError``) at flush, before the database sees it.
+    """
+    options = {
+        "name": name,
+        "native_enum": False,
+        "create_constraint": True,
+        "validate_strings": True,
+        "length": length,
+    }
+    if isinstance(values, type):
+        return Enum(values, values_callable=enum_values, **options)
+    return Enum(*[str(value) for value in values], **options)
 
 
 class UTCDateTime(TypeDecorator):

@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from learnhub.core.errors import DomainError, ValidationFailed
+from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
-from learnhub.org.models import IMPORT_MODES
+from learnhub.org.models import IMPORT_MODES, ImportMode
 
-org_cli = click.Group("org", help="The organisation: HR imports and import profiles.")
-profile_cli = click.Group("profile", help="Saved column mappings and sync modes per HR source.")
+org_cli = CommandGroup("org", help="The organisation: HR imports and import profiles.")
+profile_cli = CommandGroup("profile", help="Saved column mappings and sync modes per HR source.")
 org_cli.add_command(profile_cli)
 
 #: files with at least this many rows get a progress bar
@@ -51,7 +51,6 @@ LIST_MAX = 20
     help="A full sync making more than this percent of the source's people leavers is refused "
     "(a truncated file); 100 allows any.",
 )
-@with_appcontext
 def import_(
     file: Path,
     profile: str | None,
@@ -85,14 +84,13 @@ def import_(
                 plan = plan_import(
                     data,
                     source=source,
-                    mode=mode or "delta",
+                    mode=mode or ImportMode.DELTA,
                     mapping_file=mapping,
                     filename=file.name,
                     progress=progress,
                     max_leavers_percent=max_leavers,
                 )
         except DomainError as error:
-            db.session.rollback()
             raise click.ClickException(f"{file}: {error}") from error
         if not dry_run:
             apply_import(plan, progress=progress)
@@ -105,11 +103,10 @@ def import_(
     if dry_run:
         _report(plan)
         click.echo("Dry run: nothing changed.")
-        db.session.rollback()
+        db.session.rollback()  # before the command's commit point
         return
     if plan.changes_anything:
         audit("org_import", target=file.name, source=plan.source, mode=plan.mode, **summary)
-    db.session.commit()
 
 
 def _report(plan) -> None:
@@ -181,9 +178,10 @@ class _Progress:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSON file {"employee_number": "Staff No", …}.',
 )
-@click.option("--mode", type=click.Choice(IMPORT_MODES), default="delta", show_default=True)
+@click.option(
+    "--mode", type=click.Choice(IMPORT_MODES), default=ImportMode.DELTA.value, show_default=True
+)
 @click.option("--description", default="", help="What this source is.")
-@with_appcontext
 def save(name: str, preset: str | None, mapping: Path | None, mode: str, description: str) -> None:
     """Create or replace the import profile NAME (its name is the people's source)."""
     from learnhub.org.profiles import save_profile
@@ -193,14 +191,11 @@ def save(name: str, preset: str | None, mapping: Path | None, mode: str, descrip
             name, mode=mode, preset=preset, mapping_file=mapping, description=description
         )
     except (DomainError, ValidationFailed) as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"import profile {profile.name} ({profile.mode}): {json.dumps(profile.mapping)}")
 
 
 @profile_cli.command("list")
-@with_appcontext
 def list_() -> None:
     """The saved import profiles."""
     from learnhub.org.profiles import list_profiles

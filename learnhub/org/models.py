@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 
 
@@ -51,7 +52,9 @@ class Employee(db.Model):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     hire_date: Mapped[date | None]
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # the person's IANA time zone ("Europe/Lisbon"); None: the organisation's
+    # (LEARNHUB_DEFAULT_TIME_ZONE, see learnhub.org.services.time_zone_of)
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     # when a full sync of the person's source last found them missing (None while active)
     left_at: Mapped[datetime | None]
@@ -98,9 +101,17 @@ class ReportingLine(db.Model):
     __table_args__ = (Index("ix_reporting_lines_descendant_id", "descendant_id", "depth"),)
 
 
-#: How an import profile applies a file: "full" makes the source's people missing from the file
-#: leavers; "delta" changes only the rows present.
-IMPORT_MODES = ("full", "delta")
+class ImportMode(StrEnum):
+    """How an HR import applies a file."""
+
+    #: the source's people missing from the file become leavers
+    FULL = "full"
+    #: only the rows present change
+    DELTA = "delta"
+
+
+#: the stored strings, for validation messages and command-line choices
+IMPORT_MODES = tuple(mode.value for mode in ImportMode)
 
 
 class ImportProfile(db.Model):
@@ -116,7 +127,9 @@ class ImportProfile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     mapping: Mapped[dict] = mapped_column(JSON)
-    mode: Mapped[str] = mapped_column(String(10), default="delta")
+    mode: Mapped[ImportMode] = mapped_column(
+        enum_column(ImportMode, name="mode", length=10), default=ImportMode.DELTA
+    )
     description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

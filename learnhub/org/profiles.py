@@ -1,7 +1,7 @@
 """Import profiles: a saved column mapping and sync mode per HR source, usable by name.
 
 The profile's name is the source recorded on the people it imports, so a full sync through
-one profile never makes another profile's people leavers (issue 5).
+one profile never makes another profile's people leavers.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ with ``Employee.manager_id`` in the transaction that changes it.
 - Bulk writers (the HR import) call :func:`refresh_reporting_lines` with the people whose
   manager changed or who are new, after their rows are written;
 - every ORM flush that adds people, changes a ``manager_id`` (or ``manager``) or deletes people
-  refreshes the closure itself (:func:`_follow_the_flush`), so tests, the demo and any future
-  code writing through the ORM cannot leave it stale;
+  refreshes the closure itself (:func:`_follow_the_flush`, listened for by ``org.init_app``),
+  so tests, the demo and any future code writing through the ORM cannot leave it stale;
 - :func:`rebuild_reporting_lines` recomputes it whole (migration, benchmarks, large moves).
 
 Moving one person moves their whole subtree: the lines of everyone in it are recomputed by a
@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy import Select, delete, event, func, insert, inspect, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstanceState, Session, aliased
 
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
@@ -72,7 +72,7 @@ def _insert_lines(session: Session, employee_ids: list[int] | None) -> None:
 def rebuild_reporting_lines(session: Session | None = None) -> int:
     """Recompute the whole closure from ``manager_id``; returns how many lines it holds.
     Two statements whatever the size; flushes nothing, never commits."""
-    session = session or db.session
+    session = session if session is not None else db.session()  # the app context's Session
     session.execute(delete(ReportingLine))
     _insert_lines(session, None)
     return session.scalar(select(func.count()).select_from(ReportingLine)) or 0
@@ -87,7 +87,7 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
     Everyone whose ancestors changed is in the subtree (before the change) of someone whose
     manager changed, which the closure still holds until this runs.
     """
-    session = session or db.session
+    session = session if session is not None else db.session()  # the app context's Session
     moved = sorted(set(employee_ids))
     if not moved:
         return 0
@@ -121,7 +121,13 @@ def _forget(employee_ids: list[int], session: Session) -> None:
         )
 
 
-@event.listens_for(db.session, "after_flush")
+def install_flush_hook() -> None:
+    """Listen for :func:`_follow_the_flush` on the ``db`` session factory (every session it
+    makes), once however many apps are created (tests create several)."""
+    if not event.contains(db.session, "after_flush", _follow_the_flush):
+        event.listen(db.session, "after_flush", _follow_the_flush)
+
+
 def _follow_the_flush(session: Session, _context: object) -> None:
     """Keep the closure in step with ORM writes: people added with a manager, people whose
     manager changed, people deleted. Bulk Core statements do not pass here (the HR import
@@ -131,7 +137,7 @@ def _follow_the_flush(session: Session, _context: object) -> None:
     ]
     for obj in session.dirty:
         if isinstance(obj, Employee):
-            state = inspect(obj)
+            state: InstanceState[Employee] = inspect(obj)
             if (
                 state.attrs.manager_id.history.has_changes()
                 or state.attrs.manager.history.has_changes()

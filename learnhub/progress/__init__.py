@@ -1,0 +1,21 @@
+"""Enrolments, module progress, course completion and the xAPI statement log."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire progress into ``app``: its tables, its receivers of the attempt signals and its
+    API."""
+    import learnhub.progress.models  # noqa: F401  (its tables join the metadata)
+    from learnhub.extensions import api
+    from learnhub.progress import services
+    from learnhub.progress.api import blp as progress_api
+    from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
+
+    attempt_started.connect(services.on_attempt_started)
+    attempt_submitted.connect(services.on_attempt_submitted)
+    attempt_regraded.connect(services.on_attempt_regraded)
+
+    api.register_blueprint(progress_api, url_prefix="/api/v1")

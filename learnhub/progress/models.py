@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 
-MODULE_STATUSES = ("not_started", "in_progress", "completed")
+
+class EnrolmentSource(StrEnum):
+    """How an employee came to be enrolled: they enrolled themself, or were assigned it."""
+
+    SELF = "self"
+    ASSIGNMENT = "assignment"
+
+
+class ProgressStatus(StrEnum):
+    """Where an employee stands in a module."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
 
 
 class Enrolment(db.Model):
@@ -22,7 +36,9 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
-    source: Mapped[str] = mapped_column(String(40), default="self")
+    source: Mapped[EnrolmentSource] = mapped_column(
+        enum_column(EnrolmentSource, name="source", length=40), default=EnrolmentSource.SELF
+    )
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
 
@@ -42,7 +58,9 @@ class ModuleProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
-    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    status: Mapped[ProgressStatus] = mapped_column(
+        enum_column(ProgressStatus, name="status", length=20), default=ProgressStatus.NOT_STARTED
+    )
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)

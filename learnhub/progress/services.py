@@ -1,4 +1,5 @@
-"""Enrolments, module progress and course completion, kept current from quiz signals.
+"""Enrolments, module progress and course completion, kept current from quiz signals (the
+receivers ``on_attempt_*``, connected by :func:`learnhub.progress.init_app`).
 
 Module status: not_started → in_progress (an attempt started) → completed (an attempt passed).
 The stored grade follows the quiz's grading method over all submitted attempts, so exports are
@@ -20,15 +21,16 @@ from learnhub.core.errors import NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.progress import xapi
-from learnhub.progress.models import Enrolment, ModuleProgress
+from learnhub.progress.models import Enrolment, EnrolmentSource, ModuleProgress, ProgressStatus
 from learnhub.quizzes import services as quiz_services
-from learnhub.quizzes.models import Attempt
-from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
+from learnhub.quizzes.models import Attempt, AttemptState
 
 logger = logging.getLogger(__name__)
 
 
-def enrol(employee_id: int, course_id: int, source: str = "self") -> Enrolment:
+def enrol(
+    employee_id: int, course_id: int, source: EnrolmentSource = EnrolmentSource.SELF
+) -> Enrolment:
     """Enrol once (a repeat returns the enrolment). Raises NotFound for an unknown course."""
     if db.session.get(Course, course_id) is None:
         raise NotFound("No such course.")
@@ -44,7 +46,7 @@ def enrol(employee_id: int, course_id: int, source: str = "self") -> Enrolment:
     return enrolment
 
 
-def enrol_many(employee_ids: list[int], course_id: int, source: str) -> int:
+def enrol_many(employee_ids: list[int], course_id: int, source: EnrolmentSource) -> int:
     """Enrol many employees at once; returns how many were new."""
     have = set(
         db.session.scalars(
@@ -75,18 +77,19 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
     return row
 
 
-@attempt_started.connect
-def _on_started(attempt: Attempt, **_: object) -> None:
+def on_attempt_started(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_started``: enrol the learner and mark the module in progress."""
     module = db.session.get(Module, attempt.quiz.module_id)
     enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
-    if row.status == "not_started":
-        row.status, row.started_at = "in_progress", attempt.started_at
+    if row.status == ProgressStatus.NOT_STARTED:
+        row.status, row.started_at = ProgressStatus.IN_PROGRESS, attempt.started_at
     db.session.flush()
 
 
-@attempt_submitted.connect
-def _on_submitted(attempt: Attempt, **_: object) -> None:
+def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_submitted``: the module's grade, pass and status, the course
+    completion and the xAPI statement follow the scored attempt."""
     quiz = attempt.quiz
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
@@ -100,26 +103,25 @@ def _on_submitted(attempt: Attempt, **_: object) -> None:
     row.passed = bool(row.passed or attempt.passed)
     if row.started_at is None:
         row.started_at = attempt.started_at
-    if attempt.passed and row.status != "completed":
-        row.status, row.completed_at = "completed", attempt.submitted_at
-    elif row.status == "not_started":
-        row.status = "in_progress"
+    if attempt.passed and row.status != ProgressStatus.COMPLETED:
+        row.status, row.completed_at = ProgressStatus.COMPLETED, attempt.submitted_at
+    elif row.status == ProgressStatus.NOT_STARTED:
+        row.status = ProgressStatus.IN_PROGRESS
     db.session.flush()
     _update_course_completion(enrolment, attempt.submitted_at)
     xapi.record_attempt(attempt, module)
 
 
-@attempt_regraded.connect
-def _on_regraded(attempt: Attempt, **_: object) -> None:
-    """A regrade or an essay review changed a score: recompute the module's grade, pass and
-    status from all the employee's attempts (a pass that became a fail un-completes the module
-    and, with it, the course)."""
+def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
+    """Receiver of ``attempt_regraded``: a regrade or an essay review changed a score, so
+    recompute the module's grade, pass and status from all the employee's attempts (a pass that
+    became a fail un-completes the module and, with it, the course)."""
     quiz = attempt.quiz
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
     history = quiz_services.attempts_of(module.id, attempt.employee_id)
-    attempts = [a for a in history if a.state == "submitted"]
+    attempts = [a for a in history if a.state == AttemptState.SUBMITTED]
     row.attempts = len(attempts)
     grade = quiz_services.grade(module.id, attempt.employee_id, quiz.grading_method)
     row.grade_exact = None if grade is None else str(grade)
@@ -128,10 +130,10 @@ def _on_regraded(attempt: Attempt, **_: object) -> None:
     passes = sorted(a.submitted_at for a in attempts if a.passed)
     row.passed = bool(passes)
     if passes:
-        if row.status != "completed":
-            row.status, row.completed_at = "completed", passes[0]
-    elif row.status == "completed":
-        row.status, row.completed_at = "in_progress", None
+        if row.status != ProgressStatus.COMPLETED:
+            row.status, row.completed_at = ProgressStatus.COMPLETED, passes[0]
+    elif row.status == ProgressStatus.COMPLETED:
+        row.status, row.completed_at = ProgressStatus.IN_PROGRESS, None
         enrolment.completed_at = None
     db.session.flush()
     _update_course_completion(enrolment, passes[0] if passes else None)
@@ -159,7 +161,7 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
             Module.course_id == enrolment.course_id,
             Module.active.is_(True),
             ModuleProgress.employee_id == enrolment.employee_id,
-            ModuleProgress.status == "completed",
+            ModuleProgress.status == ProgressStatus.COMPLETED,
         )
     )
     if total and done == total and enrolment.completed_at is None:
@@ -190,7 +192,7 @@ class CourseProgress:
 
     @property
     def completed_modules(self) -> int:
-        return sum(1 for m in self.modules if m.status == "completed")
+        return sum(1 for m in self.modules if m.status == ProgressStatus.COMPLETED)
 
 
 def progress_for(employee_id: int) -> list[CourseProgress]:
@@ -221,7 +223,7 @@ def progress_for(employee_id: int) -> list[CourseProgress]:
                     module.slug,
                     module.title,
                     module.position,
-                    row.status if row else "not_started",
+                    row.status if row else ProgressStatus.NOT_STARTED,
                     row.attempts if row else 0,
                     row.grade_exact if row else None,
                     row.passed if row else None,
@@ -257,7 +259,10 @@ def team_completion(employee_ids: list[int]) -> dict[int, dict[str, int]]:
         result[employee_id].update(enrolled=enrolled, completed_courses=completed)
     for employee_id, modules in db.session.execute(
         select(ModuleProgress.employee_id, func.count(ModuleProgress.id))
-        .where(ModuleProgress.employee_id.in_(employee_ids), ModuleProgress.status == "completed")
+        .where(
+            ModuleProgress.employee_id.in_(employee_ids),
+            ModuleProgress.status == ProgressStatus.COMPLETED,
+        )
         .group_by(ModuleProgress.employee_id)
     ):
         result[employee_id]["modules_completed"] = modules

@@ -1,7 +1,7 @@
-"""JSON API: catalogue (courses, modules with their quiz) and attempts.
+"""JSON API of learners' attempts: start or resume, save, submit, read back.
 
-Courses and modules are served here rather than from catalog because a module's view carries
-its quiz and catalog may not import quizzes (DESIGN.md dependency order).
+``/courses`` and ``/modules/<id>`` (which carry each module's quiz) are the catalogue's:
+``learnhub.catalog.api``.
 """
 
 from __future__ import annotations
@@ -10,58 +10,16 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from learnhub.catalog import services as catalog
-from learnhub.core.errors import Conflict
-from learnhub.extensions import db
 from learnhub.quizzes import services
+from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view, module_view
-from learnhub.quizzes.schemas import AttemptSchema, CourseSchema, ModuleSchema, ResponsesArgs
+from learnhub.quizzes.schemas import AttemptSchema, ResponsesArgs
 
-blp = Blueprint("quizzes", __name__, description="Courses, modules, quizzes and attempts")
+blp = Blueprint("quizzes", __name__, description="Quizzes and attempts")
 
 
 def _answers(args: dict) -> dict[int, dict]:
     return {int(qid): answer for qid, answer in args.get("responses", {}).items()}
-
-
-@blp.route("/courses")
-class Courses(MethodView):
-    @login_required
-    @blp.response(200, CourseSchema(many=True))
-    def get(self):
-        """Published courses with their modules and current quiz ids."""
-        quizzes = services.current_quiz_ids()
-        return [
-            {
-                "id": c.id,
-                "slug": c.slug,
-                "title": c.title,
-                "summary": c.summary,
-                "modules": [
-                    {
-                        "id": m.id,
-                        "slug": m.slug,
-                        "title": m.title,
-                        "position": m.position,
-                        "minutes": m.minutes,
-                        "quiz_id": quizzes.get(m.id),
-                    }
-                    for m in c.modules
-                    if m.active
-                ],
-            }
-            for c in catalog.published_courses()
-        ]
-
-
-@blp.route("/modules/<int:module_id>")
-class ModuleItem(MethodView):
-    @login_required
-    @blp.response(200, ModuleSchema)
-    def get(self, module_id: int):
-        """A module: lesson HTML, outcomes and its quiz's settings (never its questions)."""
-        return module_view(catalog.get_module(module_id))
 
 
 @blp.route("/quizzes/<int:quiz_id>/attempts")
@@ -71,7 +29,6 @@ class QuizAttempts(MethodView):
     def post(self, quiz_id: int):
         """Start an attempt (or resume the one in progress): the questions, without keys."""
         attempt = services.start_attempt(quiz_id, current_user.employee_id)
-        db.session.commit()
         return attempt_view(attempt)
 
 
@@ -81,9 +38,8 @@ class AttemptItem(MethodView):
     @blp.response(200, AttemptSchema)
     def get(self, attempt_id: int):
         """The caller's own attempt; results per the review policy."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        if services.close_if_overdue(attempt):
-            db.session.commit()
+        attempt = services.get_attempt(attempt_id, current_user)
+        services.close_if_overdue(attempt)
         return attempt_view(attempt)
 
 
@@ -94,12 +50,9 @@ class AttemptResponses(MethodView):
     @blp.response(200, AttemptSchema)
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
-        if services.close_if_overdue(attempt):  # keep the submission, refuse the late answers
-            db.session.commit()
-            raise Conflict(services.TIME_UP)
+        attempt = services.get_attempt(attempt_id, current_user)
+        # time up: the attempt is submitted with what was saved, the late answers refused (409)
         services.save_responses(attempt, from_display(attempt, _answers(args)))
-        db.session.commit()
         return attempt_view(attempt)
 
 
@@ -110,7 +63,6 @@ class AttemptSubmit(MethodView):
     @blp.response(200, AttemptSchema)
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
-        attempt = services.get_attempt(attempt_id, current_user.employee_id)
+        attempt = services.get_attempt(attempt_id, current_user)
         services.submit_attempt(attempt, from_display(attempt, _answers(args)))
-        db.session.commit()
         return attempt_view(attempt)

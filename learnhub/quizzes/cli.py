@@ -1,5 +1,6 @@
-"""``flask quizzes ...``: question-bank import and export, key fixes, regrading, closing
-overdue attempts. Each command commits once, or not at all on error."""
+"""``flask quizzes ...``: key fixes, regrading, closing overdue attempts, and the question-bank
+import and export (``flask quizzes import|export``, defined in ``learnhub.questionbank.cli``).
+Each command commits once, or not at all on error."""
 
 from __future__ import annotations
 
@@ -7,67 +8,20 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
-from learnhub.core.errors import DomainError, ValidationFailed
-from learnhub.extensions import db
-from learnhub.quizzes import banks, regrade
+from learnhub.core.errors import DomainError
+from learnhub.core.transactions import CommandGroup
+from learnhub.questionbank.cli import export_command, import_command
+from learnhub.quizzes import regrade
 
-quizzes_cli = AppGroup("quizzes", help="Question banks, regrading and attempts.")
+quizzes_cli = CommandGroup("quizzes", help="Question banks, regrading and attempts.")
+# the bank's commands keep the names the README documents: flask quizzes import|export
+quizzes_cli.add_command(import_command)
+quizzes_cli.add_command(export_command)
 
 
 def _fail(error: DomainError) -> None:
-    db.session.rollback()
     raise click.ClickException(str(error))
-
-
-@quizzes_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--bank", "bank_name", required=True, help="Question bank to import into.")
-@click.option("--dry-run", is_flag=True, help="Check and report; import nothing.")
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Import the valid questions and list the others (Moodle's 'stop on error: no').",
-)
-def import_command(file: Path, bank_name: str, dry_run: bool, skip_invalid: bool) -> None:
-    """Import a GIFT (.gift/.txt) or Moodle XML (.xml) FILE into a question bank."""
-    try:
-        report = banks.import_questions(
-            bank_name, file.name, file.read_bytes(), dry_run=dry_run, skip_invalid=skip_invalid
-        )
-    except ValidationFailed as error:
-        _fail(error)
-    db.session.commit()
-    verb = "would add" if dry_run else "added"
-    click.echo(
-        f"{report.format}: {report.questions} question(s) read; {verb} {report.added}, "
-        f"replaced {report.replaced}, unchanged {report.unchanged} in bank {report.bank!r}."
-    )
-    for issue in report.skipped:
-        click.echo(f"skipped {issue}")
-    for issue in report.warnings:
-        click.echo(f"warning {issue}")
-    for note in report.moodle_rejects:
-        click.echo(
-            f"note {note['where']} ({note['name']}): weight(s) {', '.join(note['weights'])}% "
-            "would be refused by Moodle; LearnHub scores them as written"
-        )
-
-
-@quizzes_cli.command("export")
-@click.option("--bank", "bank_name", required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_command(bank_name: str, out: Path) -> None:
-    """Write a question bank as GIFT."""
-    try:
-        text, notes = banks.export_bank(bank_name)
-    except DomainError as error:
-        _fail(error)
-    out.write_text(text, encoding="utf-8")
-    for note in notes:
-        click.echo(f"note {note}")
-    click.echo(f"wrote {out}")
 
 
 @quizzes_cli.command("fix-question")
@@ -79,7 +33,6 @@ def fix_command(question_id: int, spec_file: Path) -> None:
         regrade.fix_question(question_id, json.loads(spec_file.read_text(encoding="utf-8")))
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"question {question_id} fixed; regrade the quizzes that use it")
 
 
@@ -92,7 +45,6 @@ def regrade_command(quiz_id: int, dry_run: bool) -> None:
         report = regrade.regrade_quiz(quiz_id, dry_run=dry_run)
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     for change in report["changed"]:
         evidence = f", evidence {change['evidence']}" if change["evidence"] else ""
         click.echo(
@@ -110,5 +62,5 @@ def close_overdue_command() -> None:
     every minute)."""
     from learnhub.quizzes.tasks import close_overdue_attempts
 
-    closed = close_overdue_attempts.run()
+    closed = close_overdue_attempts.run()  # in this command's transaction
     click.echo(f"closed {closed} overdue attempt(s)")

@@ -13,12 +13,14 @@ import logging
 import random
 from collections import Counter
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import select
 
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
-from learnhub.quizzes.models import Attempt, Question, QuestionBank, QuestionCategory, Quiz
-from learnhub.quizzes.moodle_xml import category_path
+from learnhub.questionbank.models import Question, QuestionType
+from learnhub.questionbank.moodle_xml import category_path
+from learnhub.questionbank.services import bank_questions
+from learnhub.quizzes.models import Attempt, Quiz
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def build_layout(quiz: Quiz, employee_id: int, rng: random.Random) -> dict:
         items = question.spec.get("choices") or question.spec.get("pairs")
         if items:
             indexes = list(range(len(items)))
-            if quiz.shuffle_answers and question.qtype != "true_false":
+            if quiz.shuffle_answers and question.qtype != QuestionType.TRUE_FALSE:
                 rng.shuffle(indexes)
             layout["choices"][str(question.id)] = indexes
     return layout
@@ -52,7 +54,7 @@ def draw_questions(quiz: Quiz, employee_id: int, rng: random.Random) -> list[Que
 
     Each rule ``{"bank", "category", "count", "subcategories"}`` draws ``count`` questions from
     the current (not retired) questions of the category, descriptions excepted. LearnHub rule
-    (issue 4: a second attempt is not the first one again): questions the employee has not been
+    (a second attempt is not the first one again): questions the employee has not been
     shown in earlier attempts at this module's quiz come first, then the least shown ones,
     ties broken at random. Raises Conflict when a category is too small.
     """
@@ -87,30 +89,6 @@ def normalise_rules(rules: list[dict]) -> list[dict]:
         }
         for rule in rules
     ]
-
-
-def bank_questions(rule: dict) -> list[Question]:
-    """Current questions of a rule's bank category (and its subcategories when asked), by id,
-    descriptions excepted (they score nothing). An unknown bank or category has none."""
-    path = rule.get("category") or ""
-    in_category = QuestionCategory.path == path
-    if rule.get("subcategories"):
-        below = QuestionCategory.path.startswith(f"{path}/", autoescape=True)
-        in_category = or_(in_category, below) if path else true()
-    return list(
-        db.session.scalars(
-            select(Question)
-            .join(QuestionCategory, Question.category_id == QuestionCategory.id)
-            .join(QuestionBank, Question.bank_id == QuestionBank.id)
-            .where(
-                QuestionBank.name == rule["bank"],
-                in_category,
-                Question.retired_at.is_(None),
-                Question.qtype != "description",
-            )
-            .order_by(Question.id)
-        )
-    )
 
 
 def _shown_before(module_id: int, employee_id: int) -> Counter:

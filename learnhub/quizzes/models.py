@@ -1,18 +1,19 @@
-"""Quizzes (versioned), their questions, attempts and responses.
+"""Quizzes (versioned), attempts and responses; a quiz's questions are
+``learnhub.questionbank.models.Question`` rows owned by the quiz version.
 
 A changed quiz gets a new version; every attempt stays pinned to the version it was taken on.
 Exact scores are kept as ``"numerator/denominator"`` strings (``Fraction``) so a pass decision
-never depends on a rounded display value (issue 4: 89.66% against a 90% pass mark fails).
+never depends on a rounded display value (89.66% against a 90% pass mark fails).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     ForeignKey,
     Index,
     Numeric,
@@ -23,18 +24,34 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 
-GRADING_METHODS = ("highest", "last", "first", "average")
-#: when correct answers and per-answer feedback are shown (learnhub.quizzes.services)
-REVIEW_POLICIES = (
-    "after_pass_or_last_attempt",
-    "after_submit",
-    "after_pass",
-    "after_last_attempt",
-    "never",
-)
+
+class GradingMethod(StrEnum):
+    """Which attempts make the quiz grade: Moodle's quiz grading methods
+    (quiz_calculate_best_grade); see ``scoring.grade_attempts``."""
+
+    HIGHEST = "highest"
+    LAST = "last"
+    FIRST = "first"
+    AVERAGE = "average"
+
+
+class ReviewPolicy(StrEnum):
+    """When correct answers and per-answer feedback are shown (``services.review_allowed``)."""
+
+    AFTER_PASS_OR_LAST_ATTEMPT = "after_pass_or_last_attempt"
+    AFTER_SUBMIT = "after_submit"
+    AFTER_PASS = "after_pass"
+    AFTER_LAST_ATTEMPT = "after_last_attempt"
+    NEVER = "never"
+
+
+#: the stored strings, for validation messages and choices
+GRADING_METHODS = tuple(method.value for method in GradingMethod)
+REVIEW_POLICIES = tuple(policy.value for policy in ReviewPolicy)
 
 
 class Quiz(db.Model):
@@ -57,8 +74,13 @@ class Quiz(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 3))
     max_attempts: Mapped[int] = mapped_column(default=0)
-    grading_method: Mapped[str] = mapped_column(String(20), default="highest")
-    review_policy: Mapped[str] = mapped_column(String(40), default="after_pass_or_last_attempt")
+    grading_method: Mapped[GradingMethod] = mapped_column(
+        enum_column(GradingMethod, name="grading_method", length=20), default=GradingMethod.HIGHEST
+    )
+    review_policy: Mapped[ReviewPolicy] = mapped_column(
+        enum_column(ReviewPolicy, name="review_policy", length=40),
+        default=ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT,
+    )
     time_limit_seconds: Mapped[int | None]
     shuffle_answers: Mapped[bool] = mapped_column(default=True)
     shuffle_questions: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
@@ -74,68 +96,18 @@ class Quiz(db.Model):
     __table_args__ = (UniqueConstraint("module_id", "version"),)
 
 
-class QuestionBank(db.Model):
-    """A named question bank (what L&D teams keep in Moodle), filled by GIFT or Moodle XML
-    imports; quizzes draw questions from its categories."""
+class AttemptState(StrEnum):
+    """An attempt is open for answers, then submitted (by the learner or at its deadline)."""
 
-    __tablename__ = "question_banks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    categories: Mapped[list[QuestionCategory]] = relationship(
-        order_by="QuestionCategory.path", lazy="selectin", back_populates="bank"
-    )
-
-
-class QuestionCategory(db.Model):
-    """A category of a bank. ``path``: "Security/Phishing" ("" is the bank's top), as GIFT's
-    ``$CATEGORY:`` or Moodle's category path reads without context and ``top``."""
-
-    __tablename__ = "question_categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id"))
-    path: Mapped[str] = mapped_column(String(500), default="")
-
-    bank: Mapped[QuestionBank] = relationship(back_populates="categories")
-
-    __table_args__ = (UniqueConstraint("bank_id", "path"),)
-
-
-class Question(db.Model):
-    """A question of one quiz version, or of a question-bank category. ``spec`` is the full
-    question-spec dict, answer key included (see ``learnhub.quizzes.scoring``); it never leaves
-    the server before review. A bank question that a re-import replaces is retired, never
-    changed, so the attempts that drew it keep what they were shown."""
-
-    __tablename__ = "questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
-    bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_banks.id"), index=True)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
-    position: Mapped[int]
-    qtype: Mapped[str] = mapped_column(String(30))
-    name: Mapped[str | None] = mapped_column(String(255))
-    idnumber: Mapped[str | None] = mapped_column(String(100))
-    points: Mapped[Decimal] = mapped_column(Numeric(10, 5), default=Decimal(1))
-    spec: Mapped[dict] = mapped_column(JSON)
-    content_sha256: Mapped[str | None] = mapped_column(String(64))
-    retired_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        UniqueConstraint("quiz_id", "position"),
-        CheckConstraint("(quiz_id IS NULL) <> (bank_id IS NULL)", name="quiz_or_bank"),
-    )
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
 
 
 class Attempt(db.Model):
     """An employee's attempt at one quiz version.
 
     ``state``: ``in_progress`` or ``submitted``; at most one in progress per employee and quiz,
-    enforced by a partial unique index (issue 4). ``score_exact`` is raw/max as a Fraction
+    enforced by a partial unique index. ``score_exact`` is raw/max as a Fraction
     string; ``raw_points``/``max_points`` are exact decimals for display and SQL.
     """
 
@@ -145,7 +117,9 @@ class Attempt(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     number: Mapped[int]
-    state: Mapped[str] = mapped_column(String(20), default="in_progress")
+    state: Mapped[AttemptState] = mapped_column(
+        enum_column(AttemptState, name="state", length=20), default=AttemptState.IN_PROGRESS
+    )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -176,6 +150,18 @@ class Attempt(db.Model):
     )
 
 
+class ResponseState(StrEnum):
+    """How a scored response fared (``scoring.QuestionScore.state``)."""
+
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    #: an answered essay waiting for a reviewer
+    NEEDS_REVIEW = "needs_review"
+    #: a description: nothing to score
+    NOT_SCORED = "not_scored"
+
+
 class Response(db.Model):
     """A learner's answer to one question of an attempt, and its exact score once submitted."""
 
@@ -188,7 +174,9 @@ class Response(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     fraction_exact: Mapped[str | None] = mapped_column(String(80))
     points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
-    state: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[ResponseState | None] = mapped_column(
+        enum_column(ResponseState, name="state", length=20)
+    )
     feedback: Mapped[list | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
     # an essay scored by a reviewer keeps that score through regrades

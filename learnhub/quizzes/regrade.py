@@ -1,5 +1,6 @@
-"""Key fixes and regrading (issue 4): a corrected question rescored in every stored attempt,
-with evidence, module progress and team summaries following, and the essay reviewer's scores.
+"""Key fixes and regrading: a corrected question rescored in every stored attempt, with
+evidence, module progress and team summaries following. The essay reviewer's scores are in
+``learnhub.quizzes.essay_review`` (they rescore through :func:`rescore`).
 
 Everything here is audited. Flushes, never commits (the request or CLI commits).
 """
@@ -9,19 +10,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 
 from sqlalchemy import select
 
 from learnhub.core.audit import audit
-from learnhub.core.errors import Conflict, DomainError, Issue, NotFound, ValidationFailed
+from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
+from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes import scoring
-from learnhub.quizzes.banks import spec_digest
-from learnhub.quizzes.grading import score_attempt, settle_evidence
-from learnhub.quizzes.layout import attempt_questions
-from learnhub.quizzes.models import Attempt, Question
+from learnhub.quizzes.attempt_scoring import score_attempt, settle_evidence
+from learnhub.quizzes.models import Attempt, AttemptState
 from learnhub.quizzes.services import get_quiz
 from learnhub.quizzes.signals import attempt_regraded
 
@@ -77,7 +77,7 @@ def regrade_quiz(quiz_id: int, *, dry_run: bool = False) -> dict:
     savepoint = db.session.begin_nested()
     attempts = db.session.scalars(
         select(Attempt)
-        .where(Attempt.quiz_id == quiz.id, Attempt.state == "submitted")
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.SUBMITTED)
         .order_by(Attempt.id)
     ).all()
     changes = [c for c in (rescore(a) for a in attempts) if c is not None]
@@ -138,64 +138,3 @@ def fix_question(question_id: int, spec: dict) -> Question:
     )
     db.session.flush()
     return question
-
-
-def score_essays(attempt_id: int, scores: dict[int, dict], reviewer_id: int | None) -> Attempt:
-    """A reviewer scores the essays of a submitted attempt: ``scores`` = {question id:
-    {"points": decimal string in [0, max points], "comment": str | None}}. When no essay is
-    left waiting, the attempt gets its final score, pass decision and evidence. A reviewer may
-    score an essay again (the attempt is rescored). Raises NotFound, Conflict (not submitted,
-    or the quiz has no essay grading and the attempt waits for none), DomainError for a
-    question that is not an essay of the attempt or points out of range. Audited as
-    ``quizzes.essay_scored``."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("No such attempt.")
-    if attempt.state != "submitted":
-        raise Conflict("The attempt is not submitted yet.")
-    if not attempt.quiz.essays_graded and not attempt.needs_review:
-        # an attempt that waits for a reviewer stays reviewable even if essay grading was
-        # switched off after it was submitted (it would otherwise wait for ever)
-        raise Conflict("This quiz does not score essays.")
-    essays = {q.id: q for q in attempt_questions(attempt) if q.qtype == "essay"}
-    responses = {r.question_id: r for r in attempt.responses}
-    now = utcnow()
-    for question_id, score in scores.items():
-        question = essays.get(question_id)
-        if question is None:
-            raise DomainError(f"Question {question_id} is not an essay of attempt {attempt.id}.")
-        maximum = Fraction(Decimal(question.spec.get("points", "1")))
-        try:
-            points = Fraction(Decimal(str(score.get("points"))))
-        except (InvalidOperation, ValueError) as exc:
-            raise DomainError(f"Points for question {question_id} are not a number.") from exc
-        if not 0 <= points <= maximum or not maximum:
-            raise DomainError(f"Points for question {question_id} must be within 0..{maximum}.")
-        response = responses.get(question_id)
-        if response is None:
-            raise DomainError(f"Question {question_id} has no stored response.")
-        response.fraction_exact = str(points / maximum)
-        response.reviewed_at, response.reviewed_by_id = now, reviewer_id
-        response.comment = (score.get("comment") or "").strip() or None
-    change = rescore(attempt)
-    audit(
-        "quizzes.essay_scored",
-        target=f"attempt:{attempt.id}",
-        questions=sorted(scores),
-        passed=attempt.passed,
-        changed=change is not None,
-    )
-    db.session.flush()
-    return attempt
-
-
-def awaiting_review(limit: int = 200) -> list[Attempt]:
-    """Submitted attempts with an essay waiting for a reviewer, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.state == "submitted", Attempt.needs_review.is_(True))
-            .order_by(Attempt.submitted_at, Attempt.id)
-            .limit(limit)
-        )
-    )

@@ -7,6 +7,7 @@ import re
 from markupsafe import Markup, escape
 
 from learnhub.catalog.markdown import render_markdown, sanitise_html
+from learnhub.questionbank.models import QuestionType
 
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
 
@@ -65,13 +66,17 @@ def learner_question(question_id: int, spec: dict, choice_order: list[int] | Non
         "points": spec.get("points", "1"),
     }
     # ids are positions in the attempt's order, never spec indexes (learnhub.quizzes.responses)
-    if spec["type"] in ("single_choice", "multiple_choice", "true_false"):
+    if spec["type"] in (
+        QuestionType.SINGLE_CHOICE,
+        QuestionType.MULTIPLE_CHOICE,
+        QuestionType.TRUE_FALSE,
+    ):
         order = choice_order or list(range(len(spec["choices"])))
         view["options"] = [
             {"id": p, "html": str(render_text(spec["choices"][i]["text"]))}
             for p, i in enumerate(order)
         ]
-    elif spec["type"] == "matching":
+    elif spec["type"] == QuestionType.MATCHING:
         order = choice_order or list(range(len(spec["pairs"])))
         view["left"] = [
             {"id": p, "html": str(render_text(spec["pairs"][i]["left"]))}

@@ -15,11 +15,11 @@ short_answer/essay ``{"text": str}``; numeric ``{"value": str}``; matching
 from __future__ import annotations
 
 from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.questionbank.models import QuestionType
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 
-CHOICE_TYPES = ("single_choice", "true_false", "multiple_choice")
-MAX_TEXT = {"short_answer": 500, "essay": 50_000, "numeric": 100}
+MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.ESSAY: 50_000, QuestionType.NUMERIC: 100}
 MAX_RIGHT = 1_000
 
 
@@ -64,26 +64,26 @@ def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
         size = _size(spec)
         order = _order(attempt, question_id, size)
         expected = {
-            "single_choice": {"choice"},
-            "true_false": {"choice"},
-            "multiple_choice": {"choices"},
-            "short_answer": {"text"},
-            "essay": {"text"},
-            "numeric": {"value"},
-            "matching": {"matches"},
+            QuestionType.SINGLE_CHOICE: {"choice"},
+            QuestionType.TRUE_FALSE: {"choice"},
+            QuestionType.MULTIPLE_CHOICE: {"choices"},
+            QuestionType.SHORT_ANSWER: {"text"},
+            QuestionType.ESSAY: {"text"},
+            QuestionType.NUMERIC: {"value"},
+            QuestionType.MATCHING: {"matches"},
         }.get(kind, set())
         unknown = sorted(set(answer) - expected)
         if unknown:
             allowed = ", ".join(sorted(expected)) or "nothing (it is not answered)"
             issues.append(Issue(where, f"unknown field(s) {unknown}; a {kind} takes {allowed}"))
             continue
-        if kind in ("single_choice", "true_false"):
+        if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
             choice = answer.get("choice")
             if not _is_int(choice) or not 0 <= choice < size:
                 issues.append(Issue(where, f"choice must be an option id from 0 to {size - 1}"))
                 continue
             result[question_id] = {"choice": order[choice]}
-        elif kind == "multiple_choice":
+        elif kind == QuestionType.MULTIPLE_CHOICE:
             choices = answer.get("choices")
             if (
                 not isinstance(choices, list)
@@ -96,7 +96,7 @@ def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
                 continue
             result[question_id] = {"choices": sorted(order[c] for c in choices)}
         elif kind in MAX_TEXT:
-            key = "value" if kind == "numeric" else "text"
+            key = "value" if kind == QuestionType.NUMERIC else "text"
             value = answer.get(key)
             if not isinstance(value, str):
                 issues.append(Issue(where, f"{key} must be a string"))
@@ -104,7 +104,7 @@ def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
                 issues.append(Issue(where, f"{key} is longer than {MAX_TEXT[kind]} characters"))
             else:
                 result[question_id] = {key: value}
-        elif kind == "matching":
+        elif kind == QuestionType.MATCHING:
             matches = answer.get("matches")
             lefts = {
                 str(p): order[p] for p in range(size) if spec["pairs"][order[p]]["left"] is not None

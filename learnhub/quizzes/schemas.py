@@ -1,4 +1,4 @@
-"""Marshmallow schemas of the quiz and catalogue API (dump and load schemas kept apart)."""
+"""Marshmallow schemas of the quiz API (dump and load schemas kept apart)."""
 
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -18,43 +18,6 @@ class QuizSettingsSchema(Schema):
         lambda q: len(q.questions) + sum(int(r["count"]) for r in q.draw_rules or []),
         metadata={"description": "questions per attempt (own and drawn from banks)"},
     )
-
-
-class ModuleSummarySchema(Schema):
-    id = fields.Integer()
-    slug = fields.String()
-    title = fields.String()
-    position = fields.Integer()
-    minutes = fields.Integer()
-    quiz_id = fields.Integer(allow_none=True)
-
-
-class CourseSchema(Schema):
-    id = fields.Integer()
-    slug = fields.String()
-    title = fields.String()
-    summary = fields.String()
-    modules = fields.List(fields.Nested(ModuleSummarySchema))
-
-
-class OutcomeSchema(Schema):
-    text = fields.String()
-    competence = fields.String()
-    level = fields.Integer()
-    learning_outcome = fields.String(allow_none=True)
-
-
-class ModuleSchema(Schema):
-    id = fields.Integer()
-    course_id = fields.Integer()
-    slug = fields.String()
-    title = fields.String()
-    position = fields.Integer()
-    minutes = fields.Integer()
-    validity_months = fields.Integer(allow_none=True)
-    body_html = fields.String()
-    outcomes = fields.List(fields.Nested(OutcomeSchema))
-    quiz = fields.Nested(QuizSettingsSchema, allow_none=True)
 
 
 class OptionSchema(Schema):

@@ -1,4 +1,4 @@
-"""Attempts: start, save, submit, score, review (issue 2 and 4).
+"""Attempts: start, save, submit, score, review.
 
 Scoring happens here on the server with :mod:`learnhub.quizzes.scoring`; the learner sees
 questions through :func:`learnhub.quizzes.render.learner_question`, which never carries a key.
@@ -9,23 +9,24 @@ from __future__ import annotations
 import logging
 import random
 from fractions import Fraction
+from typing import cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
+from learnhub.auth.permissions import User, can_view_attempt
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.quizzes import scoring
-from learnhub.quizzes.grading import record_attempt_evidence, score_attempt
+from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, Question, Quiz, Response
+from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
-
-CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
 
 
 def current_quiz(module_id: int) -> Quiz | None:
@@ -51,7 +52,7 @@ def submitted_count(quiz: Quiz, employee_id: int) -> int:
             .where(
                 Quiz.module_id == quiz.module_id,
                 Attempt.employee_id == employee_id,
-                Attempt.state == "submitted",
+                Attempt.state == AttemptState.SUBMITTED,
             )
         )
         or 0
@@ -75,7 +76,7 @@ def in_progress(quiz: Quiz, employee_id: int) -> Attempt | None:
         select(Attempt).where(
             Attempt.quiz_id == quiz.id,
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
         )
     )
 
@@ -87,7 +88,7 @@ def _open_on_module(quiz: Quiz, employee_id: int) -> Attempt | None:
         .where(
             Quiz.module_id == quiz.module_id,
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
         )
         .limit(1)
     )
@@ -137,10 +138,11 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
-def get_attempt(attempt_id: int, employee_id: int) -> Attempt:
-    """The employee's own attempt; NotFound for anyone else's (no hint that it exists)."""
+def get_attempt(attempt_id: int, viewer: User) -> Attempt:
+    """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
+    NotFound for anyone else (no hint that it exists)."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.employee_id != employee_id:
+    if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
     return attempt
 
@@ -148,13 +150,25 @@ def get_attempt(attempt_id: int, employee_id: int) -> Attempt:
 TIME_UP = "Time is up: the attempt was submitted with the answers saved before the end."
 
 
+class TimeUp(Conflict):
+    """The attempt's time (plus grace) is up: it was submitted with what was saved before, and
+    the late answers are refused. The closing stays (``keep_changes``): the request, task or
+    command commits it before answering 409."""
+
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__(TIME_UP)
+
+
 def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     """Store (replace) responses of an in-progress attempt; ``answers`` = {question_id:
-    response dict}. Raises Conflict when submitted, DomainError for a question not in it."""
-    if attempt.state != "in_progress":
+    response dict}. Raises Conflict when submitted, TimeUp (after submitting the attempt with
+    what was saved) when its time is up, DomainError for a question not in it."""
+    if attempt.state != AttemptState.IN_PROGRESS:
         raise Conflict("This attempt is already submitted.")
-    if is_overdue(attempt):  # late answers are never stored (callers close it: TIME_UP)
-        raise Conflict(TIME_UP)
+    if close_if_overdue(attempt):  # late answers are never stored
+        raise TimeUp()
     _write_responses(attempt, answers)
 
 
@@ -178,7 +192,7 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
 
 def close_if_overdue(attempt: Attempt) -> bool:
     """Submit an in-progress attempt whose deadline (plus grace) passed, with what was saved
-    (issue 4: never a stuck attempt). Returns True when it did."""
+    (an attempt is never left stuck open past its time). Returns True when it did."""
     if not is_overdue(attempt):
         return False
     submit_attempt(attempt, None)
@@ -191,7 +205,7 @@ def close_overdue_of(employee_id: int) -> int:
     attempts = db.session.scalars(
         select(Attempt).where(
             Attempt.employee_id == employee_id,
-            Attempt.state == "in_progress",
+            Attempt.state == AttemptState.IN_PROGRESS,
             Attempt.deadline_at.is_not(None),
         )
     ).all()
@@ -205,15 +219,18 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     attempt: the state moves from in_progress to submitted by one conditional UPDATE, which only
     one transaction can win. Records evidence when the attempt passes. Flushes, never commits.
     """
-    if attempt.state == "submitted":
+    if attempt.state == AttemptState.SUBMITTED:
         return attempt
     now = utcnow()
     late = is_overdue(attempt, now)
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == "in_progress")
-        .values(state="submitted", submitted_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+            .values(state=AttemptState.SUBMITTED, submitted_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.refresh(attempt)
     if claimed == 0:
@@ -235,24 +252,24 @@ def exact(value: str | None) -> Fraction | None:
 def review_allowed(attempt: Attempt) -> bool:
     """May the learner see correct answers and per-answer feedback of this attempt?
 
-    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (default, issue 4): once
+    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (the default): once
     this attempt passed or the last allowed attempt is used; ``after_pass``: once this attempt
     passed; ``after_last_attempt``: once the last allowed attempt is used (never with unlimited
     attempts); ``never``: not at all. Nothing while an essay waits for its reviewer.
     """
-    if attempt.state != "submitted" or attempt.needs_review:
+    if attempt.state != AttemptState.SUBMITTED or attempt.needs_review:
         return False
     policy = attempt.quiz.review_policy
-    if policy == "after_submit":
+    if policy == ReviewPolicy.AFTER_SUBMIT:
         return True
-    if policy == "never":
+    if policy == ReviewPolicy.NEVER:
         return False
-    if policy in ("after_pass", "after_pass_or_last_attempt") and (
+    if policy in (ReviewPolicy.AFTER_PASS, ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT) and (
         attempt.passed or _has_passed(attempt.quiz, attempt.employee_id)
     ):
         # once they passed, the answers give nothing away: earlier attempts open up too
         return True
-    if policy == "after_pass":
+    if policy == ReviewPolicy.AFTER_PASS:
         return False
     quiz = attempt.quiz
     return (
@@ -281,13 +298,9 @@ def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
     fractions = [
         Fraction(a.score_exact)
         for a in attempts_of(module_id, employee_id)
-        if a.state == "submitted" and a.score_exact is not None and not a.needs_review
+        if a.state == AttemptState.SUBMITTED and a.score_exact is not None and not a.needs_review
     ]
     return scoring.grade_attempts(fractions, method)
-
-
-def questions_by_id(quiz: Quiz) -> dict[int, Question]:
-    return {q.id: q for q in quiz.questions}
 
 
 def current_quiz_ids() -> dict[int, int]:

@@ -16,20 +16,19 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="quizzes.close_overdue_attempts")
 def close_overdue_attempts(limit: int = 500) -> int:
-    """Submit, with what was saved, every attempt past its deadline and grace (issue 4: never
+    """Submit, with what was saved, every attempt past its deadline and grace (never
     a stuck attempt, even if the learner never comes back). Run every minute by beat; also
-    done on access. Commits each attempt on its own, so one failure does not hold back the
-    rest; an attempt a learner submits meanwhile is scored once (conditional UPDATE).
-    Returns how many attempts it closed."""
+    done on access. Each attempt is closed in its own SAVEPOINT, so one failure does not hold
+    back the rest (the task commits once); an attempt a learner submits meanwhile is scored
+    once (conditional UPDATE). Returns how many attempts it closed."""
     closed = 0
     for attempt_id in overdue_attempt_ids(limit):
         try:
-            attempt = db.session.get(Attempt, attempt_id)
-            if attempt is not None and close_if_overdue(attempt):
-                closed += 1
-            db.session.commit()
+            with db.session.begin_nested():
+                attempt = db.session.get(Attempt, attempt_id)
+                done = attempt is not None and close_if_overdue(attempt)
+            closed += done
         except Exception:
-            db.session.rollback()
             logger.exception("could not close overdue attempt %s", attempt_id)
     if closed:
         logger.info("closed %d overdue attempt(s)", closed)

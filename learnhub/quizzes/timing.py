@@ -19,7 +19,7 @@ from learnhub.core.errors import DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.quizzes.models import Attempt, Quiz, QuizTimeAdjustment
+from learnhub.quizzes.models import Attempt, AttemptState, Quiz, QuizTimeAdjustment
 
 #: seconds of grace after the deadline for a submit already on its way
 DEADLINE_GRACE = 30
@@ -51,7 +51,7 @@ def deadline_for(quiz: Quiz, employee_id: int, start: datetime) -> datetime | No
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     """In progress and past its deadline plus the grace period."""
-    if attempt.state != "in_progress" or attempt.deadline_at is None:
+    if attempt.state != AttemptState.IN_PROGRESS or attempt.deadline_at is None:
         return False
     return (now or utcnow()) > attempt.deadline_at + timedelta(seconds=DEADLINE_GRACE)
 
@@ -59,7 +59,7 @@ def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
 def seconds_left(attempt: Attempt, now: datetime | None = None) -> int | None:
     """Whole seconds until the deadline (0 once passed); None without a deadline or after
     submit. Given to the page so a wrong clock on the learner's device does not matter."""
-    if attempt.state != "in_progress" or attempt.deadline_at is None:
+    if attempt.state != AttemptState.IN_PROGRESS or attempt.deadline_at is None:
         return None
     left = (attempt.deadline_at - (now or utcnow())).total_seconds()
     return max(0, math.floor(left))
@@ -71,7 +71,7 @@ def overdue_attempt_ids(limit: int = 500, now: datetime | None = None) -> list[i
     return list(
         db.session.scalars(
             select(Attempt.id)
-            .where(Attempt.state == "in_progress", Attempt.deadline_at < cutoff)
+            .where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < cutoff)
             .order_by(Attempt.deadline_at)
             .limit(limit)
         )

@@ -1,0 +1,15 @@
+"""Completion exports, the team and person views, dashboards (reads every feature's models)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Add reports' API and ``flask reports``."""
+    from learnhub.extensions import api
+    from learnhub.reports.api import blp as reports_api
+    from learnhub.reports.cli import reports_cli
+
+    api.register_blueprint(reports_api, url_prefix="/api/v1")
+    app.cli.add_command(reports_cli)

@@ -8,13 +8,10 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from learnhub.auth.services import role_required
+from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, token_scope
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
-from learnhub.core.security import token_scope
-from learnhub.extensions import db
-from learnhub.org.services import has_reports
 from learnhub.reports.completions import stream_csv
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.schemas import PersonProfileSchema
@@ -65,7 +62,7 @@ class MyTeamSkillGaps(MethodView):
     def get(self, args: dict):
         """The skill-gap summary of the caller's whole subtree, with one page of its people
         (``?page=&per_page=``; 403 for non-managers)."""
-        if not has_reports(current_user.employee_id):
+        if not can_view_team(current_user):
             raise Forbidden("Only managers have a team: nobody reports to you.")
         view = team_view(current_user.employee_id, page=args["page"], per_page=args["per_page"])
         for framework in view["frameworks"]:  # ISO 8601 like every other time in the API
@@ -87,7 +84,7 @@ class EmployeeProfile(MethodView):
 @blp.route("/exports/completions.csv")
 class CompletionsExport(MethodView):
     @token_scope("exports:read")
-    @role_required("hr")
+    @role_required(*HR_ONLY)
     @blp.response(
         200,
         content_type="text/csv",
@@ -96,7 +93,6 @@ class CompletionsExport(MethodView):
     def get(self):
         """Stream the completions CSV (HR only; every export is audited)."""
         audit("export_completions", target="completions.csv", format="csv")
-        db.session.commit()
         filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(
             stream_with_context(stream_csv()),

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
-from learnhub.extensions import db
+from learnhub.core.transactions import CommandGroup
 
-reports_cli = click.Group("reports", help="Exports for HR.")
+reports_cli = CommandGroup("reports", help="Exports for HR.")
 
 
 @reports_cli.command("export-completions")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
 def export_completions(out: Path) -> None:
     """Write the completions CSV (same file as GET /api/v1/exports/completions.csv)."""
     from learnhub.core.audit import audit
@@ -26,5 +24,4 @@ def export_completions(out: Path) -> None:
             handle.write(chunk)
             rows += chunk.count("\r\n")
     audit("export_completions", target=str(out), format="csv", via="cli")
-    db.session.commit()
     click.echo(f"{out}: {rows - 1} rows")

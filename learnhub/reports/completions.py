@@ -17,7 +17,7 @@ from learnhub.catalog.models import Course, Module
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
-from learnhub.progress.models import Enrolment, ModuleProgress
+from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
 
 HEADER = [
@@ -123,7 +123,7 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
                 title,
                 course,
                 module,
-                status or "not_started",
+                status or ProgressStatus.NOT_STARTED,
                 "" if grade is None else str(percent_floor(Fraction(grade))),
                 _number(points),
                 _number(max_points),

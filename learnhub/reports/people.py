@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from learnhub.auth.services import can_view_employee
+from learnhub.auth.permissions import User, can_view_employee
 from learnhub.core.errors import NotFound
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -18,20 +18,16 @@ from learnhub.progress.services import progress_for, team_completion
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
 
 
-def visible_employee(employee_number: str, viewer=None) -> Employee:
+def visible_employee(employee_number: str, viewer: User | None = None) -> Employee:
     """The employee with ``employee_number`` if ``viewer`` (default: the signed-in user) may
     see them: themself, HR, or a manager above them while they are active
-    (:func:`learnhub.auth.services.can_view_employee`). NotFound otherwise, with the same
+    (:func:`learnhub.auth.permissions.can_view_employee`). NotFound otherwise, with the same
     message whether or not the person exists, so the answer reveals nothing."""
     viewer = viewer or current_user
     employee = db.session.scalar(
         select(Employee).where(Employee.employee_number == employee_number)
     )
-    if (
-        employee is None
-        or getattr(viewer, "employee_id", None) is None
-        or not can_view_employee(viewer, employee.id)
-    ):
+    if employee is None or not can_view_employee(viewer, employee):
         raise NotFound("No such employee.")
     return employee
 

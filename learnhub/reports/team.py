@@ -116,7 +116,7 @@ def team_view(
                 "id": p.id,
                 "name": p.full_name,
                 "job_title": p.job_title,
-                "manager_employee_id": managers.get(p.manager_id),
+                "manager_employee_id": managers.get(p.manager_id) if p.manager_id else None,
                 "completion": completion[p.id],
                 "levels": levels[p.id],
             }

@@ -1,12 +1,12 @@
 """The organisation benchmark a manager compares their team with: per job role of the team,
 the share of targets met per competence across the whole organisation.
 
-Privacy (DESIGN.md "Privacy", issue 5): an aggregate that includes people outside the viewer's
-subtree must cover at least ``LEARNHUB_MIN_GROUP_SIZE`` people (default 5). The benchmark goes
-further and counts only the people *outside* the viewer's subtree towards that minimum:
-the manager sees their own team person by person, so an organisation figure over 6 people of
-whom 5 are in the team would give away the sixth person's result by subtraction. A job role
-with too few people elsewhere is merged with the team's other small roles into one group
+Privacy (DESIGN.md "How skills are computed"): an aggregate that includes people outside the
+viewer's subtree must cover at least ``LEARNHUB_MIN_GROUP_SIZE`` people (default 5). The
+benchmark goes further and counts only the people *outside* the viewer's subtree towards that
+minimum: the manager sees their own team person by person, so an organisation figure over 6
+people of whom 5 are in the team would give away the sixth person's result by subtraction. A job
+role with too few people elsewhere is merged with the team's other small roles into one group
 ("other job roles of your team"); a group still too small is hidden, and so is any
 competence cell of a group that too few people elsewhere are targeted on.
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from learnhub.core.errors import ValidationFailed
-from learnhub.extensions import db
+from learnhub.core.transactions import CommandGroup
 
-skills_cli = click.Group("skills", help="Competence frameworks and team summaries.")
+skills_cli = CommandGroup("skills", help="Competence frameworks and team summaries.")
 
 
 @skills_cli.command("import-framework")
@@ -18,7 +17,6 @@ skills_cli = click.Group("skills", help="Competence frameworks and team summarie
 @click.option("--slug", default="digcomp-3.0", show_default=True)
 @click.option("--name", default="DigComp 3.0", show_default=True)
 @click.option("--version", "version_", default="3.0", show_default=True)
-@with_appcontext
 def import_framework_cmd(file: Path, slug: str, name: str, version_: str) -> None:
     """Import a DigComp-style JSON-LD framework (validated first, one transaction)."""
     from learnhub.skills.framework_import import import_framework
@@ -27,17 +25,17 @@ def import_framework_cmd(file: Path, slug: str, name: str, version_: str) -> Non
         result = import_framework(file.read_bytes(), slug=slug, name=name, version=version_)
     except ValidationFailed as error:
         raise click.ClickException(f"{file}: {error}") from error
-    db.session.commit()
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result["counts"].items())
     state = "imported" if result["changed"] else "unchanged"
     click.echo(f"{slug} {state}: {counts}")
 
 
 @skills_cli.command("recompute")
-@with_appcontext
 def recompute() -> None:
     """Recompute every team skill-gap summary now (what the nightly beat task does)."""
-    from learnhub.skills.tasks import compute_team_summaries
+    from learnhub.skills.services import request_recompute
 
-    compute_team_summaries.delay(everyone=True)
+    # a recompute request for everyone, committed with this command: a worker drains it
+    # (in-process without a broker), and it survives a worker or Redis failure until one does
+    request_recompute(everyone=True)
     click.echo("Team summaries recompute queued (run in-process when no broker is set).")

@@ -30,6 +30,7 @@ from learnhub.skills.models import (
     GlossaryTerm,
     LearningOutcome,
     LevelMapping,
+    MappingScale,
     ProficiencyLevel,
 )
 
@@ -119,7 +120,7 @@ def parse_digcomp(raw: bytes) -> FrameworkData:
         eight = int(node["eight_levels_mapping"])
         mappings.append(
             {
-                "scale": "eight",
+                "scale": MappingScale.EIGHT,
                 "position": eight,
                 "code": str(eight),
                 "level_number": band,
@@ -131,7 +132,7 @@ def parse_digcomp(raw: bytes) -> FrameworkData:
             six_seen[six] = band
             mappings.append(
                 {
-                    "scale": "six",
+                    "scale": MappingScale.SIX,
                     "position": len(six_seen),
                     "code": six,
                     "level_number": band,
@@ -284,7 +285,7 @@ def import_framework(
     return {"framework": slug, "changed": True, "counts": counts}
 
 
-def _upsert(model: type, framework_id: int, key: tuple[str, ...], records: list[dict]) -> dict:
+def _upsert(model: Any, framework_id: int, key: tuple[str, ...], records: list[dict]) -> dict:
     """Insert or update ``records`` of ``model`` by ``key`` within one framework; return
     {key tuple: id}. Rows not in ``records`` are left alone (evidence may point at them)."""
     existing = {

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     ARRAY,
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from learnhub.core.models import utcnow
+from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
 from learnhub.skills.buckets import summary_from_buckets, without_roles
 
@@ -60,6 +62,13 @@ class ProficiencyLevel(db.Model):
     __table_args__ = (UniqueConstraint("framework_id", "number"),)
 
 
+class MappingScale(StrEnum):
+    """The finer scales DigComp 3.0 maps its bands to."""
+
+    EIGHT = "eight"
+    SIX = "six"
+
+
 class LevelMapping(db.Model):
     """A finer scale kept as data: DigComp 3.0's 8-level and 6-level mappings of its bands.
 
@@ -71,7 +80,7 @@ class LevelMapping(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
-    scale: Mapped[str] = mapped_column(String(20))
+    scale: Mapped[MappingScale] = mapped_column(enum_column(MappingScale, name="scale", length=20))
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(20))
     level_number: Mapped[int]
@@ -195,9 +204,23 @@ class ProfileJobCode(db.Model):
     profile_id: Mapped[int] = mapped_column(ForeignKey("target_profiles.id", ondelete="CASCADE"))
 
 
+class EvidenceKind(StrEnum):
+    """What produced a piece of evidence (DESIGN.md "Evidence that counts")."""
+
+    QUIZ_PASSED = "quiz_passed"
+    MANAGER_VALIDATION = "manager_validation"
+    PRIOR_LEARNING = "prior_learning"
+    #: stored and shown as claimed; raises no attained level
+    SELF_ASSESSMENT = "self_assessment"
+
+
 #: Evidence kinds; only these raise the attained level (DESIGN.md "Evidence that counts")
-COUNTING_EVIDENCE = ("quiz_passed", "manager_validation", "prior_learning")
-EVIDENCE_KINDS = (*COUNTING_EVIDENCE, "self_assessment")
+COUNTING_EVIDENCE = (
+    EvidenceKind.QUIZ_PASSED.value,
+    EvidenceKind.MANAGER_VALIDATION.value,
+    EvidenceKind.PRIOR_LEARNING.value,
+)
+EVIDENCE_KINDS = tuple(kind.value for kind in EvidenceKind)
 
 
 class Evidence(db.Model):
@@ -213,7 +236,7 @@ class Evidence(db.Model):
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id"))
     level_number: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, name="kind", length=40))
     source: Mapped[str] = mapped_column(String(120))
     achieved_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
@@ -304,3 +327,27 @@ class BenchmarkCell(db.Model):
     with_target: Mapped[int]
     meeting: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecomputeRequest(db.Model):
+    """A wish that team summaries be recomputed (DESIGN.md "recompute request").
+
+    Written in the same transaction as the change that makes summaries stale (evidence, targets,
+    reporting lines), so it exists exactly when the change does; deleted only by the recompute
+    that covered it, in that recompute's own transaction (``learnhub.skills.recompute``). Redis
+    only wakes a worker; this table is the record, so a killed worker, a lost message or a
+    flushed Redis loses nothing.
+
+    One row asks for: the managers above ``employee_id``; ``manager_id`` and the managers above
+    them; or, with ``everyone``, every summary. No foreign keys: a request about someone later
+    erased is simply a no-op, and it must never block that erasure.
+    """
+
+    __tablename__ = "recompute_requests"
+
+    # BIGINT on PostgreSQL (one row per changed person, forever); INTEGER is SQLite's rowid
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    employee_id: Mapped[int | None]
+    manager_id: Mapped[int | None]
+    everyone: Mapped[bool] = mapped_column(default=False)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -10,14 +10,15 @@ Every function here answers for many employees in one query; none loops per empl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.core.models import utcnow
+from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole
 from learnhub.skills.models import (
@@ -25,13 +26,17 @@ from learnhub.skills.models import (
     EVIDENCE_KINDS,
     Competence,
     Evidence,
+    EvidenceKind,
     Framework,
     ProfileJobCode,
+    RecomputeRequest,
     TargetLevel,
     TargetProfile,
 )
 
-PENDING_KEY = "learnhub.recompute"
+#: one request naming more people than this (a large HR import) is stored as one request for
+#: every summary: one row instead of 100,000, and the recompute would roll everything up anyway
+EVERYONE_ABOVE = 10_000
 
 
 def get_framework(slug: str) -> Framework:
@@ -65,12 +70,59 @@ def competences_by_code(framework_id: int) -> dict[str, Competence]:
     }
 
 
-def request_recompute(employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = ()) -> None:
-    """Ask for the team summaries above these employees (and of these managers) to be recomputed
-    once the current transaction commits (the hook is in ``learnhub.skills.tasks``)."""
-    pending = db.session.info.setdefault(PENDING_KEY, {"employees": set(), "managers": set()})
-    pending["employees"].update(employee_ids)
-    pending["managers"].update(manager_ids)
+@dataclass
+class RecomputeWakeUp:
+    """The after-commit callback of a transaction that recorded recompute requests: wakes one
+    worker once it commits (one per transaction, however many changes asked). The ids only say
+    whom the wake-up is about (logs, tests); the record is the ``recompute_requests`` rows."""
+
+    employee_ids: set[int] = field(default_factory=set)
+    manager_ids: set[int] = field(default_factory=set)
+
+    def __call__(self) -> None:
+        # tasks imports this module: looked up when the commit is done, not at import
+        from learnhub.skills import tasks
+
+        tasks.wake_worker(self.employee_ids, self.manager_ids)
+
+
+def request_recompute(
+    employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = (), *, everyone: bool = False
+) -> None:
+    """Record, in the current transaction, that the team summaries above ``employee_ids``, of
+    ``manager_ids`` and above them (of every manager with ``everyone``) must be recomputed.
+
+    The ``recompute_requests`` rows are inserted now, so they commit or roll back with the change
+    that made the summaries stale (DESIGN.md "recompute request"). After the commit one
+    :class:`RecomputeWakeUp` per transaction (:func:`learnhub.core.transactions.after_commit`)
+    only wakes a worker. Never commits."""
+    employees, managers = set(employee_ids), set(manager_ids)
+    if not (employees or managers or everyone):
+        return
+    add_recompute_requests(employees, managers, everyone=everyone)
+    wake_up = after_commit(RecomputeWakeUp(), key=RecomputeWakeUp)
+    wake_up.employee_ids |= employees
+    wake_up.manager_ids |= managers
+
+
+def add_recompute_requests(
+    employees: set[int], managers: set[int], *, everyone: bool = False
+) -> int:
+    """Insert the request rows (one per employee, one per manager, or one ``everyone`` row past
+    EVERYONE_ABOVE ids) in the current transaction, without waking anyone; returns how many."""
+    now = utcnow()
+    if everyone or len(employees) + len(managers) > EVERYONE_ABOVE:
+        rows = [{"employee_id": None, "manager_id": None, "everyone": True, "requested_at": now}]
+    else:
+        rows = [
+            {"employee_id": e, "manager_id": None, "everyone": False, "requested_at": now}
+            for e in sorted(employees)
+        ] + [
+            {"employee_id": None, "manager_id": m, "everyone": False, "requested_at": now}
+            for m in sorted(managers)
+        ]
+    db.session.execute(insert(RecomputeRequest), rows)
+    return len(rows)
 
 
 def record_evidence(
@@ -78,7 +130,7 @@ def record_evidence(
     employee_id: int,
     competence_id: int,
     level: int,
-    kind: str,
+    kind: EvidenceKind,
     source: str,
     achieved_at: datetime | None = None,
     expires_at: datetime | None = None,
@@ -222,7 +274,7 @@ def competence_profile(employee_id: int, framework: Framework) -> list[ProfileRo
             select(Evidence.competence_id, func.max(Evidence.level_number))
             .where(
                 Evidence.employee_id == employee_id,
-                Evidence.kind == "self_assessment",
+                Evidence.kind == EvidenceKind.SELF_ASSESSMENT,
                 Evidence.revoked_at.is_(None),
             )
             .group_by(Evidence.competence_id)

@@ -1,9 +1,15 @@
-"""Celery tasks of skills, and the hook that queues them after a commit.
+"""Celery tasks of skills, and the hook that wakes a worker after a commit.
 
-Tasks take ids (JSON), never ORM objects. Requests are coalesced: with a broker, the employee and
-manager ids of every commit go into two Redis sets and at most one task is queued while one is
-pending, so a busy team does not queue thousands of tasks (DESIGN.md). Without a broker the task
-runs eagerly, right after the commit, in a fresh app context.
+Tasks take ids (JSON), never ORM objects. The work to do is the ``recompute_requests`` table
+(:mod:`learnhub.skills.recompute` describes the record, the lock and why nothing is lost); a
+message only says "look at the table", so a lost, redelivered or duplicated one does no harm.
+
+Coalescing: after a commit that recorded requests, :func:`wake_worker` queues one
+``skills.compute_team_summaries`` unless one is already queued (a Redis flag with a TTL, cleared
+when the task starts), and the task drains every pending row; a busy team queues one task, not
+thousands. Beat sweeps the table every minute (``workers/__init__.py``), so a wake-up lost with
+Redis costs at most a minute once workers and beat run. Without a
+broker the task runs eagerly, right after the commit, in a fresh app context.
 """
 
 from __future__ import annotations
@@ -13,128 +19,104 @@ import logging
 import redis
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from learnhub.extensions import db
-from learnhub.org.services import managers_bottom_up
-from learnhub.org.signals import job_codes_planned, people_changed
-from learnhub.skills.models import ProfileJobCode
-from learnhub.skills.rollup import store_all_summaries
-from learnhub.skills.services import PENDING_KEY, frameworks_with_profiles, request_recompute
-from learnhub.skills.summaries import store_summary
+from learnhub.core.broker import redis_client
+from learnhub.core.transactions import unit_of_work
+from learnhub.skills.recompute import BATCH, drain_once
+from learnhub.skills.services import add_recompute_requests
 
 logger = logging.getLogger(__name__)
 
-#: above this many managers to recompute, the whole-tree roll-up is cheaper than one aggregate
-#: per manager (bench/team_summaries.py: ~9 ms a manager vs ~10 s for 12,500 managers at 100k)
-ROLLUP_ABOVE = 200
-SET_EMPLOYEES = "learnhub:recompute:employees"
-SET_MANAGERS = "learnhub:recompute:managers"
+#: set while a wake-up is queued; expires so that a lost message cannot mute wake-ups for long
 FLAG_SCHEDULED = "learnhub:recompute:scheduled"
+WAKE_TTL = 60  # seconds
+#: database errors worth another try: deadlock, serialization failure, lock timeout, a dropped
+#: connection (all OperationalError), and a duplicate key from two first inserts of one summary
+#: written outside the summaries lock (the retry finds the row and updates it)
+TRANSIENT = (OperationalError, IntegrityError)
 
 
-@shared_task(name="skills.compute_team_summaries")
+@shared_task(
+    name="skills.compute_team_summaries",
+    autoretry_for=TRANSIENT,
+    retry_backoff=1,  # 1, 2, 4 … seconds
+    retry_backoff_max=60,
+    retry_jitter=True,  # a random share of each delay: two retried tasks do not collide again
+    max_retries=10,
+)
 def compute_team_summaries(
     employee_ids: list[int] | None = None,
     manager_ids: list[int] | None = None,
     everyone: bool = False,
 ) -> dict[str, int]:
-    """Recompute and store the team summaries of every manager above ``employee_ids``, of
-    ``manager_ids``, of managers waiting in the coalescing sets, or of all managers when
-    ``everyone`` (the nightly run). Idempotent: each summary is an upsert. Commits once.
-    Returns ``{"managers": n, "frameworks": n}``."""
-    employees = set(employee_ids or ())
-    managers = set(manager_ids or ())
-    url = current_app.config.get("LEARNHUB_REDIS_URL")
-    if url and not everyone:
-        client = redis.Redis.from_url(url)
-        client.delete(FLAG_SCHEDULED)  # a commit from now on queues a new task
-        with client.pipeline() as pipe:  # MULTI/EXEC: read and clear the sets atomically
-            pipe.smembers(SET_EMPLOYEES).smembers(SET_MANAGERS)
-            pipe.delete(SET_EMPLOYEES, SET_MANAGERS)
-            waiting_employees, waiting_managers, _ = pipe.execute()
-        employees |= {int(i) for i in waiting_employees}
-        managers |= {int(i) for i in waiting_managers}
-    frameworks = frameworks_with_profiles()
-    targets = [] if everyone else managers_bottom_up(employees, managers)
-    if everyone or len(targets) > ROLLUP_ABOVE:
-        # the nightly run, or a change touching many teams (a large HR import): one
-        # bottom-up roll-up costs less than an aggregate per manager
-        stored = store_all_summaries()
-        db.session.commit()
-        logger.info("all team summaries recomputed: %d", stored)
-        return {"managers": stored // max(1, len(frameworks)), "frameworks": len(frameworks)}
-    # bottom-up along the chains: each summary adds up its reports' fresh summaries, so the
-    # cost is the number of direct reports, not the size of the organisation below
-    for manager_id in targets:
-        for framework in frameworks:
-            store_summary(manager_id, framework, composed=True)
-    db.session.commit()
-    logger.info("team summaries recomputed for %d managers", len(targets))
-    return {"managers": len(targets), "frameworks": len(frameworks)}
+    """Recompute the team summaries every pending recompute request asks for; first record one
+    for the managers above ``employee_ids``, of ``manager_ids``, or of everyone with
+    ``everyone`` (the nightly run, ``flask skills recompute``). Idempotent; commits once per
+    round of up to BATCH requests (:func:`learnhub.skills.recompute.drain_once`), retried with
+    backoff on transient database errors (a retry may record its arguments twice: harmless,
+    requests coalesce). Returns ``{"managers": n, "frameworks": n, "requests": n}``."""
+    # The task's commit points, on purpose more than the one commit of every task
+    # (learnhub.core.transactions; FlaskTask's own commit at the end then finds nothing left):
+    # the arguments are recorded before any work, and each round commits its summaries together
+    # with the deletion of the requests it covered. A worker killed in a round rolls back that
+    # round only: its rows are pending again, the rounds before stay done.
+    if employee_ids or manager_ids or everyone:
+        with unit_of_work():  # from here on a crash loses nothing
+            add_recompute_requests(
+                set(employee_ids or ()), set(manager_ids or ()), everyone=everyone
+            )
+    _clear_wake_flag()  # a commit from now on queues a new task
+    totals = {"managers": 0, "frameworks": 0, "requests": 0}
+    while True:
+        with unit_of_work():  # one round: claimed rows gone with the summaries they asked for
+            drained = drain_once()
+        if drained is None:
+            break
+        totals["managers"] += drained.managers
+        totals["frameworks"] = drained.frameworks
+        totals["requests"] += drained.requests
+        if drained.full or drained.requests < BATCH:
+            break  # anything committed since was woken up by its own commit
+    return totals
+
+
+def _clear_wake_flag() -> None:
+    client = redis_client()
+    if client is None:
+        return
+    try:
+        client.delete(FLAG_SCHEDULED)
+    except redis.RedisError:
+        logger.warning("could not clear the recompute wake-up flag (it expires by itself)")
 
 
 def schedule_recompute(employee_ids: set[int], manager_ids: set[int]) -> None:
-    """Queue (with a broker: coalesce) a recompute for these ids. Called after a commit."""
-    app = current_app._get_current_object()
-    url = app.config.get("LEARNHUB_REDIS_URL")
-    if not url:
-        compute_team_summaries.delay(
-            employee_ids=sorted(employee_ids), manager_ids=sorted(manager_ids)
-        )
-        return
-    client = redis.Redis.from_url(url)
-    with client.pipeline() as pipe:
-        if employee_ids:
-            pipe.sadd(SET_EMPLOYEES, *employee_ids)
-        if manager_ids:
-            pipe.sadd(SET_MANAGERS, *manager_ids)
-        pipe.set(FLAG_SCHEDULED, "1", nx=True, ex=300)
-        *_, first = pipe.execute()
-    if first:
-        compute_team_summaries.delay()
+    """Wake a worker after a commit that recorded recompute requests (the ids are informative:
+    the rows are the record). With a broker, queue a task unless one is already queued; without
+    one, run it now. Raises ``redis.RedisError`` or kombu's errors when Redis is down."""
+    client = redis_client()
+    if client is not None and not client.set(FLAG_SCHEDULED, "1", nx=True, ex=WAKE_TTL):
+        return  # a queued task will find these rows
+    # through this Flask app's own Celery (its broker, or eager), whatever app is "current"
+    current_app.extensions["celery"].tasks[compute_team_summaries.name].delay()
 
 
-@event.listens_for(db.session, "after_commit")
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():  # a SAVEPOINT was released; the real commit is later
-        return
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending or not (pending["employees"] or pending["managers"]):
-        return
+def wake_worker(employee_ids: set[int], manager_ids: set[int]) -> None:
+    """After the commit of a transaction that recorded recompute requests (the
+    :class:`learnhub.skills.services.RecomputeWakeUp` that
+    :func:`learnhub.core.transactions.after_commit` runs): :func:`schedule_recompute`.
+
+    With a broker a failed wake-up (Redis down) is logged and never raised: the change and its
+    requests are committed, and the next wake-up or the beat sweep drains them. Without one the
+    drain ran in-process and its error is raised (after_commit logs it; TESTING raises it)."""
     try:
-        schedule_recompute(pending["employees"], pending["managers"])
+        schedule_recompute(employee_ids, manager_ids)
     except Exception:
-        # The learner's change is committed; a failed summary is recomputed nightly.
-        logger.exception("could not queue team summary recompute")
-        if current_app.config.get("TESTING"):
+        if redis_client() is None:
             raise
-
-
-@event.listens_for(db.session, "after_rollback")
-def _after_rollback(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(PENDING_KEY, None)
-
-
-@people_changed.connect
-def _on_people_changed(_sender: object, employee_ids: list[int], manager_ids: list[int]) -> None:
-    # New managers are found from the employees after commit; old ones come from the sender.
-    request_recompute(employee_ids, manager_ids)
-
-
-@job_codes_planned.connect
-def _on_job_codes_planned(_sender: object, codes: set[str]) -> list[str]:
-    """Warn about job codes no target profile names: their people would get no skill targets
-    (and silently vanish from every skill-gap summary)."""
-    if not codes:
-        return []
-    known = set(
-        db.session.scalars(
-            select(ProfileJobCode.job_code).where(ProfileJobCode.job_code.in_(codes))
+        logger.warning(
+            "could not wake a worker for %d team-summary requests; they wait for the sweep",
+            len(employee_ids) + len(manager_ids),
+            exc_info=True,
         )
-    )
-    return [
-        f"job code {code} has no target profile (content/roles/): its people get no skill targets"
-        for code in sorted(codes - known)
-    ]

@@ -1,0 +1,14 @@
+"""Server-rendered pages (Jinja templates, static CSS and JS) and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Add the health check and the pages."""
+    from learnhub.web.health import blp as health
+    from learnhub.web.views import blp as web_views
+
+    app.register_blueprint(health)
+    app.register_blueprint(web_views)

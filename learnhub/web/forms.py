@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from learnhub.questionbank.models import QuestionType
+
 
 def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dict]:
     """``questions`` are learner views (id, type, left). Field names: ``q<id>`` for the answer,
@@ -12,25 +14,25 @@ def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dic
     answers: dict[int, dict] = {}
     for question in questions:
         qid, kind, name = question["id"], question["type"], f"q{question['id']}"
-        if kind != "description":
+        if kind != QuestionType.DESCRIPTION:
             answers[qid] = {}
-        if kind in ("single_choice", "true_false"):
+        if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
             value = form.get(name, "")
             if value.isdecimal() and value.isascii():
                 answers[qid] = {"choice": int(value)}
-        elif kind == "multiple_choice":
+        elif kind == QuestionType.MULTIPLE_CHOICE:
             values = [int(v) for v in form.getlist(name) if v.isdecimal() and v.isascii()]
             if values:
                 answers[qid] = {"choices": values}
-        elif kind in ("short_answer", "essay"):
+        elif kind in (QuestionType.SHORT_ANSWER, QuestionType.ESSAY):
             value = form.get(name, "")
             if value.strip():
                 answers[qid] = {"text": value[:60_000]}
-        elif kind == "numeric":
+        elif kind == QuestionType.NUMERIC:
             value = form.get(name, "").strip()
             if value:
                 answers[qid] = {"value": value[:100]}
-        elif kind == "matching":
+        elif kind == QuestionType.MATCHING:
             matches = {
                 str(left["id"]): form.get(f"{name}_m{left['id']}", "")
                 for left in question.get("left", [])
@@ -39,3 +41,14 @@ def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dic
             if matches:
                 answers[qid] = {"matches": matches}
     return answers
+
+
+def unanswered(questions: list[dict], answers: dict[int, dict]) -> list[dict]:
+    """The questions ``answers`` (from :func:`responses_from_form`) leave without an answer,
+    as ``[{"number": position from 1 as the page shows it, "id": question id}]``;
+    descriptions need none."""
+    return [
+        {"number": number, "id": question["id"]}
+        for number, question in enumerate(questions, start=1)
+        if question["type"] != QuestionType.DESCRIPTION and not answers.get(question["id"])
+    ]

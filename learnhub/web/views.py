@@ -6,23 +6,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from learnhub.auth.services import role_required, roles_of
+from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, roles_of
 from learnhub.catalog import services as catalog
+from learnhub.catalog.presentation import module_view
 from learnhub.core.errors import Conflict
-from learnhub.extensions import db
-from learnhub.org.services import has_reports
+from learnhub.core.transactions import end_after_error
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.models import AttemptState
+from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.review import attempt_view, module_view
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
-from learnhub.web.forms import responses_from_form
+from learnhub.web import drafts, filters
+from learnhub.web.forms import responses_from_form, unanswered
 
 blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
+filters.register(blp)
+blp.before_app_request(drafts.keep_unsendable_quiz_form)  # registered before the CSRF check
 
 
 @blp.app_context_processor
@@ -55,7 +59,6 @@ def course(course_id: int) -> str:
 @login_required
 def enrol(course_id: int) -> Response:
     progress.enrol(current_user.employee_id, course_id)
-    db.session.commit()
     flash("You are enrolled.", "info")
     return redirect(url_for("web.course", course_id=course_id))
 
@@ -64,13 +67,12 @@ def enrol(course_id: int) -> Response:
 @login_required
 def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
-    if quizzes.close_overdue_of(current_user.employee_id):  # never show a stuck attempt
-        db.session.commit()
+    quizzes.close_overdue_of(current_user.employee_id)  # never show a stuck attempt
     data = module_view(item)
     quiz = data["quiz"]
     attempts = quizzes.attempts_of(item.id, current_user.employee_id)
-    open_attempt = next((a for a in attempts if a.state == "in_progress"), None)
-    used = sum(1 for a in attempts if a.state == "submitted")
+    open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    used = sum(1 for a in attempts if a.state == AttemptState.SUBMITTED)
     return render_template(
         "module.html",
         module=item,
@@ -88,11 +90,10 @@ def start(quiz_id: int) -> Response:
     try:
         attempt = quizzes.start_attempt(quiz_id, current_user.employee_id)
     except Conflict as error:
-        db.session.rollback()
+        end_after_error(error)
         flash(error.message, "error")
         quiz = quizzes.get_quiz(quiz_id)
         return redirect(url_for("web.module", module_id=quiz.module_id))
-    db.session.commit()
     return redirect(url_for("web.attempt", attempt_id=attempt.id))
 
 
@@ -100,30 +101,42 @@ def start(quiz_id: int) -> Response:
 @login_required
 def attempt(attempt_id: int) -> str | Response:
     """The quiz form while in progress (save or submit), the result once submitted."""
-    item = quizzes.get_attempt(attempt_id, current_user.employee_id)
+    item = quizzes.get_attempt(attempt_id, current_user)
     if request.method == "POST":
         view = attempt_view(item)
         answers = from_display(item, responses_from_form(request.form, view["questions"]))
         if request.form.get("action") == "autosave":  # the page's script, every minute
-            if item.state == "in_progress" and not quizzes.close_if_overdue(item):
-                quizzes.save_responses(item, answers)
-            db.session.commit()
+            if item.state == AttemptState.IN_PROGRESS:
+                try:
+                    quizzes.save_responses(item, answers)
+                except quizzes.TimeUp as error:  # closed; the page shows it at its next load
+                    end_after_error(error)
             return Response(status=204)
-        if request.form.get("action") == "save" and item.state == "in_progress":
-            if quizzes.close_if_overdue(item):
-                db.session.commit()
-                flash(quizzes.TIME_UP, "error")
+        if request.form.get("action") == "save" and item.state == AttemptState.IN_PROGRESS:
+            try:
+                quizzes.save_responses(item, answers)
+            except quizzes.TimeUp as error:
+                end_after_error(error)  # the closed attempt stays
+                flash(error.message, "error")
                 return redirect(url_for("web.attempt", attempt_id=item.id))
-            quizzes.save_responses(item, answers)
-            db.session.commit()
             flash("Your answers are saved. You can come back and finish later.", "info")
             return redirect(url_for("web.attempt", attempt_id=item.id))
-        quizzes.submit_attempt(item, answers)
-        db.session.commit()
+        if request.form.get("action") == "submit" and item.state == AttemptState.IN_PROGRESS:
+            missing = unanswered(view["questions"], answers)  # confirm before scoring them 0
+            if missing and not request.form.get("confirmed"):
+                try:
+                    quizzes.save_responses(item, answers)
+                except quizzes.TimeUp as error:  # closed with what was saved: show the result
+                    end_after_error(error)
+                    flash(error.message, "error")
+                    return redirect(url_for("web.attempt", attempt_id=item.id))
+                return render_template("attempt_confirm.html", attempt=item, missing=missing)
+        # confirmed ("submit_saved"): the answers just saved, else those of this form
+        confirmed = request.form.get("action") == "submit_saved"
+        quizzes.submit_attempt(item, None if confirmed else answers)
         return redirect(url_for("web.attempt", attempt_id=item.id))
-    if quizzes.close_if_overdue(item):
-        db.session.commit()
-    view = attempt_view(item)
+    quizzes.close_if_overdue(item)
+    view = drafts.restore(item, attempt_view(item))
     module_item = catalog.get_module(item.quiz.module_id)
     return render_template("attempt.html", attempt=item, view=view, module=module_item)
 
@@ -142,10 +155,10 @@ def profile() -> str:
 @login_required
 def team() -> str:
     """The manager's team page: the skill-gap summary of the whole subtree."""
-    if not has_reports(current_user.employee_id):
+    if not can_view_team(current_user):
         abort(403, description="Only managers have a team page: nobody reports to you.")
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdecimal() and page.isascii() and len(page) < 8 else 1
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
     return render_template("team.html", team=team_view(current_user.employee_id, page=page))
 
 
@@ -158,6 +171,6 @@ def person(employee_number: str) -> str:
 
 
 @blp.get("/hr")
-@role_required("hr")
+@role_required(*HR_ONLY)
 def hr() -> str:
     return render_template("hr.html")

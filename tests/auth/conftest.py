@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from learnhub.extensions import db, limiter
+from tests.factories import EmployeeFactory
 
 NEW_STAFF = (
     "employee_number,first_name,last_name,email,job_title\n"
@@ -92,16 +93,15 @@ def smtp(mail_config) -> Iterator[Inbox]:
 def new_staff(app) -> list[int]:
     """Two people without passwords or invitations (added before invitations existed, not by
     an import, which would invite them); their employee ids."""
-    from learnhub.org.models import Employee
-
     with app.app_context():
         people = [
-            Employee(employee_number=number, first_name=first, last_name=last, email=email.lower())
+            EmployeeFactory(
+                employee_number=number, first_name=first, last_name=last, email=email.lower()
+            )
             for number, first, last, email, _ in (
                 line.split(",") for line in NEW_STAFF.splitlines()[1:]
             )
         ]
-        db.session.add_all(people)
         db.session.commit()
         return [p.id for p in people]
 

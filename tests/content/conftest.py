@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import learnhub.quizzes.content  # noqa: F401  (registers the quiz part with the loader)
+import learnhub.quizzes.content_loader  # noqa: F401  (registers the quiz part with the loader)
 from learnhub.catalog.loader import ContentPlan, read_content
 from learnhub.skills.framework_import import FrameworkData, parse_digcomp
 from tests.conftest import CONTENT_DIR

@@ -56,7 +56,9 @@ def test_failed_attempt_hides_answers_and_can_be_retried(app, client, demo):
     form_page = client.get(attempt_url).get_data(as_text=True)
     answers = form_answers(app, int(attempt_url.rsplit("/", 1)[1]), correct=False)
     client.post(
-        attempt_url, data=answers | {"csrf_token": csrf_from(form_page), "action": "submit"}
+        attempt_url,
+        # "confirmed": submit although questions are unanswered (else a page asks first)
+        data=answers | {"csrf_token": csrf_from(form_page), "action": "submit", "confirmed": "1"},
     )
     result = client.get(attempt_url).get_data(as_text=True)
     assert "Not passed yet" in result

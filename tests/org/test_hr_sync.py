@@ -14,6 +14,7 @@ from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment
 from learnhub.skills.models import TeamSummary
+from tests.factories import EnrolmentFactory
 
 HEADER = (
     "employee_number,first_name,last_name,email,job_code,job_title,org_unit,"
@@ -48,7 +49,7 @@ def test_full_sync_makes_people_missing_from_the_file_leavers(app_ctx):
     cy = _person("3")
     account = auth.account_for(cy)
     version = account.session_version
-    db.session.add(Enrolment(employee_id=cy.id, course_id=_a_course_id(), source="self"))
+    EnrolmentFactory(employee=cy, course_id=_a_course_id())
     db.session.commit()
 
     summary = _sync(TEAM.replace("3,Cy,Low,cy@x.org,CASE_OFF,Officer,Office,1\n", ""))

@@ -11,8 +11,9 @@ from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.progress.models import ModuleProgress, XapiStatement
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import services
-from learnhub.quizzes.models import Attempt, Question, Quiz
+from learnhub.quizzes.models import Attempt, Quiz
 from learnhub.skills.models import Evidence
 from tests.conftest import sign_in
 

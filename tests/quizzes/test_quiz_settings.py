@@ -14,7 +14,8 @@ from learnhub.core.errors import Conflict
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
-from learnhub.quizzes import banks, scoring, services
+from learnhub.questionbank import services as banks
+from learnhub.quizzes import scoring, services
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
 from learnhub.quizzes.responses import to_display
@@ -247,7 +248,7 @@ def test_every_question_type_is_labelled_and_answered_without_dragging(app, demo
 
 
 def test_content_quiz_settings_for_draws_shuffle_and_essays(tmp_path):
-    from learnhub.quizzes.content import validate_quiz
+    from learnhub.quizzes.content_loader import validate_quiz
 
     folder = tmp_path / "content" / "courses" / "demo"
     folder.mkdir(parents=True)
@@ -297,9 +298,12 @@ def test_the_page_saves_every_minute_and_reviews_every_type(app, demo, make_quiz
         spec = next(q.spec for q in attempt_questions(attempt) if q.id == match)
         shown = to_display(attempt, match, spec, {"matches": {"0": "animal"}})["matches"]
     # a browser sends every field again: the saved short answer is still in its input
-    form = {"csrf_token": token, "action": "submit", f"q{ids['Short']}": "Paris"} | {
-        f"q{match}_m{left}": right for left, right in shown.items()
-    }
+    form = {
+        "csrf_token": token,
+        "action": "submit",
+        "confirmed": "1",
+        f"q{ids['Short']}": "Paris",
+    } | {f"q{match}_m{left}": right for left, right in shown.items()}
     client.post(url, data=form)
     page = client.get(url).get_data(as_text=True)
     assert "Your answer: <strong>Paris</strong>" in page

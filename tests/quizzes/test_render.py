@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from learnhub.quizzes.gift import parse_gift
+from learnhub.questionbank.gift import parse_gift
 from learnhub.quizzes.render import learner_question, render_text
 
 

@@ -7,25 +7,32 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from learnhub.auth import services as auth
 from learnhub.extensions import db
-from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
 from learnhub.skills.benchmark import OTHER_ROLES, organisation_benchmark, stored_benchmark
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import competences_by_code, get_framework, record_evidence
 from tests.conftest import sign_in
+from tests.factories import EmployeeFactory
 
-HEADER = "employee_number,first_name,last_name,email,job_code,job_title,manager_employee_number\n"
 
-
-def _org(team: list[str], outside: list[str]) -> None:
-    """M manages the ``team`` job codes; O manages the ``outside`` ones; both report to D."""
-    rows = ["D,Dana,Director,d@x.org,DIRECTOR,Director,", "M,Mo,Manager,m@x.org,SVC_MGR,Head,D"]
-    rows.append("O,Oz,Other,o@x.org,SVC_MGR,Head,D")
-    rows += [f"T{i},Team{i},Member,t{i}@x.org,{code},{code},M" for i, code in enumerate(team)]
-    rows += [f"X{i},Else{i},Where,x{i}@x.org,{code},{code},O" for i, code in enumerate(outside)]
-    apply_import(plan_import((HEADER + "\n".join(rows) + "\n").encode(), source="test"))
+def _org(team: list[str], outside: list[str], password: str | None = None) -> None:
+    """M manages the ``team`` job codes; O manages the ``outside`` ones; both report to D.
+    Job roles are titled by their code; ``password`` lets M (m@x.org) sign in."""
+    director = EmployeeFactory(employee_number="D", job_code="DIRECTOR")
+    manager = EmployeeFactory(
+        employee_number="M",
+        email="m@x.org",
+        job_code="SVC_MGR",
+        manager=director,
+        password=password,
+    )
+    other = EmployeeFactory(employee_number="O", job_code="SVC_MGR", manager=director)
+    for prefix, boss, codes in (("T", manager, team), ("X", other, outside)):
+        for i, code in enumerate(codes):
+            EmployeeFactory(
+                employee_number=f"{prefix}{i}", job_code=code, job_title=code, manager=boss
+            )
 
 
 def _meet(numbers: list[str], code: str = "1.2", level: int = 2) -> None:
@@ -124,9 +131,7 @@ def test_team_api_and_page_show_the_benchmark_only_for_big_enough_groups(
     app, client, outside, shown
 ):
     with app.app_context():
-        _org(["CASE_OFF"], ["CASE_OFF"] * outside)
-        manager = db.session.scalar(select(Employee).where(Employee.employee_number == "M"))
-        auth.set_password(auth.account_for(manager), "manager-password")
+        _org(["CASE_OFF"], ["CASE_OFF"] * outside, password="manager-password")
         db.session.commit()
     sign_in(client, "m@x.org", "manager-password")
     body = client.get("/api/v1/teams/me/skill-gaps").get_json()

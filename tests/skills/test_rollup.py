@@ -13,11 +13,12 @@ from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
 from learnhub.org.services import all_manager_ids
-from learnhub.skills.models import COUNTING_EVIDENCE, Competence, Evidence, TeamSummary
+from learnhub.skills.models import COUNTING_EVIDENCE, Competence, TeamSummary
 from learnhub.skills.rollup import rollup_summaries, store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
 from learnhub.skills.summaries import compute_summary
 from tests.conftest import realdata
+from tests.factories import EvidenceFactory
 
 
 def _random_evidence(seed: int) -> None:
@@ -29,17 +30,15 @@ def _random_evidence(seed: int) -> None:
         for competence_id in rng.sample(competences, 6):
             kind = rng.choice((*COUNTING_EVIDENCE, "self_assessment"))
             expired = rng.random() < 0.15
-            db.session.add(
-                Evidence(
-                    employee_id=person.id,
-                    competence_id=competence_id,
-                    level_number=rng.randint(1, 4),
-                    kind=kind,
-                    source=f"test:{n}:{competence_id}",
-                    achieved_at=now - timedelta(days=400),
-                    expires_at=now - timedelta(days=1) if expired else None,
-                    revoked_at=now if rng.random() < 0.05 else None,
-                )
+            EvidenceFactory(
+                employee=person,
+                competence_id=competence_id,
+                level=rng.randint(1, 4),
+                kind=kind,
+                source=f"test:{n}:{competence_id}",
+                achieved_at=now - timedelta(days=400),
+                expires_at=now - timedelta(days=1) if expired else None,
+                revoked_at=now if rng.random() < 0.05 else None,
             )
     # two leavers: one manager with reports, one individual
     for number in ("114", "180"):
@@ -79,14 +78,14 @@ def test_store_all_upserts_and_drops_former_managers(app_ctx):
 
 
 def test_task_uses_the_rollup_when_many_teams_change(app_ctx, monkeypatch):
-    from learnhub.skills import tasks
+    from learnhub.skills import recompute, tasks
 
     apply_import(plan_import(realdata("hr", "oracle-hr-employees.csv").read_bytes()))
     db.session.commit()
     everyone = list(db.session.scalars(select(Employee.id)))
-    monkeypatch.setattr(tasks, "ROLLUP_ABOVE", 3)
+    monkeypatch.setattr(recompute, "ROLLUP_ABOVE", 3)
     calls = []
-    monkeypatch.setattr(tasks, "store_summary", lambda *args: calls.append(args))
+    monkeypatch.setattr(recompute, "store_summary", lambda *args: calls.append(args))
     result = tasks.compute_team_summaries.run(employee_ids=everyone)
     assert calls == []  # no per-manager aggregate
     assert result["managers"] == len(all_manager_ids())

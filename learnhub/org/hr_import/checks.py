@@ -1,6 +1,6 @@
 """Validation of an HR import: every problem of the file, each with its row number.
 
-Rules (issue 5, "HR import"): required fields; well-formed emails and dates; duplicate employee
+Rules (README "HR import"): required fields; well-formed emails and dates; duplicate employee
 numbers; two people whose emails differ only in letter case; a manager who is neither in the
 file nor in LearnHub (or has left, or would leave in this full sync); someone as their own
 manager; cycles in the reporting lines, counting the lines LearnHub already holds for people

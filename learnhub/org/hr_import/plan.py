@@ -28,7 +28,7 @@ from learnhub.org.hr_import.lookups import (
 )
 from learnhub.org.hr_import.mapping import FIELDS, load_mapping_file, resolve_mapping
 from learnhub.org.hr_import.tables import Table, read_table
-from learnhub.org.models import IMPORT_MODES
+from learnhub.org.models import IMPORT_MODES, ImportMode
 from learnhub.org.signals import job_codes_planned
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def plan_import(
     data: bytes,
     *,
     source: str = "hr",
-    mode: str = "delta",
+    mode: str = ImportMode.DELTA,
     mapping: dict[str, str] | None = None,
     mapping_file: Path | None = None,
     filename: str | None = None,
@@ -146,7 +146,7 @@ def plan_import(
     total = len(rows)
     if progress:
         progress("read", total, total)
-    if mode == "full" and not rows:
+    if mode == ImportMode.FULL and not rows:
         raise ValidationFailed(
             f"The HR file has no people; a full sync of {source} would make everyone of it a "
             "leaver. Nothing was imported.",
@@ -155,7 +155,7 @@ def plan_import(
     given = frozenset(used)
     issues = check_rows(rows)
     numbers = {r.values["employee_number"] for r in rows}
-    source_active = active_ids_of_source(source) if mode == "full" else {}
+    source_active = active_ids_of_source(source) if mode == ImportMode.FULL else {}
     leaving = {n: i for n, i in source_active.items() if n not in numbers}
     if len(leaving) > MASS_LEAVERS_FLOOR:
         active = len(source_active)

@@ -1,4 +1,5 @@
-"""Score types, exact weights and the shared grading helpers of the scoring engine."""
+"""Score types, exact weights and the helpers every question family's scorer shares: clamping
+and grading a fraction, an answer's feedback, the best-weighted answer, a valid choice index."""
 
 import logging
 import re
@@ -7,33 +8,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from learnhub.quizzes.models import ResponseState
+
 logger = logging.getLogger(__name__)
 
-_ZERO = Fraction(0)
-_ONE = Fraction(1)
+ZERO = Fraction(0)
+ONE = Fraction(1)
 
 # Moodle writes 1/3 as 33.33333% (question_bank::fraction_options), so 33.33333 x 3 must be full.
 _SNAP_MIN_PLACES = 5
 _SNAP_MAX_DENOMINATOR = 20
 _SNAP_TOLERANCE = Fraction(1, 10**6)
 
-# Spec numbers are decimals as written (Moodle XML may write "1.0E-5"); learners type "." decimals.
+# Spec numbers are decimals as written (Moodle XML may write "1.0E-5").
 _SPEC_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_RESPONSE_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-# Longer "numbers" score 0 unparsed, which bounds the cost of a hostile response.
-_MAX_RESPONSE_NUMBER_CHARS = 100
-# Placeholder put where a short-answer wildcard stands when showing an example correct answer.
-_WILDCARD_EXAMPLE = "…"
-_WILDCARD = re.compile(r"(?<!\\)\*+")
-
-GRADING_METHODS = ("highest", "last", "first", "average")
 
 
 @dataclass(frozen=True)
 class QuestionScore:
     """One response's score: fraction in [0, 1] (None: essay awaiting a reviewer, description),
     points = fraction * max_points (0 when fraction is None), max_points from spec "points" (0 for
-    a description), state "correct" | "partial" | "incorrect" | "needs_review" | "not_scored",
+    a description), state: a ResponseState,
     feedback: per-answer {"format", "text"} items for what was chosen (the caller adds general
     feedback), correct_response: a response earning the best score possible, for the review page
     (None for essay and description)."""
@@ -41,7 +36,7 @@ class QuestionScore:
     fraction: Fraction | None
     points: Fraction
     max_points: Fraction
-    state: str
+    state: ResponseState
     feedback: list[dict]
     correct_response: dict | None
 
@@ -59,7 +54,7 @@ class AttemptScore:
     needs_review: bool
 
 
-def _exact_decimal(value: object, what: str) -> Decimal:
+def exact_decimal(value: object, what: str) -> Decimal:
     """A spec number (decimal str as written, int or finite Decimal) as a Decimal; else
     ValueError (floats included: they are not exact)."""
     if isinstance(value, str) and _SPEC_NUMBER.fullmatch(value.strip()):
@@ -78,7 +73,7 @@ def weight_fraction(weight: str) -> Fraction:
     thirds, sixths, sevenths and ninths that way (question_bank::fraction_options).
     Raises ValueError when weight is not a decimal number.
     """
-    number = _exact_decimal(weight, "weight")
+    number = exact_decimal(weight, "weight")
     exact = Fraction(number) / 100
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and -exponent >= _SNAP_MIN_PLACES:
@@ -88,32 +83,41 @@ def weight_fraction(weight: str) -> Fraction:
     return exact
 
 
-def _clamp(fraction: Fraction) -> Fraction:
+def clamp(fraction: Fraction) -> Fraction:
+    """The fraction held within [0, 1]."""
     # Moodle clamps every question's fraction to [0, 1] (e.g. qtype_multichoice_multi_question::
     # grade_response): negative weights never take a question below 0.
-    return min(max(Fraction(fraction), _ZERO), _ONE)
+    return min(max(Fraction(fraction), ZERO), ONE)
 
 
-def _graded(
+def graded(
     fraction: Fraction, max_points: Fraction, feedback: list[dict], correct: dict | None
 ) -> QuestionScore:
-    fraction = _clamp(fraction)
+    """A scored question: ``fraction`` clamped to [0, 1], its points, and its state."""
+    fraction = clamp(fraction)
     # Moodle question_state::graded_state_for_fraction: right at 1, wrong at 0, partial between.
-    state = "correct" if fraction == 1 else "incorrect" if fraction == 0 else "partial"
+    state = (
+        ResponseState.CORRECT
+        if fraction == 1
+        else ResponseState.INCORRECT
+        if fraction == 0
+        else ResponseState.PARTIAL
+    )
     return QuestionScore(fraction, fraction * max_points, max_points, state, feedback, correct)
 
 
-def _feedback(item: Mapping) -> list[dict]:
+def answer_feedback(item: Mapping) -> list[dict]:
+    """An answer's or choice's feedback as a one-item list, or [] when it has none."""
     fb = item.get("feedback")
     return [dict(fb)] if isinstance(fb, Mapping) and fb.get("text") else []
 
 
-def _best(indexes: Iterable[int], weights: Sequence[Fraction]) -> int | None:
+def best_index(indexes: Iterable[int], weights: Sequence[Fraction]) -> int | None:
     """Of the given answer indexes, the one with the highest weight (first on ties), or None."""
     return max(indexes, key=lambda i: (weights[i], -i), default=None)
 
 
-def _graded_answer(
+def graded_answer(
     chosen: int | None,
     weights: Sequence[Fraction],
     items: Sequence[Mapping],
@@ -122,10 +126,10 @@ def _graded_answer(
 ) -> QuestionScore:
     """The score for the answer or choice at index chosen (None: nothing chosen or matched)."""
     if chosen is None:
-        return _graded(_ZERO, max_points, [], correct)
-    return _graded(weights[chosen], max_points, _feedback(items[chosen]), correct)
+        return graded(ZERO, max_points, [], correct)
+    return graded(weights[chosen], max_points, answer_feedback(items[chosen]), correct)
 
 
-def _index(value: object, size: int) -> int | None:
+def choice_index(value: object, size: int) -> int | None:
     """A response's choice index, or None unless it is a real int in range (no bools, no -1)."""
     return value if type(value) is int and 0 <= value < size else None

@@ -1,0 +1,326 @@
+"""Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
+GIFT, as Moodle reads and writes them (question-bank interchange); the current questions of a
+category, for quizzes to draw from.
+
+An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
+error changes nothing and the error list names each problem by line (GIFT) or by question
+number, name and line (Moodle XML). Importing the same file again changes nothing. Flushes,
+never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, true
+
+from learnhub.core.audit import audit
+from learnhub.core.errors import Issue, NotFound, ValidationFailed
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.questionbank.gift import export_gift, parse_gift
+from learnhub.questionbank.gift.common import is_moodle_fraction
+from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
+from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
+
+logger = logging.getLogger(__name__)
+
+BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,119}")
+FORMATS = ("gift", "moodle_xml")
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do).
+
+    ``added``/``unchanged``/``replaced``: questions new to the bank, already in it as they
+    are, and replacing a question with the same id number in the same category (the old one is
+    retired, so attempts that drew it keep it). ``skipped``: the questions left out whole for
+    their errors when the caller chose to skip them (Moodle's "stop on error: no").
+    ``moodle_rejects``: weights Moodle would refuse
+    (not on its list of grades) that LearnHub scores as written, ``{"where", "weights"}``.
+    """
+
+    bank: str
+    format: str
+    dry_run: bool
+    questions: int = 0
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    categories: list[str] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    skipped: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    moodle_rejects: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "bank": self.bank,
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "questions": self.questions,
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "replaced": self.replaced,
+            "categories": self.categories,
+            "errors": [i.as_dict() for i in self.errors],
+            "skipped": [i.as_dict() for i in self.skipped],
+            "warnings": [i.as_dict() for i in self.warnings],
+            "moodle_rejects": self.moodle_rejects,
+        }
+
+
+def detect_format(filename: str, data: bytes) -> str:
+    """The format: "moodle_xml" for a .xml file or one that starts like XML, else "gift"."""
+    if filename.lower().endswith(".xml"):
+        return "moodle_xml"
+    if filename.lower().endswith((".gift", ".txt")):
+        return "gift"
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:100]
+    return "moodle_xml" if head.startswith((b"<?xml", b"<quiz")) else "gift"
+
+
+@dataclass
+class ReadFile:
+    """A parsed file: ``fatal`` problems make the whole file unreadable; ``errors`` each leave
+    one question out (located by line for GIFT, by number, name and line for Moodle XML)."""
+
+    format: str
+    questions: list[dict]
+    fatal: list[Issue]
+    errors: list[Issue]
+    warnings: list[Issue]
+
+
+def read_file(filename: str, data: bytes) -> ReadFile:
+    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues."""
+    fmt = detect_format(filename, data)
+    if fmt == "moodle_xml":
+        xml = parse_moodle_xml(data)
+        fatal = [Issue(i.where, i.message) for i in xml.errors if not i.number]
+        errors = [Issue(i.where, i.message) for i in xml.errors if i.number]
+        warnings = [Issue(i.where, i.message) for i in xml.warnings]
+        return ReadFile(fmt, xml.questions, fatal, errors, warnings)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return ReadFile(fmt, [], [Issue(f"line {line}", "the file is not UTF-8 text")], [], [])
+    gift = parse_gift(text)
+    errors = [Issue(f"line {i.line}", i.message) for i in gift.errors]
+    warnings = [Issue(f"line {i.line}", i.message) for i in gift.warnings]
+    return ReadFile(fmt, gift.questions, [], errors, warnings)
+
+
+def import_questions(
+    bank_name: str,
+    filename: str,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """Import a GIFT or Moodle XML file (format by extension, else by content) into a bank,
+    creating the bank and its categories as needed.
+
+    Categories come from the file (``$CATEGORY:``, Moodle category questions), kept as paths
+    without context and ``top``. A question with an id number replaces the current question of
+    the same category with that id number when it differs; an identical question is left as
+    it is. Raises ValidationFailed (the report's errors as issues, nothing changed) when the
+    file has any error or the bank name is not valid; with ``skip_invalid`` the questions in
+    error are left out whole and listed in ``skipped`` instead (a file that cannot be read at
+    all still fails). Audited unless ``dry_run``.
+    """
+    bank_name = bank_name.strip()
+    parsed = read_file(filename, data)
+    fmt, specs = parsed.format, parsed.questions
+    report = ImportReport(bank_name, fmt, dry_run, len(specs), warnings=parsed.warnings)
+    report.errors = list(parsed.fatal)
+    if skip_invalid:
+        report.skipped = parsed.errors
+    else:
+        report.errors.extend(parsed.errors)
+    if not BANK_NAME.fullmatch(bank_name):
+        report.errors.insert(
+            0, Issue("bank", "a bank name is 1-120 letters, digits, spaces, '.', '_' or '-'")
+        )
+    if not report.errors and not specs:
+        report.errors.append(Issue("file", "the file holds no question"))
+    report.moodle_rejects = _moodle_rejects(specs)
+    if report.errors:
+        raise ValidationFailed(
+            f"{filename} has {len(report.errors)} error(s); nothing was imported.", report.errors
+        )
+    savepoint = db.session.begin_nested()
+    _apply(bank_name, specs, report)
+    if dry_run:
+        savepoint.rollback()
+        return report
+    savepoint.commit()
+    audit(
+        "quizzes.bank_import",
+        target=f"bank:{bank_name}",
+        file=filename,
+        format=fmt,
+        added=report.added,
+        replaced=report.replaced,
+        unchanged=report.unchanged,
+    )
+    db.session.flush()
+    return report
+
+
+def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == bank_name))
+    if bank is None:
+        bank = QuestionBank(name=bank_name)
+        db.session.add(bank)
+        db.session.flush()
+    categories = {c.path: c for c in bank.categories}
+    position = db.session.scalar(
+        select(func.coalesce(func.max(Question.position), 0)).where(Question.bank_id == bank.id)
+    )
+    current = _current_by_category(bank.id)
+    for spec in specs:
+        path = category_path(spec.get("category") or "") or ""
+        spec = {**spec, "category": path or None}
+        if path not in categories:
+            categories[path] = QuestionCategory(bank_id=bank.id, path=path)
+            db.session.add(categories[path])
+            db.session.flush()
+            report.categories.append(path)
+        digest = spec_digest(spec)
+        same_category = current.setdefault(path, {})
+        if digest in same_category:
+            report.unchanged += 1
+            continue
+        old = None
+        if spec.get("idnumber"):
+            old = next((q for q in same_category.values() if q.idnumber == spec["idnumber"]), None)
+        if old is not None:
+            old.retired_at = utcnow()
+            del same_category[old.content_sha256]
+            report.replaced += 1
+        else:
+            report.added += 1
+        position += 1
+        question = Question(
+            bank_id=bank.id,
+            category_id=categories[path].id,
+            position=position,
+            qtype=spec["type"],
+            name=(spec.get("name") or "")[:255] or None,
+            idnumber=spec.get("idnumber"),
+            points=Decimal(spec.get("points", "1")),
+            spec=spec,
+            content_sha256=digest,
+        )
+        db.session.add(question)
+        same_category[digest] = question
+    db.session.flush()
+
+
+def spec_digest(spec: dict) -> str:
+    """A question's identity for re-imports: its spec without the source line."""
+    body = {k: v for k, v in spec.items() if k != "line"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _current_by_category(bank_id: int) -> dict[str, dict[str, Question]]:
+    rows = db.session.execute(
+        select(QuestionCategory.path, Question)
+        .join(Question, Question.category_id == QuestionCategory.id)
+        .where(Question.bank_id == bank_id, Question.retired_at.is_(None))
+    ).all()
+    result: dict[str, dict[str, Question]] = {}
+    for path, question in rows:
+        result.setdefault(path, {})[question.content_sha256] = question
+    return result
+
+
+def _moodle_rejects(specs: list[dict]) -> list[dict]:
+    """Weights Moodle would not accept (question_bank::fraction_options_full), per question:
+    ``{"where": "line N", "name", "weights": [percent, ...]}``."""
+    found = []
+    for spec in specs:
+        items = spec.get("choices") or spec.get("answers") or []
+        odd = [i["weight"] for i in items if not is_moodle_fraction(i["weight"])]
+        if odd:
+            where = f"line {spec.get('line')}"
+            found.append({"where": where, "name": spec.get("name"), "weights": odd})
+    return found
+
+
+def get_bank(name: str) -> QuestionBank:
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == name))
+    if bank is None:
+        raise NotFound(f"No question bank named {name!r}.")
+    return bank
+
+
+def bank_summary(bank: QuestionBank) -> dict:
+    """``{"name", "categories": [{"path", "questions"}]}``: current questions per category."""
+    counts = dict(
+        db.session.execute(
+            select(Question.category_id, func.count(Question.id))
+            .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+            .group_by(Question.category_id)
+        ).all()
+    )
+    return {
+        "name": bank.name,
+        "categories": [{"path": c.path, "questions": counts.get(c.id, 0)} for c in bank.categories],
+    }
+
+
+def export_bank(name: str) -> tuple[str, list[str]]:
+    """The bank's current questions as GIFT text, category by category (the top first), with
+    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
+    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
+    GIFT cannot express (see export_gift)."""
+    bank = get_bank(name)
+    rows = db.session.execute(
+        select(QuestionCategory.path, Question)
+        .join(Question, Question.category_id == QuestionCategory.id)
+        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
+        .order_by(QuestionCategory.path, Question.position)
+    ).all()
+    specs, notes = [], []
+    for path, question in rows:
+        spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
+        specs.append(spec)
+        if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
+            notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
+    return export_gift(specs), notes
+
+
+def bank_questions(rule: dict) -> list[Question]:
+    """Current questions of a draw rule's bank category (and its subcategories when asked), by
+    id, descriptions excepted (they score nothing). ``rule``: ``{"bank": name, "category":
+    path or None, "subcategories": bool, ...}`` (a quiz's draw rule, already normalised). An
+    unknown bank or category has none."""
+    path = rule.get("category") or ""
+    in_category = QuestionCategory.path == path
+    if rule.get("subcategories"):
+        below = QuestionCategory.path.startswith(f"{path}/", autoescape=True)
+        in_category = or_(in_category, below) if path else true()
+    return list(
+        db.session.scalars(
+            select(Question)
+            .join(QuestionCategory, Question.category_id == QuestionCategory.id)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(
+                QuestionBank.name == rule["bank"],
+                in_category,
+                Question.retired_at.is_(None),
+                Question.qtype != QuestionType.DESCRIPTION,
+            )
+            .order_by(Question.id)
+        )
+    )

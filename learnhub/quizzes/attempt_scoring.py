@@ -1,0 +1,131 @@
+"""Scoring a whole attempt on the server, and what follows from its outcome (evidence).
+
+Shared by submit, the essay reviewer and regrading, so the three can never disagree. Flushes,
+never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+from learnhub.catalog.models import Module
+from learnhub.extensions import db
+from learnhub.questionbank.models import Question, QuestionType
+from learnhub.quizzes import scoring
+from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.models import Attempt, Quiz, Response, ResponseState
+from learnhub.skills.models import EvidenceKind
+from learnhub.skills.services import record_evidence, revoke_evidence
+
+logger = logging.getLogger(__name__)
+
+_ZERO = Fraction(0)
+
+
+def question_score(quiz: Quiz, question: Question, response: Response | None):
+    """The QuestionScore of one stored response (see ``learnhub.quizzes.scoring``).
+
+    Essays: an essay a reviewer scored keeps the reviewer's fraction; otherwise, when
+    the quiz has no essay grading (``essays_graded`` false), an essay is stored, counts as
+    complete and carries no points (max 0, state "not_scored"); with essay grading an answered
+    essay waits for a reviewer ("needs_review").
+    """
+    spec = question.spec
+    if spec.get("type") == QuestionType.ESSAY:
+        max_points = Fraction(Decimal(spec.get("points", "1")))
+        if response is not None and response.reviewed_at is not None and response.fraction_exact:
+            fraction = Fraction(response.fraction_exact)
+            state = (
+                ResponseState.CORRECT
+                if fraction == 1
+                else ResponseState.INCORRECT
+                if fraction == 0
+                else ResponseState.PARTIAL
+            )
+            return scoring.QuestionScore(
+                fraction, fraction * max_points, max_points, state, [], None
+            )
+        if not quiz.essays_graded:
+            return scoring.QuestionScore(None, _ZERO, _ZERO, ResponseState.NOT_SCORED, [], None)
+    return scoring.score_question(spec, response.answer if response is not None else None)
+
+
+def score_attempt(attempt: Attempt) -> None:
+    """(Re)compute every response's score and the attempt's totals and pass decision.
+
+    ``passed`` is None while an essay waits for a reviewer (no final grade yet, as Moodle's "not
+    yet graded"); otherwise the exact fraction against the pass mark (scoring.passes). A
+    question without a response gets an empty one, so reviews and exports see every question.
+    """
+    quiz = attempt.quiz
+    responses = {r.question_id: r for r in attempt.responses}
+    results = []
+    for question in attempt_questions(attempt):
+        response = responses.get(question.id)
+        result = question_score(quiz, question, response)
+        results.append(result)
+        if response is None:
+            response = Response(attempt_id=attempt.id, question_id=question.id, answer={})
+            attempt.responses.append(response)
+        response.fraction_exact = None if result.fraction is None else str(result.fraction)
+        response.points = to_decimal(result.points)
+        response.state = result.state
+        response.feedback = result.feedback
+    totals = scoring.total(results)
+    attempt.raw_points = to_decimal(totals.raw)
+    attempt.max_points = to_decimal(totals.maximum)
+    attempt.score_exact = None if totals.fraction is None else str(totals.fraction)
+    attempt.needs_review = totals.needs_review
+    if totals.needs_review:
+        attempt.passed = None
+    else:
+        attempt.passed = totals.fraction is not None and scoring.passes(
+            totals.fraction, quiz.pass_mark
+        )
+
+
+def to_decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a decimal of 7 places, rounded down (for display and SQL sums)."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.0000001"), rounding=ROUND_FLOOR
+    )
+
+
+def settle_evidence(attempt: Attempt, was_passed: bool | None) -> str | None:
+    """Make the evidence of ``attempt`` follow its outcome after scoring.
+
+    A pass records evidence (or reinstates evidence an earlier regrade revoked); a pass that
+    became a fail or "waiting for a reviewer" revokes it. The team summaries above the employee
+    are queued by the skills services. Returns "recorded", "revoked" or None (no change).
+    """
+    source = f"attempt:{attempt.id}"
+    if attempt.passed and not was_passed:
+        record_attempt_evidence(attempt)
+        revoke_evidence(source, revoked=False)
+        return "recorded"
+    if was_passed and not attempt.passed:
+        revoke_evidence(source)
+        return "revoked"
+    return None
+
+
+def record_attempt_evidence(attempt: Attempt) -> None:
+    """Evidence of every competence the module maps, at its level, dated at the submit and
+    expiring after the module's validity period (DESIGN.md)."""
+    module = db.session.get(Module, attempt.quiz.module_id)
+    expires = None
+    if module.validity_months:
+        expires = attempt.submitted_at + timedelta(days=round(module.validity_months * 30.4375))
+    for mapping in module.competences:
+        record_evidence(
+            employee_id=attempt.employee_id,
+            competence_id=mapping.competence_id,
+            level=mapping.level_number,
+            kind=EvidenceKind.QUIZ_PASSED,
+            source=f"attempt:{attempt.id}",
+            achieved_at=attempt.submitted_at,
+            expires_at=expires,
+        )

@@ -1,0 +1,98 @@
+"""What a learner is shown of an attempt, before and after submit (API and HTML share it), and
+of a module's quiz in the catalogue (registered with ``learnhub.catalog.presentation``)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from learnhub.catalog.presentation import ModuleQuiz
+from learnhub.quizzes import scoring
+from learnhub.quizzes.attempt_scoring import question_score, to_decimal
+from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.models import Attempt, AttemptState
+from learnhub.quizzes.render import learner_question, render_text
+from learnhub.quizzes.responses import to_display
+from learnhub.quizzes.schemas import QuizSettingsSchema
+from learnhub.quizzes.services import current_quiz, current_quiz_ids, review_allowed
+from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
+
+
+def attempt_view(attempt: Attempt) -> dict:
+    """The attempt for its owner (shape: ``learnhub.quizzes.schemas.AttemptSchema``).
+
+    Questions without keys, in the attempt's stored order; while in progress the seconds left
+    before the deadline (server clock). After submit the score, the grade in percent (one
+    decimal, rounded down: 89.66% shows as 89.6; none while an essay waits for a reviewer) and
+    pass/fail; per-question results, feedback, reviewer comments and correct responses only
+    when the review policy allows."""
+    quiz = attempt.quiz
+    questions = attempt_questions(attempt)
+    choices = attempt.layout.get("choices", {})
+    specs = {q.id: q.spec for q in questions}
+    saved = {
+        str(r.question_id): to_display(attempt, r.question_id, specs[r.question_id], r.answer)
+        for r in attempt.responses
+        if r.question_id in specs
+    }
+    view = {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "number": attempt.number,
+        "state": attempt.state,
+        "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at,
+        "seconds_left": seconds_left(attempt),
+        "warning_seconds": WARNING_SECONDS if attempt.deadline_at else None,
+        "submitted_at": attempt.submitted_at,
+        "questions": [learner_question(q.id, q.spec, choices.get(str(q.id))) for q in questions],
+        "saved": saved,
+        "result": None,
+    }
+    if attempt.state != AttemptState.SUBMITTED:
+        return view
+    fraction = Fraction(attempt.score_exact) if attempt.score_exact else None
+    final = fraction is not None and not attempt.needs_review
+    review = review_allowed(attempt)
+    result = {
+        "raw_points": _text(attempt.raw_points),
+        "max_points": _text(attempt.max_points),
+        "grade_percent": str(scoring.percent_floor(fraction)) if final else None,
+        "pass_mark": _text(quiz.pass_mark),
+        "passed": attempt.passed,
+        "needs_review": attempt.needs_review,
+        "review_allowed": review,
+        "questions": [],
+    }
+    if review:
+        responses = {r.question_id: r for r in attempt.responses}
+        for question in questions:
+            response = responses.get(question.id)
+            score = question_score(quiz, question, response)
+            general = str(render_text(question.spec.get("general_feedback")))
+            result["questions"].append(
+                {
+                    "question_id": question.id,
+                    "state": score.state,
+                    "points": _text(response.points) if response else "0",
+                    "max_points": _text(to_decimal(score.max_points)),
+                    "feedback": [str(render_text(f)) for f in score.feedback if f],
+                    "general_feedback": general or None,
+                    "correct_response": to_display(
+                        attempt, question.id, question.spec, score.correct_response
+                    ),
+                    "comment": response.comment if response else None,
+                }
+            )
+    view["result"] = result
+    return view
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return format(value.normalize(), "f")
+
+
+#: how the catalogue shows a module's current quiz (catalog may not import quizzes); registered
+#: by :func:`learnhub.quizzes.init_app`
+MODULE_QUIZ = ModuleQuiz(QuizSettingsSchema, current_quiz, current_quiz_ids)

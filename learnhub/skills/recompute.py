@@ -1,0 +1,141 @@
+"""Draining recompute requests into fresh team summaries: nothing lost, nothing run twice at once.
+
+The record (DESIGN.md "recompute request"). A change that makes summaries stale (evidence,
+targets, reporting lines) inserts ``recompute_requests`` rows in its own transaction
+(:func:`learnhub.skills.services.request_recompute`). A row is deleted only by the recompute that
+covered it, in that recompute's own transaction, so:
+
+- a worker killed at any point rolls its transaction back and the rows it had taken are pending
+  again; a redelivered or duplicated message, the next wake-up or the beat sweep (every minute)
+  finds them in the table: the message carries nothing that matters;
+- Redis is a wake-up signal only: a lost or failed wake-up delays a recompute until the next
+  wake-up or sweep, it never loses one.
+
+One drain round (:func:`drain_once`), in one transaction the task commits (each round is one of
+the task's deliberate commit points, see ``learnhub.skills.tasks``):
+
+1. take the summaries lock (below);
+2. claim a bounded batch of the oldest rows: ``DELETE … WHERE id IN (oldest BATCH ids)
+   RETURNING``. Deleting first is reading them: the delete only becomes visible at commit, and a
+   rollback (a crash, a killed worker) puts the rows back. Rows committed meanwhile are not in
+   the batch and stay for the next round;
+3. recompute: the managers above the requested people, bottom-up along the chains
+   (``store_summary(composed=True)``: each summary adds up its reports' fresh ones); or, with
+   an ``everyone`` row or more than ROLLUP_ABOVE managers, every summary in one roll-up
+   (``store_all_summaries``), after also claiming every other pending row, which it covers.
+
+Every statement of step 3 starts after the claimed rows were committed together with their
+changes, so the recompute sees those changes (PostgreSQL's default READ COMMITTED takes a new
+snapshot per statement; never run this under REPEATABLE READ or SERIALIZABLE).
+
+Concurrency. Two recomputes of overlapping chains must not interleave: a composed summary adds up
+stored sub-summaries, and a recompute that read a sub-summary before another recompute committed
+its update could overwrite the manager above with a stale sum. So every recompute first takes one
+PostgreSQL transaction-level advisory lock (``pg_advisory_xact_lock(LOCK_KEY)``), released by its
+commit or rollback (a killed worker's connection ends, and with it the lock). Recomputes are
+therefore serial (never two full recomputes at once, and none overlapping a chain), which also
+removes the deadlocks and duplicate keys of two first inserts of one summary. Coalescing keeps
+that cheap: one drain takes every pending row, so a queue of 1,000 passes is one or two rounds,
+not 1,000 tasks. On SQLite the claim's DELETE takes the database's single write lock at step 2
+and holds it to the commit, which serialises recomputes the same way. Transient database errors
+(deadlock with some other writer, serialization failure, a dropped connection, a lock wait past
+``lock_timeout``) are retried by Celery with exponential backoff and jitter
+(``learnhub.skills.tasks``); a retry starts a fresh transaction and finds the rows again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text
+
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.org.services import managers_bottom_up
+from learnhub.skills.models import RecomputeRequest
+from learnhub.skills.rollup import store_all_summaries
+from learnhub.skills.services import frameworks_with_profiles
+from learnhub.skills.summaries import store_summary
+
+logger = logging.getLogger(__name__)
+
+#: above this many managers to recompute, the whole-tree roll-up is cheaper than one composed
+#: summary per manager (bench/team_summaries.py: ~9 ms a manager vs ~10 s for 12,500 at 100k)
+ROLLUP_ABOVE = 200
+#: requests claimed per round (one transaction); more rows wait for the next round
+BATCH = 5_000
+#: the summaries lock: one PostgreSQL advisory lock key (any 64-bit number no other code uses)
+LOCK_KEY = 0x4C48_5355_4D4D  # "LHSUMM"
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What one round did: ``requests`` rows deleted, ``managers`` summaries recomputed (per
+    framework), ``frameworks`` counted, ``full`` when it was the whole-tree roll-up."""
+
+    requests: int
+    managers: int
+    frameworks: int
+    full: bool
+
+
+def lock_summaries() -> None:
+    """Wait for the summaries lock (PostgreSQL), held until this transaction ends. On SQLite the
+    first write of the transaction serialises writers instead."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def claim_requests(limit: int | None) -> list[tuple[int | None, int | None, bool]]:
+    """Delete, in this transaction, the oldest ``limit`` pending requests (all of them when
+    ``limit`` is None) and return their ``(employee_id, manager_id, everyone)``. Claiming is
+    deleting: a rollback puts them back, a commit ends them."""
+    ids = select(RecomputeRequest.id).order_by(RecomputeRequest.id)
+    if limit is not None:
+        ids = ids.limit(limit)
+    statement = (
+        delete(RecomputeRequest)
+        .where(RecomputeRequest.id.in_(ids.scalar_subquery()))
+        .returning(
+            RecomputeRequest.employee_id, RecomputeRequest.manager_id, RecomputeRequest.everyone
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return [(row[0], row[1], row[2]) for row in db.session.execute(statement)]
+
+
+def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None:
+    """One round (see the module docstring): lock, claim up to ``batch`` requests, recompute the
+    summaries they ask for, flush. None when nothing was pending. The caller commits; until then
+    the claimed rows are only deleted for this transaction."""
+    lock_summaries()
+    rows = claim_requests(batch)
+    if not rows:
+        return None
+    at = at or utcnow()
+    employees = {e for e, _m, _all in rows if e is not None}
+    managers = {m for _e, m, _all in rows if m is not None}
+    everyone = any(flag for _e, _m, flag in rows)
+    frameworks = frameworks_with_profiles()
+    targets = [] if everyone else managers_bottom_up(employees, managers)
+    if everyone or len(targets) > ROLLUP_ABOVE:
+        # the roll-up covers every request committed so far, not only this batch
+        claimed = len(rows) + len(claim_requests(None))
+        stored = store_all_summaries(at)
+        logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
+        return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
+    for manager_id in targets:  # deepest first: each summary adds up its reports' fresh ones
+        for framework in frameworks:
+            store_summary(manager_id, framework, at, composed=True)
+    logger.info("team summaries recomputed for %d managers, %d requests", len(targets), len(rows))
+    return Drained(len(rows), len(targets), len(frameworks), False)
+
+
+def pending_requests() -> tuple[int, datetime | None]:
+    """(pending requests, when the oldest was made) — for /healthz and monitoring."""
+    count, oldest = db.session.execute(
+        select(func.count(RecomputeRequest.id), func.min(RecomputeRequest.requested_at))
+    ).one()
+    return count, oldest

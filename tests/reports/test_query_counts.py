@@ -1,0 +1,71 @@
+"""Statement counts of the reports API (``count_queries``): the manager's team skill gaps and
+HR's completions export, each on a few people and on many to show that the count does not grow
+with the number of people. Exact numbers measured on the code as it is; a change that adds a
+statement must change the number here, on purpose.
+
+Every signed-in request starts with 2 statements of the user loader: the account (with its
+employee, job role and org unit joined) and its role grants (selectin).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from learnhub.catalog.models import Course
+from learnhub.extensions import db
+from learnhub.reports.completions import CHUNK_ROWS
+from learnhub.skills.rollup import store_all_summaries
+from tests.conftest import sign_in
+from tests.factories import EmployeeFactory, EnrolmentFactory, EvidenceFactory, team
+
+PASSWORD = "a-test-password"
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_team_api_statements_do_not_grow_with_the_team(app, count_queries, size):
+    with app.app_context():
+        boss = EmployeeFactory(password=PASSWORD, job_code="SVC_MGR")
+        people = team(boss, size, job_code="CASE_OFF")
+        for person in people[:2]:
+            EvidenceFactory(employee=person, code="1.2", level=2)
+        store_all_summaries()
+        db.session.commit()
+        email = boss.email
+    client = app.test_client()
+    sign_in(client, email, PASSWORD)
+    with count_queries() as queries:
+        response = client.get("/api/v1/teams/me/skill-gaps")
+    assert response.status_code == 200 and response.get_json()["people_total"] == size
+    # reports/team.py: "no query walks the subtree person by person". 2 user loader; 1 "has
+    # reports?" (403 otherwise); 2 the subtree's size and one page of its people (recursive
+    # CTE); 2 completion (enrolments, completed modules: grouped); 1 attained levels
+    # (grouped); 2 frameworks with profiles and their levels (selectin); per framework
+    # (DigComp 3.0 only): 1 stored summary, 1 competence codes, 1 targets of the page's people,
+    # 3 the modules closing the gaps (one query, plus the selectin competences and outcomes of
+    # those modules), 4 the organisation benchmark (two grouped counts, the job roles, the
+    # competences); 1 the managers' employee numbers
+    assert queries.count == 21, queries
+
+
+@pytest.mark.parametrize("size", [3, 40])  # 40 people: more rows than one chunk
+def test_completions_export_statements_do_not_grow_with_the_people(app, count_queries, size):
+    with app.app_context():
+        hr = EmployeeFactory(password=PASSWORD, roles=["hr"])
+        courses = db.session.scalars(select(Course)).all()
+        for person in team(EmployeeFactory(), size):
+            for course in courses:
+                EnrolmentFactory(employee=person, course=course)
+        db.session.commit()
+        email = hr.email
+    client = app.test_client()
+    sign_in(client, email, PASSWORD)
+    with count_queries() as queries:
+        response = client.get("/api/v1/exports/completions.csv")
+        rows = response.get_data(as_text=True).count("\r\n") - 1  # streamed: read it all
+    assert response.status_code == 200 and rows > size
+    assert (rows > CHUNK_ROWS) is (size == 40)
+    # reports/completions.py: "streamed in chunks from one query (no per-employee work)".
+    # 2 user loader; 1 the audit event INSERT; 1 the export's SELECT, read in chunks of
+    # CHUNK_ROWS rows from the one cursor
+    assert queries.count == 4, queries

@@ -1,0 +1,71 @@
+"""Statement counts of the hot pages (``count_queries``): the module page a learner reads and
+the manager's team page. Exact numbers measured on the code as it is; a change that adds a
+statement must change the number here, on purpose.
+
+Every signed-in request starts with 2 statements of the user loader: the account (with its
+employee, job role and org unit joined) and its role grants (selectin).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from learnhub.extensions import db
+from learnhub.quizzes.models import Quiz
+from learnhub.skills.rollup import store_all_summaries
+from tests.conftest import sign_in
+from tests.factories import AttemptFactory, EmployeeFactory, EvidenceFactory, team
+from tests.journeys.helpers import first_module
+
+PASSWORD = "a-test-password"
+
+
+@pytest.mark.parametrize("earlier_attempts", [1, 3])
+def test_module_page_statements_do_not_grow_with_the_learners_attempts(
+    app, count_queries, earlier_attempts
+):
+    module_id, quiz_id = first_module(app)
+    with app.app_context():
+        learner = EmployeeFactory(password=PASSWORD, job_code="CASE_OFF")
+        quiz = db.session.get(Quiz, quiz_id)
+        for number in range(1, earlier_attempts + 1):
+            AttemptFactory(quiz=quiz, employee=learner, number=number, state="submitted")
+        db.session.commit()
+        email = learner.email
+    client = app.test_client()
+    sign_in(client, email, PASSWORD)
+    with count_queries() as queries:
+        page = client.get(f"/modules/{module_id}")
+    assert page.status_code == 200
+    # 2 user loader; 3 the module with its course, then its competences and outcomes
+    # (selectin); 1 the learner's timed attempts still open (close_overdue_of); 2 the current
+    # quiz and its questions (Quiz.questions is selectin, though the page shows only the
+    # quiz's settings); 3 the learner's attempts at the module, then (selectin) the questions
+    # of their quiz once more and their responses; 1 "has reports?" for the navigation
+    assert queries.count == 12, queries
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_team_page_statements_do_not_grow_with_the_team(app, count_queries, size):
+    with app.app_context():
+        boss = EmployeeFactory(password=PASSWORD, job_code="SVC_MGR")
+        people = team(boss, size, job_code="CASE_OFF")
+        for person in people[:2]:
+            EvidenceFactory(employee=person, code="1.2", level=2)
+        store_all_summaries()
+        db.session.commit()
+        email = boss.email
+    client = app.test_client()
+    sign_in(client, email, PASSWORD)
+    with count_queries() as queries:
+        page = client.get("/team")
+    assert page.status_code == 200 and f"{size} people" in page.get_data(as_text=True)
+    # reports/team.py: "no query walks the subtree person by person". 2 user loader; 1 "has
+    # reports?" (the view's 403 check); 2 the subtree's size and one page of its people
+    # (recursive CTE); 2 completion (enrolments, completed modules: grouped); 1 attained
+    # levels (grouped); 2 frameworks with profiles and their levels (selectin); per framework
+    # (DigComp 3.0 only): 1 stored summary, 1 competence codes, 1 targets of the page's people,
+    # 3 the modules closing the gaps (one query, plus the selectin competences and outcomes of
+    # those modules), 4 the organisation benchmark (two grouped counts, the job roles, the
+    # competences); 1 the managers' employee numbers; 1 "has reports?" for the navigation
+    assert queries.count == 22, queries
