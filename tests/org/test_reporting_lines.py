@@ -132,3 +132,25 @@ def test_a_move_reaching_many_people_rebuilds_the_closure(app_ctx, monkeypatch):
     apply_import(plan_import(_csv({"A": "E", "B": "A", "C": "B", "D": "A", "E": None})))
     assert stored() == walked()
     assert len(stored()) == 8  # E above all four, A above three, B above C
+
+
+def test_org_init_app_installs_the_flush_hook_once(app_ctx, monkeypatch):
+    # the closure follows ORM writes because org.init_app listened, not because a module was
+    # imported; wiring org again (several apps in one process) still refreshes once a flush
+    import learnhub.org
+    import learnhub.org.reporting as reporting
+    from tests.factories import EmployeeFactory
+
+    learnhub.org.init_app(app_ctx)
+    calls = []
+    real = reporting.refresh_reporting_lines
+    monkeypatch.setattr(
+        reporting,
+        "refresh_reporting_lines",
+        lambda ids, session=None: calls.append(list(ids)) or real(ids, session),
+    )
+    boss = EmployeeFactory()
+    report = EmployeeFactory(manager=boss)
+    db.session.flush()
+    assert len(calls) == 1 and report.id in calls[0]
+    assert stored() == walked()
