@@ -12,7 +12,7 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.services import subtree_ids_query
 from learnhub.progress.services import team_completion
-from learnhub.skills.benchmark import organisation_benchmark
+from learnhub.skills.benchmark import organisation_benchmark, stored_benchmark
 from learnhub.skills.models import Competence
 from learnhub.skills.services import attained_levels, frameworks_with_profiles, targets_query
 from learnhub.skills.summaries import get_summary
@@ -33,7 +33,7 @@ def team_view(
     ``people`` is one page of the subtree (by name; a director's subtree may be the whole
     organisation); the summaries and the modules that close each gap cover all of it, from
     the stored summary's buckets. ``benchmark`` is the organisation benchmark by the team's job
-    roles (:func:`learnhub.skills.benchmark.organisation_benchmark`), with groups of at least
+    roles (:mod:`learnhub.skills.benchmark`, stored with the summary), with groups of at least
     ``min_group`` people outside the subtree (default: LEARNHUB_MIN_GROUP_SIZE)."""
     if min_group is None:
         min_group = current_app.config["LEARNHUB_MIN_GROUP_SIZE"]
@@ -54,6 +54,7 @@ def team_view(
     levels: dict[int, dict[str, dict]] = {p.id: {} for p in people}
     for framework in frameworks_with_profiles():
         summary = get_summary(manager_id, framework.id)
+        data = summary.data if summary else None
         codes = dict(
             db.session.execute(
                 select(Competence.id, Competence.code).where(
@@ -69,9 +70,7 @@ def team_view(
         # per competence over the whole subtree: lowest attained level below a target, highest
         # target (from the summary's buckets, so no query walks the subtree person by person)
         spans: dict[int, tuple[int, int]] = {}
-        for competence_id, target, level, _people in (
-            summary.data.get("buckets", []) if summary else []
-        ):
+        for competence_id, target, level, _people in data["buckets"] if data else []:
             if level < target:
                 low, high = spans.get(competence_id, (level, target))
                 spans[competence_id] = (min(low, level), max(high, target))
@@ -84,8 +83,13 @@ def team_view(
                     "levels": [lvl.name for lvl in framework.levels],
                 },
                 "computed_at": summary.computed_at if summary else None,
-                "summary": summary.data if summary else None,
-                "benchmark": organisation_benchmark(manager_id, framework, min_group),
+                "summary": data,
+                # stored with the summary; aggregated live only for a summary never stored
+                "benchmark": (
+                    stored_benchmark(manager_id, framework, min_group)
+                    if summary
+                    else organisation_benchmark(manager_id, framework, min_group)
+                ),
                 "closing_modules": {
                     str(cid): [
                         {"id": m.id, "title": m.title, "course": m.course.title} for m in mods

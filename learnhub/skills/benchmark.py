@@ -10,7 +10,11 @@ role with too few people elsewhere is merged with the team's other small roles i
 ("other job roles of your team"); a group still too small is hidden, and so is any
 competence cell of a group that too few people elsewhere are targeted on.
 
-One grouped SQL aggregate per framework; Python only folds its small result.
+Two ways to the same figures, folded by the same code: :func:`stored_benchmark` reads the
+team's stored summary buckets and the organisation's :class:`BenchmarkCell` rows, both written
+with the summaries (a few small queries, whatever the size of the team: the team page uses it);
+:func:`organisation_benchmark` aggregates targets and evidence live (one grouped SQL aggregate
+per framework), for a team whose summary was never stored.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole
 from learnhub.org.services import subtree_ids_query
-from learnhub.skills.models import Competence, Framework
+from learnhub.skills.models import BenchmarkCell, Competence, Framework, TeamSummary
 from learnhub.skills.services import attained_query, targets_query
 
 OTHER_ROLES = "Other job roles of your team"
@@ -87,6 +91,65 @@ def organisation_benchmark(
         )
         .group_by(Employee.job_role_id, inside, targets.c.competence_id)
     ).all()
+    return _fold(people, [tuple(c) for c in cells], min_group)
+
+
+def stored_benchmark(manager_id: int, framework: Framework, min_group: int) -> dict:
+    """:func:`organisation_benchmark` from stored figures: the buckets of ``manager_id``'s
+    stored summary and the organisation's benchmark cells (both as fresh as the summary).
+    Same shape and the same privacy rule; a few small queries whatever the size of the team."""
+    summary = db.session.scalar(
+        select(TeamSummary).where(
+            TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework.id
+        )
+    )
+    team: dict[tuple[int, int], tuple[int, int]] = {}
+    for (role_id, competence_id, target, attained), n in (
+        summary.role_buckets().items() if summary else ()
+    ):
+        with_target, meeting = team.get((role_id, competence_id), (0, 0))
+        team[(role_id, competence_id)] = (
+            with_target + n,
+            meeting + (n if attained >= target else 0),
+        )
+    roles = {role_id for role_id, _competence_id in team}
+    organisation = (
+        {
+            (cell.job_role_id, cell.competence_id): (cell.with_target, cell.meeting)
+            for cell in db.session.scalars(
+                select(BenchmarkCell).where(
+                    BenchmarkCell.framework_id == framework.id, BenchmarkCell.job_role_id.in_(roles)
+                )
+            )
+        }
+        if roles
+        else {}
+    )
+    people: dict[tuple[int, int], int] = {}
+    cells: list[tuple[int, int, int, int, int]] = []
+    for role_id, competence_id in organisation.keys() | team.keys():
+        if role_id not in roles:
+            continue
+        inside = team.get((role_id, competence_id), (0, 0))
+        whole = organisation.get((role_id, competence_id), (0, 0))
+        # a stale organisation figure below the team's would only hide more
+        outside = (max(0, whole[0] - inside[0]), max(0, whole[1] - inside[1]))
+        # every person of a job role has a target in each competence of its profile
+        for flag, (with_target, meeting) in ((1, inside), (0, outside)):
+            if with_target:
+                cells.append((role_id, flag, competence_id, with_target, meeting))
+                people[(role_id, flag)] = max(people.get((role_id, flag), 0), with_target)
+    return _fold(people, cells, min_group)
+
+
+def _fold(
+    people: dict[tuple[int, int], int],
+    cells: list[tuple[int, int, int, int, int]],
+    min_group: int,
+) -> dict:
+    """The benchmark from ``people`` {(job_role_id, inside): people} and ``cells`` [(job_role_id,
+    inside, competence_id, with_target, meeting)], inside 1 for the team and 0 for the rest of
+    the organisation; applies the privacy rule of the module's docstring."""
     targeted_roles = {role_id for role_id, *_rest in cells}
     roles = {
         r.id: r for r in db.session.scalars(select(JobRole).where(JobRole.id.in_(targeted_roles)))

@@ -6,14 +6,28 @@ Levels are numbered from 1 in the framework's own scale; "no evidence" is 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
+from learnhub.skills.buckets import summary_from_buckets, without_roles
 
 
 class Framework(db.Model):
@@ -237,11 +251,19 @@ class Evidence(db.Model):
 
 
 class TeamSummary(db.Model):
-    """The stored team skill-gap summary of one manager's subtree for one framework.
+    """The stored team skill-gap summary of one manager's subtree for one framework. Written
+    by :func:`learnhub.skills.rollup.store_all_summaries` (every manager, set-based) and
+    :func:`learnhub.skills.summaries.store_summary` (one manager); idempotent, keyed by manager
+    and framework.
 
-    ``data`` holds ``{"competences": [...], "headcount": int, "targets": int, "targets_met": int}``;
-    see :func:`learnhub.skills.summaries.compute_summary` for its exact shape. Upserted by the
-    Celery task ``skills.compute_team_summaries`` (idempotent, keyed by manager and framework).
+    ``headcount``: active people in the subtree; ``people_with_targets``: those of them whose
+    job role has targets in the framework; ``buckets``: ``[[job_role_id, competence_id, target,
+    attained, people], ...]`` in no particular order, a key possibly repeated (its people add
+    up; None: nobody below has a target), how many active people of a job role have that
+    target and attained level (0: none) in a competence. A summary's figures are sums over
+    its buckets, and a manager's buckets are the sums of their reports' (they add up the
+    tree). :attr:`data` is the summary in the shape of
+    :func:`learnhub.skills.summaries.compute_summary`.
     """
 
     __tablename__ = "team_summaries"
@@ -250,9 +272,61 @@ class TeamSummary(db.Model):
     manager_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    data: Mapped[dict] = mapped_column(JSON)
+    headcount: Mapped[int] = mapped_column(default=0)
+    people_with_targets: Mapped[int] = mapped_column(default=0)
+    # PostgreSQL: a two-dimensional integer array (cheaper to aggregate into than JSON)
+    buckets: Mapped[list | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(ARRAY(Integer, dimensions=2), "postgresql")
+    )
 
     __table_args__ = (UniqueConstraint("manager_id", "framework_id"),)
+
+    def role_buckets(self) -> Counter:
+        """``{(job_role_id, competence_id, target, attained): people}``."""
+        buckets: Counter = Counter()
+        for r, c, t, a, n in self.buckets or ():
+            buckets[(r, c, t, a)] += n
+        return buckets
+
+    @property
+    def data(self) -> dict:
+        """The summary folded from the stored buckets (two small queries: competences and
+        levels), in the shape documented at ``compute_summary``."""
+        session = object_session(self) or db.session
+        buckets = without_roles(self.role_buckets())
+        ids = {c for c, _t, _a in buckets}
+        competences = (
+            {c.id: c for c in session.scalars(select(Competence).where(Competence.id.in_(ids)))}
+            if ids
+            else {}
+        )
+        levels = session.scalar(
+            select(func.count()).where(ProficiencyLevel.framework_id == self.framework_id)
+        )
+        return summary_from_buckets(
+            buckets, self.headcount, self.people_with_targets, competences, levels or 0
+        )
+
+
+class BenchmarkCell(db.Model):
+    """The organisation-wide figures the benchmark compares a team with, stored with the
+    summaries (never aggregated per page view): of the active people of one job role, how many
+    have a target in one competence and how many meet it."""
+
+    __tablename__ = "benchmark_cells"
+
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id"), primary_key=True, autoincrement=False
+    )
+    job_role_id: Mapped[int] = mapped_column(
+        ForeignKey("job_roles.id"), primary_key=True, autoincrement=False
+    )
+    competence_id: Mapped[int] = mapped_column(
+        ForeignKey("competences.id"), primary_key=True, autoincrement=False
+    )
+    with_target: Mapped[int]
+    meeting: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RecomputeRequest(db.Model):

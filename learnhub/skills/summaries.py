@@ -1,13 +1,14 @@
-"""Team skill-gap summaries (DESIGN.md "Team summary").
+"""Team skill-gap summaries of one manager (DESIGN.md "Team summary").
 
 The summary of manager m covers every active employee in m's subtree (not m). Per targeted
 competence: people with a target, people meeting it, mean gap, max gap and how many people are
 at each attained level; overall, the share of (person, competence) targets met.
 
-A summary is folded from buckets ``{(competence, target, attained): people}``, which add up the
-tree: :func:`compute_summary` gets them from one SQL aggregate over the subtree,
-:func:`compose_summary` from the direct reports plus their stored summaries (cheap along the
-chain above one change), and :mod:`learnhub.skills.rollup` for every manager in one pass.
+A summary is stored as counts plus buckets ``(job role, competence, target, attained) ->
+people`` (:class:`learnhub.skills.models.TeamSummary`), which add up the tree:
+:func:`compute_summary` gets them from one SQL aggregate over the subtree,
+:func:`compose_summary` from the direct reports plus their stored buckets (cheap along the
+chain above one change), and :mod:`learnhub.skills.rollup` for every manager at once in SQL.
 """
 
 from __future__ import annotations
@@ -15,18 +16,38 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from datetime import datetime
-from fractions import Fraction
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.services import subtree_ids_query
-from learnhub.skills.models import Competence, Framework, TeamSummary
+from learnhub.skills.buckets import summary_from_buckets, without_roles
+from learnhub.skills.models import (
+    BenchmarkCell,
+    Competence,
+    Framework,
+    TeamSummary,
+)
 from learnhub.skills.services import attained_query, targets_query
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "compose_summary",
+    "compute_summary",
+    "get_summary",
+    "store_organisation_cells",
+    "store_summary",
+    "summary_from_buckets",
+]
+
+#: {(job_role_id, competence_id, target, attained): people}
+RoleBuckets = Counter
+#: benchmark cells per INSERT statement (6 bound parameters each)
+CELLS_PER_INSERT = 1000
 
 
 def compute_summary(manager_id: int, framework: Framework, at: datetime | None = None) -> dict:
@@ -40,177 +61,42 @@ def compute_summary(manager_id: int, framework: Framework, at: datetime | None =
          "share_met": float | None,   # targets_met / targets, None when no targets
          "competences": [{"competence_id", "code", "name", "with_target", "meeting",
                           "mean_gap": float, "max_gap": int,
-                          "attained_distribution": {"0": n, "1": n, ...}}, ...]}
+                          "attained_distribution": {"0": n, "1": n, ...}}, ...],
+         "buckets": [[competence_id, target, attained, people], ...]}
 
     Gaps are in the framework's own scale; mean_gap is rounded to 2 decimals for display only.
     """
-    at = at or utcnow()
-    members = subtree_ids_query(manager_id)
-    headcount = db.session.scalar(select(func.count()).select_from(members.subquery()))
-    buckets, people_with_targets = _own_buckets(members, framework, at)
-    return summary_from_buckets(
-        buckets, headcount, people_with_targets, _competences(buckets), len(framework.levels)
-    )
-
-
-def _competences(buckets: Counter) -> dict[int, Competence]:
-    if not buckets:
-        return {}
-    ids = {competence_id for competence_id, _target, _attained in buckets}
-    return {c.id: c for c in db.session.scalars(select(Competence).where(Competence.id.in_(ids)))}
-
-
-def summary_from_buckets(
-    buckets: Counter,
-    headcount: int,
-    people_with_targets: int,
-    competences: dict[int, Competence],
-    levels: int,
-) -> dict:
-    """Fold ``{(competence_id, target, attained): people}`` into the summary shape documented
-    at :func:`compute_summary`; ``levels`` is the size of the framework's scale."""
-    per: dict[int, dict] = defaultdict(
-        lambda: {
-            "with_target": 0,
-            "meeting": 0,
-            "gap_sum": 0,
-            "max_gap": 0,
-            "levels": defaultdict(int),
-        }
-    )
-    for (competence_id, target, level), people in buckets.items():
-        if not people:
-            continue
-        entry = per[competence_id]
-        gap = max(0, target - level)
-        entry["with_target"] += people
-        entry["meeting"] += people if gap == 0 else 0
-        entry["gap_sum"] += gap * people
-        entry["max_gap"] = max(entry["max_gap"], gap)
-        entry["levels"][str(level)] += people
-    rows = []
-    for competence_id, entry in per.items():
-        competence = competences[competence_id]
-        mean = Fraction(entry["gap_sum"], entry["with_target"])
-        rows.append(
-            {
-                "competence_id": competence_id,
-                "code": competence.code,
-                "name": competence.name,
-                "with_target": entry["with_target"],
-                "meeting": entry["meeting"],
-                "mean_gap": round(float(mean), 2),
-                "max_gap": entry["max_gap"],
-                "attained_distribution": {
-                    str(n): entry["levels"].get(str(n), 0) for n in range(0, levels + 1)
-                },
-            }
-        )
-    rows.sort(key=lambda c: [int(p) for p in c["code"].split(".") if p.isdigit()])
-    total = sum(c["with_target"] for c in rows)
-    met = sum(c["meeting"] for c in rows)
-    return {
-        "headcount": headcount,
-        "people_with_targets": people_with_targets,
-        "targets": total,
-        "targets_met": met,
-        "share_met": round(met / total, 4) if total else None,
-        "competences": rows,
-        # [[competence_id, target, attained, people], ...]: what a parent's summary adds up
-        "buckets": sorted([*key, n] for key, n in buckets.items() if n),
-    }
-
-
-def _own_buckets(
-    employee_ids: Select | list[int], framework: Framework, at: datetime
-) -> tuple[Counter, int]:
-    """({(competence_id, target, attained): people}, people with targets) of these employees
-    themselves (a list, or a SELECT of ids such as a subtree); one grouped query."""
-    if isinstance(employee_ids, list) and not employee_ids:
-        return Counter(), 0
-    targets = targets_query(employee_ids, framework.id).subquery()
-    attained = attained_query(employee_ids, at).subquery()
-    level = func.coalesce(attained.c.attained, 0)
-    rows = db.session.execute(
-        select(targets.c.competence_id, targets.c.target, level, func.count())
-        .select_from(targets)
-        .outerjoin(
-            attained,
-            and_(
-                attained.c.employee_id == targets.c.employee_id,
-                attained.c.competence_id == targets.c.competence_id,
-            ),
-        )
-        .group_by(targets.c.competence_id, targets.c.target, level)
-    )
-    people = db.session.scalar(select(func.count(func.distinct(targets.c.employee_id))))
-    return Counter({(c, t, a): n for c, t, a, n in rows}), people or 0
+    return _fold(*_subtree_buckets(manager_id, framework, at or utcnow()), framework)
 
 
 def compose_summary(manager_id: int, framework: Framework, at: datetime | None = None) -> dict:
     """The summary of ``manager_id`` built from their direct reports: each active report's own
-    targets and levels, plus the stored summary of each report who has people below them
+    targets and levels, plus the stored buckets of each report who has people below them
     (summaries add up the tree: DESIGN.md). Equal to :func:`compute_summary` when those stored
     summaries are current, at a cost that depends on the number of direct reports, not on the
     size of the subtree: the chain above one changed employee is recomputed bottom-up with it.
-    A report without a usable stored summary falls back to :func:`compute_summary`."""
-    at = at or utcnow()
-    reports = db.session.execute(
-        select(Employee.id, Employee.active).where(Employee.manager_id == manager_id)
-    ).all()
-    active = [r for r, is_active in reports if is_active]
-    buckets, with_targets = _own_buckets(active, framework, at)
-    headcount = len(active)
-    ids = [r for r, _active in reports]
-    with_reports = (
-        set(db.session.scalars(select(Employee.manager_id).where(Employee.manager_id.in_(ids))))
-        if ids
-        else set()
-    )
-    stored = (
-        {
-            row.manager_id: row.data
-            for row in db.session.scalars(
-                select(TeamSummary).where(
-                    TeamSummary.framework_id == framework.id,
-                    TeamSummary.manager_id.in_(with_reports),
-                )
-            )
-        }
-        if with_reports
-        else {}
-    )
-    for report in with_reports:
-        data = stored.get(report)
-        if data is None or "buckets" not in data:
-            data = compute_summary(report, framework, at)
-        buckets.update({(c, t, a): n for c, t, a, n in data["buckets"]})
-        headcount += data["headcount"]
-        with_targets += data["people_with_targets"]
-    return summary_from_buckets(
-        buckets, headcount, with_targets, _competences(buckets), len(framework.levels)
-    )
+    A report without a stored summary falls back to an aggregate over their subtree."""
+    return _fold(*_composed_buckets(manager_id, framework, at or utcnow()), framework)
 
 
 def store_summary(
     manager_id: int, framework: Framework, at: datetime | None = None, *, composed: bool = False
 ) -> TeamSummary:
     """Compute and upsert the summary keyed by (manager, framework); flushes, never commits.
-    Running it twice gives the same row (idempotent, DESIGN.md). ``composed``: build it from the
-    direct reports and their stored summaries (:func:`compose_summary`)."""
+    Running it twice gives the same rows (idempotent, DESIGN.md). ``composed``: build it from
+    the direct reports and their stored summaries (:func:`compose_summary`).
+
+    The row is written with an upsert (no read before the write; on PostgreSQL two transactions
+    storing the same summary wait for each other instead of failing on the unique key). The
+    summary of someone at the top of the tree also refreshes the organisation figures of the
+    benchmark (:func:`store_organisation_cells`): every recompute of a manager chain ends there.
+    """
     at = at or utcnow()
-    data = (compose_summary if composed else compute_summary)(manager_id, framework, at)
-    summary = db.session.scalar(
-        select(TeamSummary).where(
-            TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework.id
-        )
-    )
-    if summary is None:
-        summary = TeamSummary(manager_id=manager_id, framework_id=framework.id)
-        db.session.add(summary)
-    summary.data = data
-    summary.computed_at = at
-    db.session.flush()
+    build = _composed_buckets if composed else _subtree_buckets
+    buckets, headcount, people_with_targets = build(manager_id, framework, at)
+    summary = _write(manager_id, framework.id, buckets, headcount, people_with_targets, at)
+    if db.session.scalar(select(Employee.manager_id).where(Employee.id == manager_id)) is None:
+        store_organisation_cells(framework, at)
     return summary
 
 
@@ -221,3 +107,165 @@ def get_summary(manager_id: int, framework_id: int) -> TeamSummary | None:
             TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework_id
         )
     )
+
+
+def store_organisation_cells(framework: Framework, at: datetime | None = None) -> None:
+    """Recompute the organisation-wide benchmark figures of ``framework`` (one
+    :class:`BenchmarkCell` per job role and competence) from the people at the top of the tree
+    and the stored buckets below them; flushes, never commits."""
+    at = at or utcnow()
+    buckets, _headcount, _people = _composed_buckets(None, framework, at)
+    _write_cells(framework.id, buckets, at)
+
+
+def _write_cells(framework_id: int, buckets: RoleBuckets, at: datetime) -> None:
+    """Replace the benchmark cells of ``framework_id`` by the folding of ``buckets`` (the
+    whole organisation's)."""
+    cells: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (role_id, competence_id, target, attained), people in buckets.items():
+        cell = cells[(role_id, competence_id)]
+        cell[0] += people
+        cell[1] += people if attained >= target else 0
+    db.session.execute(delete(BenchmarkCell).where(BenchmarkCell.framework_id == framework_id))
+    rows = [
+        {
+            "framework_id": framework_id,
+            "job_role_id": role_id,
+            "competence_id": competence_id,
+            "with_target": with_target,
+            "meeting": meeting,
+            "computed_at": at,
+        }
+        for (role_id, competence_id), (with_target, meeting) in cells.items()
+    ]
+    # multi-row INSERTs (job roles x competences: a few hundred rows), below both databases'
+    # bound-parameter limits
+    for start in range(0, len(rows), CELLS_PER_INSERT):
+        db.session.execute(insert(BenchmarkCell).values(rows[start : start + CELLS_PER_INSERT]))
+
+
+def dialect_insert(model: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``model`` that can take ``on_conflict_do_update`` on this database."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def _write(
+    manager_id: int,
+    framework_id: int,
+    buckets: RoleBuckets,
+    headcount: int,
+    people_with_targets: int,
+    at: datetime,
+) -> TeamSummary:
+    values = {
+        "computed_at": at,
+        "headcount": headcount,
+        "people_with_targets": people_with_targets,
+        "buckets": [[*key, n] for key, n in sorted(buckets.items()) if n] or None,
+    }
+    upsert = dialect_insert(TeamSummary).values(
+        manager_id=manager_id, framework_id=framework_id, **values
+    )
+    db.session.execute(
+        upsert.on_conflict_do_update(index_elements=["manager_id", "framework_id"], set_=values)
+    )
+    return db.session.scalar(
+        select(TeamSummary)
+        .where(TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _fold(buckets: RoleBuckets, headcount: int, people_with_targets: int, framework) -> dict:
+    plain = without_roles(buckets)
+    return summary_from_buckets(
+        plain, headcount, people_with_targets, _competences(plain), len(framework.levels)
+    )
+
+
+def _competences(buckets: Counter) -> dict[int, Competence]:
+    if not buckets:
+        return {}
+    ids = {competence_id for competence_id, _target, _attained in buckets}
+    return {c.id: c for c in db.session.scalars(select(Competence).where(Competence.id.in_(ids)))}
+
+
+def _subtree_buckets(
+    manager_id: int, framework: Framework, at: datetime
+) -> tuple[RoleBuckets, int, int]:
+    """(buckets, headcount, people with targets) of ``manager_id``'s subtree: one aggregate
+    over the subtree, read from the reporting-line closure."""
+    members = subtree_ids_query(manager_id)
+    headcount = db.session.scalar(select(func.count()).select_from(members.subquery())) or 0
+    buckets = _own_buckets(members, framework, at)
+    return buckets, headcount, people_in(buckets)
+
+
+def _own_buckets(employee_ids: Select | list[int], framework: Framework, at: datetime) -> Counter:
+    """The buckets of these employees themselves (a list, or a SELECT of ids such as a
+    subtree); one grouped query."""
+    if isinstance(employee_ids, list) and not employee_ids:
+        return Counter()
+    targets = targets_query(employee_ids, framework.id).add_columns(Employee.job_role_id)
+    targets = targets.subquery()
+    attained = attained_query(employee_ids, at).subquery()
+    level = func.coalesce(attained.c.attained, 0)
+    key = (targets.c.job_role_id, targets.c.competence_id, targets.c.target, level)
+    rows = db.session.execute(
+        select(*key, func.count())
+        .select_from(targets)
+        .outerjoin(
+            attained,
+            and_(
+                attained.c.employee_id == targets.c.employee_id,
+                attained.c.competence_id == targets.c.competence_id,
+            ),
+        )
+        .group_by(*key)
+    )
+    return Counter({(r, c, t, a): n for r, c, t, a, n in rows})
+
+
+def people_in(buckets: RoleBuckets) -> int:
+    """How many people the buckets hold: a job role's people each have one bucket per
+    competence of the role's profile, so per role any one competence counts them."""
+    per_cell: Counter = Counter()
+    for (role_id, competence_id, _target, _attained), people in buckets.items():
+        per_cell[(role_id, competence_id)] += people
+    per_role: dict[int, int] = {}
+    for (role_id, _competence_id), people in per_cell.items():
+        per_role[role_id] = max(per_role.get(role_id, 0), people)
+    return sum(per_role.values())
+
+
+def _composed_buckets(
+    manager_id: int | None, framework: Framework, at: datetime
+) -> tuple[RoleBuckets, int, int]:
+    """(buckets, headcount, people with targets) of ``manager_id``'s subtree from the direct
+    reports' own buckets and the stored buckets of those who have reports; with None, of the
+    whole organisation (everyone at the top of the tree is a "direct report")."""
+    above = (
+        Employee.manager_id.is_(None) if manager_id is None else Employee.manager_id == manager_id
+    )
+    reports = select(Employee.id).where(above)
+    active = reports.where(Employee.active.is_(True))
+    buckets = _own_buckets(active, framework, at)
+    headcount = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    # reports with people below them: their stored summaries add up (else an aggregate)
+    managing = select(Employee.manager_id).where(Employee.manager_id.in_(reports)).distinct()
+    with_reports = set(db.session.scalars(managing))
+    stored = {}
+    for summary in db.session.scalars(
+        select(TeamSummary).where(
+            TeamSummary.framework_id == framework.id, TeamSummary.manager_id.in_(managing)
+        )
+    ):
+        stored[summary.manager_id] = summary.headcount
+        buckets.update(summary.role_buckets())
+    for report in with_reports - set(stored):
+        sub, sub_headcount, _people = _subtree_buckets(report, framework, at)
+        buckets.update(sub)
+        headcount += sub_headcount
+    headcount += sum(stored.values())
+    return buckets, headcount, people_in(buckets)

@@ -38,14 +38,16 @@ def test_team_api_statements_do_not_grow_with_the_team(app, count_queries, size)
         response = client.get("/api/v1/teams/me/skill-gaps")
     assert response.status_code == 200 and response.get_json()["people_total"] == size
     # reports/team.py: "no query walks the subtree person by person". 2 user loader; 1 "has
-    # reports?" (403 otherwise); 2 the subtree's size and one page of its people (recursive
-    # CTE); 2 completion (enrolments, completed modules: grouped); 1 attained levels
-    # (grouped); 2 frameworks with profiles and their levels (selectin); per framework
-    # (DigComp 3.0 only): 1 stored summary, 1 competence codes, 1 targets of the page's people,
-    # 3 the modules closing the gaps (one query, plus the selectin competences and outcomes of
-    # those modules), 4 the organisation benchmark (two grouped counts, the job roles, the
-    # competences); 1 the managers' employee numbers
-    assert queries.count == 21, queries
+    # reports?" (403 otherwise); 2 the subtree's size and one page of its people (one index
+    # range of the reporting-line closure); 2 completion (enrolments, completed modules:
+    # grouped); 1 attained levels (grouped); 2 frameworks with profiles and their levels
+    # (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its buckets
+    # (TeamSummary.data), the competences they name and the framework's number of levels,
+    # 1 competence codes, 1 targets of the page's people, 3 the modules closing the gaps (one
+    # query, plus the selectin competences and outcomes of those modules), 4 the stored
+    # organisation benchmark (the summary's buckets by job role, the benchmark cells of those
+    # roles, the job roles, the competences); 1 the managers' employee numbers
+    assert queries.count == 23, queries
 
 
 @pytest.mark.parametrize("size", [3, 40])  # 40 people: more rows than one chunk

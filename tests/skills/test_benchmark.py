@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.skills.benchmark import OTHER_ROLES, organisation_benchmark
+from learnhub.skills.benchmark import OTHER_ROLES, organisation_benchmark, stored_benchmark
+from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import competences_by_code, get_framework, record_evidence
 from tests.conftest import sign_in
 from tests.factories import EmployeeFactory
@@ -48,9 +49,27 @@ def _meet(numbers: list[str], code: str = "1.2", level: int = 2) -> None:
         )
 
 
+@pytest.fixture(params=["live", "stored"], autouse=True)
+def way(request: pytest.FixtureRequest) -> str:
+    """Every benchmark test runs twice: aggregated live, and read from what the full
+    recompute stored (the team page's way); both must give the same figures."""
+    WAY[0] = request.param
+    return request.param
+
+
+WAY = ["live"]
+
+
 def _benchmark(min_group: int = 5) -> dict:
     manager = db.session.scalar(select(Employee).where(Employee.employee_number == "M"))
-    return organisation_benchmark(manager.id, get_framework("digcomp-3.0"), min_group)
+    framework = get_framework("digcomp-3.0")
+    live = organisation_benchmark(manager.id, framework, min_group)
+    if WAY[0] == "live":
+        return live
+    store_all_summaries()
+    stored = stored_benchmark(manager.id, framework, min_group)
+    assert stored == live
+    return stored
 
 
 def _cell(group: dict, code: str) -> dict:

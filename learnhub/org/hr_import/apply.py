@@ -3,7 +3,8 @@
 Order: job roles and org units (with their parents) first; emails that move between people
 are parked on placeholders; new people are inserted level by level down the reporting lines
 (each level knows its managers' ids, so no second pass); changed people are updated in one
-executemany; leavers of a full sync are deactivated. Then ``people_changed`` (team summaries)
+executemany; leavers of a full sync are deactivated; the reporting-line closure is brought in
+step for the people added or moved. Then ``people_changed`` (team summaries)
 and ``people_left`` (auth revokes sessions, links and tokens) are sent, still inside the
 transaction. Flushes, never commits.
 """
@@ -21,6 +22,7 @@ from learnhub.extensions import db
 from learnhub.org.hr_import.lookups import chunks
 from learnhub.org.hr_import.plan import ImportPlan, Progress
 from learnhub.org.models import Employee, JobRole, OrgUnit
+from learnhub.org.reporting import refresh_reporting_lines
 from learnhub.org.services import manager_chain_ids
 from learnhub.org.signals import people_changed, people_left
 
@@ -52,6 +54,10 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     updated_ids = [plan.existing[n].id for n in plan.updated]
     left_ids = list(plan.left.values())
     old_managers = manager_chain_ids(updated_ids + left_ids)
+    # the reporting-line closure follows in this transaction (people added or moved)
+    moving = "manager_employee_number" in plan.given
+    manager_before = _ids_by(Employee.id, Employee.manager_id, updated_ids) if moving else {}
+    moved: list[int] = []
 
     ids = {n: c.id for n, c in plan.existing.items()}
     ids.update({n: p.id for n, p in plan.outside_managers.items()})
@@ -91,9 +97,10 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
             advance(len(batch))
     updated = set(plan.updated)
     for batch in chunks((v for v in changing if v["employee_number"] in updated), BATCH):
-        db.session.execute(
-            update(Employee), [record(v) | {"id": ids[v["employee_number"]]} for v in batch]
-        )
+        values = [record(v) | {"id": ids[v["employee_number"]]} for v in batch]
+        db.session.execute(update(Employee), values)
+        if moving:
+            moved += [r["id"] for r in values if r["manager_id"] != manager_before.get(r["id"])]
         advance(len(batch))
     now = utcnow()
     for batch in chunks(left_ids):
@@ -105,6 +112,8 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
         )
         advance(len(batch))
     db.session.flush()
+    if moving:
+        refresh_reporting_lines([ids[n] for n in plan.added] + moved)
     changed_ids = [ids[n] for n in changed]
     if changed_ids or left_ids:
         people_changed.send(
