@@ -194,7 +194,9 @@ def test_regrade_after_a_key_fix_moves_scores_progress_evidence_and_summaries(
         assert progress.status == "in_progress" and progress.passed is False
         assert progress.completed_at is None and progress.grade_exact == "1/2"
         events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "quizzes.regrade")
+            select(AuditEvent)
+            .where(AuditEvent.action == "quizzes.regrade")
+            .order_by(AuditEvent.id)  # PostgreSQL returns rows in no set order without it
         ).all()
         assert [e.details["passed_to_failed"] for e in events] == [[], [attempt_id]]
         assert db.session.scalar(
