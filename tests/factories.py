@@ -385,3 +385,19 @@ class ModuleProgressFactory(BaseFactory):
     module_id = factory.LazyAttribute(lambda o: _id(o.module, ModuleFactory))
     status = "in_progress"
     started_at = factory.LazyFunction(utcnow)
+
+
+def manager_with_summaries(app: Any, size: int, password: str) -> str:
+    """A service manager with ``size`` case officers (two of them with evidence at level 2 in
+    competence 1.2) and every team summary stored and committed; returns the manager's email.
+    The team pages' statement-count tests start from it."""
+    from learnhub.skills.rollup import store_all_summaries
+
+    with app.app_context():
+        boss = EmployeeFactory(password=password, job_code="SVC_MGR")
+        people = team(boss, size, job_code="CASE_OFF")
+        for person in people[:2]:
+            EvidenceFactory(employee=person, code="1.2", level=2)
+        store_all_summaries()
+        db.session.commit()
+        return boss.email

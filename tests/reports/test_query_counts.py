@@ -15,23 +15,20 @@ from sqlalchemy import select
 from learnhub.catalog.models import Course
 from learnhub.extensions import db
 from learnhub.reports.completions import CHUNK_ROWS
-from learnhub.skills.rollup import store_all_summaries
 from tests.conftest import sign_in
-from tests.factories import EmployeeFactory, EnrolmentFactory, EvidenceFactory, team
+from tests.factories import (
+    EmployeeFactory,
+    EnrolmentFactory,
+    manager_with_summaries,
+    team,
+)
 
 PASSWORD = "a-test-password"
 
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_team_api_statements_do_not_grow_with_the_team(app, count_queries, size):
-    with app.app_context():
-        boss = EmployeeFactory(password=PASSWORD, job_code="SVC_MGR")
-        people = team(boss, size, job_code="CASE_OFF")
-        for person in people[:2]:
-            EvidenceFactory(employee=person, code="1.2", level=2)
-        store_all_summaries()
-        db.session.commit()
-        email = boss.email
+    email = manager_with_summaries(app, size, PASSWORD)
     client = app.test_client()
     sign_in(client, email, PASSWORD)
     with count_queries() as queries:
