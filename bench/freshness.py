@@ -11,10 +11,13 @@ A poller thread on its own connection reads, every POLL seconds, the pending rec
 every manager's oldest ``team_summaries.computed_at`` (over frameworks) and the holders of the
 summaries advisory lock. A commit is *fresh* at the first poll (its end time, an upper bound)
 where its own request row is gone (deleted in the transaction that stored the summaries it asked
-for) and every manager of its chain has ``computed_at`` at or after the commit's end. Its
-freshness is that time minus the commit's end. ``computed_at`` is the ``at`` of the recompute
-round, taken after the round claimed its requests, so it alone could pass a commit that landed
-between the claim and ``at``; the request-row condition closes that gap.
+for) and every manager of its chain has ``computed_at`` at or after the moment ``commit()`` was
+called. Its freshness is that poll's time minus that moment (so it includes the commit itself).
+``computed_at`` is the ``at`` of the recompute round, taken after the round claimed its
+requests: a round that covered the commit has ``at`` after the start of ``commit()``, though
+possibly before ``commit()`` returned (the after-commit hook's Redis call), which is why the start
+is compared; and ``computed_at`` alone could pass a commit that landed between a round's claim
+and its ``at``: the request-row condition closes that gap.
 
 Printed: achieved commits/s, freshness p50/p95/max, full recomputes (the worker's
 "all team summaries recomputed" log lines) and chain rounds, and the most transactions that held
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -52,7 +56,8 @@ WHERE locktype = 'advisory' AND classid = :high AND objid = :low AND objsubid = 
 
 @dataclass
 class Commit:
-    """One committed piece of evidence: its end (aware UTC), request row id, manager chain."""
+    """One committed piece of evidence: when its commit started (aware UTC), its request row's
+    id, its manager chain."""
 
     at: datetime
     request_id: int
@@ -230,8 +235,11 @@ def run_load(
                         RecomputeRequest.employee_id == employee
                     )
                 )
+                # before the commit: a round that claims the request after the commit sets its
+                # computed_at after this, though maybe before commit() returns (its Redis call)
+                at = utcnow()
                 db.session.commit()  # the after-commit hook wakes the worker through Redis
-                commit = Commit(utcnow(), request_id, chain_of(index[employee], ids, fanout))
+                commit = Commit(at, request_id, chain_of(index[employee], ids, fanout))
                 commits.append(commit)
                 poller.add(commit)
                 n += 1
@@ -276,9 +284,16 @@ def _report(
         )
     else:
         print("chain freshness under load: no commit became fresh in time")
+    rounds = [int(n) for n in re.findall(r"team summaries recomputed for (\d+) managers", log)]
     print(
         f"recomputes during the load: {log.count('all team summaries recomputed')} full, "
-        f"{log.count('team summaries recomputed for')} chain rounds; at most "
+        f"{len(rounds)} chain rounds"
+        + (
+            f" (managers a round: median {statistics.median(rounds):g}, max {max(rounds)})"
+            if rounds
+            else ""
+        )
+        + "; at most "
         f"{poller.max_holders} holding the summaries lock at once ({poller.max_waiters} "
         f"waiting for it) over {poller.polls} polls (goal: never two)"
     )
