@@ -247,6 +247,7 @@ def run_load(
                 # computed_at after this, though maybe before commit() returns (its Redis call)
                 at = utcnow()
                 db.session.commit()  # the after-commit hook wakes the worker through Redis
+                assert request_id is not None  # record_evidence recorded one
                 commit = Commit(at, request_id, chain_of(index[employee], ids, fanout))
                 commits.append(commit)
                 poller.add(commit)
