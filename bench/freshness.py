@@ -203,7 +203,7 @@ def run_load(
     from learnhub.app import create_app
     from learnhub.core.models import utcnow
     from learnhub.extensions import db
-    from learnhub.skills.models import RecomputeRequest
+    from learnhub.skills.models import EvidenceKind, RecomputeRequest
     from learnhub.skills.recompute import LOCK_KEY
     from learnhub.skills.services import record_evidence
 
@@ -235,7 +235,7 @@ def run_load(
                     employee_id=employee,
                     competence_id=competence,
                     level=level,
-                    kind="quiz_passed",
+                    kind=EvidenceKind.QUIZ_PASSED,
                     source=f"load:{n}",
                 )
                 request_id = db.session.scalar(  # this transaction's request row
