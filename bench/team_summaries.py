@@ -4,6 +4,7 @@ closure table, one manager chain after one new piece of evidence, and the team p
 Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts, not tests).
 
     .venv/bin/python bench/team_summaries.py [--employees 20000] [--fanout 8] [--runs 3]
+        [--load-seconds 0 --rate 30]
     LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench ...
 
 It builds an organisation as a tree (each manager has --fanout reports), gives everyone a job
@@ -17,7 +18,11 @@ code with a target profile from content/roles/, random evidence for about a thir
   summaries for every manager (median of --runs; its rows are fetched), and the ratio;
 - the chain recompute after one new piece of evidence (what a passed quiz triggers);
 - the team page (``team_view``, median of --runs after one warm-up) for the director, one level
-  down and a team lead.
+  down and a team lead;
+- with ``--load-seconds N [--rate 30]`` (PostgreSQL and Redis only), chain freshness under a
+  stated load: a real worker, ``rate`` evidence commits a second for N seconds, the time until
+  each commit's manager chain is stored again (p50/p95/max), full recomputes and the most that
+  held the summaries lock at once (``bench/freshness.py``).
 """
 
 from __future__ import annotations
@@ -113,6 +118,10 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=20_000)
     parser.add_argument("--fanout", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--load-seconds", type=float, default=0, help="then chain freshness under load (0: off)"
+    )
+    parser.add_argument("--rate", type=float, default=30, help="evidence commits a second")
     args = parser.parse_args()
     url = fresh_database_url()
 
@@ -309,6 +318,10 @@ def main() -> None:
         print(f"load average at the end: {_load()}")
         db.session.remove()
         db.engine.dispose()
+    if args.load_seconds:  # last, so that the figures above are the same with or without it
+        from freshness import run_load
+
+        run_load(url, ids, args.fanout, targets, args.load_seconds, args.rate)
 
 
 def _frameworks():
