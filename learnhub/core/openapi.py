@@ -107,6 +107,10 @@ class ErrorSchema(Schema):
     errors = fields.Nested(ErrorDetailsSchema)
 
 
+#: ``@blp.alt_response(403, **ROLE_403)``: the role check of an operation refused the caller
+ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
+
+
 def issues_from_messages(messages: dict[str, Any]) -> list[dict[str, str]]:
     """Flatten marshmallow messages by location (``{"json": {"a": {"b": ["msg"]}}}``) into
     issues (``[{"where": "json.a.b", "message": "msg"}]``)."""

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from learnhub.auth.permissions import QUIZ_STAFF, role_required
 from learnhub.core.audit import audit
-from learnhub.core.openapi import ErrorSchema
+from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import QuestionBank
@@ -25,9 +25,6 @@ blp = Blueprint(
     __name__,
     description="Question banks: GIFT and Moodle XML imports, GIFT exports (HR / L&D, content)",
 )
-
-#: the 403 of every operation here (roles: permissions.QUIZ_STAFF)
-ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
 
 
 @blp.route("/question-banks")

@@ -16,7 +16,7 @@ from learnhub.auth.permissions import (
     role_required,
 )
 from learnhub.core.errors import NotFound
-from learnhub.core.openapi import ErrorSchema
+from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.quizzes import essay_review, quiz_settings, regrade, timing
@@ -38,9 +38,6 @@ blp = Blueprint(
     __name__,
     description="Quiz settings, regrading, essay reviews, extra time (HR / L&D, content)",
 )
-
-#: the 403 of every operation here (each names its roles from learnhub.auth.permissions)
-ROLE_403 = {"schema": ErrorSchema, "description": "The caller lacks the role"}
 
 
 @blp.route("/quizzes/<int:quiz_id>/settings")
