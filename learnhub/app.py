@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from learnhub import (
+    assignments,
     auth,
     catalog,
     core,
@@ -34,7 +35,19 @@ from learnhub.extensions import api, csrf, db, limiter, login_manager, migrate
 logger = logging.getLogger(__name__)
 
 #: the features in the order they wire themselves (see create_app)
-FEATURES = (core, org, auth, skills, questionbank, quizzes, catalog, progress, reports, web)
+FEATURES = (
+    core,
+    org,
+    auth,
+    skills,
+    questionbank,
+    quizzes,
+    catalog,
+    progress,
+    assignments,
+    reports,
+    web,
+)
 #: the modules holding Celery tasks: a worker imports them at start and knows each task by name
 TASK_MODULES = ("learnhub.auth.tasks", "learnhub.quizzes.tasks", "learnhub.skills.tasks")
 

@@ -9,7 +9,7 @@ zone this machine knows (the ``tzdata`` package supplies them where the system h
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,3 +43,21 @@ def local_time(moment: datetime, employee: Employee | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(time_zone_of(employee))
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The zone of a stored ``Employee.timezone`` value (None or "": the organisation's; an
+    unknown name: the organisation's too, as :func:`time_zone_of` does)."""
+    return zone(name) or zone(current_app.config["LEARNHUB_DEFAULT_TIME_ZONE"]) or UTC
+
+
+def end_of_day(day: date, where: tzinfo) -> datetime:
+    """The instant (aware UTC) the local calendar day ``day`` ends in ``where``: midnight at
+    the start of the next day there. Across a daylight-saving change the day is 23 or 25 hours
+    long; zoneinfo knows which (issue 10: "due 31 March" ends at midnight local time)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=where).astimezone(UTC)
+
+
+def local_date(moment: datetime, where: tzinfo) -> date:
+    """The calendar day it is in ``where`` at ``moment`` (aware)."""
+    return moment.astimezone(where).date()

@@ -1,0 +1,21 @@
+"""Required learning: assignments of courses or modules to people, org units, job roles,
+everyone or new joiners, with due dates in each person's time zone, recertification, and the
+requirements they give each person (issue 10)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire assignments into ``app``: its tables, and its receivers of the quiz and
+    organisation signals (a passed attempt completes requirements; an HR import applies the
+    rules again, inside its transaction)."""
+    import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
+    from learnhub.assignments import completion, receivers
+    from learnhub.org.signals import people_changed, people_left
+    from learnhub.quizzes.signals import attempt_submitted
+
+    attempt_submitted.connect(completion.on_attempt_submitted)
+    people_changed.connect(receivers.on_people_changed)
+    people_left.connect(receivers.on_people_left)
