@@ -186,17 +186,20 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     when the person has no requirement for them."""
     if not attempt.passed or attempt.submitted_at is None:
         return
-    module = db.session.get_one(Module, attempt.quiz.module_id)
+    module_id = attempt.quiz.module_id
+    # one statement, the module not loaded: most passes complete no requirement
+    course_of_module = select(Module.course_id).where(Module.id == module_id).scalar_subquery()
     requirements = db.session.scalars(
         select(Requirement).where(
             Requirement.employee_id == attempt.employee_id,
-            Requirement.course_id == module.course_id,
-            Requirement.module_key.in_([0, module.id]),
+            Requirement.course_id == course_of_module,
+            Requirement.module_key.in_([0, module_id]),
             Requirement.waived_at.is_(None),
         )
     ).all()
     if not requirements:
         return
+    module = db.session.get_one(Module, module_id)
     now = attempt.submitted_at
     for requirement in requirements:
         if requirement.module_key == module.id:
