@@ -254,6 +254,7 @@ _QUIZ_COLUMNS = (
     "max_attempts",
     "grading_method",
     "review_policy",
+    "feedback_after_fail",
     "time_limit_seconds",
     "shuffle_answers",
     "shuffle_questions",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from sqlalchemy import and_, select
 
@@ -30,6 +31,28 @@ def get_module(module_id: int) -> Module:
     if module is None or not module.active or not module.course.published:
         raise NotFound("No such module.")
     return module
+
+
+class NextModule(NamedTuple):
+    id: int
+    title: str
+    position: int
+
+
+def next_module(module: Module) -> NextModule | None:
+    """The active module that follows ``module`` in its course's order (position), or None
+    when ``module`` is the course's last. One statement; no module row is loaded."""
+    row = db.session.execute(
+        select(Module.id, Module.title, Module.position)
+        .where(
+            Module.course_id == module.course_id,
+            Module.active.is_(True),
+            Module.position > module.position,
+        )
+        .order_by(Module.position)
+        .limit(1)
+    ).first()
+    return NextModule(*row) if row else None
 
 
 def modules_closing(gaps: list[tuple[int, int, int]]) -> dict[int, list[Module]]:
