@@ -70,9 +70,7 @@ def test_none_shows_the_score_only(app, demo, make_quiz) -> None:
     assert "Read the module again" in page and "Your answers" not in page
 
 
-def test_correctness_says_right_or_wrong_and_points_never_the_answer(
-    app, demo, make_quiz
-) -> None:
+def test_correctness_says_right_or_wrong_and_points_never_the_answer(app, demo, make_quiz) -> None:
     result, page = _api_result(app, _failed_attempt(app, make_quiz, "correctness"))
     assert result["questions_detail"] == "correctness"
     states = [(q["state"], q["points"]) for q in result["questions"]]

@@ -42,7 +42,7 @@ def test_a_pass_links_to_the_next_module_in_the_course_order(app, demo) -> None:
     assert len(modules) >= 2
     client = app.test_client()
     headers = {"X-CSRFToken": sign_in(client, "employee@example.org")}
-    (first_id, _title, first_quiz), (second_id, second_title, _quiz) = modules[:2]
+    (_first_id, _title, first_quiz), (second_id, second_title, _quiz) = modules[:2]
     page = _submit(app, client, headers, first_quiz, right=True)
     assert "You passed" in page
     assert f'<a class="button" href="/modules/{second_id}">Next module: {second_title}</a>' in (
