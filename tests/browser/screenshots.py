@@ -15,7 +15,9 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDER = Path(os.environ.get("LEARNHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "screenshots"
+FOLDER = (
+    Path(os.environ.get("LEARNHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "screenshots"
+).resolve()
 #: the pictures taken in this run, in order
 taken: list[Path] = []
 
