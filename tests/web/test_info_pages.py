@@ -39,6 +39,7 @@ def test_each_page_opens_signed_out(app, path) -> None:
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     assert f"<title>{PAGES[path]}" in html and html.count("<h1") == 1
+    assert '<a class="signin" href="/sign-in">Sign in</a>' in html  # a way in from here
 
 
 def test_every_page_links_to_them_in_its_footer(app, demo) -> None:
