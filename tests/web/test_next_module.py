@@ -13,16 +13,28 @@ from tests.journeys.helpers import COURSE, api_answers
 
 
 def _modules(app) -> list[tuple[int, str, int]]:
-    """(module id, title, current quiz id) of the phishing course's modules, in order."""
+    """(module id, title, current quiz id) of the phishing course's active modules, in order
+    (the newest current version of each quiz)."""
     with app.app_context():
-        rows = db.session.execute(
-            select(Module.id, Module.title, Quiz.id)
+        modules = db.session.execute(
+            select(Module.id, Module.title)
             .join(Course, Course.id == Module.course_id)
-            .join(Quiz, (Quiz.module_id == Module.id) & Quiz.is_current.is_(True))
             .where(Course.slug == COURSE, Module.active.is_(True))
-            .order_by(Module.position)
+            .order_by(Module.position, Module.id)
         ).all()
-        return [tuple(row) for row in rows]
+        return [
+            (
+                module_id,
+                title,
+                db.session.scalar(
+                    select(Quiz.id)
+                    .where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
+                    .order_by(Quiz.version.desc())
+                    .limit(1)
+                ),
+            )
+            for module_id, title in modules
+        ]
 
 
 def _submit(app, client, headers, quiz_id: int, *, right: bool) -> str:
