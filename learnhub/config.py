@@ -148,6 +148,34 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_OIDC_ISSUER": (os.environ.get("LEARNHUB_OIDC_ISSUER") or "").rstrip("/") or None,
         "LEARNHUB_OIDC_CLIENT_ID": os.environ.get("LEARNHUB_OIDC_CLIENT_ID") or None,
         "LEARNHUB_OIDC_CLIENT_SECRET": os.environ.get("LEARNHUB_OIDC_CLIENT_SECRET") or None,
+        # The public pages (accessibility statement, privacy notice, help) name the body that
+        # runs LearnHub and its contacts; the defaults are the demo organisation's
+        "LEARNHUB_ORGANISATION_NAME": os.environ.get("LEARNHUB_ORGANISATION_NAME")
+        or "Example Public Body",
+        "LEARNHUB_SUPPORT_EMAIL": os.environ.get("LEARNHUB_SUPPORT_EMAIL")
+        or "learning@example.org",
+        "LEARNHUB_ACCESSIBILITY_EMAIL": os.environ.get("LEARNHUB_ACCESSIBILITY_EMAIL")
+        or "accessibility@example.org",
+        "LEARNHUB_ACCESSIBILITY_PHONE": os.environ.get("LEARNHUB_ACCESSIBILITY_PHONE") or None,
+        # the national body that enforces Directive (EU) 2016/2102 where LearnHub runs
+        "LEARNHUB_ACCESSIBILITY_ENFORCEMENT_BODY": os.environ.get(
+            "LEARNHUB_ACCESSIBILITY_ENFORCEMENT_BODY"
+        )
+        or "the web accessibility monitoring body of your country",
+        "LEARNHUB_ACCESSIBILITY_ENFORCEMENT_URL": os.environ.get(
+            "LEARNHUB_ACCESSIBILITY_ENFORCEMENT_URL"
+        )
+        or "https://digital-strategy.ec.europa.eu/en/policies/web-accessibility",
+        # when the accessibility statement was prepared and last reviewed (ISO dates)
+        "LEARNHUB_ACCESSIBILITY_PREPARED_ON": os.environ.get("LEARNHUB_ACCESSIBILITY_PREPARED_ON")
+        or "2026-12-06",
+        "LEARNHUB_ACCESSIBILITY_REVIEWED_ON": os.environ.get("LEARNHUB_ACCESSIBILITY_REVIEWED_ON")
+        or "2026-12-06",
+        "LEARNHUB_PRIVACY_EMAIL": os.environ.get("LEARNHUB_PRIVACY_EMAIL") or "dpo@example.org",
+        "LEARNHUB_PRIVACY_AUTHORITY_URL": os.environ.get("LEARNHUB_PRIVACY_AUTHORITY_URL")
+        or "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en",
+        # how long learning records are kept after someone leaves (the privacy notice says it)
+        "LEARNHUB_RETENTION_YEARS": int(os.environ.get("LEARNHUB_RETENTION_YEARS", "6")),
         # API tokens: the longest lifetime allowed, in days
         "LEARNHUB_TOKEN_MAX_DAYS": int(os.environ.get("LEARNHUB_TOKEN_MAX_DAYS", "365")),
         # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)

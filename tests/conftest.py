@@ -254,6 +254,7 @@ _QUIZ_COLUMNS = (
     "max_attempts",
     "grading_method",
     "review_policy",
+    "feedback_after_fail",
     "time_limit_seconds",
     "shuffle_answers",
     "shuffle_questions",
@@ -322,3 +323,12 @@ def make_quiz(app: Flask) -> Callable[..., int]:
             return quiz.id
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the browser tests' screenshots of each page are (CI keeps the folder)."""
+    from tests.browser.screenshots import FOLDER, taken
+
+    if taken:
+        terminalreporter.write_sep("-", "screenshots")
+        terminalreporter.write_line(f"{len(taken)} screenshots of the pages visited: {FOLDER}/")

@@ -47,6 +47,9 @@ PUBLIC = {
     ("GET", "/set-password/<secret>"),
     ("POST", "/set-password/<secret>"),
     ("GET", "/healthz"),
+    ("GET", "/accessibility"),
+    ("GET", "/privacy"),
+    ("GET", "/help"),
     ("GET", "/static/<path:filename>"),
     ("GET", "/api/v1/openapi.json"),
 }

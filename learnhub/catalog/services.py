@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, tuple_
 
 from learnhub.catalog.models import Course, Module, ModuleCompetence
 from learnhub.core.errors import NotFound
@@ -30,6 +31,29 @@ def get_module(module_id: int) -> Module:
     if module is None or not module.active or not module.course.published:
         raise NotFound("No such module.")
     return module
+
+
+class NextModule(NamedTuple):
+    id: int
+    title: str
+    position: int
+
+
+def next_module(module: Module) -> NextModule | None:
+    """The active module that follows ``module`` in its course's order (position, then id
+    should two share a position), or None when ``module`` is the course's last. One
+    statement; no module row is loaded."""
+    row = db.session.execute(
+        select(Module.id, Module.title, Module.position)
+        .where(
+            Module.course_id == module.course_id,
+            Module.active.is_(True),
+            tuple_(Module.position, Module.id) > tuple_(module.position, module.id),
+        )
+        .order_by(Module.position, Module.id)
+        .limit(1)
+    ).first()
+    return NextModule(*row) if row else None
 
 
 def modules_closing(gaps: list[tuple[int, int, int]]) -> dict[int, list[Module]]:

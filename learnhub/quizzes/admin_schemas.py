@@ -4,7 +4,7 @@ are in ``learnhub.questionbank.schemas``."""
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from learnhub.quizzes.models import REVIEW_POLICIES
+from learnhub.quizzes.models import FEEDBACK_AFTER_FAIL, REVIEW_POLICIES
 from learnhub.quizzes.timing import MAX_EXTRA_PERCENT
 
 
@@ -97,6 +97,14 @@ class QuizSettingsArgs(_Strict):
     shuffle_questions = fields.Boolean()
     shuffle_answers = fields.Boolean()
     review_policy = fields.String(validate=validate.OneOf(REVIEW_POLICIES))
+    feedback_after_fail = fields.String(
+        validate=validate.OneOf(FEEDBACK_AFTER_FAIL),
+        metadata={
+            "description": "per question after a failed attempt while the review is withheld: "
+            "none (score only), correctness (right or wrong, points), feedback (also the "
+            "feedback on the answer given); never the correct answers"
+        },
+    )
     essays_graded = fields.Boolean()
     draw_rules = fields.List(fields.Nested(DrawRuleSchema))
 

@@ -22,8 +22,10 @@ from learnhub.questionbank.gift import parse_gift
 from learnhub.questionbank.models import CHOICE_TYPES, Question, QuestionType
 from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import (
+    FEEDBACK_AFTER_FAIL,
     GRADING_METHODS,
     REVIEW_POLICIES,
+    FeedbackAfterFail,
     GradingMethod,
     Quiz,
     ReviewPolicy,
@@ -111,8 +113,10 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
 
 
 def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
-    """``shuffle_questions``, ``essays_graded`` (a reviewer scores essays) and ``draw`` (random
-    questions per attempt from question banks: ``[{bank, category, count, subcategories}]``).
+    """``shuffle_questions``, ``essays_graded`` (a reviewer scores essays),
+    ``feedback_after_fail`` (none | correctness | feedback: what a failed attempt shows per
+    question before the review opens) and ``draw`` (random questions per attempt from question
+    banks: ``[{bank, category, count, subcategories}]``).
     Only the keys written in course.yaml are returned, so a quiz that uses none keeps its
     content hash (and its version). The banks are checked when an attempt starts: they are
     imported separately (``flask quizzes import``)."""
@@ -122,6 +126,13 @@ def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
             if not isinstance(spec[key], bool):
                 issues.append(Issue(where, f"{key} must be true or false"))
             extra[key] = bool(spec[key])
+    if "feedback_after_fail" in spec:
+        level = spec["feedback_after_fail"]
+        if level not in FEEDBACK_AFTER_FAIL:
+            issues.append(
+                Issue(where, f"feedback_after_fail {level!r} is not one of {FEEDBACK_AFTER_FAIL}")
+            )
+        extra["feedback_after_fail"] = str(level)
     if "draw" in spec:
         rules = spec["draw"]
         valid = isinstance(rules, list) and all(
@@ -172,6 +183,7 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
         shuffle_answers=settings["shuffle_answers"],
         shuffle_questions=settings.get("shuffle_questions", False),
         essays_graded=settings.get("essays_graded", False),
+        feedback_after_fail=settings.get("feedback_after_fail", FeedbackAfterFail.NONE),
         draw_rules=settings.get("draw_rules", []),
         content_sha256=parsed["sha256"],
     )

@@ -49,9 +49,25 @@ class ReviewPolicy(StrEnum):
     NEVER = "never"
 
 
+class FeedbackAfterFail(StrEnum):
+    """What a learner sees of each question after a failed attempt while the review policy
+    still withholds the review (``presentation.attempt_view``); never the correct answers.
+
+    ``none``: the score only; ``correctness``: per question, whether the answer was correct,
+    partly correct or incorrect, and its points (Moodle's review options "Whether correct" and
+    "Marks"); ``feedback``: that, plus the feedback written for the answer given and the
+    question's general feedback (Moodle's "Specific feedback" and "General feedback", without
+    "Right answer")."""
+
+    NONE = "none"
+    CORRECTNESS = "correctness"
+    FEEDBACK = "feedback"
+
+
 #: the stored strings, for validation messages and choices
 GRADING_METHODS = tuple(method.value for method in GradingMethod)
 REVIEW_POLICIES = tuple(policy.value for policy in ReviewPolicy)
+FEEDBACK_AFTER_FAIL = tuple(level.value for level in FeedbackAfterFail)
 
 
 class Quiz(db.Model):
@@ -62,7 +78,8 @@ class Quiz(db.Model):
     random per attempt from question-bank categories, ``[{"bank": name, "category": path or
     None, "count": n, "subcategories": bool}]``, after the fixed ``questions``.
     ``essays_graded``: a reviewer scores essays (else an answered essay completes the question
-    without points).
+    without points). ``feedback_after_fail``: what a failed attempt shows per question before
+    the review policy opens the review (:class:`FeedbackAfterFail`).
     """
 
     __tablename__ = "quizzes"
@@ -80,6 +97,11 @@ class Quiz(db.Model):
     review_policy: Mapped[ReviewPolicy] = mapped_column(
         enum_column(ReviewPolicy, name="review_policy", length=40),
         default=ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT,
+    )
+    feedback_after_fail: Mapped[FeedbackAfterFail] = mapped_column(
+        enum_column(FeedbackAfterFail, name="feedback_after_fail", length=20),
+        default=FeedbackAfterFail.NONE,
+        server_default=FeedbackAfterFail.NONE.value,
     )
     time_limit_seconds: Mapped[int | None]
     shuffle_answers: Mapped[bool] = mapped_column(default=True)

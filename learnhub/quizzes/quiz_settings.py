@@ -1,5 +1,6 @@
 """Quiz settings changed through the API (content admins): time limit, shuffling, review
-policy, essay grading and random draws from question banks. Audited; flushes, never commits.
+policy, feedback after a failed attempt, essay grading and random draws from question banks.
+Audited; flushes, never commits.
 
 Settings from content files make a new quiz version (learnhub.quizzes.content_loader); these
 apply to the current version from the next attempt on (a started attempt keeps its layout and
@@ -22,6 +23,7 @@ SETTINGS = (
     "shuffle_questions",
     "shuffle_answers",
     "review_policy",
+    "feedback_after_fail",
     "essays_graded",
     "draw_rules",
 )

@@ -14,6 +14,9 @@ class QuizSettingsSchema(Schema):
     max_attempts = fields.Integer(metadata={"description": "0 = unlimited"})
     grading_method = fields.String()
     review_policy = fields.String()
+    feedback_after_fail = fields.String(
+        metadata={"description": "none | correctness | feedback: shown after a failed attempt"}
+    )
     time_limit_seconds = fields.Integer(allow_none=True)
     shuffle_questions = fields.Boolean()
     shuffle_answers = fields.Boolean()
@@ -43,7 +46,9 @@ class LearnerQuestionSchema(Schema):
 
 
 class QuestionResultSchema(Schema):
-    """One question's result, only when the review policy allows."""
+    """One question's result: all of it when the review policy allows; after a failed attempt
+    before that, what the quiz's ``feedback_after_fail`` shows (``questions_detail``), the
+    other fields empty (``correct_response`` always null)."""
 
     question_id = fields.Integer()
     state = fields.String(
@@ -75,9 +80,16 @@ class AttemptResultSchema(Schema):
     passed = fields.Boolean(allow_none=True, metadata={"description": "null while in review"})
     needs_review = fields.Boolean()
     review_allowed = fields.Boolean()
+    questions_detail = fields.String(
+        metadata={
+            "description": "what `questions` holds: review (results, feedback, correct "
+            "answers: the review policy allows), feedback (results and the feedback on the "
+            "answers given) or correctness (results only) after a failed attempt, none (empty)"
+        }
+    )
     questions = fields.List(
         fields.Nested(QuestionResultSchema),
-        metadata={"description": "empty unless the review policy allows"},
+        metadata={"description": "per question, as much as questions_detail says"},
     )
 
 

@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Add the health check and the pages."""
+    """Add the health check, the pages and the public information pages."""
     from learnhub.web.health import blp as health
+    from learnhub.web.info import blp as info
     from learnhub.web.views import blp as web_views
 
     app.register_blueprint(health)
     app.register_blueprint(web_views)
+    app.register_blueprint(info)

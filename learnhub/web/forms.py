@@ -43,12 +43,26 @@ def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dic
     return answers
 
 
+def answer_summary(questions: list[dict], answers: dict[int, dict]) -> list[dict]:
+    """Every question of the page with whether ``answers`` (from :func:`responses_from_form`)
+    answer it, like Moodle's attempt summary: ``[{"number": position from 1 as the page shows
+    it, "id": question id, "answered": bool, "needs_answer": False for a description}]``."""
+    return [
+        {
+            "number": number,
+            "id": question["id"],
+            "answered": bool(answers.get(question["id"])),
+            "needs_answer": question["type"] != QuestionType.DESCRIPTION,
+        }
+        for number, question in enumerate(questions, start=1)
+    ]
+
+
 def unanswered(questions: list[dict], answers: dict[int, dict]) -> list[dict]:
     """The questions ``answers`` (from :func:`responses_from_form`) leave without an answer,
-    as ``[{"number": position from 1 as the page shows it, "id": question id}]``;
-    descriptions need none."""
+    as in :func:`answer_summary`; descriptions need none."""
     return [
-        {"number": number, "id": question["id"]}
-        for number, question in enumerate(questions, start=1)
-        if question["type"] != QuestionType.DESCRIPTION and not answers.get(question["id"])
+        item
+        for item in answer_summary(questions, answers)
+        if item["needs_answer"] and not item["answered"]
     ]

@@ -20,7 +20,7 @@ from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
 from learnhub.web import drafts, filters
-from learnhub.web.forms import responses_from_form, unanswered
+from learnhub.web.forms import answer_summary, responses_from_form, unanswered
 
 blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -130,7 +130,12 @@ def attempt(attempt_id: int) -> str | Response:
                     end_after_error(error)
                     flash(error.message, "error")
                     return redirect(url_for("web.attempt", attempt_id=item.id))
-                return render_template("attempt_confirm.html", attempt=item, missing=missing)
+                return render_template(
+                    "attempt_confirm.html",
+                    attempt=item,
+                    missing=missing,
+                    summary=answer_summary(view["questions"], answers),
+                )
         # confirmed ("submit_saved"): the answers just saved, else those of this form
         confirmed = request.form.get("action") == "submit_saved"
         quizzes.submit_attempt(item, None if confirmed else answers)
@@ -138,7 +143,14 @@ def attempt(attempt_id: int) -> str | Response:
     quizzes.close_if_overdue(item)
     view = drafts.restore(item, attempt_view(item))
     module_item = catalog.get_module(item.quiz.module_id)
-    return render_template("attempt.html", attempt=item, view=view, module=module_item)
+    passed = view["result"] is not None and view["result"]["passed"]
+    return render_template(
+        "attempt.html",
+        attempt=item,
+        view=view,
+        module=module_item,
+        next_module=catalog.next_module(module_item) if passed else None,
+    )
 
 
 @blp.get("/profile")

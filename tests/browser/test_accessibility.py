@@ -10,14 +10,18 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import _missing
+from tests.browser.screenshots import shoot
 from tests.browser.test_timed_quiz import sign_in
 from tests.journeys.helpers import first_module, pass_first_module_by_api
 
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
-def _violations(page) -> list[str]:
-    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each."""
+def _violations(page, name: str | None = None) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each; with a
+    ``name``, a screenshot of the page is kept too (tests.browser.screenshots)."""
+    if name:
+        shoot(page, name)
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -54,7 +58,7 @@ def test_every_journey_page_passes_axe(app, demo, chromium, live_server, axe_ins
             sign_in(page, email)
         for path in paths:
             page.goto(path)
-            found.extend(_violations(page))
+            found.extend(_violations(page, f"{(email or 'signed-out').split('@')[0]} {path}"))
         if then:
             then(page)
         context.close()
@@ -63,26 +67,26 @@ def test_every_journey_page_passes_axe(app, demo, chromium, live_server, axe_ins
         page.goto("/sign-in")
         page.click("form button[type=submit]")
         page.wait_for_load_state()
-        found.extend(_violations(page))
+        found.extend(_violations(page, "sign-in errors"))
         page.goto("/forgot-password")
-        found.extend(_violations(page))
+        found.extend(_violations(page, "forgot password"))
 
     def quiz(page) -> None:
         page.goto(f"/modules/{module_id}")
         page.locator("form[action$='/start'] button").click()
         page.wait_for_url("**/attempts/*")
-        found.extend(_violations(page))  # the questions
+        found.extend(_violations(page, "employee quiz"))
         page.locator("div[role=radiogroup] input").first.check()
         page.click("#quiz-submit")
         page.wait_for_load_state()
-        found.extend(_violations(page))  # "check before you submit"
+        found.extend(_violations(page, "employee check before you submit"))
         page.click("button[value=submit_saved]")
         page.wait_for_load_state()
-        found.extend(_violations(page))  # the result
+        found.extend(_violations(page, "employee quiz result"))
         page.goto(f"/courses/{_course_of(app, module_id)}")
-        found.extend(_violations(page))
+        found.extend(_violations(page, "employee course"))
         page.goto("/hr")  # a 403 page
-        found.extend(_violations(page))
+        found.extend(_violations(page, "employee hr forbidden"))
 
     visit(None, [], then=sign_in_errors)
     visit("employee@example.org", ["/", "/profile", f"/modules/{module_id}"], then=quiz)

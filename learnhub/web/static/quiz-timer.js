@@ -50,7 +50,19 @@
     }
   });
 
+  // focus and followed links stop below the sticky timer, whatever its height (a warning
+  // makes it taller); the stylesheet's scroll-padding is the fallback (WCAG 2.4.11)
+  var padded = 0;
+  function padBelowTimer() {
+    var height = timer.offsetHeight + 16;
+    if (height !== padded) {
+      padded = height;
+      document.documentElement.style.scrollPaddingTop = height + "px";
+    }
+  }
+
   function tick() {
+    padBelowTimer();
     var seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
     shown.textContent = words(seconds);
     if (seconds <= warnAt && !warned.first) {
