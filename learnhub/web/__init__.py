@@ -7,8 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add the health check and the pages."""
+    from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.health import blp as health
     from learnhub.web.views import blp as web_views
 
     app.register_blueprint(health)
     app.register_blueprint(web_views)
+    app.register_blueprint(assign_views)
