@@ -9,6 +9,8 @@ through :data:`FIELD_OF`. Messages say what to do, in the GOV.UK style.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +21,7 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length as TextLength
 from wtforms.validators import NumberRange, Optional
 
@@ -26,18 +29,33 @@ from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.assignments.services import MAX_DAYS
 from learnhub.core.errors import Issue
 
-AUDIENCES = [
-    (AudienceKind.EVERYONE.value, "Everyone"),
-    (AudienceKind.ORG_UNIT.value, "An org unit"),
-    (AudienceKind.JOB_ROLE.value, "A job role"),
-    (AudienceKind.PEOPLE.value, "Named people"),
-    (AudienceKind.NEW_JOINERS.value, "New joiners"),
-]
-DUE_KINDS = [
-    (DueKind.FIXED.value, "By a fixed date"),
-    (DueKind.AFTER_ASSIGNMENT.value, "A number of days after it reaches each person"),
-    (DueKind.AFTER_HIRE.value, "A number of days after each person's hire date"),
-]
+
+def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """WTForms choices from ``(value, label)`` pairs (values as the form sends them)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def label_of(field: SelectField | RadioField, value: object) -> str:
+    """The label of ``field``'s choice whose value is ``value`` ("" if none)."""
+    return next((c.label for c in field.choices or [] if c.value == str(value)), "")
+
+
+AUDIENCES = choices(
+    [
+        (AudienceKind.EVERYONE.value, "Everyone"),
+        (AudienceKind.ORG_UNIT.value, "An org unit"),
+        (AudienceKind.JOB_ROLE.value, "A job role"),
+        (AudienceKind.PEOPLE.value, "Named people"),
+        (AudienceKind.NEW_JOINERS.value, "New joiners"),
+    ]
+)
+DUE_KINDS = choices(
+    [
+        (DueKind.FIXED.value, "By a fixed date"),
+        (DueKind.AFTER_ASSIGNMENT.value, "A number of days after it reaches each person"),
+        (DueKind.AFTER_HIRE.value, "A number of days after each person's hire date"),
+    ]
+)
 DAYS = NumberRange(min=0, max=MAX_DAYS, message=f"Enter a number of days from 0 to {MAX_DAYS}")
 DATE_MESSAGE = "Enter a date, for example 31 March 2027"
 
@@ -77,6 +95,7 @@ FIELD_OF = {
     "job_role_id": "job_role",
     "employee_ids": "people",
     "employee_numbers": "people",
+    "people": "people",
     "due_date": "due_date",
     "due_days": "due_days",
     "renewal_window_days": "renewal_window_days",

@@ -32,6 +32,8 @@ from learnhub.web.assign_forms import (
     AssignmentForm,
     ChangeDueForm,
     TeamAssignmentForm,
+    choices,
+    label_of,
 )
 
 blp = Blueprint("assign", __name__)
@@ -53,8 +55,8 @@ def _learning_choices(form: AssignmentForm | TeamAssignmentForm) -> list[Course]
     courses = list(
         db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.title))
     )
-    form.course.choices = [("", "Choose a course")] + [(c.id, c.title) for c in courses]
-    form.modules.choices = [(m.id, m.title) for c in courses for m in c.modules if m.active]
+    form.course.choices = choices([("", "Choose a course")] + [(c.id, c.title) for c in courses])
+    form.modules.choices = choices((m.id, m.title) for c in courses for m in c.modules if m.active)
     return courses
 
 
@@ -117,13 +119,12 @@ def _hr_spec(form: AssignmentForm) -> AssignmentSpec | None:
 
 def _hr_choices(form: AssignmentForm) -> list[Course]:
     courses = _learning_choices(form)
-    form.org_unit.choices = [("", "Choose an org unit")] + [
-        (u.id, u.name) for u in db.session.scalars(select(OrgUnit).order_by(OrgUnit.name))
-    ]
-    form.job_role.choices = [("", "Choose a job role")] + [
-        (r.id, f"{r.title} ({r.code})")
-        for r in db.session.scalars(select(JobRole).order_by(JobRole.title))
-    ]
+    units = db.session.scalars(select(OrgUnit).order_by(OrgUnit.name))
+    form.org_unit.choices = choices([("", "Choose an org unit")] + [(u.id, u.name) for u in units])
+    roles = db.session.scalars(select(JobRole).order_by(JobRole.title))
+    form.job_role.choices = choices(
+        [("", "Choose a job role")] + [(r.id, f"{r.title} ({r.code})") for r in roles]
+    )
     return courses
 
 
@@ -131,12 +132,12 @@ def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
     """What the preview says the assignment is, from the form."""
     course = next(c for c in courses if c.id == form.course.data)
     chosen = [m.title for m in course.modules if m.id in (form.modules.data or [])]
-    audience = dict(form.audience.choices)[form.audience.data]  # type: ignore[arg-type]
+    audience = label_of(form.audience, form.audience.data)
     if form.audience.data == AudienceKind.ORG_UNIT:
-        unit = dict(form.org_unit.choices)[form.org_unit.data]  # type: ignore[arg-type]
+        unit = label_of(form.org_unit, form.org_unit.data)
         audience = f"{unit}{' and its sub-units' if form.include_sub_units.data else ' only'}"
     elif form.audience.data == AudienceKind.JOB_ROLE:
-        audience = "Job role " + dict(form.job_role.choices)[form.job_role.data]  # type: ignore[arg-type]
+        audience = "Job role " + label_of(form.job_role, form.job_role.data)
     elif form.audience.data == AudienceKind.PEOPLE:
         audience = ", ".join(form.people_keys())
     elif form.audience.data == AudienceKind.NEW_JOINERS:
@@ -288,7 +289,7 @@ def team_assign() -> str | Response:
     courses = _learning_choices(form)
     chosen = request.args.getlist("people") if request.method == "GET" else form.people.data
     people = _team_people(me, list(chosen or []))
-    form.people.choices = [(p.employee_number, p.full_name) for p in people]
+    form.people.choices = choices((p.employee_number, p.full_name) for p in people)
     if request.method == "GET":
         form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
     elif form.validate():
