@@ -241,11 +241,8 @@ def hr_remove(assignment_id: int) -> str | Response:
     """Ask to confirm, then remove the assignment."""
     assignment = services.get_assignment(assignment_id)
     form = FlaskForm()
-    if assignment.removed_at is not None:
-        flash("That assignment was already removed.", "info")
-        return redirect(url_for("assign.hr_assignments"))
     info = listing.describe([assignment])[0]
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and form.validate() and assignment.removed_at is None:
         released = services.remove_assignment(assignment)
         flash(
             f"Removed the assignment of {info.item_words}: it no longer applies to {released} "
