@@ -252,8 +252,9 @@ def describe(
     assignments: Sequence[Assignment], *, now: datetime | None = None
 ) -> list[AssignmentInfo]:
     """``assignments`` in words with their counts (:class:`AssignmentInfo`), in the order
-    given. Five statements whatever their number: modules, org units and job roles, named
-    people, creators, and the counts (one grouped query over targets and requirements)."""
+    given. At most six statements whatever their number: module titles, org units and job
+    roles (when any is named), named people, creators, and the counts (one grouped query over
+    targets and requirements)."""
     if not assignments:
         return []
     now = now or utcnow()
@@ -294,7 +295,7 @@ def describe(
     ]
 
 
-def _fetch(model: type, ids: set[int | None]) -> list:
+def _fetch(model: type[OrgUnit] | type[JobRole], ids: set[int | None]) -> list:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return []
