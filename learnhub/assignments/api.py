@@ -166,9 +166,7 @@ class Assignments(MethodView):
         """Assignments, newest first: every one for HR, the caller's own for a manager
         (``?course_id=``; ``?include_removed=true`` lists removed ones too)."""
         _created_by, manager_id = _acting()
-        query = select(Assignment).order_by(Assignment.created_at.desc(), Assignment.id.desc())
-        if not args["include_removed"]:
-            query = query.where(Assignment.removed_at.is_(None))
+        query = listing.assignments_query(include_removed=args["include_removed"])
         if "course_id" in args:
             query = query.where(Assignment.course_id == args["course_id"])
         if manager_id is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, case, distinct, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defaultload
 
 from learnhub.assignments.models import (
     Assignment,
@@ -196,6 +196,19 @@ def resolve_people(keys: Sequence[str], field: str) -> list[int]:
 
 
 # --- assignments in words ------------------------------------------------------------------
+
+#: load option for lists of assignments: their course's title, not its modules (with their
+#: outcomes and competences, selectin on Course and Module)
+WITHOUT_COURSE_MODULES = defaultload(Assignment.course).lazyload(Course.modules)
+
+
+def assignments_query(*, include_removed: bool = False):
+    """SELECT of assignments, newest first (live ones only unless ``include_removed``), loading
+    what :func:`describe` reads."""
+    query = select(Assignment).options(WITHOUT_COURSE_MODULES)
+    if not include_removed:
+        query = query.where(Assignment.removed_at.is_(None))
+    return query.order_by(Assignment.created_at.desc(), Assignment.id.desc())
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
 @role_required(*HR_ONLY)
 def hr_assignments() -> str:
     """Every live assignment with whom it reaches and how many still have something to do."""
-    infos = listing.describe(services.live_assignments())
+    infos = listing.describe(list(db.session.scalars(listing.assignments_query())))
     return render_template("assignments/list.html", assignments=infos)
 
 

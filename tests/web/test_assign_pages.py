@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from learnhub.assignments import services
@@ -20,6 +21,7 @@ from tests.factories import (
     EmployeeFactory,
     ModuleFactory,
     ModuleProgressFactory,
+    OrgUnitFactory,
 )
 
 PASSWORD = "a-test-password"
@@ -291,3 +293,44 @@ def test_dashboard_statements_do_not_grow_with_the_requirements(app, count_queri
     # one statement); 6 progress_for (courses, enrolments, module progress, then the modules
     # with their outcomes and competences: selectin); 1 "has reports?" for the navigation
     assert queries.count == 10, queries
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_hr_list_statements_do_not_grow_with_the_assignments(app, count_queries, rounds):
+    with app.app_context():
+        hr = EmployeeFactory(password=PASSWORD, roles=["hr"])
+        unit = OrgUnitFactory()
+        people = [EmployeeFactory(org_unit=unit, job_code="CASE_OFF") for _ in range(3)]
+        course = CourseFactory(title="ZZ Listed")
+        module = ModuleFactory(course=course)
+        for _ in range(rounds):  # one of each audience per round
+            for audience, extra in (
+                (AudienceKind.EVERYONE, {}),
+                (AudienceKind.ORG_UNIT, {"org_unit_id": unit.id}),
+                (AudienceKind.JOB_ROLE, {"job_role_id": people[0].job_role_id}),
+                (AudienceKind.PEOPLE, {"employee_ids": [p.id for p in people]}),
+            ):
+                services.create_assignment(
+                    services.AssignmentSpec(
+                        course_id=course.id,
+                        audience=audience,
+                        module_ids=[module.id],
+                        due_kind=DueKind.AFTER_ASSIGNMENT,
+                        due_days=5,
+                        **extra,
+                    ),
+                    created_by_id=hr.id,
+                )
+        db.session.commit()
+        email = hr.email
+    client = app.test_client()
+    sign_in(client, email, PASSWORD)
+    with count_queries() as queries:
+        page = client.get("/hr/assignments")
+    assert page.status_code == 200
+    assert f"Assignments in force ({4 * rounds})" in page.get_data(as_text=True)
+    # 2 user loader; 2 the live assignments (their course joined, not its modules) and their
+    # modules (selectin); listing.describe: 1 module titles, 1 org units, 1 job roles, 1 named
+    # people, 1 creators, 1 counts (grouped over targets and requirements); 1 "has reports?"
+    # for the navigation
+    assert queries.count == 11, queries
