@@ -14,7 +14,7 @@ from learnhub.auth import tokens
 from learnhub.catalog.models import Course
 from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
-from learnhub.org.models import Employee
+from learnhub.org.models import Employee, JobRole
 from tests.conftest import sign_in
 
 PHISHING = "phishing-and-account-security"
@@ -218,12 +218,13 @@ def test_tokens_need_the_assignments_scope(app, clean):
     with app.app_context():
         _, writer = tokens.create_token("w", ["assignments:write", "assignments:read"], 5)
         _, other = tokens.create_token("x", ["exports:read"], 5)
+        role_id = db.session.scalar(select(JobRole.id).where(JobRole.code == "CASE_OFF"))
         db.session.commit()
     client = app.test_client()
     body = {
         "course_id": _course(app).id,
         "audience": "job_role",
-        "job_role_id": 1,
+        "job_role_id": role_id,
         "due_kind": "after_hire",
         "due_days": 60,
     }
@@ -235,7 +236,7 @@ def test_tokens_need_the_assignments_scope(app, clean):
         "/api/v1/assignments", json=body, headers={"Authorization": f"Bearer {writer}"}
     )
     assert made.status_code == 201, made.get_json()
-    assert made.get_json()["created_by"] is None and made.get_json()["job_role"]["id"] == 1
+    assert made.get_json()["created_by"] is None and made.get_json()["job_role"]["id"] == role_id
     person = client.get(
         "/api/v1/employees/E1007/requirements", headers={"Authorization": f"Bearer {writer}"}
     )
