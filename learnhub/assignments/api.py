@@ -27,7 +27,7 @@ from learnhub.assignments.schemas import (
 )
 from learnhub.auth.models import Role
 from learnhub.auth.permissions import can_assign, can_view_employee, only_for, token_scope
-from learnhub.core.errors import Forbidden, Issue, NotFound, ValidationFailed
+from learnhub.core.errors import Forbidden, NotFound, ValidationFailed
 from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
@@ -81,11 +81,9 @@ def spec_from(args: dict) -> services.AssignmentSpec:
 
 
 def _renamed(error: ValidationFailed | Forbidden) -> ValidationFailed | Forbidden:
-    """The service names ``employee_ids``; the API's field is ``employee_numbers``."""
-    error.errors = [
-        Issue("employee_numbers", i.message) if i.where == "employee_ids" else i
-        for i in error.errors
-    ]
+    """The service names ``employee_ids`` (and people by id); the API's field is
+    ``employee_numbers`` (and people are named by number)."""
+    error.errors = listing.name_people(error.errors, "employee_numbers")
     return error
 
 

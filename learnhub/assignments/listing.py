@@ -6,6 +6,7 @@ of statements whatever the number of people or assignments.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -193,6 +194,33 @@ def resolve_people(keys: Sequence[str], field: str) -> list[int]:
         )
     ids = [found.get(k, found.get(k.lower(), 0)) for k in wanted]
     return list(dict.fromkeys(ids))
+
+
+def name_people(issues: Sequence[Issue], field: str) -> list[Issue]:
+    """``issues`` with the service's ``employee_ids`` field renamed ``field`` and the internal
+    ids in its messages ("employee 22 is not in your team") replaced by employee numbers
+    (one statement when any message names one)."""
+    ids = {int(i) for issue in issues for i in re.findall(r"employee (\d+)", issue.message)}
+    numbers = (
+        dict(
+            db.session.execute(
+                select(Employee.id, Employee.employee_number).where(Employee.id.in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
+
+    def words(message: str) -> str:
+        return re.sub(
+            r"employee (\d+)",
+            lambda m: f"employee {numbers.get(int(m.group(1)), m.group(1))}",
+            message,
+        )
+
+    return [
+        Issue(field if i.where == "employee_ids" else i.where, words(i.message)) for i in issues
+    ]
 
 
 # --- assignments in words ------------------------------------------------------------------

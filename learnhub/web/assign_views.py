@@ -307,7 +307,7 @@ def team_assign() -> str | Response:
                 assignment = services.create_assignment(spec, created_by_id=me, manager_id=me)
             except (ValidationFailed, Forbidden) as error:
                 end_after_error(error)
-                form.add_issues(error.errors or [], fallback="people")
+                form.add_issues(listing.name_people(error.errors, "people"), fallback="people")
                 if not error.errors:
                     form.people.errors = [*form.people.errors, error.message]
             else:

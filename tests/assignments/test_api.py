@@ -146,7 +146,9 @@ def test_a_manager_assigns_inside_their_subtree_only(app, clean):
     before = _count(app, Assignment), _count(app, Requirement)
     outside = maria.post("/api/v1/assignments", json=body | {"employee_numbers": ["E1015"]})
     assert outside.status_code == 403
-    assert outside.get_json()["errors"]["issues"][0]["where"] == "employee_numbers"
+    assert outside.get_json()["errors"]["issues"] == [
+        {"where": "employee_numbers", "message": "employee E1015 is not in your team"}
+    ]
     everyone = maria.post("/api/v1/assignments", json=body | {"audience": "everyone"})
     assert everyone.status_code == 403
     assert (_count(app, Assignment), _count(app, Requirement)) == before
