@@ -14,6 +14,8 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
+from learnhub.assignments.models import Assignment, AudienceKind, DueKind
+from learnhub.assignments.services import AssignmentSpec, create_assignment
 from learnhub.auth import services as auth
 from learnhub.auth.models import Role
 from learnhub.catalog.models import Course
@@ -37,6 +39,9 @@ DEMO_ACCOUNTS = {
     "manager@example.org": (),
     "hr@example.org": (Role.HR,),
 }
+#: the demo's mandatory courses, assigned by HR to everyone: days after the assignment reaches
+#: each person that it is due (so a fresh demo shows them as "To do" with due dates)
+DEMO_MANDATORY = {"phishing-and-account-security": 14, "personal-data-and-privacy": 30}
 #: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
@@ -69,6 +74,7 @@ def seed(csv_path: Path) -> dict[str, int]:
         for course in db.session.scalars(select(Course))
     )
     history = _history(people) if db.session.scalar(select(func.count(Attempt.id))) == 0 else 0
+    assigned = _mandatory()
     request_recompute(ids)
     db.session.flush()
     return {
@@ -76,7 +82,39 @@ def seed(csv_path: Path) -> dict[str, int]:
         "passwords_set": passwords,
         "enrolments": enrolled,
         "passed_attempts": history,
+        "assignments": assigned,
     }
+
+
+def _mandatory() -> int:
+    """HR assigns each of DEMO_MANDATORY's courses to everyone, due a number of days after it
+    reaches each person, unless a live assignment of that course to everyone exists (so a
+    second seed adds nothing). Returns how many assignments were made."""
+    hr = get_by_email("hr@example.org")
+    made = 0
+    for slug, days in DEMO_MANDATORY.items():
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        if course is None:
+            continue
+        live = db.session.scalar(
+            select(func.count(Assignment.id)).where(
+                Assignment.course_id == course.id,
+                Assignment.audience == AudienceKind.EVERYONE,
+                Assignment.removed_at.is_(None),
+            )
+        )
+        if live:
+            continue
+        spec = AssignmentSpec(
+            course_id=course.id,
+            audience=AudienceKind.EVERYONE,
+            due_kind=DueKind.AFTER_ASSIGNMENT,
+            due_days=days,
+            note="Mandatory for everyone (demo)",
+        )
+        create_assignment(spec, created_by_id=hr.id if hr else None)
+        made += 1
+    return made
 
 
 def _history(people: Sequence[Employee]) -> int:

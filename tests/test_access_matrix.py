@@ -16,7 +16,10 @@ forgotten. Kinds:
   manager's);
 - ``TEAM``: the caller's subtree; managers only, and only their subtree in it;
 - ``ROLE``: needs one of the listed roles whoever is concerned (exports, audit log, tokens,
-  question banks, essay reviews, extra time).
+  question banks, essay reviews, extra time, HR's assignment pages and one assignment by id:
+  a manager's own assignments are theirs, any other is a 404 to them);
+- ``ASSIGN``: HR and managers (a manager only for named people of their own subtree: the
+  assignments API's list, create and preview).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from learnhub.assignments import services as assignments
+from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.auth import services as auth
 from learnhub.catalog.models import Course
 from learnhub.extensions import db
@@ -62,6 +67,7 @@ SELF = {
     ("POST", "/quizzes/<int:quiz_id>/start"),
     ("GET", "/api/v1/me/progress"),
     ("GET", "/api/v1/me/competence-profile"),
+    ("GET", "/api/v1/me/requirements"),
     ("GET", "/api/v1/courses"),
     ("GET", "/api/v1/modules/<int:module_id>"),
     ("POST", "/api/v1/quizzes/<int:quiz_id>/attempts"),
@@ -70,6 +76,7 @@ SELF = {
 PERSON = {
     ("GET", "/people/<employee_number>"),
     ("GET", "/api/v1/employees/<employee_number>/profile"),
+    ("GET", "/api/v1/employees/<employee_number>/requirements"),
 }
 OWN_ATTEMPT = {
     ("GET", "/attempts/<int:attempt_id>"),
@@ -78,7 +85,19 @@ OWN_ATTEMPT = {
     ("PUT", "/api/v1/attempts/<int:attempt_id>/responses"),
     ("POST", "/api/v1/attempts/<int:attempt_id>/submit"),
 }
-TEAM = {("GET", "/team"), ("GET", "/api/v1/teams/me/skill-gaps")}
+TEAM = {
+    ("GET", "/team"),
+    ("GET", "/api/v1/teams/me/skill-gaps"),
+    ("GET", "/team/assign"),
+    ("POST", "/team/assign"),
+}
+ASSIGN = {
+    ("GET", "/api/v1/assignments"),
+    ("POST", "/api/v1/assignments"),
+    ("POST", "/api/v1/assignments/preview"),
+}
+#: the viewers who may assign learning (HR, and managers to their own team)
+ASSIGNERS = {"manager", "managers_manager", "hr"}
 HR, ADMINS, STAFF = {"hr"}, {"hr", "platform_admin"}, {"hr", "content_admin"}
 ROLE = {
     ("GET", "/hr"): HR,
@@ -99,8 +118,18 @@ ROLE = {
     ("POST", "/api/v1/quizzes/<int:quiz_id>/regrade"): STAFF,
     ("PATCH", "/api/v1/quizzes/<int:quiz_id>/settings"): {"content_admin"},
     ("PUT", "/api/v1/questions/<int:question_id>"): {"content_admin"},
+    ("GET", "/hr/assignments"): HR,
+    ("GET", "/hr/assignments/new"): HR,
+    ("POST", "/hr/assignments/new"): HR,
+    ("GET", "/hr/assignments/<int:assignment_id>"): HR,
+    ("POST", "/hr/assignments/<int:assignment_id>"): HR,
+    ("GET", "/hr/assignments/<int:assignment_id>/remove"): HR,
+    ("POST", "/hr/assignments/<int:assignment_id>/remove"): HR,
+    ("GET", "/api/v1/assignments/<int:assignment_id>"): HR,
+    ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
+    ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
 }
-CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | set(ROLE)
+CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | set(ROLE)
 
 #: role -> (email, employee number) in the demo organisation (content/demo/organisation.csv)
 VIEWERS = {
@@ -186,6 +215,17 @@ def world(app, demo) -> World:
         assert list(plan.left) == [LEAVER]
         apply_import(plan)
         bank = db.session.scalar(select(QuestionBank.name).order_by(QuestionBank.id))
+        hr_id = people["E1020"][0]
+        assignment = assignments.create_assignment(
+            assignments.AssignmentSpec(
+                course_id=course.id,
+                audience=AudienceKind.PEOPLE,
+                employee_ids=[people["E1010"][0]],
+                due_kind=DueKind.AFTER_ASSIGNMENT,
+                due_days=10,
+            ),
+            created_by_id=hr_id,
+        )
         ids = {
             "course_id": course.id,
             "module_id": module.id,
@@ -195,6 +235,7 @@ def world(app, demo) -> World:
             "token_id": 999_999,
             "secret": "not-a-secret",
             "filename": "learnhub.css",
+            "assignment_id": assignment.id,
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -204,6 +245,14 @@ def _url(rule: str, params: dict) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(params[m.group(1)]), rule)
 
 
+#: a manager's assignment every assigner may make: E1010 is in both managers' teams
+ASSIGNMENT_BODY = {
+    "course_id": 1,
+    "audience": "people",
+    "employee_numbers": ["E1010"],
+    "due_kind": "after_assignment",
+    "due_days": 10,
+}
 BODIES = {
     ("POST", "/attempts/<int:attempt_id>"): {"data": {"action": "save"}},
     ("PUT", "/api/v1/attempts/<int:attempt_id>/responses"): {"json": {"responses": {}}},
@@ -216,6 +265,9 @@ BODIES = {
     ("PATCH", "/api/v1/quizzes/<int:quiz_id>/settings"): {"json": {}},
     ("PUT", "/api/v1/questions/<int:question_id>"): {"json": {}},
     ("POST", "/api/v1/quizzes/<int:quiz_id>/regrade"): {"json": {"dry_run": True}},
+    ("POST", "/api/v1/assignments"): {"json": ASSIGNMENT_BODY},
+    ("POST", "/api/v1/assignments/preview"): {"json": ASSIGNMENT_BODY},
+    ("PATCH", "/api/v1/assignments/<int:assignment_id>"): {"json": {"renewal_window_days": 9}},
 }
 
 
@@ -286,6 +338,13 @@ def _walk(app, world: World, role: str) -> list[str]:
     for key in sorted(TEAM):
         url, response = m.call(*key)
         if SEES[role] and "*" not in SEES[role]:
+            m.expect_allowed(key, url, response)
+            m.expect_no_leak(key, url, response, m.hidden_people())
+        else:
+            m.expect_denied(key, url, response, [n for n in world.people if n != me])
+    for key in sorted(ASSIGN):
+        url, response = m.call(*key)
+        if role in ASSIGNERS:
             m.expect_allowed(key, url, response)
             m.expect_no_leak(key, url, response, m.hidden_people())
         else:

@@ -23,6 +23,14 @@ PROTECTED = [
     ("delete", "/api/v1/api-tokens/1"),
     ("get", "/api/v1/audit-events"),
     ("get", "/api/v1/audit-events.csv"),
+    ("get", "/api/v1/assignments"),
+    ("post", "/api/v1/assignments"),
+    ("post", "/api/v1/assignments/preview"),
+    ("get", "/api/v1/assignments/1"),
+    ("patch", "/api/v1/assignments/1"),
+    ("delete", "/api/v1/assignments/1"),
+    ("get", "/api/v1/me/requirements"),
+    ("get", "/api/v1/employees/E1007/requirements"),
 ]
 
 
@@ -36,6 +44,8 @@ def test_openapi_lists_the_integration_paths(client):
         "/api/v1/me/progress",
         "/api/v1/teams/me/skill-gaps",
         "/api/v1/exports/completions.csv",
+        "/api/v1/assignments",
+        "/api/v1/me/requirements",
     ):
         assert path in spec["paths"], path
     assert {"Attempt", "LearnerQuestion", "ResponsesArgs"} <= set(spec["components"]["schemas"])
@@ -173,7 +183,12 @@ def test_openapi_declares_how_clients_authenticate(client):
     assert operations[("GET", "/api/v1/exports/completions.csv")]["x-token-scope"] == (
         "exports:read"
     )
+    assert operations[("POST", "/api/v1/assignments")]["x-token-scope"] == "assignments:write"
+    assert operations[("GET", "/api/v1/assignments")]["x-token-scope"] == "assignments:read"
+    assert "x-token-scope" not in operations[("GET", "/api/v1/me/requirements")]
     for path, method, code in [
+        ("/api/v1/assignments", "POST", "422"),
+        ("/api/v1/assignments/{assignment_id}", "PATCH", "404"),
         ("/api/v1/modules/{module_id}", "GET", "404"),
         ("/api/v1/attempts/{attempt_id}/responses", "PUT", "409"),
         ("/api/v1/teams/me/skill-gaps", "GET", "403"),

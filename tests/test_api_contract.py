@@ -64,6 +64,16 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
     token = client.post(
         "/api/v1/api-tokens", json={"name": "contract", "scopes": ["audit:read"]}, headers=headers
     ).get_json()
+    assignment = client.post(
+        "/api/v1/assignments",
+        json={
+            "course_id": 1,
+            "audience": "everyone",
+            "due_kind": "after_assignment",
+            "due_days": 30,
+        },
+        headers=headers,
+    ).get_json()
     with app.app_context():
         manager = db.session.scalar(select(Employee).where(Employee.email == "manager@example.org"))
         report = db.session.scalars(
@@ -79,6 +89,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "attempt_id": attempt["id"],
             "name": "Contract",
             "token_id": token["id"],
+            "assignment_id": assignment["id"],
             **person,
         },
     }

@@ -37,3 +37,23 @@ def test_seed_twice_keeps_data_and_has_the_three_sign_ins(app):
     assert second.exit_code == 0, second.output
     with app.app_context():
         assert _state() == before
+
+
+def test_seed_assigns_the_mandatory_courses_to_everyone_once(app):
+    from learnhub.assignments.models import Assignment
+    from learnhub.demo import DEMO_MANDATORY
+    from tests.conftest import sign_in
+
+    runner = app.test_cli_runner()
+    for _ in range(2):  # a second seed adds no assignment
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count(Assignment.id))) == len(DEMO_MANDATORY)
+    client = app.test_client()
+    sign_in(client, "employee@example.org")
+    page = client.get("/").get_data(as_text=True)
+    to_do = page[page.index('id="to-do"') : page.index('id="optional"')]
+    for title in ("Phishing and account security", "Personal data and privacy"):
+        assert title in to_do
+    assert to_do.count("due by") == 2

@@ -8,14 +8,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Wire assignments into ``app``: its tables, and its receivers of the quiz and
-    organisation signals (a passed attempt completes requirements; an HR import applies the
-    rules again, inside its transaction)."""
+    """Wire assignments into ``app``: its tables, its API under ``/api/v1``, and its
+    receivers of the quiz and organisation signals (a passed attempt completes requirements;
+    an HR import applies the rules again, inside its transaction)."""
     import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
     from learnhub.assignments import completion, receivers
+    from learnhub.assignments.api import blp
+    from learnhub.extensions import api
     from learnhub.org.signals import people_changed, people_left
     from learnhub.quizzes.signals import attempt_submitted
 
     attempt_submitted.connect(completion.on_attempt_submitted)
     people_changed.connect(receivers.on_people_changed)
     people_left.connect(receivers.on_people_left)
+    api.register_blueprint(blp, url_prefix="/api/v1")

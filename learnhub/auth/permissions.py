@@ -69,6 +69,9 @@ SCOPES = {
     "audit:read": "list and export the audit log (GET /api/v1/audit-events[.csv])",
     # for HR import endpoints: a view accepts it with @token_scope("org:write")
     "org:write": "run HR imports through the API",
+    "assignments:read": "list assignments and read people's required learning "
+    "(GET /api/v1/assignments…, /api/v1/employees/<number>/requirements)",
+    "assignments:write": "create, preview, change and remove assignments (as HR)",
 }
 #: the roles whose holders may give a token each scope; an owned token uses a scope only while
 #: its owner still holds one of them (a revoked role ends what the token could do with it)
@@ -76,6 +79,8 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "exports:read": HR_ONLY,
     "audit:read": ADMINS,
     "org:write": HR_ONLY,
+    "assignments:read": HR_ONLY,
+    "assignments:write": HR_ONLY,
 }
 
 #: roles in the words of the people who hold them (a 403 names who may open a page)
@@ -204,3 +209,14 @@ def can_view_team(user: User) -> bool:
     """Has ``user`` a team page (the skill-gap summary of their subtree)? Managers only: someone
     active reports to them."""
     return user.employee_id is not None and org_services.has_reports(user.employee_id)
+
+
+def can_assign(user: User) -> bool:
+    """May ``user`` assign learning? HR (to anyone), a manager (to people of their own
+    subtree: :func:`learnhub.assignments.services.check_spec` enforces it), and an API token
+    (it reached the view only with an ``assignments:`` scope, acting as HR)."""
+    if getattr(user, "is_api_token", False):
+        return True
+    if user.employee_id is None:
+        return False
+    return user.has_role(Role.HR) or org_services.has_reports(user.employee_id)

@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Add the health check, the pages and the public information pages."""
+    """Add the health check, the pages (assignments' among them) and the public information
+    pages."""
+    from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
     from learnhub.web.views import blp as web_views
@@ -14,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(web_views)
     app.register_blueprint(info)
+    app.register_blueprint(assign_views)

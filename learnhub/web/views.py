@@ -6,11 +6,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from learnhub.assignments.listing import requirement_rows
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, roles_of
 from learnhub.catalog import services as catalog
 from learnhub.catalog.presentation import module_view
 from learnhub.core.errors import Conflict
+from learnhub.core.models import utcnow
 from learnhub.core.transactions import end_after_error
+from learnhub.org import services as org_services
+from learnhub.org.time_zones import local_date, time_zone_of
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.models import AttemptState
@@ -39,9 +43,21 @@ def _navigation() -> dict:
 @blp.get("/")
 @login_required
 def dashboard() -> str:
-    """My courses and progress."""
+    """My learning: "To do" first (assigned learning, soonest due first, due dates in my own
+    time zone), then what I completed of it, then my other courses (optional learning)."""
+    me = current_user.employee
+    where = time_zone_of(me)
+    required = requirement_rows(me.id, where)
+    courses = progress.progress_for(me.id)
+    assigned = {r.course_id for r in required}
     return render_template(
-        "dashboard.html", courses=progress.progress_for(current_user.employee_id)
+        "dashboard.html",
+        to_do=[r for r in required if r.is_open],
+        done=[r for r in required if not r.is_open],
+        progress={c.course_id: c for c in courses},
+        courses=[c for c in courses if c.course_id not in assigned],
+        today=local_date(utcnow(), where),
+        zone=where,
     )
 
 
@@ -179,7 +195,18 @@ def team() -> str:
 def person(employee_number: str) -> str:
     """One person's competence profile and completion, for their managers and HR (404 for
     anyone else). No responses, grades or raw scores."""
-    return render_template("person.html", person=person_view(visible_employee(employee_number)))
+    employee = visible_employee(employee_number)
+    where = time_zone_of(employee)
+    return render_template(
+        "person.html",
+        person=person_view(employee),
+        requirements=requirement_rows(employee.id, where),
+        zone=where,
+        today=local_date(utcnow(), where),
+        may_assign=employee.id != current_user.employee_id
+        and employee.active
+        and org_services.is_in_subtree(current_user.employee_id, employee.id),
+    )
 
 
 @blp.get("/hr")

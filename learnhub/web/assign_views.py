@@ -1,0 +1,326 @@
+"""Pages of required learning: HR's assignments (the list, a new one through a preview step,
+a changed due date, a removal after a confirmation) and a manager's assignment of a course or
+chosen modules to people of their own team (from the team page and a person's page).
+
+The services do the work and check the rules (:mod:`learnhub.assignments.services`); these
+views turn the forms into an :class:`AssignmentSpec` and the service's errors back into
+messages on the fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from learnhub.assignments import listing, services
+from learnhub.assignments.models import AudienceKind, DueKind
+from learnhub.assignments.services import AssignmentSpec
+from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required
+from learnhub.catalog.models import Course
+from learnhub.core.errors import Forbidden, ValidationFailed
+from learnhub.core.transactions import end_after_error
+from learnhub.extensions import db
+from learnhub.org.models import Employee, JobRole, OrgUnit
+from learnhub.org.services import subtree_ids_query
+from learnhub.web.assign_forms import (
+    DUE_KINDS,
+    AssignmentForm,
+    ChangeDueForm,
+    TeamAssignmentForm,
+    choices,
+    label_of,
+)
+
+blp = Blueprint("assign", __name__)
+
+#: people listed on a manager's assignment page when none were chosen on the team page
+TEAM_LIST_LIMIT = 200
+
+
+def day(value: date | None) -> str:
+    """ "3 March 2027" (no leading zero); "" for None."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+blp.add_app_template_filter(day, "day")
+
+
+def _learning_choices(form: AssignmentForm | TeamAssignmentForm) -> list[Course]:
+    """Fill the course and module choices; the published courses (modules selectin)."""
+    courses = list(
+        db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.title))
+    )
+    form.course.choices = choices([("", "Choose a course")] + [(c.id, c.title) for c in courses])
+    form.modules.choices = choices((m.id, m.title) for c in courses for m in c.modules if m.active)
+    return courses
+
+
+def _due(form: AssignmentForm | TeamAssignmentForm) -> dict:
+    kind = DueKind(form.due_kind.data)
+    fixed = kind == DueKind.FIXED
+    return {
+        "due_kind": kind,
+        "due_date": form.due_date.data if fixed else None,
+        "due_days": None if fixed else form.due_days.data,
+    }
+
+
+def _course_chosen(form: AssignmentForm | TeamAssignmentForm) -> bool:
+    if form.course.data is None:
+        form.course.errors = ["Choose a course"]
+        return False
+    return True
+
+
+def _hr_spec(form: AssignmentForm) -> AssignmentSpec | None:
+    """The spec HR's form asks for, or None after putting what is missing on its fields."""
+    ok = _course_chosen(form) & (not form.due_problems())
+    audience = AudienceKind(form.audience.data)
+    ids: list[int] = []
+    if audience == AudienceKind.PEOPLE:
+        keys = form.people_keys()
+        if not keys:
+            form.people.errors = ["Enter at least one employee number or work email"]
+            ok = False
+        else:
+            try:
+                ids = listing.resolve_people(keys, "people")
+            except ValidationFailed as error:
+                form.add_issues(error.errors)
+                ok = False
+    if audience == AudienceKind.ORG_UNIT and form.org_unit.data is None:
+        form.org_unit.errors = ["Choose an org unit"]
+        ok = False
+    if audience == AudienceKind.JOB_ROLE and form.job_role.data is None:
+        form.job_role.errors = ["Choose a job role"]
+        ok = False
+    if not ok:
+        return None
+    window = form.renewal_window_days.data
+    return AssignmentSpec(
+        course_id=int(form.course.data or 0),
+        audience=audience,
+        module_ids=list(form.modules.data or []),
+        org_unit_id=form.org_unit.data,
+        include_sub_units=bool(form.include_sub_units.data),
+        job_role_id=form.job_role.data,
+        employee_ids=ids,
+        joiners_since=form.joiners_since.data,
+        renewal_window_days=30 if window is None else window,
+        note=(form.note.data or "").strip(),
+        **_due(form),
+    )
+
+
+def _hr_choices(form: AssignmentForm) -> list[Course]:
+    courses = _learning_choices(form)
+    units = db.session.scalars(select(OrgUnit).order_by(OrgUnit.name))
+    form.org_unit.choices = choices([("", "Choose an org unit")] + [(u.id, u.name) for u in units])
+    roles = db.session.scalars(select(JobRole).order_by(JobRole.title))
+    form.job_role.choices = choices(
+        [("", "Choose a job role")] + [(r.id, f"{r.title} ({r.code})") for r in roles]
+    )
+    return courses
+
+
+def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
+    """What the preview says the assignment is, from the form."""
+    course = next(c for c in courses if c.id == form.course.data)
+    chosen = [m.title for m in course.modules if m.id in (form.modules.data or [])]
+    audience = label_of(form.audience, form.audience.data)
+    if form.audience.data == AudienceKind.ORG_UNIT:
+        unit = label_of(form.org_unit, form.org_unit.data)
+        audience = f"{unit}{' and its sub-units' if form.include_sub_units.data else ' only'}"
+    elif form.audience.data == AudienceKind.JOB_ROLE:
+        audience = "Job role " + label_of(form.job_role, form.job_role.data)
+    elif form.audience.data == AudienceKind.PEOPLE:
+        audience = ", ".join(form.people_keys())
+    elif form.audience.data == AudienceKind.NEW_JOINERS:
+        audience = f"New joiners hired on or after {day(form.joiners_since.data or date.today())}"
+    if form.due_kind.data == DueKind.FIXED:
+        due = f"By {day(form.due_date.data)}, the end of that day in each person's time zone"
+    else:
+        due = f"{form.due_days.data} days after " + (
+            "it reaches each person"
+            if form.due_kind.data == DueKind.AFTER_ASSIGNMENT
+            else "each person's hire date"
+        )
+    item = f"{course.title}: {'; '.join(chosen)}" if chosen else f"{course.title} (whole course)"
+    return {"item": item, "audience": audience, "due": due}
+
+
+@blp.get("/hr/assignments")
+@role_required(*HR_ONLY)
+def hr_assignments() -> str:
+    """Every live assignment with whom it reaches and how many still have something to do."""
+    infos = listing.describe(list(db.session.scalars(listing.assignments_query())))
+    return render_template("assignments/list.html", assignments=infos)
+
+
+@blp.route("/hr/assignments/new", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def hr_new() -> str | Response:
+    """HR's new assignment: the form, then a preview (people, already completed, already
+    required, to do, learning hours), then confirm. ``?people=E1010`` names people."""
+    form = AssignmentForm()
+    courses = _hr_choices(form)
+    if request.method == "GET":
+        if request.args.getlist("people"):
+            form.audience.data = AudienceKind.PEOPLE.value
+            form.people.data = "\n".join(request.args.getlist("people"))
+        return render_template("assignments/new.html", form=form, courses=courses)
+    action = request.form.get("action", "preview")
+    if action == "edit" or not form.validate() or (spec := _hr_spec(form)) is None:
+        return render_template("assignments/new.html", form=form, courses=courses)
+    try:
+        if action == "confirm":
+            assignment = services.create_assignment(spec, created_by_id=current_user.employee_id)
+            info = listing.describe([assignment])[0]
+            flash(
+                f"Assigned {info.item_words} to {info.people} "
+                f"{'person' if info.people == 1 else 'people'}.",
+                "info",
+            )
+            return redirect(url_for("assign.hr_assignment", assignment_id=assignment.id))
+        numbers = services.preview(spec)
+    except ValidationFailed as error:
+        end_after_error(error)
+        form.add_issues(error.errors)
+        return render_template("assignments/new.html", form=form, courses=courses)
+    return render_template(
+        "assignments/preview.html", form=form, preview=numbers, words=_words(form, courses)
+    )
+
+
+@blp.route("/hr/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def hr_assignment(assignment_id: int) -> str | Response:
+    """One assignment: what it asks of whom, and a form to change its due date."""
+    assignment = services.get_assignment(assignment_id)
+    form = ChangeDueForm()
+    fixed = assignment.due_kind == DueKind.FIXED
+    if request.method == "GET":
+        form.due_date.data, form.due_days.data = assignment.due_date, assignment.due_days
+        form.renewal_window_days.data = assignment.renewal_window_days
+    elif form.validate():
+        wanted = form.due_date if fixed else form.due_days
+        if wanted.data is None:
+            wanted.errors = [
+                "Enter a date, for example 31 March 2027" if fixed else "Enter a number of days"
+            ]
+        else:
+            try:
+                services.change_due(
+                    assignment,
+                    due_date=form.due_date.data if fixed else None,
+                    due_days=None if fixed else form.due_days.data,
+                    renewal_window_days=form.renewal_window_days.data,
+                )
+            except ValidationFailed as error:
+                end_after_error(error)
+                for issue in error.errors or []:
+                    field = getattr(form, issue.where, None) or wanted
+                    field.errors = [*field.errors, issue.message[:1].upper() + issue.message[1:]]
+                if not error.errors:
+                    wanted.errors = [error.message]
+            else:
+                flash("The due date is changed: everyone's due date was counted again.", "info")
+                return redirect(url_for("assign.hr_assignment", assignment_id=assignment_id))
+    info = listing.describe([services.get_assignment(assignment_id)])[0]
+    return render_template("assignments/detail.html", info=info, form=form, fixed=fixed)
+
+
+@blp.route("/hr/assignments/<int:assignment_id>/remove", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def hr_remove(assignment_id: int) -> str | Response:
+    """Ask to confirm, then remove the assignment."""
+    assignment = services.get_assignment(assignment_id)
+    form = FlaskForm()
+    info = listing.describe([assignment])[0]
+    if request.method == "POST" and form.validate() and assignment.removed_at is None:
+        released = services.remove_assignment(assignment)
+        flash(
+            f"Removed the assignment of {info.item_words}: it no longer applies to {released} "
+            f"{'person' if released == 1 else 'people'}. Their completions are kept.",
+            "info",
+        )
+        return redirect(url_for("assign.hr_assignments"))
+    return render_template("assignments/remove.html", info=info, form=form)
+
+
+# --- a manager's team ------------------------------------------------------------------------
+
+
+def _team_people(manager_id: int, chosen: list[str]) -> list[Employee]:
+    """The active people of ``manager_id``'s subtree to offer: those ``chosen`` (employee
+    numbers) when any, else the first :data:`TEAM_LIST_LIMIT` by name."""
+    query = select(Employee).where(Employee.id.in_(subtree_ids_query(manager_id)))
+    if chosen:
+        query = query.where(Employee.employee_number.in_(chosen))
+    return list(
+        db.session.scalars(
+            query.order_by(Employee.last_name, Employee.first_name, Employee.id).limit(
+                TEAM_LIST_LIMIT
+            )
+        )
+    )
+
+
+@blp.route("/team/assign", methods=["GET", "POST"])
+@login_required
+def team_assign() -> str | Response:
+    """A manager assigns a course, or chosen modules of it, to people of their own team
+    (``?people=E1010&people=E1011``: those chosen on the team or person page)."""
+    if not can_view_team(current_user):
+        abort(
+            403, description="Only managers assign learning to their team: nobody reports to you."
+        )
+    me = current_user.employee_id
+    form = TeamAssignmentForm()
+    form.due_kind.choices = DUE_KINDS[:2]
+    courses = _learning_choices(form)
+    chosen = request.args.getlist("people") if request.method == "GET" else form.people.data
+    people = _team_people(me, list(chosen or []))
+    form.people.choices = choices((p.employee_number, p.full_name) for p in people)
+    if request.method == "GET":
+        form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
+    elif form.validate():
+        ok = _course_chosen(form) & (not form.due_problems())
+        if not form.people.data:
+            form.people.errors = ["Choose at least one person"]
+            ok = False
+        if ok:
+            try:
+                ids = listing.resolve_people(form.people.data, "people")
+                spec = AssignmentSpec(
+                    course_id=int(form.course.data or 0),
+                    audience=AudienceKind.PEOPLE,
+                    module_ids=list(form.modules.data or []),
+                    employee_ids=ids,
+                    **_due(form),
+                )
+                assignment = services.create_assignment(spec, created_by_id=me, manager_id=me)
+            except (ValidationFailed, Forbidden) as error:
+                end_after_error(error)
+                form.add_issues(listing.name_people(error.errors, "people"), fallback="people")
+                if not error.errors:
+                    form.people.errors = [*form.people.errors, error.message]
+            else:
+                info = listing.describe([assignment])[0]
+                names = [p.full_name for p in people if p.employee_number in form.people.data]
+                flash(f"Assigned {info.item_words} to {', '.join(names)}.", "info")
+                if len(ids) == 1:
+                    return redirect(url_for("web.person", employee_number=form.people.data[0]))
+                return redirect(url_for("web.team"))
+    return render_template(
+        "assignments/team_assign.html",
+        form=form,
+        courses=courses,
+        people=people,
+        limited=not chosen and len(people) == TEAM_LIST_LIMIT,
+    )
