@@ -1,0 +1,378 @@
+"""Benchmark: the learner's hot paths under load, against ``/healthz`` on the same server in the
+same run (DESIGN.md: learner pages at 30% or more of a hello-world endpoint's throughput).
+
+    .venv/bin/python bench/learner_pages.py --build [--employees 100000]   # once: the database
+    .venv/bin/python bench/learner_pages.py [--tree base=/work/base --tree new=.] [--rounds 2]
+    LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_100k
+    LEARNHUB_BENCH_REDIS_URL=redis://127.0.0.1:6379/8   (optional: without it tasks run eagerly)
+
+``--build`` drops the database's public schema and builds an organisation of --employees people
+(a reporting tree of --fanout, job roles with target profiles from content/roles/, an account
+each, evidence for about a third of the targets) plus --pool learners who have passed the first
+phishing module once. Without ``--build`` the database is reused as it is.
+
+Then, for each ``--tree LABEL=PATH`` (a checkout of LearnHub; default: this one) in turn, and
+``--rounds`` times, it starts gunicorn there as ``make run`` does (2 workers x 4 threads, access
+log on) against that database and drives, with --connections keep-alive connections
+(``bench/loadgen.py``):
+
+- ``GET /healthz`` for --seconds (after a warm-up);
+- ``GET /modules/<id>``, the HTML module page, for --seconds, signed in as the --pool learners
+  in turn;
+- ``POST /api/v1/quizzes/<id>/attempts`` then ``POST /api/v1/attempts/<id>/submit`` with full
+  marks, each once, for --submits learners who never took a quiz (so no pass-once rule or
+  attempt history differs between requests).
+
+Sessions are signed with the server's secret key here (no scrypt sign-in per learner). It
+prints req/s, p50/p95 latency, errors, and each path's rate as a ratio of /healthz's in the same
+server run; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchdb import fresh_database_url
+from loadgen import Figures, Request, drive
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+USER_AGENT = "learnhub-bench"
+COURSE = "phishing-and-account-security"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", action="store_true", help="drop and rebuild the database")
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--fanout", type=int, default=8)
+    parser.add_argument("--pool", type=int, default=200, help="learners reading the module page")
+    parser.add_argument("--tree", action="append", default=[], help="LABEL=PATH, repeatable")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--submits", type=int, default=800)
+    parser.add_argument("--port", type=int, default=5077)
+    args = parser.parse_args()
+    if os.environ.get("LEARNHUB_BENCH_DATABASE_URL"):
+        url = os.environ["LEARNHUB_BENCH_DATABASE_URL"]
+        if args.build:
+            url = fresh_database_url()
+    else:  # a fresh SQLite file every time
+        url = fresh_database_url()
+        args.build = True
+    redis_url = os.environ.get("LEARNHUB_BENCH_REDIS_URL") or None
+    secret = secrets.token_urlsafe(32)
+    os.environ["LEARNHUB_SECRET_KEY"] = secret
+
+    from learnhub.app import create_app
+
+    os.environ.pop("LEARNHUB_REDIS_URL", None)
+    if redis_url:  # tasks (the summaries' wake-ups) queue there, as the server's do
+        os.environ["LEARNHUB_REDIS_URL"] = redis_url
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    with app.app_context():
+        if args.build:
+            from people import build
+
+            build(args.employees, args.fanout, args.pool)
+        module_id, quiz_id, pool = _fixtures(args.pool)
+        summary = _describe()
+    print(f"database: {summary}; tasks: {'Redis ' + redis_url if redis_url else 'eager'}")
+    print(f"machine: {os.cpu_count()} cores; load average {_load()}")
+
+    trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
+    rows = []
+    for round_number in range(1, args.rounds + 1):
+        for label, tree in trees:
+            server = _start(Path(tree).resolve(), args.port, url, redis_url, secret)
+            try:
+                figures = _measure(app, args, module_id, quiz_id, pool)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            rows.append((label, round_number, figures))
+            _print_rows([rows[-1]])
+            if redis_url:
+                _flush_broker(redis_url)
+    print(f"\nall runs (load average at the end {_load()}):")
+    _print_rows(rows)
+
+
+def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[str, Figures]:
+    """The four paths of one server run, in order: healthz, module page, start, submit."""
+    common = {"connections": args.connections, "processes": args.processes}
+    timed = common | {"seconds": args.seconds, "warmup": args.warmup}
+    figures: dict[str, Figures] = {}
+    with app.app_context():  # no worker drains them here: each run starts with none
+        from learnhub.extensions import db
+        from learnhub.skills.models import RecomputeRequest
+
+        db.session.execute(RecomputeRequest.__table__.delete())
+        db.session.commit()
+    health = [Request("GET", "/healthz", {"User-Agent": USER_AGENT})]
+    figures["/healthz"] = drive(args.port, health, **timed)
+    pages = [
+        Request("GET", f"/modules/{module_id}", _headers(cookie))
+        for cookie, _token in _sessions(app, pool)
+    ]
+    figures["module page"] = drive(args.port, pages, check=_is_module_page, **timed)
+    with app.app_context():
+        learners = _fresh_learners(args.submits)
+    sessions = dict(zip(learners, _sessions(app, learners), strict=True))
+    starts = [
+        Request(
+            "POST", f"/api/v1/quizzes/{quiz_id}/attempts", _headers(cookie, token, json_body=True)
+        )
+        for cookie, token in sessions.values()
+    ]
+    figures["quiz start"] = drive(args.port, starts, expected=201, **common)
+    with app.app_context():
+        answers = _full_marks(quiz_id, learners)
+    submits = [
+        Request(
+            "POST",
+            f"/api/v1/attempts/{attempt_id}/submit",
+            _headers(*sessions[employee_id], json_body=True),
+            json.dumps({"responses": responses}).encode(),
+        )
+        for employee_id, (attempt_id, responses) in answers.items()
+    ]
+    figures["quiz submit"] = drive(args.port, submits, check=_passed, **common)
+    return figures
+
+
+def _headers(cookie: str, token: str | None = None, json_body: bool = False) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Cookie": f"session={cookie}"}
+    if token:
+        headers["X-CSRFToken"] = token
+    if json_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def _is_module_page(body: bytes) -> bool:
+    return b"Check what you have learned" in body
+
+
+def _passed(body: bytes) -> bool:
+    return json.loads(body)["result"]["passed"] is True
+
+
+def _sessions(app, employee_ids: list[int]) -> list[tuple[str, str]]:
+    """A signed-in session cookie and its CSRF token for each employee, as a sign-in from
+    127.0.0.1 with USER_AGENT would leave them (Flask-Login's session protection sees the same
+    client)."""
+    from flask import g, session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+    from sqlalchemy import select
+
+    from learnhub.auth.models import Account
+    from learnhub.auth.sessions import SEEN_AT, SIGNED_IN_AT
+    from learnhub.extensions import db
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    result = []
+    with app.app_context():
+        accounts = {
+            a.employee_id: a
+            for a in db.session.scalars(
+                select(Account).where(Account.employee_id.in_(employee_ids))
+            )
+        }
+        now = int(time.time())
+        for employee_id in employee_ids:
+            with app.test_request_context(
+                headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+            ):
+                login_user(accounts[employee_id])
+                session[SIGNED_IN_AT] = session[SEEN_AT] = now
+                g.pop("csrf_token", None)  # g is the app context's, shared by the loop
+                token = generate_csrf()
+                result.append((serializer.dumps(dict(session)), token))
+    return result
+
+
+def _fixtures(pool_size: int) -> tuple[int, int, list[int]]:
+    """(first phishing module id, its current quiz id, the pool learners' employee ids: the
+    first ``pool_size`` people who submitted an attempt at it, by id)."""
+    from sqlalchemy import select
+
+    from learnhub.catalog.models import Course, Module
+    from learnhub.extensions import db
+    from learnhub.quizzes.models import Attempt, Quiz
+
+    course = db.session.scalar(select(Course).where(Course.slug == COURSE))
+    module = db.session.scalar(
+        select(Module).where(Module.course_id == course.id).order_by(Module.position).limit(1)
+    )
+    quiz = db.session.scalar(
+        select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+    )
+    pool = list(
+        db.session.scalars(
+            select(Attempt.employee_id)
+            .where(Attempt.quiz_id == quiz.id, Attempt.passed.is_(True))
+            .group_by(Attempt.employee_id)
+            .order_by(Attempt.employee_id)
+            .limit(pool_size)
+        )
+    )
+    if not pool:
+        raise SystemExit("no pool learners: build the database with --build")
+    return module.id, quiz.id, pool
+
+
+def _fresh_learners(count: int) -> list[int]:
+    """``count`` active employees at random who never started an attempt."""
+    from sqlalchemy import exists, func, select
+
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee
+    from learnhub.quizzes.models import Attempt
+
+    ids = list(
+        db.session.scalars(
+            select(Employee.id)
+            .where(Employee.active.is_(True), ~exists().where(Attempt.employee_id == Employee.id))
+            .order_by(func.random())
+            .limit(count)
+        )
+    )
+    db.session.rollback()
+    if len(ids) < count:
+        raise SystemExit(f"only {len(ids)} learners without attempts are left: --build again")
+    return ids
+
+
+def _full_marks(quiz_id: int, learners: list[int]) -> dict[int, tuple[int, dict]]:
+    """{employee id: (their open attempt's id, {"<question id>": full-marks response})}, in the
+    attempt's display ids (the key is read from the database here; never from the API)."""
+    from sqlalchemy import select
+
+    from learnhub.extensions import db
+    from learnhub.quizzes import scoring
+    from learnhub.quizzes.layout import attempt_questions
+    from learnhub.quizzes.models import Attempt, AttemptState
+    from learnhub.quizzes.responses import to_display
+
+    result = {}
+    for attempt in db.session.scalars(
+        select(Attempt).where(
+            Attempt.quiz_id == quiz_id,
+            Attempt.employee_id.in_(learners),
+            Attempt.state == AttemptState.IN_PROGRESS,
+        )
+    ):
+        result[attempt.employee_id] = (
+            attempt.id,
+            {
+                str(q.id): to_display(
+                    attempt, q.id, q.spec, scoring.score_question(q.spec, None).correct_response
+                )
+                for q in attempt_questions(attempt)
+            },
+        )
+    db.session.rollback()
+    return result
+
+
+def _describe() -> str:
+    from sqlalchemy import func, select
+
+    from learnhub.auth.models import Account
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee
+    from learnhub.quizzes.models import Attempt
+    from learnhub.skills.models import Evidence
+
+    counts = {
+        name: db.session.scalar(select(func.count()).select_from(model))
+        for name, model in (
+            ("people", Employee),
+            ("accounts", Account),
+            ("attempts", Attempt),
+            ("evidence rows", Evidence),
+        )
+    }
+    db.session.rollback()
+    return f"{db.engine.dialect.name}; " + ", ".join(f"{v} {k}" for k, v in counts.items())
+
+
+def _start(tree: Path, port: int, url: str, redis_url: str | None, secret: str):
+    """gunicorn in ``tree`` as ``make run`` starts it; returns once /healthz answers."""
+    env = os.environ | {
+        "LEARNHUB_DATABASE_URL": url,
+        "LEARNHUB_SECRET_KEY": secret,
+        "LEARNHUB_INSTANCE_PATH": tempfile.mkdtemp(prefix="learnhub-bench-"),
+        "PYTHONPATH": str(tree),
+        "PORT": str(port),
+    }
+    env.pop("LEARNHUB_REDIS_URL", None)
+    if redis_url:
+        env["LEARNHUB_REDIS_URL"] = redis_url
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [str(gunicorn), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}"]
+    log = open(Path(env["LEARNHUB_INSTANCE_PATH"]) / "gunicorn.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [*command, "--access-logfile", "-", "wsgi:app"],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                time.sleep(1)  # both workers up
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn in {tree} stopped; see {log.name}") from None
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"gunicorn in {tree} did not answer; see {log.name}")
+
+
+def _flush_broker(redis_url: str) -> None:
+    """Drop the wake-up messages no worker consumed (the bench's own Redis database)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def _print_rows(rows: list) -> None:
+    print(
+        f"{'tree':<10} {'run':>3}  {'path':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+        f" {'errors':>6} {'requests':>8}  ratio to /healthz"
+    )
+    for label, round_number, figures in rows:
+        health = figures["/healthz"].rate
+        for path, f in figures.items():
+            ratio = "" if path == "/healthz" else f"{f.rate / health:.3f}x"
+            print(
+                f"{label:<10} {round_number:>3}  {path:<12} {f.rate:8.1f} {f.p50_ms:8.1f} "
+                f"{f.p95_ms:8.1f} {f.errors:>6} {f.requests:>8}  {ratio}"
+                + (f"  first error: {f.first_error}" if f.first_error else "")
+            )
+
+
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
