@@ -70,7 +70,7 @@ def module(module_id: int) -> str:
     quizzes.close_overdue_of(current_user.employee_id)  # never show a stuck attempt
     data = module_view(item)
     quiz = data["quiz"]
-    attempts = quizzes.attempts_of(item.id, current_user.employee_id)
+    attempts = quizzes.attempt_rows(item.id, current_user.employee_id)
     open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     used = sum(1 for a in attempts if a.state == AttemptState.SUBMITTED)
     return render_template(
