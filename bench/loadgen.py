@@ -20,7 +20,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,38 @@ class Request:
 
 @dataclass(frozen=True)
 class Figures:
-    """What one drive measured: ``rate`` in requests a second, latencies in milliseconds."""
+    """What one drive (or several, :func:`combine`) measured: ``requests`` counted over
+    ``seconds``; latencies in milliseconds."""
 
     requests: int
     errors: int
-    rate: float
-    p50_ms: float
-    p95_ms: float
+    seconds: float
+    latencies_ms: list[float] = field(repr=False)
     first_error: str | None
+
+    @property
+    def rate(self) -> float:
+        """Requests a second."""
+        return self.requests / self.seconds if self.seconds > 0 else math.nan
+
+    @property
+    def p50_ms(self) -> float:
+        return _percentile(self.latencies_ms, 0.50)
+
+    @property
+    def p95_ms(self) -> float:
+        return _percentile(self.latencies_ms, 0.95)
+
+
+def combine(parts: list[Figures]) -> Figures:
+    """Several drives of the same path as one: their requests over their summed time."""
+    return Figures(
+        requests=sum(p.requests for p in parts),
+        errors=sum(p.errors for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        latencies_ms=sorted(x for p in parts for x in p.latencies_ms),
+        first_error=next((p.first_error for p in parts if p.first_error), None),
+    )
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -153,8 +177,7 @@ def drive(
     return Figures(
         requests=len(counted),
         errors=len(errors),
-        rate=len(counted) / elapsed if elapsed > 0 else math.nan,
-        p50_ms=_percentile(latencies, 0.50),
-        p95_ms=_percentile(latencies, 0.95),
+        seconds=elapsed,
+        latencies_ms=latencies,
         first_error=errors[0][3] if errors else None,
     )

@@ -13,6 +13,7 @@ import logging
 
 from flask import current_app, flash, request, session
 from flask_login import login_user
+from sqlalchemy.orm import joinedload
 
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
@@ -83,7 +84,8 @@ def load_account(user_id: str) -> Account | None:
     account_id, _, version = user_id.partition(":")
     if not account_id.isdigit():
         return None
-    account = db.session.get(Account, int(account_id))
+    # one statement: the account, its employee (job role, org unit) and role grants joined
+    account = db.session.get(Account, int(account_id), options=[joinedload(Account.grants)])
     if account is None or str(account.session_version) != version or not account.is_active:
         return None
     reason = session_expired()

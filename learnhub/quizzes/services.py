@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 from fractions import Fraction
 from typing import cast
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from learnhub.auth.permissions import User, can_view_attempt
@@ -27,7 +28,7 @@ from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_atte
 from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
-from learnhub.quizzes.timing import deadline_for, is_overdue
+from learnhub.quizzes.timing import DEADLINE_GRACE, deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,30 @@ def attempt_rows(module_id: int, employee_id: int) -> list[Row]:
             .order_by(Attempt.started_at, Attempt.id)
         )
     )
+
+
+def page_attempts(module_id: int, employee_id: int) -> list[Row]:
+    """What a module page lists: :func:`attempt_rows`, after closing every overdue attempt of
+    the employee (any module: :func:`close_overdue_of`, so a page never shows a stuck
+    attempt). One statement reads both the module's attempts and the employee's timed ones
+    still open; only when one of those is overdue are they closed and the list read again."""
+    here = Quiz.module_id == module_id
+    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
+        .add_columns(here.label("here"))
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.employee_id == employee_id, or_(here, timed_open))
+        .order_by(Attempt.started_at, Attempt.id)
+    ).all()
+    late = utcnow() - timedelta(seconds=DEADLINE_GRACE)
+    if any(
+        r.state == AttemptState.IN_PROGRESS and r.deadline_at is not None and r.deadline_at < late
+        for r in rows
+    ):
+        close_overdue_of(employee_id)
+        return attempt_rows(module_id, employee_id)
+    return [r for r in rows if r.here]
 
 
 def module_record(module_id: int, employee_id: int, method: str) -> tuple[int, Fraction | None]:
@@ -187,10 +212,12 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
-def get_attempt(attempt_id: int, viewer: User) -> Attempt:
+def get_attempt(attempt_id: int, viewer: User, *, responses: bool = True) -> Attempt:
     """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
-    NotFound for anyone else (no hint that it exists)."""
-    attempt = db.session.get(Attempt, attempt_id)
+    NotFound for anyone else (no hint that it exists). ``responses=False`` leaves its
+    responses to load when first read (a submit reads them after claiming the attempt)."""
+    options = [] if responses else [lazyload(Attempt.responses)]
+    attempt = db.session.get(Attempt, attempt_id, options=options)
     if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
     return attempt
