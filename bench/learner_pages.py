@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 from benchdb import fresh_database_url
@@ -101,7 +102,7 @@ def main() -> None:
         for label, tree in trees:
             server = _start(Path(tree).resolve(), args.port, url, redis_url, secret)
             try:
-                figures = _measure(app, args, module_id, quiz_id, pool)
+                figures = _measure(app, args, server.pid, module_id, quiz_id, pool)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -113,7 +114,9 @@ def main() -> None:
     _print_rows(rows)
 
 
-def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[str, Figures]:
+def _measure(
+    app, args, server_pid: int, module_id: int, quiz_id: int, pool: list[int]
+) -> dict[str, Figures]:
     """The figures of one server run, by path (see the module docstring)."""
     with app.app_context():  # no worker drains them here: each run starts with none
         from learnhub.extensions import db
@@ -122,6 +125,11 @@ def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[s
         db.session.execute(RecomputeRequest.__table__.delete())
         db.session.commit()
         learners = _fresh_learners(args.submits)
+    meter = CpuMeter(app, server_pid)
+
+    def drive_(*args_, **kwargs) -> Figures:
+        return meter.around(lambda: drive(*args_, **kwargs))
+
     common = {"connections": args.connections, "processes": args.processes}
     sliced = common | {"seconds": args.seconds / args.slices, "warmup": args.warmup}
     health = [Request("GET", "/healthz", {"User-Agent": USER_AGENT})]
@@ -134,8 +142,8 @@ def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[s
         k: [] for k in ("/healthz", "module page", "quiz start", "healthz (submit)", "quiz submit")
     }
     for _ in range(args.slices):
-        parts["/healthz"].append(drive(args.port, health, **sliced))
-        parts["module page"].append(drive(args.port, pages, check=_is_module_page, **sliced))
+        parts["/healthz"].append(drive_(args.port, health, **sliced))
+        parts["module page"].append(drive_(args.port, pages, check=_is_module_page, **sliced))
     # signed just now: a session's last-seen time is rewritten (Set-Cookie) after a minute
     sessions = dict(zip(learners, _sessions(app, learners), strict=True))
     starts = [
@@ -144,7 +152,7 @@ def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[s
         )
         for cookie, token in sessions.values()
     ]
-    parts["quiz start"].append(drive(args.port, starts, expected=201, **common))
+    parts["quiz start"].append(drive_(args.port, starts, expected=201, **common))
     with app.app_context():
         answers = _full_marks(quiz_id, learners)
     submits = [
@@ -157,10 +165,71 @@ def _measure(app, args, module_id: int, quiz_id: int, pool: list[int]) -> dict[s
         for employee_id, (attempt_id, responses) in answers.items()
     ]
     for n in range(args.slices):
-        parts["healthz (submit)"].append(drive(args.port, health, **sliced))
+        parts["healthz (submit)"].append(drive_(args.port, health, **sliced))
         batch = submits[n :: args.slices]
-        parts["quiz submit"].append(drive(args.port, batch, check=_passed, **common))
+        parts["quiz submit"].append(drive_(args.port, batch, check=_passed, **common))
     return {path: combine(p) for path, p in parts.items()}
+
+
+class CpuMeter:
+    """CPU seconds (user + system, from /proc) of the gunicorn processes and of this database's
+    backends: what a request costs the machine, whatever else runs on it."""
+
+    def __init__(self, app, server_pid: int) -> None:
+        self.app, self.server_pid = app, server_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def _server_pids(self) -> list[int]:
+        pids = [self.server_pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return pids
+
+    def _backends(self) -> list[int]:
+        from sqlalchemy import text
+
+        from learnhub.extensions import db
+
+        with self.app.app_context():
+            if db.engine.dialect.name != "postgresql":
+                return []
+            with db.engine.connect() as connection:
+                return list(
+                    connection.scalars(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND pid <> pg_backend_pid()"
+                        )
+                    )
+                )
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {
+            "app": {pid: self._cpu(pid) for pid in self._server_pids()},
+            "db": {pid: self._cpu(pid) for pid in self._backends()},
+        }
+
+    def around(self, action) -> Figures:
+        """Run ``action`` (a drive) and add the CPU it cost to its Figures."""
+        before = self._sample()
+        figures = action()
+        after = self._sample()
+        spent = {
+            side: sum(t - before[side].get(pid, 0.0) for pid, t in after[side].items())
+            for side in after
+        }
+        return replace(figures, app_cpu=spent["app"], db_cpu=spent["db"])
 
 
 def _headers(cookie: str, token: str | None = None, json_body: bool = False) -> dict[str, str]:
@@ -367,15 +436,19 @@ def _flush_broker(redis_url: str) -> None:
 def _print_rows(rows: list) -> None:
     print(
         f"{'tree':<10} {'run':>3}  {'path':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-        f" {'errors':>6} {'requests':>8}  ratio to /healthz"
+        f" {'errors':>6} {'requests':>8} {'ratio':>7}   {'cpu ms/req app+db':>17} {'cost ratio':>10}"
     )
     for label, round_number, figures in rows:
         for path, f in figures.items():
-            health = figures["healthz (submit)" if path == "quiz submit" else "/healthz"].rate
-            ratio = "" if "healthz" in path else f"{f.rate / health:.3f}x"
+            health = figures["healthz (submit)" if path == "quiz submit" else "/healthz"]
+            ratio = "" if "healthz" in path else f"{f.rate / health.rate:.3f}x"
+            app, db = 1000 * f.app_cpu / f.answered, 1000 * f.db_cpu / f.answered
+            base = 1000 * (health.app_cpu + health.db_cpu) / health.answered
+            cost = "" if "healthz" in path else f"{base / (app + db):.3f}x"
             print(
                 f"{label:<10} {round_number:>3}  {path:<16} {f.rate:8.1f} {f.p50_ms:8.1f} "
-                f"{f.p95_ms:8.1f} {f.errors:>6} {f.requests:>8}  {ratio}"
+                f"{f.p95_ms:8.1f} {f.errors:>6} {f.requests:>8} {ratio:>7}   "
+                f"{app:7.2f} + {db:6.2f} {cost:>11}"
                 + (f"  first error: {f.first_error}" if f.first_error else "")
             )
 

@@ -43,6 +43,12 @@ class Figures:
     seconds: float
     latencies_ms: list[float] = field(repr=False)
     first_error: str | None
+    #: every response of the drive, warm-up and overrun included (what CPU time is shared by)
+    answered: int = 0
+    #: CPU seconds the server (``app``) and its database backends (``db``) spent on the drive,
+    #: when the caller measured them (:func:`with_cpu`)
+    app_cpu: float = math.nan
+    db_cpu: float = math.nan
 
     @property
     def rate(self) -> float:
@@ -66,6 +72,9 @@ def combine(parts: list[Figures]) -> Figures:
         seconds=sum(p.seconds for p in parts),
         latencies_ms=sorted(x for p in parts for x in p.latencies_ms),
         first_error=next((p.first_error for p in parts if p.first_error), None),
+        answered=sum(p.answered for p in parts),
+        app_cpu=sum(p.app_cpu for p in parts),
+        db_cpu=sum(p.db_cpu for p in parts),
     )
 
 
@@ -180,4 +189,5 @@ def drive(
         seconds=elapsed,
         latencies_ms=latencies,
         first_error=errors[0][3] if errors else None,
+        answered=len(results),
     )

@@ -218,10 +218,10 @@ def record_evidence_of(
     ]
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = db.session.execute(
-        dialect.insert(Evidence)
+        dialect.insert(Evidence.__table__)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["source", "competence_id", "kind"])
-        .returning(Evidence.id)
+        .returning(Evidence.__table__.c.id)
     ).all()
     if inserted:
         request_recompute([employee_id])
