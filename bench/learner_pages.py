@@ -436,7 +436,8 @@ def _flush_broker(redis_url: str) -> None:
 def _print_rows(rows: list) -> None:
     print(
         f"{'tree':<10} {'run':>3}  {'path':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-        f" {'errors':>6} {'requests':>8} {'ratio':>7}   {'cpu ms/req app+db':>17} {'cost ratio':>10}"
+        f" {'errors':>6} {'requests':>8} {'ratio':>7}   {'cpu ms/req app+db':>17}"
+        f" {'cost ratio':>10}"
     )
     for label, round_number, figures in rows:
         for path, f in figures.items():

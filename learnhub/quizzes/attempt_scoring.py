@@ -119,7 +119,9 @@ def record_attempt_evidence(attempt: Attempt) -> None:
     expiring after the module's validity period (DESIGN.md). Two statements: the module's
     competences with its validity, then one INSERT of every row (and the recompute request)."""
     mappings = db.session.execute(
-        select(ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months)
+        select(
+            ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months
+        )
         .join(Module, Module.id == ModuleCompetence.module_id)
         .where(ModuleCompetence.module_id == attempt.quiz.module_id)
     ).all()

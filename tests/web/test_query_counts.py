@@ -60,13 +60,13 @@ def test_team_page_statements_do_not_grow_with_the_team(app, count_queries, size
         page = client.get("/team")
     assert page.status_code == 200 and f"{size} people" in page.get_data(as_text=True)
     # reports/team.py: "no query walks the subtree person by person". 1 user loader (its "has
-    # reports?" answers the view's 403 check and the navigation); 2 the subtree's size and one page of its people
-    # (one index range of the reporting-line closure); 2 completion (enrolments, completed
-    # modules: grouped); 1 attained levels (grouped); 2 frameworks with profiles and their
-    # levels (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its
-    # buckets (TeamSummary.data), the competences they name and the framework's number of
-    # levels, 1 competence codes, 1 targets of the page's people, 3 the modules closing the
-    # gaps (one query, plus the selectin competences and outcomes of those modules), 4 the
-    # stored organisation benchmark (the summary's buckets by job role, the benchmark cells of
-    # those roles, the job roles, the competences); 1 the managers' employee numbers
+    # reports?" answers the view's 403 check and the navigation); 2 the subtree's size and one page
+    # of its people (one index range of the reporting-line closure); 2 completion (enrolments,
+    # completed modules: grouped); 1 attained levels (grouped); 2 frameworks with profiles and their
+    # levels (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its buckets
+    # (TeamSummary.data), the competences they name and the framework's number of levels, 1
+    # competence codes, 1 targets of the page's people, 3 the modules closing the gaps (one query,
+    # plus the selectin competences and outcomes of those modules), 4 the stored organisation
+    # benchmark (the summary's buckets by job role, the benchmark cells of those roles, the job
+    # roles, the competences); 1 the managers' employee numbers
     assert queries.count == 21, queries
