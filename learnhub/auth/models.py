@@ -57,6 +57,10 @@ class Account(UserMixin, db.Model):
         back_populates="account", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    #: not stored: whether someone active reports to this person, when the user loader read it
+    #: with the account (``learnhub.auth.sessions.load_account``); None: not known
+    has_reports_known = None
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from flask import abort
 from flask_login import current_user
@@ -102,7 +102,7 @@ def roles_of(user: User) -> list[str]:
     if user.employee_id is None or not isinstance(user, Account):
         return []
     roles = [Role.EMPLOYEE.value]
-    if org_services.has_reports(user.employee_id):
+    if _has_reports(user):
         roles.append(Role.MANAGER.value)
     roles.extend(sorted(user.granted_roles))
     return roles
@@ -208,7 +208,16 @@ def can_see_reviewee(user: User) -> bool:
 def can_view_team(user: User) -> bool:
     """Has ``user`` a team page (the skill-gap summary of their subtree)? Managers only: someone
     active reports to them."""
-    return user.employee_id is not None and org_services.has_reports(user.employee_id)
+    return user.employee_id is not None and _has_reports(user)
+
+
+def _has_reports(user: User) -> bool:
+    """Does someone active report to ``user`` (who has an employee)? As the user loader read it
+    with the account when it did (no second statement), else one query."""
+    known = getattr(user, "has_reports_known", None)
+    if known is not None:
+        return bool(known)
+    return org_services.has_reports(cast(int, user.employee_id))
 
 
 def can_assign(user: User) -> bool:
@@ -219,4 +228,4 @@ def can_assign(user: User) -> bool:
         return True
     if user.employee_id is None:
         return False
-    return user.has_role(Role.HR) or org_services.has_reports(user.employee_id)
+    return user.has_role(Role.HR) or _has_reports(user)

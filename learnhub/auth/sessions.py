@@ -13,11 +13,14 @@ import logging
 
 from flask import current_app, flash, request, session
 from flask_login import login_user
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased, joinedload
 
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +86,29 @@ def load_account(user_id: str) -> Account | None:
     account_id, _, version = user_id.partition(":")
     if not account_id.isdigit():
         return None
-    account = db.session.get(Account, int(account_id))
-    if account is None or str(account.session_version) != version or not account.is_active:
+    # one statement: the account, its employee (job role, org unit) and role grants joined, and
+    # whether someone active reports to them (the manager role of the page's navigation)
+    report = aliased(Employee)
+    found = (
+        db.session.execute(
+            select(
+                Account,
+                exists()
+                .where(report.manager_id == Account.employee_id, report.active.is_(True))
+                .label("has_reports"),
+            )
+            .where(Account.id == int(account_id))
+            .options(joinedload(Account.grants))
+        )
+        .unique()
+        .first()
+    )
+    if found is None:
         return None
+    account = found.Account
+    if str(account.session_version) != version or not account.is_active:
+        return None
+    account.has_reports_known = bool(found.has_reports)
     reason = session_expired()
     if reason is not None:
         session.clear()

@@ -27,7 +27,8 @@ class ModuleQuiz:
     """How the catalogue finds and shows a module's quiz.
 
     ``schema``: dump schema of a module's quiz (its settings, never its questions);
-    ``current(module_id)``: the module's current quiz, or None; ``current_ids()``: ``{module
+    ``current(module_id)``: the module's current quiz, or None (its settings and the number
+    of its questions are read; one statement); ``current_ids()``: ``{module
     id: current quiz id}`` for every module with a quiz (one query)."""
 
     schema: type[Schema]

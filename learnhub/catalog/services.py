@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from sqlalchemy import and_, select, tuple_
+from sqlalchemy.orm import defer, lazyload
 
 from learnhub.catalog.models import Course, Module, ModuleCompetence
 from learnhub.core.errors import NotFound
@@ -26,8 +27,12 @@ def get_course(course_id: int) -> Course:
 
 
 def get_module(module_id: int) -> Module:
-    """An active module of a published course; NotFound otherwise."""
-    module = db.session.get(Module, module_id)
+    """An active module of a published course (with its course and outcomes; its Markdown
+    source and the competences its quiz gives evidence of load when first read); NotFound
+    otherwise."""
+    module = db.session.get(
+        Module, module_id, options=[defer(Module.body_markdown), lazyload(Module.competences)]
+    )
     if module is None or not module.active or not module.course.published:
         raise NotFound("No such module.")
     return module

@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import lazyload, load_only
 
 from learnhub.catalog import services as catalog
 from learnhub.catalog.models import Course, Module
@@ -83,7 +84,7 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
 
 def on_attempt_started(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_started``: enrol the learner and mark the module in progress."""
-    module = db.session.get(Module, attempt.quiz.module_id)
+    module = _module_of(attempt.quiz.module_id)
     enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
     if row.status == ProgressStatus.NOT_STARTED:
@@ -93,13 +94,18 @@ def on_attempt_started(attempt: Attempt, **_: object) -> None:
 
 def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_submitted``: the module's grade, pass and status, the course
-    completion and the xAPI statement follow the scored attempt."""
+    completion and the xAPI statement follow the scored attempt. Seven statements: the module
+    (with its course), the enrolment, the module progress, the learner's attempts at the module
+    (count and grade from their scores), the progress UPDATE, the course completion (only while
+    the course is not completed yet) and the xAPI statement INSERT."""
     quiz = attempt.quiz
-    module = db.session.get(Module, quiz.module_id)
+    module = _module_of(quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
-    row.attempts = quiz_services.submitted_count(quiz, attempt.employee_id)
-    grade = quiz_services.grade(module.id, attempt.employee_id, quiz.grading_method)
+    submitted, grade = quiz_services.module_record(
+        module.id, attempt.employee_id, quiz.grading_method
+    )
+    row.attempts = submitted
     if grade is not None:
         row.grade_exact = str(grade)
         row.max_points = attempt.max_points
@@ -114,6 +120,20 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     db.session.flush()
     _update_course_completion(enrolment, attempt.submitted_at)
     xapi.record_attempt(attempt, module)
+
+
+def _module_of(module_id: int) -> Module:
+    """The module with its course (joined), without its lesson text, outcomes or competences:
+    what progress and the xAPI statement read of it."""
+    return db.session.get(
+        Module,
+        module_id,
+        options=[
+            load_only(Module.id, Module.course_id, Module.title),
+            lazyload(Module.outcomes),
+            lazyload(Module.competences),
+        ],
+    )
 
 
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
@@ -153,22 +173,25 @@ def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
 
 
 def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None:
-    total = db.session.scalar(
-        select(func.count(Module.id)).where(
-            Module.course_id == enrolment.course_id, Module.active.is_(True)
+    """Complete the enrolment once every active module of its course is completed (one
+    statement: the active modules and how many of them the learner completed; none when the
+    enrolment is completed already)."""
+    if enrolment.completed_at is not None:
+        return
+    total, done = db.session.execute(
+        select(func.count(Module.id), func.count(ModuleProgress.id))
+        .select_from(Module)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.module_id == Module.id,
+                ModuleProgress.employee_id == enrolment.employee_id,
+                ModuleProgress.status == ProgressStatus.COMPLETED,
+            ),
         )
-    )
-    done = db.session.scalar(
-        select(func.count(ModuleProgress.id))
-        .join(Module, Module.id == ModuleProgress.module_id)
-        .where(
-            Module.course_id == enrolment.course_id,
-            Module.active.is_(True),
-            ModuleProgress.employee_id == enrolment.employee_id,
-            ModuleProgress.status == ProgressStatus.COMPLETED,
-        )
-    )
-    if total and done == total and enrolment.completed_at is None:
+        .where(Module.course_id == enrolment.course_id, Module.active.is_(True))
+    ).one()
+    if total and done == total:
         enrolment.completed_at = at or utcnow()
 
 

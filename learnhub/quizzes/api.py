@@ -75,6 +75,6 @@ class AttemptSubmit(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="Time is up (the attempt is closed)")
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
-        attempt = services.get_attempt(attempt_id, current_user)
+        attempt = services.get_attempt(attempt_id, current_user, responses=False)
         services.submit_attempt(attempt, from_display(attempt, _answers(args)))
         return attempt_view(attempt)

@@ -11,14 +11,16 @@ from datetime import timedelta
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from learnhub.catalog.models import Module
+from sqlalchemy import select
+
+from learnhub.catalog.models import Module, ModuleCompetence
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question, QuestionType
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, Quiz, Response, ResponseState
 from learnhub.skills.models import EvidenceKind
-from learnhub.skills.services import record_evidence, revoke_evidence
+from learnhub.skills.services import record_evidence_of, revoke_evidence
 
 logger = logging.getLogger(__name__)
 
@@ -114,18 +116,26 @@ def settle_evidence(attempt: Attempt, was_passed: bool | None) -> str | None:
 
 def record_attempt_evidence(attempt: Attempt) -> None:
     """Evidence of every competence the module maps, at its level, dated at the submit and
-    expiring after the module's validity period (DESIGN.md)."""
-    module = db.session.get(Module, attempt.quiz.module_id)
-    expires = None
-    if module.validity_months:
-        expires = attempt.submitted_at + timedelta(days=round(module.validity_months * 30.4375))
-    for mapping in module.competences:
-        record_evidence(
-            employee_id=attempt.employee_id,
-            competence_id=mapping.competence_id,
-            level=mapping.level_number,
-            kind=EvidenceKind.QUIZ_PASSED,
-            source=f"attempt:{attempt.id}",
-            achieved_at=attempt.submitted_at,
-            expires_at=expires,
+    expiring after the module's validity period (DESIGN.md). Two statements: the module's
+    competences with its validity, then one INSERT of every row (and the recompute request)."""
+    mappings = db.session.execute(
+        select(
+            ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months
         )
+        .join(Module, Module.id == ModuleCompetence.module_id)
+        .where(ModuleCompetence.module_id == attempt.quiz.module_id)
+    ).all()
+    if not mappings:
+        return
+    expires = None
+    validity = mappings[0].validity_months
+    if validity:
+        expires = attempt.submitted_at + timedelta(days=round(validity * 30.4375))
+    record_evidence_of(
+        employee_id=attempt.employee_id,
+        levels={m.competence_id: m.level_number for m in mappings},
+        kind=EvidenceKind.QUIZ_PASSED,
+        source=f"attempt:{attempt.id}",
+        achieved_at=attempt.submitted_at,
+        expires_at=expires,
+    )

@@ -13,7 +13,7 @@ from learnhub.quizzes.models import Attempt, AttemptState, FeedbackAfterFail
 from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.schemas import QuizSettingsSchema
-from learnhub.quizzes.services import current_quiz, current_quiz_ids, review_allowed
+from learnhub.quizzes.services import current_quiz_ids, current_quiz_settings, review_allowed
 from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
 
@@ -128,4 +128,4 @@ def _text(value) -> str | None:
 
 #: how the catalogue shows a module's current quiz (catalog may not import quizzes); registered
 #: by :func:`learnhub.quizzes.init_app`
-MODULE_QUIZ = ModuleQuiz(QuizSettingsSchema, current_quiz, current_quiz_ids)
+MODULE_QUIZ = ModuleQuiz(QuizSettingsSchema, current_quiz_settings, current_quiz_ids)

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 from fractions import Fraction
 from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learnhub.auth.permissions import User, can_view_attempt
 from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
 from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
-from learnhub.quizzes.timing import deadline_for, is_overdue
+from learnhub.quizzes.timing import DEADLINE_GRACE, deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,20 @@ def current_quiz(module_id: int) -> Quiz | None:
     """The current version of the module's quiz, or None when the module has no quiz."""
     return db.session.scalar(
         select(Quiz).where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
+    )
+
+
+def current_quiz_settings(module_id: int) -> Quiz | None:
+    """The module's current quiz as the catalogue shows it (its settings and how many questions
+    it has), in one statement: its questions come with their ids only, never their specs."""
+    return (
+        db.session.scalars(
+            select(Quiz)
+            .where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
+            .options(joinedload(Quiz.questions).load_only(Question.id))
+        )
+        .unique()
+        .first()
     )
 
 
@@ -69,6 +87,62 @@ def attempts_of(module_id: int, employee_id: int) -> list[Attempt]:
             .order_by(Attempt.started_at, Attempt.id)
         )
     )
+
+
+def attempt_rows(module_id: int, employee_id: int) -> list[Row]:
+    """Every attempt of the employee at the module's quiz (all versions), oldest first, as
+    rows of ``(id, number, state, passed)``: what a page lists, in one statement (no quiz,
+    questions or responses loaded)."""
+    return list(
+        db.session.execute(
+            select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed)
+            .join(Quiz, Attempt.quiz_id == Quiz.id)
+            .where(Quiz.module_id == module_id, Attempt.employee_id == employee_id)
+            .order_by(Attempt.started_at, Attempt.id)
+        )
+    )
+
+
+def page_attempts(module_id: int, employee_id: int) -> list[Row]:
+    """What a module page lists: :func:`attempt_rows`, after closing every overdue attempt of
+    the employee (any module: :func:`close_overdue_of`, so a page never shows a stuck
+    attempt). One statement reads both the module's attempts and the employee's timed ones
+    still open; only when one of those is overdue are they closed and the list read again."""
+    here = Quiz.module_id == module_id
+    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
+        .add_columns(here.label("here"))
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.employee_id == employee_id, or_(here, timed_open))
+        .order_by(Attempt.started_at, Attempt.id)
+    ).all()
+    late = utcnow() - timedelta(seconds=DEADLINE_GRACE)
+    if any(
+        r.state == AttemptState.IN_PROGRESS and r.deadline_at is not None and r.deadline_at < late
+        for r in rows
+    ):
+        close_overdue_of(employee_id)
+        return attempt_rows(module_id, employee_id)
+    return [r for r in rows if r.here]
+
+
+def module_record(module_id: int, employee_id: int, method: str) -> tuple[int, Fraction | None]:
+    """(submitted attempts, grade) of the employee at the module's quiz over all its versions,
+    in one statement: the count ``submitted_count`` gives and the grade :func:`grade` gives."""
+    rows = db.session.execute(
+        select(Attempt.state, Attempt.score_exact, Attempt.needs_review)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Quiz.module_id == module_id, Attempt.employee_id == employee_id)
+        .order_by(Attempt.started_at, Attempt.id)
+    ).all()
+    submitted = [r for r in rows if r.state == AttemptState.SUBMITTED]
+    fractions = [
+        Fraction(r.score_exact)
+        for r in submitted
+        if r.score_exact is not None and not r.needs_review
+    ]
+    return len(submitted), scoring.grade_attempts(fractions, method)
 
 
 def in_progress(quiz: Quiz, employee_id: int) -> Attempt | None:
@@ -138,10 +212,12 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
-def get_attempt(attempt_id: int, viewer: User) -> Attempt:
+def get_attempt(attempt_id: int, viewer: User, *, responses: bool = True) -> Attempt:
     """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
-    NotFound for anyone else (no hint that it exists)."""
-    attempt = db.session.get(Attempt, attempt_id)
+    NotFound for anyone else (no hint that it exists). ``responses=False`` leaves its
+    responses to load when first read (a submit reads them after claiming the attempt)."""
+    options = [] if responses else [lazyload(Attempt.responses)]
+    attempt = db.session.get(Attempt, attempt_id, options=options)
     if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
     return attempt
@@ -172,7 +248,7 @@ def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     _write_responses(attempt, answers)
 
 
-def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
+def _write_responses(attempt: Attempt, answers: dict[int, dict], *, flush: bool = True) -> None:
     valid = set(attempt.layout.get("questions", []))
     unknown = sorted(set(answers) - valid)
     if unknown:
@@ -187,7 +263,8 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
             response = Response(attempt_id=attempt.id, question_id=question_id)
             attempt.responses.append(response)
         response.answer, response.saved_at = answer or {}, now
-    db.session.flush()
+    if flush:
+        db.session.flush()
 
 
 def close_if_overdue(attempt: Attempt) -> bool:
@@ -232,13 +309,24 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
-    db.session.refresh(attempt)
-    if claimed == 0:
+    if claimed == 0:  # a twin request submitted it first: show what it stored
+        db.session.refresh(attempt)
         return attempt
+    # this UPDATE won: the row holds what it wrote. Only the responses are read again, for
+    # answers another request saved after this one loaded the attempt.
+    set_committed_value(attempt, "state", AttemptState.SUBMITTED)
+    set_committed_value(attempt, "submitted_at", now)
+    fresh = db.session.scalars(
+        select(Response)
+        .where(Response.attempt_id == attempt.id)
+        .order_by(Response.question_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    set_committed_value(attempt, "responses", list(fresh))
     if answers and not late:
-        _write_responses(attempt, answers)
+        _write_responses(attempt, answers, flush=False)
     score_attempt(attempt)
-    db.session.flush()
+    db.session.flush()  # the responses with their scores, and the attempt's: one flush
     if attempt.passed:
         record_attempt_evidence(attempt)
     attempt_submitted.send(attempt)
@@ -294,13 +382,8 @@ def _has_passed(quiz: Quiz, employee_id: int) -> bool:
 
 def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
     """The module quiz grade under ``method`` over submitted attempts with a final score (all
-    versions); an attempt waiting for an essay reviewer has none yet."""
-    fractions = [
-        Fraction(a.score_exact)
-        for a in attempts_of(module_id, employee_id)
-        if a.state == AttemptState.SUBMITTED and a.score_exact is not None and not a.needs_review
-    ]
-    return scoring.grade_attempts(fractions, method)
+    versions); an attempt waiting for an essay reviewer has none yet (one statement)."""
+    return module_record(module_id, employee_id, method)[1]
 
 
 def current_quiz_ids() -> dict[int, int]:

@@ -83,10 +83,10 @@ def enrol(course_id: int) -> Response:
 @login_required
 def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
-    quizzes.close_overdue_of(current_user.employee_id)  # never show a stuck attempt
+    # the overdue attempts closed first (never show a stuck attempt)
+    attempts = quizzes.page_attempts(item.id, current_user.employee_id)
     data = module_view(item)
     quiz = data["quiz"]
-    attempts = quizzes.attempts_of(item.id, current_user.employee_id)
     open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     used = sum(1 for a in attempts if a.state == AttemptState.SUBMITTED)
     return render_template(

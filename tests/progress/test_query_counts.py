@@ -60,5 +60,6 @@ def test_my_progress_api_statements(app, count_queries):
     with count_queries() as queries:
         response = client.get("/api/v1/me/progress")
     assert response.status_code == 200
-    # 2 user loader (the account with its employee, and its role grants); 6 progress_for
-    assert queries.count == 8, queries
+    # 1 user loader (the account with its employee, role grants and "has reports?");
+    # 6 progress_for
+    assert queries.count == 7, queries

@@ -3,8 +3,9 @@ HR's completions export, each on a few people and on many to show that the count
 with the number of people. Exact numbers measured on the code as it is; a change that adds a
 statement must change the number here, on purpose.
 
-Every signed-in request starts with 2 statements of the user loader: the account (with its
-employee, job role and org unit joined) and its role grants (selectin).
+Every signed-in request starts with 1 statement of the user loader: the account with its
+employee (job role, org unit) and role grants joined, and "has reports?" (the derived manager
+role) as a column of it (``learnhub.auth.sessions.load_account``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def test_team_api_statements_do_not_grow_with_the_team(app, count_queries, size)
     with count_queries() as queries:
         response = client.get("/api/v1/teams/me/skill-gaps")
     assert response.status_code == 200 and response.get_json()["people_total"] == size
-    # reports/team.py: "no query walks the subtree person by person". 2 user loader; 1 "has
-    # reports?" (403 otherwise); 2 the subtree's size and one page of its people (one index
+    # reports/team.py: "no query walks the subtree person by person". 1 user loader (its "has
+    # reports?" answers the 403 check); 2 the subtree's size and one page of its people (one index
     # range of the reporting-line closure); 2 completion (enrolments, completed modules:
     # grouped); 1 attained levels (grouped); 2 frameworks with profiles and their levels
     # (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its buckets
@@ -44,7 +45,7 @@ def test_team_api_statements_do_not_grow_with_the_team(app, count_queries, size)
     # query, plus the selectin competences and outcomes of those modules), 4 the stored
     # organisation benchmark (the summary's buckets by job role, the benchmark cells of those
     # roles, the job roles, the competences); 1 the managers' employee numbers
-    assert queries.count == 23, queries
+    assert queries.count == 21, queries
 
 
 @pytest.mark.parametrize("size", [3, 40])  # 40 people: more rows than one chunk
@@ -65,6 +66,6 @@ def test_completions_export_statements_do_not_grow_with_the_people(app, count_qu
     assert response.status_code == 200 and rows > size
     assert (rows > CHUNK_ROWS) is (size == 40)
     # reports/completions.py: "streamed in chunks from one query (no per-employee work)".
-    # 2 user loader; 1 the audit event INSERT; 1 the export's SELECT, read in chunks of
+    # 1 user loader; 1 the audit event INSERT; 1 the export's SELECT, read in chunks of
     # CHUNK_ROWS rows from the one cursor
-    assert queries.count == 4, queries
+    assert queries.count == 3, queries

@@ -2,8 +2,9 @@
 the manager's team page. Exact numbers measured on the code as it is; a change that adds a
 statement must change the number here, on purpose.
 
-Every signed-in request starts with 2 statements of the user loader: the account (with its
-employee, job role and org unit joined) and its role grants (selectin).
+Every signed-in request starts with 1 statement of the user loader: the account with its
+employee (job role, org unit) and role grants joined, and "has reports?" (the derived manager
+role) as a column of it (``learnhub.auth.sessions.load_account``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def test_module_page_statements_do_not_grow_with_the_learners_attempts(
     with count_queries() as queries:
         page = client.get(f"/modules/{module_id}")
     assert page.status_code == 200
-    # 2 user loader; 3 the module with its course, then its competences and outcomes
-    # (selectin); 1 the learner's timed attempts still open (close_overdue_of); 2 the current
-    # quiz and its questions (Quiz.questions is selectin, though the page shows only the
-    # quiz's settings); 3 the learner's attempts at the module, then (selectin) the questions
-    # of their quiz once more and their responses; 1 "has reports?" for the navigation
-    assert queries.count == 12, queries
+    # 1 user loader (its "has reports?" serves the navigation); 2 the module with its course,
+    # then its outcomes (selectin; its competence mappings are not read); 1 the learner's
+    # attempts at the module (id, number, state, pass: no quiz, questions or responses) and
+    # their timed attempts still open anywhere (none overdue here: nothing to close); 1 the
+    # current quiz's settings with its questions' ids only (the page shows how many).
+    # Before issue 14: 12 (the quiz's questions loaded twice, every attempt's responses, the
+    # competences, "has reports?" and the role grants apart).
+    assert queries.count == 5, queries
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -56,15 +59,14 @@ def test_team_page_statements_do_not_grow_with_the_team(app, count_queries, size
     with count_queries() as queries:
         page = client.get("/team")
     assert page.status_code == 200 and f"{size} people" in page.get_data(as_text=True)
-    # reports/team.py: "no query walks the subtree person by person". 2 user loader; 1 "has
-    # reports?" (the view's 403 check); 2 the subtree's size and one page of its people
-    # (one index range of the reporting-line closure); 2 completion (enrolments, completed
-    # modules: grouped); 1 attained levels (grouped); 2 frameworks with profiles and their
-    # levels (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its
-    # buckets (TeamSummary.data), the competences they name and the framework's number of
-    # levels, 1 competence codes, 1 targets of the page's people, 3 the modules closing the
-    # gaps (one query, plus the selectin competences and outcomes of those modules), 4 the
-    # stored organisation benchmark (the summary's buckets by job role, the benchmark cells of
-    # those roles, the job roles, the competences); 1 the managers' employee numbers; 1 "has
-    # reports?" for the navigation
-    assert queries.count == 24, queries
+    # reports/team.py: "no query walks the subtree person by person". 1 user loader (its "has
+    # reports?" answers the view's 403 check and the navigation); 2 the subtree's size and one page
+    # of its people (one index range of the reporting-line closure); 2 completion (enrolments,
+    # completed modules: grouped); 1 attained levels (grouped); 2 frameworks with profiles and their
+    # levels (selectin); per framework (DigComp 3.0 only): 3 stored summary and, folding its buckets
+    # (TeamSummary.data), the competences they name and the framework's number of levels, 1
+    # competence codes, 1 targets of the page's people, 3 the modules closing the gaps (one query,
+    # plus the selectin competences and outcomes of those modules), 4 the stored organisation
+    # benchmark (the summary's buckets by job role, the benchmark cells of those roles, the job
+    # roles, the competences); 1 the managers' employee numbers
+    assert queries.count == 21, queries
