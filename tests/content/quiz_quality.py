@@ -5,6 +5,8 @@ reads"), per course, read from content/ through the loader (no database):
   longest option: a single-choice question whose right option is longer than every wrong
   one; a multiple-choice question whose right options are each longer than every wrong one
   (the "pick the long ones" cue). Bar: at most 30% per course.
+- **shortest key**: the same cue turned round (the right option(s) shorter than every wrong
+  one), which a writer avoiding long keys falls into. Same bar: at most 30% per course.
 - **true keys**: share of true/false questions whose key is "true". Bar: 40-60% per course
   (a course with no true/false question has nothing to balance).
 - **bank vs draw**: per module, the questions an attempt may draw from (``bank``) against the
@@ -64,6 +66,7 @@ class CourseFigures:
     course: str
     choice: int = 0
     longest_key: int = 0
+    shortest_key: int = 0
     true_false: int = 0
     true_keys: int = 0
     modules: list[ModuleDraw] = field(default_factory=list)
@@ -73,6 +76,10 @@ class CourseFigures:
     @property
     def longest_share(self) -> Fraction:
         return Fraction(self.longest_key, self.choice or 1)
+
+    @property
+    def shortest_share(self) -> Fraction:
+        return Fraction(self.shortest_key, self.choice or 1)
 
     @property
     def true_share(self) -> Fraction | None:
@@ -85,6 +92,11 @@ class CourseFigures:
             found.append(
                 f"key is the longest option in {self.longest_key}/{self.choice} choice "
                 f"questions ({_pct(self.longest_share)}, bar <= 30%)"
+            )
+        if self.shortest_share > LONGEST_KEY_MAX:
+            found.append(
+                f"key is the shortest option in {self.shortest_key}/{self.choice} choice "
+                f"questions ({_pct(self.shortest_share)}, bar <= 30%)"
             )
         share = self.true_share
         if share is not None and not TRUE_SHARE[0] <= share <= TRUE_SHARE[1]:
@@ -103,7 +115,8 @@ class CourseFigures:
         banks = sum(m.ok for m in self.modules)
         return (
             f"{self.course:45} longest key {self.longest_key:3}/{self.choice:<3} "
-            f"{_pct(self.longest_share):>4}  true {self.true_keys:2}/{self.true_false:<2} "
+            f"{_pct(self.longest_share):>4}  shortest {_pct(self.shortest_share):>4}  "
+            f"true {self.true_keys:2}/{self.true_false:<2} "
             f"{_pct(share) if share is not None else '-':>4}  "
             f"banks >= 2x draw {banks:2}/{len(self.modules):<2}  above {len(self.above)}"
         )
@@ -118,15 +131,29 @@ def _text(item: dict) -> str:
     return (text["text"] if isinstance(text, dict) else str(text)).strip()
 
 
-def key_is_longest(question: dict) -> bool:
-    """True when a choice question's right option(s) are longer than every wrong option."""
+def _lengths(question: dict) -> tuple[list[int], list[int]]:
+    """Lengths of the right and of the wrong options of a choice question."""
     choices = question["choices"]
-    right = [len(_text(c)) for c in choices if Fraction(c["weight"]) > 0]
-    wrong = [len(_text(c)) for c in choices if Fraction(c["weight"]) <= 0]
     if question["type"] == "single_choice":
         right = [len(_text(c)) for c in choices if Fraction(c["weight"]) == 100]
         wrong = [len(_text(c)) for c in choices if Fraction(c["weight"]) != 100]
+    else:
+        right = [len(_text(c)) for c in choices if Fraction(c["weight"]) > 0]
+        wrong = [len(_text(c)) for c in choices if Fraction(c["weight"]) <= 0]
+    return right, wrong
+
+
+def key_is_longest(question: dict) -> bool:
+    """True when a choice question's right option(s) are longer than every wrong option."""
+    right, wrong = _lengths(question)
     return bool(right and wrong) and min(right) > max(wrong)
+
+
+def key_is_shortest(question: dict) -> bool:
+    """True when the right option(s) are shorter than every wrong option: the same cue turned
+    round, which a writer who avoids long keys falls into."""
+    right, wrong = _lengths(question)
+    return bool(right and wrong) and max(right) < min(wrong)
 
 
 def course_figures(course: dict) -> CourseFigures:
@@ -153,6 +180,7 @@ def course_figures(course: dict) -> CourseFigures:
                 if key_is_longest(q):
                     figures.longest_key += 1
                     figures.longest_names.append(f"{module['slug']}: {q['name']}")
+                figures.shortest_key += key_is_shortest(q)
             elif q["type"] == "true_false":
                 figures.true_false += 1
                 figures.true_keys += (
