@@ -31,7 +31,6 @@ NOT_YET: dict[str, str] = {
     "managing-information-and-your-skills": "question banks not yet rewritten",
     "solving-everyday-digital-problems": "question banks not yet rewritten",
     "wellbeing-and-sustainable-digital-work": "question banks not yet rewritten",
-    "working-together-online": "question banks not yet rewritten",
 }
 
 
