@@ -27,7 +27,6 @@ NOT_YET: dict[str, str] = {
     "copyright-and-automation": "question banks not yet rewritten",
     "designing-services-around-users": "question banks not yet rewritten",
     "finding-and-judging-information": "question banks not yet rewritten",
-    "managing-information-and-your-skills": "question banks not yet rewritten",
     "solving-everyday-digital-problems": "question banks not yet rewritten",
     "wellbeing-and-sustainable-digital-work": "question banks not yet rewritten",
 }
