@@ -157,7 +157,11 @@ def test_a_module_bank_is_drawn_at_random_and_follows_its_file(app, tmp_path):
     path = "phishing-and-account-security/spotting-phishing"
     with app.app_context():
         module = db.session.scalar(
-            select(Module).join(Course).where(Course.slug == "phishing-and-account-security")
+            select(Module)
+            .join(Course)
+            .where(
+                Course.slug == "phishing-and-account-security", Module.slug == "spotting-phishing"
+            )
         )
         quiz = db.session.scalar(
             select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
@@ -171,7 +175,7 @@ def test_a_module_bank_is_drawn_at_random_and_follows_its_file(app, tmp_path):
         quizzes.submit_attempt(first, {})
         second = quizzes.start_attempt(quiz.id, me.id)
         assert len(shown) == 6 and shown.isdisjoint(q.id for q in attempt_questions(second))
-        old_version = quiz.version
+        old_version, module_id = quiz.version, module.id
         db.session.commit()
 
     content = _copy(tmp_path)
@@ -184,9 +188,9 @@ def test_a_module_bank_is_drawn_at_random_and_follows_its_file(app, tmp_path):
         assert result.exit_code == 0, result.output
         with app.app_context():
             current = db.session.scalar(
-                select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+                select(Quiz).where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
             )
-            assert current.version == old_version + 1
+            assert current.version > old_version  # a new version (numbers may skip)
             names = dict(
                 db.session.execute(
                     select(Question.name, Question.retired_at).where(Question.bank_id.is_not(None))
