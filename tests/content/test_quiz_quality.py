@@ -26,7 +26,6 @@ NOT_YET: dict[str, str] = {
     "accessible-documents-and-content": "question banks not yet rewritten",
     "copyright-and-automation": "question banks not yet rewritten",
     "designing-services-around-users": "question banks not yet rewritten",
-    "finding-and-judging-information": "question banks not yet rewritten",
     "solving-everyday-digital-problems": "question banks not yet rewritten",
     "wellbeing-and-sustainable-digital-work": "question banks not yet rewritten",
 }
