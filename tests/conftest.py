@@ -139,11 +139,28 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in tables:
             if table.name == "employees":
                 db.session.execute(table.update().values(manager_id=None))
-            if table.name == "question_categories":  # bank questions are not content
-                db.session.execute(text("DELETE FROM questions WHERE bank_id IS NOT NULL"))
+            if table.name in ("question_categories", "question_banks"):
+                _delete_banks_but_the_courses(table.name)
+                continue
             db.session.execute(table.delete())
         _delete_factory_content()
         db.session.commit()
+
+
+def _delete_banks_but_the_courses(table: str) -> None:
+    """Bank questions are not content, except the ``content`` bank that `flask content load`
+    fills from the courses' GIFT files (``questions_per_attempt``): that one stays."""
+    from learnhub.quizzes.content_loader import CONTENT_BANK
+
+    other = "SELECT id FROM question_banks WHERE name <> :content"
+    params = {"content": CONTENT_BANK}
+    if table == "question_categories":
+        db.session.execute(text(f"DELETE FROM questions WHERE bank_id IN ({other})"), params)
+        db.session.execute(
+            text(f"DELETE FROM question_categories WHERE bank_id IN ({other})"), params
+        )
+    else:
+        db.session.execute(text("DELETE FROM question_banks WHERE name <> :content"), params)
 
 
 def _delete_factory_content() -> None:

@@ -12,14 +12,22 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from learnhub.catalog.loader import ModulePart
 from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
+from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank.gift import parse_gift
-from learnhub.questionbank.models import CHOICE_TYPES, Question, QuestionType
+from learnhub.questionbank.models import (
+    CHOICE_TYPES,
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionType,
+)
+from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import (
     FEEDBACK_AFTER_FAIL,
@@ -32,6 +40,9 @@ from learnhub.quizzes.models import (
 )
 
 SCORED_MIN, SCORED_MAX = 5, 10
+#: the question bank that holds the courses' own banks: one category per module
+#: (``<course-slug>/<module-slug>``), kept in step with the GIFT files by every load
+CONTENT_BANK = "content"
 ANSWER_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERIC)
 
 
@@ -75,6 +86,17 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
         if q["type"] not in (QuestionType.DESCRIPTION, QuestionType.ESSAY)
     ]
     per_attempt = len(scored) + sum(rule["count"] for rule in extra.get("draw_rules", []))
+    own_draw = extra.get("questions_per_attempt")
+    if own_draw is not None:  # the file is the module's bank: none of it is shown every time
+        per_attempt += own_draw - len(scored)
+        if not result.errors and own_draw > len(scored):
+            issues.append(
+                Issue(
+                    where,
+                    f"questions_per_attempt {own_draw} is more than the {len(scored)} scored "
+                    f"questions of {spec['file']}",
+                )
+            )
     if not result.errors and not SCORED_MIN <= per_attempt <= SCORED_MAX:
         issues.append(
             Issue(
@@ -115,12 +137,20 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
 def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
     """``shuffle_questions``, ``essays_graded`` (a reviewer scores essays),
     ``feedback_after_fail`` (none | correctness | feedback: what a failed attempt shows per
-    question before the review opens) and ``draw`` (random questions per attempt from question
-    banks: ``[{bank, category, count, subcategories}]``).
-    Only the keys written in course.yaml are returned, so a quiz that uses none keeps its
-    content hash (and its version). The banks are checked when an attempt starts: they are
+    question before the review opens), ``draw`` (random questions per attempt from question
+    banks: ``[{bank, category, count, subcategories}]``) and ``questions_per_attempt`` (the
+    GIFT file is the module's own bank, and each attempt draws this many of its questions at
+    random; CONTENT-GUIDE.md: "attempts draw at random, so a retry meets new questions"). Only
+    the keys written in course.yaml are returned, so a quiz that uses none keeps its content
+    hash (and its version). The banks of ``draw`` are checked when an attempt starts: they are
     imported separately (``flask quizzes import``)."""
     extra: dict = {}
+    if "questions_per_attempt" in spec:
+        count = spec["questions_per_attempt"]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            issues.append(Issue(where, "questions_per_attempt must be a whole number >= 1"))
+        else:
+            extra["questions_per_attempt"] = count
     for key in ("shuffle_questions", "essays_graded"):
         if key in spec:
             if not isinstance(spec[key], bool):
@@ -153,7 +183,17 @@ def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
 
 
 def apply_quiz(module: Module, parsed: dict) -> bool:
-    """Create the first version, or a new one when questions or settings changed. Flushes."""
+    """Create the first version, or a new one when questions or settings changed. Flushes.
+
+    With ``questions_per_attempt`` the file's questions go to the module's category of the
+    ``content`` bank (:func:`sync_module_bank`) and the quiz draws from it; the quiz keeps no
+    question of its own. The content hash covers the questions, so a changed bank is a new
+    version too."""
+    settings = parsed["settings"]
+    own_draw = settings.get("questions_per_attempt")
+    path = f"{module.course.slug}/{module.slug}"
+    if own_draw is not None:
+        sync_module_bank(path, parsed["questions"])
     current = db.session.scalar(
         select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
     )
@@ -169,7 +209,11 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
         or 0
     )
     db.session.execute(update(Quiz).where(Quiz.module_id == module.id).values(is_current=False))
-    settings = parsed["settings"]
+    rules = list(settings.get("draw_rules", []))
+    if own_draw is not None:
+        rules.insert(
+            0, {"bank": CONTENT_BANK, "category": path, "count": own_draw, "subcategories": False}
+        )
     quiz = Quiz(
         module_id=module.id,
         version=latest + 1,
@@ -184,7 +228,7 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
         shuffle_questions=settings.get("shuffle_questions", False),
         essays_graded=settings.get("essays_graded", False),
         feedback_after_fail=settings.get("feedback_after_fail", FeedbackAfterFail.NONE),
-        draw_rules=settings.get("draw_rules", []),
+        draw_rules=rules,
         content_sha256=parsed["sha256"],
     )
     quiz.questions = [
@@ -195,11 +239,70 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
             points=Decimal(q.get("points", "1")),
             spec=q,
         )
-        for n, q in enumerate(parsed["questions"], start=1)
+        for n, q in enumerate([] if own_draw is not None else parsed["questions"], start=1)
     ]
     db.session.add(quiz)
     db.session.flush()
     return True
+
+
+def sync_module_bank(path: str, specs: list[dict]) -> None:
+    """Make the current questions of the ``content`` bank's category ``path`` exactly
+    ``specs`` (a module's GIFT file): add the new ones, retire those no longer in the file
+    (attempts that drew them keep them), leave the unchanged ones. Flushes."""
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == CONTENT_BANK))
+    if bank is None:
+        bank = QuestionBank(name=CONTENT_BANK)
+        db.session.add(bank)
+        db.session.flush()
+    category = db.session.scalar(
+        select(QuestionCategory).where(
+            QuestionCategory.bank_id == bank.id, QuestionCategory.path == path
+        )
+    )
+    if category is None:
+        category = QuestionCategory(bank_id=bank.id, path=path)
+        db.session.add(category)
+        db.session.flush()
+    current = {
+        q.content_sha256: q
+        for q in db.session.scalars(
+            select(Question).where(
+                Question.category_id == category.id, Question.retired_at.is_(None)
+            )
+        )
+    }
+    wanted: dict[str, dict] = {}
+    for spec in specs:
+        spec = {**spec, "category": path}
+        wanted.setdefault(spec_digest(spec), spec)
+    for digest, question in current.items():
+        if digest not in wanted:
+            question.retired_at = utcnow()
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(Question.position), 0)).where(Question.bank_id == bank.id)
+        )
+        or 0
+    )
+    for digest, spec in wanted.items():
+        if digest in current:
+            continue
+        position += 1
+        db.session.add(
+            Question(
+                bank_id=bank.id,
+                category_id=category.id,
+                position=position,
+                qtype=spec["type"],
+                name=(spec.get("name") or "")[:255] or None,
+                idnumber=spec.get("idnumber"),
+                points=Decimal(spec.get("points", "1")),
+                spec=spec,
+                content_sha256=digest,
+            )
+        )
+    db.session.flush()
 
 
 #: the quiz part of a module's content, registered by :func:`learnhub.quizzes.init_app`

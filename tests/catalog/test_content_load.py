@@ -142,3 +142,64 @@ def test_changed_quiz_gets_a_new_version_and_old_attempts_stay_pinned(app, tmp_p
     finally:  # put the session's content back for the other tests
         result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(CONTENT_DIR)])
         assert result.exit_code == 0, result.output
+
+
+def test_a_module_bank_is_drawn_at_random_and_follows_its_file(app, tmp_path):
+    """questions_per_attempt (issue 12): the GIFT file's questions go to the module's category
+    of the `content` bank; an attempt draws that many, a second attempt those not yet shown;
+    a question taken out of the file is retired and the quiz gets a new version."""
+    from learnhub.questionbank.models import Question
+    from learnhub.quizzes import services as quizzes
+    from learnhub.quizzes.content_loader import CONTENT_BANK
+    from learnhub.quizzes.layout import attempt_questions
+    from tests.factories import EmployeeFactory
+
+    path = "phishing-and-account-security/spotting-phishing"
+    with app.app_context():
+        module = db.session.scalar(
+            select(Module)
+            .join(Course)
+            .where(
+                Course.slug == "phishing-and-account-security", Module.slug == "spotting-phishing"
+            )
+        )
+        quiz = db.session.scalar(
+            select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
+        )
+        assert quiz.questions == [] and quiz.draw_rules == [
+            {"bank": CONTENT_BANK, "category": path, "count": 6, "subcategories": False}
+        ]
+        me = EmployeeFactory()
+        first = quizzes.start_attempt(quiz.id, me.id)
+        shown = {q.id for q in attempt_questions(first)}
+        quizzes.submit_attempt(first, {})
+        second = quizzes.start_attempt(quiz.id, me.id)
+        assert len(shown) == 6 and shown.isdisjoint(q.id for q in attempt_questions(second))
+        old_version, module_id = quiz.version, module.id
+        db.session.commit()
+
+    content = _copy(tmp_path)
+    gift = content / "courses" / "phishing-and-account-security" / "01-spotting-phishing.gift"
+    text = gift.read_text(encoding="utf-8")
+    start = text.index("::Good spelling means safe::")
+    gift.write_text(text[:start] + text[text.index("\n\n", start) + 2 :], encoding="utf-8")
+    try:
+        result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(content)])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            current = db.session.scalar(
+                select(Quiz).where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
+            )
+            assert current.version > old_version  # a new version (numbers may skip)
+            names = dict(
+                db.session.execute(
+                    select(Question.name, Question.retired_at).where(Question.bank_id.is_not(None))
+                ).all()
+            )
+            assert names["Good spelling means safe"] is not None  # retired, kept for attempts
+            assert names["New bank details"] is None
+        again = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(content)])
+        assert "courses changed: 0" in again.output and "Nothing changed." in again.output
+    finally:  # put the session's content back for the other tests
+        result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(CONTENT_DIR)])
+        assert result.exit_code == 0, result.output

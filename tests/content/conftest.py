@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-import learnhub.quizzes.content_loader  # noqa: F401  (registers the quiz part with the loader)
-from learnhub.catalog.loader import ContentPlan, read_content
+from learnhub.catalog.loader import ContentPlan, read_content, register_module_part
+from learnhub.quizzes.content_loader import QUIZ_PART
 from learnhub.skills.framework_import import FrameworkData, parse_digcomp
 from tests.conftest import CONTENT_DIR
 
 
 @pytest.fixture(scope="session")
 def plan() -> ContentPlan:
-    """content/ as the loader reads it; any validation error fails here with file and line."""
+    """content/ as the loader reads it; any validation error fails here with file and line.
+    The quiz part is registered here (the app does it in init_app), so that these checks
+    also run alone, without an app made earlier in the session."""
+    register_module_part(QUIZ_PART)
     return read_content(CONTENT_DIR)
 
 
@@ -40,3 +43,13 @@ def lesson_files() -> list[Path]:
 def display(path: Path) -> str:
     """``content/courses/x/01-y.md``: how failure messages name a file."""
     return str(path.relative_to(CONTENT_DIR.parent))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The quiz-quality figures per course (issue 12), when their checks ran."""
+    from tests.content.quiz_quality import SUMMARY
+
+    if SUMMARY:
+        terminalreporter.section("quiz quality per course (issue 12)")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

@@ -68,10 +68,13 @@ def test_every_quiz_has_5_to_10_scored_questions_and_explains_every_option(plan)
     for course in plan.courses:
         for module in course["modules"]:
             where = f"{course['slug']}/{module['slug']}"
-            questions = module["parts"]["quiz"]["questions"]
-            scored = [q for q in questions if q["type"] not in ("description", "essay")]
-            if len(scored) not in SCORED:
-                problems.append(f"{where}: {len(scored)} scored questions")
+            quiz = module["parts"]["quiz"]
+            scored = [q for q in quiz["questions"] if q["type"] not in ("description", "essay")]
+            # with questions_per_attempt the file is the module's bank: an attempt draws that many
+            per_attempt = quiz["settings"].get("questions_per_attempt") or len(scored)
+            per_attempt += sum(rule["count"] for rule in quiz["settings"].get("draw_rules", []))
+            if per_attempt not in SCORED:
+                problems.append(f"{where}: {per_attempt} scored questions per attempt")
             for q in scored:
                 options = q.get("choices") or q.get("answers") or []
                 if q["type"] not in WITH_FEEDBACK:
@@ -209,19 +212,38 @@ def _typed_answer_without_feedback(course: Path):
     )
 
 
+def _per_attempt(course: Path, count: int) -> int:
+    """Set the first module's questions_per_attempt to ``count``; return the line of its quiz."""
+    yaml_file = course / "course.yaml"
+    text = re.sub(
+        r"\n *questions_per_attempt: \d+", "", yaml_file.read_text(encoding="utf-8"), count=1
+    )
+    at = text.index("shuffle_answers:", text.index("file: 01-spotting-phishing.gift"))
+    yaml_file.write_text(text[:at] + f"questions_per_attempt: {count}\n      " + text[at:])
+    return text.count("\n", 0, text.index("quiz:", text.index("- slug: spotting-phishing"))) + 1
+
+
 def _too_few_questions(course: Path):
-    gift = course / "01-spotting-phishing.gift"
-    blocks = gift.read_text(encoding="utf-8").split("\n\n")
-    gift.write_text("\n\n".join(blocks[:5]) + "\n", encoding="utf-8")  # comment + 4 questions
-    return gift.name, None, "a quiz has 5-10 scored questions, this one 4"
+    _per_attempt(course, 4)
+    return "01-spotting-phishing.gift", None, "a quiz has 5-10 scored questions, this one 4"
 
 
 def _too_many_questions(course: Path):
+    _per_attempt(course, 11)
+    return "01-spotting-phishing.gift", None, "this one 11"
+
+
+def _draws_more_than_the_bank_holds(course: Path):
     gift = course / "01-spotting-phishing.gift"
-    text = gift.read_text(encoding="utf-8")
-    blocks = text.strip().split("\n\n")[1:]
-    gift.write_text(text + "\n" + "\n\n".join(blocks[:4]) + "\n", encoding="utf-8")
-    return gift.name, None, "this one 11"
+    held = gift.read_text(encoding="utf-8").count("\n::")
+    line = _per_attempt(course, held + 1)
+    return "course.yaml", line, f"questions_per_attempt {held + 1} is more than the {held} scored"
+
+
+def _per_attempt_that_is_not_a_number(course: Path):
+    line = _per_attempt(course, 6)
+    _edit(course / "course.yaml", "questions_per_attempt: 6", "questions_per_attempt: six")
+    return "course.yaml", line, "questions_per_attempt must be a whole number >= 1"
 
 
 def _level_one_heading(course: Path):
@@ -275,6 +297,8 @@ def _competence_listed_twice(course: Path):
         _typed_answer_without_feedback,
         _too_few_questions,
         _too_many_questions,
+        _draws_more_than_the_bank_holds,
+        _per_attempt_that_is_not_a_number,
         _level_one_heading,
         _skipped_heading_level,
         _validity_that_is_not_months,
