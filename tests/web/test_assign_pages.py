@@ -289,10 +289,11 @@ def test_dashboard_statements_do_not_grow_with_the_requirements(app, count_queri
     with count_queries() as queries:
         page = client.get("/")
     assert page.status_code == 200 and "ZZ Overdue" in page.get_data(as_text=True)
-    # 2 user loader; 1 requirements (status, due, item and the module to continue with, in
-    # one statement); 6 progress_for (courses, enrolments, module progress, then the modules
-    # with their outcomes and competences: selectin); 1 "has reports?" for the navigation
-    assert queries.count == 10, queries
+    # 1 user loader (account, role grants and "has reports?" for the navigation, in one
+    # statement); 1 requirements (status, due, item and the module to continue with, in one
+    # statement); 6 progress_for (courses, enrolments, module progress, then the modules with
+    # their outcomes and competences: selectin)
+    assert queries.count == 8, queries
 
 
 @pytest.mark.parametrize("rounds", [1, 3])
@@ -329,8 +330,8 @@ def test_hr_list_statements_do_not_grow_with_the_assignments(app, count_queries,
         page = client.get("/hr/assignments")
     assert page.status_code == 200
     assert f"Assignments in force ({4 * rounds})" in page.get_data(as_text=True)
-    # 2 user loader; 2 the live assignments (their course joined, not its modules) and their
-    # modules (selectin); listing.describe: 1 module titles, 1 org units, 1 job roles, 1 named
-    # people, 1 creators, 1 counts (grouped over targets and requirements); 1 "has reports?"
-    # for the navigation
-    assert queries.count == 11, queries
+    # 1 user loader (with "has reports?" for the navigation); 2 the live assignments (their
+    # course joined, not its modules) and their modules (selectin); listing.describe: 1 module
+    # titles, 1 org units, 1 job roles, 1 named people, 1 creators, 1 counts (grouped over
+    # targets and requirements)
+    assert queries.count == 9, queries
