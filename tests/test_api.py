@@ -18,6 +18,7 @@ PROTECTED = [
     ("get", "/api/v1/me/competence-profile"),
     ("get", "/api/v1/teams/me/skill-gaps"),
     ("get", "/api/v1/exports/completions.csv"),
+    ("get", "/api/v1/exports/requirements"),
     ("get", "/api/v1/api-tokens"),
     ("post", "/api/v1/api-tokens"),
     ("delete", "/api/v1/api-tokens/1"),
@@ -36,6 +37,7 @@ def test_openapi_lists_the_integration_paths(client):
         "/api/v1/me/progress",
         "/api/v1/teams/me/skill-gaps",
         "/api/v1/exports/completions.csv",
+        "/api/v1/exports/requirements",
     ):
         assert path in spec["paths"], path
     assert {"Attempt", "LearnerQuestion", "ResponsesArgs"} <= set(spec["components"]["schemas"])
@@ -173,6 +175,8 @@ def test_openapi_declares_how_clients_authenticate(client):
     assert operations[("GET", "/api/v1/exports/completions.csv")]["x-token-scope"] == (
         "exports:read"
     )
+    requirements = operations[("GET", "/api/v1/exports/requirements")]
+    assert requirements["x-token-scope"] == "exports:read" and "422" in requirements["responses"]
     for path, method, code in [
         ("/api/v1/modules/{module_id}", "GET", "404"),
         ("/api/v1/attempts/{attempt_id}/responses", "PUT", "409"),
