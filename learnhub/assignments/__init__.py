@@ -10,12 +10,15 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Wire assignments into ``app``: its tables, and its receivers of the quiz and
     organisation signals (a passed attempt completes requirements; an HR import applies the
-    rules again, inside its transaction)."""
+    rules again, inside its transaction); ``flask assignments``."""
+    import learnhub.assignments.cli_assignments  # its commands join the group
     import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
     from learnhub.assignments import completion, receivers
+    from learnhub.assignments.cli import assignments_cli
     from learnhub.org.signals import people_changed, people_left
     from learnhub.quizzes.signals import attempt_submitted
 
     attempt_submitted.connect(completion.on_attempt_submitted)
     people_changed.connect(receivers.on_people_changed)
     people_left.connect(receivers.on_people_left)
+    app.cli.add_command(assignments_cli)

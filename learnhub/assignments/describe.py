@@ -45,10 +45,13 @@ def due_words(due_kind: DueKind, due_date: date | None, due_days: int | None) ->
     return f"due {due_days} {unit} after {after}"
 
 
-def descriptions(assignment_ids: Iterable[int] | None = None) -> dict[int, str]:
+def descriptions(
+    assignment_ids: Iterable[int] | None = None, *, numbered: bool = True
+) -> dict[int, str]:
     """``{assignment id: "#7 org unit Benefits with sub-units, due 30 days after hire
-    (note)"}`` for the given assignments (None: every assignment, removed ones too), read in
-    one query (assignments are few: hundreds, not one per person)."""
+    (note)"}`` for the given assignments (None: every assignment, removed ones too; without
+    the "#7 " when not ``numbered``), read in one query (assignments are few: hundreds, not
+    one per person)."""
     people = (
         select(func.count())
         .where(AssignmentPerson.assignment_id == Assignment.id)
@@ -89,7 +92,7 @@ def descriptions(assignment_ids: Iterable[int] | None = None) -> dict[int, str]:
         note,
     ) in db.session.execute(query):
         text = (
-            f"#{ident} "
+            (f"#{ident} " if numbered else "")
             + audience_words(
                 audience,
                 org_unit=unit,
