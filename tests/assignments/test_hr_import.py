@@ -262,3 +262,20 @@ def test_audit_events_name_who_what_for_whom_and_when(app):
     assert change["before"]["due"] == "fixed 2027-03-31"
     assert change["after"]["due"] == "fixed 2027-04-30"
     assert remove["people_released"] == 1
+
+
+def test_people_reached_is_counted_on_every_database(app_ctx):
+    course = CourseFactory()
+    ModuleFactory(course=course)
+    EmployeeFactory.create_batch(2)
+    with freeze_time("2027-01-10 12:00:00"):
+        spec = services.AssignmentSpec(
+            course_id=course.id,
+            audience=AudienceKind.EVERYONE,
+            due_kind=DueKind.AFTER_ASSIGNMENT,
+            due_days=10,
+        )
+        assignment = services.create_assignment(spec, created_by_id=None)
+        assert services.remove_assignment(assignment) == 2
+    details = db.session.scalars(select(AuditEvent.details).order_by(AuditEvent.id)).all()
+    assert [d.get("people_reached", d.get("people_released")) for d in details] == [2, 2]
