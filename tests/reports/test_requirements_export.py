@@ -386,3 +386,40 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(monkeypatch):
     book = load_workbook(handle)
     assert count == 4 and book.sheetnames == ["T", "T (2)"]
     assert [list(s.values) for s in book] == [[("n",), (1,), (2,)], [("n",), (3,), ("'=x",)]]
+
+
+def test_an_exports_token_downloads_it_and_another_scope_does_not(app):
+    with freeze_time(NOW), app.app_context():
+        _world()
+        db.session.commit()
+    runner = app.test_cli_runner()
+    secrets = {}
+    for scope in ("exports:read", "audit:read"):
+        with freeze_time(NOW):
+            made = runner.invoke(
+                args=[
+                    "auth",
+                    "create-token",
+                    "--name",
+                    scope,
+                    "--scopes",
+                    scope,
+                    "--expires-days",
+                    9,
+                ]
+            )
+        assert made.exit_code == 0, made.output
+        secrets[scope] = made.output.strip().splitlines()[-1]
+    client = app.test_client()
+    url = "/api/v1/exports/requirements?format=jsonl"
+    with freeze_time(NOW):
+        ok = client.get(url, headers={"Authorization": f"Bearer {secrets['exports:read']}"})
+        lines = ok.get_data(as_text=True).splitlines()  # a streamed body: read it first
+        refused = client.get(url, headers={"Authorization": f"Bearer {secrets['audit:read']}"})
+    assert ok.status_code == 200 and len(lines) == 3
+    assert refused.status_code == 403
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "export_requirements")
+        )
+    assert event.actor_id is None and event.actor_token_id is not None
