@@ -24,7 +24,6 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.quizzes.models import Attempt
 from learnhub.reports.completions import completion_rows
-from learnhub.reports.formats import csv_text
 from learnhub.reports.requirements import (
     HEADER,
     RequirementFilters,
@@ -336,11 +335,6 @@ def test_cli_format_from_the_file_name_and_bad_filters(app, tmp_path):
     assert result.exit_code == 2 and "course: no course has the slug 'nope'" in result.output
 
 
-def test_csv_writer_neutralises_every_formula_start():
-    rows = [["a", "b"], ["=1+2", "-3"], [None, [1, 2]]]
-    assert "".join(csv_text(rows)) == '"a","b"\r\n"\'=1+2","\'-3"\r\n"","1;2"\r\n'
-
-
 @freeze_time(NOW)
 def test_completions_export_lists_assigned_people_who_have_not_started(app_ctx):
     world = _world()
@@ -375,17 +369,6 @@ def test_hr_page_form_downloads_the_export(app):
         )
     assert response.status_code == 200
     assert [row[0] for row in _csv(response.get_data(as_text=True))] == ["employee_number", "A2"]
-
-
-def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(monkeypatch):
-    from learnhub.reports import formats
-
-    monkeypatch.setattr(formats, "SHEET_ROWS", 2)
-    handle = io.BytesIO()
-    count = formats.write_xlsx([["n"], [1], [2], [3], ["=x"]], handle, title="T")
-    book = load_workbook(handle)
-    assert count == 4 and book.sheetnames == ["T", "T (2)"]
-    assert [list(s.values) for s in book] == [[("n",), (1,), (2,)], [("n",), (3,), ("'=x",)]]
 
 
 def test_an_exports_token_downloads_it_and_another_scope_does_not(app):
