@@ -102,6 +102,7 @@ HR, ADMINS, STAFF = {"hr"}, {"hr", "platform_admin"}, {"hr", "content_admin"}
 ROLE = {
     ("GET", "/hr"): HR,
     ("GET", "/api/v1/exports/completions.csv"): HR,
+    ("GET", "/api/v1/exports/requirements"): HR,
     ("GET", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("PUT", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("GET", "/api/v1/audit-events"): ADMINS,

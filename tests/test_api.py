@@ -18,6 +18,7 @@ PROTECTED = [
     ("get", "/api/v1/me/competence-profile"),
     ("get", "/api/v1/teams/me/skill-gaps"),
     ("get", "/api/v1/exports/completions.csv"),
+    ("get", "/api/v1/exports/requirements"),
     ("get", "/api/v1/api-tokens"),
     ("post", "/api/v1/api-tokens"),
     ("delete", "/api/v1/api-tokens/1"),
@@ -46,6 +47,7 @@ def test_openapi_lists_the_integration_paths(client):
         "/api/v1/exports/completions.csv",
         "/api/v1/assignments",
         "/api/v1/me/requirements",
+        "/api/v1/exports/requirements",
     ):
         assert path in spec["paths"], path
     assert {"Attempt", "LearnerQuestion", "ResponsesArgs"} <= set(spec["components"]["schemas"])
@@ -186,6 +188,8 @@ def test_openapi_declares_how_clients_authenticate(client):
     assert operations[("POST", "/api/v1/assignments")]["x-token-scope"] == "assignments:write"
     assert operations[("GET", "/api/v1/assignments")]["x-token-scope"] == "assignments:read"
     assert "x-token-scope" not in operations[("GET", "/api/v1/me/requirements")]
+    requirements = operations[("GET", "/api/v1/exports/requirements")]
+    assert requirements["x-token-scope"] == "exports:read" and "422" in requirements["responses"]
     for path, method, code in [
         ("/api/v1/assignments", "POST", "422"),
         ("/api/v1/assignments/{assignment_id}", "PATCH", "404"),

@@ -8,12 +8,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Wire assignments into ``app``: its tables, its API under ``/api/v1``, and its
-    receivers of the quiz and organisation signals (a passed attempt completes requirements;
-    an HR import applies the rules again, inside its transaction)."""
+    """Wire assignments into ``app``: its tables, its API under ``/api/v1``, its receivers of
+    the quiz and organisation signals (a passed attempt completes requirements; an HR import
+    applies the rules again, inside its transaction) and ``flask assignments``."""
+    import learnhub.assignments.cli_assignments  # its commands join the group
     import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
     from learnhub.assignments import completion, receivers
     from learnhub.assignments.api import blp
+    from learnhub.assignments.cli import assignments_cli
     from learnhub.extensions import api
     from learnhub.org.signals import people_changed, people_left
     from learnhub.quizzes.signals import attempt_submitted
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     people_changed.connect(receivers.on_people_changed)
     people_left.connect(receivers.on_people_left)
     api.register_blueprint(blp, url_prefix="/api/v1")
+    app.cli.add_command(assignments_cli)

@@ -205,10 +205,13 @@ def refresh_targets(
         .where(*newcomers)
     )
     inserted = db.session.execute(
-        insert(AssignmentTarget).from_select(
+        insert(AssignmentTarget)
+        .from_select(
             ["assignment_id", "employee_id", "assigned_at", "base_date", "zone", "due_at"],
             added,
         )
+        # SQLAlchemy reads an INSERT's rowcount only when asked (psycopg: -1 otherwise)
+        .execution_options(preserve_rowcount=True)
     )
     changes.added = cast(CursorResult, inserted).rowcount or 0
     return changes

@@ -175,16 +175,29 @@ def create_assignment(
     audit(
         "assignment.create",
         f"assignment:{assignment.id}",
-        course_id=assignment.course_id,
-        audience=assignment.audience.value,
-        module_ids=assignment.module_ids,
-        employee_ids=sorted(spec.employee_ids) if spec.audience == AudienceKind.PEOPLE else None,
-        org_unit_id=assignment.org_unit_id,
-        job_role_id=assignment.job_role_id,
+        **_whom(assignment),
         due=_due_words(assignment),
         people_reached=changes.added,
     )
     return assignment
+
+
+def _whom(assignment: Assignment) -> dict:
+    """What and for whom, as every audit event of an assignment records it: the course and
+    modules, the audience and its unit, role or named people."""
+    people = (
+        sorted(p.employee_id for p in assignment.people)
+        if assignment.audience == AudienceKind.PEOPLE
+        else None
+    )
+    return {
+        "course_id": assignment.course_id,
+        "audience": assignment.audience.value,
+        "module_ids": assignment.module_ids,
+        "employee_ids": people,
+        "org_unit_id": assignment.org_unit_id,
+        "job_role_id": assignment.job_role_id,
+    }
 
 
 def _due_words(assignment: Assignment) -> str:
@@ -245,6 +258,7 @@ def change_due(
     audit(
         "assignment.change",
         f"assignment:{assignment.id}",
+        **_whom(assignment),
         before={"due": before[0], "renewal_window_days": before[1]},
         after={"due": _due_words(assignment), "renewal_window_days": spec.renewal_window_days},
     )
@@ -262,7 +276,7 @@ def remove_assignment(assignment: Assignment) -> int:
     audit(
         "assignment.remove",
         f"assignment:{assignment.id}",
-        course_id=assignment.course_id,
+        **_whom(assignment),
         people_released=changes.removed,
     )
     return changes.removed

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, exists, or_
+from sqlalchemy.orm import aliased
 
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
@@ -79,13 +80,22 @@ def status_of(requirement: Requirement, now: datetime, *, started: bool) -> Requ
 
 
 def started_expression() -> ColumnElement[bool]:
-    """True when the requirement's person has module progress past not started in its item."""
-    return exists().where(
-        ModuleProgress.employee_id == Requirement.employee_id,
-        ModuleProgress.status != ProgressStatus.NOT_STARTED,
-        Module.id == ModuleProgress.module_id,
-        Module.course_id == Requirement.course_id,
-        or_(Requirement.module_key == 0, Requirement.module_key == Module.id),
+    """True when the requirement's person has module progress past not started in its item.
+
+    Correlated to ``requirements`` only, with its own aliases: a query that also selects
+    from ``modules`` or ``module_progress`` (an export naming the requirement's module) must
+    not have its rows taken for the subquery's."""
+    progress, module = aliased(ModuleProgress), aliased(Module)
+    return (
+        exists()
+        .where(
+            progress.employee_id == Requirement.employee_id,
+            progress.status != ProgressStatus.NOT_STARTED,
+            module.id == progress.module_id,
+            module.course_id == Requirement.course_id,
+            or_(Requirement.module_key == 0, Requirement.module_key == module.id),
+        )
+        .correlate(Requirement)
     )
 
 

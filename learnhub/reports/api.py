@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_load, validate
 
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, token_scope
 from learnhub.core.audit import audit
@@ -14,7 +16,11 @@ from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completions import stream_csv
+from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, xlsx_chunks
+from learnhub.reports.formats import csv_text as requirements_csv
+from learnhub.reports.formats import jsonl_text as requirements_jsonl
 from learnhub.reports.people import person_view, visible_employee
+from learnhub.reports.requirements import STATUSES, requirement_records, resolve_filters
 from learnhub.reports.schemas import PersonProfileSchema, TeamSkillGapsSchema
 from learnhub.reports.team import MAX_PER_PAGE, PER_PAGE, team_view
 
@@ -75,6 +81,83 @@ class CompletionsExport(MethodView):
         return Response(
             stream_with_context(stream_csv()),
             mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+class RequirementsExportArgs(Schema):
+    """Filters of the required-learning export (query string; the HR page's form sends
+    empty fields for "any", which count as absent)."""
+
+    class Meta:
+        unknown = RAISE
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    course = fields.String(load_default=None, metadata={"description": "a course slug"})
+    org_unit = fields.String(
+        load_default=None, metadata={"description": "an org unit code (with its sub-units)"}
+    )
+    include_sub_units = fields.Boolean(load_default=True)
+    status = fields.List(
+        fields.String(validate=validate.OneOf(STATUSES)),
+        load_default=list,
+        metadata={"description": "repeat for several; none: every status"},
+    )
+    include_unassigned = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "add the people nobody assigned anything (of the course, if given): "
+            "one row each, status not_assigned"
+        },
+    )
+
+    @pre_load
+    def _blank_is_absent(self, data, **_: object):
+        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
+
+
+@blp.route("/exports/requirements")
+class RequirementsExport(MethodView):
+    @token_scope("exports:read")
+    @role_required(*HR_ONLY)
+    @blp.arguments(RequirementsExportArgs, location="query")
+    @blp.response(
+        200,
+        content_type="text/csv",
+        description="One row per requirement of every assigned person, started or not (CSV; "
+        "?format=xlsx gives an XLSX workbook, ?format=jsonl JSON Lines)",
+    )
+    @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
+    @blp.alt_response(422, schema=ErrorSchema, description="A filter names nothing known")
+    def get(self, args: dict):
+        """Stream the required-learning export (HR only; every export is audited): person,
+        course and module, status, assigned on, due (local day and UTC instant), completed
+        at, expires at, the assignments that apply."""
+        chosen = ExportFormat(args["format"])
+        filters = resolve_filters(
+            course=args["course"],
+            org_unit=args["org_unit"],
+            include_sub_units=args["include_sub_units"],
+            statuses=args["status"],
+            include_unassigned=args["include_unassigned"],
+        )
+        now = utcnow()
+        filename = f"learnhub-requirements-{now:%Y%m%dT%H%M%SZ}.{chosen.value}"
+        audit("export_requirements", target=filename, format=chosen.value, **filters.as_audit())
+        records = requirement_records(filters, now)
+        body: Iterator[str] | Iterator[bytes]
+        if chosen == ExportFormat.XLSX:
+            body = xlsx_chunks(records, title="Required learning")
+        elif chosen == ExportFormat.JSONL:
+            body = requirements_jsonl(records)
+        else:
+            body = requirements_csv(records)
+        return Response(
+            stream_with_context(body),
+            mimetype=MEDIA_TYPES[chosen],
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
                 "Cache-Control": "no-store",

@@ -21,6 +21,7 @@ from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
+from learnhub.reports.requirements import export_form_options
 from learnhub.reports.team import team_view
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
 from learnhub.web import drafts, filters
@@ -212,4 +213,7 @@ def person(employee_number: str) -> str:
 @blp.get("/hr")
 @role_required(*HR_ONLY)
 def hr() -> str:
-    return render_template("hr.html")
+    return render_template(
+        "hr.html",
+        requirements_export=export_form_options(),
+    )

@@ -1,0 +1,135 @@
+"""Writing an export's typed rows as CSV, XLSX or JSON Lines, memory flat whatever the size.
+
+Rows come as a header then lists of typed values: text (None: blank), ``date``, aware UTC
+``datetime``, ``int``, or a list of ints. Every CSV and XLSX cell a spreadsheet could read as
+a formula is neutralised (DESIGN.md); JSON Lines is read by programs, never by a spreadsheet,
+so it carries the exact values (typed: null, numbers, lists, ISO dates) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from learnhub.core.spreadsheet import csv_chunks, neutralise
+
+
+class ExportFormat(StrEnum):
+    """The file formats of an export."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+    JSONL = "jsonl"
+
+
+FORMATS = tuple(f.value for f in ExportFormat)
+#: the media type of each format (JSON Lines: the ndjson name clients know)
+MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.JSONL: "application/x-ndjson",
+}
+#: rows of one worksheet (Excel's limit, 1,048,576, less the header); more go on the next one
+SHEET_ROWS = 1_048_575
+#: bytes per chunk when a finished XLSX file is streamed
+FILE_CHUNK = 64 * 1024
+
+
+def utc_text(value: datetime) -> str:
+    """An instant as ISO 8601 in UTC with a ``Z`` (2027-03-31T22:00:00Z)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def csv_text(rows: Iterable[list], chunk_rows: int = 2000) -> Iterator[str]:
+    """CSV text in chunks (RFC 4180, every field quoted, formula cells neutralised)."""
+    return csv_chunks(([neutralise(_text(v)) for v in row] for row in rows), chunk_rows)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def jsonl_text(rows: Iterable[list], chunk_rows: int = 2000) -> Iterator[str]:
+    """JSON Lines in chunks: one object per row, keyed by the header (the first row)."""
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        return
+    lines: list[str] = []
+    for row in iterator:
+        record = {k: _json_value(v) for k, v in zip(header, row, strict=True)}
+        lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        if len(lines) == chunk_rows:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+def _xlsx_cell(sheet, value: object) -> object:
+    if isinstance(value, datetime):
+        return utc_text(value)  # a spreadsheet has no time zone: the UTC text says which
+    if isinstance(value, date):
+        # a date cell: openpyxl stores a date as its serial number (its stubs say datetime)
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    # text: neutralised (a leading "=" would make openpyxl write a formula), and without the
+    # control characters XML 1.0 can not hold
+    return ILLEGAL_CHARACTERS_RE.sub("", neutralise(_text(value))) or None
+
+
+def write_xlsx(rows: Iterable[list], handle: IO[bytes], title: str = "Export") -> int:
+    """Write ``rows`` (header first) as an XLSX workbook to ``handle`` with openpyxl's
+    write-only mode (rows go to a temporary file, not memory); past :data:`SHEET_ROWS` rows
+    the next worksheet starts, with the header again. Returns the number of data rows."""
+    book = Workbook(write_only=True)
+    iterator = iter(rows)
+    header = next(iterator, [])
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    count = 0
+    for row in iterator:
+        if count and count % SHEET_ROWS == 0:
+            sheet = book.create_sheet(f"{title} ({count // SHEET_ROWS + 1})")
+            sheet.append(header)
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        count += 1
+    book.save(handle)
+    return count
+
+
+def xlsx_chunks(rows: Iterable[list], title: str = "Export") -> Iterator[bytes]:
+    """The XLSX file of ``rows`` in chunks of :data:`FILE_CHUNK` bytes, for a streamed
+    response: written to a temporary file first (a ZIP's directory comes last), then read."""
+    with tempfile.TemporaryFile() as handle:
+        write_xlsx(rows, handle, title)
+        handle.seek(0)
+        while chunk := handle.read(FILE_CHUNK):
+            yield chunk
