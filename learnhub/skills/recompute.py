@@ -53,11 +53,10 @@ from sqlalchemy import delete, func, select, text
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.services import managers_bottom_up
+from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
-from learnhub.skills.summaries import store_summary
 
 logger = logging.getLogger(__name__)
 
@@ -123,18 +122,16 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
     managers = {m for _e, m, _all in rows if m is not None}
     everyone = any(flag for _e, _m, flag in rows)
     frameworks = frameworks_with_profiles()
-    targets = [] if everyone else managers_bottom_up(employees, managers)
-    if everyone or len(targets) > ROLLUP_ABOVE:
+    if everyone or len(employees) + len(managers) > ROLLUP_ABOVE:
         # the roll-up covers every request committed so far, not only this batch
         claimed = len(rows) + len(claim_requests(None))
         stored = store_all_summaries(at)
         logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
         return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
-    for manager_id in targets:  # deepest first: each summary adds up its reports' fresh ones
-        for framework in frameworks:
-            store_summary(manager_id, framework, at, composed=True)
-    logger.info("team summaries recomputed for %d managers, %d requests", len(targets), len(rows))
-    return Drained(len(rows), len(targets), len(frameworks), False)
+    # level by level, deepest first: each summary adds up its reports' fresh ones
+    recomputed = store_chain_summaries(employees, managers, at)
+    logger.info("team summaries recomputed for %d managers, %d requests", recomputed, len(rows))
+    return Drained(len(rows), recomputed, len(frameworks), False)
 
 
 def pending_requests() -> tuple[int, datetime | None]:
