@@ -7,7 +7,8 @@ level by level, deepest first (:func:`learnhub.org.services.managers_by_level`),
 statements per level and framework whatever the number of managers:
 
 - **composed** (:func:`learnhub.skills.composed.store_composed`): the direct manager of a
-  changed person, a manager named by a request, a manager without a stored summary, and a
+  changed person, a changed person who has reports, a manager named by a request, a manager
+  without a stored summary, and a
   manager with a report among the recomputed ones who had none. Its summary is summed anew from
   its direct reports and their stored summaries;
 - **shifted**: every other manager of the chains. Nothing changed among its direct reports
@@ -95,14 +96,16 @@ def store_chain_summaries(
     top changed. Flushes, never commits. Returns how many managers were recomputed (per
     framework).
 
-    Statements: one per level of the chains to find them, two to read their managers and the
-    changed people's, per framework one to see which summaries exist and up to seven per
-    level (and CHUNK managers), two to create and two to drop the temporary tables, and two
-    per framework for the benchmark cells."""
+    Statements: one per level of the chains to find them, three to read their managers, the
+    changed people's and which changed people have reports, per framework one to see which
+    summaries exist and up to seven per level (and CHUNK managers), two to create and two to
+    drop the temporary tables, and two per framework for the benchmark cells."""
     session = db.session
     session.flush()
     employees = set(employee_ids)
-    requested = set(manager_ids)
+    # a changed person with reports is recomputed too: coming back from leaving makes them a
+    # manager again, whose summary the full recompute had dropped
+    requested = set(manager_ids) | _with_reports(sorted(employees))
     levels = managers_by_level(employees, requested)
     chains = sorted({m for level in levels for m in level})
     above = _managers_of(chains)
@@ -114,8 +117,8 @@ def store_chain_summaries(
             stored = _stored(framework, chains)
             recomputed_below: dict[int, set[int]] = {}
             for manager in chains:
-                if above[manager] is not None:
-                    recomputed_below.setdefault(above[manager], set()).add(manager)
+                if (boss := above[manager]) is not None:
+                    recomputed_below.setdefault(boss, set()).add(manager)
             composed = {
                 m
                 for m in chains
@@ -151,6 +154,20 @@ def _managers_of(ids: Sequence[int]) -> dict[int, int | None]:
             )
         )
         found.update((employee, manager) for employee, manager in rows)
+    return found
+
+
+def _with_reports(ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` have someone reporting to them; one query per CHUNK ids."""
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            db.session.scalars(
+                select(Employee.manager_id)
+                .where(Employee.manager_id.in_(ids[start : start + CHUNK]))
+                .distinct()
+            )
+        )
     return found
 
 

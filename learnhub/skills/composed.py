@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
     and_,
@@ -58,7 +60,7 @@ from learnhub.skills.services import attained_query, targets_query
 from learnhub.skills.summaries import dialect_insert
 
 #: a condition on a manager_id column: which managers' reports a statement reads
-Parents = Callable[[ColumnElement], ColumnElement[bool]]
+Parents = Callable[[Any], ColumnElement[bool]]
 
 KEY = ("job_role_id", "competence_id", "target", "attained")
 STORED = ("computed_at", "headcount", "people_with_targets", "buckets")
@@ -197,7 +199,7 @@ def orphans_below(framework: Framework, parents: Parents) -> list[int]:
 
 def report_buckets(
     framework: Framework, at: datetime, parents: Parents, orphans: Sequence[int] = ()
-) -> Select:
+) -> CompoundSelect:
     """SELECT (node_id, job_role_id, competence_id, target, attained, people): the buckets that
     add up to the summaries of the managers ``parents`` picks (``node_id`` is the manager; the
     condition is applied to the reports' manager_id, so ``is_(None)`` picks the people at the
@@ -229,10 +231,11 @@ def _target_buckets(
 ) -> Select:
     """One bucket (node_id, *KEY, people=1) per target of the employees ``ids`` selects; the
     node is their manager, or with ``orphans`` the manager of the orphan above them."""
-    targets = targets_query(ids, framework.id).add_columns(
-        Employee.manager_id, Employee.job_role_id
+    targets = (
+        targets_query(ids, framework.id)
+        .add_columns(Employee.manager_id, Employee.job_role_id)
+        .subquery()
     )
-    targets = targets.subquery()
     attained = attained_query(ids, at).subquery()
     orphan = aliased(Employee, name="orphan")
     node = orphan.manager_id if orphans else targets.c.manager_id
@@ -265,24 +268,28 @@ def stored_buckets(framework: Framework, owners, name: str = "stored") -> Select
     """SELECT (node_id, *KEY, people): every bucket of the stored summaries of ``framework`` of
     ``owners``, a subquery of (id, node_id) where id is the summary's manager. One row per
     stored bucket (keys may repeat). ``name``: the subquery's, unique in a statement."""
-    summary = select(TeamSummary.id, TeamSummary.buckets, owners.c.node_id).join(
-        owners, owners.c.id == TeamSummary.manager_id
+    summary = (
+        select(TeamSummary.id, TeamSummary.buckets, owners.c.node_id)
+        .join(owners, owners.c.id == TeamSummary.manager_id)
+        .where(TeamSummary.framework_id == framework.id)
+        .subquery(name)
     )
-    summary = summary.where(TeamSummary.framework_id == framework.id).subquery(name)
-    names = (*KEY, "people")
+    fields = (*KEY, "people")
     if db.session.get_bind().dialect.name == "postgresql":
         # one column of the two-dimensional array per field (buckets[:][n:n], decompressed
         # once each), unnested side by side: one row per bucket. Subscripting buckets[i][n]
         # would decompress the array once per integer; unnesting it whole and regrouping by
         # position sorted every integer (measured: 2.5 s for 13 managers at 100,000 people)
-        columns = [literal_column(f"{name}.buckets[:][{n}:{n}]") for n in range(1, WIDTH + 1)]
+        columns: list[ColumnElement[Any]] = [
+            literal_column(f"{name}.buckets[:][{n}:{n}]") for n in range(1, WIDTH + 1)
+        ]
         cell = (
             func.unnest(*columns)
-            .table_valued(*(column(name, Integer) for name in names))
+            .table_valued(*(column(field, Integer) for field in fields))
             .render_derived(name=f"{name}_cell")
         )
         return (
-            select(summary.c.node_id, *(cell.c[name] for name in names))
+            select(summary.c.node_id, *(cell.c[field] for field in fields))
             .select_from(summary)
             .join(cell, true())
         )
@@ -291,8 +298,8 @@ def stored_buckets(framework: Framework, owners, name: str = "stored") -> Select
         select(
             summary.c.node_id,
             *(
-                func.json_extract(cell.c.value, f"$[{n}]").label(name)
-                for n, name in enumerate(names)
+                func.json_extract(cell.c.value, f"$[{n}]").label(field)
+                for n, field in enumerate(fields)
             ),
         )
         .select_from(summary)
@@ -300,7 +307,9 @@ def stored_buckets(framework: Framework, owners, name: str = "stored") -> Select
     )
 
 
-def _report_counts(framework: Framework, parents: Parents, orphans: Sequence[int]) -> Select:
+def _report_counts(
+    framework: Framework, parents: Parents, orphans: Sequence[int]
+) -> CompoundSelect:
     """SELECT (node_id, headcount, people_with_targets) rows that add up to the counts of the
     managers ``parents`` picks: their active direct reports, the stored counts of their reports
     with reports, and a count over the subtree of each of ``orphans`` (:func:`orphans_below`)."""
