@@ -227,6 +227,7 @@ def run_load(
         thread.start()
         with web.app_context():
             started = time.monotonic()
+            run = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             n = 0
             while (due := started + n / rate) < started + seconds:
                 time.sleep(max(0.0, due - time.monotonic()))
@@ -236,7 +237,7 @@ def run_load(
                     competence_id=competence,
                     level=level,
                     kind=EvidenceKind.QUIZ_PASSED,
-                    source=f"load:{n}",
+                    source=f"load:{run}:{n}",  # new on a reused database too
                 )
                 request_id = db.session.scalar(  # this transaction's request row
                     select(func.max(RecomputeRequest.id)).where(

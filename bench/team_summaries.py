@@ -4,7 +4,7 @@ closure table, one manager chain after one new piece of evidence, and the team p
 Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts, not tests).
 
     .venv/bin/python bench/team_summaries.py [--employees 20000] [--fanout 8] [--runs 3]
-        [--load-seconds 0 --rate 30]
+        [--load-seconds 0 --rate 30] [--reuse]
     LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench ...
 
 It builds an organisation as a tree (each manager has --fanout reports), gives everyone a job
@@ -23,6 +23,10 @@ code with a target profile from content/roles/, random evidence for about a thir
   stated load: a real worker, ``rate`` evidence commits a second for N seconds, the time until
   each commit's manager chain is stored again (p50/p95/max), full recomputes and the most that
   held the summaries lock at once (``bench/freshness.py``).
+
+``--reuse`` (PostgreSQL) keeps the organisation an earlier run built in that database (only
+migrations are applied): a 100,000-people build takes minutes. Copy it first to compare two
+commits on the same data (``CREATE DATABASE b TEMPLATE a``): a run adds the load's evidence.
 """
 
 from __future__ import annotations
@@ -122,98 +126,40 @@ def main() -> None:
         "--load-seconds", type=float, default=0, help="then chain freshness under load (0: off)"
     )
     parser.add_argument("--rate", type=float, default=30, help="evidence commits a second")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database holds an organisation this script built before: keep it (PostgreSQL)",
+    )
     args = parser.parse_args()
-    url = fresh_database_url()
+    url = fresh_database_url(keep=args.reuse)
 
     from flask_migrate import upgrade
 
     from learnhub.app import create_app
-    from learnhub.catalog.loader import load_content
     from learnhub.core.models import utcnow
     from learnhub.extensions import db
-    from learnhub.org.models import Employee, JobRole
-    from learnhub.org.reporting import rebuild_reporting_lines
+    from learnhub.org.models import Employee
     from learnhub.org.services import all_manager_ids, subtree_ids_query
     from learnhub.reports.team import team_view
-    from learnhub.skills.models import (
-        Evidence,
-        ProfileJobCode,
-        RecomputeRequest,
-        TargetLevel,
-        TargetProfile,
-        TeamSummary,
-    )
+    from learnhub.skills.models import RecomputeRequest, TeamSummary
     from learnhub.skills.rollup import WORK_MEM, store_all_summaries
     from learnhub.skills.tasks import compute_team_summaries
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        load_content(ROOT / "content")
-        db.session.commit()
-        rng = random.Random(7)
-        codes = list(db.session.scalars(select(ProfileJobCode.job_code)))
-        db.session.execute(insert(JobRole), [{"code": c, "title": c} for c in codes])
-        role_ids = dict(db.session.execute(select(JobRole.code, JobRole.id)).all())
         started = time.perf_counter()
-        rows = []
-        for n in range(args.employees):
-            rows.append(
-                {
-                    "employee_number": f"B{n:07d}",
-                    "first_name": "Bench",
-                    "last_name": str(n),
-                    "email": f"b{n}@bench.invalid",
-                    "job_role_id": role_ids[rng.choice(codes)],
-                    "active": True,
-                    "source": "bench",
-                }
-            )
-        db.session.execute(insert(Employee), rows)
-        ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
-        # a tree: employee i reports to employee (i - 1) // fanout
-        db.session.execute(
-            Employee.__table__.update()
-            .where(Employee.id == db.bindparam("eid"))
-            .values(manager_id=db.bindparam("mid")),
-            [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
-        )
-        db.session.commit()
-        _analyze()
-        lines_started = time.perf_counter()
-        # bulk Core writes bypass the ORM hook that keeps the closure (the HR import calls it)
-        rebuild_reporting_lines()
-        lines_built = time.perf_counter() - lines_started
-        targets = db.session.execute(
-            select(Employee.id, TargetLevel.competence_id, TargetLevel.level_number)
-            .join(JobRole, Employee.job_role_id == JobRole.id)
-            .join(ProfileJobCode, ProfileJobCode.job_code == JobRole.code)
-            .join(TargetProfile, TargetProfile.id == ProfileJobCode.profile_id)
-            .join(TargetLevel, TargetLevel.profile_id == TargetProfile.id)
-        ).all()
-        now = utcnow()
-        evidence = [
-            {
-                "employee_id": e,
-                "competence_id": c,
-                "level_number": rng.randint(1, t),
-                "kind": "quiz_passed",
-                "source": f"bench:{e}:{c}",
-                "achieved_at": now,
-            }
-            for e, c, t in targets
-            if rng.random() < 0.33
-        ]
-        for start in range(0, len(evidence), 20_000):
-            db.session.execute(insert(Evidence), evidence[start : start + 20_000])
-        db.session.commit()
-        _analyze()
+        if args.reuse:
+            ids, targets, evidence_rows, lines_built = _reused()
+        else:
+            ids, targets, evidence_rows, lines_built = _build(args.employees, args.fanout)
         managers = all_manager_ids()
         print(
             f"database: {db.engine.dialect.name}; employees: {len(ids)}; managers: "
-            f"{len(managers)}; targets: {len(targets)}; evidence rows: {len(evidence)}; "
-            f"built in {time.perf_counter() - started:.1f} s (LearnHub's reporting-line "
-            f"closure: {lines_built:.2f} s); load average {_load()}"
+            f"{len(managers)}; targets: {len(targets)}; evidence rows: {evidence_rows}; "
+            + ("reused" if args.reuse else f"built in {time.perf_counter() - started:.1f} s")
+            + f" (LearnHub's reporting-line closure: {lines_built:.2f} s); load average {_load()}"
         )
 
         # --- the reference: one hand-written statement over a closure table
@@ -322,6 +268,101 @@ def main() -> None:
         from freshness import run_load
 
         run_load(url, ids, args.fanout, targets, args.load_seconds, args.rate)
+
+
+def _build(employees: int, fanout: int) -> tuple[list[int], list, int, float]:
+    """Fill the empty bench database: content, job roles, ``employees`` people in a tree of
+    ``fanout``, evidence for about a third of the targets. Returns (employee ids in order,
+    targets as (employee id, competence id, target level), evidence rows, seconds the
+    reporting-line closure took)."""
+    from learnhub.catalog.loader import load_content
+    from learnhub.core.models import utcnow
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee, JobRole
+    from learnhub.org.reporting import rebuild_reporting_lines
+    from learnhub.skills.models import Evidence, ProfileJobCode
+
+    args = argparse.Namespace(employees=employees, fanout=fanout)
+    load_content(ROOT / "content")
+    db.session.commit()
+    rng = random.Random(7)
+    codes = list(db.session.scalars(select(ProfileJobCode.job_code)))
+    db.session.execute(insert(JobRole), [{"code": c, "title": c} for c in codes])
+    role_ids = dict(db.session.execute(select(JobRole.code, JobRole.id)).all())
+    rows = []
+    for n in range(args.employees):
+        rows.append(
+            {
+                "employee_number": f"B{n:07d}",
+                "first_name": "Bench",
+                "last_name": str(n),
+                "email": f"b{n}@bench.invalid",
+                "job_role_id": role_ids[rng.choice(codes)],
+                "active": True,
+                "source": "bench",
+            }
+        )
+    db.session.execute(insert(Employee), rows)
+    ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
+    # a tree: employee i reports to employee (i - 1) // fanout
+    db.session.execute(
+        Employee.__table__.update()
+        .where(Employee.id == db.bindparam("eid"))
+        .values(manager_id=db.bindparam("mid")),
+        [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
+    )
+    db.session.commit()
+    _analyze()
+    lines_started = time.perf_counter()
+    # bulk Core writes bypass the ORM hook that keeps the closure (the HR import calls it)
+    rebuild_reporting_lines()
+    lines_built = time.perf_counter() - lines_started
+    targets = _targets()
+    now = utcnow()
+    evidence = [
+        {
+            "employee_id": e,
+            "competence_id": c,
+            "level_number": rng.randint(1, t),
+            "kind": "quiz_passed",
+            "source": f"bench:{e}:{c}",
+            "achieved_at": now,
+        }
+        for e, c, t in targets
+        if rng.random() < 0.33
+    ]
+    for start in range(0, len(evidence), 20_000):
+        db.session.execute(insert(Evidence), evidence[start : start + 20_000])
+    db.session.commit()
+    _analyze()
+    return ids, targets, len(evidence), lines_built
+
+
+def _reused() -> tuple[list[int], list, int, float]:
+    """What :func:`_build` returns, read from a database it filled before (``--reuse``); the
+    reporting-line closure is not rebuilt (0 s)."""
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee
+    from learnhub.skills.models import Evidence
+
+    ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
+    evidence = db.session.scalar(select(func.count()).select_from(Evidence)) or 0
+    return ids, _targets(), evidence, 0.0
+
+
+def _targets() -> list:
+    """(employee id, competence id, target level) of every target."""
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee, JobRole
+    from learnhub.skills.models import ProfileJobCode, TargetLevel, TargetProfile
+
+    return db.session.execute(
+        select(Employee.id, TargetLevel.competence_id, TargetLevel.level_number)
+        .join(JobRole, Employee.job_role_id == JobRole.id)
+        .join(ProfileJobCode, ProfileJobCode.job_code == JobRole.code)
+        .join(TargetProfile, TargetProfile.id == ProfileJobCode.profile_id)
+        .join(TargetLevel, TargetLevel.profile_id == TargetProfile.id)
+    ).all()
 
 
 def _frameworks():

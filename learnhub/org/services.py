@@ -76,10 +76,21 @@ def manager_chain_ids(employee_ids: Iterable[int]) -> set[int]:
 
 def managers_bottom_up(employee_ids: Iterable[int], manager_ids: Iterable[int] = ()) -> list[int]:
     """The managers above ``employee_ids``, plus ``manager_ids`` and the managers above them,
-    ordered so that every manager comes after all of its reports among them (deepest first).
+    ordered so that every manager comes after all of its reports among them (deepest first):
+    :func:`managers_by_level`, one level after the other."""
+    return [m for level in managers_by_level(employee_ids, manager_ids) for m in level]
 
-    One query per level of the tree (a chain of 6 managers: 6 small queries); each manager is
-    placed at the highest level at which any of the chains reaches it. Stops on a cycle.
+
+def managers_by_level(
+    employee_ids: Iterable[int], manager_ids: Iterable[int] = ()
+) -> list[list[int]]:
+    """The managers above ``employee_ids``, plus ``manager_ids`` and the managers above them,
+    in levels: level 0 the managers of ``employee_ids`` and ``manager_ids`` themselves, each
+    manager placed at the highest level at which any of the chains reaches it, so that all of
+    a manager's reports among them are in lower levels and nobody in a level reports to
+    another of it. Each level sorted by id; empty levels never appear.
+
+    One query per level of the tree (a chain of 6 managers: 6 small queries). Stops on a cycle.
     """
     level_of: dict[int, int] = {m: 0 for m in manager_ids}
     current = set(level_of)
@@ -108,7 +119,10 @@ def managers_bottom_up(employee_ids: Iterable[int], manager_ids: Iterable[int] =
                     )
                 )
             )
-    return sorted(level_of, key=lambda m: (level_of[m], m))
+    levels: list[list[int]] = [[] for _ in range(max(level_of.values(), default=-1) + 1)]
+    for manager in sorted(level_of):
+        levels[level_of[manager]].append(manager)
+    return [members for members in levels if members]
 
 
 def has_reports(employee_id: int) -> bool:

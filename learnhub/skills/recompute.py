@@ -19,9 +19,11 @@ the task's deliberate commit points, see ``learnhub.skills.tasks``):
    RETURNING``. Deleting first is reading them: the delete only becomes visible at commit, and a
    rollback (a crash, a killed worker) puts the rows back. Rows committed meanwhile are not in
    the batch and stay for the next round;
-3. recompute: the managers above the requested people, bottom-up along the chains
-   (``store_summary(composed=True)``: each summary adds up its reports' fresh ones); or, with
-   an ``everyone`` row or more than ROLLUP_ABOVE managers, every summary in one roll-up
+3. recompute: the managers above the requested people, level by level, deepest first
+   (:func:`learnhub.skills.chain.store_chain_summaries`: composed from the direct reports
+   where a change is, shifted by their reports' differences above it; a few statements a
+   level, whatever the number of managers); or, with an ``everyone`` row or more than
+   ROLLUP_ABOVE requested people and managers, every summary in one roll-up
    (``store_all_summaries``), after also claiming every other pending row, which it covers.
 
 Every statement of step 3 starts after the claimed rows were committed together with their
@@ -53,21 +55,20 @@ from sqlalchemy import delete, func, select, text
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.services import managers_bottom_up
+from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
-from learnhub.skills.summaries import store_summary
 
 logger = logging.getLogger(__name__)
 
-#: above this many managers to recompute, the whole-tree roll-up is used instead of one composed
-#: summary per manager. Measured on PostgreSQL (bench/team_summaries.py, 20,000 people, 2,500
-#: managers, set-based roll-up): a composed summary costs 11-30 ms a manager (18 ms on average
-#: over the 141 managers above 60 random people; 90 ms for the director, who also refreshes the
-#: benchmark cells), the whole roll-up 0.9 s, a time that grows with the organisation while a
-#: manager's does not: break-even is near 50 managers at 20,000 people and rises with size
-ROLLUP_ABOVE = 200
+#: above this many requested people and managers in a round, the whole-tree roll-up is used
+#: instead of the chain round. Measured at 100,000 people on PostgreSQL, 2 cores shared with
+#: other work (load average 8-10): 47 chain rounds in 46 s of load (bench/team_summaries.py
+#: --load-seconds 30 --rate 30; a median 66 managers a round, at most 135), 6.0 s for one
+#: round of 500 random people (1,023 managers), 19.9 s for 2,000 (2,822 managers); the roll-up
+#: 17-27 s in those runs (7.2 s on a quiet machine).
+ROLLUP_ABOVE = 500
 #: requests claimed per round (one transaction); more rows wait for the next round
 BATCH = 5_000
 #: the summaries lock: one PostgreSQL advisory lock key (any 64-bit number no other code uses)
@@ -123,18 +124,16 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
     managers = {m for _e, m, _all in rows if m is not None}
     everyone = any(flag for _e, _m, flag in rows)
     frameworks = frameworks_with_profiles()
-    targets = [] if everyone else managers_bottom_up(employees, managers)
-    if everyone or len(targets) > ROLLUP_ABOVE:
+    if everyone or len(employees) + len(managers) > ROLLUP_ABOVE:
         # the roll-up covers every request committed so far, not only this batch
         claimed = len(rows) + len(claim_requests(None))
         stored = store_all_summaries(at)
         logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
         return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
-    for manager_id in targets:  # deepest first: each summary adds up its reports' fresh ones
-        for framework in frameworks:
-            store_summary(manager_id, framework, at, composed=True)
-    logger.info("team summaries recomputed for %d managers, %d requests", len(targets), len(rows))
-    return Drained(len(rows), len(targets), len(frameworks), False)
+    # level by level, deepest first: each summary adds up its reports' fresh ones
+    recomputed = store_chain_summaries(employees, managers, at)
+    logger.info("team summaries recomputed for %d managers, %d requests", recomputed, len(rows))
+    return Drained(len(rows), recomputed, len(frameworks), False)
 
 
 def pending_requests() -> tuple[int, datetime | None]:

@@ -50,26 +50,22 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.models import Employee, JobRole, ReportingLine
+from learnhub.org.models import Employee, ReportingLine
 from learnhub.skills.buckets import summary_from_buckets, without_roles
+from learnhub.skills.composed import bucket_list, store_benchmark_cells, targeted_roles
 from learnhub.skills.models import (
     Competence,
     Framework,
-    ProfileJobCode,
-    TargetLevel,
-    TargetProfile,
     TeamSummary,
 )
 from learnhub.skills.services import attained_query, frameworks_with_profiles, targets_query
-from learnhub.skills.summaries import dialect_insert, store_organisation_cells
+from learnhub.skills.summaries import dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +100,7 @@ def store_all_summaries(at: datetime | None = None) -> int:
         if isinstance(obj, TeamSummary):  # loaded before: holds the old figures
             session.expire(obj)
     for framework in frameworks:  # from the summaries at the top of the tree, just stored
-        store_organisation_cells(framework, at)
+        store_benchmark_cells(framework, at)
     return session.scalar(
         select(func.count()).where(TeamSummary.framework_id.in_([f.id for f in frameworks]))
     )
@@ -258,7 +254,7 @@ def _summaries(framework: Framework, at: datetime, deepest: int) -> Select:
     lists = (
         select(
             every.c.node_id,
-            _bucket_list(*(every.c[k] for k in _KEY), every.c.people).label("buckets"),
+            bucket_list(*(every.c[k] for k in _KEY), every.c.people).label("buckets"),
         )
         .where(every.c.node_id.in_(managers))
         .group_by(every.c.node_id)
@@ -337,19 +333,7 @@ def _direct(framework: Framework, at: datetime) -> CTE:
 def _counts(framework: Framework, deepest: int):
     """(node_id, headcount, people_with_targets) of every node's subtree, rolled up like the
     buckets: active people, and those of them whose job role has targets in ``framework``."""
-    targeted_roles = (
-        select(JobRole.id)
-        .join(ProfileJobCode, ProfileJobCode.job_code == JobRole.code)
-        .join(
-            TargetProfile,
-            and_(
-                TargetProfile.id == ProfileJobCode.profile_id,
-                TargetProfile.framework_id == framework.id,
-            ),
-        )
-        .where(exists().where(TargetLevel.profile_id == TargetProfile.id))
-    )
-    with_targets = case((Employee.job_role_id.in_(targeted_roles), 1), else_=0)
+    with_targets = case((Employee.job_role_id.in_(targeted_roles(framework)), 1), else_=0)
     direct = (
         select(
             nodes.c.id.label("node_id"),
@@ -375,13 +359,3 @@ def _counts(framework: Framework, deepest: int):
         below = _by_node(rows, [], sums).cte(f"counts_{depth}")
         levels.append(select(below.c.node_id, *(below.c[c] for c in sums)))
     return union_all(*levels).subquery("counts") if levels else direct.select().subquery()
-
-
-def _bucket_list(*columns):
-    """One list per group of ``[job_role_id, competence_id, target, attained, people]`` rows
-    (PostgreSQL: a two-dimensional integer array, three times cheaper to build than JSON)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        aggregate = func.array_agg(postgresql.array(columns))
-    else:
-        aggregate = func.json_group_array(func.json_array(*columns))
-    return type_coerce(aggregate, TeamSummary.__table__.c.buckets.type)

@@ -76,16 +76,18 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     # worker does it in production), one drain round: the summaries lock (PostgreSQL's
     # pg_advisory_xact_lock; none on SQLite, whose write lock serialises), 1 the DELETE …
     # RETURNING that claims the pending requests (fewer than a batch: no second round),
-    # 2 frameworks and levels, 2 the manager chain (one query a level: the learner's manager,
-    # then nobody above); the manager's summary composed from their reports: 1 the reports'
-    # own buckets by job role (grouped), 1 headcount, 1 the reports who manage others, 1 their
-    # stored summaries, 1 the upsert, 1 the row read back; 1 "is the manager at the top?" (yes:
-    # the organisation's benchmark cells follow) and the cells composed the same way from the
-    # people at the top (4 statements as above), 1 DELETE of the framework's cells, 1 multi-row
-    # INSERT of them (up to 1,000 cells a statement: job roles x competences, not people).
+    # 2 frameworks and levels, then the chain round (learnhub.skills.chain): 2 the manager
+    # chain (one query a level: the learner's manager, then nobody above), 1 which changed
+    # people have reports, 2 the managers of the chain and of the changed people, 2 frameworks
+    # and levels again, 1 which summaries exist, 4 the two temporary tables of differences
+    # dropped if left and created, 2 emptied; the manager's summary composed: 2 its old
+    # buckets and counts recorded, 1 its reports without a summary (none), 1 the upsert, 2 the
+    # new ones recorded; 2 the temporary tables dropped; 1 "is anyone changed at the top?"
+    # (yes: the organisation's benchmark cells follow) 1 the people at the top without a
+    # summary, 1 DELETE of the framework's cells, 1 INSERT … SELECT of them.
     # The response is dumped before the request's one commit, so the attempt is not read
     # again after it.
     sqlite = database_url.startswith("sqlite")
     inserts = questions if sqlite else 1
     lock = 0 if sqlite else 1
-    assert queries.count == 39 + inserts + lock, queries
+    assert queries.count == 50 + inserts + lock, queries

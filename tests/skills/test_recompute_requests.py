@@ -12,6 +12,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email, manager_chain_ids
 from learnhub.skills import recompute, tasks
+from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest, TeamSummary
 from learnhub.skills.services import (
     frameworks_with_profiles,
@@ -19,7 +20,6 @@ from learnhub.skills.services import (
     request_recompute,
     targets_query,
 )
-from learnhub.skills.summaries import store_summary
 from tests.skills.conftest import pending_requests, stale_summaries
 
 
@@ -57,14 +57,14 @@ def test_a_failed_recompute_keeps_its_requests_for_the_next_one(app_ctx, demo, m
     def crash(*_args, **_kwargs):
         raise RuntimeError("worker died")
 
-    monkeypatch.setattr(recompute, "store_summary", crash)
+    monkeypatch.setattr(recompute, "store_chain_summaries", crash)
     _pass("employee@example.org", "test:crash")
     with pytest.raises(RuntimeError):
         db.session.commit()  # committed; the eager recompute after it failed (TESTING raises)
     assert pending_requests(app_ctx) == 1
     assert stale_summaries(app_ctx)
 
-    monkeypatch.setattr(recompute, "store_summary", store_summary)
+    monkeypatch.setattr(recompute, "store_chain_summaries", store_chain_summaries)
     # a later wake-up, sweep or redelivered message, in its own app context and session
     result = tasks.compute_team_summaries.apply(throw=True).get()
     assert result["requests"] == 1 and result["managers"] == 2

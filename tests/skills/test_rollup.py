@@ -85,9 +85,9 @@ def test_task_uses_the_rollup_when_many_teams_change(app_ctx, monkeypatch):
     everyone = list(db.session.scalars(select(Employee.id)))
     monkeypatch.setattr(recompute, "ROLLUP_ABOVE", 3)
     calls = []
-    monkeypatch.setattr(recompute, "store_summary", lambda *args: calls.append(args))
+    monkeypatch.setattr(recompute, "store_chain_summaries", lambda *args: calls.append(args))
     result = tasks.compute_team_summaries.run(employee_ids=everyone)
-    assert calls == []  # no per-manager aggregate
+    assert calls == []  # no chain round
     assert result["managers"] == len(all_manager_ids())
     assert len(db.session.scalars(select(TeamSummary)).all()) == result["managers"]
 

@@ -20,7 +20,7 @@ from learnhub.skills.benchmark import organisation_benchmark, stored_benchmark
 from learnhub.skills.models import COUNTING_EVIDENCE, Competence, Evidence, TeamSummary
 from learnhub.skills.rollup import rollup_summaries, store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
-from learnhub.skills.summaries import compose_summary, compute_summary, get_summary, store_summary
+from learnhub.skills.summaries import compose_summary, compute_summary, get_summary
 
 HEADER = "employee_number,first_name,last_name,email,job_code,job_title,manager_employee_number\n"
 #: job codes with a target profile (content/roles), one without, and none
@@ -117,9 +117,9 @@ def test_the_set_based_recompute_equals_one_aggregate_per_manager(app_ctx, organ
 )
 @given(organisation=organisations())
 def test_a_chain_stored_bottom_up_equals_the_full_recompute(app_ctx, organisation):
-    """What the task does after one change (store_summary along the chain, composed) leaves
+    """What the task does after a change (the set-based chain round, level by level) leaves
     the same summaries and benchmark cells as the set-based full recompute."""
-    from learnhub.org.services import managers_bottom_up
+    from learnhub.skills.chain import store_chain_summaries
     from learnhub.skills.models import BenchmarkCell
 
     def snapshot() -> tuple[set, set, set]:
@@ -151,15 +151,14 @@ def test_a_chain_stored_bottom_up_equals_the_full_recompute(app_ctx, organisatio
 
     try:
         _build(organisation)
-        [framework] = frameworks_with_profiles()
+        frameworks_with_profiles()
         at = utcnow()
         store_all_summaries(at)
         full = snapshot()
         db.session.execute(TeamSummary.__table__.delete())
         db.session.execute(BenchmarkCell.__table__.delete())
         everyone = list(db.session.scalars(select(Employee.id)))
-        for manager_id in managers_bottom_up(everyone):
-            store_summary(manager_id, framework, at, composed=True)
+        store_chain_summaries(everyone, (), at)
         # the chain also stores leavers with reports (as it always did): compare managers
         chained = snapshot()
         managers = set(all_manager_ids())
