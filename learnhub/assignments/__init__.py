@@ -10,12 +10,23 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Wire assignments into ``app``: its tables, and its receivers of the quiz and
     organisation signals (a passed attempt completes requirements; an HR import applies the
-    rules again, inside its transaction)."""
-    import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
-    from learnhub.assignments import completion, receivers
+    rules again, inside its transaction); the reminders' delete hook, API and
+    ``flask assignments``."""
+    import learnhub.assignments.cli_reminders
+    import learnhub.assignments.models
+    import learnhub.assignments.reminder_models  # noqa: F401
+    from learnhub.assignments import completion, materialise, receivers, reminders
+    from learnhub.assignments.cli import assignments_cli
+    from learnhub.assignments.reminders_api import blp as reminders_api
+    from learnhub.extensions import api
     from learnhub.org.signals import people_changed, people_left
     from learnhub.quizzes.signals import attempt_submitted
 
     attempt_submitted.connect(completion.on_attempt_submitted)
     people_changed.connect(receivers.on_people_changed)
     people_left.connect(receivers.on_people_left)
+    if reminders.delete_with_requirements not in materialise.REQUIREMENT_DELETE_HOOKS:
+        materialise.REQUIREMENT_DELETE_HOOKS.append(reminders.delete_with_requirements)
+
+    api.register_blueprint(reminders_api, url_prefix="/api/v1")
+    app.cli.add_command(assignments_cli)

@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add the health check and the pages."""
+    import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web.health import blp as health
     from learnhub.web.views import blp as web_views
 
