@@ -18,9 +18,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
-from typing import cast
 
-from sqlalchemy import CursorResult, and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from learnhub.assignments.models import Requirement
@@ -109,13 +108,25 @@ def send_digests(
         .where(manager.active.is_(True), listed)
         .group_by(ReportingLine.ancestor_id)
     )
-    inserted = db.session.execute(
+    db.session.execute(
         dialect_insert(SentDigest)
         .from_select(["manager_id", "week_of", "people", "items", "run_id", "sent_at"], per_manager)
         .on_conflict_do_nothing(index_elements=["manager_id", "week_of"])
     )
-    run.managers = cast(CursorResult, inserted).rowcount or 0
-    if run.managers:
+    # the rows this run inserted (an INSERT … ON CONFLICT's rowcount is -1 with psycopg)
+    heads = db.session.execute(
+        select(
+            SentDigest.manager_id,
+            SentDigest.people,
+            SentDigest.items,
+            Employee.email,
+            Employee.first_name,
+        )
+        .join(Employee, Employee.id == SentDigest.manager_id)
+        .where(SentDigest.run_id == run.run_id)
+    ).all()
+    run.managers = len(heads)
+    if heads:
         person = aliased(Employee)
         ranked = (
             select(
@@ -152,17 +163,6 @@ def send_digests(
             select(ranked)
             .where(ranked.c.rank <= settings.digest_limit)
             .order_by(ranked.c.manager_id, ranked.c.rank)
-        ).all()
-        heads = db.session.execute(
-            select(
-                SentDigest.manager_id,
-                SentDigest.people,
-                SentDigest.items,
-                Employee.email,
-                Employee.first_name,
-            )
-            .join(Employee, Employee.id == SentDigest.manager_id)
-            .where(SentDigest.run_id == run.run_id)
         ).all()
         by_manager = {key: list(rows) for key, rows in groupby(lines, key=lambda r: r.manager_id)}
         queue_emails([_email(head, by_manager.get(head.manager_id, []), run) for head in heads])

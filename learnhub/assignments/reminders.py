@@ -38,11 +38,10 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
-    CursorResult,
     Select,
     Subquery,
     func,
@@ -188,9 +187,10 @@ def _insert(
     run_id: str,
     now: datetime,
     reqs: Subquery,
-) -> int:
-    """INSERT the reminders ``source`` selects (its WHERE) unless already sent; returns how
-    many rows this run added."""
+) -> None:
+    """INSERT the reminders ``source`` selects (its WHERE) unless already sent (the rows this
+    run added carry its ``run_id``; the rowcount of an INSERT … ON CONFLICT is not reliable
+    across drivers, psycopg gives -1)."""
     chosen = source.with_only_columns(
         reqs.c.requirement_id,
         literal(kind.value),
@@ -208,7 +208,7 @@ def _insert(
         )
         .on_conflict_do_nothing(index_elements=["requirement_id", "kind", "days", "due_at"])
     )
-    return cast(CursorResult, db.session.execute(statement)).rowcount or 0
+    db.session.execute(statement)
 
 
 def send_reminders(
@@ -240,25 +240,19 @@ def send_reminders(
         query = base.where(
             *upcoming, reqs.c.due_at > closes, reqs.c.due_at <= calendar.c[f"before_{days}"]
         )
-        run.sent[ReminderKind.BEFORE] += _insert(
-            ReminderKind.BEFORE, days, person, query, run.run_id, now, reqs
-        )
+        _insert(ReminderKind.BEFORE, days, person, query, run.run_id, now, reqs)
     today = base.where(
         *upcoming, reqs.c.due_at > calendar.c.day_start, reqs.c.due_at <= calendar.c.day_end
     )
-    run.sent[ReminderKind.DUE_TODAY] += _insert(
-        ReminderKind.DUE_TODAY, 0, person, today, run.run_id, now, reqs
-    )
+    _insert(ReminderKind.DUE_TODAY, 0, person, today, run.run_id, now, reqs)
     late = base.where(reqs.c.status.in_(LATE), reqs.c.due_at <= now)
-    run.sent[ReminderKind.OVERDUE] += _insert(
-        ReminderKind.OVERDUE, 0, person, late, run.run_id, now, reqs
-    )
+    _insert(ReminderKind.OVERDUE, 0, person, late, run.run_id, now, reqs)
     if settings.manager_after_days is not None:
         manager = aliased(Employee)
         told = late.join(manager, manager.id == reqs.c.manager_id).where(
             manager.active.is_(True), reqs.c.due_at <= calendar.c.manager_by
         )
-        run.sent[ReminderKind.MANAGER] += _insert(
+        _insert(
             ReminderKind.MANAGER,
             settings.manager_after_days,
             reqs.c.manager_id,
@@ -267,7 +261,9 @@ def send_reminders(
             now,
             reqs,
         )
-    queue_emails([reminder_email(line, now) for line in _lines(run.run_id)])
+    lines = _lines(run.run_id)
+    run.sent.update(str(line.kind) for line in lines)
+    queue_emails([reminder_email(line, now) for line in lines])
     logger.info("reminders run %s: %s", run.run_id, dict(run.sent))
     return run
 
