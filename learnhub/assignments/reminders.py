@@ -42,8 +42,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
+    ColumnElement,
     Select,
     Subquery,
+    and_,
+    case,
     func,
     literal,
     select,
@@ -124,17 +127,19 @@ class ReminderRun:
         return sum(self.sent.values())
 
 
-def _calendar(now: datetime, settings: ReminderSettings) -> Subquery | None:
+def _calendar(now: datetime, settings: ReminderSettings) -> tuple[Subquery, datetime] | None:
     """One row per stored time-zone value of active people whose local time at ``now`` is
     past the sending hour: the instants bounding today and each reminder's window there
-    (columns ``zone``, ``day_start``, ``day_end``, ``before_<N>``, ``manager_by``); None when
-    no zone is due. The zone arithmetic is zoneinfo's, a few rows per run."""
+    (columns ``zone``, ``day_start``, ``day_end``, ``before_<N>``, ``manager_by``), and the
+    latest of them (nothing due after it is reminded now); None when no zone is due. The zone
+    arithmetic is zoneinfo's, a few rows per run."""
     names = db.session.scalars(
         select(func.coalesce(Employee.timezone, "")).where(Employee.active.is_(True)).distinct()
     ).all()
     instant = UTCDateTime()
     late_days = settings.manager_after_days or 0
     rows: list[Select] = []
+    horizon = now
     for name in sorted(names):
         where = zone_named(name)
         local = now.astimezone(where)
@@ -149,6 +154,7 @@ def _calendar(now: datetime, settings: ReminderSettings) -> Subquery | None:
         }
         for days in settings.days_before:
             columns[f"before_{days}"] = end_of_day(today + timedelta(days=days), where)
+        horizon = max(horizon, *(v for k, v in columns.items() if k != "manager_by"))
         rows.append(
             select(
                 literal(name).label("zone"),
@@ -157,54 +163,51 @@ def _calendar(now: datetime, settings: ReminderSettings) -> Subquery | None:
         )
     if not rows:
         return None
-    if len(rows) == 1:
-        return rows[0].subquery("reminder_calendar")
-    return union_all(*rows).subquery("reminder_calendar")
+    table = rows[0] if len(rows) == 1 else union_all(*rows)
+    return table.subquery("reminder_calendar"), horizon
 
 
-def _requirements(now: datetime) -> Subquery:
-    """Requirements of active people with their effective due instant and status at ``now``."""
+def _requirements(now: datetime, horizon: datetime) -> Subquery:
+    """Requirements of active people due (effectively) by ``horizon``, with their effective
+    due instant and status at ``now``."""
+    due = effective_due_expression()
     return (
         select(
             Requirement.id.label("requirement_id"),
             Requirement.employee_id,
             Employee.manager_id,
             func.coalesce(Employee.timezone, "").label("zone"),
-            effective_due_expression().label("due_at"),
+            due.label("due_at"),
             status_expression(now).label("status"),
         )
         .join(Employee, Employee.id == Requirement.employee_id)
-        .where(Employee.active.is_(True), Requirement.waived_at.is_(None))
+        .where(
+            Employee.active.is_(True),
+            Requirement.waived_at.is_(None),
+            due <= literal(horizon, UTCDateTime()),
+        )
         .subquery("open_requirements")
     )
 
 
-def _insert(
-    kind: ReminderKind,
-    days: int,
-    recipient: Any,
-    source: Select,
-    run_id: str,
-    now: datetime,
-    reqs: Subquery,
-) -> None:
-    """INSERT the reminders ``source`` selects (its WHERE) unless already sent (the rows this
-    run added carry its ``run_id``; the rowcount of an INSERT … ON CONFLICT is not reliable
-    across drivers, psycopg gives -1)."""
-    chosen = source.with_only_columns(
-        reqs.c.requirement_id,
-        literal(kind.value),
-        literal(days),
-        reqs.c.due_at,
+def _insert(kind: Any, days: Any, recipient: Any, source: Select, run_id: str, now: datetime):
+    """INSERT the reminders ``source`` selects (its FROM and WHERE; ``kind``, ``days`` and
+    ``recipient`` are columns or values of it) unless already sent. The rows this run added
+    carry its ``run_id`` (an INSERT … ON CONFLICT's rowcount is -1 with psycopg)."""
+    columns = [
+        source.selected_columns.requirement_id,
+        kind,
+        days,
+        source.selected_columns.due_at,
         recipient,
         literal(run_id),
         literal(now, UTCDateTime()),
-    )
+    ]
     statement = (
         dialect_insert(SentReminder)
         .from_select(
             ["requirement_id", "kind", "days", "due_at", "recipient_id", "run_id", "sent_at"],
-            chosen,
+            source.with_only_columns(*columns),
         )
         .on_conflict_do_nothing(index_elements=["requirement_id", "kind", "days", "due_at"])
     )
@@ -215,20 +218,27 @@ def send_reminders(
     now: datetime | None = None, *, settings: ReminderSettings | None = None
 ) -> ReminderRun:
     """Queue in the outbox every reminder due at ``now`` (aware; default: the current time)
-    and not sent before (module docstring: which and when). Flushes, never commits: the rows
-    and the emails are committed together by the caller (the task or the CLI command), and
-    the emails go after that commit. Returns the counts by kind."""
+    and not sent before (module docstring: which and when). Two INSERT … SELECTs over the
+    requirements (the person's reminder, whichever kind is due, then the managers'), one
+    SELECT of what they added and one multi-row INSERT of emails. Flushes, never commits: the
+    rows and the emails are committed together by the caller (the task or the CLI command),
+    and the emails go after that commit. Returns the counts by kind."""
     now = now or utcnow()
     settings = settings or ReminderSettings.from_config()
     run = ReminderRun(run_id=uuid.uuid4().hex)
     advisory_lock("learnhub.assignments.reminders")
-    calendar = _calendar(now, settings)
-    if calendar is None:
+    found = _calendar(now, settings)
+    if found is None:
         return run
-    reqs = _requirements(now)
-    base = select(reqs.c.requirement_id).join(calendar, calendar.c.zone == reqs.c.zone)
-    upcoming = [reqs.c.status.in_(UPCOMING), reqs.c.due_at > now]
-    person = reqs.c.employee_id
+    calendar, horizon = found
+    reqs = _requirements(now, horizon)
+    base = select(reqs.c.requirement_id, reqs.c.due_at).join(
+        calendar, calendar.c.zone == reqs.c.zone
+    )
+    upcoming = and_(reqs.c.status.in_(UPCOMING), reqs.c.due_at > now)
+    late = and_(reqs.c.status.in_(LATE), reqs.c.due_at <= now)
+    # each requirement is in one of these (disjoint) cases at most: one reminder a run
+    cases: list[tuple[ColumnElement[bool], ReminderKind, int]] = []
     windows = list(settings.days_before)
     for index, days in enumerate(windows):
         # the window of N closes where the next smaller one (or the due day) begins
@@ -237,29 +247,38 @@ def send_reminders(
             if index + 1 < len(windows)
             else calendar.c.day_end
         )
-        query = base.where(
-            *upcoming, reqs.c.due_at > closes, reqs.c.due_at <= calendar.c[f"before_{days}"]
-        )
-        _insert(ReminderKind.BEFORE, days, person, query, run.run_id, now, reqs)
-    today = base.where(
-        *upcoming, reqs.c.due_at > calendar.c.day_start, reqs.c.due_at <= calendar.c.day_end
+        window = and_(reqs.c.due_at > closes, reqs.c.due_at <= calendar.c[f"before_{days}"])
+        cases.append((and_(upcoming, window), ReminderKind.BEFORE, days))
+    today = and_(reqs.c.due_at > calendar.c.day_start, reqs.c.due_at <= calendar.c.day_end)
+    cases.append((and_(upcoming, today), ReminderKind.DUE_TODAY, 0))
+    cases.append((late, ReminderKind.OVERDUE, 0))
+    kind_of = case(*((when, which.value) for when, which, _ in cases))
+    days_of = case(*((when, n) for when, _, n in cases))
+    person = base.add_columns(
+        kind_of.label("kind"), days_of.label("days"), reqs.c.employee_id
+    ).subquery("due_reminders")
+    _insert(
+        person.c.kind,
+        person.c.days,
+        person.c.employee_id,
+        select(person).where(person.c.kind.is_not(None)),
+        run.run_id,
+        now,
     )
-    _insert(ReminderKind.DUE_TODAY, 0, person, today, run.run_id, now, reqs)
-    late = base.where(reqs.c.status.in_(LATE), reqs.c.due_at <= now)
-    _insert(ReminderKind.OVERDUE, 0, person, late, run.run_id, now, reqs)
     if settings.manager_after_days is not None:
         manager = aliased(Employee)
-        told = late.join(manager, manager.id == reqs.c.manager_id).where(
-            manager.active.is_(True), reqs.c.due_at <= calendar.c.manager_by
+        told = (
+            base.join(manager, manager.id == reqs.c.manager_id)
+            .where(late, manager.active.is_(True), reqs.c.due_at <= calendar.c.manager_by)
+            .add_columns(reqs.c.manager_id)
         )
         _insert(
-            ReminderKind.MANAGER,
-            settings.manager_after_days,
+            literal(ReminderKind.MANAGER.value),
+            literal(settings.manager_after_days),
             reqs.c.manager_id,
             told,
             run.run_id,
             now,
-            reqs,
         )
     lines = _lines(run.run_id)
     run.sent.update(str(line.kind) for line in lines)
