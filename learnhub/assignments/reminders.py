@@ -19,8 +19,9 @@ from :func:`status.status_expression`, the rule the pages use. A zone's reminder
 LEARNHUB_REMINDER_HOUR there (8: nobody is emailed at midnight); the run is hourly, so each
 zone is served within the hour it reaches that time.
 
-**Once**: each kind is one ``INSERT INTO sent_reminders … SELECT … ON CONFLICT DO NOTHING``
-keyed (requirement, kind, days, E), in the transaction that queues the outbox emails, and the
+**Once**: reminders are recorded by ``INSERT INTO sent_reminders … SELECT … ON CONFLICT DO
+NOTHING`` keyed (requirement, kind, days, E) (one for the people's reminders, whichever kind
+is due, one for the managers'), in the transaction that queues the outbox emails, and the
 emails are built only from the rows this run inserted (its ``run_id``). A second run (another
 beat process, a retried task) inserts nothing and sends nothing; on PostgreSQL the runs also
 take a transaction advisory lock so they queue instead of racing on the same keys. A new due
@@ -190,7 +191,9 @@ def _requirements(now: datetime, horizon: datetime) -> Subquery:
     )
 
 
-def _insert(kind: Any, days: Any, recipient: Any, source: Select, run_id: str, now: datetime):
+def _insert(
+    kind: Any, days: Any, recipient: Any, source: Select, run_id: str, now: datetime
+) -> None:
     """INSERT the reminders ``source`` selects (its FROM and WHERE; ``kind``, ``days`` and
     ``recipient`` are columns or values of it) unless already sent. The rows this run added
     carry its ``run_id`` (an INSERT … ON CONFLICT's rowcount is -1 with psycopg)."""
