@@ -127,21 +127,20 @@ def send_digests(
     ).all()
     run.managers = len(heads)
     if heads:
-        person = aliased(Employee)
+        # rank first on narrow rows (a director above 100,000 people has as many), then name
+        # only the rows listed
         ranked = (
             select(
                 ReportingLine.ancestor_id.label("manager_id"),
-                person.first_name,
-                person.last_name,
-                person.timezone,
-                Course.title.label("course_title"),
-                Module.title.label("module_title"),
+                flagged.c.employee_id,
+                flagged.c.course_id,
+                flagged.c.module_id,
                 flagged.c.due_at,
                 flagged.c.status,
                 func.row_number()
                 .over(
                     partition_by=ReportingLine.ancestor_id,
-                    order_by=(flagged.c.due_at, person.last_name, flagged.c.requirement_id),
+                    order_by=(flagged.c.due_at, flagged.c.employee_id, flagged.c.requirement_id),
                 )
                 .label("rank"),
             )
@@ -153,14 +152,23 @@ def send_digests(
                     SentDigest.run_id == run.run_id,
                 ),
             )
-            .join(person, person.id == flagged.c.employee_id)
-            .join(Course, Course.id == flagged.c.course_id)
-            .outerjoin(Module, Module.id == flagged.c.module_id)
             .where(listed)
             .subquery("ranked")
         )
         lines = db.session.execute(
-            select(ranked)
+            select(
+                ranked.c.manager_id,
+                ranked.c.due_at,
+                ranked.c.status,
+                Employee.first_name,
+                Employee.last_name,
+                Employee.timezone,
+                Course.title.label("course_title"),
+                Module.title.label("module_title"),
+            )
+            .join(Employee, Employee.id == ranked.c.employee_id)
+            .join(Course, Course.id == ranked.c.course_id)
+            .outerjoin(Module, Module.id == ranked.c.module_id)
             .where(ranked.c.rank <= settings.digest_limit)
             .order_by(ranked.c.manager_id, ranked.c.rank)
         ).all()
