@@ -215,10 +215,14 @@ def refresh_targets(
         .where(Employee.id == fresh.c.id)
     )
     inserted = db.session.execute(
-        insert(AssignmentTarget).from_select(
+        insert(AssignmentTarget)
+        .from_select(
             ["assignment_id", "employee_id", "assigned_at", "base_date", "zone", "due_at"],
             added,
         )
+        # SQLAlchemy keeps the rowcount of UPDATE and DELETE only: an INSERT's is -1 on
+        # psycopg unless asked for
+        .execution_options(preserve_rowcount=True)
     )
     changes.added = cast(CursorResult, inserted).rowcount or 0
     return changes

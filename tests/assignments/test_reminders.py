@@ -207,3 +207,15 @@ def test_days_before_setting(value, expected):
     from learnhub.config import _days
 
     assert _days(value) == expected
+
+
+def test_the_audit_says_how_many_people_an_assignment_reached(app_ctx):
+    # on PostgreSQL an INSERT's rowcount is -1 unless preserve_rowcount is asked for
+    from learnhub.core.audit import AuditEvent
+
+    course, _, _ = course_with_modules()
+    people = [EmployeeFactory(), EmployeeFactory()]
+    with freeze_time("2027-03-01 09:00:00"):
+        assign(course, people, date(2027, 3, 31))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.create"))
+    assert event.details["people_reached"] == 2
