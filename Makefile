@@ -18,6 +18,7 @@ run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask content load
 	$(BIN)/flask demo seed
+	$(BIN)/flask assignments remind
 	@echo "LearnHub: http://127.0.0.1:$${PORT:-5000}/  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$${PORT:-5000} \
 		--access-logfile - wsgi:app

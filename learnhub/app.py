@@ -49,7 +49,12 @@ FEATURES = (
     web,
 )
 #: the modules holding Celery tasks: a worker imports them at start and knows each task by name
-TASK_MODULES = ("learnhub.auth.tasks", "learnhub.quizzes.tasks", "learnhub.skills.tasks")
+TASK_MODULES = (
+    "learnhub.auth.tasks",
+    "learnhub.quizzes.tasks",
+    "learnhub.skills.tasks",
+    "learnhub.assignments.tasks",
+)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -39,6 +39,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _days(value: str) -> tuple[int, ...]:
+    """ "14,3" → (14, 3): distinct positive day counts, largest first; "" → ()."""
+    days = {int(part) for part in value.replace(" ", "").split(",") if part}
+    if any(day < 1 for day in days):
+        raise ValueError(f"reminder days must be 1 or more: {value!r}")
+    return tuple(sorted(days, reverse=True))
+
+
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the environment.
 
@@ -133,6 +145,18 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_DEFAULT_TIME_ZONE": os.environ.get("LEARNHUB_DEFAULT_TIME_ZONE")
         or "Europe/Brussels",
         "LEARNHUB_INVITE_DAYS": int(os.environ.get("LEARNHUB_INVITE_DAYS", "14")),
+        # Reminders of required learning (learnhub.assignments.reminders): days before the
+        # due date ("7", or a list "14,3"; "" none), days overdue after which the direct
+        # manager is told too ("" never), the local hour from which a day's reminders go (each
+        # person's zone; the run is hourly), and how many people a weekly digest lists
+        "LEARNHUB_REMINDER_DAYS_BEFORE": _days(
+            os.environ.get("LEARNHUB_REMINDER_DAYS_BEFORE", "7")
+        ),
+        "LEARNHUB_REMINDER_MANAGER_AFTER_DAYS": _optional_int(
+            os.environ.get("LEARNHUB_REMINDER_MANAGER_AFTER_DAYS", "7")
+        ),
+        "LEARNHUB_REMINDER_HOUR": int(os.environ.get("LEARNHUB_REMINDER_HOUR", "8")),
+        "LEARNHUB_DIGEST_LIMIT": int(os.environ.get("LEARNHUB_DIGEST_LIMIT", "20")),
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
         "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),

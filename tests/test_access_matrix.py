@@ -61,6 +61,7 @@ PUBLIC = {
 SELF = {
     ("GET", "/"),
     ("GET", "/profile"),
+    ("GET", "/reminders"),
     ("GET", "/courses/<int:course_id>"),
     ("POST", "/courses/<int:course_id>/enrol"),
     ("GET", "/modules/<int:module_id>"),
@@ -68,6 +69,7 @@ SELF = {
     ("GET", "/api/v1/me/progress"),
     ("GET", "/api/v1/me/competence-profile"),
     ("GET", "/api/v1/me/requirements"),
+    ("GET", "/api/v1/me/reminders"),
     ("GET", "/api/v1/courses"),
     ("GET", "/api/v1/modules/<int:module_id>"),
     ("POST", "/api/v1/quizzes/<int:quiz_id>/attempts"),

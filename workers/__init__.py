@@ -28,6 +28,18 @@ celery_app.conf.beat_schedule = {
         "task": "quizzes.close_overdue_attempts",
         "schedule": 60.0,
     },
+    # reminders of required learning: hourly, so that "on the day" (and the sending hour,
+    # LEARNHUB_REMINDER_HOUR) is right in every time zone; idempotent, so a second beat or a
+    # redelivered task sends nothing twice
+    "assignment-reminders": {
+        "task": "assignments.send_reminders",
+        "schedule": crontab(minute=5),
+    },
+    # the weekly manager digest, Monday morning in Europe; once per manager and ISO week
+    "assignment-digests": {
+        "task": "assignments.send_digests",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=30),
+    },
     # mail that could not be sent (SMTP down) is retried from the outbox
     "send-outbox": {
         "task": "auth.send_outbox",

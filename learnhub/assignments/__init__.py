@@ -8,14 +8,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Wire assignments into ``app``: its tables, its API under ``/api/v1``, its receivers of
-    the quiz and organisation signals (a passed attempt completes requirements; an HR import
-    applies the rules again, inside its transaction) and ``flask assignments``."""
+    """Wire assignments into ``app``: its tables, its API under ``/api/v1`` (assignments,
+    requirements, reminders sent), its receivers of the quiz and organisation signals (a passed
+    attempt completes requirements; an HR import applies the rules again, inside its
+    transaction), the reminders' delete hook and ``flask assignments``."""
     import learnhub.assignments.cli_assignments  # its commands join the group
-    import learnhub.assignments.models  # noqa: F401  (its tables join the metadata)
-    from learnhub.assignments import completion, receivers
+    import learnhub.assignments.cli_reminders
+    import learnhub.assignments.models
+    import learnhub.assignments.reminder_models  # noqa: F401  (their tables join the metadata)
+    from learnhub.assignments import completion, materialise, receivers, reminders
     from learnhub.assignments.api import blp
     from learnhub.assignments.cli import assignments_cli
+    from learnhub.assignments.reminders_api import blp as reminders_api
     from learnhub.extensions import api
     from learnhub.org.signals import people_changed, people_left
     from learnhub.quizzes.signals import attempt_submitted
@@ -24,4 +28,8 @@ def init_app(app: Flask) -> None:
     people_changed.connect(receivers.on_people_changed)
     people_left.connect(receivers.on_people_left)
     api.register_blueprint(blp, url_prefix="/api/v1")
+    if reminders.delete_with_requirements not in materialise.REQUIREMENT_DELETE_HOOKS:
+        materialise.REQUIREMENT_DELETE_HOOKS.append(reminders.delete_with_requirements)
+
+    api.register_blueprint(reminders_api, url_prefix="/api/v1")
     app.cli.add_command(assignments_cli)

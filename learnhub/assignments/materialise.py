@@ -185,6 +185,16 @@ def refresh_targets(
         newcomers.append(Employee.id.in_(employee_ids))
     keys = db.session.execute(select(_zone_column(), base_key).where(*newcomers).distinct())
     _write_calendar(assignment, ((z, b) for z, b in keys), now)
+    # The newcomers as an EXCEPT, not the NOT EXISTS above: against the table being inserted
+    # into, PostgreSQL may plan the anti-join as a nested loop rescanning it (when its
+    # statistics say it is empty), and each rescan reads the rows inserted so far: quadratic
+    # (minutes at 100,000 people). EXCEPT reads the existing targets once, before any insert.
+    audience = audience_query(assignment)
+    if employee_ids is not None:
+        audience = audience.where(Employee.id.in_(employee_ids))
+    fresh = audience.except_(
+        select(AssignmentTarget.employee_id).where(AssignmentTarget.assignment_id == assignment.id)
+    ).subquery("newcomer_ids")
     added = (
         select(
             literal(assignment.id),
@@ -202,7 +212,7 @@ def refresh_targets(
                 DueCalendar.base_key == base_key,
             ),
         )
-        .where(*newcomers)
+        .where(Employee.id == fresh.c.id)
     )
     inserted = db.session.execute(
         insert(AssignmentTarget)
@@ -210,7 +220,8 @@ def refresh_targets(
             ["assignment_id", "employee_id", "assigned_at", "base_date", "zone", "due_at"],
             added,
         )
-        # SQLAlchemy reads an INSERT's rowcount only when asked (psycopg: -1 otherwise)
+        # SQLAlchemy keeps the rowcount of UPDATE and DELETE only: an INSERT's is -1 on
+        # psycopg unless asked for
         .execution_options(preserve_rowcount=True)
     )
     changes.added = cast(CursorResult, inserted).rowcount or 0
@@ -354,16 +365,13 @@ REQUIREMENT_DELETE_HOOKS: list = []
 
 
 def _enrol_assigned(employee_ids: Sequence[int] | None, now: datetime) -> None:
-    pairs = select(Requirement.employee_id, Requirement.course_id).distinct()
+    # EXCEPT rather than NOT EXISTS against the table inserted into (see refresh_targets)
+    required = select(Requirement.employee_id, Requirement.course_id)
+    enrolled = select(Enrolment.employee_id, Enrolment.course_id)
     if employee_ids is not None:
-        pairs = pairs.where(Requirement.employee_id.in_(employee_ids))
-    pairs = pairs.where(
-        ~exists().where(
-            Enrolment.employee_id == Requirement.employee_id,
-            Enrolment.course_id == Requirement.course_id,
-        )
-    )
-    rows = pairs.subquery()
+        required = required.where(Requirement.employee_id.in_(employee_ids))
+        enrolled = enrolled.where(Enrolment.employee_id.in_(employee_ids))
+    rows = required.except_(enrolled).subquery("unenrolled")
     db.session.execute(
         insert(Enrolment).from_select(
             ["employee_id", "course_id", "source", "enrolled_at"],

@@ -18,7 +18,16 @@ from tests.factories import (
     team,
 )
 
-PAGES = ["/", "/profile", "/team", "/hr", "/courses/1", "/modules/1", "/attempts/1"]
+PAGES = [
+    "/",
+    "/profile",
+    "/reminders",
+    "/team",
+    "/hr",
+    "/courses/1",
+    "/modules/1",
+    "/attempts/1",
+]
 PASSWORD = "a-test-password"
 
 
