@@ -41,8 +41,9 @@ DEMO_ACCOUNTS = {
     "hr@example.org": (Role.HR,),
 }
 #: the demo's mandatory courses, assigned by HR to everyone: days after the assignment reaches
-#: each person that it is due (so a fresh demo shows them as "To do" with due dates)
-DEMO_MANDATORY = {"phishing-and-account-security": 14, "personal-data-and-privacy": 30}
+#: each person that it is due (so a fresh demo shows them as "To do" with due dates, and the
+#: first one, due inside the default 7-day reminder, puts reminder emails in the outbox)
+DEMO_MANDATORY = {"phishing-and-account-security": 5, "personal-data-and-privacy": 30}
 #: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
