@@ -38,11 +38,11 @@ from learnhub.assignments.reminders import (
 )
 from learnhub.assignments.status import effective_due_expression, status_expression
 from learnhub.catalog.models import Course, Module
+from learnhub.core.db import dialect_insert
 from learnhub.core.mail import queue_emails
 from learnhub.core.models import UTCDateTime, utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
-from learnhub.skills.summaries import dialect_insert
 
 logger = logging.getLogger(__name__)
 

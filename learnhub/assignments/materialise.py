@@ -47,13 +47,13 @@ from learnhub.assignments.models import (
     DueKind,
     Requirement,
 )
+from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.core.sqltime import sql_add_days
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.org.time_zones import end_of_day, local_date, zone_named
 from learnhub.progress.models import Enrolment, EnrolmentSource
-from learnhub.skills.summaries import dialect_insert
 
 logger = logging.getLogger(__name__)
 

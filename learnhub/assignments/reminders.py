@@ -64,12 +64,12 @@ from learnhub.assignments.status import (
     status_expression,
 )
 from learnhub.catalog.models import Course, Module
+from learnhub.core.db import dialect_insert
 from learnhub.core.mail import queue_emails
 from learnhub.core.models import UTCDateTime, utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import end_of_day, zone_named
-from learnhub.skills.summaries import dialect_insert
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,15 @@ extension instances, and :func:`learnhub.app.create_app` binds it to the app.
 from __future__ import annotations
 
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import postgresql, sqlite
 
 from learnhub.core.models import Base
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dialect_insert(model: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``model`` that can take ``on_conflict_do_update`` / ``do_nothing`` on the
+    database of the current session (PostgreSQL or SQLite, the two LearnHub runs on)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
+from learnhub.core.db import dialect_insert
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, ReportingLine
 from learnhub.skills.models import (
@@ -57,7 +58,6 @@ from learnhub.skills.models import (
     TeamSummary,
 )
 from learnhub.skills.services import attained_query, targets_query
-from learnhub.skills.summaries import dialect_insert
 
 #: a condition on a manager_id column: which managers' reports a statement reads
 Parents = Callable[[Any], ColumnElement[bool]]

@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
@@ -65,7 +66,6 @@ from learnhub.skills.models import (
     TeamSummary,
 )
 from learnhub.skills.services import attained_query, frameworks_with_profiles, targets_query
-from learnhub.skills.summaries import dialect_insert
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from sqlalchemy import Select, and_, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -142,12 +142,6 @@ def _write_cells(framework_id: int, buckets: RoleBuckets, at: datetime) -> None:
     # bound-parameter limits
     for start in range(0, len(rows), CELLS_PER_INSERT):
         db.session.execute(insert(BenchmarkCell).values(rows[start : start + CELLS_PER_INSERT]))
-
-
-def dialect_insert(model: type) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT of ``model`` that can take ``on_conflict_do_update`` on this database."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
 
 
 def _write(
