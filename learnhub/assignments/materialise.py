@@ -117,15 +117,14 @@ def _zone_column() -> ColumnElement[str]:
 def due_instant(assignment: Assignment, zone_name: str, base: date | None, now: datetime):
     """``(base_date, due_at)`` for one person of ``assignment``: the day the due date counts
     from and the end of the due day in the zone ``zone_name`` ("" or unknown: the
-    organisation's). ``base``: the hire date for ``after_hire`` (None: not known, so the day
-    the assignment reaches them), ignored otherwise."""
+    organisation's). ``base``: the day a relative due date counts from — the hire date for
+    ``after_hire``, or a target's own base day when a changed due date is counted again
+    (:func:`recount_due_dates`); None: the day the assignment reaches them (``now`` there).
+    Ignored for a fixed date."""
     where = zone_named(zone_name)
     if assignment.due_kind == DueKind.FIXED and assignment.due_date is not None:
         return NO_BASE_DATE, end_of_day(assignment.due_date, where)
-    if assignment.due_kind == DueKind.AFTER_HIRE and base is not None:
-        start = base
-    else:
-        start = local_date(now, where)
+    start = base if base is not None else local_date(now, where)
     return start, end_of_day(start + timedelta(days=assignment.due_days or 0), where)
 
 

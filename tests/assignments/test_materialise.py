@@ -270,3 +270,25 @@ def test_bad_input_names_each_field_and_changes_nothing(app_ctx):
     with pytest.raises(ValidationFailed) as refused:
         services.preview(unknown)
     assert sorted(i.where for i in refused.value.errors) == ["course_id", "due_days"]
+
+
+def test_a_changed_relative_due_date_counts_from_each_persons_own_day(app_ctx):
+    course, _, _ = _course()
+    with freeze_time("2027-01-10 12:00:00"):
+        first = EmployeeFactory(timezone="UTC")
+        assignment = services.create_assignment(
+            services.AssignmentSpec(
+                course_id=course.id,
+                audience=AudienceKind.EVERYONE,
+                due_kind=DueKind.AFTER_ASSIGNMENT,
+                due_days=30,
+            ),
+            created_by_id=None,
+        )
+    with freeze_time("2027-01-20 12:00:00"):
+        joiner = EmployeeFactory(timezone="UTC")
+        materialise.refresh_for_people([joiner.id])
+        services.change_due(assignment, due_days=40)
+    # 10 January + 40 days = 19 February, ends at midnight; the joiner's counts from 20 January
+    assert _requirements(first)[0].due_at == datetime(2027, 2, 20, tzinfo=UTC)
+    assert _requirements(joiner)[0].due_at == datetime(2027, 3, 2, tzinfo=UTC)
