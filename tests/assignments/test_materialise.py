@@ -20,7 +20,7 @@ from learnhub.assignments.models import (
 from learnhub.core.errors import Forbidden, ValidationFailed
 from learnhub.extensions import db
 from learnhub.progress.models import Enrolment, EnrolmentSource
-from learnhub.quizzes.models import Attempt
+from tests.assignments.helpers import passed_attempt
 from tests.factories import (
     CourseFactory,
     EmployeeFactory,
@@ -38,22 +38,6 @@ def _course(modules: int = 2, validity: int | None = None, minutes: int = 10):
     ]
     quizzes = [QuizFactory(module=m) for m in made]
     return course, made, quizzes
-
-
-def _pass(employee, quiz, at: datetime) -> Attempt:
-    attempt = Attempt(
-        quiz_id=quiz.id,
-        employee_id=employee.id,
-        number=1 + db.session.query(Attempt).filter_by(employee_id=employee.id).count(),
-        state="submitted",
-        layout={},
-        started_at=at,
-        submitted_at=at,
-        passed=True,
-    )
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
 
 
 def _requirements(employee) -> list[Requirement]:
@@ -162,11 +146,11 @@ def test_prior_completion_counts_and_the_preview_says_so(app_ctx):
     course, _, quizzes = _course(modules=2, validity=12)
     done, half, fresh = EmployeeFactory(), EmployeeFactory(), EmployeeFactory()
     for quiz in quizzes:
-        _pass(done, quiz, datetime(2026, 6, 1, tzinfo=UTC))
-    _pass(half, quizzes[0], datetime(2026, 6, 1, tzinfo=UTC))
+        passed_attempt(done, quiz, datetime(2026, 6, 1, tzinfo=UTC))
+    passed_attempt(half, quizzes[0], datetime(2026, 6, 1, tzinfo=UTC))
     stale = EmployeeFactory()
     for quiz in quizzes:  # passed too long ago: expired after 12 months
-        _pass(stale, quiz, datetime(2025, 12, 1, tzinfo=UTC))
+        passed_attempt(stale, quiz, datetime(2025, 12, 1, tzinfo=UTC))
     spec = services.AssignmentSpec(
         course_id=course.id,
         audience=AudienceKind.EVERYONE,
