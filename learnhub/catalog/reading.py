@@ -68,9 +68,25 @@ def competence_level(entry: Any, index: FrameworkIndex, where: str, issues: list
     return code, level
 
 
+#: how a target that no module's quiz proves is met (content/roles/*.yaml ``proven_by``):
+#: manager validation or recognised prior learning (issue 12 "role profiles that can be met")
+PROVEN_BY = ("validation",)
+
+
 def read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
+    """The target profiles of ``folder`` as keyword arguments of ``apply_target_profile``
+    (targets as (competence code, level number, reason)).
+
+    A profile marked ``baseline: true`` is the all-staff baseline of its framework (issue 12):
+    its targets are added to every other profile of the framework that does not target that
+    competence, and a profile that targets one below the baseline's level is an error. A
+    target may say ``proven_by: validation`` when no module's quiz proves its level, so only
+    manager validation or recognised prior learning can meet it (tests/content checks that
+    every other target is reachable by some module)."""
     roles: list[dict] = []
     owners: dict[str, str] = {}
+    baselines: dict[str, tuple[str, list[tuple[str, int, str]]]] = {}
+    wheres: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
         where = rel(path)
         data, found = load_yaml(path, where)
@@ -94,6 +110,30 @@ def read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
             found = competence_level(entry, index, f"{where}, line {line}", issues)
             if found:
                 targets.append((*found, str(entry.get("reason", "")).strip()))
+                proven_by = entry.get("proven_by")
+                if proven_by is not None and proven_by not in PROVEN_BY:
+                    issues.append(
+                        Issue(
+                            f"{where}, line {line}",
+                            f"proven_by {proven_by!r} is not one of: {', '.join(PROVEN_BY)}",
+                        )
+                    )
+        if data.get("baseline") is True:
+            if data.get("job_codes"):
+                issues.append(
+                    Issue(
+                        f"{where}, line {data.line_of('job_codes')}", "a baseline has no job codes"
+                    )
+                )
+            if data["framework"] in baselines:
+                issues.append(
+                    Issue(
+                        f"{where}, line {data.line_of('baseline')}",
+                        f"{baselines[data['framework']][0]} is already the baseline of "
+                        f"{data['framework']}",
+                    )
+                )
+            baselines[data["framework"]] = (where, targets)
         codes = [str(c) for c in data.get("job_codes") or []]
         for code in codes:
             if code in owners:
@@ -114,4 +154,21 @@ def read_roles(folder: Path, rel, indexes, issues: list[Issue]) -> list[dict]:
                 "job_codes": codes,
             }
         )
+        wheres.append(where)
+    for role, where in zip(roles, wheres, strict=True):
+        baseline = baselines.get(role["framework_slug"])
+        if baseline is None or baseline[0] == where:
+            continue
+        own = {code: level for code, level, _reason in role["targets"]}
+        for code, level, reason in baseline[1]:
+            if code not in own:
+                role["targets"].append((code, level, reason))
+            elif own[code] < level:
+                issues.append(
+                    Issue(
+                        where,
+                        f"targets {code} at level {own[code]}, below the all-staff baseline's "
+                        f"level {level} ({baseline[0]})",
+                    )
+                )
     return roles

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select
 
+from learnhub.catalog.reading import read_roles
+from learnhub.core.errors import Issue
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.skills.services import get_framework, targets_query
@@ -70,7 +72,7 @@ def test_the_demo_organisation_holds_every_role():
     unused = [
         name
         for name, role in _roles().items()
-        if not demo & {str(code) for code in role.get("job_codes") or []}
+        if not role.get("baseline") and not demo & {str(c) for c in role.get("job_codes") or []}
     ]
     assert not unused, f"roles nobody in {DEMO.name} holds: {unused}"
 
@@ -93,3 +95,69 @@ def test_everyone_in_the_seeded_demo_has_a_target_profile(app_ctx, demo):
     )
     assert people == len(DEMO.read_text(encoding="utf-8").strip().splitlines()) - 1
     assert targeted == people
+
+
+def _module_levels(plan) -> dict[str, int]:
+    """{competence code: highest level some module's quiz proves} over the whole curriculum."""
+    best: dict[str, int] = {}
+    for course in plan.courses:
+        for module in course["modules"]:
+            for code, level in module["competences"].items():
+                best[code] = max(best.get(code, 0), level)
+    return best
+
+
+def test_every_target_is_proven_by_some_module_or_marked_as_met_by_validation(plan, digcomp):
+    """Issue 12: a target no module can prove would stay a gap for ever; it must say that only
+    manager validation or recognised prior learning meets it (``proven_by: validation``), and a
+    target marked so that a module now proves must lose the mark (the list only shrinks)."""
+    best = _module_levels(plan)
+    levels = {lvl["name"]: lvl["number"] for lvl in digcomp.levels}
+    unreachable, stale = [], []
+    for name, role in _roles().items():
+        for target in role["targets"]:
+            code, level = str(target["competence"]), levels[target["level"]]
+            reachable = best.get(code, 0) >= level
+            marked = target.get("proven_by") == "validation"
+            if not reachable and not marked:
+                unreachable.append(f"{name}: {code} at {target['level']}")
+            if reachable and marked:
+                stale.append(f"{name}: {code} at {target['level']}")
+    assert not unreachable, f"targets no module proves and not marked proven_by: {unreachable}"
+    assert not stale, f"targets marked proven_by: validation that a module proves: {stale}"
+    assert best, "no module maps to a competence"
+
+
+def test_the_all_staff_baseline_is_part_of_every_role(plan):
+    raw = _roles()
+    baseline = [r for r in raw.values() if r.get("baseline")]
+    assert len(baseline) == 1
+    wanted = {(str(t["competence"]), t["level"]) for t in baseline[0]["targets"]}
+    assert len(wanted) >= 3
+    by_slug = {role["slug"]: role for role in plan.roles}
+    levels = {"Basic": 1, "Intermediate": 2, "Advanced": 3, "Highly advanced": 4}
+    for name, role in raw.items():
+        targets = {code: level for code, level, _r in by_slug[role["slug"]]["targets"]}
+        for code, level in wanted:
+            assert targets.get(code, 0) >= levels[level], f"{name} lacks baseline {code}"
+
+
+def test_a_role_below_the_baseline_is_refused_with_its_file(plan, tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "slug: base\ntitle: Base\nframework: digcomp-3.0\nbaseline: true\ntargets:\n"
+        '  - {competence: "4.1", level: Intermediate, reason: everyone gets phishing mail}\n'
+        '  - {competence: "4.2", level: Basic, reason: everyone handles personal data}\n'
+    )
+    (tmp_path / "clerk.yaml").write_text(
+        "slug: clerk\ntitle: Clerk\nframework: digcomp-3.0\njob_codes: [CLK]\ntargets:\n"
+        '  - {competence: "4.1", level: Basic, reason: opens the post and the email}\n'
+        '  - {competence: "1.1", level: Basic, reason: looks things up, proven_by: nothing}\n'
+    )
+    issues: list[Issue] = []
+    roles = read_roles(tmp_path, lambda p: p.name, dict(plan.indexes), issues)
+    messages = [f"{i.where}: {i.message}" for i in issues]
+    assert any("clerk.yaml" in m and "below the all-staff baseline" in m for m in messages)
+    assert any("clerk.yaml, line 7" in m and "proven_by 'nothing'" in m for m in messages)
+    clerk = next(r for r in roles if r["slug"] == "clerk")
+    # the baseline's other target is added to the role
+    assert ("4.2", 1, "everyone handles personal data") in clerk["targets"]
