@@ -56,5 +56,5 @@ def test_the_coverage_check_names_the_missing_competence_and_level(plan, digcomp
     )
     assert gaps == [
         "1.1: missing Basic, Intermediate; covered at 0 level(s), needs 2",
-        "3.3: missing Intermediate; covered at 1 level(s), needs 2",
+        "3.3: missing Intermediate; covered at 2 level(s), needs 2",
     ]
