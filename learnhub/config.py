@@ -174,6 +174,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_OIDC_CLIENT_SECRET": os.environ.get("LEARNHUB_OIDC_CLIENT_SECRET") or None,
         # The public pages (accessibility statement, privacy notice, help) name the body that
         # runs LearnHub and its contacts; the defaults are the demo organisation's
+        # Facts lessons insert as {{ org.<name> }} (learnhub.catalog.org_facts); unset: a
+        # wording that fits any organisation ("your organisation's incident reporting route")
+        "LEARNHUB_ORG_INCIDENT_ROUTE": os.environ.get("LEARNHUB_ORG_INCIDENT_ROUTE") or None,
+        "LEARNHUB_ORG_SECURITY_CONTACT": os.environ.get("LEARNHUB_ORG_SECURITY_CONTACT") or None,
+        "LEARNHUB_ORG_DATA_PROTECTION_CONTACT": os.environ.get(
+            "LEARNHUB_ORG_DATA_PROTECTION_CONTACT"
+        )
+        or None,
+        "LEARNHUB_ORG_APPROVED_TOOLS": os.environ.get("LEARNHUB_ORG_APPROVED_TOOLS") or None,
         "LEARNHUB_ORGANISATION_NAME": os.environ.get("LEARNHUB_ORGANISATION_NAME")
         or "Example Public Body",
         "LEARNHUB_SUPPORT_EMAIL": os.environ.get("LEARNHUB_SUPPORT_EMAIL")

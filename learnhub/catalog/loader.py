@@ -20,6 +20,7 @@ from sqlalchemy import select
 from learnhub.catalog.curriculum import heading_problems
 from learnhub.catalog.markdown import render_markdown
 from learnhub.catalog.models import Course, Module, ModuleCompetence, ModuleOutcome
+from learnhub.catalog.org_facts import placeholder_problems
 from learnhub.catalog.reading import (
     competence_level,
     index_for,
@@ -198,6 +199,7 @@ def _read_module(
         return None
     body = body_path.read_text(encoding="utf-8")
     issues.extend(heading_problems(body, rel(body_path)))
+    issues.extend(placeholder_problems(body, rel(body_path)))
     competences = {}
     for entry in spec["competences"]:
         found = competence_level(

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema
 
 from learnhub.catalog import services as catalog
 from learnhub.catalog.models import Module
+from learnhub.catalog.org_facts import fill_org_facts
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def module_view(module: Module) -> dict:
         "position": module.position,
         "minutes": module.minutes,
         "validity_months": module.validity_months,
-        "body_html": module.body_html,
+        "body_html": fill_org_facts(module.body_html, current_app.config),
         "outcomes": [
             {
                 "text": o.text,
