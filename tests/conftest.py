@@ -46,6 +46,7 @@ CONTENT_TABLES = {
     "target_levels",
     "profile_job_codes",
     "courses",
+    "course_files",
     "modules",
     "module_outcomes",
     "module_competences",

@@ -142,8 +142,9 @@ def _slug(heading: str) -> str:
 def link_problems(path: Path, root: Path, *, lesson: bool, where: str) -> list[Issue]:
     """The problems of the links and images of one Markdown file. ``root`` is the content
     folder (a relative link may not leave it); ``lesson`` is True for a module's lesson text,
-    whose page cannot serve other files (the web app has no route for content files, and
-    rendered headings carry no anchors), so a relative link or image there cannot work.
+    whose page serves only the pictures in its course folder (``learnhub.catalog.course_files``)
+    and whose rendered headings carry no anchors: there a relative image must be a file in the
+    course folder, and a relative link cannot work.
     ``where`` names the file in the messages ("content/courses/x/01-y.md")."""
     text = path.read_text(encoding="utf-8")
     issues = []
@@ -174,6 +175,12 @@ def link_problems(path: Path, root: Path, *, lesson: bool, where: str) -> list[I
                 issues.append(Issue(at, f"{what} {link.target!r} has no valid host name"))
             elif re.search(r"\s", link.target):
                 issues.append(Issue(at, f"{what} {link.target!r} holds a space"))
+        elif lesson and link.kind == "image" and not link.target.startswith("/"):
+            # a picture in the course folder: the loader stores it and the module page serves
+            # it (learnhub.catalog.course_files checks its type, size and SVG safety)
+            target = (path.parent / parts.path).resolve()
+            if not target.is_relative_to(path.parent.resolve()) or not target.is_file():
+                issues.append(Issue(at, f"image {link.target!r} is not a file in the course"))
         elif lesson:
             issues.append(
                 Issue(

@@ -12,11 +12,16 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
 
+from learnhub.catalog.course_files import (
+    read_course_files,
+    rewrite_image_sources,
+    sync_course_files,
+)
 from learnhub.catalog.curriculum import heading_problems
 from learnhub.catalog.markdown import render_markdown
 from learnhub.catalog.models import Course, Module, ModuleCompetence, ModuleOutcome
@@ -172,6 +177,9 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
             issues.append(Issue(at, f"module slug {module['slug']!r} repeats"))
         slugs.add(module["slug"])
         modules.append(module | {"position": position})
+    files = read_course_files(
+        folder, [(folder / m["file"], m["body"]) for m in modules], rel, issues
+    )
     return {
         "slug": data["slug"],
         "title": data["title"],
@@ -180,6 +188,7 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
         "folder": folder,
         "sha256": digest.hexdigest(),
         "modules": modules,
+        "files": files,
     }
 
 
@@ -322,7 +331,10 @@ def _apply_course(data: dict) -> bool:
             spec["minutes"],
         )
         module.validity_months, module.active = spec["validity_months"], True
-        module.body_markdown, module.body_html = spec["body"], render_markdown(spec["body"])
+        module.body_markdown = spec["body"]
+        module.body_html = rewrite_image_sources(
+            render_markdown(spec["body"]), data["slug"], _folder_of(spec["file"])
+        )
         if module.id is not None:  # delete the old mapping rows before inserting the new ones
             module.outcomes.clear()
             module.competences.clear()
@@ -344,4 +356,11 @@ def _apply_course(data: dict) -> bool:
         db.session.flush()
         for key, parsed in spec["parts"].items():
             _PARTS[key].apply(module, parsed)
+    sync_course_files(course.id, data.get("files", {}))
     return True
+
+
+def _folder_of(lesson_file: str) -> str:
+    """The lesson's folder relative to the course folder ("" when it is at the root)."""
+    parent = PurePosixPath(lesson_file).parent.as_posix()
+    return "" if parent == "." else parent

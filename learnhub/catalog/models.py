@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import utcnow
@@ -88,3 +88,20 @@ class ModuleCompetence(db.Model):
     level_number: Mapped[int]
 
     __table_args__ = (UniqueConstraint("module_id", "competence_id"),)
+
+
+class CourseFile(db.Model):
+    """A picture a course's lessons show (``learnhub.catalog.course_files``): ``path`` relative
+    to the course folder (``images/phishing.svg``), stored with the course so every web server
+    serves the same bytes. ``sha256`` of ``content``."""
+
+    __tablename__ = "course_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(60))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
