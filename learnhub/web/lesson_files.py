@@ -24,4 +24,5 @@ def course_file(course_slug: str, path: str) -> Response:
     response = Response(stored.content, mimetype=stored.media_type)
     response.set_etag(stored.sha256)
     response.headers["Content-Security-Policy"] = _FILE_POLICY
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
