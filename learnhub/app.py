@@ -19,6 +19,7 @@ from learnhub import (
     auth,
     catalog,
     core,
+    credentials,
     org,
     progress,
     questionbank,
@@ -45,6 +46,7 @@ FEATURES = (
     catalog,
     progress,
     assignments,
+    credentials,
     reports,
     web,
 )

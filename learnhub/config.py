@@ -183,6 +183,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         )
         or None,
         "LEARNHUB_ORG_APPROVED_TOOLS": os.environ.get("LEARNHUB_ORG_APPROVED_TOOLS") or None,
+        # the key that signs Open Badges credentials (None: <instance>/credential-signing-key.pem)
+        "LEARNHUB_CREDENTIAL_KEY_PATH": os.environ.get("LEARNHUB_CREDENTIAL_KEY_PATH") or None,
         "LEARNHUB_ORGANISATION_NAME": os.environ.get("LEARNHUB_ORGANISATION_NAME")
         or "Example Public Body",
         "LEARNHUB_SUPPORT_EMAIL": os.environ.get("LEARNHUB_SUPPORT_EMAIL")

@@ -56,12 +56,18 @@ PUBLIC = {
     ("GET", "/privacy"),
     ("GET", "/help"),
     ("GET", "/static/<path:filename>"),
+    # what a third party needs to verify an Open Badges credential (issue 15)
+    ("GET", "/credentials/issuer"),
+    ("GET", "/credentials/status/revocation"),
     ("GET", "/api/v1/openapi.json"),
 }
 SELF = {
     ("GET", "/"),
     ("GET", "/profile"),
     ("GET", "/reminders"),
+    ("GET", "/credentials"),
+    ("GET", "/credentials/<course_slug>/download"),
+    ("GET", "/courses/<course_slug>/files/<path:path>"),
     ("GET", "/courses/<int:course_id>"),
     ("POST", "/courses/<int:course_id>/enrol"),
     ("GET", "/modules/<int:module_id>"),
@@ -239,6 +245,9 @@ def world(app, demo) -> World:
             "secret": "not-a-secret",
             "filename": "learnhub.css",
             "assignment_id": assignment.id,
+            # a picture of the phishing course (the other courses have none)
+            "course_slug": "phishing-and-account-security",
+            "path": "images/annotated-phishing-email.svg",
         }
         db.session.commit()
     return World(people, attempts, ids)

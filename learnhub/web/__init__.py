@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Add the health check, the pages (assignments' among them) and the public information
     pages."""
+    import learnhub.web.credential_views
     import learnhub.web.lesson_files
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web.assign_views import blp as assign_views
