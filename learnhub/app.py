@@ -21,6 +21,7 @@ from learnhub import (
     core,
     credentials,
     org,
+    privacy,
     progress,
     questionbank,
     quizzes,
@@ -48,6 +49,7 @@ FEATURES = (
     assignments,
     credentials,
     reports,
+    privacy,
     web,
 )
 #: the modules holding Celery tasks: a worker imports them at start and knows each task by name
@@ -56,6 +58,7 @@ TASK_MODULES = (
     "learnhub.quizzes.tasks",
     "learnhub.skills.tasks",
     "learnhub.assignments.tasks",
+    "learnhub.privacy.tasks",
 )
 
 

@@ -40,6 +40,11 @@ celery_app.conf.beat_schedule = {
         "task": "assignments.send_digests",
         "schedule": crontab(day_of_week="mon", hour=6, minute=30),
     },
+    # the retention period (LEARNHUB_RETENTION_YEARS after leaving) ends: personal data erased
+    "privacy-retention": {
+        "task": "privacy.erase_expired",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # mail that could not be sent (SMTP down) is retried from the outbox
     "send-outbox": {
         "task": "auth.send_outbox",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
@@ -58,6 +58,9 @@ class Employee(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # when a full sync of the person's source last found them missing (None while active)
     left_at: Mapped[datetime | None]
+    # a legal hold (a claim, an inquiry, an information request covering the records) stops
+    # erasure, on request or by retention (learnhub.privacy.erasure)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     # the import profile (HR source) that owns this person; a full sync touches only its own
     source: Mapped[str] = mapped_column(String(60), default="manual", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
