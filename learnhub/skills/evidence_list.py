@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
@@ -68,6 +68,11 @@ class EvidenceItem:
     @property
     def kind_words(self) -> str:
         return KIND_WORDS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+    @property
+    def valid_through(self) -> date | None:
+        """The last day (UTC) it counts, for evidence that expires at the start of a day."""
+        return (self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
 
     @property
     def live(self) -> bool:

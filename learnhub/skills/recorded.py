@@ -29,86 +29,27 @@ commit; bad input raises ValidationFailed whose issues name the field (``framewo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select
 
-from learnhub.auth.models import Role
 from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, DomainError, Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org import services as org_services
 from learnhub.org.models import Employee
+from learnhub.skills.evidence_access import WITHDRAWABLE, Actor, above, may_validate, may_withdraw
 from learnhub.skills.evidence_list import targeted_competences
 from learnhub.skills.models import Competence, Evidence, EvidenceKind, Framework
 from learnhub.skills.services import level_number, record_evidence, revoke_evidence
 
 logger = logging.getLogger(__name__)
 
-#: the kinds of evidence a person records by hand and may withdraw (self-assessment: replaced)
-WITHDRAWABLE = (EvidenceKind.MANAGER_VALIDATION, EvidenceKind.PRIOR_LEARNING)
 NOTE_MAX = 1000
 REFERENCE_MAX = 200
 REASON_MAX = 500
 REPLACED = "Replaced by a newer {what}."
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who records: ``employee_id`` of the signed-in person (None: an API token, which acts as
-    HR within its scope), ``hr`` True for HR staff and tokens."""
-
-    employee_id: int | None
-    hr: bool
-
-    @classmethod
-    def of(cls, user: Any) -> Actor:
-        """The actor of ``current_user`` (an Account or an API-token principal)."""
-        if getattr(user, "is_api_token", False):
-            return cls(employee_id=None, hr=True)
-        return cls(employee_id=user.employee_id, hr=user.has_role(Role.HR))
-
-
-# --- who may do what -----------------------------------------------------------------------
-
-
-def _above(actor: Actor, employee_id: int) -> bool:
-    return actor.employee_id is not None and org_services.is_in_subtree(
-        actor.employee_id, employee_id
-    )
-
-
-def may_validate(actor: Actor, employee: Employee) -> bool:
-    """May ``actor`` validate a level of ``employee``? HR (and tokens) for anyone active, a
-    manager for an active person of their subtree; never themself."""
-    if actor.employee_id == employee.id or not employee.active:
-        return False
-    return actor.hr or _above(actor, employee.id)
-
-
-def may_record_prior_learning(actor: Actor, employee: Employee) -> bool:
-    """May ``actor`` record prior learning of ``employee``? HR (and tokens), never for
-    themself, only for active people."""
-    return actor.hr and actor.employee_id != employee.id and employee.active
-
-
-def may_withdraw(actor: Actor, evidence: Evidence) -> bool:
-    """May ``actor`` withdraw ``evidence``? A live validation: its validator, a manager above
-    the person, or HR; a live prior learning: HR. Never evidence about oneself, nor a passed
-    quiz or a self-assessment."""
-    if evidence.revoked_at is not None or evidence.kind not in WITHDRAWABLE:
-        return False
-    if actor.employee_id == evidence.employee_id:
-        return False
-    if actor.hr:
-        return True
-    if evidence.kind != EvidenceKind.MANAGER_VALIDATION or actor.employee_id is None:
-        return False
-    return evidence.recorded_by_id == actor.employee_id or _above(actor, evidence.employee_id)
 
 
 # --- checks of the input -------------------------------------------------------------------
@@ -374,7 +315,7 @@ def get_withdrawable(actor: Actor, evidence_id: int) -> Evidence:
     if not (
         actor.hr
         or evidence.recorded_by_id == actor.employee_id
-        or _above(actor, evidence.employee_id)
+        or above(actor, evidence.employee_id)
     ):
         raise NotFound("No such evidence.")
     return evidence
