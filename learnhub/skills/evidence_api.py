@@ -43,11 +43,11 @@ NOT_FOUND = {
 FORBIDDEN = {
     "schema": ErrorSchema,
     "description": "The caller may not record this (about "
-    "themself; outside a manager's team; prior learning by anyone but HR)",
+    "themself; a leaver; outside a manager's team; prior learning by anyone but HR)",
 }
 CONFLICT = {
     "schema": ErrorSchema,
-    "description": "The person has left, or the evidence was already withdrawn",
+    "description": "The evidence was already withdrawn",
 }
 
 
@@ -106,7 +106,7 @@ class SelfAssessmentArgs(_Strict):
         keys=fields.String(validate=validate.Length(max=20)),
         values=fields.Integer(strict=True, validate=validate.Range(min=1, max=1000)),
         required=True,
-        validate=validate.Length(min=1, max=200),
+        validate=validate.Length(max=200),
         metadata={"description": "{competence code: level}; only competences your role targets"},
     )
 
@@ -137,6 +137,7 @@ class EvidenceSchema(Schema):
 
 class PersonEvidenceSchema(Schema):
     employee_number = fields.String()
+    name = fields.String()
     evidence = fields.List(fields.Nested(EvidenceSchema))
 
 
@@ -172,6 +173,7 @@ class PersonEvidence(MethodView):
         employee = _employee(employee_number)
         return {
             "employee_number": employee.employee_number,
+            "name": employee.full_name,
             "evidence": [asdict(i) for i in evidence_of(employee.id)],
         }
 
@@ -184,7 +186,6 @@ class Validations(MethodView):
     @blp.response(201, EvidenceSchema)
     @blp.alt_response(403, **FORBIDDEN)
     @blp.alt_response(404, **NOT_FOUND)
-    @blp.alt_response(409, **CONFLICT)
     def post(self, args: dict, employee_number: str):
         """A manager (for a person of their team) or HR confirms a level; it counts towards
         the attained level and replaces the person's previous validation of that competence.
@@ -202,7 +203,6 @@ class PriorLearning(MethodView):
     @blp.response(201, EvidenceSchema)
     @blp.alt_response(403, **FORBIDDEN)
     @blp.alt_response(404, **NOT_FOUND)
-    @blp.alt_response(409, **CONFLICT)
     def post(self, args: dict, employee_number: str):
         """HR records recognised prior learning (a certificate); it counts through its expiry
         date. Audited."""

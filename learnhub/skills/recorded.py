@@ -192,12 +192,11 @@ def validate_level(
 
     Counts towards the attained level. A live validation of the same person and competence is
     replaced (revoked, kept as history). Audited as ``evidence_validated``. Raises Forbidden
-    (oneself; someone outside the manager's subtree; not a manager nor HR), Conflict (a
-    leaver), ValidationFailed (framework, competence, level, note). Flushes."""
+    (oneself; a leaver; someone outside the manager's subtree; not a manager nor HR), ValidationFailed (framework, competence, level, note). Flushes."""
     if actor.employee_id == employee.id:
         raise Forbidden("You cannot validate your own level: ask your manager or HR.")
     if not employee.active:
-        raise Conflict("This person has left: no new evidence is recorded for leavers.")
+        raise Forbidden("This person has left: no new evidence is recorded for leavers.")
     if not may_validate(actor, employee):
         raise Forbidden("You can validate levels only of people in your team (below you).")
     item, number = resolve(framework, competence, level)
@@ -251,14 +250,14 @@ def record_prior_learning(
     ``expires_on`` (None: no expiry; it counts until the end of that day, UTC, so it must be
     today or later and after ``achieved_on``). Audited as ``prior_learning_recorded``.
 
-    Raises Forbidden (not HR; oneself), Conflict (a leaver), ValidationFailed (framework,
+    Raises Forbidden (not HR; oneself; a leaver), ValidationFailed (framework,
     competence, level, reference, achieved_on, expires_on). Flushes."""
     if not actor.hr:
         raise Forbidden("Only HR staff record recognised prior learning.")
     if actor.employee_id == employee.id:
         raise Forbidden("You cannot record your own prior learning: ask another HR officer.")
     if not employee.active:
-        raise Conflict("This person has left: no new evidence is recorded for leavers.")
+        raise Forbidden("This person has left: no new evidence is recorded for leavers.")
     item, number = resolve(framework, competence, level)
     text = _text(
         reference, "reference", REFERENCE_MAX, required="Enter the certificate or course name."

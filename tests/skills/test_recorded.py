@@ -323,7 +323,7 @@ def test_nothing_is_recorded_for_a_leaver(demo_ctx):
     leaver = person("leila.haddad")
     leaver.active = False
     db.session.flush()
-    with pytest.raises(Conflict, match="has left"):
+    with pytest.raises(Forbidden, match="has left"):
         recorded.validate_level(actor("hana"), leaver, FW, CODE, 2)
 
 
