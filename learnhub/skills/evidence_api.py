@@ -243,7 +243,7 @@ class MySelfAssessment(MethodView):
         previous claim (kept as history)."""
         if current_user.employee_id is None:
             raise Forbidden("An API token has no self to assess.")
-        me = db.session.get(Employee, current_user.employee_id)
+        me = db.session.get_one(Employee, current_user.employee_id)
         changed = recorded.self_assess(me, args["framework"], args["ratings"])
         claims = [
             asdict(i)

@@ -29,6 +29,7 @@ commit; bad input raises ValidationFailed whose issues name the field (``framewo
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
 
@@ -121,7 +122,7 @@ def _live(employee_id: int, competence_id: int, kind: EvidenceKind) -> list[Evid
 # --- self-assessment -----------------------------------------------------------------------
 
 
-def self_assess(employee: Employee, framework: str, ratings: dict[str, int | str]) -> int:
+def self_assess(employee: Employee, framework: str, ratings: Mapping[str, int | str]) -> int:
     """Record ``employee``'s own ratings ``{competence code: level}`` in ``framework`` (slug).
 
     Only competences the employee's job role targets may be rated (DESIGN.md: an employee
@@ -192,7 +193,8 @@ def validate_level(
 
     Counts towards the attained level. A live validation of the same person and competence is
     replaced (revoked, kept as history). Audited as ``evidence_validated``. Raises Forbidden
-    (oneself; a leaver; someone outside the manager's subtree; not a manager nor HR), ValidationFailed (framework, competence, level, note). Flushes."""
+    (oneself; a leaver; someone outside the manager's subtree; not a manager nor HR),
+    ValidationFailed (framework, competence, level, note). Flushes."""
     if actor.employee_id == employee.id:
         raise Forbidden("You cannot validate your own level: ask your manager or HR.")
     if not employee.active:
