@@ -188,3 +188,31 @@ def test_hr_records_prior_learning(app, demo):
             )
             == 1
         )
+
+
+def test_the_person_page_reads_evidence_in_the_same_statements_however_much(
+    app, demo, count_queries
+):
+    from learnhub.skills import recorded
+    from learnhub.skills.evidence_access import Actor
+
+    client = app.test_client()
+    sign_in(client, "manager@example.org")
+
+    def statements() -> int:
+        with count_queries() as queries:
+            assert client.get("/people/E1007").status_code == 200
+        return queries.count
+
+    with app.app_context():
+        maria, evan = get_by_email("manager@example.org"), get_by_email("employee@example.org")
+        recorded.validate_level(Actor(maria.id, hr=False), evan, "digcomp-3.0", "4.1", 2)
+        db.session.commit()
+    one = statements()
+    with app.app_context():
+        maria, evan = get_by_email("manager@example.org"), get_by_email("employee@example.org")
+        for code in ("1.2", "1.3", "2.1", "2.2", "4.2"):
+            recorded.validate_level(Actor(maria.id, hr=False), evan, "digcomp-3.0", code, 1)
+        recorded.self_assess(evan, "digcomp-3.0", {"1.2": 3, "4.1": 1})
+        db.session.commit()
+    assert statements() == one
