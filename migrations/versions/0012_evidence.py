@@ -1,5 +1,4 @@
-"""evidence recorded by hand: a manager's note, a prior learning's reference, who withdrew it
-and why
+"""evidence recorded by hand: note, reference, who withdrew it and why
 
 Self-assessments, manager validations and recognised prior learning (learnhub.skills.recorded)
 are rows of ``evidence`` like a passed quiz; these columns hold what a person typed with them.
