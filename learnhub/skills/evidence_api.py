@@ -35,7 +35,6 @@ blp = Blueprint(
     "and recognised prior learning",
 )
 
-MAX_ID = 2**31 - 1
 NOT_FOUND = {
     "schema": ErrorSchema,
     "description": "No such person (or evidence), or not one the caller may see",
@@ -223,8 +222,6 @@ class Withdrawal(MethodView):
     def post(self, args: dict, evidence_id: int):
         """Withdraw a validation (its validator, a manager above the person, HR) or a prior
         learning (HR), with a reason; it stays on record and stops counting. Audited."""
-        if evidence_id > MAX_ID:
-            raise NotFound("No such evidence.")
         evidence = recorded.withdraw_evidence(
             recorded.Actor.of(current_user), evidence_id, args["reason"]
         )

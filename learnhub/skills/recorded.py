@@ -310,7 +310,8 @@ def get_withdrawable(actor: Actor, evidence_id: int) -> Evidence:
     """The evidence ``evidence_id`` if ``actor`` may see it to withdraw it: a validation or a
     prior learning of someone ``actor`` is HR for, above, or validated. NotFound otherwise
     (the same answer whether or not it exists)."""
-    evidence = db.session.get(Evidence, evidence_id)
+    # ids are 32-bit (PostgreSQL integer): a larger one is nobody's, not a database error
+    evidence = db.session.get(Evidence, evidence_id) if 0 < evidence_id < 2**31 else None
     if evidence is None or evidence.kind not in WITHDRAWABLE:
         raise NotFound("No such evidence.")
     if not (

@@ -16,6 +16,7 @@ from wtforms.validators import Length as TextLength
 from learnhub.core.errors import Issue
 from learnhub.skills.models import Framework
 from learnhub.skills.recorded import NOTE_MAX, REASON_MAX, REFERENCE_MAX
+from learnhub.skills.services import competences_by_code
 from learnhub.web.assign_forms import choices
 
 DATE_MESSAGE = "Enter a date, for example 31 March 2027"
@@ -42,8 +43,6 @@ class _EvidenceForm(FlaskForm):
 
     def for_framework(self, framework: Framework) -> _EvidenceForm:
         """Fill the choices from ``framework`` (its competences by code, its levels)."""
-        from learnhub.skills.services import competences_by_code
-
         codes = competences_by_code(framework.id)
         ordered = sorted(codes.values(), key=lambda c: [int(p) for p in c.code.split(".")])
         self.framework.data = framework.slug

@@ -54,6 +54,8 @@ def test_a_manager_validates_through_the_api_and_lists_the_evidence(app, demo):
     assert withdrawn.get_json()["revoked_reason"] == "Wrong competence"
     again = maria.post(f"/api/v1/evidence/{body['id']}/withdrawal", json={"reason": "x"})
     assert again.status_code == 409
+    nobody = maria.post("/api/v1/evidence/99999999999/withdrawal", json={"reason": "x"})
+    assert nobody.status_code == 404
 
 
 def test_outside_the_subtree_is_404_and_bad_input_is_422_naming_the_field(app, demo):

@@ -146,6 +146,7 @@ def test_who_is_refused(app, demo):
     sign_in(maria, "manager@example.org")
     assert maria.get("/people/E1015/validate").status_code == 404  # outside her subtree
     assert maria.get("/people/E1007/prior-learning").status_code == 403  # not HR
+    assert maria.get("/evidence/99999999999/withdraw").status_code == 404  # past any id
     evan = app.test_client()
     sign_in(evan, "employee@example.org")
     assert evan.get("/people/E1008/validate").status_code == 404
