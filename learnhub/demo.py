@@ -143,11 +143,56 @@ def _history(people: Sequence[Employee]) -> int:
     return passed
 
 
+#: the demo manager's validation of one report (issue 11), and the demo employee's own ratings
+DEMO_VALIDATION = (
+    "leila.haddad@example.org",
+    "4.1",
+    2,
+    "Spotted and reported the spoofed supplier invoice email, and walked the team through it.",
+)
+DEMO_SELF_ASSESSMENT = {"4.1": 2, "4.2": 1, "1.2": 2, "2.1": 3}
+
+
+def seed_evidence() -> int:
+    """The demo manager validates one report's level and the demo employee rates themself
+    (learnhub.skills.recorded), once: a second run adds nothing. Only `flask demo seed` does
+    this (tests' ``demo`` fixture calls :func:`seed`, whose world other tests count on).
+    Returns how many evidence rows were added. Flushes."""
+    from learnhub.skills.evidence_access import Actor
+    from learnhub.skills.models import Evidence, EvidenceKind, Framework
+    from learnhub.skills.recorded import self_assess, validate_level
+
+    manager, employee = get_by_email("manager@example.org"), get_by_email("employee@example.org")
+    report = get_by_email(DEMO_VALIDATION[0])
+    framework = db.session.scalar(select(Framework.id).where(Framework.slug == "digcomp-3.0"))
+    if manager is None or employee is None or report is None or framework is None:
+        return 0
+    added = 0
+    validated = db.session.scalar(
+        select(func.count(Evidence.id)).where(
+            Evidence.employee_id == report.id, Evidence.kind == EvidenceKind.MANAGER_VALIDATION
+        )
+    )
+    if not validated:
+        _email, code, level, note = DEMO_VALIDATION
+        validate_level(Actor(manager.id, hr=False), report, "digcomp-3.0", code, level, note)
+        added += 1
+    claimed = db.session.scalar(
+        select(func.count(Evidence.id)).where(
+            Evidence.employee_id == employee.id, Evidence.kind == EvidenceKind.SELF_ASSESSMENT
+        )
+    )
+    if not claimed:
+        added += self_assess(employee, "digcomp-3.0", DEMO_SELF_ASSESSMENT)
+    return added
+
+
 @demo_cli.command("seed")
 def seed_cmd() -> None:
     """Seed the demo organisation (idempotent) and print the demo sign-ins."""
     path = Path(current_app.config["LEARNHUB_CONTENT_DIR"]) / "demo" / "organisation.csv"
     counts = seed(path)
+    counts["recorded_evidence"] = seed_evidence()
     click.echo(f"demo organisation: {counts}")
     click.echo("Demo sign-ins (password: learnhub-demo):")
     for email in DEMO_ACCOUNTS:

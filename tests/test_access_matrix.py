@@ -19,7 +19,11 @@ forgotten. Kinds:
   question banks, essay reviews, extra time, HR's assignment pages and one assignment by id:
   a manager's own assignments are theirs, any other is a 404 to them);
 - ``ASSIGN``: HR and managers (a manager only for named people of their own subtree: the
-  assignments API's list, create and preview).
+  assignments API's list, create and preview);
+- ``VALIDATE``: a person by employee number, to record evidence about them: a manager above
+  them or HR, never oneself nor a leaver (``PRIOR``: HR only, same otherwise);
+- ``EVIDENCE``: one manager validation by id (Tomasz's, of E1010), to withdraw: its
+  validator, the managers above the person, HR; anyone else a 404.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from learnhub.org.models import Employee
 from learnhub.questionbank.models import Question, QuestionBank
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.models import Attempt
+from learnhub.skills import recorded
+from learnhub.skills.evidence_access import Actor
 from tests.conftest import CONTENT_DIR, sign_in
 
 PUBLIC = {
@@ -64,6 +70,9 @@ PUBLIC = {
 SELF = {
     ("GET", "/"),
     ("GET", "/profile"),
+    ("GET", "/profile/self-assessment"),
+    ("POST", "/profile/self-assessment"),
+    ("POST", "/api/v1/me/self-assessment"),
     ("GET", "/reminders"),
     ("GET", "/credentials"),
     ("GET", "/credentials/<course_slug>/download"),
@@ -85,7 +94,25 @@ PERSON = {
     ("GET", "/people/<employee_number>"),
     ("GET", "/api/v1/employees/<employee_number>/profile"),
     ("GET", "/api/v1/employees/<employee_number>/requirements"),
+    ("GET", "/api/v1/employees/<employee_number>/evidence"),
 }
+VALIDATE = {
+    ("GET", "/people/<employee_number>/validate"),
+    ("POST", "/people/<employee_number>/validate"),
+    ("POST", "/api/v1/employees/<employee_number>/validations"),
+}
+PRIOR = {
+    ("GET", "/people/<employee_number>/prior-learning"),
+    ("POST", "/people/<employee_number>/prior-learning"),
+    ("POST", "/api/v1/employees/<employee_number>/prior-learning"),
+}
+EVIDENCE = {
+    ("GET", "/evidence/<int:evidence_id>/withdraw"),
+    ("POST", "/evidence/<int:evidence_id>/withdraw"),
+    ("POST", "/api/v1/evidence/<int:evidence_id>/withdrawal"),
+}
+#: the viewers who may withdraw Tomasz's validation of E1010
+WITHDRAWERS = {"manager", "managers_manager", "hr"}
 OWN_ATTEMPT = {
     ("GET", "/attempts/<int:attempt_id>"),
     ("POST", "/attempts/<int:attempt_id>"),
@@ -138,7 +165,9 @@ ROLE = {
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
 }
-CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | set(ROLE)
+CLASSIFIED = (
+    PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | VALIDATE | PRIOR | EVIDENCE | set(ROLE)
+)
 
 #: role -> (email, employee number) in the demo organisation (content/demo/organisation.csv)
 VIEWERS = {
@@ -235,6 +264,13 @@ def world(app, demo) -> World:
             ),
             created_by_id=hr_id,
         )
+        validation = recorded.validate_level(
+            Actor(employee_id=people["E1009"][0], hr=False),
+            db.session.get(Employee, people["E1010"][0]),
+            "digcomp-3.0",
+            "4.1",
+            2,
+        )
         ids = {
             "course_id": course.id,
             "module_id": module.id,
@@ -248,6 +284,7 @@ def world(app, demo) -> World:
             # a picture of the phishing course (the other courses have none)
             "course_slug": "phishing-and-account-security",
             "path": "images/annotated-phishing-email.svg",
+            "evidence_id": validation.id,
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -265,6 +302,7 @@ ASSIGNMENT_BODY = {
     "due_kind": "after_assignment",
     "due_days": 10,
 }
+LEVEL = {"framework": "digcomp-3.0", "competence": "4.1", "level": 1}
 BODIES = {
     ("POST", "/attempts/<int:attempt_id>"): {"data": {"action": "save"}},
     ("PUT", "/api/v1/attempts/<int:attempt_id>/responses"): {"json": {"responses": {}}},
@@ -280,6 +318,12 @@ BODIES = {
     ("POST", "/api/v1/assignments"): {"json": ASSIGNMENT_BODY},
     ("POST", "/api/v1/assignments/preview"): {"json": ASSIGNMENT_BODY},
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): {"json": {"renewal_window_days": 9}},
+    ("POST", "/api/v1/me/self-assessment"): {"json": {"framework": "digcomp-3.0", "ratings": {}}},
+    ("POST", "/api/v1/employees/<employee_number>/validations"): {"json": LEVEL},
+    ("POST", "/api/v1/employees/<employee_number>/prior-learning"): {
+        "json": LEVEL | {"reference": "A certificate", "achieved_on": "2025-01-10"}
+    },
+    ("POST", "/api/v1/evidence/<int:evidence_id>/withdrawal"): {"json": {"reason": "matrix"}},
 }
 
 
@@ -339,6 +383,24 @@ def _walk(app, world: World, role: str) -> list[str]:
         url, response = m.call(*key, employee_number="NO-SUCH-PERSON")
         if response.status_code != 404:
             m.failures.append(f"{role} GET {url}: {response.status_code} for nobody, not 404")
+    # withdrawals before validations: a validation of E1010 would replace the one withdrawn
+    for key in sorted(EVIDENCE):
+        url, response = m.call(*key)
+        if role in WITHDRAWERS:
+            m.expect_allowed(key, url, response)
+        else:
+            m.expect_denied(key, url, response, ["E1010"])
+    for key in sorted(VALIDATE | PRIOR):
+        for number in [me, *TARGETS]:
+            url, response = m.call(*key, employee_number=number)
+            may = world.sees(role, number) and number not in (me, LEAVER)
+            if may and (key not in PRIOR or role == "hr"):
+                m.expect_allowed(key, url, response)
+            elif world.sees(role, number):
+                if response.status_code not in (403, 404):
+                    m.failures.append(f"{role} {key[0]} {url}: {response.status_code}")
+            else:
+                m.expect_denied(key, url, response, [number])
     for key in sorted(OWN_ATTEMPT):
         for number in [*TARGETS, me]:  # the caller's own last: a POST may submit it
             url, response = m.call(*key, attempt_id=world.attempts[number])

@@ -80,6 +80,11 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             select(Employee).where(Employee.manager_id == manager.id).order_by(Employee.id)
         ).first()
         person = {"employee_number": report.employee_number, "employee_id": report.id}
+    evidence = client.post(
+        f"/api/v1/employees/{report.employee_number}/validations",
+        json={"framework": "digcomp-3.0", "competence": "4.1", "level": 2},
+        headers=headers,
+    ).get_json()
     return {
         "auth": {"headers": headers, "cookies": {"session": client.get_cookie("session").value}},
         "ids": {
@@ -90,6 +95,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "name": "Contract",
             "token_id": token["id"],
             "assignment_id": assignment["id"],
+            "evidence_id": evidence["id"],
             **person,
         },
     }

@@ -14,9 +14,11 @@ def init_app(app: Flask) -> None:
     from learnhub.skills import receivers
     from learnhub.skills.api import blp as skills_api
     from learnhub.skills.cli import skills_cli
+    from learnhub.skills.evidence_api import blp as evidence_api
 
     people_changed.connect(receivers.on_people_changed)
     job_codes_planned.connect(receivers.on_job_codes_planned)
 
     api.register_blueprint(skills_api, url_prefix="/api/v1")
+    api.register_blueprint(evidence_api, url_prefix="/api/v1")
     app.cli.add_command(skills_cli)

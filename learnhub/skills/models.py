@@ -227,7 +227,8 @@ class Evidence(db.Model):
     """A dated record that an employee showed competence ``competence_id`` at ``level_number``.
 
     ``source`` identifies what produced it (``attempt:42``) so recording it twice is a no-op.
-    ``expires_at`` is set from a module's validity period.
+    ``expires_at`` is set from a module's validity period (or a certificate's expiry).
+    ``revoked_at`` set: withdrawn or replaced; kept on record, never counted.
     """
 
     __tablename__ = "evidence"
@@ -243,6 +244,12 @@ class Evidence(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # evidence people record by hand (learnhub.skills.recorded): a manager's note, a prior
+    # learning's reference (certificate name), and who withdrew it and why
+    note: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("source", "competence_id", "kind"),

@@ -23,8 +23,10 @@ from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.requirements import export_form_options
 from learnhub.reports.team import team_view
+from learnhub.skills.evidence_list import evidence_of
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
 from learnhub.web import drafts, filters
+from learnhub.web.evidence_views import person_evidence
 from learnhub.web.forms import answer_summary, responses_from_form, unanswered
 
 blp = Blueprint(
@@ -177,7 +179,9 @@ def profile() -> str:
     frameworks = [
         (f, competence_profile(current_user.employee_id, f)) for f in frameworks_with_profiles()
     ]
-    return render_template("profile.html", frameworks=frameworks)
+    return render_template(
+        "profile.html", frameworks=frameworks, evidence=evidence_of(current_user.employee_id)
+    )
 
 
 @blp.get("/team")
@@ -207,6 +211,7 @@ def person(employee_number: str) -> str:
         may_assign=employee.id != current_user.employee_id
         and employee.active
         and org_services.is_in_subtree(current_user.employee_id, employee.id),
+        **person_evidence(employee),
     )
 
 
