@@ -2,12 +2,12 @@
 assignments.
 
 A form that creates assignments carries a random token (:func:`new_token`, put in a hidden
-field when the form is shown). The view :func:`claim`\\ s it in the same transaction as the
-assignments it creates, and :func:`record`\\ s their ids on it. A second submit of the same
-form finds the token taken and answers with the first one's assignments instead of creating
-more. Two submits racing each other meet on the token's primary key: on PostgreSQL the second
-INSERT waits for the first transaction and then fails (unique violation), on SQLite the write
-lock orders them the same way; either way the second sees the first's committed row.
+field when the form is shown). The view claims it (:func:`claim`) in the same transaction as
+the assignments it creates, and records their ids on it (:func:`record`). A second submit of
+the same form finds the token taken and answers with the first one's assignments instead of
+creating more. Two submits racing each other meet on the token's primary key: on PostgreSQL
+the second INSERT waits for the first transaction and then fails (unique violation), on SQLite
+the write lock orders them the same way; either way the second sees the first's committed row.
 A request that fails rolls its token back with everything else, so the form can be sent again.
 """
 
@@ -32,16 +32,23 @@ def new_token() -> str:
 def claim(owner: str, token: str) -> SubmitToken | None:
     """Take ``token`` for ``owner`` in the current transaction: None when it was free (the
     caller goes on and creates), else the earlier submit's row (its ``assignment_ids`` are
-    what that submit created). Flushes inside a SAVEPOINT so a taken token leaves the rest of
-    the transaction usable."""
+    what that submit created). Call it before the request writes anything else: when a
+    concurrent submit of the same token wins the race, the INSERT fails and the whole
+    transaction is rolled back (no SAVEPOINT: pysqlite opens none reliably before a first
+    write) before the winner's row is read."""
+    earlier = _find(owner, token)
+    if earlier is not None:
+        return earlier
     try:
-        with db.session.begin_nested():
-            db.session.add(SubmitToken(owner=owner, token=token, assignment_ids=[]))
-            db.session.flush()
+        db.session.add(SubmitToken(owner=owner, token=token, assignment_ids=[]))
+        db.session.flush()
     except IntegrityError:
-        pass
-    else:
-        return None
+        db.session.rollback()
+        return _find(owner, token)
+    return None
+
+
+def _find(owner: str, token: str) -> SubmitToken | None:
     return db.session.scalar(
         select(SubmitToken)
         .where(SubmitToken.owner == owner, SubmitToken.token == token)

@@ -55,7 +55,8 @@ class Group:
 @dataclass
 class Proposal:
     """The proposal for ``competence`` of ``framework`` in ``manager``'s subtree: ``groups``
-    (fewest levels to climb first), ``levels`` (the scale's names from level 1)."""
+    (lowest attained level first, then the longest path; nothing to assign last), ``levels``
+    (the scale's names from level 1)."""
 
     manager: Employee
     framework: Framework
@@ -215,7 +216,7 @@ def propose(manager: Employee, framework: Framework, competence: Competence) -> 
         levels=[lvl.name for lvl in framework.levels],
         groups=sorted(
             groups.values(),
-            key=lambda g: (not g.path.modules, g.target - g.attained, g.attained, g.minutes_each),
+            key=lambda g: (not g.path.modules, g.attained, -g.minutes_each, g.target),
         ),
     )
 
