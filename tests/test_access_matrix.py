@@ -92,6 +92,11 @@ TEAM = {
     ("GET", "/api/v1/teams/me/skill-gaps"),
     ("GET", "/team/assign"),
     ("POST", "/team/assign"),
+    # issue 11: close a gap (HR names a manager with ?manager=, so without it HR is refused)
+    ("GET", "/team/gaps/<code>"),
+    ("POST", "/team/gaps/<code>"),
+    ("GET", "/api/v1/skill-gaps/<code>/proposal"),
+    ("POST", "/api/v1/skill-gaps/<code>/assignments"),
 }
 ASSIGN = {
     ("GET", "/api/v1/assignments"),
@@ -131,6 +136,8 @@ ROLE = {
     ("GET", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
+    # what one gap-closing form assigned: the sender's own token only (404 otherwise)
+    ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
 }
 CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | set(ROLE)
 
@@ -239,6 +246,8 @@ def world(app, demo) -> World:
             "secret": "not-a-secret",
             "filename": "learnhub.css",
             "assignment_id": assignment.id,
+            "code": "4.2",
+            "token": "no-such-token",
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -271,6 +280,9 @@ BODIES = {
     ("POST", "/api/v1/assignments"): {"json": ASSIGNMENT_BODY},
     ("POST", "/api/v1/assignments/preview"): {"json": ASSIGNMENT_BODY},
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): {"json": {"renewal_window_days": 9}},
+    ("POST", "/api/v1/skill-gaps/<code>/assignments"): {
+        "json": {"due_kind": "after_assignment", "due_days": 10}
+    },
 }
 
 

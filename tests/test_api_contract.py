@@ -90,6 +90,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "name": "Contract",
             "token_id": token["id"],
             "assignment_id": assignment["id"],
+            "code": "4.2",
             **person,
         },
     }

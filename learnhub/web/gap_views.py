@@ -48,14 +48,16 @@ def _args(proposal: closing.Proposal) -> dict:
 
 @blp.route("/team/gaps/<code>", methods=["GET", "POST"])
 @login_required
-def close_gap(code: str) -> str | Response:
+def close_gap(code: str) -> str | Response | tuple[str, int]:
     """The proposal for competence ``code`` and, on POST, its confirmation: one assignment
     per course and module set, to the named people who need exactly those modules."""
     try:
         manager, scoped = closing.acting_manager(current_user, request.args.get("manager"))
     except Forbidden as error:
         if current_user.has_role(Role.HR) and not request.args.get("manager"):
-            return render_template("gaps/choose_manager.html", code=code, message=error.message)
+            # 403 with a way on: HR has no team of their own here, but may name a manager's
+            page = render_template("gaps/choose_manager.html", code=code, message=error.message)
+            return page, 403
         abort(403, description=error.message)
     except NotFound as error:
         abort(404, description=error.message)

@@ -120,7 +120,8 @@ def test_only_the_managers_subtree_hr_anywhere_employees_refused(app):
     assert refused.status_code == 404 and _count(app) == before
     hr = app.test_client()
     sign_in(hr, "hr.gaps@example.test", PASSWORD)
-    assert "Whose team?" in _text(hr.get("/team/gaps/4.2"))
+    chooser = hr.get("/team/gaps/4.2")
+    assert chooser.status_code == 403 and "Whose team?" in _text(chooser)
     view = hr.get(f"/team/gaps/4.2?manager={t.boss_number}")
     assert view.status_code == 200 and "6 people have this gap" in _text(view)
     assert hr.get(f"/team/gaps/0.0?manager={t.boss_number}").status_code == 404
