@@ -199,23 +199,36 @@ def _in_hand(manager_id: int, modules: list[LadderModule]) -> dict[int, set[int]
 
 def propose(manager: Employee, framework: Framework, competence: Competence) -> Proposal:
     """The proposal (:class:`Proposal`) for ``competence`` over ``manager``'s subtree (the
-    caller checks who may see it). Six queries whatever the subtree's size."""
+    caller checks who may see it). Four queries whatever the subtree's size."""
     rows = _gap_rows(manager.id, framework.id, competence.id)
     ladder = ladders([competence.id]).get(competence.id, {})
     held = _in_hand(manager.id, [m for mods in ladder.values() for m in mods])
     groups: dict[tuple, Group] = {}
     for employee_id, number, first, last, target, attained in rows:
-        path = closing_path(ladder, attained, target, held.get(employee_id, ()))
-        key = (attained, target, path)
-        group = groups.get(key) or groups.setdefault(key, Group(attained, target, path))
+        # people with the same levels and the same modules in hand share one path and group
+        key = (attained, target, frozenset(held.get(employee_id, ())))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(attained, target, closing_path(ladder, *key))
         group.people.append((employee_id, number, f"{first} {last}"))
+    # groups whose paths came out the same (different modules in hand, same modules to take)
+    merged: dict[tuple, Group] = {}
+    for group in groups.values():
+        same = merged.setdefault(
+            (group.attained, group.target, group.path),
+            Group(group.attained, group.target, group.path),
+        )
+        same.people.extend(group.people)
+    order = {row[0]: i for i, row in enumerate(rows)}  # by name, as the query gave them
+    for group in merged.values():
+        group.people.sort(key=lambda p: order[p[0]])
     return Proposal(
         manager=manager,
         framework=framework,
         competence=competence,
         levels=[lvl.name for lvl in framework.levels],
         groups=sorted(
-            groups.values(),
+            merged.values(),
             key=lambda g: (not g.path.modules, g.attained, -g.minutes_each, g.target),
         ),
     )
