@@ -1,9 +1,9 @@
 """A team with a skill gap in 4.2 "Protecting personal data and privacy" (case officers'
 target: Intermediate, level 2) at several attained levels, for the gap-closing tests.
 
-The content's cheapest modules of 4.2 (all of them take 10 minutes; ties go by course title,
-then position): level 1 "what-personal-data-is", level 2 "sharing-personal-data-lawfully",
-both of the course "personal-data-and-privacy".
+The modules that close it are the content's cheapest of 4.2 at levels 1 and 2, found here by
+their own query (fewest minutes, then course title, position, id), whatever the content holds
+when the tests run.
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ from sqlalchemy import select
 
 from learnhub.assignments import services
 from learnhub.assignments.models import AudienceKind, DueKind
-from learnhub.catalog.models import Module
+from learnhub.catalog.models import Course, Module, ModuleCompetence
 from learnhub.extensions import db
-from tests.factories import EmployeeFactory, EvidenceFactory, ModuleProgressFactory, team
+from tests.factories import (
+    EmployeeFactory,
+    EvidenceFactory,
+    ModuleProgressFactory,
+    competence,
+    team,
+)
 
 PASSWORD = "a-test-password"
-LEVEL_1, LEVEL_2 = "what-personal-data-is", "sharing-personal-data-lawfully"
+#: keys of GapTeam.module_ids and module_minutes
+LEVEL_1, LEVEL_2 = "level 1", "level 2"
 
 
 @dataclass
@@ -36,10 +43,25 @@ class GapTeam:
     sub_manager_email: str
     module_ids: dict[str, int]
     module_minutes: dict[str, int]
+    module_courses: dict[str, int]
 
 
-def module(slug: str) -> Module:
-    return db.session.scalars(select(Module).where(Module.slug == slug)).one()
+def cheapest(code: str, level: int) -> Module:
+    """The active module of a published course that gives evidence of ``code`` at ``level``
+    with the fewest minutes (ties: course title, position, id)."""
+    return db.session.scalars(
+        select(Module)
+        .join(ModuleCompetence, ModuleCompetence.module_id == Module.id)
+        .join(Course, Course.id == Module.course_id)
+        .where(
+            ModuleCompetence.competence_id == competence(code).id,
+            ModuleCompetence.level_number == level,
+            Module.active.is_(True),
+            Course.published.is_(True),
+        )
+        .order_by(Module.minutes, Course.title, Module.position, Module.id)
+        .limit(1)
+    ).one()
 
 
 def gap_team(app) -> GapTeam:
@@ -51,7 +73,8 @@ def gap_team(app) -> GapTeam:
         direct = team(boss, 2, job_code="CASE_OFF")
         indirect = EmployeeFactory(manager=sub, job_code="CASE_OFF")  # below the sub-manager
         held = EmployeeFactory(manager=boss, job_code="CASE_OFF")
-        ModuleProgressFactory(employee=held, module=module(LEVEL_1), completed=True)
+        mods = {LEVEL_1: cheapest("4.2", 1), LEVEL_2: cheapest("4.2", 2)}
+        ModuleProgressFactory(employee=held, module=mods[LEVEL_1], completed=True)
         basic = EmployeeFactory(manager=boss, job_code="CASE_OFF")
         EvidenceFactory(employee=basic, code="4.2", level=1)
         required = EmployeeFactory(manager=sub, job_code="CASE_OFF")
@@ -60,7 +83,7 @@ def gap_team(app) -> GapTeam:
         EvidenceFactory(employee=above, code="4.2", level=3)
         EmployeeFactory(manager=boss, job_code="CASE_OFF", active=False)  # a leaver: left out
         outsider = EmployeeFactory(manager=EmployeeFactory(), job_code="CASE_OFF")
-        level_2 = module(LEVEL_2)
+        level_2 = mods[LEVEL_2]
         services.create_assignment(
             services.AssignmentSpec(
                 course_id=level_2.course_id,
@@ -72,7 +95,6 @@ def gap_team(app) -> GapTeam:
             ),
             created_by_id=None,
         )
-        mods = {slug: module(slug) for slug in (LEVEL_1, LEVEL_2)}
         result = GapTeam(
             boss_email=boss.email,
             boss_number=boss.employee_number,
@@ -85,6 +107,7 @@ def gap_team(app) -> GapTeam:
             sub_manager_email=sub.email,
             module_ids={s: m.id for s, m in mods.items()},
             module_minutes={s: m.minutes for s, m in mods.items()},
+            module_courses={s: m.course_id for s, m in mods.items()},
         )
         db.session.commit()
         return result
