@@ -125,6 +125,11 @@ TEAM = {
     ("GET", "/api/v1/teams/me/skill-gaps"),
     ("GET", "/team/assign"),
     ("POST", "/team/assign"),
+    # issue 11: close a gap (HR names a manager with ?manager=, so without it HR is refused)
+    ("GET", "/team/gaps/<code>"),
+    ("POST", "/team/gaps/<code>"),
+    ("GET", "/api/v1/skill-gaps/<code>/proposal"),
+    ("POST", "/api/v1/skill-gaps/<code>/assignments"),
 }
 ASSIGN = {
     ("GET", "/api/v1/assignments"),
@@ -164,6 +169,8 @@ ROLE = {
     ("GET", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
+    # what one gap-closing form assigned: the sender's own token only (404 otherwise)
+    ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
 }
 CLASSIFIED = (
     PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | VALIDATE | PRIOR | EVIDENCE | set(ROLE)
@@ -285,6 +292,8 @@ def world(app, demo) -> World:
             "course_slug": "phishing-and-account-security",
             "path": "images/annotated-phishing-email.svg",
             "evidence_id": validation.id,
+            "code": "4.2",
+            "token": "no-such-token",
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -324,6 +333,9 @@ BODIES = {
         "json": LEVEL | {"reference": "A certificate", "achieved_on": "2025-01-10"}
     },
     ("POST", "/api/v1/evidence/<int:evidence_id>/withdrawal"): {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/skill-gaps/<code>/assignments"): {
+        "json": {"due_kind": "after_assignment", "due_days": 10}
+    },
 }
 
 

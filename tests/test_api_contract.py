@@ -96,6 +96,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "token_id": token["id"],
             "assignment_id": assignment["id"],
             "evidence_id": evidence["id"],
+            "code": "4.2",
             **person,
         },
     }

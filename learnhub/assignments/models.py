@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.catalog.models import Course
@@ -199,3 +199,21 @@ class Requirement(db.Model):
         Index("ix_requirements_due_at", "due_at"),
         Index("ix_requirements_course_id", "course_id"),
     )
+
+
+#: characters of a token (token_urlsafe(24) gives 32)
+TOKEN_LENGTH = 64
+
+
+class SubmitToken(db.Model):
+    """A submitted form's token and the assignments it created
+    (:mod:`learnhub.assignments.submit_tokens`). ``owner``: the principal that sent it
+    (``current_user.get_id()``: an account id, or ``token:<id>`` for an API token), so one
+    person's token never answers another's request."""
+
+    __tablename__ = "submit_tokens"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    token: Mapped[str] = mapped_column(String(TOKEN_LENGTH), primary_key=True)
+    assignment_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

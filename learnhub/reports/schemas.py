@@ -130,6 +130,20 @@ class ClosingModuleSchema(Schema):
     course = fields.String(metadata={"description": "the course's title"})
 
 
+class GapCostSchema(Schema):
+    """What closing a competence's gaps takes (learnhub.reports.gap_cost: one module per level
+    from each person's attained level to the target, the cheapest of each level)."""
+
+    people = fields.Integer(metadata={"description": "people with a gap in it"})
+    minutes = fields.Integer(metadata={"description": "learning minutes for all of them"})
+    hours = fields.Float(metadata={"description": "minutes / 60, to 2 places"})
+    min_hours_each = fields.Float(metadata={"description": "fewest hours one person needs"})
+    max_hours_each = fields.Float(metadata={"description": "most hours one person needs"})
+    people_not_closable = fields.Integer(
+        metadata={"description": "people whose target has a level no module teaches"}
+    )
+
+
 class TeamFrameworkGapsSchema(Schema):
     framework = fields.Nested(TeamFrameworkSchema)
     computed_at = fields.DateTime(
@@ -141,6 +155,11 @@ class TeamFrameworkGapsSchema(Schema):
         keys=fields.String(),
         values=fields.List(fields.Nested(ClosingModuleSchema)),
         metadata={"description": "modules that close a gap, by competence id"},
+    )
+    gap_costs = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(GapCostSchema),
+        metadata={"description": "learning hours to close the gaps, by competence id"},
     )
 
 

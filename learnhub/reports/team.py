@@ -12,6 +12,7 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.services import subtree_ids_query
 from learnhub.progress.services import team_completion
+from learnhub.reports.gap_cost import team_gap_costs
 from learnhub.skills.benchmark import organisation_benchmark, stored_benchmark
 from learnhub.skills.models import Competence
 from learnhub.skills.services import attained_levels, frameworks_with_profiles, targets_query
@@ -26,9 +27,9 @@ def team_view(
     manager_id: int, min_group: int | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> dict:
     """``{"frameworks": [{"framework", "computed_at", "summary", "closing_modules",
-    "benchmark"}], "people": [{"employee_id", "name", "job_title", "manager_employee_id",
-    "completion", "levels": {code: {"attained", "target"}}}], "people_total": int,
-    "page": int, "per_page": int}`` for ``manager_id``'s subtree.
+    "gap_costs", "benchmark"}], "people": [{"employee_id", "name", "job_title",
+    "manager_employee_id", "completion", "levels": {code: {"attained", "target"}}}],
+    "people_total": int, "page": int, "per_page": int}`` for ``manager_id``'s subtree.
 
     ``people`` is one page of the subtree (by name; a director's subtree may be the whole
     organisation); the summaries and the modules that close each gap cover all of it, from
@@ -90,6 +91,8 @@ def team_view(
                     if summary
                     else organisation_benchmark(manager_id, framework, min_group)
                 ),
+                # learning hours to close each gap (issue 11), from the same buckets
+                "gap_costs": team_gap_costs(data["buckets"] if data else None),
                 "closing_modules": {
                     str(cid): [
                         {"id": m.id, "title": m.title, "course": m.course.title} for m in mods

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.evidence_views import blp as evidence_views
+    from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
     from learnhub.web.views import blp as web_views
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(info)
     app.register_blueprint(assign_views)
     app.register_blueprint(evidence_views)
+    app.register_blueprint(gap_views)

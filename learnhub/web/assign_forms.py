@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -117,6 +118,9 @@ class _LearningFields(FlaskForm):
     )
     due_date = _Date("Due date", validators=[Optional()], format="%Y-%m-%d")
     due_days = _Days("Number of days", validators=[Optional(), DAYS], default=30)
+    # one form, one assignment: a double-clicked "Assign" sends it twice
+    # (learnhub.assignments.submit_tokens); absent in a form built before it existed
+    submit_token = HiddenField(validators=[Optional(), TextLength(max=64)])
 
     def add_issues(self, issues: list[Issue], fallback: str = "course") -> None:
         """Put the service's ``issues`` on the fields they name (unknown names: ``fallback``)."""

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from learnhub.assignments import listing, services
+from learnhub.assignments import listing, services, submit_tokens
 from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.assignments.services import AssignmentSpec
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required
@@ -154,6 +154,16 @@ def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
     return {"item": item, "audience": audience, "due": due}
 
 
+def _earlier(token: str | None) -> list[int] | None:
+    """Claim the form's ``token`` (:func:`learnhub.assignments.submit_tokens.claim`): the
+    assignment ids an earlier submit of the same form made, or None when it is the first
+    (or the form has no token)."""
+    if not token:
+        return None
+    earlier = submit_tokens.claim(current_user.get_id(), str(token))
+    return None if earlier is None else list(earlier.assignment_ids)
+
+
 @blp.get("/hr/assignments")
 @role_required(*HR_ONLY)
 def hr_assignments() -> str:
@@ -173,13 +183,22 @@ def hr_new() -> str | Response:
         if request.args.getlist("people"):
             form.audience.data = AudienceKind.PEOPLE.value
             form.people.data = "\n".join(request.args.getlist("people"))
+        form.submit_token.data = submit_tokens.new_token()
         return render_template("assignments/new.html", form=form, courses=courses)
     action = request.form.get("action", "preview")
     if action == "edit" or not form.validate() or (spec := _hr_spec(form)) is None:
         return render_template("assignments/new.html", form=form, courses=courses)
     try:
         if action == "confirm":
+            earlier = _earlier(form.submit_token.data)
+            if earlier is not None:
+                flash("That was sent twice: it was assigned once.", "info")
+                if not earlier:
+                    return redirect(url_for("assign.hr_assignments"))
+                return redirect(url_for("assign.hr_assignment", assignment_id=earlier[0]))
             assignment = services.create_assignment(spec, created_by_id=current_user.employee_id)
+            if form.submit_token.data:
+                submit_tokens.record(current_user.get_id(), form.submit_token.data, [assignment.id])
             info = listing.describe([assignment])[0]
             flash(
                 f"Assigned {info.item_words} to {info.people} "
@@ -289,11 +308,16 @@ def team_assign() -> str | Response:
     form.people.choices = choices((p.employee_number, p.full_name) for p in people)
     if request.method == "GET":
         form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
+        form.submit_token.data = submit_tokens.new_token()
     elif form.validate():
         ok = _course_chosen(form) & (not form.due_problems())
         if not form.people.data:
             form.people.errors = ["Choose at least one person"]
             ok = False
+        if ok and _earlier(form.submit_token.data) is not None:
+            # the token is claimed only here, so a form sent back with errors keeps it free
+            flash("That was sent twice: it was assigned once.", "info")
+            return redirect(url_for("web.team"))
         if ok:
             try:
                 ids = listing.resolve_people(form.people.data, "people")
@@ -311,6 +335,10 @@ def team_assign() -> str | Response:
                 if not error.errors:
                     form.people.errors = [*form.people.errors, error.message]
             else:
+                if form.submit_token.data:
+                    submit_tokens.record(
+                        current_user.get_id(), form.submit_token.data, [assignment.id]
+                    )
                 info = listing.describe([assignment])[0]
                 names = [p.full_name for p in people if p.employee_number in form.people.data]
                 flash(f"Assigned {info.item_words} to {', '.join(names)}.", "info")
