@@ -19,6 +19,7 @@ from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.competence_tags import course_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import parse_gift
 from learnhub.questionbank.models import (
     CHOICE_TYPES,
@@ -38,6 +39,7 @@ from learnhub.quizzes.models import (
     Quiz,
     ReviewPolicy,
 )
+from learnhub.skills.profiles import FrameworkIndex
 
 SCORED_MIN, SCORED_MAX = 5, 10
 #: the question bank that holds the courses' own banks: one category per module
@@ -46,9 +48,13 @@ CONTENT_BANK = "content"
 ANSWER_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERIC)
 
 
-def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, list[Issue]]:
+def validate_quiz(
+    spec: Any, folder: Path, where: str, index: FrameworkIndex | None = None
+) -> tuple[dict | None, list[Issue]]:
     """Check a module's quiz settings and GIFT file. Returns (parsed, issues); issues name the
-    course.yaml line for settings and the GIFT file line for questions."""
+    course.yaml line for settings and the GIFT file line for questions. With ``index`` (the
+    course's framework) the questions' competence tags are resolved against it
+    (:mod:`learnhub.questionbank.competence_tags`); a tag without ``index`` is an error."""
     issues: list[Issue] = []
     if not isinstance(spec, dict) or not spec.get("file"):
         return None, [Issue(where, "quiz needs a mapping with at least `file`")]
@@ -80,6 +86,7 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     text = path.read_text(encoding="utf-8")
     result = parse_gift(text)
     issues.extend(Issue(f"{gift_where}, line {e.line}", e.message) for e in result.errors)
+    issues.extend(resolve_question_tags(result.questions, index, gift_where))
     scored = [
         q
         for q in result.questions
@@ -132,6 +139,27 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
         "questions": result.questions,
         "sha256": digest.hexdigest(),
     }, issues
+
+
+def resolve_question_tags(
+    questions: list[dict], index: FrameworkIndex | None, gift_where: str
+) -> list[Issue]:
+    """Resolve each question's competence tags (its ``"competences"``) against the course's
+    framework ``index``, in place; returns the issues, each naming the GIFT file and line."""
+    issues = []
+    for question in questions:
+        if not question.get("competences"):
+            continue
+        at = f"{gift_where}, line {question.get('line', 0)}"
+        if index is None:
+            issues.append(Issue(at, "competence tags need the course's framework"))
+            continue
+        resolved, problems = resolve_competences(
+            question["competences"], course_framework_resolver(index)
+        )
+        issues.extend(Issue(at, problem) for problem in problems)
+        question["competences"] = resolved
+    return issues
 
 
 def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
