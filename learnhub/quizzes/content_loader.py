@@ -217,36 +217,48 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
     ``content`` bank (:func:`sync_module_bank`) and the quiz draws from it; the quiz keeps no
     question of its own. The content hash covers the questions, so a changed bank is a new
     version too."""
+    return write_version(
+        parsed,
+        Quiz.module_id == module.id,
+        bank_path=f"{module.course.slug}/{module.slug}",
+        title=module.title,
+        module_id=module.id,
+    )
+
+
+def write_version(parsed: dict, place, *, bank_path: str, title: str, **owner: Any) -> bool:
+    """Write a new current quiz version for the place ``place`` (an SQL condition on Quiz: a
+    module's quizzes, or a course's diagnostic) unless the current one has the same content
+    hash; ``owner``: the new Quiz's ``module_id`` or ``course_id`` (and ``covers``). Returns
+    True when a version was written. Flushes."""
     settings = parsed["settings"]
     own_draw = settings.get("questions_per_attempt")
-    path = f"{module.course.slug}/{module.slug}"
     if own_draw is not None:
-        sync_module_bank(path, parsed["questions"])
-    current = db.session.scalar(
-        select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
-    )
+        sync_module_bank(bank_path, parsed["questions"])
+    current = db.session.scalar(select(Quiz).where(place, Quiz.is_current.is_(True)))
     if current is not None and current.content_sha256 == parsed["sha256"]:
         return False
     latest = (
-        db.session.scalar(
-            select(Quiz.version)
-            .where(Quiz.module_id == module.id)
-            .order_by(Quiz.version.desc())
-            .limit(1)
-        )
+        db.session.scalar(select(Quiz.version).where(place).order_by(Quiz.version.desc()).limit(1))
         or 0
     )
-    db.session.execute(update(Quiz).where(Quiz.module_id == module.id).values(is_current=False))
+    db.session.execute(update(Quiz).where(place).values(is_current=False))
     rules = list(settings.get("draw_rules", []))
     if own_draw is not None:
         rules.insert(
-            0, {"bank": CONTENT_BANK, "category": path, "count": own_draw, "subcategories": False}
+            0,
+            {
+                "bank": CONTENT_BANK,
+                "category": bank_path,
+                "count": own_draw,
+                "subcategories": False,
+            },
         )
     quiz = Quiz(
-        module_id=module.id,
+        **owner,
         version=latest + 1,
         is_current=True,
-        title=module.title,
+        title=title,
         pass_mark=Decimal(settings["pass_mark"]),
         max_attempts=settings["max_attempts"],
         grading_method=settings["grading_method"],
