@@ -55,8 +55,9 @@ def question_score(quiz: Quiz, question: Question, response: Response | None):
     return scoring.score_question(spec, response.answer if response is not None else None)
 
 
-def score_attempt(attempt: Attempt) -> None:
-    """(Re)compute every response's score and the attempt's totals and pass decision.
+def score_attempt(attempt: Attempt) -> list[Question]:
+    """(Re)compute every response's score and the attempt's totals and pass decision; returns
+    the attempt's questions in display order (read once: question-level evidence reuses them).
 
     ``passed`` is None while an essay waits for a reviewer (no final grade yet, as Moodle's "not
     yet graded"); otherwise the exact fraction against the pass mark (scoring.passes). A
@@ -65,7 +66,8 @@ def score_attempt(attempt: Attempt) -> None:
     quiz = attempt.quiz
     responses = {r.question_id: r for r in attempt.responses}
     results = []
-    for question in attempt_questions(attempt):
+    questions = attempt_questions(attempt)
+    for question in questions:
         response = responses.get(question.id)
         result = question_score(quiz, question, response)
         results.append(result)
@@ -87,6 +89,7 @@ def score_attempt(attempt: Attempt) -> None:
         attempt.passed = totals.fraction is not None and scoring.passes(
             totals.fraction, quiz.pass_mark
         )
+    return questions
 
 
 def to_decimal(value: Fraction) -> Decimal:

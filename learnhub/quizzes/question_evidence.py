@@ -35,19 +35,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from learnhub.catalog.models import Module
 from learnhub.extensions import db
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, ResponseState
 from learnhub.skills.evidence_sync import sync_evidence
 from learnhub.skills.models import Competence, EvidenceKind, Framework
+from learnhub.skills.services import record_evidence_of
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +93,12 @@ def competence_levels(
     return shown
 
 
-def tagged_results(attempt: Attempt) -> list[TaggedResult]:
-    """The attempt's scored questions that carry competence tags, with their stored scores."""
+def tagged_results(attempt: Attempt, questions: list[Question]) -> list[TaggedResult]:
+    """The attempt's scored ``questions`` that carry competence tags, with their stored
+    scores."""
     responses = {r.question_id: r for r in attempt.responses}
     results = []
-    for question in attempt_questions(attempt):
+    for question in questions:
         tags = question.spec.get("competences") or []
         response = responses.get(question.id)
         if not tags or response is None or response.fraction_exact is None:
@@ -113,60 +116,72 @@ def tagged_results(attempt: Attempt) -> list[TaggedResult]:
     return results
 
 
-def has_tags(attempt: Attempt) -> bool:
-    """Does any question of the attempt carry a competence tag? (No query for a quiz's own
-    questions; one for drawn ones, already loaded by the scoring.)"""
-    return any(q.spec.get("competences") for q in attempt_questions(attempt))
-
-
-def settle_question_evidence(attempt: Attempt, *, fresh: bool = False) -> bool:
+def settle_question_evidence(
+    attempt: Attempt, questions: list[Question] | None = None, *, fresh: bool = False
+) -> bool:
     """Make the attempt's ``question_result`` evidence follow its current scores (the module
-    docstring's rule). ``fresh``: the attempt was just submitted, so nothing is stored yet and
-    an attempt without tagged questions costs no query. Returns True when evidence changed
-    (then the summaries above the learner are queued for after the commit). Flushes."""
-    if fresh and not has_tags(attempt):
+    docstring's rule). ``questions``: the attempt's questions when the caller has them (the
+    scoring returns them), else they are read. ``fresh``: the attempt was just submitted, so
+    nothing is stored for it yet: an attempt without tagged questions costs no statement, one
+    with them two (the competences with the expiry, one INSERT) and the recompute request.
+    Returns True when evidence changed (then the summaries above the learner are queued for
+    after the commit). Flushes, never commits."""
+    if questions is None:
+        questions = attempt_questions(attempt)
+    if fresh and not any(q.spec.get("competences") for q in questions):
         return False
     levels: dict[tuple[str, str], int] = {}
     if attempt.passed is not None and attempt.submitted_at is not None:
-        levels = competence_levels(tagged_results(attempt), attempt.quiz.pass_mark)
-    ids = _competence_ids(levels)
-    changed = sync_evidence(
-        employee_id=attempt.employee_id,
-        kind=EvidenceKind.QUESTION_RESULT,
-        source=f"attempt:{attempt.id}",
-        levels={ids[key]: level for key, level in levels.items() if key in ids},
-        achieved_at=attempt.submitted_at or attempt.started_at,
-        expires_at=evidence_expiry(attempt),
-    )
+        levels = competence_levels(tagged_results(attempt, questions), attempt.quiz.pass_mark)
+    if fresh and not levels:
+        return False
+    ids, months = _competences_and_validity(levels, attempt)
+    at = attempt.submitted_at or attempt.started_at
+    expires = at + timedelta(days=round(months * 30.4375)) if months else None
+    found = {ids[key]: level for key, level in levels.items() if key in ids}
+    if fresh:
+        changed = bool(
+            record_evidence_of(
+                employee_id=attempt.employee_id,
+                levels=found,
+                kind=EvidenceKind.QUESTION_RESULT,
+                source=f"attempt:{attempt.id}",
+                achieved_at=at,
+                expires_at=expires,
+            )
+        )
+    else:
+        changed = sync_evidence(
+            employee_id=attempt.employee_id,
+            kind=EvidenceKind.QUESTION_RESULT,
+            source=f"attempt:{attempt.id}",
+            levels=found,
+            achieved_at=at,
+            expires_at=expires,
+        )
     if changed:
         logger.info("attempt %s: question-level evidence now %s", attempt.id, levels)
     return changed
 
 
-def _competence_ids(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _competences_and_validity(
+    keys: Iterable[tuple[str, str]], attempt: Attempt
+) -> tuple[dict[tuple[str, str], int], int | None]:
+    """({(framework slug, code): competence id}, validity months of the attempt's evidence)
+    in one statement. The validity: the module's (a diagnostic quiz: the shortest of the
+    modules it covers; None: never expires, DESIGN.md)."""
+    quiz = attempt.quiz
+    module_ids = [quiz.module_id] if quiz.module_id is not None else list(quiz.covers or [])
+    validity = (
+        select(func.min(Module.validity_months)).where(Module.id.in_(module_ids)).scalar_subquery()
+    )
     keys = list(keys)
     if not keys:
-        return {}
+        return {}, db.session.scalar(select(validity)) if module_ids else None
     rows = db.session.execute(
-        select(Framework.slug, Competence.code, Competence.id)
+        select(Framework.slug, Competence.code, Competence.id, validity)
         .join(Framework, Framework.id == Competence.framework_id)
         .where(tuple_(Framework.slug, Competence.code).in_(keys))
     ).all()
-    return {(slug, code): cid for slug, code, cid in rows}
-
-
-def evidence_expiry(attempt: Attempt) -> datetime | None:
-    """When evidence from ``attempt`` stops counting: its module's validity period after the
-    submit (a diagnostic quiz: the shortest validity of the modules it covers), None when the
-    module has none (DESIGN.md)."""
-    quiz = attempt.quiz
-    module_ids = [quiz.module_id] if quiz.module_id is not None else list(quiz.covers or [])
-    if not module_ids or attempt.submitted_at is None:
-        return None
-    months = db.session.scalar(
-        select(Module.validity_months)
-        .where(Module.id.in_(module_ids), Module.validity_months.is_not(None))
-        .order_by(Module.validity_months)
-        .limit(1)
-    )
-    return attempt.submitted_at + timedelta(days=round(months * 30.4375)) if months else None
+    months = rows[0][3] if rows else None
+    return {(slug, code): cid for slug, code, cid, _m in rows}, months

@@ -53,9 +53,9 @@ def rescore(attempt: Attempt) -> Change | None:
     question-level evidence follows its question scores even when its total did not move (a
     fix may move points between questions of different competences)."""
     before = (attempt.score_exact, attempt.passed, attempt.needs_review)
-    score_attempt(attempt)
+    questions = score_attempt(attempt)
     db.session.flush()
-    settle_question_evidence(attempt)
+    settle_question_evidence(attempt, questions)
     if (attempt.score_exact, attempt.passed, attempt.needs_review) == before:
         return None
     attempt.regraded_at = utcnow()

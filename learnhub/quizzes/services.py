@@ -328,11 +328,11 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     set_committed_value(attempt, "responses", list(fresh))
     if answers and not late:
         _write_responses(attempt, answers, flush=False)
-    score_attempt(attempt)
+    questions = score_attempt(attempt)
     db.session.flush()  # the responses with their scores, and the attempt's: one flush
     if attempt.passed:
         record_attempt_evidence(attempt)
-    settle_question_evidence(attempt, fresh=True)
+    settle_question_evidence(attempt, questions, fresh=True)
     attempt_submitted.send(attempt)
     return attempt
 

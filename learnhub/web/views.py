@@ -17,8 +17,8 @@ from learnhub.org import services as org_services
 from learnhub.org.time_zones import local_date, time_zone_of
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
-from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.diagnostic import test_out_for
+from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
