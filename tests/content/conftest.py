@@ -23,8 +23,8 @@ from tests.conftest import CONTENT_DIR
 @pytest.fixture(scope="session")
 def plan() -> ContentPlan:
     """content/ as the loader reads it; any validation error fails here with file and line.
-    The quiz and diagnostic parts are registered here (the app does it in init_app), so that these checks
-    also run alone, without an app made earlier in the session."""
+    The quiz and diagnostic parts are registered here (the app does it in init_app), so that
+    these checks also run alone, without an app made earlier in the session."""
     register_module_part(QUIZ_PART)
     register_course_part(DIAGNOSTIC_PART)
     return read_content(CONTENT_DIR)
