@@ -88,7 +88,7 @@ def _evidence(employee_id: int, kind: str) -> dict[str, tuple[int, bool]]:
 
 
 def test_passing_waives_the_covered_modules_and_records_their_evidence(course):
-    course, modules, module_quizzes, diagnostic = course
+    course, _modules, module_quizzes, diagnostic = course
     me = EmployeeFactory()
     attempt = _take(diagnostic.id, me.id, right=5)
     assert attempt.passed is True
@@ -115,7 +115,7 @@ def test_passing_waives_the_covered_modules_and_records_their_evidence(course):
 
 
 def test_failing_changes_no_progress_and_the_attempts_are_limited(course):
-    course, modules, _quizzes, diagnostic = course
+    course, _modules, module_quizzes, diagnostic = course
     me = EmployeeFactory()
     assert _take(diagnostic.id, me.id, right=3).passed is False  # 60% < 80%
     assert _statuses(me.id, course) == ["not_started"] * 3
@@ -126,7 +126,7 @@ def test_failing_changes_no_progress_and_the_attempts_are_limited(course):
     with pytest.raises(Conflict, match="All 2 attempts"):
         quizzes.start_attempt(diagnostic.id, me.id)
     # a module's attempts are not the diagnostic's: module 1 can be taken as usual
-    assert _take(_quizzes[0].id, me.id, right=5).passed is True
+    assert _take(module_quizzes[0].id, me.id, right=5).passed is True
 
 
 def test_a_module_completed_before_stays_completed(course):
