@@ -35,7 +35,7 @@ KEY_FEEDBACK = "Right: SECRET-KEY-FEEDBACK"
 def _gift(prefix: str, count: int = 5) -> str:
     return "\n".join(
         f"// [tag:digcomp:4.1:basic]\n::{prefix}{n}::{prefix} statement {n} holds. "
-        f"{{TRUE#{KEY_FEEDBACK}#Wrong: that is not so.}}\n"
+        f"{{TRUE#Wrong: that is not so.#{KEY_FEEDBACK}}}\n"
         for n in range(count)
     )
 
