@@ -5,11 +5,12 @@ waiver; the learner starts it from the course page and never sees its answers ea
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from learnhub.assignments.listing import requirement_rows
 from learnhub.assignments.models import Requirement
 from learnhub.assignments.status import RequirementStatus, status_of
 from learnhub.core.errors import Conflict
@@ -155,6 +156,9 @@ def test_requirements_of_waived_modules_are_waived_before_and_after_assignment(c
         }
 
     assert statuses() == {modules[0].id: "waived", 0: "not_started"}
+    # My learning's "Continue" skips the modules tested out of
+    rows = requirement_rows(me.id, UTC, now=now)
+    assert {r.module_id: r.continue_module_id for r in rows}[None] == modules[2].id
     # assigned after the test-out: the new requirement is waived when it is made
     assign(course, [me], due, module_ids=[modules[1].id])
     assert statuses()[modules[1].id] == RequirementStatus.WAIVED
