@@ -226,3 +226,30 @@ def test_team_summaries_follow_question_evidence_after_the_commit(app, demo, mak
         db.session.commit()  # the recompute runs after it
     assert meeting() == before + 1
     assert stale_summaries(app) == []
+
+
+def test_an_essay_waiting_for_its_reviewer_gives_nothing_until_it_is_scored(app, make_quiz):
+    from learnhub.quizzes.essay_review import score_essays
+
+    gift = "\n".join(
+        [
+            "// [tag:digcomp:4.1:basic]\n::Essay::Explain what a call-back check is. {}\n",
+            _tf("T1", "digcomp:4.1:basic"),
+            _tf("T2", None),
+        ]
+    )
+    quiz_id = make_quiz(gift, pass_mark="60", essays_graded=True)
+    with app.app_context():
+        me = EmployeeFactory()
+        attempt = quizzes.start_attempt(quiz_id, me.id)
+        answers = _answers(attempt, {"T1"})
+        essay = next(q for q in attempt_questions(attempt) if q.name == "Essay")
+        answers[essay.id] = {"text": "I ring the supplier on the number we already hold."}
+        quizzes.submit_attempt(attempt, answers)
+        assert attempt.needs_review and attempt.passed is None
+        assert _rows(attempt.id) == {}  # no final score yet
+        score_essays(attempt.id, {essay.id: {"points": "1"}}, reviewer_id=None)
+        assert _rows(attempt.id) == {"4.1": (1, False)}  # essay 1/1 and T1 1/1
+        score_essays(attempt.id, {essay.id: {"points": "0"}}, reviewer_id=None)
+        assert _rows(attempt.id) == {"4.1": (1, True)}  # now 1 of 2: 50% < 60%
+        db.session.rollback()
