@@ -15,11 +15,13 @@ A tag whose first part is a word and whose second starts with a digit is read as
 tag (``topic:phishing`` stays an ordinary tag); one that is malformed is an error of the
 question, with its line, never a silently ignored tag.
 
-Parsing (:func:`read_competence_tags`) is pure; resolving against a loaded framework
-(:func:`resolve_competences`) turns the spec's ``"competences"`` into
-``[{"framework": slug, "competence": code, "level": number}]``. Both are called by the GIFT and
-Moodle XML readers' callers (content load, bank import), so a question's tags are part of its
-content: a changed tag changes the question's digest and so its quiz version.
+Parsing (:func:`read_competence_tags`) is pure and done by the GIFT and Moodle XML readers,
+which put ``"competences"`` in the spec (only when there are some, so an untagged question's
+digest never changes). Resolving against a loaded framework (:func:`resolve_competences`) is
+done where questions are stored (content load: the course's framework; bank import: any loaded
+framework) and turns them into ``[{"framework": slug, "competence": code, "level": number}]``.
+A question's tags are part of its content: a changed tag changes the question's digest and so
+its quiz version.
 """
 
 from __future__ import annotations
