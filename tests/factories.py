@@ -33,6 +33,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress
+from learnhub.questionbank.competence_tags import loaded_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import parse_gift
 from learnhub.questionbank.models import Question
 from learnhub.quizzes.models import Attempt, Quiz
@@ -291,7 +292,8 @@ class ModuleFactory(ContentFactory):
 
 class QuizFactory(ContentFactory):
     """Version 1 of a module's quiz (current), pass mark 80%. ``gift="…"`` gives it the
-    questions of that GIFT text, in order (the text must parse without errors)."""
+    questions of that GIFT text, in order (the text must parse without errors; competence
+    tags are resolved against the loaded frameworks, as an import does)."""
 
     class Meta:
         model = Quiz
@@ -312,6 +314,11 @@ class QuizFactory(ContentFactory):
             return
         parsed = parse_gift(extracted)
         assert not parsed.errors, parsed.errors
+        resolver = loaded_framework_resolver(list(db.session.scalars(select(Framework.slug))))
+        for spec in parsed.questions:
+            if spec.get("competences"):
+                spec["competences"], problems = resolve_competences(spec["competences"], resolver)
+                assert not problems, problems
         quiz.questions = [
             Question(
                 position=n,

@@ -59,6 +59,7 @@ def test_every_check_constraint_of_the_models_is_in_the_migrated_database(app):
         "not_started",
         "in_progress",
         "completed",
+        "waived",
     }
     assert ("evidence", "ck_evidence_kind") in model
     assert ("questions", "ck_questions_qtype") in model

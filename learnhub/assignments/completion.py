@@ -1,7 +1,8 @@
 """When a requirement counts as completed, and when that completion expires (recertification).
 
 - A **module** item is completed by a passed attempt of its quiz; a **course** item when every
-  active module of the course has a passed attempt. A completion made before the assignment
+  active module of the course has a passed attempt or was waived by a test-out
+  (:mod:`learnhub.assignments.waivers`). A completion made before the assignment
   counts while it is valid (issue 10).
 - **Validity**: a module's ``validity_months`` (content/courses/*/course.yaml); a course's is
   the shortest of its modules', counted from the oldest of their latest passes, so a course
@@ -27,6 +28,7 @@ from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
 from learnhub.core.sqltime import add_months, sql_add_days, sql_add_months
 from learnhub.extensions import db
+from learnhub.progress.models import ModuleProgress, ProgressStatus
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz
 
 logger = logging.getLogger(__name__)
@@ -224,6 +226,15 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
         active = db.session.scalars(
             select(Module.id).where(Module.course_id == module.course_id, Module.active.is_(True))
         ).all()
+        # a module the person tested out of counts as passed at its waiver (waivers.py)
+        waived = db.session.execute(
+            select(ModuleProgress.module_id, ModuleProgress.waived_at).where(
+                ModuleProgress.employee_id == attempt.employee_id,
+                ModuleProgress.module_id.in_(active),
+                ModuleProgress.status == ProgressStatus.WAIVED,
+            )
+        ).all()
+        passes = {**{m: at for m, at in waived if at is not None}, **passes}
         if all(module_id in passes for module_id in active):
             oldest = min(passes[module_id] for module_id in active)
             renew(requirement, now, oldest, validity_months(module.course_id, None), now)

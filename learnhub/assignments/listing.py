@@ -48,8 +48,8 @@ class RequirementRow:
     ``due_at``: when it is (next) due, UTC (the completion's expiry once completed with a
     validity, else the assigned due instant); ``due_date``: the calendar day that instant ends,
     in the person's own time zone. ``continue_module_id``: the module to open next (the first
-    active module of the item not completed, else its first module; None when the course has
-    no active module)."""
+    active module of the item neither completed nor waived by a test-out, else its first
+    module; None when the course has no active module)."""
 
     id: int
     course_id: int
@@ -93,7 +93,8 @@ def _continue_module():
             ~exists().where(
                 ModuleProgress.employee_id == Requirement.employee_id,
                 ModuleProgress.module_id == Module.id,
-                ModuleProgress.status == ProgressStatus.COMPLETED,
+                # a module tested out of is not the next one to do
+                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
             ),
         )
         .order_by(Module.position, Module.id)

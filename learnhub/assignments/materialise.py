@@ -290,8 +290,10 @@ def sync_requirements(
     the earliest source's due instant;
     requirements no assignment reaches any more are deleted; assigned courses are enrolled
     (source ``assignment``); completions made before the assignment are counted
-    (:func:`learnhub.assignments.completion.count_prior_completions`). Flushes."""
+    (:func:`learnhub.assignments.completion.count_prior_completions`), and so are test-outs
+    (:func:`learnhub.assignments.waivers.apply_waivers`). Flushes."""
     from learnhub.assignments.completion import count_prior_completions
+    from learnhub.assignments.waivers import apply_waivers
 
     sources = _sources(employee_ids, course_ids).subquery()
     columns = [
@@ -349,6 +351,7 @@ def sync_requirements(
     db.session.execute(orphans)
     _enrol_assigned(employee_ids, now)
     count_prior_completions(employee_ids, course_ids=course_ids, now=now)
+    apply_waivers(employee_ids, course_ids=course_ids)
     db.session.flush()
 
 

@@ -47,19 +47,38 @@ SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 @dataclass
 class ModulePart:
     """A part of a module handled by another feature (the quiz). ``validate(spec, course_dir,
-    where)`` returns (parsed, issues); ``apply(module, parsed)`` returns True when it changed."""
+    where, index)`` returns (parsed, issues), ``index`` the course framework's FrameworkIndex
+    (competence tags are checked against it); ``apply(module, parsed)`` returns True when it
+    changed."""
 
     key: str
-    validate: Callable[[LineDict, Path, str], tuple[Any, list[Issue]]]
+    validate: Callable[[LineDict, Path, str, FrameworkIndex], tuple[Any, list[Issue]]]
     apply: Callable[[Module, Any], bool]
     required: bool = True
 
 
+@dataclass
+class CoursePart:
+    """An optional part of a course handled by another feature (the diagnostic quiz).
+    ``validate(spec, course_dir, where, index, module_slugs)`` returns (parsed, issues);
+    ``apply(course, parsed)`` (None when the course.yaml has no such key: remove it) runs
+    after the course's modules are applied and returns True when it changed."""
+
+    key: str
+    validate: Callable[[LineDict, Path, str, FrameworkIndex, list[str]], tuple[Any, list[Issue]]]
+    apply: Callable[[Course, Any], bool]
+
+
 _PARTS: dict[str, ModulePart] = {}
+_COURSE_PARTS: dict[str, CoursePart] = {}
 
 
 def register_module_part(part: ModulePart) -> None:
     _PARTS[part.key] = part
+
+
+def register_course_part(part: CoursePart) -> None:
+    _COURSE_PARTS[part.key] = part
 
 
 @dataclass
@@ -180,6 +199,14 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
     files = read_course_files(
         folder, [(folder / m["file"], m["body"]) for m in modules], rel, issues
     )
+    parts = {}
+    for key, part in _COURSE_PARTS.items():
+        if key in data:
+            parsed, found = part.validate(
+                data[key], folder, f"{where}, line {data.line_of(key)}", index, sorted(slugs)
+            )
+            issues.extend(found)
+            parts[key] = parsed
     return {
         "slug": data["slug"],
         "title": data["title"],
@@ -189,6 +216,7 @@ def _read_course(folder: Path, rel, indexes, issues: list[Issue]) -> dict | None
         "sha256": digest.hexdigest(),
         "modules": modules,
         "files": files,
+        "parts": parts,
     }
 
 
@@ -279,7 +307,7 @@ def _read_module(
                 issues.append(Issue(at, f"module {spec['slug']!r} has no {key}"))
             continue
         parsed, found = part.validate(
-            spec[key], folder, f"{rel(folder / 'course.yaml')}, line {spec.line_of(key)}"
+            spec[key], folder, f"{rel(folder / 'course.yaml')}, line {spec.line_of(key)}", index
         )
         issues.extend(found)
         parts[key] = parsed
@@ -357,6 +385,8 @@ def _apply_course(data: dict) -> bool:
         for key, parsed in spec["parts"].items():
             _PARTS[key].apply(module, parsed)
     sync_course_files(course.id, data.get("files", {}))
+    for key, course_part in _COURSE_PARTS.items():
+        course_part.apply(course, data.get("parts", {}).get(key))
     return True
 
 

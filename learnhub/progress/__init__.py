@@ -10,12 +10,15 @@ def init_app(app: Flask) -> None:
     API."""
     import learnhub.progress.models  # noqa: F401  (its tables join the metadata)
     from learnhub.extensions import api
-    from learnhub.progress import services
+    from learnhub.progress import services, test_out
     from learnhub.progress.api import blp as progress_api
     from learnhub.quizzes.signals import attempt_regraded, attempt_started, attempt_submitted
 
     attempt_started.connect(services.on_attempt_started)
     attempt_submitted.connect(services.on_attempt_submitted)
     attempt_regraded.connect(services.on_attempt_regraded)
+    attempt_started.connect(test_out.on_attempt_started)
+    attempt_submitted.connect(test_out.on_attempt_submitted)
+    attempt_regraded.connect(test_out.on_attempt_regraded)
 
     api.register_blueprint(progress_api, url_prefix="/api/v1")

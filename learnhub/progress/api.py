@@ -19,7 +19,9 @@ class ModuleStatusSchema(Schema):
     slug = fields.String()
     title = fields.String()
     position = fields.Integer()
-    status = fields.String(metadata={"description": "not_started | in_progress | completed"})
+    status = fields.String(
+        metadata={"description": "not_started | in_progress | completed | waived (tested out)"}
+    )
     attempts = fields.Integer()
     passed = fields.Boolean(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)

@@ -26,6 +26,9 @@ class ProgressStatus(StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    #: the learner tested out of it (passed the course's diagnostic quiz): not completed, but
+    #: the course can complete without it (``learnhub.progress.test_out``)
+    WAIVED = "waived"
 
 
 class Enrolment(db.Model):
@@ -68,6 +71,8 @@ class ModuleProgress(db.Model):
     grade_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
     max_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 7))
     passed: Mapped[bool | None]
+    #: when a passed diagnostic quiz waived the module (status ``waived``)
+    waived_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (

@@ -83,7 +83,10 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
 
 
 def on_attempt_started(attempt: Attempt, **_: object) -> None:
-    """Receiver of ``attempt_started``: enrol the learner and mark the module in progress."""
+    """Receiver of ``attempt_started``: enrol the learner and mark the module in progress (a
+    course's diagnostic quiz is :mod:`learnhub.progress.test_out`'s)."""
+    if attempt.quiz.module_id is None:
+        return
     module = _module_of(attempt.quiz.module_id)
     enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
@@ -97,8 +100,11 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     completion and the xAPI statement follow the scored attempt. Seven statements: the module
     (with its course), the enrolment, the module progress, the learner's attempts at the module
     (count and grade from their scores), the progress UPDATE, the course completion (only while
-    the course is not completed yet) and the xAPI statement INSERT."""
+    the course is not completed yet) and the xAPI statement INSERT. Diagnostics: see
+    :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
+    if quiz.module_id is None:
+        return
     module = _module_of(quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
@@ -139,8 +145,11 @@ def _module_of(module_id: int) -> Module:
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_regraded``: a regrade or an essay review changed a score, so
     recompute the module's grade, pass and status from all the employee's attempts (a pass that
-    became a fail un-completes the module and, with it, the course)."""
+    became a fail un-completes the module and, with it, the course). Diagnostics: see
+    :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
+    if quiz.module_id is None:
+        return
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
     row = _progress(attempt.employee_id, module.id)
@@ -173,9 +182,10 @@ def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
 
 
 def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None:
-    """Complete the enrolment once every active module of its course is completed (one
-    statement: the active modules and how many of them the learner completed; none when the
-    enrolment is completed already)."""
+    """Complete the enrolment once every active module of its course is completed or waived
+    (tested out, :mod:`learnhub.progress.test_out`) (one statement: the active modules and how
+    many of them the learner completed or was waived; none when the enrolment is completed
+    already)."""
     if enrolment.completed_at is not None:
         return
     total, done = db.session.execute(
@@ -186,7 +196,7 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
             and_(
                 ModuleProgress.module_id == Module.id,
                 ModuleProgress.employee_id == enrolment.employee_id,
-                ModuleProgress.status == ProgressStatus.COMPLETED,
+                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
             ),
         )
         .where(Module.course_id == enrolment.course_id, Module.active.is_(True))
@@ -220,6 +230,11 @@ class CourseProgress:
     @property
     def completed_modules(self) -> int:
         return sum(1 for m in self.modules if m.status == ProgressStatus.COMPLETED)
+
+    @property
+    def waived_modules(self) -> int:
+        """Modules the learner tested out of (not completed, not needed)."""
+        return sum(1 for m in self.modules if m.status == ProgressStatus.WAIVED)
 
 
 def progress_for(employee_id: int) -> list[CourseProgress]:

@@ -23,10 +23,12 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.competence_tags import loaded_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import export_gift, parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
 from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
+from learnhub.skills.models import Framework
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +108,8 @@ def read_file(filename: str, data: bytes) -> ReadFile:
         fatal = [Issue(i.where, i.message) for i in xml.errors if not i.number]
         errors = [Issue(i.where, i.message) for i in xml.errors if i.number]
         warnings = [Issue(i.where, i.message) for i in xml.warnings]
-        return ReadFile(fmt, xml.questions, fatal, errors, warnings)
+        questions = _resolve_tags(xml.questions, errors, lambda q: f"line {q.get('line', 0)}")
+        return ReadFile(fmt, questions, fatal, errors, warnings)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,7 +118,27 @@ def read_file(filename: str, data: bytes) -> ReadFile:
     gift = parse_gift(text)
     errors = [Issue(f"line {i.line}", i.message) for i in gift.errors]
     warnings = [Issue(f"line {i.line}", i.message) for i in gift.warnings]
-    return ReadFile(fmt, gift.questions, [], errors, warnings)
+    questions = _resolve_tags(gift.questions, errors, lambda q: f"line {q.get('line', 0)}")
+    return ReadFile(fmt, questions, [], errors, warnings)
+
+
+def _resolve_tags(specs: list[dict], errors: list[Issue], where) -> list[dict]:
+    """Resolve the competence tags of ``specs`` against the loaded frameworks
+    (:mod:`learnhub.questionbank.competence_tags`); a question whose tag names an unknown
+    framework, competence or level gets an error (``where(spec)`` names its line) and is left
+    out. Returns the specs kept; one query per framework named, none without tags."""
+    tagged = [spec for spec in specs if spec.get("competences")]
+    if not tagged:
+        return specs
+    resolver = loaded_framework_resolver(list(db.session.scalars(select(Framework.slug))))
+    failed = set()
+    for spec in tagged:
+        resolved, problems = resolve_competences(spec["competences"], resolver)
+        errors.extend(Issue(where(spec), problem) for problem in problems)
+        if problems:
+            failed.add(id(spec))
+        spec["competences"] = resolved
+    return [spec for spec in specs if id(spec) not in failed]
 
 
 def import_questions(

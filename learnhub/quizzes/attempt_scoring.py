@@ -55,8 +55,9 @@ def question_score(quiz: Quiz, question: Question, response: Response | None):
     return scoring.score_question(spec, response.answer if response is not None else None)
 
 
-def score_attempt(attempt: Attempt) -> None:
-    """(Re)compute every response's score and the attempt's totals and pass decision.
+def score_attempt(attempt: Attempt) -> list[Question]:
+    """(Re)compute every response's score and the attempt's totals and pass decision; returns
+    the attempt's questions in display order (read once: question-level evidence reuses them).
 
     ``passed`` is None while an essay waits for a reviewer (no final grade yet, as Moodle's "not
     yet graded"); otherwise the exact fraction against the pass mark (scoring.passes). A
@@ -65,7 +66,8 @@ def score_attempt(attempt: Attempt) -> None:
     quiz = attempt.quiz
     responses = {r.question_id: r for r in attempt.responses}
     results = []
-    for question in attempt_questions(attempt):
+    questions = attempt_questions(attempt)
+    for question in questions:
         response = responses.get(question.id)
         result = question_score(quiz, question, response)
         results.append(result)
@@ -87,6 +89,7 @@ def score_attempt(attempt: Attempt) -> None:
         attempt.passed = totals.fraction is not None and scoring.passes(
             totals.fraction, quiz.pass_mark
         )
+    return questions
 
 
 def to_decimal(value: Fraction) -> Decimal:
@@ -106,34 +109,44 @@ def settle_evidence(attempt: Attempt, was_passed: bool | None) -> str | None:
     source = f"attempt:{attempt.id}"
     if attempt.passed and not was_passed:
         record_attempt_evidence(attempt)
-        revoke_evidence(source, revoked=False)
+        revoke_evidence(source, revoked=False, kind=EvidenceKind.QUIZ_PASSED)
         return "recorded"
     if was_passed and not attempt.passed:
-        revoke_evidence(source)
+        revoke_evidence(source, kind=EvidenceKind.QUIZ_PASSED)
         return "revoked"
     return None
 
 
 def record_attempt_evidence(attempt: Attempt) -> None:
     """Evidence of every competence the module maps, at its level, dated at the submit and
-    expiring after the module's validity period (DESIGN.md). Two statements: the module's
-    competences with its validity, then one INSERT of every row (and the recompute request)."""
+    expiring after the module's validity period (DESIGN.md). A course's diagnostic quiz
+    (test-out) gives what passing each module it covers would: every competence of those
+    modules at the highest level they map it to, expiring after the shortest validity among
+    them. Two statements: the modules' competences with their validity, then one INSERT of every
+    row (and the recompute request)."""
+    quiz = attempt.quiz
+    module_ids = [quiz.module_id] if quiz.module_id is not None else list(quiz.covers or [])
+    if not module_ids:
+        return
     mappings = db.session.execute(
         select(
             ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months
         )
         .join(Module, Module.id == ModuleCompetence.module_id)
-        .where(ModuleCompetence.module_id == attempt.quiz.module_id)
+        .where(ModuleCompetence.module_id.in_(module_ids))
     ).all()
     if not mappings:
         return
+    levels: dict[int, int] = {}
+    for m in mappings:
+        levels[m.competence_id] = max(levels.get(m.competence_id, 0), m.level_number)
     expires = None
-    validity = mappings[0].validity_months
+    validity = min((m.validity_months for m in mappings if m.validity_months), default=None)
     if validity:
         expires = attempt.submitted_at + timedelta(days=round(validity * 30.4375))
     record_evidence_of(
         employee_id=attempt.employee_id,
-        levels={m.competence_id: m.level_number for m in mappings},
+        levels=levels,
         kind=EvidenceKind.QUIZ_PASSED,
         source=f"attempt:{attempt.id}",
         achieved_at=attempt.submitted_at,

@@ -19,6 +19,7 @@ from learnhub.catalog.models import Module
 from learnhub.core.errors import Issue
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank.competence_tags import course_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import parse_gift
 from learnhub.questionbank.models import (
     CHOICE_TYPES,
@@ -38,6 +39,7 @@ from learnhub.quizzes.models import (
     Quiz,
     ReviewPolicy,
 )
+from learnhub.skills.profiles import FrameworkIndex
 
 SCORED_MIN, SCORED_MAX = 5, 10
 #: the question bank that holds the courses' own banks: one category per module
@@ -46,9 +48,13 @@ CONTENT_BANK = "content"
 ANSWER_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERIC)
 
 
-def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, list[Issue]]:
+def validate_quiz(
+    spec: Any, folder: Path, where: str, index: FrameworkIndex | None = None
+) -> tuple[dict | None, list[Issue]]:
     """Check a module's quiz settings and GIFT file. Returns (parsed, issues); issues name the
-    course.yaml line for settings and the GIFT file line for questions."""
+    course.yaml line for settings and the GIFT file line for questions. With ``index`` (the
+    course's framework) the questions' competence tags are resolved against it
+    (:mod:`learnhub.questionbank.competence_tags`); a tag without ``index`` is an error."""
     issues: list[Issue] = []
     if not isinstance(spec, dict) or not spec.get("file"):
         return None, [Issue(where, "quiz needs a mapping with at least `file`")]
@@ -80,6 +86,7 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
     text = path.read_text(encoding="utf-8")
     result = parse_gift(text)
     issues.extend(Issue(f"{gift_where}, line {e.line}", e.message) for e in result.errors)
+    issues.extend(resolve_question_tags(result.questions, index, gift_where))
     scored = [
         q
         for q in result.questions
@@ -132,6 +139,27 @@ def validate_quiz(spec: Any, folder: Path, where: str) -> tuple[dict | None, lis
         "questions": result.questions,
         "sha256": digest.hexdigest(),
     }, issues
+
+
+def resolve_question_tags(
+    questions: list[dict], index: FrameworkIndex | None, gift_where: str
+) -> list[Issue]:
+    """Resolve each question's competence tags (its ``"competences"``) against the course's
+    framework ``index``, in place; returns the issues, each naming the GIFT file and line."""
+    issues = []
+    for question in questions:
+        if not question.get("competences"):
+            continue
+        at = f"{gift_where}, line {question.get('line', 0)}"
+        if index is None:
+            issues.append(Issue(at, "competence tags need the course's framework"))
+            continue
+        resolved, problems = resolve_competences(
+            question["competences"], course_framework_resolver(index)
+        )
+        issues.extend(Issue(at, problem) for problem in problems)
+        question["competences"] = resolved
+    return issues
 
 
 def _optional_settings(spec: dict, where: str, issues: list[Issue]) -> dict:
@@ -189,36 +217,48 @@ def apply_quiz(module: Module, parsed: dict) -> bool:
     ``content`` bank (:func:`sync_module_bank`) and the quiz draws from it; the quiz keeps no
     question of its own. The content hash covers the questions, so a changed bank is a new
     version too."""
+    return write_version(
+        parsed,
+        Quiz.module_id == module.id,
+        bank_path=f"{module.course.slug}/{module.slug}",
+        title=module.title,
+        module_id=module.id,
+    )
+
+
+def write_version(parsed: dict, place, *, bank_path: str, title: str, **owner: Any) -> bool:
+    """Write a new current quiz version for the place ``place`` (an SQL condition on Quiz: a
+    module's quizzes, or a course's diagnostic) unless the current one has the same content
+    hash; ``owner``: the new Quiz's ``module_id`` or ``course_id`` (and ``covers``). Returns
+    True when a version was written. Flushes."""
     settings = parsed["settings"]
     own_draw = settings.get("questions_per_attempt")
-    path = f"{module.course.slug}/{module.slug}"
     if own_draw is not None:
-        sync_module_bank(path, parsed["questions"])
-    current = db.session.scalar(
-        select(Quiz).where(Quiz.module_id == module.id, Quiz.is_current.is_(True))
-    )
+        sync_module_bank(bank_path, parsed["questions"])
+    current = db.session.scalar(select(Quiz).where(place, Quiz.is_current.is_(True)))
     if current is not None and current.content_sha256 == parsed["sha256"]:
         return False
     latest = (
-        db.session.scalar(
-            select(Quiz.version)
-            .where(Quiz.module_id == module.id)
-            .order_by(Quiz.version.desc())
-            .limit(1)
-        )
+        db.session.scalar(select(Quiz.version).where(place).order_by(Quiz.version.desc()).limit(1))
         or 0
     )
-    db.session.execute(update(Quiz).where(Quiz.module_id == module.id).values(is_current=False))
+    db.session.execute(update(Quiz).where(place).values(is_current=False))
     rules = list(settings.get("draw_rules", []))
     if own_draw is not None:
         rules.insert(
-            0, {"bank": CONTENT_BANK, "category": path, "count": own_draw, "subcategories": False}
+            0,
+            {
+                "bank": CONTENT_BANK,
+                "category": bank_path,
+                "count": own_draw,
+                "subcategories": False,
+            },
         )
     quiz = Quiz(
-        module_id=module.id,
+        **owner,
         version=latest + 1,
         is_current=True,
-        title=module.title,
+        title=title,
         pass_mark=Decimal(settings["pass_mark"]),
         max_attempts=settings["max_attempts"],
         grading_method=settings["grading_method"],

@@ -60,7 +60,7 @@ def draw_questions(quiz: Quiz, employee_id: int, rng: random.Random) -> list[Que
     """
     if not quiz.draw_rules:
         return []
-    shown = _shown_before(quiz.module_id, employee_id)
+    shown = _shown_before(quiz, employee_id)
     picked: list[Question] = []
     for rule in quiz.draw_rules:
         taken = {q.id for q in picked}
@@ -91,12 +91,13 @@ def normalise_rules(rules: list[dict]) -> list[dict]:
     ]
 
 
-def _shown_before(module_id: int, employee_id: int) -> Counter:
-    """How often each drawn question was shown to the employee at this module's quizzes."""
+def _shown_before(quiz: Quiz, employee_id: int) -> Counter:
+    """How often each drawn question was shown to the employee at this module's quizzes (all
+    versions; a diagnostic: its course's test-out)."""
     layouts = db.session.scalars(
         select(Attempt.layout)
         .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Quiz.module_id == module_id, Attempt.employee_id == employee_id)
+        .where(quiz.same_place(), Attempt.employee_id == employee_id)
     )
     return Counter(qid for layout in layouts for qid in (layout or {}).get("drawn", []))
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     ForeignKey,
     Index,
     Numeric,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
@@ -80,12 +82,18 @@ class Quiz(db.Model):
     ``essays_graded``: a reviewer scores essays (else an answered essay completes the question
     without points). ``feedback_after_fail``: what a failed attempt shows per question before
     the review policy opens the review (:class:`FeedbackAfterFail`).
+
+    A module's quiz has ``module_id``; a course's **diagnostic** quiz (test-out,
+    :mod:`learnhub.quizzes.diagnostic`) has ``course_id`` instead, and ``covers``: the ids of
+    the course's modules that passing it waives. Exactly one of the two is set.
     """
 
     __tablename__ = "quizzes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    covers: Mapped[list | None] = mapped_column(JSON)
     version: Mapped[int]
     is_current: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -115,7 +123,24 @@ class Quiz(db.Model):
         order_by="Question.position", lazy="selectin", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("module_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("module_id", "version"),
+        UniqueConstraint("course_id", "version"),
+        CheckConstraint("(module_id IS NULL) <> (course_id IS NULL)", name="module_or_course"),
+    )
+
+    @property
+    def is_diagnostic(self) -> bool:
+        """A course's test-out quiz, not a module's."""
+        return self.module_id is None
+
+    def same_place(self) -> ColumnElement[bool]:
+        """SQL: a quiz version of the same module (or, for a diagnostic, of the same course's
+        test-out), so attempt counts and "passed before" span versions but never places
+        (``Quiz.module_id == None`` would match every diagnostic)."""
+        if self.module_id is not None:
+            return Quiz.module_id == self.module_id
+        return Quiz.course_id == self.course_id
 
 
 class AttemptState(StrEnum):

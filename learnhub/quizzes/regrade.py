@@ -22,6 +22,7 @@ from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes import scoring
 from learnhub.quizzes.attempt_scoring import score_attempt, settle_evidence
 from learnhub.quizzes.models import Attempt, AttemptState
+from learnhub.quizzes.question_evidence import settle_question_evidence
 from learnhub.quizzes.services import get_quiz
 from learnhub.quizzes.signals import attempt_regraded
 
@@ -48,10 +49,13 @@ def rescore(attempt: Attempt) -> Change | None:
     """Score a submitted attempt again from its stored responses and the current question
     specs; when its score or pass decision changed, make evidence follow (pass -> fail revokes,
     fail -> pass records) and send ``attempt_regraded`` (progress recomputes the module). The
-    team summaries above the employee are queued with the evidence change."""
+    team summaries above the employee are queued with the evidence change. The attempt's
+    question-level evidence follows its question scores even when its total did not move (a
+    fix may move points between questions of different competences)."""
     before = (attempt.score_exact, attempt.passed, attempt.needs_review)
-    score_attempt(attempt)
+    questions = score_attempt(attempt)
     db.session.flush()
+    settle_question_evidence(attempt, questions)
     if (attempt.score_exact, attempt.passed, attempt.needs_review) == before:
         return None
     attempt.regraded_at = utcnow()

@@ -27,6 +27,7 @@ from learnhub.quizzes import scoring
 from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
+from learnhub.quizzes.question_evidence import settle_question_evidence
 from learnhub.quizzes.signals import attempt_started, attempt_submitted
 from learnhub.quizzes.timing import DEADLINE_GRACE, deadline_for, is_overdue
 
@@ -68,7 +69,7 @@ def submitted_count(quiz: Quiz, employee_id: int) -> int:
             select(func.count(Attempt.id))
             .join(Quiz, Attempt.quiz_id == Quiz.id)
             .where(
-                Quiz.module_id == quiz.module_id,
+                quiz.same_place(),
                 Attempt.employee_id == employee_id,
                 Attempt.state == AttemptState.SUBMITTED,
             )
@@ -160,7 +161,7 @@ def _open_on_module(quiz: Quiz, employee_id: int) -> Attempt | None:
         select(Attempt)
         .join(Quiz, Attempt.quiz_id == Quiz.id)
         .where(
-            Quiz.module_id == quiz.module_id,
+            quiz.same_place(),
             Attempt.employee_id == employee_id,
             Attempt.state == AttemptState.IN_PROGRESS,
         )
@@ -292,9 +293,11 @@ def close_overdue_of(employee_id: int) -> int:
 def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
     """Save ``answers`` (if any and in time), then score and close the attempt exactly once.
 
-    A second submit (double click, retry, another tab) changes nothing and returns the same
-    attempt: the state moves from in_progress to submitted by one conditional UPDATE, which only
-    one transaction can win. Records evidence when the attempt passes. Flushes, never commits.
+        A second submit (double click, retry, another tab) changes nothing and returns the same
+        attempt: the state moves from in_progress to submitted by one conditional UPDATE, which only
+        one transaction can win. Records evidence when the attempt passes, and the question-level
+    evidence of its tagged questions whether it passed or not
+    (:mod:`learnhub.quizzes.question_evidence`). Flushes, never commits.
     """
     if attempt.state == AttemptState.SUBMITTED:
         return attempt
@@ -325,10 +328,11 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     set_committed_value(attempt, "responses", list(fresh))
     if answers and not late:
         _write_responses(attempt, answers, flush=False)
-    score_attempt(attempt)
+    questions = score_attempt(attempt)
     db.session.flush()  # the responses with their scores, and the attempt's: one flush
     if attempt.passed:
         record_attempt_evidence(attempt)
+    settle_question_evidence(attempt, questions, fresh=True)
     attempt_submitted.send(attempt)
     return attempt
 
@@ -372,7 +376,7 @@ def _has_passed(quiz: Quiz, employee_id: int) -> bool:
             select(func.count(Attempt.id))
             .join(Quiz, Attempt.quiz_id == Quiz.id)
             .where(
-                Quiz.module_id == quiz.module_id,
+                quiz.same_place(),
                 Attempt.employee_id == employee_id,
                 Attempt.passed.is_(True),
             )
@@ -388,6 +392,9 @@ def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:
 
 def current_quiz_ids() -> dict[int, int]:
     """{module_id: current quiz id} for every module with a quiz (one query)."""
-    return dict(
-        db.session.execute(select(Quiz.module_id, Quiz.id).where(Quiz.is_current.is_(True))).all()
-    )
+    rows = db.session.execute(
+        select(Quiz.module_id, Quiz.id).where(
+            Quiz.is_current.is_(True), Quiz.module_id.is_not(None)
+        )
+    ).all()
+    return {module_id: quiz_id for module_id, quiz_id in rows if module_id is not None}

@@ -38,7 +38,9 @@ class FrameworkLevelsSchema(Schema):
 
 class ModuleCompletionSchema(Schema):
     title = fields.String()
-    status = fields.String(metadata={"description": "not_started | in_progress | completed"})
+    status = fields.String(
+        metadata={"description": "not_started | in_progress | completed | waived (tested out)"}
+    )
     completed_at = fields.DateTime(allow_none=True)
 
 

@@ -212,6 +212,8 @@ class EvidenceKind(StrEnum):
     PRIOR_LEARNING = "prior_learning"
     #: stored and shown as claimed; raises no attained level
     SELF_ASSESSMENT = "self_assessment"
+    #: the questions of one attempt tagged with a competence (learnhub.quizzes.question_evidence)
+    QUESTION_RESULT = "question_result"
 
 
 #: Evidence kinds; only these raise the attained level (DESIGN.md "Evidence that counts")
@@ -219,6 +221,7 @@ COUNTING_EVIDENCE = (
     EvidenceKind.QUIZ_PASSED.value,
     EvidenceKind.MANAGER_VALIDATION.value,
     EvidenceKind.PRIOR_LEARNING.value,
+    EvidenceKind.QUESTION_RESULT.value,
 )
 EVIDENCE_KINDS = tuple(kind.value for kind in EvidenceKind)
 

@@ -228,15 +228,23 @@ def record_evidence_of(
     return len(inserted)
 
 
-def revoke_evidence(source: str, *, revoked: bool = True, at: datetime | None = None) -> int:
+def revoke_evidence(
+    source: str,
+    *,
+    revoked: bool = True,
+    at: datetime | None = None,
+    kind: EvidenceKind | None = None,
+) -> int:
     """Revoke (or, with ``revoked=False``, reinstate) every evidence row from ``source`` (e.g.
-    ``attempt:42`` after a regrade turned a pass into a fail). Revoked evidence stays on record
-    but no longer counts. Queues the summaries above the employees touched. Returns how many
-    rows changed. Flushes, never commits."""
+    ``attempt:42`` after a regrade turned a pass into a fail), only those of ``kind`` when
+    given (one attempt gives quiz_passed and question_result rows, which follow different
+    rules). Revoked evidence stays on record but no longer counts. Queues the summaries above
+    the employees touched. Returns how many rows changed. Flushes, never commits."""
     rows = db.session.scalars(
         select(Evidence).where(
             Evidence.source == source,
             Evidence.revoked_at.is_(None) if revoked else Evidence.revoked_at.is_not(None),
+            *([Evidence.kind == kind] if kind is not None else []),
         )
     ).all()
     for row in rows:

@@ -17,6 +17,7 @@ from learnhub.org import services as org_services
 from learnhub.org.time_zones import local_date, time_zone_of
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
+from learnhub.quizzes.diagnostic import test_out_for
 from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
@@ -71,7 +72,12 @@ def course(course_id: int) -> str:
     mine = next(
         c for c in progress.progress_for(current_user.employee_id) if c.course_id == item.id
     )
-    return render_template("course.html", course=item, progress=mine)
+    return render_template(
+        "course.html",
+        course=item,
+        progress=mine,
+        test_out=test_out_for(item, current_user.employee_id),
+    )
 
 
 @blp.post("/courses/<int:course_id>/enrol")
@@ -112,6 +118,8 @@ def start(quiz_id: int) -> Response:
         end_after_error(error)
         flash(error.message, "error")
         quiz = quizzes.get_quiz(quiz_id)
+        if quiz.module_id is None:  # a course's test-out
+            return redirect(url_for("web.course", course_id=quiz.course_id))
         return redirect(url_for("web.module", module_id=quiz.module_id))
     return redirect(url_for("web.attempt", attempt_id=attempt.id))
 
@@ -161,8 +169,16 @@ def attempt(attempt_id: int) -> str | Response:
         return redirect(url_for("web.attempt", attempt_id=item.id))
     quizzes.close_if_overdue(item)
     view = drafts.restore(item, attempt_view(item))
-    module_item = catalog.get_module(item.quiz.module_id)
     passed = view["result"] is not None and view["result"]["passed"]
+    if item.quiz.course_id is not None:  # a course's test-out (diagnostic quiz)
+        return render_template(
+            "attempt.html",
+            attempt=item,
+            view=view,
+            module=None,
+            course=catalog.get_course(item.quiz.course_id),
+        )
+    module_item = catalog.get_module(item.quiz.module_id or 0)
     return render_template(
         "attempt.html",
         attempt=item,

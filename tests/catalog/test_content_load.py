@@ -65,7 +65,15 @@ def test_an_empty_database_gets_all_the_content_in_one_load_and_a_second_changes
         assert f"courses changed: {len(plan.courses)}, unchanged: 0" in first.output
         with fresh.app_context():
             loaded = _counts()
-            assert loaded == (len(plan.courses), len(modules), len(modules), len(plan.roles))
+            # quizzes: one per module, plus each course's diagnostic (test-out) quiz
+            diagnostics = sum(1 for c in plan.courses if c["parts"].get("diagnostic"))
+            assert diagnostics >= 1
+            assert loaded == (
+                len(plan.courses),
+                len(modules),
+                len(modules) + diagnostics,
+                len(plan.roles),
+            )
             assert db.session.scalar(select(func.count(Competence.id))) == 21
             assert db.session.scalar(select(func.count(ModuleCompetence.id))) == sum(
                 len(m["competences"]) for m in modules
@@ -181,7 +189,8 @@ def test_a_module_bank_is_drawn_at_random_and_follows_its_file(app, tmp_path):
     content = _copy(tmp_path)
     gift = content / "courses" / "phishing-and-account-security" / "01-spotting-phishing.gift"
     text = gift.read_text(encoding="utf-8")
-    start = text.index("::Good spelling means safe::")
+    # the whole block, with the comment above the question (its competence tag)
+    start = text.rfind("\n\n", 0, text.index("::Good spelling means safe::")) + 2
     gift.write_text(text[:start] + text[text.index("\n\n", start) + 2 :], encoding="utf-8")
     try:
         result = app.test_cli_runner().invoke(args=["content", "load", "--dir", str(content)])

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from learnhub.catalog.loader import ContentPlan, read_content, register_module_part
+from learnhub.catalog.loader import (
+    ContentPlan,
+    read_content,
+    register_course_part,
+    register_module_part,
+)
 from learnhub.quizzes.content_loader import QUIZ_PART
+from learnhub.quizzes.diagnostic import DIAGNOSTIC_PART
 from learnhub.skills.framework_import import FrameworkData, parse_digcomp
 from tests.conftest import CONTENT_DIR
 
@@ -17,9 +23,10 @@ from tests.conftest import CONTENT_DIR
 @pytest.fixture(scope="session")
 def plan() -> ContentPlan:
     """content/ as the loader reads it; any validation error fails here with file and line.
-    The quiz part is registered here (the app does it in init_app), so that these checks
-    also run alone, without an app made earlier in the session."""
+    The quiz and diagnostic parts are registered here (the app does it in init_app), so that
+    these checks also run alone, without an app made earlier in the session."""
     register_module_part(QUIZ_PART)
+    register_course_part(DIAGNOSTIC_PART)
     return read_content(CONTENT_DIR)
 
 

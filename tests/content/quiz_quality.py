@@ -27,8 +27,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from learnhub.catalog.loader import ContentPlan, read_content, register_module_part
+from learnhub.catalog.loader import (
+    ContentPlan,
+    read_content,
+    register_course_part,
+    register_module_part,
+)
 from learnhub.quizzes.content_loader import QUIZ_PART
+from learnhub.quizzes.diagnostic import DIAGNOSTIC_PART
 
 LONGEST_KEY_MAX = Fraction(30, 100)
 TRUE_SHARE = (Fraction(40, 100), Fraction(60, 100))
@@ -157,10 +163,14 @@ def key_is_shortest(question: dict) -> bool:
 
 
 def course_figures(course: dict) -> CourseFigures:
-    """The figures of one course of a ContentPlan."""
+    """The figures of one course of a ContentPlan: its modules' quizzes and its diagnostic
+    (test-out) quiz, which meets the same bar."""
     figures = CourseFigures(course["slug"])
-    for module in course["modules"]:
-        quiz = module["parts"]["quiz"]
+    quizzes = [(m["slug"], m["parts"]["quiz"]) for m in course["modules"]]
+    if (course.get("parts") or {}).get("diagnostic"):
+        quizzes.append(("diagnostic", course["parts"]["diagnostic"]))
+    for slug, quiz in quizzes:
+        module = {"slug": slug}
         scored = [q for q in quiz["questions"] if q["type"] not in UNSCORED]
         settings = quiz["settings"]
         outside = sum(rule["count"] for rule in settings.get("draw_rules", []))
@@ -193,6 +203,7 @@ def course_figures(course: dict) -> CourseFigures:
 def read(folder: Path) -> ContentPlan:
     """A content folder as the loader reads it, with the quiz part (init_app registers it)."""
     register_module_part(QUIZ_PART)
+    register_course_part(DIAGNOSTIC_PART)
     return read_content(folder)
 
 

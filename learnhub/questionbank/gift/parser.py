@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+from learnhub.questionbank.competence_tags import read_competence_tags
 from learnhub.questionbank.gift.answers import AnswerReader
 from learnhub.questionbank.gift.common import (
     DEFAULT_FORMAT,
@@ -176,10 +177,19 @@ class _Block(AnswerReader):
             "points": "1",
             "line": self.line_of(start),
         }
+        competences, problems = read_competence_tags(q["tags"])
+        for problem in problems:
+            self.error(start, problem)
+        if competences:  # only then: an untagged question keeps its digest (and quiz version)
+            q["competences"] = competences
         if opening == -1 and closing == -1:
             q["stem"] = self.text(t[p:], DEFAULT_FORMAT)
             if not q["stem"]["text"]:
                 self.error(start, "a question without an answer block needs text")
+                return
+            if competences:
+                self.error(start, "a description is never scored, so it cannot prove a competence")
+            if self.error_count > errors_before:
                 return
             self.result.questions.append(q)
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from learnhub.questionbank.competence_tags import read_competence_tags
 from learnhub.questionbank.moodle_xml.reader import (
     Question,
     XmlIssue,
@@ -94,6 +95,13 @@ def _question(q: Question, qtype: str, category: str | None) -> dict:
         "points": q.points(),
         "line": q.line or 0,
     }
+    competences, problems = read_competence_tags(spec["tags"])
+    for problem in problems:
+        q.error(problem)
+    if competences:  # only then: an untagged question keeps its digest
+        spec["competences"] = competences
+        if qtype == "description":
+            q.error("a description is never scored, so it cannot prove a competence")
     if not q.failed:
         READERS[qtype](q, spec, fmt)
         q.ignored()
