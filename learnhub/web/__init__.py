@@ -12,9 +12,11 @@ def init_app(app: Flask) -> None:
     from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
+    from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
 
     app.register_blueprint(health)
     app.register_blueprint(web_views)
     app.register_blueprint(info)
     app.register_blueprint(assign_views)
+    app.register_blueprint(skills_views)
