@@ -19,7 +19,9 @@ forgotten. Kinds:
   question banks, essay reviews, extra time, HR's assignment pages and one assignment by id:
   a manager's own assignments are theirs, any other is a 404 to them);
 - ``ASSIGN``: HR and managers (a manager only for named people of their own subtree: the
-  assignments API's list, create and preview).
+  assignments API's list, create and preview);
+- ``ORG_VIEW``: HR (the whole organisation) and managers (their own subtree's people, by org
+  unit): the organisation view; it names units, never people.
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ TEAM = {
     ("GET", "/api/v1/teams/me/skill-gaps"),
     ("GET", "/team/assign"),
     ("POST", "/team/assign"),
+    ("GET", "/team/heatmap"),
+    ("GET", "/api/v1/teams/me/heatmap"),
+}
+ORG_VIEW = {
+    ("GET", "/organisation/skills"),
+    ("GET", "/api/v1/organisation/skills"),
 }
 ASSIGN = {
     ("GET", "/api/v1/assignments"),
@@ -132,7 +140,7 @@ ROLE = {
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
 }
-CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | set(ROLE)
+CLASSIFIED = PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | ORG_VIEW | set(ROLE)
 
 #: role -> (email, employee number) in the demo organisation (content/demo/organisation.csv)
 VIEWERS = {
@@ -350,6 +358,13 @@ def _walk(app, world: World, role: str) -> list[str]:
         if role in ASSIGNERS:
             m.expect_allowed(key, url, response)
             m.expect_no_leak(key, url, response, m.hidden_people())
+        else:
+            m.expect_denied(key, url, response, [n for n in world.people if n != me])
+    for key in sorted(ORG_VIEW):
+        url, response = m.call(*key)
+        if role == "hr" or (SEES[role] and "*" not in SEES[role]):
+            m.expect_allowed(key, url, response)
+            m.expect_no_leak(key, url, response, [n for n in world.people if n != me])
         else:
             m.expect_denied(key, url, response, [n for n in world.people if n != me])
     for key, roles in sorted(ROLE.items()):
