@@ -19,7 +19,9 @@ folds away). It prints, medians of --runs after one warm-up:
 - the same for the director (their subtree: everyone but themself) and a manager one level
   down;
 - the heat map page (one page of 50 people) for the director, by name and grouped by team,
-  and for a team lead.
+  and for a team lead;
+- for reference on the same data and load: the team page for the director, and the nightly
+  recompute of every summary (the organisation view's time as a ratio of it).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def main() -> None:
     from learnhub.org.models import Employee, OrgUnit
     from learnhub.reports.heatmap import team_heatmap
     from learnhub.reports.orgview import organisation_view
+    from learnhub.reports.team import team_view
     from learnhub.skills.models import TeamSummary
     from learnhub.skills.rollup import store_all_summaries
 
@@ -81,6 +84,7 @@ def main() -> None:
             f"load average {_load()}"
         )
         statements = [0]
+        hr_median = 0.0
 
         def count(*_args: object) -> None:
             statements[0] += 1
@@ -109,6 +113,8 @@ def main() -> None:
             shown = sum(1 for c in cells if c and c["shown"])
             hidden = sum(1 for c in cells if c and not c["shown"])
             folded = sum(u["folded_units"] for u in data["units"])
+            if viewer is None:
+                hr_median = median
             print(
                 f"organisation view ({label}): median {1000 * median:.0f} ms of "
                 f"{_runs(runs, ms=True)}; {statements[0] // args.runs} SQL statements; "
@@ -138,6 +144,33 @@ def main() -> None:
                 f"{1000 * median:.0f} ms of {_runs(runs, ms=True)}; "
                 f"{statements[0] // args.runs} SQL statements"
             )
+
+        # references on the same data and the same machine load: the team page (one page of
+        # people, stored summary) and the nightly recompute of every summary (whose first step
+        # joins the same targets and evidence as the organisation view's aggregate)
+        def team_page() -> dict:
+            data = team_view(director)
+            db.session.rollback()
+            return data
+
+        team_page()
+        median, runs, _ = timed(team_page, args.runs)
+        print(
+            f"reference: team page (director, 100 people a page): median {1000 * median:.0f} ms"
+            f" of {_runs(runs, ms=True)}"
+        )
+
+        def recompute() -> int:
+            stored = store_all_summaries()
+            db.session.commit()
+            return stored
+
+        median, runs, _ = timed(recompute, args.runs)
+        print(
+            f"reference: every team summary recomputed (store_all_summaries): median "
+            f"{median:.2f} s of {_runs(runs)}; organisation view for HR / recompute: "
+            f"{hr_median / median:.2f}"
+        )
         print(f"load average at the end: {_load()}")
         db.session.remove()
         db.engine.dispose()
