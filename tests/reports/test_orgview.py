@@ -245,3 +245,22 @@ def test_too_small_an_organisation_shows_nothing(app_ctx):
     team(EmployeeFactory(job_code="ORG_JOB"), 2, job_code="ORG_JOB")
     view = organisation_view(None, min_group=5)
     assert view["units"] == [] and view["frameworks"] == []
+
+
+def test_every_cell_of_the_organisation_page_says_its_value_in_text(app):
+    from learnhub.extensions import db
+    from tests.reports.test_heatmap import _Cells
+
+    with app.app_context():
+        _units_org()
+        hr = EmployeeFactory(password=PASSWORD, roles=["hr"], org_unit=None).email
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, hr, PASSWORD)
+    html = client.get("/organisation/skills").get_data(as_text=True)
+    parser = _Cells()
+    parser.feed(html)
+    data = [text for tag, text in parser.cells if tag == "td"]
+    assert len(data) == 3 * 2  # the whole, the directorate, B unit x 1.2 and 2.1
+    assert all(data) and all("%" in text for text in data)
+    assert "Whole organisation" in html and "with 2 units not listed separately" in html
