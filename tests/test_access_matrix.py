@@ -24,6 +24,8 @@ forgotten. Kinds:
   them or HR, never oneself nor a leaver (``PRIOR``: HR only, same otherwise);
 - ``EVIDENCE``: one manager validation by id (Tomasz's, of E1010), to withdraw: its
   validator, the managers above the person, HR; anyone else a 404.
+- ``ORG_VIEW``: HR (the whole organisation) and managers (their own subtree's people, by org
+  unit): the organisation view; it names units, never people.
 """
 
 from __future__ import annotations
@@ -130,6 +132,12 @@ TEAM = {
     ("POST", "/team/gaps/<code>"),
     ("GET", "/api/v1/skill-gaps/<code>/proposal"),
     ("POST", "/api/v1/skill-gaps/<code>/assignments"),
+    ("GET", "/team/heatmap"),
+    ("GET", "/api/v1/teams/me/heatmap"),
+}
+ORG_VIEW = {
+    ("GET", "/organisation/skills"),
+    ("GET", "/api/v1/organisation/skills"),
 }
 ASSIGN = {
     ("GET", "/api/v1/assignments"),
@@ -173,7 +181,17 @@ ROLE = {
     ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
 }
 CLASSIFIED = (
-    PUBLIC | SELF | PERSON | OWN_ATTEMPT | TEAM | ASSIGN | VALIDATE | PRIOR | EVIDENCE | set(ROLE)
+    PUBLIC
+    | SELF
+    | PERSON
+    | OWN_ATTEMPT
+    | TEAM
+    | ASSIGN
+    | VALIDATE
+    | PRIOR
+    | EVIDENCE
+    | ORG_VIEW
+    | set(ROLE)
 )
 
 #: role -> (email, employee number) in the demo organisation (content/demo/organisation.csv)
@@ -433,6 +451,13 @@ def _walk(app, world: World, role: str) -> list[str]:
         if role in ASSIGNERS:
             m.expect_allowed(key, url, response)
             m.expect_no_leak(key, url, response, m.hidden_people())
+        else:
+            m.expect_denied(key, url, response, [n for n in world.people if n != me])
+    for key in sorted(ORG_VIEW):
+        url, response = m.call(*key)
+        if role == "hr" or (SEES[role] and "*" not in SEES[role]):
+            m.expect_allowed(key, url, response)
+            m.expect_no_leak(key, url, response, [n for n in world.people if n != me])
         else:
             m.expect_denied(key, url, response, [n for n in world.people if n != me])
     for key, roles in sorted(ROLE.items()):

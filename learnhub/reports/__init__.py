@@ -11,7 +11,9 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.api import blp as reports_api
     from learnhub.reports.cli import reports_cli
     from learnhub.reports.closing_api import blp as gaps_api
+    from learnhub.reports.heatmap_api import blp as heatmap_api
 
     api.register_blueprint(reports_api, url_prefix="/api/v1")
     api.register_blueprint(gaps_api, url_prefix="/api/v1")
+    api.register_blueprint(heatmap_api, url_prefix="/api/v1")
     app.cli.add_command(reports_cli)

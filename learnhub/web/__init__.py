@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
+    from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
 
     app.register_blueprint(health)
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(assign_views)
     app.register_blueprint(evidence_views)
     app.register_blueprint(gap_views)
+    app.register_blueprint(skills_views)
