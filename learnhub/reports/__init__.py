@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     from learnhub.extensions import api
     from learnhub.reports.api import blp as reports_api
     from learnhub.reports.cli import reports_cli
+    from learnhub.reports.trends_api import blp as trends_api
 
     api.register_blueprint(reports_api, url_prefix="/api/v1")
+    api.register_blueprint(trends_api, url_prefix="/api/v1")
     app.cli.add_command(reports_cli)

@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     """Add the health check, the pages (assignments' among them) and the public information
     pages."""
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
+    from learnhub.web import trends  # noqa: F401  (the team page's trend functions)
     from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
