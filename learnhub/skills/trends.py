@@ -169,12 +169,15 @@ def _snapshot(framework: Framework, at: datetime) -> int:
         .subquery("figure_lists")
     )
     latest = aliased(TeamSummarySnapshot, name="latest")
+    earlier = aliased(TeamSummarySnapshot, name="earlier")
+    # the day of the manager's latest snapshot on or before this one (correlated with
+    # ``latest``, the EXISTS just around it: the index range of one manager's series)
     newest_day = (
-        select(func.max(TeamSummarySnapshot.day))
+        select(func.max(earlier.day))
         .where(
-            TeamSummarySnapshot.manager_id == TeamSummary.manager_id,
-            TeamSummarySnapshot.framework_id == framework.id,
-            TeamSummarySnapshot.day <= day,
+            earlier.manager_id == latest.manager_id,
+            earlier.framework_id == latest.framework_id,
+            earlier.day <= day,
         )
         .scalar_subquery()
     )

@@ -5,7 +5,7 @@ recompute and by the daily task."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 from sqlalchemy import func, select
@@ -182,4 +182,26 @@ def test_a_manager_with_nobody_targeted_gets_an_empty_snapshot(app_ctx):
     assert (row.headcount, row.targets, row.figures) == (1, 0, None)
     assert snapshot_team_summaries() == 0  # an empty summary is unchanged too
     assert db.session.scalar(select(func.count()).select_from(TeamSummarySnapshot)) == 1
-    assert row.day <= date.today() + timedelta(days=1)
+
+
+def test_each_manager_is_compared_with_their_own_latest_snapshot(app_ctx):
+    """Two teams whose series last changed on different days: an unchanged one writes
+    nothing, whatever day the other's latest row is from."""
+    _boss, lead, people = _team()
+    other_boss = EmployeeFactory(job_code="TREND_JOB")
+    other = EmployeeFactory(manager=other_boss, job_code="TREND_JOB")
+    store_all_summaries(START)
+    assert snapshot_team_summaries(START) == 3
+    EvidenceFactory(employee=other, code="1.2", level=2)
+    store_all_summaries(START + timedelta(days=2))
+    assert snapshot_team_summaries(START + timedelta(days=2)) == 1  # only the other boss
+    EvidenceFactory(employee=people[0], code="1.2", level=2)
+    store_all_summaries(START + timedelta(days=5))
+    # the lead and their boss changed; the other boss's latest row (day 2) is still right
+    assert snapshot_team_summaries(START + timedelta(days=5)) == 2
+    assert snapshot_team_summaries(START + timedelta(days=6)) == 0
+    assert [r.day for r in _rows(lead.id)] == [START.date(), (START + timedelta(days=5)).date()]
+    assert [r.day for r in _rows(other_boss.id)] == [
+        START.date(),
+        (START + timedelta(days=2)).date(),
+    ]
