@@ -24,9 +24,9 @@ def print_snapshot_cost(targets: list, retention_days: int = 400) -> None:
     """Print the snapshot figures; ``targets``: (employee id, competence id, target level)."""
     from learnhub.core.models import utcnow
     from learnhub.extensions import db
-    from learnhub.skills.models import Evidence, TeamSummary
+    from learnhub.skills.models import Evidence, TeamSummary, TeamSummarySnapshot
     from learnhub.skills.rollup import store_all_summaries
-    from learnhub.skills.trends import TeamSummarySnapshot, prune_snapshots, snapshot_team_summaries
+    from learnhub.skills.trends import prune_snapshots, snapshot_team_summaries
 
     start = utcnow()
     db.session.execute(delete(TeamSummarySnapshot))

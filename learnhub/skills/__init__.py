@@ -8,8 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Wire skills into ``app``: its tables, its receivers of org's signals, its API and
     ``flask skills``."""
-    import learnhub.skills.models
-    import learnhub.skills.trends  # noqa: F401  (its tables join the metadata)
+    import learnhub.skills.models  # noqa: F401  (its tables join the metadata)
     from learnhub.extensions import api
     from learnhub.org.signals import job_codes_planned, people_changed
     from learnhub.skills import receivers

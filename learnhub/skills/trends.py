@@ -33,10 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    ARRAY,
-    JSON,
     Date,
-    ForeignKey,
     Integer,
     and_,
     case,
@@ -50,13 +47,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import aliased
 
 from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.skills.composed import stored_buckets
-from learnhub.skills.models import Framework, TeamSummary
+from learnhub.skills.models import Framework, TeamSummary, TeamSummarySnapshot
 from learnhub.skills.services import frameworks_with_profiles
 
 logger = logging.getLogger(__name__)
@@ -71,37 +68,6 @@ _STORED = (
     "targets_met",
     "figures",
 )
-
-
-class TeamSummarySnapshot(db.Model):
-    """One manager's team summary of one framework as it stood on ``day`` (UTC), written by
-    :func:`snapshot_team_summaries` (module docstring: only when changed, carried forward).
-
-    ``figures``: ``[[competence_id, with_target, meeting, gap_sum], ...]`` sorted by
-    competence id (None: nobody below has a target); ``targets`` and ``targets_met`` are their
-    sums (the overall share met is targets_met / targets)."""
-
-    __tablename__ = "team_summary_snapshots"
-
-    manager_id: Mapped[int] = mapped_column(
-        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    framework_id: Mapped[int] = mapped_column(
-        ForeignKey("frameworks.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
-    headcount: Mapped[int] = mapped_column(default=0)
-    people_with_targets: Mapped[int] = mapped_column(default=0)
-    targets: Mapped[int] = mapped_column(default=0)
-    targets_met: Mapped[int] = mapped_column(default=0)
-    figures: Mapped[list | None] = mapped_column(
-        JSON(none_as_null=True).with_variant(ARRAY(Integer, dimensions=2), "postgresql")
-    )
-
-    def by_competence(self) -> dict[int, tuple[int, int, int]]:
-        """``{competence_id: (with_target, meeting, gap_sum)}``."""
-        return {c: (n, met, gaps) for c, n, met, gaps in self.figures or ()}
 
 
 def snapshot_team_summaries(at: datetime | None = None) -> int:
