@@ -90,6 +90,7 @@ OWN_ATTEMPT = {
 TEAM = {
     ("GET", "/team"),
     ("GET", "/api/v1/teams/me/skill-gaps"),
+    ("GET", "/api/v1/team/trends"),
     ("GET", "/team/assign"),
     ("POST", "/team/assign"),
 }
