@@ -169,11 +169,12 @@ def _trend_history() -> int:
         return 0
     pairs = _closing_passes(manager.id)
     now, passed = utcnow(), 0
-    with freeze_time(now - timedelta(weeks=DEMO_TREND_WEEKS[0] + 1)):
+    # one frozen clock moved from date to date (starting freezegun patches every module)
+    with freeze_time(now - timedelta(weeks=DEMO_TREND_WEEKS[0] + 1)) as clock:
         store_all_summaries()
         snapshot_team_summaries()
-    for step, weeks in enumerate(DEMO_TREND_WEEKS):
-        with freeze_time(now - timedelta(weeks=weeks)):
+        for step, weeks in enumerate(DEMO_TREND_WEEKS):
+            clock.move_to(now - timedelta(weeks=weeks))
             for person_id, quiz_id in pairs[2 * step : 2 * step + 2]:
                 passed += _pass(quiz_id, person_id)
             store_all_summaries()
