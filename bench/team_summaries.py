@@ -22,7 +22,8 @@ code with a target profile from content/roles/, random evidence for about a thir
 - with ``--load-seconds N [--rate 30]`` (PostgreSQL and Redis only), chain freshness under a
   stated load: a real worker, ``rate`` evidence commits a second for N seconds, the time until
   each commit's manager chain is stored again (p50/p95/max), full recomputes and the most that
-  held the summaries lock at once (``bench/freshness.py``).
+  held the summaries lock at once (``bench/freshness.py``);
+- the trend snapshots' time and storage a day and a month (``bench/snapshot_cost.py``).
 
 ``--reuse`` (PostgreSQL) keeps the organisation an earlier run built in that database (only
 migrations are applied): a 100,000-people build takes minutes. Copy it first to compare two
@@ -41,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchdb import fresh_database_url
+from snapshot_cost import print_snapshot_cost
 from sqlalchemy import delete, event, func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,6 +263,7 @@ def main() -> None:
                 f"team page ({label}, {size} people below): median {1000 * page:.0f} ms "
                 f"of {_runs(page_runs, ms=True)} (goal for the director: under 300 ms)"
             )
+        print_snapshot_cost(targets, app.config["LEARNHUB_TREND_RETENTION_DAYS"])
         print(f"load average at the end: {_load()}")
         db.session.remove()
         db.engine.dispose()

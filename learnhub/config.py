@@ -79,6 +79,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_RECOMPUTE_STALE_SECONDS": int(
             os.environ.get("LEARNHUB_RECOMPUTE_STALE_SECONDS", "300")
         ),
+        # trend snapshots of the team summaries are kept this many days (older ones pruned)
+        "LEARNHUB_TREND_RETENTION_DAYS": int(
+            os.environ.get("LEARNHUB_TREND_RETENTION_DAYS", "400")
+        ),
         # DESIGN.md privacy rule: aggregates reaching outside one's subtree cover >= 5 people
         "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
         # Celery: eager in-process without a broker (embedded default)

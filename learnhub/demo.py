@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -18,19 +19,22 @@ from learnhub.assignments.models import Assignment, AudienceKind, DueKind
 from learnhub.assignments.services import AssignmentSpec, create_assignment
 from learnhub.auth import services as auth
 from learnhub.auth.models import Role
-from learnhub.catalog.models import Course
+from learnhub.catalog.models import Course, Module, ModuleCompetence
+from learnhub.core.models import utcnow
 from learnhub.core.transactions import CommandGroup
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
 from learnhub.org.models import Employee
-from learnhub.org.services import get_by_email
+from learnhub.org.services import get_by_email, subtree_ids
 from learnhub.progress.models import EnrolmentSource
 from learnhub.progress.services import enrol_many
 from learnhub.quizzes import scoring
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
-from learnhub.skills.services import request_recompute
+from learnhub.skills.rollup import store_all_summaries
+from learnhub.skills.services import frameworks_with_profiles, request_recompute, targets_query
+from learnhub.skills.trends import snapshot_team_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,10 @@ DEMO_MANDATORY = {"phishing-and-account-security": 5, "personal-data-and-privacy
 #: how many of the manager's direct reports have already passed the first module of this course
 DEMO_HISTORY = 3
 DEMO_HISTORY_COURSE = "phishing-and-account-security"
+#: the demo's trend (issue 11): weeks ago when two of the demo manager's people pass a module
+#: that meets one of their targets, through real attempts on a clock frozen at that date, each
+#: followed by that day's recompute and snapshot; one snapshot a week before the first
+DEMO_TREND_WEEKS = (10, 8, 6, 4, 2)
 
 demo_cli = CommandGroup("demo", help="The demo organisation.")
 
@@ -75,15 +83,19 @@ def seed(csv_path: Path) -> dict[str, int]:
         enrol_many(ids, course.id, EnrolmentSource.ASSIGNMENT)
         for course in db.session.scalars(select(Course))
     )
-    history = _history(people) if db.session.scalar(select(func.count(Attempt.id))) == 0 else 0
+    first = db.session.scalar(select(func.count(Attempt.id))) == 0
+    trend = _trend_history() if first else 0
+    history = _history(people) if first else 0
     assigned = _mandatory()
     request_recompute(ids)
-    db.session.flush()
+    store_all_summaries()  # today's trend point (the recompute after the commit stores it too)
+    snapshot_team_summaries()
     return {
         "people": len(people),
         "passwords_set": passwords,
         "enrolments": enrolled,
         "passed_attempts": history,
+        "trend_passes": trend,
         "assignments": assigned,
     }
 
@@ -131,15 +143,42 @@ def _history(people: Sequence[Employee]) -> int:
         for p in people
         if manager and p.manager_id == manager.id and p.email != "employee@example.org"
     ]
-    passed = 0
-    for person in team[:DEMO_HISTORY]:
-        attempt = quizzes.start_attempt(quiz.id, person.id)
-        answers = {
-            q.id: scoring.score_question(q.spec, None).correct_response or {}
-            for q in attempt_questions(attempt)  # drawn ones too
-        }
-        quizzes.submit_attempt(attempt, answers)
-        passed += bool(attempt.passed)
+    return sum(_pass(quiz.id, person.id) for person in team[:DEMO_HISTORY])
+
+
+def _pass(quiz_id: int, employee_id: int) -> bool:
+    """A real attempt at the quiz, answered right (drawn questions too) and submitted."""
+    attempt = quizzes.start_attempt(quiz_id, employee_id)
+    answers = {
+        q.id: scoring.score_question(q.spec, None).correct_response or {}
+        for q in attempt_questions(attempt)
+    }
+    quizzes.submit_attempt(attempt, answers)
+    return bool(attempt.passed)
+
+
+def _trend_history() -> int:
+    """Weeks of history for the demo manager's trend (DEMO_TREND_WEEKS): the real attempts,
+    recompute and snapshot code, run on a clock frozen at each past date (freezegun), so every
+    figure of the trend is what LearnHub computed from what happened by then. Returns how many
+    attempts passed."""
+    from freezegun import freeze_time  # the demo's clock only
+
+    manager = get_by_email("manager@example.org")
+    if manager is None:
+        return 0
+    pairs = _closing_passes(manager.id)
+    now, passed = utcnow(), 0
+    # one frozen clock moved from date to date (starting freezegun patches every module)
+    with freeze_time(now - timedelta(weeks=DEMO_TREND_WEEKS[0] + 1)) as clock:
+        store_all_summaries()
+        snapshot_team_summaries()
+        for step, weeks in enumerate(DEMO_TREND_WEEKS):
+            clock.move_to(now - timedelta(weeks=weeks))
+            for person_id, quiz_id in pairs[2 * step : 2 * step + 2]:
+                passed += _pass(quiz_id, person_id)
+            store_all_summaries()
+            snapshot_team_summaries()
     return passed
 
 
@@ -185,6 +224,43 @@ def seed_evidence() -> int:
     if not claimed:
         added += self_assess(employee, "digcomp-3.0", DEMO_SELF_ASSESSMENT)
     return added
+def _closing_passes(manager_id: int) -> list[tuple[int, int]]:
+    """(employee id, quiz id) pairs, the manager's people taken in turn (but the demo
+    employee, who starts fresh): for each, the quizzes of modules that give one of their
+    targeted competences at the target level or above, lowest module first (not the
+    DEMO_HISTORY_COURSE, whose first module some pass today)."""
+    employee = get_by_email("employee@example.org")
+    people = [p for p in subtree_ids(manager_id) if not employee or p != employee.id]
+    gives: dict[int, list[tuple[int, int]]] = {}  # competence -> (level, module)
+    for module_id, competence_id, level in db.session.execute(
+        select(
+            ModuleCompetence.module_id,
+            ModuleCompetence.competence_id,
+            ModuleCompetence.level_number,
+        )
+        .join(Module, Module.id == ModuleCompetence.module_id)
+        .join(Course, Course.id == Module.course_id)
+        .where(Course.slug != DEMO_HISTORY_COURSE)
+        .order_by(ModuleCompetence.module_id)
+    ):
+        gives.setdefault(competence_id, []).append((level, module_id))
+    choices: dict[int, list[int]] = {p: [] for p in people}
+    for framework in frameworks_with_profiles():
+        for person, competence_id, target in db.session.execute(
+            targets_query(people, framework.id).order_by(Employee.id, "competence_id")
+        ):
+            for level, module_id in gives.get(competence_id, []):
+                if level >= target and module_id not in choices[person]:
+                    choices[person].append(module_id)
+                    break
+    pairs = []
+    for turn in range(max((len(c) for c in choices.values()), default=0)):
+        for person in sorted(choices):
+            if turn < len(choices[person]):
+                quiz = quizzes.current_quiz(choices[person][turn])
+                if quiz is not None:
+                    pairs.append((person, quiz.id))
+    return pairs
 
 
 @demo_cli.command("seed")

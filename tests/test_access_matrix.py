@@ -125,6 +125,7 @@ OWN_ATTEMPT = {
 TEAM = {
     ("GET", "/team"),
     ("GET", "/api/v1/teams/me/skill-gaps"),
+    ("GET", "/api/v1/team/trends"),
     ("GET", "/team/assign"),
     ("POST", "/team/assign"),
     # issue 11: close a gap (HR names a manager with ?manager=, so without it HR is refused)

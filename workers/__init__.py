@@ -16,6 +16,12 @@ celery_app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=15),
         "kwargs": {"everyone": True},
     },
+    # the day's trend snapshot of every team summary (the nightly recompute takes one too):
+    # late in the UTC day, so each day's row holds that day's last figures
+    "daily-trend-snapshots": {
+        "task": "skills.snapshot_team_summaries",
+        "schedule": crontab(hour=23, minute=45),
+    },
     # recompute requests whose wake-up was lost (Redis down or restarted, a worker killed
     # mid-recompute, workers down for a while) are drained within a minute of workers running
     # again; an empty table costs one small query

@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.cli import reports_cli
     from learnhub.reports.closing_api import blp as gaps_api
     from learnhub.reports.heatmap_api import blp as heatmap_api
+    from learnhub.reports.trends_api import blp as trends_api
 
     api.register_blueprint(reports_api, url_prefix="/api/v1")
     api.register_blueprint(gaps_api, url_prefix="/api/v1")
     api.register_blueprint(heatmap_api, url_prefix="/api/v1")
+    api.register_blueprint(trends_api, url_prefix="/api/v1")
     app.cli.add_command(reports_cli)

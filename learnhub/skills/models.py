@@ -7,13 +7,14 @@ Levels are numbered from 1 in the framework's own scale; "no evidence" is 0.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     ARRAY,
     JSON,
     BigInteger,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -361,3 +362,35 @@ class RecomputeRequest(db.Model):
     manager_id: Mapped[int | None]
     everyone: Mapped[bool] = mapped_column(default=False)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TeamSummarySnapshot(db.Model):
+    """One manager's team summary of one framework as it stood on ``day`` (UTC), written by
+    :func:`learnhub.skills.trends.snapshot_team_summaries` (only when changed, carried
+    forward: see that module).
+
+    ``figures``: ``[[competence_id, with_target, meeting, gap_sum], ...]`` sorted by
+    competence id (None: nobody below has a target); ``targets`` and ``targets_met`` are their
+    sums (the overall share met is targets_met / targets)."""
+
+    __tablename__ = "team_summary_snapshots"
+
+    manager_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("frameworks.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    headcount: Mapped[int] = mapped_column(default=0)
+    people_with_targets: Mapped[int] = mapped_column(default=0)
+    targets: Mapped[int] = mapped_column(default=0)
+    targets_met: Mapped[int] = mapped_column(default=0)
+    figures: Mapped[list | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(ARRAY(Integer, dimensions=2), "postgresql")
+    )
+
+    def by_competence(self) -> dict[int, tuple[int, int, int]]:
+        """``{competence_id: (with_target, meeting, gap_sum)}``."""
+        return {c: (n, met, gaps) for c, n, met, gaps in self.figures or ()}

@@ -24,7 +24,8 @@ the task's deliberate commit points, see ``learnhub.skills.tasks``):
    where a change is, shifted by their reports' differences above it; a few statements a
    level, whatever the number of managers); or, with an ``everyone`` row or more than
    ROLLUP_ABOVE requested people and managers, every summary in one roll-up
-   (``store_all_summaries``), after also claiming every other pending row, which it covers.
+   (``store_all_summaries``), after also claiming every other pending row, which it covers,
+   and then the day's snapshot of every summary (``learnhub.skills.trends``).
 
 Every statement of step 3 starts after the claimed rows were committed together with their
 changes, so the recompute sees those changes (PostgreSQL's default READ COMMITTED takes a new
@@ -59,6 +60,7 @@ from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
+from learnhub.skills.trends import snapshot_team_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +130,7 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
         # the roll-up covers every request committed so far, not only this batch
         claimed = len(rows) + len(claim_requests(None))
         stored = store_all_summaries(at)
+        snapshot_team_summaries(at)  # the day's trend point, committed with the summaries
         logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
         return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
     # level by level, deepest first: each summary adds up its reports' fresh ones

@@ -25,6 +25,7 @@ from learnhub.core.broker import redis_client
 from learnhub.core.transactions import unit_of_work
 from learnhub.skills.recompute import BATCH, drain_once
 from learnhub.skills.services import add_recompute_requests
+from learnhub.skills.trends import snapshot_team_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,22 @@ def compute_team_summaries(
         if drained.full or drained.requests < BATCH:
             break  # anything committed since was woken up by its own commit
     return totals
+
+
+@shared_task(
+    name="skills.snapshot_team_summaries",
+    autoretry_for=TRANSIENT,
+    retry_backoff=1,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=10,
+)
+def snapshot_summaries() -> int:
+    """Today's trend snapshot of every team summary, and the pruning of snapshots past the
+    retention (:func:`learnhub.skills.trends.snapshot_team_summaries`; daily by beat). An
+    upsert per (manager, framework, day): a rerun or a redelivery the same day replaces that
+    day's rows. Returns how many rows were written."""
+    return snapshot_team_summaries()
 
 
 def _clear_wake_flag() -> None:

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     import learnhub.web.credential_views
     import learnhub.web.lesson_files
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
+    from learnhub.web import trends  # noqa: F401  (the team page's trend functions)
     from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.evidence_views import blp as evidence_views
     from learnhub.web.gap_views import blp as gap_views

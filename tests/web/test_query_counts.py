@@ -69,5 +69,8 @@ def test_team_page_statements_do_not_grow_with_the_team(app, count_queries, size
     # plus the selectin competences and outcomes of those modules), 4 the stored organisation
     # benchmark (the summary's buckets by job role, the benchmark cells of those roles, the job
     # roles, the competences); 1 the modules that price closing each gap (issue 11:
-    # reports/gap_cost.py, one query over the buckets); 1 the managers' employee numbers
-    assert queries.count == 22, queries
+    # reports/gap_cost.py, one query over the buckets); 1 the managers' employee numbers; the
+    # trend (team_trends.html, issue 11): 1 the framework, 1 the assignments reaching the team
+    # (none here: their modules and competences are not read), 1 the snapshots in force, 1 the
+    # competences' names
+    assert queries.count == 26, queries
