@@ -224,6 +224,8 @@ def seed_evidence() -> int:
     if not claimed:
         added += self_assess(employee, "digcomp-3.0", DEMO_SELF_ASSESSMENT)
     return added
+
+
 def _closing_passes(manager_id: int) -> list[tuple[int, int]]:
     """(employee id, quiz id) pairs, the manager's people taken in turn (but the demo
     employee, who starts fresh): for each, the quizzes of modules that give one of their
