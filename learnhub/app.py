@@ -54,6 +54,7 @@ TASK_MODULES = (
     "learnhub.quizzes.tasks",
     "learnhub.skills.tasks",
     "learnhub.assignments.tasks",
+    "learnhub.progress.tasks",
 )
 
 

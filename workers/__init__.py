@@ -40,6 +40,11 @@ celery_app.conf.beat_schedule = {
         "task": "assignments.send_digests",
         "schedule": crontab(day_of_week="mon", hour=6, minute=30),
     },
+    # xAPI statements waiting for the LRS (a lost wake-up, a retry whose backoff is over)
+    "forward-xapi-statements": {
+        "task": "progress.forward_xapi_statements",
+        "schedule": float(flask_app.config["LEARNHUB_XAPI_SWEEP_SECONDS"]),
+    },
     # mail that could not be sent (SMTP down) is retried from the outbox
     "send-outbox": {
         "task": "auth.send_outbox",

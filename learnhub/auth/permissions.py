@@ -72,6 +72,7 @@ SCOPES = {
     "assignments:read": "list assignments and read people's required learning "
     "(GET /api/v1/assignments…, /api/v1/employees/<number>/requirements)",
     "assignments:write": "create, preview, change and remove assignments (as HR)",
+    "xapi:read": "export xAPI statements as JSON Lines (GET /api/v1/xapi/statements.jsonl)",
 }
 #: the roles whose holders may give a token each scope; an owned token uses a scope only while
 #: its owner still holds one of them (a revoked role ends what the token could do with it)
@@ -81,6 +82,7 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "org:write": HR_ONLY,
     "assignments:read": HR_ONLY,
     "assignments:write": HR_ONLY,
+    "xapi:read": HR_ONLY,
 }
 
 #: roles in the words of the people who hold them (a 403 names who may open a page)

@@ -82,6 +82,12 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
     return row
 
 
+def module_opened(employee_id: int, module: Module) -> None:
+    """A learner opened a module's lesson: the xAPI ``experienced`` statement, the first time
+    only (one SELECT on later visits)."""
+    xapi.record_module_experienced(employee_id, module, utcnow())
+
+
 def on_attempt_started(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_started``: enrol the learner and mark the module in progress."""
     module = _module_of(attempt.quiz.module_id)
@@ -90,6 +96,7 @@ def on_attempt_started(attempt: Attempt, **_: object) -> None:
     if row.status == ProgressStatus.NOT_STARTED:
         row.status, row.started_at = ProgressStatus.IN_PROGRESS, attempt.started_at
     db.session.flush()
+    xapi.record_attempt_started(attempt, module)
 
 
 def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
@@ -113,13 +120,16 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     row.passed = bool(row.passed or attempt.passed)
     if row.started_at is None:
         row.started_at = attempt.started_at
-    if attempt.passed and row.status != ProgressStatus.COMPLETED:
+    completed = bool(attempt.passed and row.status != ProgressStatus.COMPLETED)
+    if completed:
         row.status, row.completed_at = ProgressStatus.COMPLETED, attempt.submitted_at
     elif row.status == ProgressStatus.NOT_STARTED:
         row.status = ProgressStatus.IN_PROGRESS
     db.session.flush()
-    _update_course_completion(enrolment, attempt.submitted_at)
     xapi.record_attempt(attempt, module)
+    if completed:
+        xapi.record_module_completed(attempt.employee_id, module, attempt.submitted_at)
+    _update_course_completion(enrolment, attempt.submitted_at)
 
 
 def _module_of(module_id: int) -> Module:
@@ -129,7 +139,7 @@ def _module_of(module_id: int) -> Module:
         Module,
         module_id,
         options=[
-            load_only(Module.id, Module.course_id, Module.title),
+            load_only(Module.id, Module.course_id, Module.slug, Module.title),
             lazyload(Module.outcomes),
             lazyload(Module.competences),
         ],
@@ -153,14 +163,21 @@ def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
     row.grade_points = None if grade is None else _points(grade, attempt.max_points)
     passes = sorted(a.submitted_at for a in attempts if a.passed)
     row.passed = bool(passes)
+    course_was_completed = enrolment.completed_at is not None
     if passes:
         if row.status != ProgressStatus.COMPLETED:
             row.status, row.completed_at = ProgressStatus.COMPLETED, passes[0]
+            xapi.record_module_completed(attempt.employee_id, module, passes[0])
     elif row.status == ProgressStatus.COMPLETED:
         row.status, row.completed_at = ProgressStatus.IN_PROGRESS, None
         enrolment.completed_at = None
+        xapi.void_completion("module", attempt.employee_id, module.id)
     db.session.flush()
+    # the corrected statements of the attempt (voiding those they replace), and the course's
+    xapi.record_regraded(attempt, module)
     _update_course_completion(enrolment, passes[0] if passes else None)
+    if course_was_completed and enrolment.completed_at is None:
+        xapi.void_completion("course", attempt.employee_id, module.course_id)
 
 
 def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
@@ -193,6 +210,9 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
     ).one()
     if total and done == total:
         enrolment.completed_at = at or utcnow()
+        xapi.record_course_completed(
+            enrolment.employee_id, enrolment.course_id, enrolment.completed_at
+        )
 
 
 @dataclass(frozen=True)
