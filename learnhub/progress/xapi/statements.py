@@ -45,6 +45,11 @@ from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, Quiz, ResponseState
 
 
+#: response states that carry a score (an essay waiting for review, or stored without grading,
+#: has none)
+SCORED = (ResponseState.CORRECT, ResponseState.PARTIAL, ResponseState.INCORRECT)
+
+
 def iso_duration(seconds: float) -> str:
     """ISO 8601 duration such as ``PT1H0M0.1S`` for a number of seconds >= 0."""
     seconds = max(0.0, seconds)
@@ -197,7 +202,7 @@ def answer_statements(attempt: Attempt, employee: Employee, place: Place) -> dic
         text = interactions.response_text(question.qtype, question.spec, answer)
         if text is not None:
             result["response"] = text
-        if response is not None and response.state not in (None, ResponseState.NEEDS_REVIEW):
+        if response is not None and response.state in SCORED:
             result["score"] = _score(response.points, question.points, response.fraction_exact)
             result["success"] = response.state == ResponseState.CORRECT
         obj = {
