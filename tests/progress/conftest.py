@@ -1,5 +1,6 @@
 """A real LRS for the xAPI forwarding tests: ralph (``ralph-malph[lrs]``, the dev extra) run as
-``uvicorn ralph.api:app`` with its filesystem backend and a basic-auth file, on a free port.
+``uvicorn`` with its filesystem backend (appending: see ``tests/progress/ralph_lrs.py``) and a
+basic-auth file, on a free port.
 
 It can be stopped and started again on the same port and directory (its statements persist in
 ``fs_lrs.jsonl``), which is how the tests take the LRS down for a while. When ralph cannot start
@@ -8,6 +9,7 @@ the tests skip saying why; under LEARNHUB_REQUIRE_SERVICES=1 (CI) they fail inst
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -21,6 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
+
+from tests.conftest import PROJECT_ROOT
 
 LRS_USER, LRS_PASSWORD = "learnhub", "lrs-test-secret"
 #: the xAPI version header every call to the LRS carries
@@ -64,10 +68,18 @@ class Lrs:
             "RALPH_RUNSERVER_BACKEND": "fs",
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(self.directory),
             "RALPH_RUNSERVER_MAX_SEARCH_HITS_COUNT": "10000",
+            "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "ralph.api:app", "--host", "127.0.0.1"]
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "tests.progress.ralph_lrs:app",
+                    "--host",
+                    "127.0.0.1",
+                ]
                 + ["--port", str(self.port), "--log-level", "warning"],
                 env=env,
                 stdout=log,
@@ -133,12 +145,13 @@ class Lrs:
 @pytest.fixture
 def lrs(tmp_path: Path) -> Iterator[Lrs]:
     """A running ralph LRS with one basic-auth user (all scopes); stopped at the end."""
-    try:
-        import bcrypt
+    # ralph.api is not imported here: importing it reads ralph's settings (it runs in its own
+    # process, with its own environment)
+    missing = [m for m in ("bcrypt", "uvicorn", "ralph.api") if importlib.util.find_spec(m) is None]
+    if missing:
+        _skip_or_fail(f"ralph LRS not installed (no {missing}): pip install -e '.[dev]'")
+    import bcrypt
 
-        import ralph.api  # noqa: F401  (installed with the dev extra: ralph-malph[lrs])
-    except ImportError as error:
-        _skip_or_fail(f"ralph LRS not installed ({error}): pip install -e '.[dev]'")
     digest = bcrypt.hashpw(LRS_PASSWORD.encode(), bcrypt.gensalt(4)).decode()
     (tmp_path / "auth.json").write_text(
         json.dumps(

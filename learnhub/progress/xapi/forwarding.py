@@ -9,7 +9,7 @@ round (:func:`send_due`), in one transaction the task commits:
    ``X-Experience-API-Version`` header (xAPI 1.0.3 / 2.0 "Statement Resource");
 3. accepted: delete the rows. Refused or unreachable: each row's ``attempts`` + 1 and
    ``next_attempt_at`` = now + RETRY_SECONDS x 2^attempts (at most MAX_BACKOFF), with the error
-   kept for ``flask xapi status``. A batch the LRS refuses as a whole (400) is sent again
+   kept for ``flask xapi status``. A batch the LRS refuses as a whole (see REFUSED) is sent again
    statement by statement in the same round, so one statement it rejects holds back only
    itself.
 
@@ -42,6 +42,11 @@ BATCH = 100
 MAX_BACKOFF = 3600
 #: statuses meaning "the LRS has it": stored now (200/204), or held already (409)
 DELIVERED = {200, 204, 409}
+#: statuses after which a batch is tried statement by statement, so that one statement the LRS
+#: cannot take holds back only itself: 400 (xAPI's answer to a bad statement), 413 (too
+#: large), 422 and 500 (ralph answers 422 for a statement its models reject, and 500 for some
+#: invalid values it fails to report)
+REFUSED = {400, 413, 422, 500}
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def send_due(batch: int = BATCH, now: datetime | None = None) -> Round | None:
     failed: list[XapiOutbox] = []
     if error is None:
         sent = rows
-    elif status == 400 and len(rows) > 1:
+    elif status in REFUSED and len(rows) > 1:
         for row in rows:  # find the statement the LRS refuses; the others go
             _status, single_error = post_statements([bodies[row.statement_id]])
             if single_error is None:
