@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields
+from marshmallow import Schema, fields
 
 from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
 from learnhub.core.audit import audit
@@ -18,9 +18,6 @@ blp = Blueprint("xapi", __name__, description="xAPI statements")
 
 class StatementExportArgs(Schema):
     """Filters of the statement export (query string)."""
-
-    class Meta:
-        unknown = RAISE
 
     since = fields.AwareDateTime(
         load_default=None, metadata={"description": "statements at or after (ISO 8601, offset)"}
