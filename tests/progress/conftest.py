@@ -71,16 +71,10 @@ class Lrs:
             "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
         }
         with self.log.open("ab") as log:
+            command = [sys.executable, "-m", "uvicorn", "tests.progress.ralph_lrs:app"]
+            command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "tests.progress.ralph_lrs:app",
-                    "--host",
-                    "127.0.0.1",
-                ]
-                + ["--port", str(self.port), "--log-level", "warning"],
+                command,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -142,7 +142,7 @@ def test_every_question_type_is_its_interaction_type_without_the_answer_key(
         assert len(of_attempt) == 9  # attempted, 7 answers, the result
         registration = {s.statement["context"]["registration"] for s in of_attempt}
         assert len(registration) == 1  # every statement of the attempt shares it
-        assert [s.verb for s in everything][0] == VERB_ATTEMPTED
+        assert everything[0].verb == VERB_ATTEMPTED
         for row in everything:
             validate(row.statement)
 

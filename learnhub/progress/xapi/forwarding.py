@@ -132,7 +132,7 @@ def send_due(batch: int = BATCH, now: datetime | None = None) -> Round | None:
     rows = _due(batch, now)
     if not rows:
         return None
-    bodies = dict(
+    bodies: dict[str, dict] = dict(
         db.session.execute(
             select(XapiStatement.id, XapiStatement.statement).where(
                 XapiStatement.id.in_([r.statement_id for r in rows])

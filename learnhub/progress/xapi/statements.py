@@ -44,7 +44,6 @@ from learnhub.questionbank.models import Question, QuestionBank, QuestionType
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, Quiz, ResponseState
 
-
 #: response states that carry a score (an essay waiting for review, or stored without grading,
 #: has none)
 SCORED = (ResponseState.CORRECT, ResponseState.PARTIAL, ResponseState.INCORRECT)
@@ -56,6 +55,13 @@ def iso_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"PT{int(hours)}H{int(minutes)}M{round(secs, 2):g}S"
+
+
+def _learner(employee_id: int) -> Employee:
+    employee = db.session.get(Employee, employee_id)
+    if employee is None:  # a foreign key guarantees it; never reached
+        raise LookupError(f"no employee {employee_id}")
+    return employee
 
 
 def actor(employee: Employee) -> dict:
@@ -151,6 +157,11 @@ def _score(points: Decimal | None, maximum: Decimal | None, exact: str | None) -
     }
 
 
+def _submitted(attempt: Attempt) -> datetime:
+    # statements of results are made for submitted attempts only
+    return attempt.submitted_at or attempt.started_at
+
+
 def result_statement(attempt: Attempt, employee: Employee, place: Place) -> dict:
     """The attempt's result: passed or failed, or completed while an essay waits for review."""
     if attempt.passed is None:
@@ -160,13 +171,13 @@ def result_statement(attempt: Attempt, employee: Employee, place: Place) -> dict
     result: dict = {
         "score": _score(attempt.raw_points, attempt.max_points, attempt.score_exact),
         "completion": True,
-        "duration": iso_duration((attempt.submitted_at - attempt.started_at).total_seconds()),
+        "duration": iso_duration((_submitted(attempt) - attempt.started_at).total_seconds()),
     }
     if attempt.passed is not None:
         result["success"] = attempt.passed
     quiz = place.quiz(attempt.quiz)
     context = _attempt_context(attempt, place, place.module())
-    return _statement(employee, verb_id, quiz, attempt.submitted_at, result=result, context=context)
+    return _statement(employee, verb_id, quiz, _submitted(attempt), result=result, context=context)
 
 
 def _question_ids(questions: list[Question], quiz_iri: str) -> dict[int, str]:
@@ -212,14 +223,14 @@ def answer_statements(attempt: Attempt, employee: Employee, place: Place) -> dic
         }
         context = _attempt_context(attempt, place, quiz, place.module())
         statements[f"attempt:{attempt.id}:question:{question.id}"] = _statement(
-            employee, vocab.VERB_ANSWERED, obj, attempt.submitted_at, result=result, context=context
+            employee, vocab.VERB_ANSWERED, obj, _submitted(attempt), result=result, context=context
         )
     return statements
 
 
 def attempt_statements(attempt: Attempt, place: Place) -> dict[str, dict]:
     """Every statement a submitted attempt makes, by ref (answers first, the result last)."""
-    employee = db.session.get(Employee, attempt.employee_id)
+    employee = _learner(attempt.employee_id)
     statements = answer_statements(attempt, employee, place)
     statements[f"attempt:{attempt.id}:result"] = result_statement(attempt, employee, place)
     return statements
@@ -227,7 +238,7 @@ def attempt_statements(attempt: Attempt, place: Place) -> dict[str, dict]:
 
 def record_attempt_started(attempt: Attempt, module: Module) -> XapiStatement:
     """Store the ``attempted`` statement of an attempt that just started."""
-    employee = db.session.get(Employee, attempt.employee_id)
+    employee = _learner(attempt.employee_id)
     place = place_of(module)
     statement = _statement(
         employee,
@@ -260,7 +271,7 @@ def record_regraded(attempt: Attempt, module: Module) -> list[XapiStatement]:
 def record_module_completed(employee_id: int, module: Module, at: datetime) -> XapiStatement:
     """Store ``completed`` for a module the learner just completed."""
     place = place_of(module)
-    employee = db.session.get(Employee, employee_id)
+    employee = _learner(employee_id)
     statement = _statement(
         employee,
         vocab.VERB_COMPLETED,
@@ -275,7 +286,9 @@ def record_module_completed(employee_id: int, module: Module, at: datetime) -> X
 def record_course_completed(employee_id: int, course_id: int, at: datetime) -> XapiStatement:
     """Store ``completed`` for a course whose every active module the learner completed."""
     course = db.session.get(Course, course_id)
-    employee = db.session.get(Employee, employee_id)
+    if course is None:  # a foreign key guarantees it; never reached
+        raise LookupError(f"no course {course_id}")
+    employee = _learner(employee_id)
     obj = course_object(course.slug, course.title)
     statement = _statement(
         employee, vocab.VERB_COMPLETED, obj, at, result={"completion": True, "success": True}
@@ -296,7 +309,7 @@ def record_module_experienced(employee_id: int, module: Module, at: datetime) ->
     if seen is not None:
         return False
     place = place_of(module)
-    employee = db.session.get(Employee, employee_id)
+    employee = _learner(employee_id)
     statement = _statement(
         employee,
         vocab.VERB_EXPERIENCED,
