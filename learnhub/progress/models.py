@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
@@ -119,5 +119,8 @@ class XapiOutbox(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+    # the unit of work inserts the statement first only when it knows of this relationship
+    statement: Mapped[XapiStatement] = relationship(lazy="raise")
 
     __table_args__ = (Index("ix_xapi_outbox_next_attempt_at", "next_attempt_at"),)

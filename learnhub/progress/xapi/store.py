@@ -79,7 +79,7 @@ def store(employee_id: int, statement: dict[str, Any], ref: str | None) -> XapiS
     db.session.add(row)
     if lrs_configured():
         now = utcnow()
-        db.session.add(XapiOutbox(statement_id=row.id, queued_at=now, next_attempt_at=now))
+        db.session.add(XapiOutbox(statement=row, queued_at=now, next_attempt_at=now))
         after_commit(ForwardWakeUp(), key=ForwardWakeUp)
     return row
 
