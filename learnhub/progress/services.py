@@ -101,10 +101,12 @@ def on_attempt_started(attempt: Attempt, **_: object) -> None:
 
 def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_submitted``: the module's grade, pass and status, the course
-    completion and the xAPI statement follow the scored attempt. Seven statements: the module
-    (with its course), the enrolment, the module progress, the learner's attempts at the module
-    (count and grade from their scores), the progress UPDATE, the course completion (only while
-    the course is not completed yet) and the xAPI statement INSERT."""
+    completion and the xAPI statements follow the scored attempt. SQL: the module (with its
+    course), the enrolment, the module progress, the learner's attempts at the module (count
+    and grade from their scores), the progress UPDATE, the course completion (only while the
+    course is not completed yet); for xAPI the questions drawn from banks and their banks'
+    names (only when the quiz draws), and one INSERT of the attempt's statements (answers,
+    result, and the module's completion when it passed)."""
     quiz = attempt.quiz
     module = _module_of(quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
@@ -149,7 +151,9 @@ def _module_of(module_id: int) -> Module:
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_regraded``: a regrade or an essay review changed a score, so
     recompute the module's grade, pass and status from all the employee's attempts (a pass that
-    became a fail un-completes the module and, with it, the course)."""
+    became a fail un-completes the module and, with it, the course). The attempt's xAPI
+    statements are stated again: those that changed are voided and replaced, and the
+    completions it undid are voided (``learnhub.progress.xapi``)."""
     quiz = attempt.quiz
     module = db.session.get(Module, quiz.module_id)
     enrolment = enrol(attempt.employee_id, module.course_id)
