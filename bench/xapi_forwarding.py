@@ -25,14 +25,21 @@ import requests
 from tests.progress.conftest import HEADERS, LRS_PASSWORD, LRS_USER, Lrs, _free_port
 
 
+QUIZ = "http://lh.example.org/xapi/activities/courses/c/modules/m/quiz/v1"
+
+
 def _statement(n: int, registration: str) -> dict:
     return {
         "id": str(uuid.uuid4()),
-        "actor": {"objectType": "Agent", "name": f"Learner {n}", "mbox": f"mailto:l{n}@example.org"},
+        "actor": {
+            "objectType": "Agent",
+            "name": f"Learner {n}",
+            "mbox": f"mailto:l{n}@example.org",
+        },
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en": "answered"}},
         "object": {
             "objectType": "Activity",
-            "id": f"http://lh.example.org/xapi/activities/courses/c/modules/m/quiz/v1/questions/{n % 9}",
+            "id": f"{QUIZ}/questions/{n % 9}",
             "definition": {
                 "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
                 "name": {"en": "Pick the safe link"},
