@@ -24,7 +24,6 @@ import requests
 
 from tests.progress.conftest import HEADERS, LRS_PASSWORD, LRS_USER, Lrs, _free_port
 
-
 QUIZ = "http://lh.example.org/xapi/activities/courses/c/modules/m/quiz/v1"
 
 
