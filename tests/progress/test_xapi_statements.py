@@ -27,6 +27,7 @@ from learnhub.quizzes.essay_review import score_essays
 from learnhub.quizzes.models import Quiz
 from learnhub.quizzes.regrade import fix_question, regrade_quiz
 from tests.conftest import sign_in
+from tests.factories import CourseFactory, EmployeeFactory, ModuleFactory, QuizFactory
 
 EVERY_TYPE = """\
 ::One:: Pick the safe link. {=https://gov.example ~http://gov-example.biz ~a QR code}
@@ -267,3 +268,32 @@ def test_a_module_is_experienced_once_and_statements_wait_for_no_lrs(app, demo):
         validate(seen.statement)
         # no LRS configured: nothing queued
         assert db.session.scalar(select(XapiOutbox.id).limit(1)) is None
+
+
+def test_a_course_completion_is_stated_and_voided_when_a_regrade_undoes_it(app_ctx):
+    course = CourseFactory()
+    quiz = QuizFactory(module=ModuleFactory(course=course), gift=TWO_TF)
+    me = EmployeeFactory(email="course.taker@example.org")  # ralph refuses .test addresses
+    one, two = quiz.questions
+    attempt = quizzes.start_attempt(quiz.id, me.id)
+    quizzes.submit_attempt(attempt, {one.id: {"choice": 0}, two.id: {"choice": 0}})
+    db.session.flush()
+    (done,) = [s for s in _statements(me.id, VERB_COMPLETED) if s.ref.startswith("course:")]
+    assert done.object_id == f"{app_ctx.config['LEARNHUB_BASE_URL']}/xapi/activities/courses/" + (
+        course.slug
+    )
+    assert done.statement["result"] == {"completion": True, "success": True}
+    validate(done.statement)
+
+    spec = dict(two.spec)
+    spec["choices"] = [
+        {**spec["choices"][0], "weight": "0"},
+        {**spec["choices"][1], "weight": "100"},
+    ]
+    fix_question(two.id, spec)
+    regrade_quiz(quiz.id)
+    db.session.flush()
+    db.session.refresh(done)
+    assert done.voided_by is not None
+    voiding = db.session.get(XapiStatement, done.voided_by)
+    assert voiding.statement["object"] == {"objectType": "StatementRef", "id": done.id}
