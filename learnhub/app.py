@@ -59,6 +59,7 @@ TASK_MODULES = (
     "learnhub.skills.tasks",
     "learnhub.assignments.tasks",
     "learnhub.privacy.tasks",
+    "learnhub.progress.tasks",
 )
 
 

@@ -83,6 +83,22 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_TREND_RETENTION_DAYS": int(
             os.environ.get("LEARNHUB_TREND_RETENTION_DAYS", "400")
         ),
+        # xAPI statements go to this LRS endpoint (".../xAPI"; statements are POSTed to
+        # {url}/statements); unset, statements are only kept in LearnHub. Bearer token when
+        # LEARNHUB_LRS_TOKEN is set, else basic auth when LEARNHUB_LRS_USERNAME is.
+        "LEARNHUB_LRS_URL": os.environ.get("LEARNHUB_LRS_URL", "").strip() or None,
+        "LEARNHUB_LRS_USERNAME": os.environ.get("LEARNHUB_LRS_USERNAME") or None,
+        "LEARNHUB_LRS_PASSWORD": os.environ.get("LEARNHUB_LRS_PASSWORD") or None,
+        "LEARNHUB_LRS_TOKEN": os.environ.get("LEARNHUB_LRS_TOKEN") or None,
+        "LEARNHUB_LRS_XAPI_VERSION": os.environ.get("LEARNHUB_LRS_XAPI_VERSION", "1.0.3"),
+        "LEARNHUB_LRS_TIMEOUT_SECONDS": float(os.environ.get("LEARNHUB_LRS_TIMEOUT_SECONDS", "10")),
+        # the first retry of a statement the LRS did not take waits this long, doubling after
+        # each failure (at most an hour)
+        "LEARNHUB_LRS_RETRY_SECONDS": int(os.environ.get("LEARNHUB_LRS_RETRY_SECONDS", "5")),
+        # beat sends the xAPI outbox this often (seconds), whatever the wake-ups did
+        "LEARNHUB_XAPI_SWEEP_SECONDS": int(os.environ.get("LEARNHUB_XAPI_SWEEP_SECONDS", "30")),
+        # /healthz says "degraded" when a statement waits for the LRS longer than this (seconds)
+        "LEARNHUB_XAPI_STALE_SECONDS": int(os.environ.get("LEARNHUB_XAPI_STALE_SECONDS", "600")),
         # DESIGN.md privacy rule: aggregates reaching outside one's subtree cover >= 5 people
         "LEARNHUB_MIN_GROUP_SIZE": int(os.environ.get("LEARNHUB_MIN_GROUP_SIZE", "5")),
         # Celery: eager in-process without a broker (embedded default)

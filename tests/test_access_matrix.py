@@ -152,6 +152,7 @@ ROLE = {
     ("GET", "/hr"): HR,
     ("GET", "/api/v1/exports/completions.csv"): HR,
     ("GET", "/api/v1/exports/requirements"): HR,
+    ("GET", "/api/v1/xapi/statements.jsonl"): HR,
     ("GET", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("PUT", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("GET", "/api/v1/audit-events"): ADMINS,

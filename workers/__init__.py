@@ -51,6 +51,11 @@ celery_app.conf.beat_schedule = {
         "task": "privacy.erase_expired",
         "schedule": crontab(hour=3, minute=40),
     },
+    # xAPI statements waiting for the LRS (a lost wake-up, a retry whose backoff is over)
+    "forward-xapi-statements": {
+        "task": "progress.forward_xapi_statements",
+        "schedule": float(flask_app.config["LEARNHUB_XAPI_SWEEP_SECONDS"]),
+    },
     # mail that could not be sent (SMTP down) is retried from the outbox
     "send-outbox": {
         "task": "auth.send_outbox",

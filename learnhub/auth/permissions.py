@@ -74,6 +74,7 @@ SCOPES = {
     "assignments:write": "create, preview, change and remove assignments (as HR)",
     "skills:read": "read people's evidence (GET /api/v1/employees/<number>/evidence)",
     "skills:write": "validate levels, record prior learning and withdraw them (as HR)",
+    "xapi:read": "export xAPI statements as JSON Lines (GET /api/v1/xapi/statements.jsonl)",
 }
 #: the roles whose holders may give a token each scope; an owned token uses a scope only while
 #: its owner still holds one of them (a revoked role ends what the token could do with it)
@@ -85,6 +86,7 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "assignments:write": HR_ONLY,
     "skills:read": HR_ONLY,
     "skills:write": HR_ONLY,
+    "xapi:read": HR_ONLY,
 }
 
 #: roles in the words of the people who hold them (a 403 names who may open a page)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
 from learnhub.extensions import db
@@ -82,7 +82,13 @@ class ModuleProgress(db.Model):
 
 
 class XapiStatement(db.Model):
-    """An xAPI 2.0 statement LearnHub issued (readable by xAPI 1.0.3 LRSs), kept as sent."""
+    """An xAPI 2.0 statement LearnHub issued (readable by xAPI 1.0.3 LRSs), kept as sent.
+
+    ``ref``: what the statement is about, for corrections (``attempt:12:result``,
+    ``attempt:12:question:55``, ``course:3:7:completed``; internal, never sent); ``voided_by``:
+    the id of the voiding statement once a correction replaced it (the statement stays, as in
+    an LRS). ``employee_id``: the learner the statement is about (a voiding statement's too).
+    """
 
     __tablename__ = "xapi_statements"
 
@@ -93,3 +99,33 @@ class XapiStatement(db.Model):
     timestamp: Mapped[datetime]
     stored: Mapped[datetime] = mapped_column(default=utcnow)
     statement: Mapped[dict] = mapped_column(JSON)
+    ref: Mapped[str | None] = mapped_column(String(160))
+    voided_by: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        Index("ix_xapi_statements_ref", "ref"),
+        Index("ix_xapi_statements_timestamp", "timestamp"),
+    )
+
+
+class XapiOutbox(db.Model):
+    """A statement waiting to be sent to the configured LRS, written in the transaction that
+    stored the statement and deleted only after the LRS accepted it (at least once: a resend
+    carries the same statement id, which the LRS treats as the same statement).
+
+    ``attempts``: failed sends so far; ``next_attempt_at``: not sent before (exponential
+    backoff after each failure); ``last_error``: the last failure, for ``flask xapi status``."""
+
+    __tablename__ = "xapi_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(ForeignKey("xapi_statements.id"), unique=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    # the unit of work inserts the statement first only when it knows of this relationship
+    statement: Mapped[XapiStatement] = relationship(lazy="raise")
+
+    __table_args__ = (Index("ix_xapi_outbox_next_attempt_at", "next_attempt_at"),)

@@ -82,6 +82,12 @@ def _progress(employee_id: int, module_id: int) -> ModuleProgress:
     return row
 
 
+def module_opened(employee_id: int, module: Module) -> None:
+    """A learner opened a module's lesson: the xAPI ``experienced`` statement, the first time
+    only (one SELECT on later visits)."""
+    xapi.record_module_experienced(employee_id, module, utcnow())
+
+
 def on_attempt_started(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_started``: enrol the learner and mark the module in progress (a
     course's diagnostic quiz is :mod:`learnhub.progress.test_out`'s)."""
@@ -93,14 +99,17 @@ def on_attempt_started(attempt: Attempt, **_: object) -> None:
     if row.status == ProgressStatus.NOT_STARTED:
         row.status, row.started_at = ProgressStatus.IN_PROGRESS, attempt.started_at
     db.session.flush()
+    xapi.record_attempt_started(attempt, module)
 
 
 def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_submitted``: the module's grade, pass and status, the course
-    completion and the xAPI statement follow the scored attempt. Seven statements: the module
-    (with its course), the enrolment, the module progress, the learner's attempts at the module
-    (count and grade from their scores), the progress UPDATE, the course completion (only while
-    the course is not completed yet) and the xAPI statement INSERT. Diagnostics: see
+    completion and the xAPI statements follow the scored attempt. SQL: the module (with its
+    course), the enrolment, the module progress, the learner's attempts at the module (count
+    and grade from their scores), the progress UPDATE, the course completion (only while the
+    course is not completed yet); for xAPI the questions drawn from banks and their banks'
+    names (only when the quiz draws), and one INSERT of the attempt's statements (answers,
+    result, and the module's completion when it passed). Diagnostics: see
     :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
     if quiz.module_id is None:
@@ -119,13 +128,16 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     row.passed = bool(row.passed or attempt.passed)
     if row.started_at is None:
         row.started_at = attempt.started_at
-    if attempt.passed and row.status != ProgressStatus.COMPLETED:
+    completed = bool(attempt.passed and row.status != ProgressStatus.COMPLETED)
+    if completed:
         row.status, row.completed_at = ProgressStatus.COMPLETED, attempt.submitted_at
     elif row.status == ProgressStatus.NOT_STARTED:
         row.status = ProgressStatus.IN_PROGRESS
     db.session.flush()
-    _update_course_completion(enrolment, attempt.submitted_at)
     xapi.record_attempt(attempt, module)
+    if completed:
+        xapi.record_module_completed(attempt.employee_id, module, attempt.submitted_at)
+    _update_course_completion(enrolment, attempt.submitted_at)
 
 
 def _module_of(module_id: int) -> Module:
@@ -135,7 +147,7 @@ def _module_of(module_id: int) -> Module:
         Module,
         module_id,
         options=[
-            load_only(Module.id, Module.course_id, Module.title),
+            load_only(Module.id, Module.course_id, Module.slug, Module.title),
             lazyload(Module.outcomes),
             lazyload(Module.competences),
         ],
@@ -145,7 +157,9 @@ def _module_of(module_id: int) -> Module:
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_regraded``: a regrade or an essay review changed a score, so
     recompute the module's grade, pass and status from all the employee's attempts (a pass that
-    became a fail un-completes the module and, with it, the course). Diagnostics: see
+    became a fail un-completes the module and, with it, the course). The attempt's xAPI
+    statements are stated again: those that changed are voided and replaced, and the
+    completions it undid are voided (``learnhub.progress.xapi``). Diagnostics: see
     :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
     if quiz.module_id is None:
@@ -162,14 +176,21 @@ def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
     row.grade_points = None if grade is None else _points(grade, attempt.max_points)
     passes = sorted(a.submitted_at for a in attempts if a.passed)
     row.passed = bool(passes)
+    course_was_completed = enrolment.completed_at is not None
     if passes:
         if row.status != ProgressStatus.COMPLETED:
             row.status, row.completed_at = ProgressStatus.COMPLETED, passes[0]
+            xapi.record_module_completed(attempt.employee_id, module, passes[0])
     elif row.status == ProgressStatus.COMPLETED:
         row.status, row.completed_at = ProgressStatus.IN_PROGRESS, None
         enrolment.completed_at = None
+        xapi.void_completion("module", attempt.employee_id, module.id)
     db.session.flush()
+    # the corrected statements of the attempt (voiding those they replace), and the course's
+    xapi.record_regraded(attempt, module)
     _update_course_completion(enrolment, passes[0] if passes else None)
+    if course_was_completed and enrolment.completed_at is None:
+        xapi.void_completion("course", attempt.employee_id, module.course_id)
 
 
 def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
@@ -203,6 +224,9 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
     ).one()
     if total and done == total:
         enrolment.completed_at = at or utcnow()
+        xapi.record_course_completed(
+            enrolment.employee_id, enrolment.course_id, enrolment.completed_at
+        )
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ def enrol(course_id: int) -> Response:
 @login_required
 def module(module_id: int) -> str:
     item = catalog.get_module(module_id)
+    progress.module_opened(current_user.employee_id, item)
     # the overdue attempts closed first (never show a stuck attempt)
     attempts = quizzes.page_attempts(item.id, current_user.employee_id)
     data = module_view(item)

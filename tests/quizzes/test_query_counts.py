@@ -66,9 +66,12 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     # learner's recompute request row (one for the employee, in the same transaction).
     # Progress: 1 the module (title, course) with its course, 1 enrolment, 1 module progress,
     # 1 the learner's attempts at the module (state and score only: the count and the grade),
-    # 1 UPDATE, 1 course completion (modules and completed ones, one statement), 1 xAPI
-    # statement INSERT. Required learning: 1 the learner's requirements for the module or its
-    # course (none here; a pass completes them). (52 + the INSERTs before issue 14's query work.)
+    # 1 UPDATE, 1 course completion (modules and completed ones, one statement); xAPI
+    # (issue 15): +1 the drawn questions read again for the answered statements, +1 the names
+    # of their banks (stable activity ids), 1 INSERT of the answered, result and module
+    # completed statements (one executemany). Required learning: 1 the learner's requirements
+    # for the module or its course (none here; a pass completes them). (52 + the INSERTs
+    # before issue 14's query work.)
     # This quiz draws its questions at random from the module's bank (issue 12): +3 the drawn
     # questions read by id (the layout, the scoring, the result) and +1 UPDATE of the
     # responses' scores, not yet folded into the statements above.
@@ -94,4 +97,4 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     sqlite = database_url.startswith("sqlite")
     inserts = questions if sqlite else 1
     lock = 0 if sqlite else 1
-    assert queries.count == 53 + inserts + lock, queries
+    assert queries.count == 55 + inserts + lock, queries

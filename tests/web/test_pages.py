@@ -52,6 +52,7 @@ def test_health(client):
         "status": "ok",
         "database": "ok",
         "recompute_requests": {"pending": 0, "oldest_age_seconds": None},
+        "xapi_outbox": {"pending": 0, "oldest_age_seconds": None, "failing": 0},
     }
 
 
