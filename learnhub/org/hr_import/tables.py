@@ -199,7 +199,7 @@ def _check_workbook(data: bytes, limits: Limits) -> bool:
                         if total > limits.unzipped_bytes:
                             raise ValidationFailed(
                                 "The HR workbook unpacks to more than "
-                                f"{limits.unzipped_bytes // 2**20} MB of sheets and shared "
+                                f"{_size(limits.unzipped_bytes)} of sheets and shared "
                                 "strings, the most one import reads; nothing was imported.",
                                 [Issue("file", f"{info.filename} and what came before it")],
                             )
@@ -220,6 +220,10 @@ def _check_workbook(data: bytes, limits: Limits) -> bool:
             except (zipfile.BadZipFile, OSError, EOFError) as error:
                 raise _unreadable(error) from error
     return formulas
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _read_xlsx(data: bytes, limits: Limits) -> Table:
