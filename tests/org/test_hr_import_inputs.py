@@ -36,7 +36,7 @@ def _issues(error: ValidationFailed) -> list[str]:
 
 
 def test_a_cell_over_131072_characters_is_refused_with_its_row(app_ctx):
-    data = (HEADER + "1,Ann,Top,ann@x.org,Office,\n2,Bob," + "x" * 131_073 + ",b@x.org,,1\n")
+    data = HEADER + "1,Ann,Top,ann@x.org,Office,\n2,Bob," + "x" * 131_073 + ",b@x.org,,1\n"
     error = _refused(data.encode())
     assert error.message == "The HR file has a row no import can read; nothing was imported."
     assert _issues(error) == [

@@ -57,8 +57,12 @@ class Limits:
         return cls(
             rows=config.get("LEARNHUB_HR_IMPORT_MAX_ROWS", default.rows),
             columns=config.get("LEARNHUB_HR_IMPORT_MAX_COLUMNS", default.columns),
-            unzipped_bytes=config.get("LEARNHUB_HR_IMPORT_MAX_UNZIPPED_BYTES", default.unzipped_bytes),
-            shared_strings=config.get("LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", default.shared_strings),
+            unzipped_bytes=config.get(
+                "LEARNHUB_HR_IMPORT_MAX_UNZIPPED_BYTES", default.unzipped_bytes
+            ),
+            shared_strings=config.get(
+                "LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", default.shared_strings
+            ),
         )
 
 
