@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
 from learnhub.org.hr_import import apply_import, plan_import
-from learnhub.org.models import Employee
+from learnhub.org.models import Employee, ImportProfile
 
 HEADER = "employee_number,first_name,last_name,email,org_unit,manager_employee_number\n"
 
@@ -198,3 +198,31 @@ def test_a_named_encoding_that_does_not_fit_is_refused_with_the_row(app_ctx):
     assert _issues(error) == ["row 2: bytes c5 81 75 6b (at byte 78) are not ascii"]
     with pytest.raises(ValidationFailed, match="Unknown encoding 'klingon'"):
         plan_import(POLISH.encode(), encoding="klingon")
+
+
+def test_the_profile_or_the_command_line_names_the_encoding(app, tmp_path):
+    data = (HEADER + "1,José,Núñez,jn@x.org,Office,\n").encode("cp1252")
+    hr_file = tmp_path / "people.csv"
+    hr_file.write_bytes(data)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["org", "import", str(hr_file)])
+    assert refused.exit_code == 1
+    assert "encoding cannot be told from its bytes" in refused.output
+    assert "row 2: reads differently as cp1252" in refused.output
+    bad = runner.invoke(
+        args=["org", "profile", "save", "spain", "--preset", "learnhub", "--encoding", "klingon"]
+    )
+    assert bad.exit_code == 1 and "Unknown encoding 'klingon'" in bad.output
+    saved = runner.invoke(
+        args=["org", "profile", "save", "spain", "--preset", "learnhub", "--encoding", "latin-1"]
+    )
+    assert saved.exit_code == 0, saved.output
+    result = runner.invoke(args=["org", "import", str(hr_file), "--profile", "spain"])
+    assert result.exit_code == 0, result.output
+    dry = runner.invoke(
+        args=["org", "import", str(hr_file), "--encoding", "iso-8859-2", "--dry-run"]
+    )
+    assert dry.exit_code == 0, dry.output
+    with app.app_context():
+        assert db.session.scalar(select(Employee.last_name)) == "Núñez"
+        assert db.session.scalar(select(ImportProfile.encoding)) == "iso8859-1"
