@@ -18,7 +18,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import Select, delete, event, func, insert, inspect, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstanceState, Session, aliased
 
 from learnhub.extensions import db
@@ -92,14 +106,23 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
     if not moved:
         return 0
     affected = set(moved)
-    for start in range(0, len(moved), CHUNK):
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter, no IN text
         affected.update(
             session.scalars(
                 select(ReportingLine.descendant_id).where(
-                    ReportingLine.ancestor_id.in_(moved[start : start + CHUNK])
+                    ReportingLine.ancestor_id == any_(bindparam(None, moved, type_=ARRAY(Integer)))
                 )
             )
         )
+    else:
+        for start in range(0, len(moved), CHUNK):
+            affected.update(
+                session.scalars(
+                    select(ReportingLine.descendant_id).where(
+                        ReportingLine.ancestor_id.in_(moved[start : start + CHUNK])
+                    )
+                )
+            )
     if len(affected) > REBUILD_ABOVE:
         rebuild_reporting_lines(session)
         return len(affected)
