@@ -53,12 +53,16 @@ def check_encoding_name(name: str, where: str) -> str:
     """The codec name for ``name`` (e.g. "ISO-8859-2" → "iso8859-2"); ValidationFailed at
     ``where`` when Python knows no such encoding."""
     try:
-        return codecs.lookup(name).name
-    except LookupError as error:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    # rot13, base64 and the like are codecs but no text encodings
+    if info is None or not getattr(info, "_is_text_encoding", True):
         raise ValidationFailed(
             f"Unknown encoding {name!r}.",
             [Issue(where, "use a name such as utf-8, utf-16, windows-1252 or iso-8859-2")],
-        ) from error
+        )
+    return info.name
 
 
 def decode(data: bytes, encoding: str | None = None) -> Decoded:
@@ -89,6 +93,11 @@ def _strict(data: bytes, name: str, offset: int = 0) -> str:
         return data.decode(name)
     except UnicodeDecodeError as error:
         raise _undecodable(data, error, name, offset) from error
+    except UnicodeError as error:  # codecs such as idna raise it without a position
+        raise ValidationFailed(
+            f"The HR file does not decode as {name}; nothing was imported.",
+            [Issue("file", str(error)[:200])],
+        ) from error
 
 
 def _row_of(data: bytes, position: int, name: str) -> int:
