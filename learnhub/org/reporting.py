@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     any_,
     bindparam,
+    cast,
     delete,
     event,
     func,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstanceState, Session, aliased
+from sqlalchemy.sql.elements import BindParameter, Cast
 
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
@@ -92,6 +94,13 @@ def rebuild_reporting_lines(session: Session | None = None) -> int:
     return session.scalar(select(func.count()).select_from(ReportingLine)) or 0
 
 
+def _int_array(ids: list[int]) -> Cast:
+    """``ids`` as one PostgreSQL integer array, sent as one text parameter (psycopg's dumper of
+    a 100,000-item list costs a second in Python)."""
+    joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
+    return cast(func.string_to_array(joined, ","), ARRAY(Integer))
+
+
 def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None = None) -> int:
     """Bring the closure in step after ``employee_ids`` got a new manager (or none) or were
     added: the lines of each of them and of everyone below them are recomputed. Call it after
@@ -110,7 +119,7 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
         affected.update(
             session.scalars(
                 select(ReportingLine.descendant_id).where(
-                    ReportingLine.ancestor_id == any_(bindparam(None, moved, type_=ARRAY(Integer)))
+                    ReportingLine.ancestor_id == any_(_int_array(moved))
                 )
             )
         )

@@ -161,7 +161,7 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
                 return
             except csv.Error as error:
                 raise _csv_error(error, reader.line_num) from error
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():  # not a blank row (one C-level scan, not one per cell)
                 count += 1
                 if count > limits.rows:
                     raise _too_many_rows(limits, reader.line_num)
