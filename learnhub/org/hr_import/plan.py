@@ -210,9 +210,9 @@ def plan_import(
     )
     if table.guessed:
         plan.warnings.append(
-            f"the file is not UTF-8; it was read as {table.encoding}, the one legacy encoding "
-            "that reads it plausibly: name the encoding (--encoding, or the import profile's) "
-            "to be sure"
+            f"the file is not UTF-8; it was read as {table.encoding}, the only plausible "
+            "reading of its bytes: name the encoding (--encoding, or the import profile's) to "
+            "be sure"
         )
     for row in rows:
         number = row.values["employee_number"]
