@@ -1,9 +1,23 @@
-"""Benchmark: an HR import of a generated 100,000-row file, plan + apply in one transaction.
+"""Benchmark: an HR import of a generated 100,000-row file, plan + apply in one transaction,
+against PostgreSQL's ``COPY FROM`` of the same file; the code of a baseline git ref (default
+``main``) and of this tree in the same run.
 
 Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts, not tests).
 
-    .venv/bin/python bench/hr_import.py [--rows 100000] [--fanout 8]
+    .venv/bin/python bench/hr_import.py [--rows 100000] [--fanout 8] [--baseline main]
     LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> ...
+    .venv/bin/python bench/hr_import.py --scenarios   # the four scenarios below, this tree only
+
+Default run: for each code (the baseline's, exported with ``git archive`` to a temporary
+folder, then this tree's), in a process of its own and on an emptied database, the first full
+sync of the file (everyone added) is timed twice: with the invitations of the new people and
+without them (LEARNHUB_INVITE_ON_IMPORT off). "plan+apply" is read + validate + diff + the
+bulk statements, flushed; "commit" the commit (the baseline writes the invitations inside it;
+this tree queues them as a job, whose time "invite job" shows, run after the commit as a
+worker would). COPY is ``COPY … FROM STDIN (FORMAT csv, HEADER)`` of the same bytes into a
+table of ten text columns, committed. Ratios are rows/s over COPY's rows/s.
+
+The ``--scenarios`` run:
 
 The file uses LearnHub's own columns (employee_number, …, org_unit, org_unit_parent,
 manager_employee_number): a reporting tree with --fanout reports per manager, about one org
@@ -27,10 +41,13 @@ inside the commit, as in the embedded setup).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -114,16 +131,7 @@ def run(app, label: str, data: bytes, mode: str, with_recompute: bool) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--fanout", type=int, default=8)
-    parser.add_argument(
-        "--with-recompute",
-        action="store_true",
-        help="let the commit run the team-summary recompute eagerly, as the embedded setup does",
-    )
-    args = parser.parse_args()
+def scenarios(args: argparse.Namespace) -> None:
     url = fresh_database_url()
     os.environ.pop("LEARNHUB_REDIS_URL", None)
 
@@ -163,6 +171,169 @@ def main() -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+COPY_TABLE = "bench_copy_target"
+
+
+def copy_rows_per_second(url: str, data: bytes, rows: int) -> float | None:
+    """COPY FROM STDIN of ``data`` into a table of text columns, committed: rows per second
+    (None on SQLite, which has no COPY)."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    columns = ", ".join(f"c{i} text" for i in range(HEADER.count(",") + 1))
+    with psycopg.connect(dsn) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
+        connection.execute(f"CREATE TABLE {COPY_TABLE} ({columns})")
+        connection.commit()
+        started = time.perf_counter()
+        statement = f"COPY {COPY_TABLE} FROM STDIN (FORMAT csv, HEADER)"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for i in range(0, len(data), 1 << 20):
+                copy.write(data[i : i + (1 << 20)])
+        connection.commit()
+        seconds = time.perf_counter() - started
+        copied = connection.execute(f"SELECT count(*) FROM {COPY_TABLE}").fetchone()[0]
+        assert copied == rows, copied
+        connection.execute(f"DROP TABLE {COPY_TABLE}")
+        connection.commit()
+    return rows / seconds
+
+
+def first_sync(data: bytes, invitations: bool) -> dict[str, float]:
+    """On an emptied database: plan + apply, commit, and (this tree) the invitation job."""
+    url = fresh_database_url()
+    from learnhub.app import create_app
+    from learnhub.auth import tasks as auth_tasks
+    from learnhub.catalog.loader import load_content
+    from learnhub.extensions import db
+    from learnhub.org.hr_import import apply_import, plan_import
+    from learnhub.skills import tasks
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LEARNHUB_INVITE_ON_IMPORT": invitations})
+    jobs: list[dict] = []
+    job = getattr(auth_tasks, "invite_people", None)
+    with app.app_context():
+        db.create_all()
+        load_content(ROOT / "content")
+        db.session.commit()
+    with app.app_context():
+        started = time.perf_counter()
+        plan = plan_import(data, source="bench", mode="full")
+        summary = apply_import(plan)
+        applied = time.perf_counter()
+        patches = [mock.patch.object(tasks, "schedule_recompute", lambda _e, _m: None)]
+        if job is not None:
+            patches.append(mock.patch.object(job, "delay", lambda **kw: jobs.append(kw)))
+        with patches[0], patches[1] if len(patches) > 1 else mock.MagicMock():
+            db.session.commit()
+        committed = time.perf_counter()
+    for kwargs in jobs:  # as a worker would run them, after the commit
+        job(**kwargs)
+    invited = time.perf_counter()
+    with app.app_context():
+        from learnhub.core.mail import OutboxEmail
+
+        emails = db.session.query(OutboxEmail).count()
+        db.session.remove()
+        db.engine.dispose()
+    assert summary["added"] > 0
+    return {
+        "plan_apply": applied - started,
+        "commit": committed - applied,
+        "invite_job": invited - committed,
+        "emails": emails,
+    }
+
+
+def measure(args: argparse.Namespace) -> None:
+    """One code's figures, as one JSON line (run in a process of its own)."""
+    sys.path.insert(0, args.code)
+    import learnhub
+
+    assert learnhub.__file__.startswith(args.code), learnhub.__file__
+    os.environ.pop("LEARNHUB_REDIS_URL", None)
+    data = to_csv(generate(args.rows, args.fanout))
+    url = fresh_database_url()
+    result = {"copy": copy_rows_per_second(url, data, args.rows)}
+    result["with"] = first_sync(data, invitations=True)
+    result["without"] = first_sync(data, invitations=False)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """The baseline's code and this tree's, each measured in its own process; one table."""
+    with tempfile.TemporaryDirectory(prefix="learnhub-baseline-") as baseline:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline, "learnhub", "workers"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", baseline], input=archive, check=True)
+        print(
+            f"{os.environ.get('LEARNHUB_BENCH_DATABASE_URL', 'sqlite').split(':')[0]}: "
+            f"{args.rows} rows (first full sync: everyone added), fanout {args.fanout}"
+        )
+        for label, code in ((f"baseline {args.baseline}", baseline), ("this tree", str(ROOT))):
+            output = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--measure",
+                    "--code",
+                    code,
+                    "--rows",
+                    str(args.rows),
+                    "--fanout",
+                    str(args.fanout),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            line = next(x for x in output.splitlines() if x.startswith("RESULT "))
+            report(label, args.rows, json.loads(line[len("RESULT ") :]))
+
+
+def report(label: str, rows: int, result: dict) -> None:
+    copy = result["copy"]
+    print(f"{label}: COPY FROM {copy:,.0f} rows/s" if copy else f"{label}: (no COPY on SQLite)")
+    for kind in ("with", "without"):
+        r = result[kind]
+        plan_apply = rows / r["plan_apply"]
+        total = rows / (r["plan_apply"] + r["commit"])
+        ratio = f"  {plan_apply / copy:.3f}x COPY" if copy else ""
+        ratio_total = f"  {total / copy:.3f}x COPY" if copy else ""
+        print(
+            f"  {kind:>7} invitations: plan+apply {r['plan_apply']:6.2f} s {plan_apply:8,.0f} "
+            f"rows/s{ratio} | +commit {r['commit']:6.2f} s {total:8,.0f} rows/s{ratio_total} "
+            f"| invite job after commit {r['invite_job']:6.2f} s | emails {r['emails']}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--fanout", type=int, default=8)
+    parser.add_argument("--baseline", default="main", help="git ref of the code to compare with")
+    parser.add_argument("--scenarios", action="store_true", help="the four scenarios, this tree")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", default=str(ROOT), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--with-recompute",
+        action="store_true",
+        help="(--scenarios) let the commit run the team-summary recompute eagerly",
+    )
+    args = parser.parse_args()
+    if args.measure:
+        measure(args)
+    elif args.scenarios:
+        scenarios(args)
+    else:
+        compare(args)
 
 
 if __name__ == "__main__":

@@ -177,6 +177,19 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         ),
         "LEARNHUB_REMINDER_HOUR": int(os.environ.get("LEARNHUB_REMINDER_HOUR", "8")),
         "LEARNHUB_DIGEST_LIMIT": int(os.environ.get("LEARNHUB_DIGEST_LIMIT", "20")),
+        # The most work one HR import file may ask for (learnhub.org.hr_import.tables.Limits):
+        # person rows, cells in a row, decompressed bytes of an XLSX's sheets and shared
+        # strings, and entries of its shared-strings table (openpyxl holds it all in memory)
+        "LEARNHUB_HR_IMPORT_MAX_ROWS": int(os.environ.get("LEARNHUB_HR_IMPORT_MAX_ROWS", "200000")),
+        "LEARNHUB_HR_IMPORT_MAX_COLUMNS": int(
+            os.environ.get("LEARNHUB_HR_IMPORT_MAX_COLUMNS", "100")
+        ),
+        "LEARNHUB_HR_IMPORT_MAX_UNZIPPED_BYTES": int(
+            os.environ.get("LEARNHUB_HR_IMPORT_MAX_UNZIPPED_BYTES", str(256 * 2**20))
+        ),
+        "LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS": int(
+            os.environ.get("LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", "1000000")
+        ),
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
         "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),

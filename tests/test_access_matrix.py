@@ -166,6 +166,7 @@ ROLE = {
     ("GET", "/api/v1/question-banks/<name>"): STAFF,
     ("GET", "/api/v1/question-banks/<name>/export.gift"): STAFF,
     ("POST", "/api/v1/question-banks/<name>/imports"): STAFF,
+    ("POST", "/api/v1/org/imports"): HR,
     ("POST", "/api/v1/quizzes/<int:quiz_id>/regrade"): STAFF,
     ("PATCH", "/api/v1/quizzes/<int:quiz_id>/settings"): {"content_admin"},
     ("PUT", "/api/v1/questions/<int:question_id>"): {"content_admin"},

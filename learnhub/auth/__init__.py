@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from learnhub.auth import receivers, services, sessions, tokens
     from learnhub.auth.api import blp as auth_api
     from learnhub.auth.cli import auth_cli
+    from learnhub.auth.org_api import blp as org_api
     from learnhub.auth.tasks import queue_drain
     from learnhub.auth.views import blp as auth_views
     from learnhub.core.mail import mail_queued
@@ -35,4 +36,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(auth_views)
     api.register_blueprint(auth_api, url_prefix="/api/v1")
+    api.register_blueprint(org_api, url_prefix="/api/v1")
     app.cli.add_command(auth_cli)

@@ -1,4 +1,9 @@
-"""Celery tasks of auth: draining the email outbox.
+"""Celery tasks of auth: inviting the people an HR import added, and draining the email outbox.
+
+``auth.invite_people`` runs after the import's commit (queued by
+:mod:`learnhub.auth.receivers`), one task per chunk of people; it is idempotent: whoever has a
+password or a live invitation is skipped, and runs over the same people take turns on a lock,
+so a task run twice (acks_late) or two imports' tasks never invite anyone twice.
 
 After a commit that queued mail (``learnhub.core.mail``), ``auth.send_outbox`` is queued (see
 :func:`queue_drain`); it runs in-process (eager) without a broker. Beat also runs it every few
@@ -10,11 +15,33 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from sqlalchemy import text
 
 from learnhub.core.mail import send_pending
 from learnhub.core.transactions import queue_after_commit
+from learnhub.extensions import db
 
 logger = logging.getLogger(__name__)
+
+#: the invitations lock: one PostgreSQL advisory lock key (a 64-bit number no other code uses)
+INVITE_LOCK_KEY = 7_310_221_404_113_002
+
+
+@shared_task(name="auth.invite_people", acks_late=True)
+def invite_people(employee_ids: list[int]) -> int:
+    """Invite the invitable ones of ``employee_ids`` (active, no password, no live invitation:
+    :func:`learnhub.auth.passwords.invite_many`); returns how many. One transaction: the
+    links, outbox emails and audit events commit together, then the outbox drain is queued.
+    Concurrent runs wait on a lock (PostgreSQL; SQLite serialises writers), so each person is
+    invited once however often the task runs."""
+    from learnhub.auth.passwords import invite_many
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INVITE_LOCK_KEY})
+    invited = invite_many(employee_ids)
+    if invited:
+        logger.info("invited %d people added by an import", invited)
+    return invited
 
 
 @shared_task(name="auth.send_outbox")

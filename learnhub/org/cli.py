@@ -42,6 +42,11 @@ LIST_MAX = 20
     help="full: people of the source missing from the file become leavers; delta: only the "
     "rows present. Default: the profile's mode, else delta.",
 )
+@click.option(
+    "--encoding",
+    help="The CSV's encoding (utf-8, utf-16, windows-1252, iso-8859-2 …); default: the "
+    "profile's, else detected.",
+)
 @click.option("--dry-run", is_flag=True, help="Validate and say what would change; change nothing.")
 @click.option(
     "--max-leavers",
@@ -57,6 +62,7 @@ def import_(
     mapping: Path | None,
     source: str,
     mode: str | None,
+    encoding: str | None,
     dry_run: bool,
     max_leavers: float,
 ) -> None:
@@ -79,6 +85,7 @@ def import_(
                     filename=file.name,
                     progress=progress,
                     max_leavers_percent=max_leavers,
+                    encoding=encoding,
                 )
             else:
                 plan = plan_import(
@@ -89,6 +96,7 @@ def import_(
                     filename=file.name,
                     progress=progress,
                     max_leavers_percent=max_leavers,
+                    encoding=encoding,
                 )
         except DomainError as error:
             raise click.ClickException(f"{file}: {error}") from error
@@ -182,13 +190,26 @@ class _Progress:
     "--mode", type=click.Choice(IMPORT_MODES), default=ImportMode.DELTA.value, show_default=True
 )
 @click.option("--description", default="", help="What this source is.")
-def save(name: str, preset: str | None, mapping: Path | None, mode: str, description: str) -> None:
+@click.option("--encoding", help="The encoding of the source's CSV files; default: detected.")
+def save(
+    name: str,
+    preset: str | None,
+    mapping: Path | None,
+    mode: str,
+    description: str,
+    encoding: str | None,
+) -> None:
     """Create or replace the import profile NAME (its name is the people's source)."""
     from learnhub.org.profiles import save_profile
 
     try:
         profile = save_profile(
-            name, mode=mode, preset=preset, mapping_file=mapping, description=description
+            name,
+            mode=mode,
+            preset=preset,
+            mapping_file=mapping,
+            description=description,
+            encoding=encoding,
         )
     except (DomainError, ValidationFailed) as error:
         raise click.ClickException(str(error)) from error

@@ -136,6 +136,8 @@ class ImportProfile(db.Model):
     description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # the encoding of the source's CSV files (a Python codec name, "iso8859-2"); None: detect
+    encoding: Mapped[str | None] = mapped_column(String(40))
 
     def __repr__(self) -> str:
         return f"<ImportProfile {self.name} {self.mode}>"

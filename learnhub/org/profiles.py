@@ -14,6 +14,7 @@ from sqlalchemy import select
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.extensions import db
 from learnhub.org.hr_import import ImportPlan, Progress, plan_import
+from learnhub.org.hr_import.encoding import check_encoding_name
 from learnhub.org.hr_import.mapping import PRESETS, load_mapping_file, normalise_mapping
 from learnhub.org.models import IMPORT_MODES, ImportProfile
 
@@ -28,11 +29,13 @@ def save_profile(
     preset: str | None = None,
     mapping_file: Path | None = None,
     description: str = "",
+    encoding: str | None = None,
 ) -> ImportProfile:
     """Create or replace the profile ``name`` (lower-case letters, digits, ``_ . -``; at most
     60) with the mapping given as a dict, a preset name (``PRESETS``) or a JSON mapping file,
-    exactly one of them, and ``mode`` ("full" or "delta"). Flushes. Raises DomainError for a
-    bad name, mode or preset, ValidationFailed for a bad mapping."""
+    exactly one of them, ``mode`` ("full" or "delta") and the CSV ``encoding`` (None:
+    detected). Flushes. Raises DomainError for a bad name, mode or preset, ValidationFailed
+    for a bad mapping or an encoding Python does not know."""
     if not NAME_RE.match(name):
         raise DomainError(
             f"Profile name {name!r}: use lower-case letters, digits, '_', '.' or '-' "
@@ -56,6 +59,7 @@ def save_profile(
         db.session.add(profile)
     profile.mapping = columns
     profile.mode = mode
+    profile.encoding = check_encoding_name(encoding, "encoding") if encoding else None
     profile.description = description[:255]
     db.session.flush()
     return profile
@@ -85,10 +89,12 @@ def plan_with_profile(
     filename: str | None = None,
     progress: Progress | None = None,
     max_leavers_percent: float = 20,
+    encoding: str | None = None,
+    wait: bool = True,
 ) -> ImportPlan:
     """Plan an import of ``data`` through the saved profile ``name``: its mapping, its name as
-    the source, its mode unless ``mode`` overrides it. Raises as :func:`plan_import` does, and
-    NotFound for an unknown profile."""
+    the source, its mode and encoding unless ``mode`` / ``encoding`` override them. Raises as
+    :func:`plan_import` does, and NotFound for an unknown profile."""
     profile = get_profile(name)
     return plan_import(
         data,
@@ -98,4 +104,6 @@ def plan_with_profile(
         filename=filename,
         progress=progress,
         max_leavers_percent=max_leavers_percent,
+        encoding=encoding or profile.encoding,
+        wait=wait,
     )

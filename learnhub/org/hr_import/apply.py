@@ -15,11 +15,11 @@ import logging
 import re
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.hr_import.lookups import chunks
+from learnhub.org.hr_import.lookups import chunks, is_postgresql, where_in
 from learnhub.org.hr_import.plan import ImportPlan, Progress
 from learnhub.org.models import Employee, JobRole, OrgUnit
 from learnhub.org.reporting import refresh_reporting_lines
@@ -86,9 +86,7 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     table = Employee.__table__
     for level in _levels([v for v in changing if v["employee_number"] in added]):
         for batch in chunks(level, BATCH):
-            # Core executemany without RETURNING, then the ids by number: with psycopg a
-            # multi-row INSERT … RETURNING is re-parsed per page and runs 3x slower
-            db.session.execute(insert(table), [record(v) for v in batch])
+            _insert_people(table, [record(v) for v in batch])
             ids.update(
                 _ids_by(
                     Employee.employee_number, Employee.id, (v["employee_number"] for v in batch)
@@ -124,6 +122,25 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     db.session.expire_all()
     logger.info("HR import %s (%s): %s", plan.source, plan.mode, plan.summary())
     return plan.summary()
+
+
+def _insert_people(table: Table, records: list[dict]) -> None:
+    """Insert people (every record with the same keys). PostgreSQL: ``COPY … FROM STDIN`` on
+    the session's connection, in its transaction (psycopg's pipelined executemany cost 4 s of
+    a 30,000-row import), with the Python-side defaults filled in; SQLite: a Core executemany
+    without RETURNING (the ids are read by number after it)."""
+    if not records:
+        return
+    if not is_postgresql():
+        db.session.execute(insert(table), records)
+        return
+    now = utcnow()
+    columns = [*records[0], "created_at", "updated_at"]
+    names = ", ".join(columns)
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for r in records:
+            copy.write_row([*r.values(), now, now])
 
 
 def _levels(rows: list[dict[str, str]]) -> list[list[dict[str, str]]]:
@@ -217,8 +234,8 @@ def _ensure_units(plan: ImportPlan) -> dict[str, int]:
 def _ids_by(key, id_column, wanted) -> dict[str, int]:
     return {
         k: i
-        for chunk in chunks(wanted)
-        for k, i in db.session.execute(select(key, id_column).where(key.in_(chunk)))
+        for condition in where_in(key, wanted)
+        for k, i in db.session.execute(select(key, id_column).where(condition))
     }
 
 

@@ -26,6 +26,8 @@ from learnhub.org.hr_import.lookups import (
 from learnhub.org.hr_import.mapping import MAX_LENGTHS, REQUIRED
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: C0 control characters but tab, line feed and carriage return, and DEL
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(slots=True)
@@ -49,10 +51,13 @@ def check_rows(rows: list[HRRow]) -> list[Issue]:
         for fld in REQUIRED:
             if not v[fld]:
                 issues.append(Issue(where, f"{fld} is required"))
+        # one regular-expression scan of the row's text, not a loop over its characters (that
+        # cost 4.7 s of a 100,000-row import); the fields are looked at only on a hit
+        controlled = CONTROL_RE.search("".join(v.values())) is not None
         for fld, longest in MAX_LENGTHS.items():
             if len(v[fld]) > longest:
                 issues.append(Issue(where, f"{fld} is longer than {longest} characters"))
-            if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in v[fld]):
+            if controlled and CONTROL_RE.search(v[fld]):
                 # a NUL byte, for one, is refused by PostgreSQL halfway through the import
                 issues.append(Issue(where, f"{fld} contains a control character"))
         if v["email"] and not EMAIL_RE.match(v["email"]):

@@ -18,6 +18,7 @@ from learnhub.org.hr_import.checks import (
     check_units,
     sort_issues,
 )
+from learnhub.org.hr_import.lock import lock_imports
 from learnhub.org.hr_import.lookups import (
     Current,
     Person,
@@ -72,6 +73,8 @@ class ImportPlan:
     units_added: list[str] = field(default_factory=list)
     units_moved: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the CSV's encoding (Python codec name), None for XLSX
+    encoding: str | None = None
 
     def summary(self) -> dict[str, int]:
         """Counts of people: rows, added, updated, unchanged, left."""
@@ -124,6 +127,8 @@ def plan_import(
     filename: str | None = None,
     progress: Progress | None = None,
     max_leavers_percent: float = 20,
+    encoding: str | None = None,
+    wait: bool = True,
 ) -> ImportPlan:
     """Read (CSV or XLSX), map and validate an HR export for the import profile ``source``.
 
@@ -135,14 +140,20 @@ def plan_import(
     than ``max_leavers_percent`` of the source's active people leavers (and more than
     MASS_LEAVERS_FLOOR people) is refused as a likely truncated or wrong file (the HR-import
     safety check Totara also has); 100 lifts it.
+
+    ``encoding`` names the CSV's encoding (None: detected, see
+    :mod:`learnhub.org.hr_import.encoding`). Before reading the database the plan takes the
+    imports lock for the caller's transaction (:mod:`learnhub.org.hr_import.lock`): ``wait``
+    for a running import to end, else raise ImportRunning (409) at once.
     """
     if mode not in IMPORT_MODES:
         raise DomainError(f"Unknown import mode {mode!r}; modes: {', '.join(IMPORT_MODES)}.")
-    table = read_table(data, filename)
+    table = read_table(data, filename, encoding=encoding)
     if mapping_file is not None:
         mapping = load_mapping_file(mapping_file)
     used = resolve_mapping(table.headers, mapping)
     rows = parse_rows(table, used, progress)
+    lock_imports(wait=wait)
     total = len(rows)
     if progress:
         progress("read", total, total)
@@ -195,7 +206,14 @@ def plan_import(
         outside_managers=outside,
         left=leaving,
         unit_parents=stated,
+        encoding=table.encoding,
     )
+    if table.guessed:
+        plan.warnings.append(
+            f"the file is not UTF-8; it was read as {table.encoding}, the only plausible "
+            "reading of its bytes: name the encoding (--encoding, or the import profile's) to "
+            "be sure"
+        )
     for row in rows:
         number = row.values["employee_number"]
         current = existing.get(number)

@@ -2,95 +2,308 @@
 
 Row numbers are the ones a spreadsheet shows: the header is row 1, the first person row 2
 (for CSV, the line number where the record ends, so a quoted multi-line cell keeps the count).
+
+The work a file can cost is bounded before it is done (:class:`Limits`): rows, columns, the
+decompressed size of a workbook's sheets and its shared-strings table, and the number of
+shared strings (openpyxl holds that whole table in memory: a 3.3 MB workbook with a huge one
+took 1.86 GB). A file over a limit is refused with a message saying which.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask import current_app, has_app_context
+
 from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.org.hr_import.encoding import decode
 
 #: an XLSX workbook is a ZIP archive (ECMA-376 Part 2, Open Packaging Conventions)
 ZIP_MAGIC = b"PK\x03\x04"
 DELIMITERS = ",;\t|"
+#: a formula element of SpreadsheetML (``<f>…</f>``, ``<x:f …/>``)
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+#: a shared string of the table (``<si>``)
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+#: bytes read at a time from a workbook's entries when checking them
+STREAM_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most work one HR file may ask for (config ``LEARNHUB_HR_IMPORT_MAX_*``):
+    ``rows`` person rows, ``columns`` cells in a row, ``unzipped_bytes`` decompressed bytes of
+    an XLSX's worksheets and shared strings together, ``shared_strings`` entries of its
+    shared-strings table. Defaults fit 100,000 people with room to spare."""
+
+    rows: int = 200_000
+    columns: int = 100
+    unzipped_bytes: int = 256 * 2**20
+    shared_strings: int = 1_000_000
+
+    @classmethod
+    def from_config(cls) -> Limits:
+        """The app's limits (the defaults outside an app context)."""
+        if not has_app_context():
+            return cls()
+        config = current_app.config
+        default = cls()
+        return cls(
+            rows=config.get("LEARNHUB_HR_IMPORT_MAX_ROWS", default.rows),
+            columns=config.get("LEARNHUB_HR_IMPORT_MAX_COLUMNS", default.columns),
+            unzipped_bytes=config.get(
+                "LEARNHUB_HR_IMPORT_MAX_UNZIPPED_BYTES", default.unzipped_bytes
+            ),
+            shared_strings=config.get(
+                "LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", default.shared_strings
+            ),
+        )
 
 
 @dataclass
 class Table:
     """``headers``: the header row's cells, stripped; ``rows``: an iterator of
-    (row number, cells) with blank rows skipped; ``kind``: "csv" or "xlsx"."""
+    (row number, cells) with blank rows skipped; ``kind``: "csv" or "xlsx"; ``encoding``: the
+    CSV's encoding (None for XLSX); ``guessed``: true when it was inferred from a legacy code
+    page."""
 
     headers: list[str]
     rows: Iterator[tuple[int, list[str]]]
     kind: str
+    encoding: str | None = None
+    guessed: bool = False
 
 
-def read_table(data: bytes, filename: str | None = None) -> Table:
+def read_table(
+    data: bytes,
+    filename: str | None = None,
+    *,
+    encoding: str | None = None,
+    limits: Limits | None = None,
+) -> Table:
     """Open an HR export. XLSX (recognised by its ZIP signature or an ``.xlsx`` name) is read
-    with openpyxl in read-only mode, first worksheet; anything else is CSV: UTF-8 (with or
-    without BOM), else Windows-1252, the delimiter (``, ; tab |``) the one the header uses most.
-    Raises ValidationFailed for an empty file or an unreadable workbook."""
+    with openpyxl in read-only mode, first worksheet, cached values of formulas; anything else
+    is CSV in ``encoding`` (None: detected, see :mod:`learnhub.org.hr_import.encoding`), the
+    delimiter (``, ; tab |``) the one the header uses most. Raises ValidationFailed for an
+    empty or unreadable file, a file over ``limits`` (default: the app's), a cell no CSV
+    reader takes (over 131,072 characters), a formula without a cached value (naming the
+    cell) or bytes that do not decode (naming the row)."""
+    limits = limits or Limits.from_config()
     if data.startswith(ZIP_MAGIC) or (filename or "").lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    return _read_csv(data)
+        return _read_xlsx(data, limits)
+    return _read_csv(data, encoding, limits)
 
 
 def _empty() -> ValidationFailed:
     return ValidationFailed("The HR file is empty.", [Issue("row 1", "no header row")])
 
 
-def _read_csv(data: bytes) -> Table:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+def _too_many_rows(limits: Limits, row: int) -> ValidationFailed:
+    return ValidationFailed(
+        f"The HR file has more than {limits.rows:,} person rows, the most one import takes; "
+        "nothing was imported. Split it (a delta sync per part) or raise "
+        "LEARNHUB_HR_IMPORT_MAX_ROWS.",
+        [Issue(f"row {row}", f"person row {limits.rows + 1:,}")],
+    )
+
+
+def _too_wide(limits: Limits, row: int, width: int) -> ValidationFailed:
+    return ValidationFailed(
+        f"The HR file has a row of {width:,} cells, more than the {limits.columns} one import "
+        "takes; nothing was imported.",
+        [Issue(f"row {row}", f"{width:,} cells")],
+    )
+
+
+def _csv_error(error: csv.Error, row: int) -> ValidationFailed:
+    text = str(error)
+    if "field larger than field limit" in text:
+        limit = csv.field_size_limit()
+        message = f"a cell is longer than {limit:,} characters (no field holds that much)"
+    else:
+        message = f"not readable as CSV: {text}"
+    return ValidationFailed(
+        "The HR file has a row no import can read; nothing was imported.",
+        [Issue(f"row {row}", message)],
+    )
+
+
+def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
+    # a first, cheap bound: a file with far more lines than rows allowed is refused unread
+    if data.count(b"\n") > 2 * limits.rows + 1:
+        raise _too_many_rows(limits, limits.rows + 2)
+    decoded = decode(data, encoding)
+    text = decoded.text
     if not text.strip():
         raise _empty()
     first_line = text.lstrip("\r\n").splitlines()[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers = [h.strip() for h in next(reader)]
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except csv.Error as error:
+        raise _csv_error(error, reader.line_num or 1) from error
+    if len(headers) > limits.columns:
+        raise _too_wide(limits, 1, len(headers))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for cells in reader:
-            if any(c.strip() for c in cells):
+        count = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise _csv_error(error, reader.line_num) from error
+            if "".join(cells).strip():  # not a blank row (one C-level scan, not one per cell)
+                count += 1
+                if count > limits.rows:
+                    raise _too_many_rows(limits, reader.line_num)
+                if len(cells) > limits.columns:
+                    raise _too_wide(limits, reader.line_num, len(cells))
                 yield reader.line_num, cells
 
-    return Table(headers, rows(), "csv")
+    return Table(headers, rows(), "csv", decoded.encoding, decoded.guessed)
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _unreadable(error: Exception) -> ValidationFailed:
+    return ValidationFailed(
+        "The HR file is not a readable XLSX workbook.", [Issue("file", str(error))]
+    )
+
+
+def _check_workbook(data: bytes, limits: Limits) -> bool:
+    """Refuse a workbook whose sheets and shared strings decompress past the limits, reading
+    them as a stream (a ZIP's stated sizes can lie). Returns whether any sheet has formulas."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _unreadable(error) from error
+    total = 0
+    strings = 0
+    formulas = False
+    with archive:
+        for info in archive.infolist():
+            name = info.filename.lower()
+            is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+            is_strings = name.endswith("sharedstrings.xml")
+            if not (is_sheet or is_strings):
+                continue
+            tail = b""
+            try:
+                with archive.open(info) as stream:
+                    while chunk := stream.read(STREAM_CHUNK):
+                        total += len(chunk)
+                        if total > limits.unzipped_bytes:
+                            raise ValidationFailed(
+                                "The HR workbook unpacks to more than "
+                                f"{_size(limits.unzipped_bytes)} of sheets and shared "
+                                "strings, the most one import reads; nothing was imported.",
+                                [Issue("file", f"{info.filename} and what came before it")],
+                            )
+                        window = tail + chunk
+                        if is_sheet and not formulas:
+                            formulas = FORMULA.search(window) is not None
+                        if is_strings:
+                            strings += len(SHARED_STRING.findall(window))
+                            strings -= len(SHARED_STRING.findall(tail))
+                            if strings > limits.shared_strings:
+                                raise ValidationFailed(
+                                    "The HR workbook's shared-strings table has more than "
+                                    f"{limits.shared_strings:,} entries, the most one import "
+                                    "reads; nothing was imported. Save it as CSV, or split it.",
+                                    [Issue("file", info.filename)],
+                                )
+                        tail = chunk[-16:]
+            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                raise _unreadable(error) from error
+    return formulas
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _read_xlsx(data: bytes, limits: Limits) -> Table:
     from openpyxl import load_workbook
 
+    formulas = _check_workbook(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        cells_of = (
+            load_workbook(io.BytesIO(data), read_only=True, data_only=False) if formulas else None
+        )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValidationFailed(
-            "The HR file is not a readable XLSX workbook.", [Issue("file", str(error))]
-        ) from error
+        raise _unreadable(error) from error
     sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
-    if header is None or not any(_text(c) for c in header):
+    if (sheet.max_row or 0) > limits.rows + 1:
         workbook.close()
+        raise _too_many_rows(limits, limits.rows + 2)
+    values = sheet.iter_rows(values_only=True)
+    formula_rows = cells_of.worksheets[0].iter_rows() if cells_of is not None else None
+
+    def close() -> None:
+        workbook.close()
+        if cells_of is not None:
+            cells_of.close()
+
+    def next_row() -> tuple | None:
+        row = next(values, None)
+        raw = next(formula_rows, None) if formula_rows is not None else None
+        if row is not None and raw is not None:
+            for value, cell in zip(row, raw, strict=False):
+                if value is None and getattr(cell, "data_type", None) == "f":
+                    close()
+                    where = f"{sheet.title}!{cell.coordinate}"
+                    raise ValidationFailed(
+                        "The HR workbook has a formula without a calculated value; nothing was "
+                        "imported. Open it in a spreadsheet program and save it again (that "
+                        "stores the values), or replace the formulas by values.",
+                        [Issue(where, f"formula {cell.value} has no cached value")],
+                    )
+        return row
+
+    header = next_row()
+    if header is None or not any(_text(c) for c in header):
+        close()
         raise _empty()
     headers = [_text(c) for c in header]
+    if _width(headers) > limits.columns:
+        close()
+        raise _too_wide(limits, 1, _width(headers))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        count = 0
         try:
-            for number, cells in enumerate(values, start=2):
+            number = 1
+            while (cells := next_row()) is not None:
+                number += 1
                 texts = [_text(c) for c in cells]
                 if any(texts):
+                    count += 1
+                    if count > limits.rows:
+                        raise _too_many_rows(limits, number)
+                    if _width(texts) > limits.columns:
+                        raise _too_wide(limits, number, _width(texts))
                     yield number, texts
         finally:
-            workbook.close()
+            close()
 
     return Table(headers, rows(), "xlsx")
+
+
+def _width(texts: list[str]) -> int:
+    """Cells up to the last non-empty one (read-only openpyxl pads rows to the sheet's width)."""
+    width = len(texts)
+    while width and not texts[width - 1]:
+        width -= 1
+    return width
 
 
 def _text(value: object) -> str:
