@@ -3,8 +3,8 @@
 One nullable column, import_profiles.encoding (a Python codec name such as "iso8859-2"; NULL:
 detect it from the file). Nothing existing changes.
 
-Revision ID: 0012_imports
-Revises: 0011_reminders
+Revision ID: 0020_imports
+Revises: 0019_xapi
 Create Date: 2026-12-06 11:05:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_imports'
-down_revision = '0011_reminders'
+revision = '0020_imports'
+down_revision = '0019_xapi'
 branch_labels = None
 depends_on = None
 
