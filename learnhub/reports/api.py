@@ -15,7 +15,7 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
-from learnhub.reports.completions import stream_csv
+from learnhub.reports.completions import csv_bytes
 from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, xlsx_chunks
 from learnhub.reports.formats import csv_text as requirements_csv
 from learnhub.reports.formats import jsonl_text as requirements_jsonl
@@ -79,7 +79,7 @@ class CompletionsExport(MethodView):
         audit("export_completions", target="completions.csv", format="csv")
         filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.csv"
         return Response(
-            stream_with_context(stream_csv()),
+            stream_with_context(csv_bytes()),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',

@@ -19,15 +19,15 @@ reports_cli = CommandGroup("reports", help="Exports for HR.")
 def export_completions(out: Path) -> None:
     """Write the completions CSV (same file as GET /api/v1/exports/completions.csv)."""
     from learnhub.core.audit import audit
-    from learnhub.reports.completions import stream_csv
+    from learnhub.reports.completions import csv_bytes
+    from learnhub.reports.copy_sql import Tally
 
-    rows = 0
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        for chunk in stream_csv():
+    tally = Tally()
+    with out.open("wb") as handle:
+        for chunk in csv_bytes(tally=tally):
             handle.write(chunk)
-            rows += chunk.count("\r\n")
     audit("export_completions", target=str(out), format="csv", via="cli")
-    click.echo(f"{out}: {rows - 1} rows")
+    click.echo(f"{out}: {tally.rows} rows")
 
 
 @reports_cli.command("export-requirements")

@@ -6,11 +6,12 @@ Every cell a spreadsheet could read as a formula is neutralised (DESIGN.md rule)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, Text, and_, func, literal, select
 from sqlalchemy.orm import aliased
 
 from learnhub.catalog.models import Course, Module
@@ -19,6 +20,15 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
+from learnhub.reports.copy_sql import Tally, copy_available, copy_csv
+from learnhub.reports.sql_cells import (
+    int_cell,
+    name_cell,
+    number_cell,
+    percent_floor_cell,
+    text_cell,
+    utc_cell,
+)
 
 HEADER = [
     "employee_id",
@@ -50,28 +60,16 @@ def _utc(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
-def completions_query(employee_ids: Select | None = None) -> Select:
-    """The export's SELECT, ordered by employee number, course and module position;
-    ``employee_ids`` limits it (a manager's subtree), None means everyone."""
+def _ordered(column):
+    # byte order on PostgreSQL whatever the database's collation, as SQLite's BINARY sorts:
+    # the same file from both, and from the COPY and the Python paths
+    return column.collate("C") if db.engine.dialect.name == "postgresql" else column
+
+
+def _export_select(columns: Callable[[Any], list], employee_ids: Select | None) -> Select:
     manager = aliased(Employee)
     query = (
-        select(
-            Employee.employee_number,
-            Employee.first_name,
-            Employee.last_name,
-            Employee.email,
-            OrgUnit.name,
-            manager.employee_number,
-            Employee.job_title,
-            Course.title,
-            Module.title,
-            ModuleProgress.status,
-            ModuleProgress.grade_exact,
-            ModuleProgress.grade_points,
-            ModuleProgress.max_points,
-            ModuleProgress.attempts,
-            ModuleProgress.completed_at,
-        )
+        select(*columns(manager))
         .select_from(Enrolment)
         .join(Employee, Employee.id == Enrolment.employee_id)
         .join(Course, Course.id == Enrolment.course_id)
@@ -82,11 +80,71 @@ def completions_query(employee_ids: Select | None = None) -> Select:
         )
         .outerjoin(OrgUnit, OrgUnit.id == Employee.org_unit_id)
         .outerjoin(manager, manager.id == Employee.manager_id)
-        .order_by(Employee.employee_number, Course.title, Module.position)
+        .order_by(
+            _ordered(Employee.employee_number),
+            _ordered(Course.title),
+            Course.id,
+            Module.position,
+            Module.id,
+        )
     )
     if employee_ids is not None:
         query = query.where(Employee.id.in_(employee_ids))
     return query
+
+
+def _raw_columns(manager) -> list:
+    return [
+        Employee.employee_number,
+        Employee.first_name,
+        Employee.last_name,
+        Employee.email,
+        OrgUnit.name,
+        manager.employee_number,
+        Employee.job_title,
+        Course.title,
+        Module.title,
+        ModuleProgress.status,
+        ModuleProgress.grade_exact,
+        ModuleProgress.grade_points,
+        ModuleProgress.max_points,
+        ModuleProgress.attempts,
+        ModuleProgress.completed_at,
+    ]
+
+
+def _cell_columns(manager) -> list:
+    # each column of HEADER as its finished cell, formatted as completion_rows() does
+    return [
+        text_cell(Employee.employee_number),
+        name_cell(Employee.first_name, Employee.last_name),
+        text_cell(Employee.email),
+        text_cell(OrgUnit.name),
+        text_cell(manager.employee_number),
+        text_cell(Employee.job_title),
+        text_cell(Course.title),
+        text_cell(Module.title),
+        # a closed set of words (a CHECK constraint): never formula-like
+        func.coalesce(ModuleProgress.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
+        percent_floor_cell(ModuleProgress.grade_exact),
+        number_cell(ModuleProgress.grade_points),
+        number_cell(ModuleProgress.max_points),
+        int_cell(ModuleProgress.attempts),
+        utc_cell(ModuleProgress.completed_at),
+    ]
+
+
+def completions_query(employee_ids: Select | None = None) -> Select:
+    """The export's SELECT of raw values, ordered by employee number and course title (byte
+    order), course, module position and module; ``employee_ids`` limits it (a manager's
+    subtree), None means everyone."""
+    return _export_select(_raw_columns, employee_ids)
+
+
+def completions_cells_query(employee_ids: Select | None = None) -> Select:
+    """The same rows as :func:`completions_query` with each cell finished in SQL (text,
+    neutralised, grades rounded down, UTC times): what COPY writes. PostgreSQL only."""
+    return _export_select(_cell_columns, employee_ids)
 
 
 def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
@@ -134,5 +192,25 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
 
 
 def stream_csv(employee_ids: Select | None = None) -> Iterator[str]:
-    """The CSV text in chunks of about CHUNK_ROWS rows (UTF-8, CRLF line ends as RFC 4180)."""
+    """The CSV text in chunks of about CHUNK_ROWS rows (CRLF line ends as RFC 4180), written
+    in Python from :func:`completion_rows` (the SQLite path, and the reference COPY matches)."""
     return csv_chunks(completion_rows(employee_ids), CHUNK_ROWS)
+
+
+def csv_bytes(employee_ids: Select | None = None, tally: Tally | None = None) -> Iterator[bytes]:
+    """The completions CSV as UTF-8 bytes in chunks of whole rows: streamed by PostgreSQL's
+    ``COPY … TO STDOUT`` when it can (:func:`learnhub.reports.copy_sql.copy_available`), else
+    written in Python; the bytes are the same either way. ``tally`` counts the data rows."""
+    if copy_available():
+        return copy_csv(completions_cells_query(employee_ids), HEADER, tally)
+    return _python_bytes(employee_ids, tally or Tally())
+
+
+def _python_bytes(employee_ids: Select | None, tally: Tally) -> Iterator[bytes]:
+    def counted() -> Iterator[list[str]]:
+        for n, row in enumerate(completion_rows(employee_ids)):
+            tally.rows = n  # the header is row 0
+            yield row
+
+    for chunk in csv_chunks(counted(), CHUNK_ROWS):
+        yield chunk.encode()
