@@ -6,10 +6,9 @@ Every cell a spreadsheet could read as a formula is neutralised (DESIGN.md rule)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
 
 from sqlalchemy import Select, Text, and_, func, literal, select
 from sqlalchemy.orm import aliased
@@ -66,10 +65,35 @@ def _ordered(column):
     return column.collate("C") if db.engine.dialect.name == "postgresql" else column
 
 
-def _export_select(columns: Callable[[Any], list], employee_ids: Select | None) -> Select:
+def completions_query(employee_ids: Select | None = None) -> Select:
+    """The export's SELECT of raw values (the 15 named columns :func:`completion_rows` reads,
+    then ``course_id``, ``module_position``, ``module_id``), ordered by employee number and
+    course title (byte order), course, module position and module; ``employee_ids`` limits
+    it (a manager's subtree), None means everyone."""
     manager = aliased(Employee)
+    number = _ordered(Employee.employee_number).label("employee_number")
+    course = _ordered(Course.title).label("course")
     query = (
-        select(*columns(manager))
+        select(
+            number,
+            Employee.first_name.label("first_name"),
+            Employee.last_name.label("last_name"),
+            Employee.email.label("email"),
+            OrgUnit.name.label("org_unit"),
+            manager.employee_number.label("manager_number"),
+            Employee.job_title.label("job_title"),
+            course,
+            Module.title.label("module"),
+            ModuleProgress.status.label("status"),
+            ModuleProgress.grade_exact.label("grade_exact"),
+            ModuleProgress.grade_points.label("grade_points"),
+            ModuleProgress.max_points.label("max_points"),
+            ModuleProgress.attempts.label("attempts"),
+            ModuleProgress.completed_at.label("completed_at"),
+            Course.id.label("course_id"),
+            Module.position.label("module_position"),
+            Module.id.label("module_id"),
+        )
         .select_from(Enrolment)
         .join(Employee, Employee.id == Enrolment.employee_id)
         .join(Course, Course.id == Enrolment.course_id)
@@ -80,71 +104,43 @@ def _export_select(columns: Callable[[Any], list], employee_ids: Select | None) 
         )
         .outerjoin(OrgUnit, OrgUnit.id == Employee.org_unit_id)
         .outerjoin(manager, manager.id == Employee.manager_id)
-        .order_by(
-            _ordered(Employee.employee_number),
-            _ordered(Course.title),
-            Course.id,
-            Module.position,
-            Module.id,
-        )
+        .order_by(number, course, Course.id, Module.position, Module.id)
     )
     if employee_ids is not None:
         query = query.where(Employee.id.in_(employee_ids))
     return query
 
 
-def _raw_columns(manager) -> list:
-    return [
-        Employee.employee_number,
-        Employee.first_name,
-        Employee.last_name,
-        Employee.email,
-        OrgUnit.name,
-        manager.employee_number,
-        Employee.job_title,
-        Course.title,
-        Module.title,
-        ModuleProgress.status,
-        ModuleProgress.grade_exact,
-        ModuleProgress.grade_points,
-        ModuleProgress.max_points,
-        ModuleProgress.attempts,
-        ModuleProgress.completed_at,
-    ]
-
-
-def _cell_columns(manager) -> list:
-    # each column of HEADER as its finished cell, formatted as completion_rows() does
-    return [
-        text_cell(Employee.employee_number),
-        name_cell(Employee.first_name, Employee.last_name),
-        text_cell(Employee.email),
-        text_cell(OrgUnit.name),
-        text_cell(manager.employee_number),
-        text_cell(Employee.job_title),
-        text_cell(Course.title),
-        text_cell(Module.title),
-        # a closed set of words (a CHECK constraint): never formula-like
-        func.coalesce(ModuleProgress.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
-        percent_floor_cell(ModuleProgress.grade_exact),
-        number_cell(ModuleProgress.grade_points),
-        number_cell(ModuleProgress.max_points),
-        int_cell(ModuleProgress.attempts),
-        utc_cell(ModuleProgress.completed_at),
-    ]
-
-
-def completions_query(employee_ids: Select | None = None) -> Select:
-    """The export's SELECT of raw values, ordered by employee number and course title (byte
-    order), course, module position and module; ``employee_ids`` limits it (a manager's
-    subtree), None means everyone."""
-    return _export_select(_raw_columns, employee_ids)
-
-
 def completions_cells_query(employee_ids: Select | None = None) -> Select:
-    """The same rows as :func:`completions_query` with each cell finished in SQL (text,
-    neutralised, grades rounded down, UTC times): what COPY writes. PostgreSQL only."""
-    return _export_select(_cell_columns, employee_ids)
+    """The rows of :func:`completions_query` with each cell finished in SQL (text,
+    neutralised, grades rounded down, UTC times, as :func:`completion_rows` writes them):
+    what COPY writes. The cells are computed over the sorted raw rows (a subquery whose order
+    the outer ORDER BY reuses, no second sort), so the sort handles narrow rows, as a plain
+    COPY of the raw rows does. PostgreSQL only."""
+    raw = completions_query(employee_ids).subquery("completions")
+    return select(
+        text_cell(raw.c.employee_number),
+        name_cell(raw.c.first_name, raw.c.last_name),
+        text_cell(raw.c.email),
+        text_cell(raw.c.org_unit),
+        text_cell(raw.c.manager_number),
+        text_cell(raw.c.job_title),
+        text_cell(raw.c.course),
+        text_cell(raw.c.module),
+        # a closed set of words (a CHECK constraint): never formula-like
+        func.coalesce(raw.c.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
+        percent_floor_cell(raw.c.grade_exact),
+        number_cell(raw.c.grade_points),
+        number_cell(raw.c.max_points),
+        int_cell(raw.c.attempts),
+        utc_cell(raw.c.completed_at),
+    ).order_by(
+        raw.c.employee_number,
+        raw.c.course,
+        raw.c.course_id,
+        raw.c.module_position,
+        raw.c.module_id,
+    )
 
 
 def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
@@ -169,6 +165,7 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
         max_points,
         attempts,
         completed_at,
+        *_order,
     ) in result:
         yield [
             neutralise(v)
