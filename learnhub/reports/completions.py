@@ -19,7 +19,8 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
-from learnhub.reports.copy_sql import Tally, copy_available, copy_csv
+from learnhub.reports.completion_filters import CompletionFilters
+from learnhub.reports.copy_sql import BOM, Tally, copy_available, copy_csv
 from learnhub.reports.sql_cells import (
     int_cell,
     name_cell,
@@ -45,7 +46,18 @@ HEADER = [
     "attempts",
     "completed_at",
 ]
+#: the quiz columns, HR's only (learnhub.reports.completion_filters)
+SCORE_COLUMNS = ("grade_percent", "points", "max_points", "attempts")
+#: the columns of a manager's export (no quiz columns)
+MANAGER_HEADER = [c for c in HEADER if c not in SCORE_COLUMNS]
 CHUNK_ROWS = 2000
+_EVERYONE = CompletionFilters()
+
+
+def header_for(filters: CompletionFilters) -> list[str]:
+    """The export's columns for these filters: :data:`HEADER`, or :data:`MANAGER_HEADER` for
+    a manager's subtree."""
+    return HEADER if filters.include_scores else MANAGER_HEADER
 
 
 def _number(value) -> str:
@@ -65,11 +77,11 @@ def _ordered(column):
     return column.collate("C") if db.engine.dialect.name == "postgresql" else column
 
 
-def completions_query(employee_ids: Select | None = None) -> Select:
+def completions_query(filters: CompletionFilters = _EVERYONE) -> Select:
     """The export's SELECT of raw values (the 15 named columns :func:`completion_rows` reads,
     then ``course_id``, ``module_position``, ``module_id``), ordered by employee number and
-    course title (byte order), course, module position and module; ``employee_ids`` limits
-    it (a manager's subtree), None means everyone."""
+    course title (byte order), course, module position and module, limited by ``filters``
+    (scope, org units, course, statuses, completion dates)."""
     manager = aliased(Employee)
     number = _ordered(Employee.employee_number).label("employee_number")
     course = _ordered(Course.title).label("course")
@@ -106,18 +118,40 @@ def completions_query(employee_ids: Select | None = None) -> Select:
         .outerjoin(manager, manager.id == Employee.manager_id)
         .order_by(number, course, Course.id, Module.position, Module.id)
     )
+    return _filtered(query, filters)
+
+
+def _filtered(query: Select, filters: CompletionFilters) -> Select:
+    employee_ids = filters.employee_ids()
     if employee_ids is not None:
         query = query.where(Employee.id.in_(employee_ids))
+    if filters.org_unit_ids is not None:
+        query = query.where(Employee.org_unit_id.in_(filters.org_unit_ids))
+    if filters.course_id is not None:
+        query = query.where(Course.id == filters.course_id)
+    if filters.statuses:
+        status = func.coalesce(ModuleProgress.status, literal(ProgressStatus.NOT_STARTED.value))
+        query = query.where(status.in_(sorted(filters.statuses)))
+    if filters.completed_from is not None:
+        query = query.where(ModuleProgress.completed_at >= filters.completed_from)
+    if filters.completed_before is not None:
+        query = query.where(ModuleProgress.completed_at < filters.completed_before)
     return query
 
 
-def completions_cells_query(employee_ids: Select | None = None) -> Select:
+def completions_cells_query(filters: CompletionFilters = _EVERYONE) -> Select:
     """The rows of :func:`completions_query` with each cell finished in SQL (text,
     neutralised, grades rounded down, UTC times, as :func:`completion_rows` writes them):
     what COPY writes. The cells are computed over the sorted raw rows (a subquery whose order
     the outer ORDER BY reuses, no second sort), so the sort handles narrow rows, as a plain
     COPY of the raw rows does. PostgreSQL only."""
-    raw = completions_query(employee_ids).subquery("completions")
+    raw = completions_query(filters).subquery("completions")
+    scores = [
+        percent_floor_cell(raw.c.grade_exact),
+        number_cell(raw.c.grade_points),
+        number_cell(raw.c.max_points),
+        int_cell(raw.c.attempts),
+    ]
     return select(
         text_cell(raw.c.employee_number),
         name_cell(raw.c.first_name, raw.c.last_name),
@@ -129,10 +163,7 @@ def completions_cells_query(employee_ids: Select | None = None) -> Select:
         text_cell(raw.c.module),
         # a closed set of words (a CHECK constraint): never formula-like
         func.coalesce(raw.c.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
-        percent_floor_cell(raw.c.grade_exact),
-        number_cell(raw.c.grade_points),
-        number_cell(raw.c.max_points),
-        int_cell(raw.c.attempts),
+        *(scores if filters.include_scores else []),
         utc_cell(raw.c.completed_at),
     ).order_by(
         raw.c.employee_number,
@@ -143,12 +174,11 @@ def completions_cells_query(employee_ids: Select | None = None) -> Select:
     )
 
 
-def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
-    """Yield the header, then each row as neutralised strings."""
-    yield HEADER
-    result = db.session.execute(
-        completions_query(employee_ids).execution_options(yield_per=CHUNK_ROWS)
-    )
+def completion_rows(filters: CompletionFilters = _EVERYONE) -> Iterator[list[str]]:
+    """Yield the header (:func:`header_for`), then each row as neutralised strings."""
+    yield header_for(filters)
+    scores = filters.include_scores
+    result = db.session.execute(completions_query(filters).execution_options(yield_per=CHUNK_ROWS))
     for (
         number,
         first,
@@ -167,47 +197,87 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
         completed_at,
         *_order,
     ) in result:
-        yield [
-            neutralise(v)
-            for v in (
-                number,
-                f"{first} {last}".strip(),
-                email,
-                unit,
-                manager,
-                title,
-                course,
-                module,
-                status or ProgressStatus.NOT_STARTED,
+        cells = [
+            number,
+            f"{first} {last}".strip(),
+            email,
+            unit,
+            manager,
+            title,
+            course,
+            module,
+            status or ProgressStatus.NOT_STARTED,
+        ]
+        if scores:
+            cells += (
                 "" if grade is None else str(percent_floor(Fraction(grade))),
                 _number(points),
                 _number(max_points),
                 attempts or 0,
-                _utc(completed_at),
             )
-        ]
+        cells.append(_utc(completed_at))
+        yield [neutralise(v) for v in cells]
 
 
-def stream_csv(employee_ids: Select | None = None) -> Iterator[str]:
+def stream_csv(filters: CompletionFilters = _EVERYONE) -> Iterator[str]:
     """The CSV text in chunks of about CHUNK_ROWS rows (CRLF line ends as RFC 4180), written
     in Python from :func:`completion_rows` (the SQLite path, and the reference COPY matches)."""
-    return csv_chunks(completion_rows(employee_ids), CHUNK_ROWS)
+    return csv_chunks(completion_rows(filters), CHUNK_ROWS)
 
 
-def csv_bytes(employee_ids: Select | None = None, tally: Tally | None = None) -> Iterator[bytes]:
+def csv_bytes(
+    filters: CompletionFilters = _EVERYONE, tally: Tally | None = None, *, excel: bool = False
+) -> Iterator[bytes]:
     """The completions CSV as UTF-8 bytes in chunks of whole rows: streamed by PostgreSQL's
     ``COPY … TO STDOUT`` when it can (:func:`learnhub.reports.copy_sql.copy_available`), else
-    written in Python; the bytes are the same either way. ``tally`` counts the data rows."""
+    written in Python; the bytes are the same either way. ``excel``: a UTF-8 byte order mark
+    first, which Excel needs to read UTF-8 rather than the system code page. ``tally``
+    counts the data rows."""
+    if excel:
+        yield BOM
     if copy_available():
-        return copy_csv(completions_cells_query(employee_ids), HEADER, tally)
-    return _python_bytes(employee_ids, tally or Tally())
+        yield from copy_csv(completions_cells_query(filters), header_for(filters), tally)
+    else:
+        yield from _python_bytes(filters, tally or Tally())
 
 
-def _python_bytes(employee_ids: Select | None, tally: Tally) -> Iterator[bytes]:
+def _python_bytes(filters: CompletionFilters, tally: Tally) -> Iterator[bytes]:
     def counted() -> Iterator[list[str]]:
-        for n, row in enumerate(completion_rows(employee_ids)):
+        for n, row in enumerate(completion_rows(filters)):
             tally.rows = n  # the header is row 0
             yield row
 
     for chunk in csv_chunks(counted(), CHUNK_ROWS):
         yield chunk.encode()
+
+
+def completion_records(filters: CompletionFilters = _EVERYONE) -> Iterator[list]:
+    """Yield the header (:func:`header_for`), then each row as typed values for XLSX and JSON
+    Lines (learnhub.reports.formats): text (None: blank), the grade as a ``Decimal``
+    percentage rounded down to one decimal, points as ``Decimal``, attempts ``int``,
+    completed_at an aware UTC ``datetime`` (None: not completed). Neutralising is the
+    writer's job."""
+    yield header_for(filters)
+    scores = filters.include_scores
+    result = db.session.execute(completions_query(filters).execution_options(yield_per=CHUNK_ROWS))
+    for row in result:
+        record = [
+            row.employee_number,
+            f"{row.first_name} {row.last_name}".strip(),
+            row.email,
+            row.org_unit,
+            row.manager_number,
+            row.job_title,
+            row.course,
+            row.module,
+            str(row.status or ProgressStatus.NOT_STARTED),
+        ]
+        if scores:
+            record += (
+                None if row.grade_exact is None else percent_floor(Fraction(row.grade_exact)),
+                None if row.grade_points is None else row.grade_points.normalize(),
+                None if row.max_points is None else row.max_points.normalize(),
+                row.attempts or 0,
+            )
+        record.append(row.completed_at)
+        yield record

@@ -30,6 +30,8 @@ from learnhub.extensions import db
 #: bytes per chunk handed to the response or file (whole rows)
 CHUNK_BYTES = 256 * 1024
 _CRLF = b"\r\n"
+#: UTF-8's byte order mark: a CSV "for Excel" starts with it
+BOM = "\ufeff".encode()
 
 
 @dataclass

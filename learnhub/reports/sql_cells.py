@@ -128,7 +128,7 @@ def percent_floor_cell(fraction_text: ColumnElement[Any]) -> ColumnElement[str]:
     )
     head = func.ascii(fraction_text)
     # x 0.1 keeps one decimal place, as Decimal(f"{scaled}E-1") does: 0.0, 66.6, 100.0
-    tenth = literal_column("0.1")
+    tenth = literal_column("0.1", Numeric)
     return func.coalesce(
         case(
             (
