@@ -218,7 +218,8 @@ def main() -> None:
                 digests[(label, what)] = run["sha256"]
                 print(
                     f"  {label:19} {what:4} {run['seconds']:6.2f} s "
-                    f"{rows / run['seconds']:9,.0f} rows/s  {copy['seconds'] / run['seconds']:.2f}x COPY"
+                    f"{rows / run['seconds']:9,.0f} rows/s  "
+                    f"{copy['seconds'] / run['seconds']:.2f}x COPY"
                     f"  peak RSS {run['peak_rss_mb']:5.0f} MB  {run['bytes'] / 2**20:6.1f} MB"
                 )
         same = len(set(digests.values())) == 1
