@@ -121,7 +121,7 @@ def measure(what: str, use_copy: bool, out: Path, secret: str) -> dict:
             raw = db.engine.raw_connection()
             try:
                 started = time.perf_counter()
-                with raw.cursor().copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:  # type: ignore[attr-defined]
+                with raw.cursor().copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
                     for block in copy:
                         size += len(block)
             finally:

@@ -25,10 +25,12 @@ from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completion_filters import (
     COMPLETION_STATUSES,
+    CompletionFilters,
     export_scope,
     resolve_completion_filters,
 )
-from learnhub.reports.completions import completion_records, csv_bytes
+from learnhub.reports.completions import completion_records, csv_bytes, header_for
+from learnhub.reports.dictionary import dictionary_rows
 from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, jsonl_text, xlsx_chunks
 from learnhub.reports.formats import csv_text as requirements_csv
 from learnhub.reports.people import person_view, visible_employee
@@ -186,6 +188,43 @@ class CompletionsCsvExport(MethodView):
         """Stream the whole completions CSV (HR only; audited): the first URL of this export,
         kept for the integrations that call it; ``/exports/completions`` filters."""
         return _completions_download(CompletionsExportArgs().load({}), target="completions.csv")
+
+
+def _dictionary(export: str, columns: list[str] | None) -> Response:
+    filename = f"learnhub-{export}-data-dictionary.csv"
+    return Response(
+        requirements_csv(dictionary_rows(export, columns)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.route("/exports/completions/dictionary.csv")
+class CompletionsDictionary(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, content_type="text/csv", description="column, meaning, type, source")
+    @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    def get(self):
+        """The completions export's data dictionary: a row per column of the file the caller
+        gets (a manager's has no quiz columns) with its meaning, type and source."""
+        manager_id = export_scope(current_user)
+        return _dictionary("completions", header_for(CompletionFilters(manager_id=manager_id)))
+
+
+@blp.route("/exports/requirements/dictionary.csv")
+class RequirementsDictionary(MethodView):
+    @token_scope("exports:read")
+    @role_required(*HR_ONLY)
+    @blp.response(200, content_type="text/csv", description="column, meaning, type, source")
+    @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
+    def get(self):
+        """The required-learning export's data dictionary: a row per column with its
+        meaning, type and source (HR only, as the export)."""
+        return _dictionary("requirements", None)
 
 
 class RequirementsExportArgs(Schema):

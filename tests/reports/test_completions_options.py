@@ -256,3 +256,26 @@ def test_requirements_export_for_excel_starts_with_a_bom(app, world):
         "/api/v1/exports/requirements", query_string={"excel": "true", "format": "jsonl"}
     )
     assert refused.status_code == 422
+
+
+def test_data_dictionaries_describe_each_column_of_the_file_in_order():
+    from learnhub.reports.dictionary import DICTIONARIES, HEADERS
+
+    for export, columns in DICTIONARIES.items():
+        assert [c.column for c in columns] == HEADERS[export]
+        assert all(c.meaning and c.type and c.source for c in columns)
+
+
+def test_data_dictionary_downloads_match_what_the_caller_exports(app, world):
+    hr = _client(app, world["hr"])
+    rows = _csv(_read(hr.get(f"{URL}/dictionary.csv")).get_data(as_text=True))
+    assert rows[0] == ["column", "meaning", "type", "source"]
+    assert [r[0] for r in rows[1:]] == HEADER
+    assert rows[10][0] == "grade_percent" and "rounded DOWN" in rows[10][1]
+    manager = _client(app, world["boss"])
+    rows = _csv(_read(manager.get(f"{URL}/dictionary.csv")).get_data(as_text=True))
+    assert [r[0] for r in rows[1:]] == MANAGER_HEADER
+    assert _read(manager.get("/api/v1/exports/requirements/dictionary.csv")).status_code == 403
+    assert _read(_client(app, world["plain"]).get(f"{URL}/dictionary.csv")).status_code == 403
+    required = _read(hr.get("/api/v1/exports/requirements/dictionary.csv"))
+    assert _csv(required.get_data(as_text=True))[1][0] == "employee_number"
