@@ -1,8 +1,8 @@
 """Benchmark: the completions export (learnhub.reports.completions) against PostgreSQL's own
 ``COPY (SELECT …) TO STDOUT`` of the same rows, through the CLI and through HTTP, old path
-(the Python writer: ORM rows, per-cell neutralising, Fraction grades) and new path (one
-streamed ``COPY … TO STDOUT`` with the neutralising and rounding done in SQL), side by side in
-one run on the same data.
+(the Python writer: ORM rows, per-cell neutralising, Fraction grades) and new path (each CSV
+line built in SQL, neutralising and rounding included, read through a server-side cursor),
+side by side in one run on the same data (``LEARNHUB_EXPORT_IN_SQL`` picks the path).
 
 Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts, not tests).
 
@@ -105,7 +105,7 @@ def measure(what: str, use_copy: bool, out: Path, secret: str) -> dict:
     from learnhub.extensions import db
 
     url = os.environ["LEARNHUB_BENCH_DATABASE_URL"]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LEARNHUB_EXPORT_COPY": use_copy})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "LEARNHUB_EXPORT_IN_SQL": use_copy})
     started = time.perf_counter()
     digest = hashlib.sha256()
     size = 0
@@ -134,9 +134,10 @@ def measure(what: str, use_copy: bool, out: Path, secret: str) -> dict:
         )
         if result.exit_code:
             raise SystemExit(result.output)
-        data = out.read_bytes()
-        size = len(data)
-        digest.update(data)
+        with out.open("rb") as written:  # in blocks: the bench must not raise the peak itself
+            while block := written.read(1 << 20):
+                size += len(block)
+                digest.update(block)
     else:
         client = app.test_client()
         started = time.perf_counter()
@@ -212,7 +213,7 @@ def main() -> None:
             f"  peak RSS {copy['peak_rss_mb']:5.0f} MB"
         )
         digests = {}
-        for label, use_copy in (("old (Python writer)", False), ("new (COPY in SQL)", True)):
+        for label, use_copy in (("old (Python writer)", False), ("new (lines in SQL)", True)):
             for what in ("cli", "http"):
                 run = best(what, use_copy)
                 digests[(label, what)] = run["sha256"]

@@ -75,8 +75,8 @@ def export_completions(
     from learnhub.core.errors import ValidationFailed
     from learnhub.reports.completion_filters import resolve_completion_filters
     from learnhub.reports.completions import completion_records, csv_bytes
-    from learnhub.reports.copy_sql import Tally
     from learnhub.reports.formats import ExportFormat, jsonl_text, write_xlsx
+    from learnhub.reports.sql_export import Tally
 
     chosen = ExportFormat(_out_format(out, format_))
     if excel and chosen != ExportFormat.CSV:

@@ -20,7 +20,6 @@ from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
 from learnhub.reports.completion_filters import CompletionFilters
-from learnhub.reports.copy_sql import BOM, Tally, copy_available, copy_csv
 from learnhub.reports.sql_cells import (
     int_cell,
     name_cell,
@@ -29,6 +28,7 @@ from learnhub.reports.sql_cells import (
     text_cell,
     utc_cell,
 )
+from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_csv_lines
 
 HEADER = [
     "employee_id",
@@ -73,7 +73,7 @@ def _utc(value: datetime | None) -> str:
 
 def _ordered(column):
     # byte order on PostgreSQL whatever the database's collation, as SQLite's BINARY sorts:
-    # the same file from both, and from the COPY and the Python paths
+    # the same file from both, and from the SQL and the Python paths
     return column.collate("C") if db.engine.dialect.name == "postgresql" else column
 
 
@@ -142,7 +142,7 @@ def _filtered(query: Select, filters: CompletionFilters) -> Select:
 def completions_cells_query(filters: CompletionFilters = _EVERYONE) -> Select:
     """The rows of :func:`completions_query` with each cell finished in SQL (text,
     neutralised, grades rounded down, UTC times, as :func:`completion_rows` writes them):
-    what COPY writes. The cells are computed over the sorted raw rows (a subquery whose order
+    what PostgreSQL writes. The cells are computed over the sorted raw rows (a subquery whose order
     the outer ORDER BY reuses, no second sort), so the sort handles narrow rows, as a plain
     COPY of the raw rows does. PostgreSQL only."""
     raw = completions_query(filters).subquery("completions")
@@ -221,7 +221,7 @@ def completion_rows(filters: CompletionFilters = _EVERYONE) -> Iterator[list[str
 
 def stream_csv(filters: CompletionFilters = _EVERYONE) -> Iterator[str]:
     """The CSV text in chunks of about CHUNK_ROWS rows (CRLF line ends as RFC 4180), written
-    in Python from :func:`completion_rows` (the SQLite path, and the reference COPY matches)."""
+    in Python from :func:`completion_rows` (the SQLite path; the SQL path matches it)."""
     return csv_chunks(completion_rows(filters), CHUNK_ROWS)
 
 
@@ -229,14 +229,14 @@ def csv_bytes(
     filters: CompletionFilters = _EVERYONE, tally: Tally | None = None, *, excel: bool = False
 ) -> Iterator[bytes]:
     """The completions CSV as UTF-8 bytes in chunks of whole rows: streamed by PostgreSQL's
-    ``COPY … TO STDOUT`` when it can (:func:`learnhub.reports.copy_sql.copy_available`), else
+    lines built in SQL when it can (:func:`learnhub.reports.sql_export.sql_export_available`), else
     written in Python; the bytes are the same either way. ``excel``: a UTF-8 byte order mark
     first, which Excel needs to read UTF-8 rather than the system code page. ``tally``
     counts the data rows."""
     if excel:
         yield BOM
-    if copy_available():
-        yield from copy_csv(completions_cells_query(filters), header_for(filters), tally)
+    if sql_export_available():
+        yield from stream_csv_lines(completions_cells_query(filters), header_for(filters), tally)
     else:
         yield from _python_bytes(filters, tally or Tally())
 

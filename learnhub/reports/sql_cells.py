@@ -1,8 +1,8 @@
 """Export cells computed by PostgreSQL: SQL expressions that give, byte for byte, the text the
 Python writer gives for the same value (:func:`learnhub.core.spreadsheet.neutralise`,
 ``Decimal.normalize``, ``percent_floor``, ``datetime.isoformat``), so that a
-``COPY … TO STDOUT`` of them is the same file (learnhub.reports.copy_sql;
-tests/reports/test_copy_export.py compares both on tricky data).
+CSV written from them in SQL is the same file (learnhub.reports.sql_export;
+tests/reports/test_sql_export.py compares both on tricky data).
 
 Each expression is chosen for speed as well as exactness (issue 13: the per-cell formula check
 was 22% of the Python export, Fraction grades 20%): ``ascii()`` reads one character where
@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from learnhub.core.spreadsheet import FORMULA_STARTS
 
 #: the characters Python's ``str.strip()`` removes (every ``str.isspace`` character of Python
-#: 3.11's Unicode database; tests/reports/test_copy_export.py checks), for ``btrim``
+#: 3.11's Unicode database; tests/reports/test_sql_export.py checks), for ``btrim``
 PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -112,7 +112,7 @@ def percent_floor_cell(fraction_text: ColumnElement[Any]) -> ColumnElement[str]:
     or ``"n"``, d > 0. Up to 15 characters and not negative (every real grade): bigint
     arithmetic, exact (n x 1000 stays below 2**63; floor is truncation when n >= 0). Else
     NUMERIC's exact ``div`` and ``mod``. Either way 2/3 gives 66.6 and 8966/10000 gives 89.6
-    as ``math.floor`` on the Fraction does; another spelling (``"0.5"``) makes the COPY fail
+    as ``math.floor`` on the Fraction does; another spelling (``"0.5"``) makes the export fail
     rather than write something else."""
     numerator = func.split_part(fraction_text, "/", 1)
     denominator = func.coalesce(
@@ -145,7 +145,7 @@ def utc_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A nullable timestamptz as Python's ``isoformat()`` of the aware UTC datetime with
     ``Z`` for ``+00:00`` (``2026-01-31T09:05:00Z``; 6 digits of microseconds only when not
     zero); NULL: empty. Reads the timestamp's text, so DateStyle must be ISO (PostgreSQL's
-    default; learnhub.reports.copy_sql checks), and puts back the trailing zeros of the
+    default; learnhub.reports.sql_export checks), and puts back the trailing zeros of the
     fraction that PostgreSQL drops (``.5`` → ``.500000``) with ``rpad``."""
     utc = func.timezone("UTC", value)
     as_text = cast(utc, Text)

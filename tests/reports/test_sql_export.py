@@ -1,5 +1,5 @@
-"""The completions CSV is the same bytes whichever path writes it: PostgreSQL's COPY with the
-cells finished in SQL (learnhub.reports.copy_sql, sql_cells) or the Python writer (the SQLite
+"""The completions CSV is the same bytes whichever path writes it: PostgreSQL with the
+CSV lines built in SQL (learnhub.reports.sql_export, sql_cells) or the Python writer (the SQLite
 path), on data chosen to catch every difference: formula-leading cells (= + - @ tab CR),
 quotes, commas, newlines, unicode and Python-only whitespace, NULLs, grades that need rounding
 down (and a long and a negative one), numbers with trailing zeros, UTC timestamps with and
@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 
 from learnhub.extensions import db
-from learnhub.reports import copy_sql
+from learnhub.reports import sql_export
 from learnhub.reports.completions import csv_bytes
-from learnhub.reports.copy_sql import Tally, copy_available
 from learnhub.reports.sql_cells import PY_WHITESPACE
+from learnhub.reports.sql_export import Tally, sql_export_available
 from tests.factories import (
     CourseFactory,
     EmployeeFactory,
@@ -134,11 +134,11 @@ def _tricky_world() -> None:
 
 
 def _export(*, use_copy: bool, app) -> bytes:
-    app.config["LEARNHUB_EXPORT_COPY"] = use_copy
+    app.config["LEARNHUB_EXPORT_IN_SQL"] = use_copy
     try:
         return b"".join(csv_bytes())
     finally:
-        app.config["LEARNHUB_EXPORT_COPY"] = True
+        app.config["LEARNHUB_EXPORT_IN_SQL"] = True
 
 
 def test_python_whitespace_list_is_what_str_strip_removes():
@@ -154,13 +154,13 @@ def test_python_writer_gives_the_pinned_bytes(app_ctx):
 @pytest.fixture
 def postgresql(app_ctx):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's")
+        pytest.skip("the SQL path is PostgreSQL's")
     return app_ctx
 
 
-def test_copy_gives_the_same_bytes_as_the_python_writer(postgresql):
+def test_sql_path_gives_the_same_bytes_as_the_python_writer(postgresql):
     _tricky_world()
-    assert copy_available()
+    assert sql_export_available()
     # the session's time zone must not matter: every time is written in UTC
     db.session.execute(text("SET LOCAL TIME ZONE 'Pacific/Chatham'"))
     by_copy = _export(use_copy=True, app=postgresql)
@@ -169,9 +169,9 @@ def test_copy_gives_the_same_bytes_as_the_python_writer(postgresql):
     assert by_copy == EXPECTED.encode()
 
 
-def test_copy_chunks_are_whole_rows_with_or_without_newlines_in_cells(postgresql, monkeypatch):
+def test_sql_path_chunks_are_whole_rows_with_or_without_newlines_in_cells(postgresql, monkeypatch):
     _tricky_world()
-    monkeypatch.setattr(copy_sql, "CHUNK_BYTES", 1)  # a chunk per row
+    monkeypatch.setattr(sql_export, "BATCH_ROWS", 1)  # a FETCH and a chunk per row
     tally = Tally()
     chunks = list(csv_bytes(tally=tally))
     assert b"".join(chunks) == EXPECTED.encode()
@@ -179,10 +179,10 @@ def test_copy_chunks_are_whole_rows_with_or_without_newlines_in_cells(postgresql
     assert all(chunk.endswith(b'"\r\n') for chunk in chunks)
 
 
-def test_copy_off_by_setting_or_on_sqlite_uses_the_python_writer(app_ctx):
-    app_ctx.config["LEARNHUB_EXPORT_COPY"] = False
+def test_sql_path_off_by_setting_or_on_sqlite_uses_the_python_writer(app_ctx):
+    app_ctx.config["LEARNHUB_EXPORT_IN_SQL"] = False
     try:
-        assert copy_available() is False
+        assert sql_export_available() is False
     finally:
-        app_ctx.config["LEARNHUB_EXPORT_COPY"] = True
-    assert copy_available() is (db.engine.dialect.name == "postgresql")
+        app_ctx.config["LEARNHUB_EXPORT_IN_SQL"] = True
+    assert sql_export_available() is (db.engine.dialect.name == "postgresql")
