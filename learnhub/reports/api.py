@@ -11,11 +11,9 @@ from flask_smorest import Blueprint
 from marshmallow import (
     RAISE,
     Schema,
-    ValidationError,
     fields,
     pre_load,
     validate,
-    validates_schema,
 )
 
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, token_scope
@@ -88,7 +86,10 @@ class CompletionsExportArgs(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
     excel = fields.Boolean(
         load_default=False,
-        metadata={"description": "CSV for Excel: a UTF-8 byte order mark first (CSV only)"},
+        metadata={
+            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
+            "no effect, as the pages' form may send it with any format)"
+        },
     )
     course = fields.String(load_default=None, metadata={"description": "a course slug"})
     org_unit = fields.String(
@@ -111,11 +112,6 @@ class CompletionsExportArgs(Schema):
     def _blank_is_absent(self, data, **_: object):
         return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
 
-    @validates_schema
-    def _excel_is_csv(self, data: dict, **_: object) -> None:
-        if data.get("excel") and data.get("format") != ExportFormat.CSV:
-            raise ValidationError("the Excel byte order mark is for CSV only", "excel")
-
 
 def _completions_download(args: dict, target: str | None = None) -> Response:
     """The completions export the caller may have (HR: everyone; a manager: their subtree
@@ -130,12 +126,13 @@ def _completions_download(args: dict, target: str | None = None) -> Response:
         completed_to=args["completed_to"],
     )
     chosen = ExportFormat(args["format"])
+    excel = args["excel"] and chosen == ExportFormat.CSV
     filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.{chosen.value}"
     audit(
         "export_completions",
         target=target or filename,
         format=chosen.value,
-        excel=args["excel"],
+        excel=excel,
         **filters.as_audit(),
     )
     body: Iterator[str] | Iterator[bytes]
@@ -144,7 +141,7 @@ def _completions_download(args: dict, target: str | None = None) -> Response:
     elif chosen == ExportFormat.JSONL:
         body = jsonl_text(completion_records(filters))
     else:
-        body = csv_bytes(filters, excel=args["excel"])
+        body = csv_bytes(filters, excel=excel)
     return Response(
         stream_with_context(body),
         mimetype=MEDIA_TYPES[chosen],
@@ -237,7 +234,10 @@ class RequirementsExportArgs(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
     excel = fields.Boolean(
         load_default=False,
-        metadata={"description": "CSV for Excel: a UTF-8 byte order mark first (CSV only)"},
+        metadata={
+            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
+            "no effect, as the pages' form may send it with any format)"
+        },
     )
     course = fields.String(load_default=None, metadata={"description": "a course slug"})
     org_unit = fields.String(
@@ -261,11 +261,6 @@ class RequirementsExportArgs(Schema):
     def _blank_is_absent(self, data, **_: object):
         return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
 
-    @validates_schema
-    def _excel_is_csv(self, data: dict, **_: object) -> None:
-        if data.get("excel") and data.get("format") != ExportFormat.CSV:
-            raise ValidationError("the Excel byte order mark is for CSV only", "excel")
-
 
 @blp.route("/exports/requirements")
 class RequirementsExport(MethodView):
@@ -285,6 +280,7 @@ class RequirementsExport(MethodView):
         course and module, status, assigned on, due (local day and UTC instant), completed
         at, expires at, the assignments that apply."""
         chosen = ExportFormat(args["format"])
+        excel = args["excel"] and chosen == ExportFormat.CSV
         filters = resolve_filters(
             course=args["course"],
             org_unit=args["org_unit"],
@@ -298,7 +294,7 @@ class RequirementsExport(MethodView):
             "export_requirements",
             target=filename,
             format=chosen.value,
-            excel=args["excel"],
+            excel=excel,
             **filters.as_audit(),
         )
         records = requirement_records(filters, now)
@@ -308,7 +304,7 @@ class RequirementsExport(MethodView):
         elif chosen == ExportFormat.JSONL:
             body = jsonl_text(records)
         else:
-            body = requirements_csv(records, excel=args["excel"])
+            body = requirements_csv(records, excel=excel)
         return Response(
             stream_with_context(body),
             mimetype=MEDIA_TYPES[chosen],
