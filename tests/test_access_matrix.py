@@ -19,7 +19,7 @@ forgotten. Kinds:
   question banks, essay reviews, extra time, HR's assignment pages and one assignment by id:
   a manager's own assignments are theirs, any other is a 404 to them);
 - ``ASSIGN``: HR and managers (a manager only for named people of their own subtree: the
-  assignments API's list, create and preview);
+  assignments API's list, create and preview; a manager's completions export);
 - ``VALIDATE``: a person by employee number, to record evidence about them: a manager above
   them or HR, never oneself nor a leaver (``PRIOR``: HR only, same otherwise);
 - ``EVIDENCE``: one manager validation by id (Tomasz's, of E1010), to withdraw: its
@@ -144,6 +144,9 @@ ASSIGN = {
     ("GET", "/api/v1/assignments"),
     ("POST", "/api/v1/assignments"),
     ("POST", "/api/v1/assignments/preview"),
+    # the same shape (issue 13): HR exports everyone, a manager their own subtree only
+    ("GET", "/api/v1/exports/completions"),
+    ("GET", "/api/v1/exports/completions/dictionary.csv"),
 }
 #: the viewers who may assign learning (HR, and managers to their own team)
 ASSIGNERS = {"manager", "managers_manager", "hr"}
@@ -153,6 +156,7 @@ ROLE = {
     ("GET", "/api/v1/exports/completions.csv"): HR,
     ("GET", "/api/v1/exports/requirements"): HR,
     ("GET", "/api/v1/xapi/statements.jsonl"): HR,
+    ("GET", "/api/v1/exports/requirements/dictionary.csv"): HR,
     ("GET", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("PUT", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
     ("GET", "/api/v1/audit-events"): ADMINS,

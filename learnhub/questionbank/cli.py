@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.core.transactions import unit_of_work
 from learnhub.questionbank import services as banks
@@ -62,6 +63,8 @@ def export_command(bank_name: str, out: Path) -> None:
     try:
         with unit_of_work():
             text, notes = banks.export_bank(bank_name)
+            # every export audited (DESIGN.md), as the API's BankExport does
+            audit("quizzes.bank_export", target=f"bank:{bank_name}", format="gift", via="cli")
     except DomainError as error:
         _fail(error)
     out.write_text(text, encoding="utf-8")

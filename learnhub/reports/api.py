@@ -8,17 +8,29 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, pre_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    fields,
+    pre_load,
+    validate,
+)
 
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, token_scope
 from learnhub.core.audit import audit
 from learnhub.core.errors import Forbidden
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
-from learnhub.reports.completions import stream_csv
-from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, xlsx_chunks
+from learnhub.reports.completion_filters import (
+    COMPLETION_STATUSES,
+    CompletionFilters,
+    export_scope,
+    resolve_completion_filters,
+)
+from learnhub.reports.completions import completion_records, csv_bytes, header_for
+from learnhub.reports.dictionary import dictionary_rows
+from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, jsonl_text, xlsx_chunks
 from learnhub.reports.formats import csv_text as requirements_csv
-from learnhub.reports.formats import jsonl_text as requirements_jsonl
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.requirements import STATUSES, requirement_records, resolve_filters
 from learnhub.reports.schemas import PersonProfileSchema, TeamSkillGapsSchema
@@ -64,8 +76,103 @@ class EmployeeProfile(MethodView):
         return person_view(visible_employee(employee_number))
 
 
-@blp.route("/exports/completions.csv")
+class CompletionsExportArgs(Schema):
+    """Format and filters of the completions export (query string; empty fields count as
+    absent, as the pages' forms send them)."""
+
+    class Meta:
+        unknown = RAISE
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    excel = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
+            "no effect, as the pages' form may send it with any format)"
+        },
+    )
+    course = fields.String(load_default=None, metadata={"description": "a course slug"})
+    org_unit = fields.String(
+        load_default=None, metadata={"description": "an org unit code (with its sub-units)"}
+    )
+    include_sub_units = fields.Boolean(load_default=True)
+    status = fields.List(
+        fields.String(validate=validate.OneOf(COMPLETION_STATUSES)),
+        load_default=list,
+        metadata={"description": "module status; repeat for several; none: every status"},
+    )
+    completed_from = fields.Date(
+        load_default=None, metadata={"description": "completed on or after this UTC day"}
+    )
+    completed_to = fields.Date(
+        load_default=None, metadata={"description": "completed on or before this UTC day"}
+    )
+
+    @pre_load
+    def _blank_is_absent(self, data, **_: object):
+        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
+
+
+def _completions_download(args: dict, target: str | None = None) -> Response:
+    """The completions export the caller may have (HR: everyone; a manager: their subtree
+    without the quiz columns), in the format asked, streamed; audited with its filters."""
+    filters = resolve_completion_filters(
+        manager_id=export_scope(current_user),
+        course=args["course"],
+        org_unit=args["org_unit"],
+        include_sub_units=args["include_sub_units"],
+        statuses=args["status"],
+        completed_from=args["completed_from"],
+        completed_to=args["completed_to"],
+    )
+    chosen = ExportFormat(args["format"])
+    excel = args["excel"] and chosen == ExportFormat.CSV
+    filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.{chosen.value}"
+    audit(
+        "export_completions",
+        target=target or filename,
+        format=chosen.value,
+        excel=excel,
+        **filters.as_audit(),
+    )
+    body: Iterator[str] | Iterator[bytes]
+    if chosen == ExportFormat.XLSX:
+        body = xlsx_chunks(completion_records(filters), title="Completions")
+    elif chosen == ExportFormat.JSONL:
+        body = jsonl_text(completion_records(filters))
+    else:
+        body = csv_bytes(filters, excel=excel)
+    return Response(
+        stream_with_context(body),
+        mimetype=MEDIA_TYPES[chosen],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.route("/exports/completions")
 class CompletionsExport(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.arguments(CompletionsExportArgs, location="query")
+    @blp.response(
+        200,
+        content_type="text/csv",
+        description="One row per employee x module of each enrolled course (CSV; "
+        "?format=xlsx an XLSX workbook, ?format=jsonl JSON Lines; ?excel=true a CSV for Excel)",
+    )
+    @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    @blp.alt_response(422, schema=ErrorSchema, description="A filter names nothing known")
+    def get(self, args: dict):
+        """Stream the completions export, audited: HR (and tokens with exports:read) get
+        everyone; a manager gets their own subtree, without grades, points and attempts."""
+        return _completions_download(args)
+
+
+@blp.route("/exports/completions.csv")
+class CompletionsCsvExport(MethodView):
     @token_scope("exports:read")
     @role_required(*HR_ONLY)
     @blp.response(
@@ -75,17 +182,46 @@ class CompletionsExport(MethodView):
     )
     @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
     def get(self):
-        """Stream the completions CSV (HR only; every export is audited)."""
-        audit("export_completions", target="completions.csv", format="csv")
-        filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.csv"
-        return Response(
-            stream_with_context(stream_csv()),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        """Stream the whole completions CSV (HR only; audited): the first URL of this export,
+        kept for the integrations that call it; ``/exports/completions`` filters."""
+        return _completions_download(CompletionsExportArgs().load({}), target="completions.csv")
+
+
+def _dictionary(export: str, columns: list[str] | None) -> Response:
+    filename = f"learnhub-{export}-data-dictionary.csv"
+    return Response(
+        requirements_csv(dictionary_rows(export, columns)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.route("/exports/completions/dictionary.csv")
+class CompletionsDictionary(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, content_type="text/csv", description="column, meaning, type, source")
+    @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    def get(self):
+        """The completions export's data dictionary: a row per column of the file the caller
+        gets (a manager's has no quiz columns) with its meaning, type and source."""
+        manager_id = export_scope(current_user)
+        return _dictionary("completions", header_for(CompletionFilters(manager_id=manager_id)))
+
+
+@blp.route("/exports/requirements/dictionary.csv")
+class RequirementsDictionary(MethodView):
+    @token_scope("exports:read")
+    @role_required(*HR_ONLY)
+    @blp.response(200, content_type="text/csv", description="column, meaning, type, source")
+    @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
+    def get(self):
+        """The required-learning export's data dictionary: a row per column with its
+        meaning, type and source (HR only, as the export)."""
+        return _dictionary("requirements", None)
 
 
 class RequirementsExportArgs(Schema):
@@ -96,6 +232,13 @@ class RequirementsExportArgs(Schema):
         unknown = RAISE
 
     format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    excel = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
+            "no effect, as the pages' form may send it with any format)"
+        },
+    )
     course = fields.String(load_default=None, metadata={"description": "a course slug"})
     org_unit = fields.String(
         load_default=None, metadata={"description": "an org unit code (with its sub-units)"}
@@ -137,6 +280,7 @@ class RequirementsExport(MethodView):
         course and module, status, assigned on, due (local day and UTC instant), completed
         at, expires at, the assignments that apply."""
         chosen = ExportFormat(args["format"])
+        excel = args["excel"] and chosen == ExportFormat.CSV
         filters = resolve_filters(
             course=args["course"],
             org_unit=args["org_unit"],
@@ -146,15 +290,21 @@ class RequirementsExport(MethodView):
         )
         now = utcnow()
         filename = f"learnhub-requirements-{now:%Y%m%dT%H%M%SZ}.{chosen.value}"
-        audit("export_requirements", target=filename, format=chosen.value, **filters.as_audit())
+        audit(
+            "export_requirements",
+            target=filename,
+            format=chosen.value,
+            excel=excel,
+            **filters.as_audit(),
+        )
         records = requirement_records(filters, now)
         body: Iterator[str] | Iterator[bytes]
         if chosen == ExportFormat.XLSX:
             body = xlsx_chunks(records, title="Required learning")
         elif chosen == ExportFormat.JSONL:
-            body = requirements_jsonl(records)
+            body = jsonl_text(records)
         else:
-            body = requirements_csv(records)
+            body = requirements_csv(records, excel=excel)
         return Response(
             stream_with_context(body),
             mimetype=MEDIA_TYPES[chosen],

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, Text, and_, func, literal, select
 from sqlalchemy.orm import aliased
 
 from learnhub.catalog.models import Course, Module
@@ -19,6 +19,16 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
+from learnhub.reports.completion_filters import CompletionFilters
+from learnhub.reports.sql_cells import (
+    int_cell,
+    name_cell,
+    number_cell,
+    percent_floor_cell,
+    text_cell,
+    utc_cell,
+)
+from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_csv_lines
 
 HEADER = [
     "employee_id",
@@ -36,7 +46,18 @@ HEADER = [
     "attempts",
     "completed_at",
 ]
+#: the quiz columns, HR's only (learnhub.reports.completion_filters)
+SCORE_COLUMNS = ("grade_percent", "points", "max_points", "attempts")
+#: the columns of a manager's export (no quiz columns)
+MANAGER_HEADER = [c for c in HEADER if c not in SCORE_COLUMNS]
 CHUNK_ROWS = 2000
+_EVERYONE = CompletionFilters()
+
+
+def header_for(filters: CompletionFilters) -> list[str]:
+    """The export's columns for these filters: :data:`HEADER`, or :data:`MANAGER_HEADER` for
+    a manager's subtree."""
+    return HEADER if filters.include_scores else MANAGER_HEADER
 
 
 def _number(value) -> str:
@@ -50,27 +71,40 @@ def _utc(value: datetime | None) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
-def completions_query(employee_ids: Select | None = None) -> Select:
-    """The export's SELECT, ordered by employee number, course and module position;
-    ``employee_ids`` limits it (a manager's subtree), None means everyone."""
+def _ordered(column):
+    # byte order on PostgreSQL whatever the database's collation, as SQLite's BINARY sorts:
+    # the same file from both, and from the SQL and the Python paths
+    return column.collate("C") if db.engine.dialect.name == "postgresql" else column
+
+
+def completions_query(filters: CompletionFilters = _EVERYONE) -> Select:
+    """The export's SELECT of raw values (the 15 named columns :func:`completion_rows` reads,
+    then ``course_id``, ``module_position``, ``module_id``), ordered by employee number and
+    course title (byte order), course, module position and module, limited by ``filters``
+    (scope, org units, course, statuses, completion dates)."""
     manager = aliased(Employee)
+    number = _ordered(Employee.employee_number).label("employee_number")
+    course = _ordered(Course.title).label("course")
     query = (
         select(
-            Employee.employee_number,
-            Employee.first_name,
-            Employee.last_name,
-            Employee.email,
-            OrgUnit.name,
-            manager.employee_number,
-            Employee.job_title,
-            Course.title,
-            Module.title,
-            ModuleProgress.status,
-            ModuleProgress.grade_exact,
-            ModuleProgress.grade_points,
-            ModuleProgress.max_points,
-            ModuleProgress.attempts,
-            ModuleProgress.completed_at,
+            number,
+            Employee.first_name.label("first_name"),
+            Employee.last_name.label("last_name"),
+            Employee.email.label("email"),
+            OrgUnit.name.label("org_unit"),
+            manager.employee_number.label("manager_number"),
+            Employee.job_title.label("job_title"),
+            course,
+            Module.title.label("module"),
+            ModuleProgress.status.label("status"),
+            ModuleProgress.grade_exact.label("grade_exact"),
+            ModuleProgress.grade_points.label("grade_points"),
+            ModuleProgress.max_points.label("max_points"),
+            ModuleProgress.attempts.label("attempts"),
+            ModuleProgress.completed_at.label("completed_at"),
+            Course.id.label("course_id"),
+            Module.position.label("module_position"),
+            Module.id.label("module_id"),
         )
         .select_from(Enrolment)
         .join(Employee, Employee.id == Enrolment.employee_id)
@@ -82,19 +116,69 @@ def completions_query(employee_ids: Select | None = None) -> Select:
         )
         .outerjoin(OrgUnit, OrgUnit.id == Employee.org_unit_id)
         .outerjoin(manager, manager.id == Employee.manager_id)
-        .order_by(Employee.employee_number, Course.title, Module.position)
+        .order_by(number, course, Course.id, Module.position, Module.id)
     )
+    return _filtered(query, filters)
+
+
+def _filtered(query: Select, filters: CompletionFilters) -> Select:
+    employee_ids = filters.employee_ids()
     if employee_ids is not None:
         query = query.where(Employee.id.in_(employee_ids))
+    if filters.org_unit_ids is not None:
+        query = query.where(Employee.org_unit_id.in_(filters.org_unit_ids))
+    if filters.course_id is not None:
+        query = query.where(Course.id == filters.course_id)
+    if filters.statuses:
+        status = func.coalesce(ModuleProgress.status, literal(ProgressStatus.NOT_STARTED.value))
+        query = query.where(status.in_(sorted(filters.statuses)))
+    if filters.completed_from is not None:
+        query = query.where(ModuleProgress.completed_at >= filters.completed_from)
+    if filters.completed_before is not None:
+        query = query.where(ModuleProgress.completed_at < filters.completed_before)
     return query
 
 
-def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
-    """Yield the header, then each row as neutralised strings."""
-    yield HEADER
-    result = db.session.execute(
-        completions_query(employee_ids).execution_options(yield_per=CHUNK_ROWS)
+def completions_cells_query(filters: CompletionFilters = _EVERYONE) -> Select:
+    """The rows of :func:`completions_query` with each cell finished in SQL (text,
+    neutralised, grades rounded down, UTC times, as :func:`completion_rows` writes them):
+    what PostgreSQL writes. The cells are computed over the sorted raw rows (a subquery whose order
+    the outer ORDER BY reuses, no second sort), so the sort handles narrow rows, as a plain
+    COPY of the raw rows does. PostgreSQL only."""
+    raw = completions_query(filters).subquery("completions")
+    scores = [
+        percent_floor_cell(raw.c.grade_exact),
+        number_cell(raw.c.grade_points),
+        number_cell(raw.c.max_points),
+        int_cell(raw.c.attempts),
+    ]
+    return select(
+        text_cell(raw.c.employee_number),
+        name_cell(raw.c.first_name, raw.c.last_name),
+        text_cell(raw.c.email),
+        text_cell(raw.c.org_unit),
+        text_cell(raw.c.manager_number),
+        text_cell(raw.c.job_title),
+        text_cell(raw.c.course),
+        text_cell(raw.c.module),
+        # a closed set of words (a CHECK constraint): never formula-like
+        func.coalesce(raw.c.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
+        *(scores if filters.include_scores else []),
+        utc_cell(raw.c.completed_at),
+    ).order_by(
+        raw.c.employee_number,
+        raw.c.course,
+        raw.c.course_id,
+        raw.c.module_position,
+        raw.c.module_id,
     )
+
+
+def completion_rows(filters: CompletionFilters = _EVERYONE) -> Iterator[list[str]]:
+    """Yield the header (:func:`header_for`), then each row as neutralised strings."""
+    yield header_for(filters)
+    scores = filters.include_scores
+    result = db.session.execute(completions_query(filters).execution_options(yield_per=CHUNK_ROWS))
     for (
         number,
         first,
@@ -111,28 +195,89 @@ def completion_rows(employee_ids: Select | None = None) -> Iterator[list[str]]:
         max_points,
         attempts,
         completed_at,
+        *_order,
     ) in result:
-        yield [
-            neutralise(v)
-            for v in (
-                number,
-                f"{first} {last}".strip(),
-                email,
-                unit,
-                manager,
-                title,
-                course,
-                module,
-                status or ProgressStatus.NOT_STARTED,
+        cells = [
+            number,
+            f"{first} {last}".strip(),
+            email,
+            unit,
+            manager,
+            title,
+            course,
+            module,
+            status or ProgressStatus.NOT_STARTED,
+        ]
+        if scores:
+            cells += (
                 "" if grade is None else str(percent_floor(Fraction(grade))),
                 _number(points),
                 _number(max_points),
                 attempts or 0,
-                _utc(completed_at),
             )
+        cells.append(_utc(completed_at))
+        yield [neutralise(v) for v in cells]
+
+
+def stream_csv(filters: CompletionFilters = _EVERYONE) -> Iterator[str]:
+    """The CSV text in chunks of about CHUNK_ROWS rows (CRLF line ends as RFC 4180), written
+    in Python from :func:`completion_rows` (the SQLite path; the SQL path matches it)."""
+    return csv_chunks(completion_rows(filters), CHUNK_ROWS)
+
+
+def csv_bytes(
+    filters: CompletionFilters = _EVERYONE, tally: Tally | None = None, *, excel: bool = False
+) -> Iterator[bytes]:
+    """The completions CSV as UTF-8 bytes in chunks of whole rows: streamed by PostgreSQL's
+    lines built in SQL when it can (:func:`learnhub.reports.sql_export.sql_export_available`), else
+    written in Python; the bytes are the same either way. ``excel``: a UTF-8 byte order mark
+    first, which Excel needs to read UTF-8 rather than the system code page. ``tally``
+    counts the data rows."""
+    if excel:
+        yield BOM
+    if sql_export_available():
+        yield from stream_csv_lines(completions_cells_query(filters), header_for(filters), tally)
+    else:
+        yield from _python_bytes(filters, tally or Tally())
+
+
+def _python_bytes(filters: CompletionFilters, tally: Tally) -> Iterator[bytes]:
+    def counted() -> Iterator[list[str]]:
+        for n, row in enumerate(completion_rows(filters)):
+            tally.rows = n  # the header is row 0
+            yield row
+
+    for chunk in csv_chunks(counted(), CHUNK_ROWS):
+        yield chunk.encode()
+
+
+def completion_records(filters: CompletionFilters = _EVERYONE) -> Iterator[list]:
+    """Yield the header (:func:`header_for`), then each row as typed values for XLSX and JSON
+    Lines (learnhub.reports.formats): text (None: blank), the grade as a ``Decimal``
+    percentage rounded down to one decimal, points as ``Decimal``, attempts ``int``,
+    completed_at an aware UTC ``datetime`` (None: not completed). Neutralising is the
+    writer's job."""
+    yield header_for(filters)
+    scores = filters.include_scores
+    result = db.session.execute(completions_query(filters).execution_options(yield_per=CHUNK_ROWS))
+    for row in result:
+        record = [
+            row.employee_number,
+            f"{row.first_name} {row.last_name}".strip(),
+            row.email,
+            row.org_unit,
+            row.manager_number,
+            row.job_title,
+            row.course,
+            row.module,
+            str(row.status or ProgressStatus.NOT_STARTED),
         ]
-
-
-def stream_csv(employee_ids: Select | None = None) -> Iterator[str]:
-    """The CSV text in chunks of about CHUNK_ROWS rows (UTF-8, CRLF line ends as RFC 4180)."""
-    return csv_chunks(completion_rows(employee_ids), CHUNK_ROWS)
+        if scores:
+            record += (
+                None if row.grade_exact is None else percent_floor(Fraction(row.grade_exact)),
+                None if row.grade_points is None else row.grade_points.normalize(),
+                None if row.max_points is None else row.max_points.normalize(),
+                row.attempts or 0,
+            )
+        record.append(row.completed_at)
+        yield record

@@ -1,9 +1,9 @@
 """Writing an export's typed rows as CSV, XLSX or JSON Lines, memory flat whatever the size.
 
 Rows come as a header then lists of typed values: text (None: blank), ``date``, aware UTC
-``datetime``, ``int``, or a list of ints. Every CSV and XLSX cell a spreadsheet could read as
-a formula is neutralised (DESIGN.md); JSON Lines is read by programs, never by a spreadsheet,
-so it carries the exact values (typed: null, numbers, lists, ISO dates) instead.
+``datetime``, ``int``, ``Decimal``, or a list of ints. Every CSV and XLSX cell a spreadsheet
+could read as a formula is neutralised (DESIGN.md); JSON Lines is read by programs, never by a
+spreadsheet, so it carries the exact values (typed: null, numbers, lists, ISO dates) instead.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import IO
 
@@ -60,12 +61,18 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def csv_text(rows: Iterable[list], chunk_rows: int = 2000) -> Iterator[str]:
-    """CSV text in chunks (RFC 4180, every field quoted, formula cells neutralised)."""
-    return csv_chunks(([neutralise(_text(v)) for v in row] for row in rows), chunk_rows)
+def csv_text(rows: Iterable[list], chunk_rows: int = 2000, *, excel: bool = False) -> Iterator[str]:
+    """CSV text in chunks (RFC 4180, every field quoted, formula cells neutralised);
+    ``excel``: a byte order mark first (U+FEFF, which Excel needs to read the file as UTF-8)."""
+    if excel:
+        yield "\ufeff"
+    yield from csv_chunks(([neutralise(_text(v)) for v in row] for row in rows), chunk_rows)
 
 
 def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        # a JSON number: the decimal's digits (grades and points have at most 14)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, date):
@@ -100,6 +107,8 @@ def _xlsx_cell(sheet, value: object) -> object:
         return cell
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
+    if isinstance(value, Decimal):
+        return float(value)
     # text: neutralised (a leading "=" would make openpyxl write a formula), and without the
     # control characters XML 1.0 can not hold
     return ILLEGAL_CHARACTERS_RE.sub("", neutralise(_text(value))) or None

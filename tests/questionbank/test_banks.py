@@ -141,6 +141,13 @@ def test_cli_import_and_export(app, tmp_path: Path):
     exported = runner.invoke(args=["quizzes", "export", "--bank", "Physics", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
     assert out.read_text(encoding="utf-8").startswith("$CATEGORY: $course$/top/Moodle QUIZ")
+    with app.app_context():  # every export audited, from the CLI too
+        audited = db.session.execute(
+            select(AuditEvent.target, AuditEvent.details).where(
+                AuditEvent.action == "quizzes.bank_export"
+            )
+        ).all()
+    assert [tuple(a) for a in audited] == [("bank:Physics", {"format": "gift", "via": "cli"})]
 
 
 def test_api_import_is_for_hr_and_content_admins_and_reports_errors(app, demo):

@@ -14,7 +14,15 @@ from sqlalchemy import select
 from learnhub.core.audit import AuditEvent
 from learnhub.core.spreadsheet import FORMULA_STARTS, csv_chunks, neutralise
 from learnhub.extensions import db
-from learnhub.reports.completions import HEADER, completion_rows, stream_csv
+from learnhub.org.models import Employee
+from learnhub.reports.completion_filters import CompletionFilters
+from learnhub.reports.completions import (
+    HEADER,
+    MANAGER_HEADER,
+    SCORE_COLUMNS,
+    completion_rows,
+    stream_csv,
+)
 from tests.conftest import sign_in
 from tests.factories import (
     CourseFactory,
@@ -111,11 +119,15 @@ def test_rows_per_enrolled_person_and_active_module_neutralised(app_ctx):
     )
 
 
-def test_export_limited_to_some_employees(app_ctx):
+def test_a_managers_export_is_their_subtree_without_the_quiz_columns(app_ctx):
     world = _world()
-    only_bob = select(db.literal(world["bob"].id))
-    rows = list(completion_rows(only_bob))
-    assert {row[0] for row in rows[1:]} == {"A2"} and len(rows) == 3
+    boss = db.session.scalar(select(Employee).where(Employee.employee_number == "B1"))
+    rows = list(completion_rows(CompletionFilters(manager_id=boss.id)))
+    assert rows[0] == MANAGER_HEADER
+    assert not set(SCORE_COLUMNS) & set(rows[0]) and "completed_at" in rows[0]
+    # Ada reports to B1; Bob reports to nobody
+    assert [(r[0], r[7]) for r in rows[1:]] == [("A1", "'+One"), ("A1", world["second"].title)]
+    assert rows[1][8:] == ["completed", rows[1][-1]] and rows[1][-1].endswith("Z")
 
 
 def test_api_export_is_audited_and_cli_writes_the_same_bytes(app, tmp_path):
@@ -146,7 +158,17 @@ def test_api_export_is_audited_and_cli_writes_the_same_bytes(app, tmp_path):
             .where(AuditEvent.action == "export_completions")
             .order_by(AuditEvent.id)
         ).all()
+    everyone = {
+        "format": "csv",
+        "excel": False,
+        "scope": "everyone",
+        "org_unit_ids": None,
+        "course_id": None,
+        "statuses": [],
+        "completed_from": None,
+        "completed_before": None,
+    }
     assert [tuple(e) for e in events] == [
-        ("export_completions", hr_id, "completions.csv", {"format": "csv"}),
-        ("export_completions", None, str(out), {"format": "csv", "via": "cli"}),
+        ("export_completions", hr_id, "completions.csv", everyone),
+        ("export_completions", None, str(out), {**everyone, "via": "cli"}),
     ]

@@ -1,0 +1,132 @@
+"""What a completions export covers: who may export whom, and the filters HR or a manager
+chose (org unit subtree, course, status, completion date range).
+
+Scope (DESIGN.md "Who uses it"): HR and API tokens with ``exports:read`` export everyone; a
+manager exports their own subtree only (direct and indirect reports, active), and without the
+quiz columns (grade, points, attempts): "never another person's quiz responses or raw scores".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, select
+
+from learnhub.assignments.materialise import unit_and_sub_units
+from learnhub.auth.models import Role
+from learnhub.auth.permissions import User, can_view_team
+from learnhub.catalog.models import Course
+from learnhub.core.errors import Forbidden, Issue, ValidationFailed
+from learnhub.extensions import db
+from learnhub.org.models import OrgUnit
+from learnhub.org.services import subtree_ids_query
+from learnhub.progress.models import ProgressStatus
+
+#: the module statuses a filter may ask for
+COMPLETION_STATUSES = tuple(s.value for s in ProgressStatus)
+
+
+@dataclass(frozen=True)
+class CompletionFilters:
+    """What to export. ``manager_id``: only that manager's subtree, without the quiz columns
+    (None: everyone, with them); ``org_unit_ids`` None: every unit; ``course_id`` None: every
+    course; ``statuses`` empty: every status; ``completed_from`` / ``completed_before``:
+    aware UTC instants bounding ``completed_at`` (from inclusive, before exclusive)."""
+
+    manager_id: int | None = None
+    org_unit_ids: tuple[int, ...] | None = None
+    course_id: int | None = None
+    statuses: frozenset[str] = field(default_factory=frozenset)
+    completed_from: datetime | None = None
+    completed_before: datetime | None = None
+
+    @property
+    def include_scores(self) -> bool:
+        """Grades, points and attempts are HR's to see, never a manager's."""
+        return self.manager_id is None
+
+    def employee_ids(self) -> Select | None:
+        """The SELECT of the people in scope (a manager's subtree), None for everyone."""
+        return None if self.manager_id is None else subtree_ids_query(self.manager_id)
+
+    def as_audit(self) -> dict:
+        """The filters as the audit event records them (JSON)."""
+        return {
+            "scope": "everyone" if self.manager_id is None else f"subtree:{self.manager_id}",
+            "org_unit_ids": list(self.org_unit_ids) if self.org_unit_ids is not None else None,
+            "course_id": self.course_id,
+            "statuses": sorted(self.statuses),
+            "completed_from": self.completed_from.isoformat() if self.completed_from else None,
+            "completed_before": (
+                self.completed_before.isoformat() if self.completed_before else None
+            ),
+        }
+
+
+def export_scope(user: User) -> int | None:
+    """Whose completions ``user`` may export: None for everyone (HR, or an API token holding
+    ``exports:read``), else their own employee id (a manager: their subtree).
+    Forbidden (403) for anyone else."""
+    if getattr(user, "is_api_token", False) or user.has_role(Role.HR):
+        return None
+    if can_view_team(user):
+        return user.employee_id
+    raise Forbidden("Only HR and managers export completions: nobody reports to you.")
+
+
+def resolve_completion_filters(
+    *,
+    manager_id: int | None = None,
+    course: str | None = None,
+    org_unit: str | None = None,
+    include_sub_units: bool = True,
+    statuses: Sequence[str] = (),
+    completed_from: date | None = None,
+    completed_to: date | None = None,
+) -> CompletionFilters:
+    """The filters from what was asked: ``course`` a course slug, ``org_unit`` an org unit
+    code (with its sub-units unless ``include_sub_units`` is False), ``statuses`` values of
+    :data:`COMPLETION_STATUSES`, ``completed_from`` / ``completed_to`` calendar days in UTC,
+    both inclusive. ValidationFailed (422) naming each field that names nothing known, and a
+    range that ends before it starts."""
+    issues = []
+    course_id = None
+    if course:
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == course))
+        if course_id is None:
+            issues.append(Issue("course", f"no course has the slug {course!r}"))
+    unit_ids = None
+    if org_unit:
+        unit_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == org_unit))
+        if unit_id is None:
+            issues.append(Issue("org_unit", f"no org unit has the code {org_unit!r}"))
+        else:
+            unit_ids = tuple(unit_and_sub_units(unit_id) if include_sub_units else [unit_id])
+    unknown = sorted(set(statuses) - set(COMPLETION_STATUSES))
+    if unknown:
+        issues.append(
+            Issue(
+                "status",
+                f"unknown status {', '.join(unknown)}; known: {', '.join(COMPLETION_STATUSES)}",
+            )
+        )
+    if completed_from and completed_to and completed_to < completed_from:
+        issues.append(
+            Issue("completed_to", f"{completed_to} is before completed_from {completed_from}")
+        )
+    if issues:
+        raise ValidationFailed("the export's filters are not valid", issues)
+    return CompletionFilters(
+        manager_id=manager_id,
+        org_unit_ids=unit_ids,
+        course_id=course_id,
+        statuses=frozenset(statuses),
+        completed_from=_midnight(completed_from) if completed_from else None,
+        completed_before=_midnight(completed_to + timedelta(days=1)) if completed_to else None,
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
