@@ -56,12 +56,16 @@ def person_evidence(employee: Employee) -> dict:
 
 def _framework() -> Framework:
     """The framework the request names (``framework``), else the first with target profiles;
-    404 when none is loaded."""
+    404 when none is loaded or the named one is not among them (never another framework's
+    levels in its place)."""
     frameworks = frameworks_with_profiles()
     wanted = request.values.get("framework")
-    found = next((f for f in frameworks if f.slug == wanted), frameworks[0] if frameworks else None)
+    if wanted:
+        found = next((f for f in frameworks if f.slug == wanted), None)
+    else:
+        found = frameworks[0] if frameworks else None
     if found is None:
-        abort(404, description="No competence framework with target profiles is loaded.")
+        abort(404, description="No competence framework with target profiles by that name.")
     return found
 
 

@@ -111,9 +111,15 @@ def test_composed_summaries_equal_the_aggregate_and_follow_a_new_pass(app_ctx):
 
     # a deep employee passes a quiz: the commit recomputes their chain bottom-up
     deep = max(db.session.scalars(select(Employee.id)), key=lambda e: len(manager_chain_ids([e])))
-    from learnhub.skills.services import targets_query
+    from learnhub.skills.services import attained_levels, targets_query
 
-    _e, competence, target = db.session.execute(targets_query([deep], framework.id)).first()
+    # a target the deep employee does not meet yet (the random evidence may meet some)
+    attained = attained_levels([deep])
+    _e, competence, target = next(
+        row
+        for row in db.session.execute(targets_query([deep], framework.id))
+        if attained.get((deep, row[1]), 0) < row[2]
+    )
     chain = manager_chain_ids([deep])
     assert len(chain) == 3
     before = {m: compute_summary(m, framework) for m in chain}
