@@ -169,6 +169,22 @@ def _open_on_module(quiz: Quiz, employee_id: int) -> Attempt | None:
     )
 
 
+def _passed_before(quiz: Quiz, employee_id: int) -> bool:
+    """True when the employee has a submitted, passed attempt at ``quiz``."""
+    return bool(
+        db.session.scalar(
+            select(Attempt.id)
+            .where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.employee_id == employee_id,
+                Attempt.state == AttemptState.SUBMITTED,
+                Attempt.passed.is_(True),
+            )
+            .limit(1)
+        )
+    )
+
+
 def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     """Start an attempt, or return the one already in progress (resume).
 
@@ -176,9 +192,10 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     fixed now and stored (learnhub.quizzes.layout); its deadline follows the quiz's time limit
     and the employee's extra time (learnhub.quizzes.timing, WCAG 2.2.1). An overdue attempt in
     progress is submitted first, with what was saved. Raises NotFound for an unknown quiz,
-    Conflict when the quiz version is no longer current, the attempt limit is used up or a bank
-    category is too small. The one-in-progress rule is a partial unique index, so two
-    simultaneous starts give one attempt.
+    Conflict when the quiz version is no longer current, the attempt limit is used up, a
+    diagnostic (test-out) is already passed or a bank category is too small. The
+    one-in-progress rule is a partial unique index, so two simultaneous starts give one
+    attempt.
     """
     quiz = get_quiz(quiz_id)
     # one attempt in progress per module: an attempt open on an older version is resumed there
@@ -192,6 +209,9 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     used = submitted_count(quiz, employee_id)
     if quiz.max_attempts and used >= quiz.max_attempts:
         raise Conflict(f"All {quiz.max_attempts} attempts at this quiz are used.")
+    if quiz.is_diagnostic and used and _passed_before(quiz, employee_id):
+        # a test-out is passed once: a retry could only fail and withdraw the waivers
+        raise Conflict("You have already passed this check.")
     now = utcnow()
     attempt = Attempt(
         quiz_id=quiz.id,

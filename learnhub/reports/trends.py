@@ -52,7 +52,8 @@ def team_trends(
                                            "now"}]}, ...]}
 
     ``days``: ``weeks`` (1 to MAX_WEEKS) weekly points ending ``today`` (UTC, default now),
-    oldest first; each point's figures are those of the snapshot in force that day, with
+    oldest first; each point's figures are those of the snapshot in force that day (the last,
+    today's, is the stored summary itself, so the trend never contradicts it), with
     ``share_met`` (in [0, 1]) None when nothing was snapshotted by then or nobody had the
     target. ``then``/``now`` are ``{"with_target", "meeting", "share_met"}``: ``then`` from
     the snapshot in force the day before the assignment was made, ``now`` from the stored
@@ -79,17 +80,42 @@ def team_trends(
     ids = set(now) | {c for p in weekly if p.snapshot for c in p.snapshot.by_competence()}
     ids |= {c for a in assignments for c in a["competence_ids"]}
     names = _competences(ids)
+    overall = [_overall(p) for p in weekly]
+    gaps = {c["competence_id"]: c.get("mean_gap") for c in (current or {}).get("competences", [])}
+    if current is not None:
+        # today's point is the stored summary itself (the page shows it above): a snapshot may
+        # be hours old, and the trend must never contradict the figures beside it
+        overall[-1] = {
+            "day": today,
+            "targets": current.get("targets", 0),
+            "targets_met": current.get("targets_met", 0),
+            "share_met": _share((current.get("targets", 0), current.get("targets_met", 0))),
+        }
+
+    def points_of(competence_id: int) -> list[dict]:
+        points = [_competence_point(p, competence_id) for p in weekly]
+        if current is not None:
+            with_target, meeting = now.get(competence_id, (0, 0))
+            points[-1] = {
+                "day": today,
+                "with_target": with_target,
+                "meeting": meeting,
+                "share_met": _share((with_target, meeting)),
+                "mean_gap": gaps.get(competence_id) if with_target else None,
+            }
+        return points
+
     return {
         "framework": {"slug": framework.slug, "name": framework.name},
         "weeks": weeks,
         "days": days,
-        "overall": [_overall(p) for p in weekly],
+        "overall": overall,
         "competences": [
             {
                 "competence_id": c.id,
                 "code": c.code,
                 "name": c.name,
-                "points": [_competence_point(p, c.id) for p in weekly],
+                "points": points_of(c.id),
             }
             for c in names.values()
             if c.id in now or any(p.snapshot and c.id in p.snapshot.by_competence() for p in weekly)

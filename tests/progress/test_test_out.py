@@ -97,6 +97,9 @@ def test_passing_waives_the_covered_modules_and_records_their_evidence(course):
     # what passing modules 1 and 2 would give, expiring with module 1's 12 months
     assert _evidence(me.id, "quiz_passed") == {"4.1": (1, True), "4.2": (2, True)}
     assert _evidence(me.id, "question_result") == {"4.1": (1, True)}
+    # passed once: no retry (it could only fail and take the waivers away)
+    with pytest.raises(Conflict, match="already passed"):
+        quizzes.start_attempt(diagnostic.id, me.id)
     waived = db.session.scalars(
         select(ModuleProgress).where(ModuleProgress.employee_id == me.id)
     ).all()

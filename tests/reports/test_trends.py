@@ -17,6 +17,7 @@ from learnhub.reports.trends import team_trends
 from learnhub.skills.models import TeamSummary
 from learnhub.skills.rollup import store_all_summaries
 from learnhub.skills.services import frameworks_with_profiles
+from learnhub.skills.summaries import get_summary
 from learnhub.skills.trends import TeamSummarySnapshot, snapshot_team_summaries
 from tests.conftest import sign_in
 from tests.factories import (
@@ -86,7 +87,10 @@ def test_no_snapshot_yet_gives_empty_points_not_zeros(app_ctx):
     boss, _people = _team()
     store_all_summaries()  # a summary, never snapshotted
     trend = team_trends(boss.id, framework, weeks=2)
-    assert [p["share_met"] for p in trend["overall"]] == [None, None]
+    # a week ago nothing was snapshotted: no figure, not a zero; today is the summary itself
+    summary = get_summary(boss.id, framework.id).data
+    assert [p["share_met"] for p in trend["overall"]] == [None, summary["share_met"]]
+    assert trend["overall"][-1]["targets"] == summary["targets"] > 0
     assert {c["code"] for c in trend["competences"]} == {"1.2", "2.1"}
 
 
