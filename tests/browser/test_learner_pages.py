@@ -57,8 +57,14 @@ def _contrast(a: str, b: str) -> float:
 
 def test_an_empty_sign_in_focuses_a_summary_that_links_to_each_field(app, page) -> None:
     page.goto("/sign-in")
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    # the answer page's script moves focus once it has run: wait for it (up to 5 s) rather
+    # than read activeElement the moment the page loads (flaky on a loaded machine)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.className === 'error-summary'",
+        timeout=5000,
+    )
     focused = page.evaluate("document.activeElement.className")
     assert focused == "error-summary"
     assert page.locator(".error-summary a").all_inner_texts() == [
