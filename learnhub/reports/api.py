@@ -76,9 +76,10 @@ class EmployeeProfile(MethodView):
         return person_view(visible_employee(employee_number))
 
 
-class CompletionsExportArgs(Schema):
-    """Format and filters of the completions export (query string; empty fields count as
-    absent, as the pages' forms send them)."""
+class ExportArgs(Schema):
+    """What every export takes in its query string: the format and the scope filters shared by
+    the completions and required-learning exports. Empty fields count as absent, as the pages'
+    forms send them."""
 
     class Meta:
         unknown = RAISE
@@ -96,6 +97,16 @@ class CompletionsExportArgs(Schema):
         load_default=None, metadata={"description": "an org unit code (with its sub-units)"}
     )
     include_sub_units = fields.Boolean(load_default=True)
+
+    @pre_load
+    def _blank_is_absent(self, data, **_: object):
+        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
+
+
+class CompletionsExportArgs(ExportArgs):
+    """Format and filters of the completions export (query string; empty fields count as
+    absent, as the pages' forms send them)."""
+
     status = fields.List(
         fields.String(validate=validate.OneOf(COMPLETION_STATUSES)),
         load_default=list,
@@ -107,10 +118,6 @@ class CompletionsExportArgs(Schema):
     completed_to = fields.Date(
         load_default=None, metadata={"description": "completed on or before this UTC day"}
     )
-
-    @pre_load
-    def _blank_is_absent(self, data, **_: object):
-        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
 
 
 def _completions_download(args: dict, target: str | None = None) -> Response:
@@ -224,26 +231,10 @@ class RequirementsDictionary(MethodView):
         return _dictionary("requirements", None)
 
 
-class RequirementsExportArgs(Schema):
+class RequirementsExportArgs(ExportArgs):
     """Filters of the required-learning export (query string; the HR page's form sends
     empty fields for "any", which count as absent)."""
 
-    class Meta:
-        unknown = RAISE
-
-    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
-    excel = fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
-            "no effect, as the pages' form may send it with any format)"
-        },
-    )
-    course = fields.String(load_default=None, metadata={"description": "a course slug"})
-    org_unit = fields.String(
-        load_default=None, metadata={"description": "an org unit code (with its sub-units)"}
-    )
-    include_sub_units = fields.Boolean(load_default=True)
     status = fields.List(
         fields.String(validate=validate.OneOf(STATUSES)),
         load_default=list,
@@ -256,10 +247,6 @@ class RequirementsExportArgs(Schema):
             "one row each, status not_assigned"
         },
     )
-
-    @pre_load
-    def _blank_is_absent(self, data, **_: object):
-        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
 
 
 @blp.route("/exports/requirements")
