@@ -82,7 +82,9 @@ def test_hr_exports_statements_by_time_and_person_and_it_is_audited(app, stateme
     assert _ids(window.get_data(as_text=True)) == [statements["mine"]]
     with app.app_context():
         events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "export_xapi_statements")
+            select(AuditEvent)
+            .where(AuditEvent.action == "export_xapi_statements")
+            .order_by(AuditEvent.id)
         ).all()
         assert len(events) == 2 and events[1].details["employee_id"] is not None
 

@@ -237,7 +237,9 @@ def test_cli_writes_each_format_with_filters_and_audits(app, world, tmp_path):
     assert refused.exit_code != 0 and "nope" in refused.output
     with app.app_context():
         formats = db.session.scalars(
-            select(AuditEvent.details).where(AuditEvent.action == "export_completions")
+            select(AuditEvent.details)
+            .where(AuditEvent.action == "export_completions")
+            .order_by(AuditEvent.id)
         ).all()
     assert [(d["format"], d["via"]) for d in formats] == [
         ("csv", "cli"),

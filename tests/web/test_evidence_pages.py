@@ -116,7 +116,9 @@ def test_a_manager_validates_a_level_and_withdraws_it(app, demo):
     assert "Withdrawn by Maria Okafor" in text and "Too early" in text
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.target == f"evidence:{evidence.id}")
+            select(AuditEvent.action)
+            .where(AuditEvent.target == f"evidence:{evidence.id}")
+            .order_by(AuditEvent.id)
         ).all()
     assert actions == ["evidence_validated", "evidence_withdrawn"]
 
