@@ -12,17 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
-from learnhub.assignments.materialise import unit_and_sub_units
 from learnhub.auth.models import Role
 from learnhub.auth.permissions import User, can_view_team
-from learnhub.catalog.models import Course
 from learnhub.core.errors import Forbidden, Issue, ValidationFailed
-from learnhub.extensions import db
-from learnhub.org.models import OrgUnit
 from learnhub.org.services import subtree_ids_query
 from learnhub.progress.models import ProgressStatus
+from learnhub.reports.requirements import resolve_course_and_units
 
 #: the module statuses a filter may ask for
 COMPLETION_STATUSES = tuple(s.value for s in ProgressStatus)
@@ -91,19 +88,8 @@ def resolve_completion_filters(
     :data:`COMPLETION_STATUSES`, ``completed_from`` / ``completed_to`` calendar days in UTC,
     both inclusive. ValidationFailed (422) naming each field that names nothing known, and a
     range that ends before it starts."""
-    issues = []
-    course_id = None
-    if course:
-        course_id = db.session.scalar(select(Course.id).where(Course.slug == course))
-        if course_id is None:
-            issues.append(Issue("course", f"no course has the slug {course!r}"))
-    unit_ids = None
-    if org_unit:
-        unit_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == org_unit))
-        if unit_id is None:
-            issues.append(Issue("org_unit", f"no org unit has the code {org_unit!r}"))
-        else:
-            unit_ids = tuple(unit_and_sub_units(unit_id) if include_sub_units else [unit_id])
+    issues: list[Issue] = []
+    course_id, unit_ids = resolve_course_and_units(course, org_unit, include_sub_units, issues)
     unknown = sorted(set(statuses) - set(COMPLETION_STATUSES))
     if unknown:
         issues.append(

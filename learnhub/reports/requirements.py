@@ -109,7 +109,25 @@ def resolve_filters(
     """The filters from what HR typed: ``course`` a course slug, ``org_unit`` an org unit
     code (with its sub-units unless ``include_sub_units`` is False), ``statuses`` values of
     :data:`STATUSES`. ValidationFailed (422) naming each field that names nothing known."""
-    issues = []
+    issues: list[Issue] = []
+    course_id, unit_ids = resolve_course_and_units(course, org_unit, include_sub_units, issues)
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:
+        issues.append(
+            Issue("status", f"unknown status {', '.join(unknown)}; known: {', '.join(STATUSES)}")
+        )
+    if issues:
+        raise ValidationFailed("the export's filters are not valid", issues)
+    return RequirementFilters(course_id, unit_ids, frozenset(statuses), include_unassigned)
+
+
+def resolve_course_and_units(
+    course: str | None, org_unit: str | None, include_sub_units: bool, issues: list[Issue]
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """The scope filters every export shares: ``course`` (a slug) as its id, ``org_unit`` (a
+    code) as the ids of the unit and, unless ``include_sub_units`` is False, its sub-units.
+    None where not asked; a name that matches nothing is appended to ``issues`` (field
+    ``course`` / ``org_unit``) and gives None. Two small queries at most."""
     course_id = None
     if course:
         course_id = db.session.scalar(select(Course.id).where(Course.slug == course))
@@ -122,14 +140,7 @@ def resolve_filters(
             issues.append(Issue("org_unit", f"no org unit has the code {org_unit!r}"))
         else:
             unit_ids = tuple(unit_and_sub_units(unit_id) if include_sub_units else [unit_id])
-    unknown = sorted(set(statuses) - set(STATUSES))
-    if unknown:
-        issues.append(
-            Issue("status", f"unknown status {', '.join(unknown)}; known: {', '.join(STATUSES)}")
-        )
-    if issues:
-        raise ValidationFailed("the export's filters are not valid", issues)
-    return RequirementFilters(course_id, unit_ids, frozenset(statuses), include_unassigned)
+    return course_id, unit_ids
 
 
 def _people_columns(manager) -> list:
