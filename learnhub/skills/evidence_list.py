@@ -32,9 +32,11 @@ from learnhub.skills.models import (
 
 #: evidence kinds in people's words, in the order a page lists them
 KIND_WORDS = {
-    EvidenceKind.MANAGER_VALIDATION.value: "Manager validation",
+    # validated by a manager above the person or by HR: the source column names who
+    EvidenceKind.MANAGER_VALIDATION.value: "Validation",
     EvidenceKind.PRIOR_LEARNING.value: "Recognised prior learning",
     EvidenceKind.QUIZ_PASSED.value: "Passed quiz",
+    EvidenceKind.QUESTION_RESULT.value: "Questions answered",
     EvidenceKind.SELF_ASSESSMENT.value: "Self-assessment (claimed)",
 }
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from learnhub.catalog.models import Course, Module
 from learnhub.core.errors import ValidationFailed
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.quizzes.models import Attempt, Quiz
 from learnhub.reports.people import visible_employee
 from learnhub.skills import recorded
 from learnhub.skills.evidence_access import (
@@ -32,6 +35,33 @@ from learnhub.skills.services import frameworks_with_profiles
 from learnhub.web.evidence_forms import PriorLearningForm, ValidateForm, WithdrawForm
 
 blp = Blueprint("evidence", __name__)
+
+
+@blp.app_template_global("evidence_quiz_titles")
+def evidence_quiz_titles(items: list) -> dict[int, str]:
+    """{evidence id: "Module title (course title)"} for the evidence an attempt produced
+    (``source`` "attempt:<id>": passed quizzes and question results), so a page names the quiz
+    instead of an id. One query; {} when no item came from an attempt. A diagnostic (test-out)
+    names its course."""
+    attempt_of = {
+        i.id: int(i.source.partition(":")[2])
+        for i in items
+        if i.source and i.source.startswith("attempt:") and i.source.partition(":")[2].isdigit()
+    }
+    if not attempt_of:
+        return {}
+    rows = db.session.execute(
+        select(Attempt.id, Module.title, Course.title)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(Module, Module.id == Quiz.module_id)
+        .join(Course, Course.id == func.coalesce(Module.course_id, Quiz.course_id))
+        .where(Attempt.id.in_(set(attempt_of.values())))
+    ).all()
+    titles = {
+        attempt_id: f"{module} ({course})" if module else f"the check of {course}"
+        for attempt_id, module, course in rows
+    }
+    return {i: titles[a] for i, a in attempt_of.items() if a in titles}
 
 
 def person_evidence(employee: Employee) -> dict:
