@@ -36,7 +36,7 @@ MEDIA_TYPES = {
 #: a lesson picture is a diagram or an annotated screenshot, not a photo album
 MAX_BYTES = 512 * 1024
 _SVG_FORBIDDEN = {"script", "foreignobject"}
-_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")')
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")[^>]*>')
 
 
 def is_course_file(target: str) -> bool:
@@ -109,15 +109,20 @@ def read_course_files(
 
 
 def rewrite_image_sources(html: str, course_slug: str, lesson_dir: str = "") -> str:
-    """``html`` with every course-relative ``<img src>`` pointing at :func:`file_url`.
+    """``html`` with every course-relative ``<img src>`` pointing at :func:`file_url`, and a
+    link after it to the picture on its own ("Open the picture on its own"), which a phone can
+    zoom into (a tester could not read the annotated email at 320 px, issue 12).
     ``lesson_dir``: the lesson's folder relative to the course folder ("" at its root)."""
 
     def replace(match: re.Match) -> str:
         src = match.group(2)
         if not is_course_file(src):
             return match.group(0)
-        path = PurePosixPath(lesson_dir, urlsplit(src).path).as_posix()
-        return f"{match.group(1)}{file_url(course_slug, path)}{match.group(3)}"
+        url = file_url(course_slug, PurePosixPath(lesson_dir, urlsplit(src).path).as_posix())
+        tag = match.group(0).replace(
+            match.group(1) + src + match.group(3), match.group(1) + url + match.group(3), 1
+        )
+        return f'{tag}<br><a class="picture-link" href="{url}">Open the picture on its own</a>'
 
     return _IMG_SRC.sub(replace, html)
 

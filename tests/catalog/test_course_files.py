@@ -4,6 +4,7 @@ policy, and a reload changes nothing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,10 @@ def test_the_lesson_shows_the_stored_picture_to_signed_in_people_only(app, clien
     with app.app_context():
         module = db.session.scalar(select(Module).where(Module.slug == "spotting-phishing"))
         assert f'src="{URL}"' in module.body_html
+        # a link opens the picture on its own, to zoom into on a phone (issue 12)
+        assert f'<a class="picture-link" href="{URL}">Open the picture on its own</a>' in (
+            module.body_html
+        )
         stored = db.session.scalar(select(CourseFile).where(CourseFile.path == PICTURE))
         assert stored.content == (CONTENT_DIR / "courses" / COURSE / PICTURE).read_bytes()
     assert client.get(URL).status_code == 302  # to the sign-in page
@@ -96,3 +101,17 @@ def test_a_reload_changes_nothing_and_a_changed_picture_replaces_the_stored_one(
         assert stored.content == SVG % b'<rect width="2"/>'
         assert db.session.scalar(select(func.count()).select_from(CourseFile)) == count
         db.session.rollback()
+
+
+def test_every_picture_is_readable_on_a_narrow_screen():
+    """Each lesson picture is drawn for a 320 px screen (issue 12: the first, 720 px wide, was
+    unreadable there): at most 480 px wide, so 14 px text stays at 9 px or more once scaled
+    down, and it says its size (width and height) so the page keeps its place while loading."""
+    pictures = sorted((CONTENT_DIR / "courses").glob("*/images/*.svg"))
+    assert len(pictures) >= 3
+    for picture in pictures:
+        head = picture.read_text()[:400]
+        width = re.search(r'<svg[^>]*\bwidth="(\d+)"', head)
+        assert width and re.search(r'<svg[^>]*\bheight="\d+"', head), picture.name
+        assert int(width.group(1)) <= 480, picture.name
+        assert svg_problems(picture.read_bytes()) == [], picture.name
