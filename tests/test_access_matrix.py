@@ -37,7 +37,7 @@ import pytest
 from sqlalchemy import select
 
 from learnhub.assignments import services as assignments
-from learnhub.assignments.models import AudienceKind, DueKind
+from learnhub.assignments.models import AudienceKind, DueKind, Requirement
 from learnhub.auth import services as auth
 from learnhub.catalog.models import Course
 from learnhub.extensions import db
@@ -186,6 +186,16 @@ ROLE = {
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
     # what one gap-closing form assigned: the sender's own token only (404 otherwise)
     ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
+    # HR exempts E1010 from their requirement, then withdraws it (learnhub.assignments.exemptions)
+    ("GET", "/people/<employee_number>/requirements/<int:requirement_id>/waive"): HR,
+    ("POST", "/people/<employee_number>/requirements/<int:requirement_id>/waive"): HR,
+    ("GET", "/people/<employee_number>/requirements/<int:requirement_id>/withdraw-waiver"): HR,
+    ("POST", "/people/<employee_number>/requirements/<int:requirement_id>/withdraw-waiver"): HR,
+    ("POST", "/api/v1/employees/<employee_number>/requirements/<int:requirement_id>/waiver"): HR,
+    (
+        "POST",
+        "/api/v1/employees/<employee_number>/requirements/<int:requirement_id>/waiver/withdrawal",
+    ): HR,
 }
 CLASSIFIED = (
     PUBLIC
@@ -319,6 +329,11 @@ def world(app, demo) -> World:
             "evidence_id": validation.id,
             "code": "4.2",
             "token": "no-such-token",
+            # the ROLE entries' person (the others name theirs) and their requirement
+            "employee_number": "E1010",
+            "requirement_id": db.session.scalar(
+                select(Requirement.id).where(Requirement.employee_id == people["E1010"][0])
+            ),
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -358,6 +373,13 @@ BODIES = {
         "json": LEVEL | {"reference": "A certificate", "achieved_on": "2025-01-10"}
     },
     ("POST", "/api/v1/evidence/<int:evidence_id>/withdrawal"): {"json": {"reason": "matrix"}},
+    ("POST", "/api/v1/employees/<employee_number>/requirements/<int:requirement_id>/waiver"): {
+        "json": {"reason": "matrix"}
+    },
+    (
+        "POST",
+        "/api/v1/employees/<employee_number>/requirements/<int:requirement_id>/waiver/withdrawal",
+    ): {"json": {"reason": "matrix"}},
     ("POST", "/api/v1/skill-gaps/<code>/assignments"): {
         "json": {"due_kind": "after_assignment", "due_days": 10}
     },

@@ -28,6 +28,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks
 from sqlalchemy import select
 
+from learnhub.assignments.models import Requirement
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from tests.conftest import sign_in
@@ -79,7 +80,13 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
         report = db.session.scalars(
             select(Employee).where(Employee.manager_id == manager.id).order_by(Employee.id)
         ).first()
-        person = {"employee_number": report.employee_number, "employee_id": report.id}
+        person = {
+            "employee_number": report.employee_number,
+            "employee_id": report.id,
+            "requirement_id": db.session.scalar(
+                select(Requirement.id).where(Requirement.employee_id == report.id)
+            ),
+        }
     evidence = client.post(
         f"/api/v1/employees/{report.employee_number}/validations",
         json={"framework": "digcomp-3.0", "competence": "4.1", "level": 2},

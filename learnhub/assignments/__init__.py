@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from learnhub.assignments import completion, materialise, receivers, reminders, waivers
     from learnhub.assignments.api import blp
     from learnhub.assignments.cli import assignments_cli
+    from learnhub.assignments.exemptions_api import blp as exemptions_api
     from learnhub.assignments.reminders_api import blp as reminders_api
     from learnhub.extensions import api
     from learnhub.org.signals import people_changed, people_left
@@ -36,4 +37,5 @@ def init_app(app: Flask) -> None:
         materialise.REQUIREMENT_DELETE_HOOKS.append(reminders.delete_with_requirements)
 
     api.register_blueprint(reminders_api, url_prefix="/api/v1")
+    api.register_blueprint(exemptions_api, url_prefix="/api/v1")
     app.cli.add_command(assignments_cli)

@@ -244,9 +244,9 @@ class AssignmentItem(MethodView):
         services.remove_assignment(_visible(assignment_id, changing=True))
 
 
-def person_requirements(employee: Employee) -> dict:
+def person_requirements(employee: Employee, *, show_reasons: bool = False) -> dict:
     """A :class:`PersonRequirementsSchema` dict: ``employee``'s requirements, due dates in
-    their own time zone."""
+    their own time zone; HR's exemption reasons only with ``show_reasons`` (HR and tokens)."""
     where = time_zone_of(employee)
     rows = listing.requirement_rows(employee.id, where)
     return {
@@ -270,6 +270,7 @@ def person_requirements(employee: Employee) -> dict:
                 "continue_url": url_for("web.module", module_id=r.continue_module_id)
                 if r.continue_module_id
                 else None,
+                "waiver_reason": r.waiver_reason if show_reasons else None,
             }
             for r in rows
         ],
@@ -304,4 +305,6 @@ class EmployeeRequirements(MethodView):
         )
         if employee is None or not (_is_token() or can_view_employee(current_user, employee)):
             raise NotFound("No such employee.")
-        return person_requirements(employee)
+        return person_requirements(
+            employee, show_reasons=_is_token() or current_user.has_role(Role.HR)
+        )

@@ -65,6 +65,9 @@ class RequirementRow:
     expires_at: datetime | None
     renewal_opens_at: datetime | None
     continue_module_id: int | None
+    #: HR's reason when HR exempted the person (learnhub.assignments.exemptions); None when not
+    #: waived, or waived by a test-out
+    waiver_reason: str | None = None
 
     @property
     def title(self) -> str:
@@ -158,6 +161,7 @@ def requirement_rows(
             expires_at=r.expires_at,
             renewal_opens_at=r.renewal_opens_at,
             continue_module_id=continue_id,
+            waiver_reason=r.waiver_reason,
         )
         for r, slug, course_title, module_title, state, due_at, continue_id in rows
     ]

@@ -192,6 +192,10 @@ class Requirement(db.Model):
     renewal_window_days: Mapped[int] = mapped_column(default=30)
     renewal_opens_at: Mapped[datetime | None]
     waived_at: Mapped[datetime | None]
+    # an exemption HR gave by hand (learnhub.assignments.exemptions): who and why; both None
+    # when a test-out waived it (learnhub.assignments.waivers)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    waiver_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

@@ -215,6 +215,21 @@ class RequirementSchema(Schema):
     continue_url = fields.String(
         allow_none=True, metadata={"description": "the page of the module to continue with"}
     )
+    waiver_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "HR's reason for exempting the person (status waived), shown to HR "
+            "and tokens only; null otherwise, and for a test-out's waiver"
+        },
+    )
+
+
+class WaiverArgs(_Strict):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=500),
+        metadata={"description": "why (kept in the audit log); 3-500 characters"},
+    )
 
 
 class PersonRequirementsSchema(Schema):

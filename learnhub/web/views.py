@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from learnhub.assignments.listing import requirement_rows
+from learnhub.auth.models import Role
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, roles_of
 from learnhub.catalog import services as catalog
 from learnhub.catalog.presentation import module_view
@@ -228,6 +229,10 @@ def person(employee_number: str) -> str:
         may_assign=employee.id != current_user.employee_id
         and employee.active
         and org_services.is_in_subtree(current_user.employee_id, employee.id),
+        # HR exempts people from requirements (learnhub.assignments.exemptions), never themself
+        may_exempt=current_user.has_role(Role.HR)
+        and employee.active
+        and employee.id != current_user.employee_id,
         **person_evidence(employee),
     )
 

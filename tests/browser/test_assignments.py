@@ -1,8 +1,9 @@
 """Required learning in a real browser (Chromium, axe-core WCAG 2.2 A/AA) at 1280 and 320 px:
 HR creates a rule-based assignment through the preview, changes its due date and is asked to
-confirm its removal; the manager assigns a module from the team page; the employee sees it
-"To do" on the dashboard. No axe violation on any of these pages; screenshots of each are
-kept in pytest's temporary directory (``LEARNHUB_SCREENSHOTS=dir`` to keep them elsewhere)."""
+confirm its removal; the manager assigns a module from the team page, and HR exempts the person
+from it with a reason; the employee sees "To do" on the dashboard. No axe violation on any of
+these pages; screenshots of each are kept in pytest's temporary directory
+(``LEARNHUB_SCREENSHOTS=dir`` to keep them elsewhere)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,22 @@ def test_assignment_pages_work_and_pass_axe(
     page.wait_for_url("**/people/E1010")
     assert "Passwords and multi-factor authentication" in page.content()
     check(page, "person")
+    browser.close()
+
+    # HR exempts Amara from it, with a reason (learnhub.assignments.exemptions)
+    browser, page = context("hr@example.org")
+    page.goto("/people/E1010")
+    check(page, "person-hr")
+    page.click("a[aria-label^='Exempt from'] >> nth=0")
+    check(page, "exempt")
+    page.click("text=Yes, exempt them")
+    assert "There is a problem" in page.content()
+    check(page, "exempt-errors")
+    page.fill("textarea", "On secondment until June")
+    page.click("text=Yes, exempt them")
+    page.wait_for_url("**/people/E1010#required")
+    assert "On secondment until June" in page.content()
+    check(page, "person-exempted")
     browser.close()
 
     # the employee: "To do" first, with due dates
