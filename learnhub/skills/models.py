@@ -263,9 +263,8 @@ class Evidence(db.Model):
 
 class TeamSummary(db.Model):
     """The stored team skill-gap summary of one manager's subtree for one framework. Written
-    by :func:`learnhub.skills.rollup.store_all_summaries` (every manager, set-based) and
-    :func:`learnhub.skills.summaries.store_summary` (one manager); idempotent, keyed by manager
-    and framework.
+    by :mod:`learnhub.skills.rollup` (every manager, or the chains above a change, set-based);
+    idempotent, keyed by manager and framework.
 
     ``headcount``: active people in the subtree; ``people_with_targets``: those of them whose
     job role has targets in the framework; ``buckets``: ``[[job_role_id, competence_id, target,

@@ -19,7 +19,6 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, delete, func, insert, select
 
-from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -40,7 +39,6 @@ __all__ = [
     "compute_summary",
     "get_summary",
     "store_organisation_cells",
-    "store_summary",
     "summary_from_buckets",
 ]
 
@@ -77,27 +75,6 @@ def compose_summary(manager_id: int, framework: Framework, at: datetime | None =
     size of the subtree: the chain above one changed employee is recomputed bottom-up with it.
     A report without a stored summary falls back to an aggregate over their subtree."""
     return _fold(*_composed_buckets(manager_id, framework, at or utcnow()), framework)
-
-
-def store_summary(
-    manager_id: int, framework: Framework, at: datetime | None = None, *, composed: bool = False
-) -> TeamSummary:
-    """Compute and upsert the summary keyed by (manager, framework); flushes, never commits.
-    Running it twice gives the same rows (idempotent, DESIGN.md). ``composed``: build it from
-    the direct reports and their stored summaries (:func:`compose_summary`).
-
-    The row is written with an upsert (no read before the write; on PostgreSQL two transactions
-    storing the same summary wait for each other instead of failing on the unique key). The
-    summary of someone at the top of the tree also refreshes the organisation figures of the
-    benchmark (:func:`store_organisation_cells`): every recompute of a manager chain ends there.
-    """
-    at = at or utcnow()
-    build = _composed_buckets if composed else _subtree_buckets
-    buckets, headcount, people_with_targets = build(manager_id, framework, at)
-    summary = _write(manager_id, framework.id, buckets, headcount, people_with_targets, at)
-    if db.session.scalar(select(Employee.manager_id).where(Employee.id == manager_id)) is None:
-        store_organisation_cells(framework, at)
-    return summary
 
 
 def get_summary(manager_id: int, framework_id: int) -> TeamSummary | None:
@@ -142,33 +119,6 @@ def _write_cells(framework_id: int, buckets: RoleBuckets, at: datetime) -> None:
     # bound-parameter limits
     for start in range(0, len(rows), CELLS_PER_INSERT):
         db.session.execute(insert(BenchmarkCell).values(rows[start : start + CELLS_PER_INSERT]))
-
-
-def _write(
-    manager_id: int,
-    framework_id: int,
-    buckets: RoleBuckets,
-    headcount: int,
-    people_with_targets: int,
-    at: datetime,
-) -> TeamSummary:
-    values = {
-        "computed_at": at,
-        "headcount": headcount,
-        "people_with_targets": people_with_targets,
-        "buckets": [[*key, n] for key, n in sorted(buckets.items()) if n] or None,
-    }
-    upsert = dialect_insert(TeamSummary).values(
-        manager_id=manager_id, framework_id=framework_id, **values
-    )
-    db.session.execute(
-        upsert.on_conflict_do_update(index_elements=["manager_id", "framework_id"], set_=values)
-    )
-    return db.session.scalar(
-        select(TeamSummary)
-        .where(TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework_id)
-        .execution_options(populate_existing=True)
-    )
 
 
 def _fold(buckets: RoleBuckets, headcount: int, people_with_targets: int, framework) -> dict:
