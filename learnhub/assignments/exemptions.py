@@ -51,6 +51,20 @@ def _check(employee: Employee, actor_id: int | None, reason: str, field: str = "
     return reason
 
 
+def _audit(action: str, employee: Employee, requirement: Requirement, reason: str) -> None:
+    """One audit event about ``employee`` (by number) naming the item, the reason given and,
+    when withdrawing, the exemption's own reason."""
+    audit(
+        action,
+        employee.employee_number,
+        requirement_id=requirement.id,
+        course_id=requirement.course_id,
+        module_id=requirement.module_id,
+        reason=reason,
+        waived_reason=requirement.waiver_reason,
+    )
+
+
 def waive_requirement(
     employee: Employee,
     requirement: Requirement,
@@ -69,14 +83,7 @@ def waive_requirement(
     requirement.waived_at = at or utcnow()
     requirement.waived_by_id = actor_id
     requirement.waiver_reason = reason
-    audit(
-        "requirement.waived",
-        employee.employee_number,
-        requirement_id=requirement.id,
-        course_id=requirement.course_id,
-        module_id=requirement.module_id,
-        reason=reason,
-    )
+    _audit("requirement.waived", employee, requirement, reason)
     db.session.flush()
     return requirement
 
@@ -96,15 +103,7 @@ def withdraw_waiver(
             "This requirement was waived by a passed test-out, not by HR: it stays waived "
             "unless that pass is withdrawn."
         )
-    audit(
-        "requirement.waiver_withdrawn",
-        employee.employee_number,
-        requirement_id=requirement.id,
-        course_id=requirement.course_id,
-        module_id=requirement.module_id,
-        reason=reason,
-        waived_reason=requirement.waiver_reason,
-    )
+    _audit("requirement.waiver_withdrawn", employee, requirement, reason)
     requirement.waived_at = requirement.waived_by_id = requirement.waiver_reason = None
     db.session.flush()
     return requirement

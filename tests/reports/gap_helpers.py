@@ -16,6 +16,8 @@ from learnhub.assignments import services
 from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.catalog.models import Course, Module, ModuleCompetence
 from learnhub.extensions import db
+from learnhub.skills.rollup import store_all_summaries
+from tests.conftest import sign_in
 from tests.factories import (
     EmployeeFactory,
     EvidenceFactory,
@@ -111,3 +113,15 @@ def gap_team(app) -> GapTeam:
         )
         db.session.commit()
         return result
+
+
+def signed_in_boss(app):
+    """(team, client): :func:`gap_team` with every summary stored, and a client signed in as
+    its manager."""
+    t = gap_team(app)
+    with app.app_context():
+        store_all_summaries()
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, t.boss_email, PASSWORD)
+    return t, client

@@ -13,10 +13,9 @@ from learnhub.assignments.models import Assignment, Requirement
 from learnhub.catalog.models import Course, Module
 from learnhub.extensions import db
 from learnhub.org.models import Employee
-from learnhub.skills.rollup import store_all_summaries
 from tests.conftest import csrf_from, sign_in
 from tests.factories import EmployeeFactory
-from tests.reports.gap_helpers import LEVEL_2, PASSWORD, gap_team
+from tests.reports.gap_helpers import LEVEL_2, PASSWORD, gap_team, signed_in_boss
 
 
 def _text(response) -> str:
@@ -37,12 +36,7 @@ def _token(html: str) -> str:
 
 
 def test_a_manager_closes_a_gap_from_the_team_page_once(app):
-    t = gap_team(app)
-    with app.app_context():
-        store_all_summaries()
-        db.session.commit()
-    client = app.test_client()
-    sign_in(client, t.boss_email, PASSWORD)
+    t, client = signed_in_boss(app)
     team = _text(client.get("/team"))
     assert "Learning hours to close" in team
     link = "/team/gaps/4.2?framework=digcomp-3.0"

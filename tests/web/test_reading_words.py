@@ -15,11 +15,10 @@ from learnhub.catalog.models import Module
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
 from learnhub.quizzes.models import Quiz
-from learnhub.skills.rollup import store_all_summaries
 from learnhub.web.filters import learning_time, local_day
 from tests.conftest import sign_in
 from tests.factories import AttemptFactory, EvidenceFactory
-from tests.reports.gap_helpers import PASSWORD, gap_team
+from tests.reports.gap_helpers import signed_in_boss
 
 
 def _text(response) -> str:
@@ -93,12 +92,7 @@ def test_evidence_names_its_quiz_and_hrs_validation_is_not_a_managers(app, demo)
 
 
 def test_heat_map_columns_with_a_gap_lead_to_closing_it_and_times_read_as_minutes(app):
-    t = gap_team(app)
-    with app.app_context():
-        store_all_summaries()
-        db.session.commit()
-    client = app.test_client()
-    sign_in(client, t.boss_email, PASSWORD)
+    _team, client = signed_in_boss(app)
     heat = client.get("/team/heatmap").get_data(as_text=True).replace("&amp;", "&")
     assert 'href="/team/gaps/4.2?framework=digcomp-3.0"' in heat
     assert 'aria-label="Close gap: 4.2' in heat
