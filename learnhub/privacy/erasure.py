@@ -40,7 +40,7 @@ from learnhub.credentials.services import revoke_for_employee
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.progress.models import XapiStatement
-from learnhub.quizzes.models import Attempt, Response
+from learnhub.quizzes.models import Attempt, QuizTimeAdjustment, Response
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,8 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         .where(Account.employee_id == pid)
         .values(password_hash=None, session_version=Account.session_version + 1)
     )
+    # the reason for extra time is often health data: the adjustment goes
+    db.session.execute(delete(QuizTimeAdjustment).where(QuizTimeAdjustment.employee_id == pid))
     attempts = select(Attempt.id).where(Attempt.employee_id == pid).scalar_subquery()
     responses = db.session.execute(
         update(Response)
