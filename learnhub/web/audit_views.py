@@ -102,6 +102,49 @@ def _names(events: list[AuditEvent]) -> dict[int, Employee]:
     return {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
 
 
+#: the events LearnHub records, in words (others: their name with spaces)
+ACTION_WORDS = {
+    "access_revoked": "Leavers' access ended",
+    "api_token_created": "API token created",
+    "api_token_revoked": "API token revoked",
+    "assignment.change": "Assignment changed",
+    "assignment.create": "Learning assigned",
+    "assignment.remove": "Assignment removed",
+    "credential.issued": "Credential issued",
+    "credential.revoked": "Credential revoked",
+    "evidence_validated": "Level validated",
+    "evidence_withdrawn": "Evidence withdrawn",
+    "export_audit_events": "Audit log downloaded",
+    "export_completions": "Completions exported",
+    "export_requirements": "Required learning exported",
+    "export_xapi_statements": "xAPI statements exported",
+    "invitation_sent": "Invitation sent",
+    "org_import": "HR import",
+    "password_reset_requested": "Password reset asked for",
+    "password_set": "Password set",
+    "person.erased": "Personal data erased",
+    "person.legal_hold": "Legal hold set",
+    "person.legal_hold_lifted": "Legal hold lifted",
+    "prior_learning_recorded": "Prior learning recorded",
+    "quizzes.bank_export": "Question bank exported",
+    "quizzes.bank_import": "Question bank imported",
+    "quizzes.essay_scored": "Essay marked",
+    "quizzes.question_fixed": "Question key fixed",
+    "quizzes.regrade": "Quiz regraded",
+    "quizzes.settings": "Quiz settings changed",
+    "quizzes.time_adjustment": "Extra time changed",
+    "role_granted": "Role granted",
+    "role_revoked": "Role taken away",
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+}
+
+
+def action_words(action: str) -> str:
+    """An event's name in words: "Essay marked" for ``quizzes.essay_scored``."""
+    return ACTION_WORDS.get(action) or _words(action)
+
+
 def _words(key: str) -> str:
     return key.replace("_", " ").replace(".", " ").strip().capitalize()
 
@@ -147,11 +190,21 @@ def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
         "id": event.id,
         "at": event.at,
         "action": event.action,
+        "action_words": action_words(event.action),
         "actor": actor,
         "target": target,
         "ip": event.ip or "—",
-        "details": [(_words(str(k)), readable(v)) for k, v in sorted(details.items())],
+        # details without a value (a blank filter, no module) are left out
+        "details": [
+            (_words(str(k)), readable(v)) for k, v in sorted(details.items()) if readable(v) != "—"
+        ],
     }
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    return sorted(
+        ((a, f"{action_words(a)} ({a})") for a in audit_log.actions()), key=lambda c: c[1]
+    )
 
 
 @blp.get("/audit")
@@ -159,7 +212,7 @@ def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
 def audit_page() -> str:
     """The audit log, newest first, 50 events a page, with filters (not audited: reading the
     log is not an action on anyone's data; a CSV download is)."""
-    form = AuditFilterForm(request.args).for_actions(audit_log.actions())
+    form = AuditFilterForm(request.args).for_actions(_action_choices())
     filtering = any(request.args.get(n) for n in FILTER_NAMES)
     query = None
     if not filtering or form.validate():
@@ -169,13 +222,14 @@ def audit_page() -> str:
     events: list[dict] = []
     total = 0
     if query is not None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = db.session.scalar(counted) or 0
         page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
         rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         people = _names(rows)
         events = [event_view(e, people) for e in rows]
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    kept = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
+    kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
     return render_template(
         "audit/log.html",
         form=form,
@@ -197,7 +251,7 @@ def audit_page() -> str:
 def audit_csv() -> Response | tuple[str, int]:
     """The events the page's filters select, all of them (not one page), as the API's CSV;
     audited with the filters. Wrong filters show the page with their errors instead."""
-    form = AuditFilterForm(request.args).for_actions(audit_log.actions())
+    form = AuditFilterForm(request.args).for_actions(_action_choices())
     if any(request.args.get(n) for n in FILTER_NAMES) and not form.validate():
         return audit_page(), 400
     query, recorded = _filtered(form)

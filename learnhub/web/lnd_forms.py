@@ -51,8 +51,9 @@ class AuditFilterForm(FlaskForm):
     date_from = _Date("From", validators=[Optional()], format="%Y-%m-%d")
     date_to = _Date("To", validators=[Optional()], format="%Y-%m-%d")
 
-    def for_actions(self, actions: list[str]) -> AuditFilterForm:
-        self.action.choices = choices([("", "Every event"), *((a, a) for a in actions)])
+    def for_actions(self, actions: list[tuple[str, str]]) -> AuditFilterForm:
+        """``actions``: (stored name, words) of the events the log holds."""
+        self.action.choices = choices([("", "Every event"), *actions])
         return self
 
     def validate(self, extra_validators: dict | None = None) -> bool:
