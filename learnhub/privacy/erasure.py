@@ -16,6 +16,7 @@ What erasure does, in the caller's transaction (one person, a few statements a t
 - emails LearnHub queued to them are deleted; reminders sent to them go with their
   requirements, which stay (figures);
 - their Open Badges credentials are revoked;
+- their extra time in timed quizzes is deleted (its reason is often health data);
 - an audit event ``person.erased`` records who erased whom (by id), when and why.
 
 Refused (DomainError, nothing changed) while the person is still employed (HR marks them as

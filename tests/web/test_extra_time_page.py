@@ -143,3 +143,23 @@ def test_only_hr_and_never_for_oneself_or_a_leaver(app, demo):
     token = csrf_from(hr.get("/").get_data(as_text=True))
     assert hr.post(URL, data={"csrf_token": token, "kind": "none"}).status_code == 403
     assert _row(app) is None
+
+
+def test_erasure_deletes_the_adjustment_and_its_reason(app, demo):
+    from learnhub.core.models import utcnow
+    from learnhub.privacy.erasure import erase_person
+    from learnhub.quizzes.timing import set_time_adjustment
+
+    with app.app_context():
+        evan = get_by_email("employee@example.org")
+        set_time_adjustment(
+            evan.id, extra_percent=50, no_time_limit=False, set_by_id=None, reason="Dyslexia"
+        )
+        evan.active, evan.left_at = False, utcnow()
+        db.session.commit()
+        erase_person(evan, "retention period over", actor_id=None)
+        db.session.commit()
+    with app.app_context():
+        assert not db.session.scalars(
+            select(QuizTimeAdjustment).where(QuizTimeAdjustment.reason == "Dyslexia")
+        ).all()
