@@ -107,6 +107,9 @@ PRIOR = {
     ("GET", "/people/<employee_number>/prior-learning"),
     ("POST", "/people/<employee_number>/prior-learning"),
     ("POST", "/api/v1/employees/<employee_number>/prior-learning"),
+    # issue 13: extra time in timed quizzes, the same rule (HR; never oneself nor a leaver)
+    ("GET", "/people/<employee_number>/extra-time"),
+    ("POST", "/people/<employee_number>/extra-time"),
 }
 EVIDENCE = {
     ("GET", "/evidence/<int:evidence_id>/withdraw"),
@@ -196,6 +199,12 @@ ROLE = {
         "POST",
         "/api/v1/employees/<employee_number>/requirements/<int:requirement_id>/waiver/withdrawal",
     ): HR,
+    # issue 13: the audit log page and the essay review pages (the API's roles)
+    ("GET", "/audit"): ADMINS,
+    ("GET", "/audit.csv"): ADMINS,
+    ("GET", "/reviews"): STAFF,
+    ("GET", "/reviews/<int:attempt_id>"): STAFF,
+    ("POST", "/reviews/<int:attempt_id>"): STAFF,
 }
 CLASSIFIED = (
     PUBLIC

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -16,8 +15,6 @@ from learnhub.auth.schemas import (
     AuditEventSchema,
     NewApiTokenSchema,
 )
-from learnhub.core.audit import audit
-from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.core.pagination import QueryPage
 
@@ -87,17 +84,8 @@ class AuditEventsExport(MethodView):
     def get(self, args: dict):
         """The audit log as CSV with the same filters (cells neutralised against formulas).
         The export itself is audited."""
-        audit("export_audit_events", target="audit-events.csv", filters=_jsonable(args))
         query = audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
-        filename = f"learnhub-audit-{utcnow():%Y%m%dT%H%M%SZ}.csv"
-        return Response(
-            stream_with_context(audit_log.stream_csv(query)),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return audit_log.csv_download(query, _jsonable(args))
 
 
 def _jsonable(args: dict) -> dict:

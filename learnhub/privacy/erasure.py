@@ -16,6 +16,7 @@ What erasure does, in the caller's transaction (one person, a few statements a t
 - emails LearnHub queued to them are deleted; reminders sent to them go with their
   requirements, which stay (figures);
 - their Open Badges credentials are revoked;
+- their extra time in timed quizzes is deleted (its reason is often health data);
 - an audit event ``person.erased`` records who erased whom (by id), when and why.
 
 Refused (DomainError, nothing changed) while the person is still employed (HR marks them as
@@ -40,7 +41,7 @@ from learnhub.credentials.services import revoke_for_employee
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.progress.models import XapiStatement
-from learnhub.quizzes.models import Attempt, Response
+from learnhub.quizzes.models import Attempt, QuizTimeAdjustment, Response
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         .where(Account.employee_id == pid)
         .values(password_hash=None, session_version=Account.session_version + 1)
     )
+    # the reason for extra time is often health data: the adjustment goes
+    db.session.execute(delete(QuizTimeAdjustment).where(QuizTimeAdjustment.employee_id == pid))
     attempts = select(Attempt.id).where(Attempt.employee_id == pid).scalar_subquery()
     responses = db.session.execute(
         update(Response)

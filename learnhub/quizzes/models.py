@@ -236,7 +236,8 @@ class Response(db.Model):
 class QuizTimeAdjustment(db.Model):
     """Extra time on timed quizzes for one employee, an accessibility adjustment (WCAG 2.2.1:
     a time limit can be adjusted). ``extra_percent``: added to every time limit (100 doubles
-    it); ``no_time_limit``: the employee's attempts have no deadline at all."""
+    it); ``no_time_limit``: the employee's attempts have no deadline at all. ``reason``: HR's
+    note of why (often health data: kept here, read by HR only, never put in the audit log)."""
 
     __tablename__ = "quiz_time_adjustments"
 
@@ -246,3 +247,4 @@ class QuizTimeAdjustment(db.Model):
     no_time_limit: Mapped[bool] = mapped_column(default=False)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,8 @@ from learnhub.quizzes.models import Attempt, AttemptState, Quiz, QuizTimeAdjustm
 DEADLINE_GRACE = 30
 #: WCAG 2.2.1 asks that a limit can be extended to at least ten times the default
 MAX_EXTRA_PERCENT = 900
+#: the longest reason HR may give for an adjustment (characters)
+REASON_MAX = 500
 #: the quiz page warns this many seconds before the deadline (and again at one minute)
 WARNING_SECONDS = 300
 
@@ -79,25 +81,38 @@ def overdue_attempt_ids(limit: int = 500, now: datetime | None = None) -> list[i
 
 
 def set_time_adjustment(
-    employee_id: int, *, extra_percent: int, no_time_limit: bool, set_by_id: int | None
+    employee_id: int,
+    *,
+    extra_percent: int,
+    no_time_limit: bool,
+    set_by_id: int | None,
+    reason: str | None = None,
 ) -> QuizTimeAdjustment:
     """Give an employee extra time on every timed quiz (``extra_percent`` in 0..900: 50 means
     half as long again) or no time limit at all. Applies to attempts started from now on.
-    Audited. Raises NotFound for an unknown employee, DomainError for a bad percentage."""
+    ``reason``: HR's note (up to REASON_MAX characters; blank: none), kept on the adjustment;
+    the audit event says only whether one was given (a reason is often health data).
+    Audited. Raises NotFound for an unknown employee, DomainError for a bad percentage or a
+    reason too long."""
     if db.session.get(Employee, employee_id) is None:
         raise NotFound("No such employee.")
     if not 0 <= extra_percent <= MAX_EXTRA_PERCENT:
         raise DomainError(f"extra_percent must be between 0 and {MAX_EXTRA_PERCENT}.")
+    note = (reason or "").strip() or None
+    if note is not None and len(note) > REASON_MAX:
+        raise DomainError(f"The reason must be {REASON_MAX} characters or fewer.")
     row = adjustment_of(employee_id)
     if row is None:
         row = QuizTimeAdjustment(employee_id=employee_id)
         db.session.add(row)
     row.extra_percent, row.no_time_limit, row.set_by_id = extra_percent, no_time_limit, set_by_id
+    row.reason = note
     audit(
         "quizzes.time_adjustment",
         target=f"employee:{employee_id}",
         extra_percent=extra_percent,
         no_time_limit=no_time_limit,
+        reason_given=note is not None,
     )
     db.session.flush()
     return row

@@ -29,3 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(gap_views)
     app.register_blueprint(skills_views)
     app.register_blueprint(exemption_views)
+    from learnhub.web import audit_views, extra_time_views, review_views  # issue 13: L&D pages
+
+    app.register_blueprint(audit_views.blp)
+    app.register_blueprint(review_views.blp)
+    app.register_blueprint(extra_time_views.blp)

@@ -1,0 +1,260 @@
+"""The audit log page (issue 13) for the roles that read the log through the API (HR and
+platform admins, :data:`learnhub.auth.permissions.ADMINS`): filters, newest first, paged, each
+event's details in words, and "Download CSV" with the same filters.
+
+Built on :mod:`learnhub.auth.audit_log` (the API's query and CSV writer), never a copy of them.
+Choices where the issue is silent:
+
+- viewing the page is not audited (as ``GET /api/v1/audit-events`` is not): reading the log
+  would otherwise fill it with its own reading; every CSV download is (``export_audit_events``
+  with its filters), as the API's is;
+- dates are calendar days in the viewer's own time zone, both included ("1 to 3 March" ends at
+  midnight after 3 March there), turned into the API's UTC range [since, until);
+- "About person" matches events whose target is that person (``employee:<id>``: sign-ins, role
+  changes, password sets, extra time, credentials, erasure). Events about an attempt or a piece
+  of evidence name those instead and are found by their event type;
+- an unknown person in "Done by" or "About person" is an error on that field, never an empty
+  page that looks like "nothing happened".
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, func, or_, select
+from werkzeug.wrappers import Response
+
+from learnhub.auth import audit_log
+from learnhub.auth.permissions import ADMINS, role_required
+from learnhub.core.audit import AuditEvent
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+from learnhub.org.time_zones import end_of_day, time_zone_of
+from learnhub.web.lnd_forms import AuditFilterForm
+
+blp = Blueprint("audit_pages", __name__)
+
+PAGE_SIZE = 50
+#: the query-string names of the filters (the form's fields), kept in paging and CSV links
+FILTER_NAMES = ("action", "actor", "person", "date_from", "date_to")
+
+
+def find_person(key: str) -> Employee | None:
+    """The employee whose employee number is ``key``, or whose work email it is (any letter
+    case); leavers and erased people included (the log outlives them)."""
+    key = key.strip()
+    return db.session.scalar(
+        select(Employee).where(or_(Employee.employee_number == key, Employee.email == key.lower()))
+    )
+
+
+def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
+    """The query of the form's filters and those filters as recorded in the audit event of a
+    download; ``(None, …)`` when a field is wrong (its error is set)."""
+    where = time_zone_of(current_user.employee)
+    since = until = None
+    if form.date_from.data:
+        since = datetime.combine(form.date_from.data, time(0), tzinfo=where).astimezone(UTC)
+    if form.date_to.data:
+        until = end_of_day(form.date_to.data, where)
+    people: dict[str, Employee | None] = {}
+    for field in (form.actor, form.person):
+        if field.data and field.data.strip():
+            people[field.name] = found = find_person(field.data)
+            if found is None:
+                field.errors = [
+                    f"{field.label.text.split(' (')[0]}: no one has the employee number or "
+                    f"work email “{field.data.strip()}”"
+                ]
+    if form.actor.errors or form.person.errors:
+        return None, {}
+    actor, person = people.get("actor"), people.get("person")
+    query = audit_log.events_query(
+        form.action.data or None,
+        since,
+        until,
+        actor_id=actor.id if actor else None,
+        target=f"employee:{person.id}" if person else None,
+    )
+    recorded = {
+        "action": form.action.data or None,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "actor": actor.employee_number if actor else None,
+        "person": person.employee_number if person else None,
+    }
+    return query, {k: v for k, v in recorded.items() if v is not None}
+
+
+def _names(events: list[AuditEvent]) -> dict[int, Employee]:
+    """The employees the page's events name as actor or ``employee:<id>`` target; one query."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    for event in events:
+        kind, _, rest = (event.target or "").partition(":")
+        if kind == "employee" and rest.isdecimal():
+            ids.add(int(rest))
+    if not ids:
+        return {}
+    return {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
+
+
+#: the events LearnHub records, in words (others: their name with spaces)
+ACTION_WORDS = {
+    "access_revoked": "Leavers' access ended",
+    "api_token_created": "API token created",
+    "api_token_revoked": "API token revoked",
+    "assignment.change": "Assignment changed",
+    "assignment.create": "Learning assigned",
+    "assignment.remove": "Assignment removed",
+    "credential.issued": "Credential issued",
+    "credential.revoked": "Credential revoked",
+    "evidence_validated": "Level validated",
+    "evidence_withdrawn": "Evidence withdrawn",
+    "export_audit_events": "Audit log downloaded",
+    "export_completions": "Completions exported",
+    "export_requirements": "Required learning exported",
+    "export_xapi_statements": "xAPI statements exported",
+    "invitation_sent": "Invitation sent",
+    "org_import": "HR import",
+    "password_reset_requested": "Password reset asked for",
+    "password_set": "Password set",
+    "person.erased": "Personal data erased",
+    "person.legal_hold": "Legal hold set",
+    "person.legal_hold_lifted": "Legal hold lifted",
+    "prior_learning_recorded": "Prior learning recorded",
+    "quizzes.bank_export": "Question bank exported",
+    "quizzes.bank_import": "Question bank imported",
+    "quizzes.essay_scored": "Essay marked",
+    "quizzes.question_fixed": "Question key fixed",
+    "quizzes.regrade": "Quiz regraded",
+    "quizzes.settings": "Quiz settings changed",
+    "quizzes.time_adjustment": "Extra time changed",
+    "role_granted": "Role granted",
+    "role_revoked": "Role taken away",
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+}
+
+
+def action_words(action: str) -> str:
+    """An event's name in words: "Essay marked" for ``quizzes.essay_scored``."""
+    return ACTION_WORDS.get(action) or _words(action)
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ").replace(".", " ").strip().capitalize()
+
+
+def readable(value: object) -> str:
+    """A detail's value as people read it: yes/no, lists joined, a small mapping as
+    "key: value" pairs, nothing as "—". Never a JSON dump."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        shown = ", ".join(readable(v) for v in value[:20])
+        return shown + (f" and {len(value) - 20} more" if len(value) > 20 else "")
+    if isinstance(value, dict):
+        return "; ".join(f"{_words(str(k)).lower()}: {readable(v)}" for k, v in value.items())
+    return str(value)
+
+
+def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
+    """One row of the page: when, what, who did it, what it is about, from where, details."""
+
+    def person(employee_id: int) -> str:
+        found = people.get(employee_id)
+        if found is None:
+            return f"employee #{employee_id}"
+        return f"{found.full_name} ({found.employee_number})"
+
+    if event.actor_token_id is not None:
+        actor = f"API token #{event.actor_token_id}"
+        if event.actor_id is not None:
+            actor += f" of {person(event.actor_id)}"
+    elif event.actor_id is not None:
+        actor = person(event.actor_id)
+    else:
+        actor = "The system or the command line"
+    kind, _, rest = (event.target or "").partition(":")
+    target = event.target or "—"
+    details = event.details or {}
+    if kind == "employee" and rest.isdecimal():
+        target = person(int(rest))
+    return {
+        "id": event.id,
+        "at": event.at,
+        "action": event.action,
+        "action_words": action_words(event.action),
+        "actor": actor,
+        "target": target,
+        "ip": event.ip or "—",
+        # details without a value (a blank filter, no module) are left out
+        "details": [
+            (_words(str(k)), readable(v)) for k, v in sorted(details.items()) if readable(v) != "—"
+        ],
+    }
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    return sorted(
+        ((a, f"{action_words(a)} ({a})") for a in audit_log.actions()), key=lambda c: c[1]
+    )
+
+
+@blp.get("/audit")
+@role_required(*ADMINS)
+def audit_page() -> str:
+    """The audit log, newest first, 50 events a page, with filters (not audited: reading the
+    log is not an action on anyone's data; a CSV download is)."""
+    form = AuditFilterForm(request.args).for_actions(_action_choices())
+    filtering = any(request.args.get(n) for n in FILTER_NAMES)
+    query = None
+    if not filtering or form.validate():
+        query, _recorded = _filtered(form)
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
+    events: list[dict] = []
+    total = 0
+    if query is not None:
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = db.session.scalar(counted) or 0
+        page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
+        rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        people = _names(rows)
+        events = [event_view(e, people) for e in rows]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
+    return render_template(
+        "audit/log.html",
+        form=form,
+        events=events,
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_SIZE + 1,
+        previous_url=url_for("audit_pages.audit_page", **kept, page=page - 1) if page > 1 else None,
+        next_url=url_for("audit_pages.audit_page", **kept, page=page + 1) if page < pages else None,
+        csv_url=url_for("audit_pages.audit_csv", **kept),
+        zone=time_zone_of(current_user.employee),
+        failed=query is None,
+    )
+
+
+@blp.get("/audit.csv")
+@role_required(*ADMINS)
+def audit_csv() -> Response | tuple[str, int]:
+    """The events the page's filters select, all of them (not one page), as the API's CSV;
+    audited with the filters. Wrong filters show the page with their errors instead."""
+    form = AuditFilterForm(request.args).for_actions(_action_choices())
+    if any(request.args.get(n) for n in FILTER_NAMES) and not form.validate():
+        return audit_page(), 400
+    query, recorded = _filtered(form)
+    if query is None:
+        return audit_page(), 400
+    return audit_log.csv_download(query, recorded)

@@ -1,0 +1,157 @@
+"""Forms of the L&D pages (issue 13): the audit log's filters, an essay review's points, and a
+person's extra time in timed quizzes.
+
+The forms check shape (a date is a date, points are a number with the engine's precision);
+the rules stay the services' (:mod:`learnhub.quizzes.essay_review`,
+:mod:`learnhub.quizzes.timing`), whose errors the views put back on these fields. Messages
+say what to do, in the GOV.UK style, and name the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length as TextLength
+from wtforms.validators import NumberRange, Optional
+
+from learnhub.quizzes.timing import MAX_EXTRA_PERCENT, REASON_MAX
+from learnhub.web.assign_forms import choices
+
+DATE_MESSAGE = "Enter a date, for example 31 March 2027"
+#: decimal places a reviewer's points may have: ``Response.points`` is NUMERIC(14, 7)
+POINTS_PLACES = 7
+#: the longest review comment kept (characters)
+COMMENT_MAX = 5000
+
+
+class _Date(DateField):
+    """A date field whose error says what to type and which date it is."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.label.text}: {DATE_MESSAGE.lower()}") from None
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters, sent by GET (bookmarkable; no CSRF token: it changes
+    nothing). Dates are calendar days in the viewer's time zone, both included."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Event", validate_choice=False, default="")
+    actor = StringField("Done by (employee number or work email)", validators=[TextLength(max=254)])
+    person = StringField(
+        "About person (employee number or work email)", validators=[TextLength(max=254)]
+    )
+    date_from = _Date("From", validators=[Optional()], format="%Y-%m-%d")
+    date_to = _Date("To", validators=[Optional()], format="%Y-%m-%d")
+
+    def for_actions(self, actions: list[tuple[str, str]]) -> AuditFilterForm:
+        """``actions``: (stored name, words) of the events the log holds."""
+        self.action.choices = choices([("", "Every event"), *actions])
+        return self
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        ok = super().validate(extra_validators)
+        start, end = self.date_from.data, self.date_to.data
+        if ok and start and end and end < start:
+            self.date_to.errors = ["To: the date must be the same as or after “From”"]
+            return False
+        return ok
+
+    @property
+    def all_fields(self) -> list:
+        return [self.action, self.actor, self.person, self.date_from, self.date_to]
+
+
+def parse_points(text: str, maximum: Decimal, what: str) -> tuple[Decimal | None, str | None]:
+    """A reviewer's points typed as ``text`` ("1.5", "1,5", "2"): ``(points, None)`` or
+    ``(None, message)``. ``maximum``: the question's points; ``what`` names the field in the
+    message ("Points for question 2"). At most POINTS_PLACES decimals (what the engine
+    stores), within 0..maximum (essay_review.score_essays checks it again)."""
+    value = text.strip().replace(",", ".")
+    top = format(maximum.normalize(), "f")
+    if not value:
+        return None, f"{what}: enter the points, from 0 to {top}"
+    try:
+        points = Decimal(value)
+    except InvalidOperation:
+        return None, f"{what}: enter a number, like 1 or 0.5"
+    if not points.is_finite():
+        return None, f"{what}: enter a number, like 1 or 0.5"
+    exponent = points.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -POINTS_PLACES:
+        return None, f"{what}: use at most {POINTS_PLACES} decimal places"
+    if not 0 <= points <= maximum:
+        return None, f"{what} must be from 0 to {top}"
+    return points, None
+
+
+class ReviewForm(FlaskForm):
+    """The CSRF token of the review form; its points and comments are one pair of fields per
+    essay (``points-<question id>``, ``comment-<question id>``), read by the view."""
+
+
+class _Percent(IntegerField):
+    """A whole percentage; its error says what to type."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(
+                f"Extra time (percent): enter a whole number from 1 to {MAX_EXTRA_PERCENT}, like 25"
+            ) from None
+
+
+ADJUSTMENT_KINDS = choices(
+    [
+        ("none", "No extra time"),
+        ("extra", "Extra time: a percentage added to every time limit"),
+        ("unlimited", "No time limit at all"),
+    ]
+)
+
+
+class ExtraTimeForm(FlaskForm):
+    """HR's extra time for one person: none, a percentage (0..900: WCAG 2.2.1 asks for at
+    least ten times the default), or no limit; and why."""
+
+    kind = RadioField("Extra time in timed quizzes", choices=ADJUSTMENT_KINDS, default="none")
+    extra_percent = _Percent(
+        "Extra time (percent)",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_EXTRA_PERCENT,
+                message=f"Extra time (percent) must be a whole number from 1 to "
+                f"{MAX_EXTRA_PERCENT}",
+            ),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[
+            TextLength(max=REASON_MAX, message=f"Reason: use {REASON_MAX} characters or fewer")
+        ],
+    )
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.kind.data == "extra" and self.extra_percent.data is None:
+            if not self.extra_percent.errors:
+                self.extra_percent.errors = [
+                    f"Extra time (percent): enter a whole number from 1 to {MAX_EXTRA_PERCENT}"
+                ]
+            return False
+        return ok
+
+    @property
+    def all_fields(self) -> list:
+        return [self.kind, self.extra_percent, self.reason]
