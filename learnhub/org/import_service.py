@@ -28,7 +28,7 @@ from typing import cast
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, TextClause, func, select, text, update
 from sqlalchemy.engine import CursorResult
 
 from learnhub.core.audit import AuditEvent, audit
@@ -99,21 +99,27 @@ def plan_request(
     """Plan ``request`` (nothing changes). Raises as :func:`plan_import` does (ValidationFailed
     422 with every error by row, ImportRunning 409 when ``wait`` is false and another import
     runs), NotFound for an unknown profile."""
-    options = {
-        "filename": request.file_name,
-        "progress": progress,
-        "max_leavers_percent": request.max_leavers,
-        "encoding": request.encoding,
-        "wait": wait,
-    }
     if request.profile:
-        return plan_with_profile(request.data, request.profile, mode=request.mode, **options)
+        return plan_with_profile(
+            request.data,
+            request.profile,
+            mode=request.mode,
+            filename=request.file_name,
+            progress=progress,
+            max_leavers_percent=request.max_leavers,
+            encoding=request.encoding,
+            wait=wait,
+        )
     return plan_import(
         request.data,
         source=request.source,
         mode=request.mode or ImportMode.DELTA,
         mapping_file=request.mapping_file,
-        **options,
+        filename=request.file_name,
+        progress=progress,
+        max_leavers_percent=request.max_leavers,
+        encoding=request.encoding,
+        wait=wait,
     )
 
 
@@ -199,11 +205,16 @@ def audit_events_of(run: HRImportRun, limit: int = 200) -> tuple[list[AuditEvent
     there are."""
     if run.audit_first_id is None or run.audit_last_id is None:
         return [], 0
-    where = [AuditEvent.id.between(run.audit_first_id, run.audit_last_id)]
+    where: list[ColumnElement[bool] | TextClause] = [
+        AuditEvent.id.between(run.audit_first_id, run.audit_last_id)
+    ]
     if run.audit_xid is not None and db.session.get_bind().dialect.name == "postgresql":
-        where.append(text("xmin = CAST(:xid AS xid)").bindparams(xid=str(run.audit_xid % 2**32)))
+        xid = str(run.audit_xid % 2**32)  # xid8 -> the 32-bit xid a row's xmin holds
+        where.append(text("xmin = CAST(:xid AS xid)").bindparams(xid=xid))
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
-    events = db.session.scalars(select(AuditEvent).where(*where).order_by(AuditEvent.id).limit(limit))
+    events = db.session.scalars(
+        select(AuditEvent).where(*where).order_by(AuditEvent.id).limit(limit)
+    )
     return list(events), total
 
 

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.evidence_views import blp as evidence_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
+    from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
@@ -27,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evidence_views)
     app.register_blueprint(gap_views)
     app.register_blueprint(skills_views)
+    app.register_blueprint(hr_import_views)

@@ -13,11 +13,10 @@ Create Date: 2026-12-06 14:10:00.000000
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import learnhub.core.models
-
 
 # revision identifiers, used by Alembic.
 revision = "0021_hrimportui"
@@ -34,7 +33,15 @@ def upgrade():
         sa.Column("finished_at", learnhub.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "channel",
-            sa.Enum("page", "api", "cli", name="channel", native_enum=False, create_constraint=True, length=10),
+            sa.Enum(
+                "page",
+                "api",
+                "cli",
+                name="channel",
+                native_enum=False,
+                create_constraint=True,
+                length=10,
+            ),
             nullable=False,
         ),
         sa.Column("employee_id", sa.Integer(), nullable=True),
@@ -46,7 +53,9 @@ def upgrade():
         sa.Column("source", sa.String(length=60), nullable=False),
         sa.Column(
             "mode",
-            sa.Enum("full", "delta", name="mode", native_enum=False, create_constraint=True, length=10),
+            sa.Enum(
+                "full", "delta", name="mode", native_enum=False, create_constraint=True, length=10
+            ),
             nullable=False,
         ),
         sa.Column("encoding", sa.String(length=40), nullable=True),
