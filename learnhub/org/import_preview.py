@@ -9,7 +9,7 @@ here (another change rewrites its internals for speed).
 The fingerprint is the SHA-256 of everything the plan would change: source, mode, and the
 sorted employee numbers added, updated and leaving, and the units added and moved. The
 confirmation plans the same bytes again and applies only when the fingerprint is the same
-(:func:`learnhub.org.import_service.confirm_preview`): a re-plan compared in full, rather than a
+(:func:`learnhub.org.import_previews.confirm_preview`): a re-plan compared in full, rather than a
 version stamp of the organisation, because a stamp refuses for changes the import does not
 touch (someone's time zone) and misses those it cannot see (a unit moved by hand), while the
 re-plan is the very plan that will be applied.

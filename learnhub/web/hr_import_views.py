@@ -8,7 +8,7 @@ confirm; the history of every import run (page, API, command line); saved import
   token is the uploader's own; the file stays in the instance folder until it is applied or
   its time runs out (:mod:`learnhub.org.import_staging`); the confirmation checks its SHA-256
   and applies only a plan identical to the previewed one
-  (:func:`learnhub.org.import_service.confirm_preview`), once, however often it is sent.
+  (:func:`learnhub.org.import_previews.confirm_preview`), once, however often it is sent.
 - ``/hr/imports/runs/<id>``: one run's counts and the audit events its apply wrote.
 - ``/hr/imports/profiles``: the saved profiles and a form to save one.
 """
@@ -23,11 +23,11 @@ from werkzeug.wrappers import Response
 
 from learnhub.auth.models import ApiToken
 from learnhub.auth.permissions import HR_ONLY, role_required
-from learnhub.core.errors import Conflict, NotFound, ValidationFailed
+from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
-from learnhub.org import import_service, import_staging
+from learnhub.org import import_previews, import_service, import_staging
 from learnhub.org.hr_import import FIELDS, PRESETS, read_table
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
@@ -108,7 +108,7 @@ def _history(page: int) -> dict:
 @role_required(*HR_ONLY)
 def index() -> str | Response | tuple[str, int]:
     """The upload form and the history; a valid upload is planned and shown as a preview."""
-    import_service.expire_previews()
+    import_previews.expire_previews()
     form = UploadForm()
     _profile_choices(form)
     status = 200
@@ -124,7 +124,7 @@ def index() -> str | Response | tuple[str, int]:
             max_leavers=float(form.max_leavers.data),
         )
         try:
-            run = import_service.stage_preview(import_request, _actor())
+            run = import_previews.stage_preview(import_request, _actor())
         except (Conflict, NotFound) as error:  # another import runs; the profile went
             end_after_error(error)
             form.file.errors = [*form.file.errors, error.message]
@@ -145,7 +145,7 @@ def index() -> str | Response | tuple[str, int]:
 
 def _preview_or_404(token: str) -> tuple[HRImportRun, dict]:
     try:
-        run = import_service.preview_run(token, _actor())
+        run = import_previews.preview_run(token, _actor())
     except NotFound as error:
         abort(404, description=error.message)
     shown = import_staging.read_preview(token)
@@ -163,12 +163,12 @@ def preview(token: str) -> str | Response | tuple[str, int]:
     status = 200
     if request.method == "POST" and form.validate():
         try:
-            applied, first = import_service.confirm_preview(token, _actor())
-        except import_service.PreviewChanged as error:
+            applied, first = import_previews.confirm_preview(token, _actor())
+        except import_previews.PreviewChanged as error:
             end_after_error(error)  # keeps the new preview
             flash(error.message, "error")
             return redirect(url_for("hrimport.preview", token=error.run.preview_token))
-        except (Conflict, NotFound, import_service.PreviewGone) as error:
+        except (Conflict, NotFound, import_previews.PreviewGone) as error:
             end_after_error(error)
             flash(error.message, "error")
             status = error.status_code
@@ -184,7 +184,7 @@ def preview(token: str) -> str | Response | tuple[str, int]:
     elif run.status == RunStatus.APPLIED:
         return redirect(url_for("hrimport.run", run_id=run.id))
     expired = run.status == RunStatus.EXPIRED or (
-        run.status == RunStatus.DRY_RUN and import_service.expired(run)
+        run.status == RunStatus.DRY_RUN and import_previews.expired(run)
     )
     return render_template(
         "hr_imports/preview.html",
@@ -242,7 +242,7 @@ def _headers_of(token: str | None) -> list[str]:
     if not token:
         return []
     try:
-        run = import_service.preview_run(token, _actor())
+        run = import_previews.preview_run(token, _actor())
     except NotFound:
         return []
     data = import_staging.read_data(token)
@@ -283,7 +283,10 @@ def profiles() -> str | Response | tuple[str, int]:
             )
         except ValidationFailed as error:
             end_after_error(error)
-            form.encoding.errors = [*form.encoding.errors, *(i.message for i in error.errors)]
+            for issue in error.errors or [Issue("", error.message)]:
+                where = "encoding" if issue.where == "encoding" else "column_employee_number"
+                field = getattr(form, where)
+                field.errors = [*field.errors, issue.message[:1].upper() + issue.message[1:]]
             status = 422
         else:
             flash(f"Saved the import profile {saved.name}.", "info")

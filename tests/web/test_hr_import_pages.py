@@ -314,3 +314,12 @@ def test_the_upload_form_says_what_is_missing(app, demo):
     assert wrong_kind.status_code == 422
     assert "Choose a CSV or XLSX file" in wrong_kind.get_data(as_text=True)
     assert csrf_from(page)
+    # a request over the upload limit is refused before it is read, with a page saying so
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        too_large = _upload(client, csrf, DEMO)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert too_large.status_code == 413 and "<h1>" in too_large.get_data(as_text=True)
+    assert _runs(app) == []
