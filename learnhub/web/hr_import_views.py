@@ -108,7 +108,8 @@ def _history(page: int) -> dict:
 @role_required(*HR_ONLY)
 def index() -> str | Response | tuple[str, int]:
     """The upload form and the history; a valid upload is planned and shown as a preview."""
-    import_previews.expire_previews()
+    if request.method == "GET":  # (a POST's plan rolls its transaction back)
+        import_previews.expire_previews()
     form = UploadForm()
     _profile_choices(form)
     status = 200
