@@ -193,6 +193,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS": int(
             os.environ.get("LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", "1000000")
         ),
+        # Minutes an HR import preview (/hr/imports) waits for its confirmation; its uploaded
+        # file is kept in the instance folder until then (learnhub.org.import_staging)
+        "LEARNHUB_HR_IMPORT_PREVIEW_MINUTES": int(
+            os.environ.get("LEARNHUB_HR_IMPORT_PREVIEW_MINUTES", "60")
+        ),
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
         "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),

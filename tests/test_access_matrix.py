@@ -187,6 +187,15 @@ ROLE = {
     ("GET", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("PATCH", "/api/v1/assignments/<int:assignment_id>"): HR,
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
+    # HR import in the browser (issue 13): a preview is its uploader's own (404 to others)
+    ("GET", "/hr/imports"): HR,
+    ("POST", "/hr/imports"): HR,
+    ("GET", "/hr/imports/preview/<token>"): HR,
+    ("POST", "/hr/imports/preview/<token>"): HR,
+    ("GET", "/hr/imports/preview/<token>/errors.csv"): HR,
+    ("GET", "/hr/imports/runs/<int:run_id>"): HR,
+    ("GET", "/hr/imports/profiles"): HR,
+    ("POST", "/hr/imports/profiles"): HR,
     # what one gap-closing form assigned: the sender's own token only (404 otherwise)
     ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
     # HR exempts E1010 from their requirement, then withdraws it (learnhub.assignments.exemptions)
@@ -343,6 +352,7 @@ def world(app, demo) -> World:
             "requirement_id": db.session.scalar(
                 select(Requirement.id).where(Requirement.employee_id == people["E1010"][0])
             ),
+            "run_id": 999_999,
         }
         db.session.commit()
     return World(people, attempts, ids)

@@ -63,3 +63,34 @@ def test_every_check_constraint_of_the_models_is_in_the_migrated_database(app):
     }
     assert ("evidence", "ck_evidence_kind") in model
     assert ("questions", "ck_questions_qtype") in model
+
+
+def test_the_import_history_migration_goes_down_and_up_again(app):
+    """0021 (issue 13): hr_import_runs is dropped by the downgrade and made again by the
+    upgrade, with its CHECKs and index."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        # found by name: the revision ids are renumbered into one chain when branches merge
+        config = app.extensions["migrate"].migrate.get_config()
+        ours = next(
+            s
+            for s in ScriptDirectory.from_config(config).walk_revisions()
+            if s.revision.endswith("_hrimportui")
+        )
+        downgrade(revision=str(ours.down_revision))
+        db.engine.dispose()
+        assert "hr_import_runs" not in inspect(db.engine).get_table_names()
+        upgrade()
+        db.engine.dispose()
+        inspector = inspect(db.engine)
+        assert "hr_import_runs" in inspector.get_table_names()
+        checks = {c["name"] for c in inspector.get_check_constraints("hr_import_runs")}
+        assert checks == {
+            "ck_hr_import_runs_channel",
+            "ck_hr_import_runs_mode",
+            "ck_hr_import_runs_status",
+        }
+        indexes = {i["name"] for i in inspector.get_indexes("hr_import_runs")}
+        assert "ix_hr_import_runs_started_at" in indexes

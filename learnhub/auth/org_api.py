@@ -4,7 +4,9 @@
 It lives in auth, not org, because its guards (roles, token scopes) are auth's and org sits
 below auth in the layers (DESIGN.md). The import itself is org's
 (:func:`learnhub.org.hr_import.plan_import`, :func:`~learnhub.org.hr_import.apply_import`),
-in the request's one transaction; the invitations follow as a job after its commit.
+in the request's one transaction, through :mod:`learnhub.org.import_service`, which records
+every run (applied, dry run, refused) in the import history; the invitations follow as a job
+after its commit.
 """
 
 from __future__ import annotations
@@ -15,12 +17,20 @@ from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields, validate
 
 from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
-from learnhub.core.audit import audit
+from learnhub.core.errors import ValidationFailed
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
-from learnhub.org.hr_import import apply_import, plan_import
-from learnhub.org.models import IMPORT_MODES, ImportMode
-from learnhub.org.profiles import plan_with_profile
+from learnhub.org.import_runs import RunChannel
+from learnhub.org.import_service import (
+    Actor,
+    ImportRequest,
+    apply_and_record,
+    plan_request,
+    record_dry_run,
+    record_refusal,
+    refusal_kept,
+)
+from learnhub.org.models import IMPORT_MODES
 
 blp = Blueprint("org", __name__, description="The organisation: HR imports (HR systems, HR)")
 
@@ -109,30 +119,31 @@ class OrgImports(MethodView):
 
         A bad file changes nothing: 422 with every error by row (``row 7``) or cell
         (``Sheet1!C7``). ``?dry_run=true`` answers the same plan and changes nothing. Another
-        import running answers 409 at once (try again when it has finished). Audited."""
+        import running answers 409 at once (try again when it has finished). Audited; every
+        run (applied, dry run, refused) is in the import history (``/hr/imports``)."""
         upload = files["file"]
-        data = upload.read()
-        filename = upload.filename or "upload"
-        options = {
-            "filename": filename,
-            "max_leavers_percent": query["max_leavers"],
-            "encoding": query.get("encoding"),
-            "wait": False,
-        }
-        if query.get("profile"):
-            plan = plan_with_profile(data, query["profile"], mode=query.get("mode"), **options)
-        else:
-            plan = plan_import(
-                data,
-                source=query["source"],
-                mode=query.get("mode") or ImportMode.DELTA,
-                **options,
-            )
-        summary = plan.summary() if query["dry_run"] else apply_import(plan)
+        request = ImportRequest(
+            data=upload.read(),
+            file_name=upload.filename or "upload",
+            profile=query.get("profile"),
+            source=query["source"],
+            mode=query.get("mode"),
+            encoding=query.get("encoding"),
+            max_leavers=query["max_leavers"],
+        )
+        actor = Actor.current(RunChannel.API)
+        try:
+            plan = plan_request(request, wait=False)
+        except ValidationFailed as error:
+            db.session.rollback()  # the refusal is recorded in the history, and kept
+            record_refusal(error, request, actor)
+            raise refusal_kept(error) from error
         if query["dry_run"]:
-            db.session.rollback()  # before the request's commit point
-        elif plan.changes_anything:
-            audit("org_import", target=filename, source=plan.source, mode=plan.mode, **summary)
+            summary = plan.summary()
+            db.session.rollback()  # before the request's commit point (the lock ends too)
+            record_dry_run(plan, request, actor)
+        else:
+            summary, _run = apply_and_record(plan, request, actor)
         return {
             "dry_run": query["dry_run"],
             "source": plan.source,

@@ -68,40 +68,40 @@ def import_(
 ) -> None:
     """Import employees, org units, job roles and reporting lines from an HR export (CSV or
     XLSX), validated whole first, applied in one transaction."""
-    from learnhub.core.audit import audit
-    from learnhub.org.hr_import import apply_import, plan_import
-    from learnhub.org.profiles import plan_with_profile
+    from learnhub.org.import_runs import RunChannel
+    from learnhub.org.import_service import (
+        Actor,
+        ImportRequest,
+        apply_and_record,
+        plan_request,
+        record_dry_run,
+        record_refusal,
+    )
 
     if profile and mapping:
         raise click.UsageError("--profile already has a mapping; give one or the other.")
-    data = file.read_bytes()
-    with _Progress(_estimate_rows(data)) as progress:
+    request = ImportRequest(
+        data=file.read_bytes(),
+        file_name=file.name,
+        profile=profile,
+        source=source,
+        mode=mode,
+        encoding=encoding,
+        max_leavers=max_leavers,
+        mapping_file=mapping,
+    )
+    actor = Actor(RunChannel.CLI)
+    with _Progress(_estimate_rows(request.data)) as progress:
         try:
-            if profile:
-                plan = plan_with_profile(
-                    data,
-                    profile,
-                    mode=mode,
-                    filename=file.name,
-                    progress=progress,
-                    max_leavers_percent=max_leavers,
-                    encoding=encoding,
-                )
-            else:
-                plan = plan_import(
-                    data,
-                    source=source,
-                    mode=mode or ImportMode.DELTA,
-                    mapping_file=mapping,
-                    filename=file.name,
-                    progress=progress,
-                    max_leavers_percent=max_leavers,
-                    encoding=encoding,
-                )
+            plan = plan_request(request, progress=progress)
+        except ValidationFailed as error:
+            db.session.rollback()  # the refusal is recorded in the history, and kept
+            record_refusal(error, request, actor)
+            raise _Refused(f"{file}: {error}") from error
         except DomainError as error:
             raise click.ClickException(f"{file}: {error}") from error
         if not dry_run:
-            apply_import(plan, progress=progress)
+            apply_and_record(plan, request, actor, progress=progress)
     summary = plan.summary()
     click.echo(
         f"{file}: {summary['rows']} rows, {plan.mode} sync of source {plan.source}; "
@@ -112,9 +112,13 @@ def import_(
         _report(plan)
         click.echo("Dry run: nothing changed.")
         db.session.rollback()  # before the command's commit point
-        return
-    if plan.changes_anything:
-        audit("org_import", target=file.name, source=plan.source, mode=plan.mode, **summary)
+        record_dry_run(plan, request, actor)
+
+
+class _Refused(click.ClickException):
+    """A refused file: the command fails, and the commit point keeps its recorded run."""
+
+    keep_changes = True
 
 
 def _report(plan) -> None:

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.exemption_views import blp as exemption_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
+    from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
@@ -34,3 +35,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(audit_views.blp)
     app.register_blueprint(review_views.blp)
     app.register_blueprint(extra_time_views.blp)
+    app.register_blueprint(hr_import_views)

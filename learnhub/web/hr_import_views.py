@@ -1,0 +1,306 @@
+"""HR import in the browser (issue 13): upload an HR file, see the dry run as a preview,
+confirm; the history of every import run (page, API, command line); saved import profiles.
+
+- ``/hr/imports``: the upload form and the history, newest first, paginated.
+- ``/hr/imports/preview/<token>``: the preview of one upload (counts; the people added,
+  updated with what changes, leaving; new and moved units; warnings; errors by row, the first
+  ERRORS_SHOWN with the total and the full list as CSV), and its confirmation (POST). The
+  token is the uploader's own; the file stays in the instance folder until it is applied or
+  its time runs out (:mod:`learnhub.org.import_staging`); the confirmation checks its SHA-256
+  and applies only a plan identical to the previewed one
+  (:func:`learnhub.org.import_previews.confirm_preview`), once, however often it is sent.
+- ``/hr/imports/runs/<id>``: one run's counts and the audit events its apply wrote.
+- ``/hr/imports/profiles``: the saved profiles and a form to save one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from learnhub.auth.models import ApiToken
+from learnhub.auth.permissions import HR_ONLY, role_required
+from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
+from learnhub.core.spreadsheet import csv_chunks, neutralise
+from learnhub.core.transactions import end_after_error
+from learnhub.extensions import db
+from learnhub.org import import_previews, import_service, import_staging
+from learnhub.org.hr_import import FIELDS, PRESETS, read_table
+from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
+from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
+from learnhub.org.models import Employee
+from learnhub.org.profiles import get_profile, list_profiles, save_profile
+from learnhub.web.assign_forms import choices
+from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, column_fields
+
+blp = Blueprint("hrimport", __name__)
+
+#: runs per page of the history
+PAGE_SIZE = 20
+STATUS_WORDS = {
+    RunStatus.DRY_RUN: "Dry run",
+    RunStatus.APPLIED: "Applied",
+    RunStatus.INVALID: "Refused (errors)",
+    RunStatus.EXPIRED: "Preview expired",
+    RunStatus.SUPERSEDED: "Preview replaced",
+}
+CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
+
+
+def _actor() -> import_service.Actor:
+    return import_service.Actor.current(RunChannel.PAGE)
+
+
+def _who(runs: list[HRImportRun]) -> dict[int, str]:
+    """{run id: who ran it} ("Hana Rossi", "API token 'HR system'", "Command line")."""
+    people = dict(
+        db.session.execute(
+            select(Employee.id, Employee).where(
+                Employee.id.in_({r.employee_id for r in runs if r.employee_id})
+            )
+        ).all()
+    )
+    tokens = dict(
+        db.session.execute(
+            select(ApiToken.id, ApiToken.name).where(
+                ApiToken.id.in_({r.api_token_id for r in runs if r.api_token_id})
+            )
+        ).all()
+    )
+    who = {}
+    for run in runs:
+        if run.employee_id:
+            person = people.get(run.employee_id)
+            who[run.id] = person.full_name if person else f"Employee {run.employee_id} (erased)"
+        elif run.api_token_id:
+            who[run.id] = f"API token “{tokens.get(run.api_token_id, run.api_token_id)}”"
+        else:
+            who[run.id] = "Command line"
+    return who
+
+
+def _profile_choices(form: UploadForm) -> None:
+    form.profile.choices = choices(
+        [("", "None: recognise the columns from the header")]
+        + [(p.name, f"{p.name} ({p.mode})") for p in list_profiles()]
+    )
+
+
+def _history(page: int) -> dict:
+    total = db.session.scalar(select(func.count(HRImportRun.id))) or 0
+    last = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), last)
+    runs = list(
+        db.session.scalars(
+            select(HRImportRun)
+            .order_by(HRImportRun.started_at.desc(), HRImportRun.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
+    return {"runs": runs, "who": _who(runs), "page": page, "last": last, "total": total}
+
+
+@blp.route("/hr/imports", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def index() -> str | Response | tuple[str, int]:
+    """The upload form and the history; a valid upload is planned and shown as a preview."""
+    if request.method == "GET":  # (a POST's plan rolls its transaction back)
+        import_previews.expire_previews()
+    form = UploadForm()
+    _profile_choices(form)
+    status = 200
+    if request.method == "POST" and form.validate():
+        upload = form.file.data
+        import_request = import_service.ImportRequest(
+            data=upload.read(),
+            file_name=(upload.filename or "upload")[:255],
+            profile=form.profile.data or None,
+            source=form.source.data or "hr",
+            mode=form.mode.data or None,
+            encoding=(form.encoding.data or "").strip() or None,
+            max_leavers=float(form.max_leavers.data),
+        )
+        try:
+            run = import_previews.stage_preview(import_request, _actor())
+        except (Conflict, NotFound) as error:  # another import runs; the profile went
+            end_after_error(error)
+            form.file.errors = [*form.file.errors, error.message]
+            status = error.status_code
+        else:
+            return redirect(url_for("hrimport.preview", token=run.preview_token))
+    elif request.method == "POST":
+        status = 422
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "hr_imports/index.html",
+        form=form,
+        words=STATUS_WORDS,
+        channels=CHANNEL_WORDS,
+        **_history(page),
+    ), status
+
+
+def _preview_or_404(token: str) -> tuple[HRImportRun, dict]:
+    try:
+        run = import_previews.preview_run(token, _actor())
+    except NotFound as error:
+        abort(404, description=error.message)
+    shown = import_staging.read_preview(token)
+    if shown is None:
+        abort(410, description="This preview is no longer kept: upload the file again.")
+    return run, shown
+
+
+@blp.route("/hr/imports/preview/<token>", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def preview(token: str) -> str | Response | tuple[str, int]:
+    """The dry run of one upload and, on POST, its confirmation."""
+    run, shown = _preview_or_404(token)
+    form = FlaskForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        try:
+            applied, first = import_previews.confirm_preview(token, _actor())
+        except import_previews.PreviewChanged as error:
+            end_after_error(error)  # keeps the new preview
+            flash(error.message, "error")
+            return redirect(url_for("hrimport.preview", token=error.run.preview_token))
+        except (Conflict, NotFound, import_previews.PreviewGone) as error:
+            end_after_error(error)
+            flash(error.message, "error")
+            status = error.status_code
+            run = db.session.get(HRImportRun, run.id) or run
+        else:
+            flash(
+                "Imported: the organisation now matches the file."
+                if first
+                else "That was sent twice: the file was imported once.",
+                "info",
+            )
+            return redirect(url_for("hrimport.run", run_id=applied.id))
+    elif run.status == RunStatus.APPLIED:
+        return redirect(url_for("hrimport.run", run_id=run.id))
+    expired = run.status == RunStatus.EXPIRED or (
+        run.status == RunStatus.DRY_RUN and import_previews.expired(run)
+    )
+    return render_template(
+        "hr_imports/preview.html",
+        run=run,
+        shown=shown,
+        form=form,
+        token=token,
+        expired=expired,
+        words=STATUS_WORDS,
+        list_max=LIST_MAX,
+        errors_shown=ERRORS_SHOWN,
+        minutes=import_staging.ttl_seconds() // 60,
+    ), status
+
+
+@blp.get("/hr/imports/preview/<token>/errors.csv")
+@role_required(*HR_ONLY)
+def errors_csv(token: str) -> Response:
+    """Every error of a refused upload: row (or cell), message; cells neutralised."""
+    run, shown = _preview_or_404(token)
+    rows = [["where", "error"]] + [
+        [neutralise(w), neutralise(m)] for w, m in shown.get("errors", [])
+    ]
+    name = f"hr-import-{run.id}-errors.csv"
+    return Response(
+        "".join(csv_chunks(rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@blp.get("/hr/imports/runs/<int:run_id>")
+@role_required(*HR_ONLY)
+def run(run_id: int) -> str:
+    """One import run: who, when, the file, the counts; for an applied run its audit events."""
+    found = db.session.get(HRImportRun, run_id)
+    if found is None:
+        abort(404, description="No such import run.")
+    events, total = import_service.audit_events_of(found)
+    mine = found.employee_id == current_user.employee_id and found.preview_token
+    return render_template(
+        "hr_imports/run.html",
+        run=found,
+        who=_who([found])[found.id],
+        events=events,
+        events_total=total,
+        words=STATUS_WORDS,
+        channels=CHANNEL_WORDS,
+        preview_token=found.preview_token if mine and found.status != RunStatus.APPLIED else None,
+    )
+
+
+def _headers_of(token: str | None) -> list[str]:
+    """The column headers of a previewed upload of the caller's (none without one)."""
+    if not token:
+        return []
+    try:
+        run = import_previews.preview_run(token, _actor())
+    except NotFound:
+        return []
+    data = import_staging.read_data(token)
+    if data is None:
+        return []
+    try:
+        return [h for h in read_table(data, run.file_name, encoding=run.encoding).headers if h]
+    except ValidationFailed:
+        return []
+
+
+@blp.route("/hr/imports/profiles", methods=["GET", "POST"])
+@role_required(*HR_ONLY)
+def profiles() -> str | Response | tuple[str, int]:
+    """The saved import profiles, and a form to save one (``?from=`` a preset or profile to
+    start from; ``?token=`` a preview of yours, whose columns are offered)."""
+    form = ProfileForm()
+    status = 200
+    start = request.args.get("from", "")
+    if request.method == "GET" and start:
+        try:
+            mapping = PRESETS.get(start) or get_profile(start).mapping
+        except NotFound:
+            mapping = {}
+        for fld, field in column_fields(form):
+            field.data = mapping.get(
+                fld, mapping.get("org_unit", "") if fld == "department" else ""
+            )
+    if request.method == "POST" and form.validate():
+        mapping = {fld: field.data.strip() for fld, field in column_fields(form) if field.data}
+        try:
+            saved = save_profile(
+                form.name.data,
+                mode=form.mode.data,
+                mapping=mapping,
+                description=form.description.data or "",
+                encoding=(form.encoding.data or "").strip() or None,
+            )
+        except ValidationFailed as error:
+            end_after_error(error)
+            for issue in error.errors or [Issue("", error.message)]:
+                where = "encoding" if issue.where == "encoding" else "column_employee_number"
+                field = getattr(form, where)
+                field.errors = [*field.errors, issue.message[:1].upper() + issue.message[1:]]
+            status = 422
+        else:
+            flash(f"Saved the import profile {saved.name}.", "info")
+            return redirect(url_for("hrimport.profiles"))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "hr_imports/profiles.html",
+        form=form,
+        columns=column_fields(form),
+        profiles=list_profiles(),
+        presets=list(PRESETS),
+        headers=_headers_of(request.args.get("token")),
+        labels=FIELD_LABELS,
+        fields=FIELDS,
+    ), status
