@@ -1,5 +1,5 @@
 """Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT, as Moodle reads and writes them (question-bank interchange); the current questions of a
+GIFT or Moodle XML, as Moodle reads and writes them (question-bank interchange); the current questions of a
 category, for quizzes to draw from.
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
@@ -28,6 +28,7 @@ from learnhub.questionbank.gift import export_gift, parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
 from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
+from learnhub.questionbank.moodle_xml.writer import export_moodle_xml
 from learnhub.skills.models import Framework
 
 logger = logging.getLogger(__name__)
@@ -302,25 +303,44 @@ def bank_summary(bank: QuestionBank) -> dict:
     }
 
 
-def export_bank(name: str) -> tuple[str, list[str]]:
-    """The bank's current questions as GIFT text, category by category (the top first), with
-    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
-    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
-    GIFT cannot express (see export_gift)."""
-    bank = get_bank(name)
+def _current_questions(bank: QuestionBank) -> list[tuple[str, Question]]:
+    """(category path, question) of the bank's current questions, by category then position."""
     rows = db.session.execute(
         select(QuestionCategory.path, Question)
         .join(Question, Question.category_id == QuestionCategory.id)
         .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
         .order_by(QuestionCategory.path, Question.position)
     ).all()
+    return [(path, question) for path, question in rows]
+
+
+def export_bank(name: str) -> tuple[str, list[str]]:
+    """The bank's current questions as GIFT text, category by category (the top first), with
+    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
+    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
+    GIFT cannot express (see export_gift)."""
+    bank = get_bank(name)
     specs, notes = [], []
-    for path, question in rows:
+    for path, question in _current_questions(bank):
         spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
         specs.append(spec)
         if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
             notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
     return export_gift(specs), notes
+
+
+def export_bank_xml(name: str) -> tuple[bytes, list[str]]:
+    """The bank's current questions as a Moodle XML document (UTF-8 bytes), category by
+    category (the top first), and notes on what was written differently (a numeric range as
+    midpoint and tolerance; see export_moodle_xml). Marks, tags, id numbers and every feedback
+    travel with the questions. Raises NotFound for an unknown bank, ValueError for a question
+    XML cannot hold (a control character)."""
+    bank = get_bank(name)
+    specs = [
+        {k: v for k, v in {**question.spec, "category": path or None}.items() if k != "line"}
+        for path, question in _current_questions(bank)
+    ]
+    return export_moodle_xml(specs)
 
 
 def bank_questions(rule: dict) -> list[Question]:
