@@ -1,6 +1,6 @@
 """The question bank's commands: import a GIFT or Moodle XML file into a bank, export a bank as
-GIFT or Moodle XML. The quizzes command group lists them (``flask quizzes import|export``, as the README
-documents). Each command commits once, or not at all on error."""
+GIFT or Moodle XML. The quizzes command group lists them (``flask quizzes import|export``, as
+the README documents). Each command commits once, or not at all on error."""
 
 from __future__ import annotations
 

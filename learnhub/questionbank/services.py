@@ -1,6 +1,6 @@
 """Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT or Moodle XML, as Moodle reads and writes them (question-bank interchange); the current questions of a
-category, for quizzes to draw from.
+GIFT or Moodle XML, as Moodle reads and writes them (question-bank interchange); the current
+questions of a category, for quizzes to draw from.
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
 error changes nothing and the error list names each problem by line (GIFT) or by question
