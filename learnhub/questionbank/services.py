@@ -61,6 +61,8 @@ class ImportReport:
     skipped: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     moodle_rejects: list[dict] = field(default_factory=list)
+    #: per category path ("" the top): {"added", "replaced", "unchanged"} question counts
+    by_category: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -76,6 +78,7 @@ class ImportReport:
             "skipped": [i.as_dict() for i in self.skipped],
             "warnings": [i.as_dict() for i in self.warnings],
             "moodle_rejects": self.moodle_rejects,
+            "by_category": [{"path": path, **counts} for path, counts in self.by_category.items()],
         }
 
 
@@ -101,9 +104,10 @@ class ReadFile:
     warnings: list[Issue]
 
 
-def read_file(filename: str, data: bytes) -> ReadFile:
-    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues."""
-    fmt = detect_format(filename, data)
+def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
+    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues;
+    ``fmt`` ("gift" or "moodle_xml") when the caller chose it, else detected."""
+    fmt = fmt or detect_format(filename, data)
     if fmt == "moodle_xml":
         xml = parse_moodle_xml(data)
         fatal = [Issue(i.where, i.message) for i in xml.errors if not i.number]
@@ -149,6 +153,7 @@ def import_questions(
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    fmt: str | None = None,
 ) -> ImportReport:
     """Import a GIFT or Moodle XML file (format by extension, else by content) into a bank,
     creating the bank and its categories as needed.
@@ -159,10 +164,13 @@ def import_questions(
     it is. Raises ValidationFailed (the report's errors as issues, nothing changed) when the
     file has any error or the bank name is not valid; with ``skip_invalid`` the questions in
     error are left out whole and listed in ``skipped`` instead (a file that cannot be read at
-    all still fails). Audited unless ``dry_run``.
+    all still fails). ``fmt`` ("gift" or "moodle_xml") overrides the detection. Audited unless
+    ``dry_run``.
     """
     bank_name = bank_name.strip()
-    parsed = read_file(filename, data)
+    if fmt is not None and fmt not in FORMATS:
+        raise ValidationFailed(f"Unknown format {fmt!r}.", [Issue("format", "gift or moodle_xml")])
+    parsed = read_file(filename, data, fmt)
     fmt, specs = parsed.format, parsed.questions
     report = ImportReport(bank_name, fmt, dry_run, len(specs), warnings=parsed.warnings)
     report.errors = list(parsed.fatal)
@@ -221,8 +229,10 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
             report.categories.append(path)
         digest = spec_digest(spec)
         same_category = current.setdefault(path, {})
+        counts = report.by_category.setdefault(path, {"added": 0, "replaced": 0, "unchanged": 0})
         if digest in same_category:
             report.unchanged += 1
+            counts["unchanged"] += 1
             continue
         old = None
         if spec.get("idnumber"):
@@ -231,8 +241,10 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
             old.retired_at = utcnow()
             del same_category[old.content_sha256]
             report.replaced += 1
+            counts["replaced"] += 1
         else:
             report.added += 1
+            counts["added"] += 1
         position += 1
         question = Question(
             bank_id=bank.id,
