@@ -277,10 +277,10 @@ def staged_import(token: str) -> str | Response | tuple[str, int]:
 
 
 def category_words(path: str) -> str:
-    """A category path as the page shows it: "(top of the bank)" for "", "a › b" else."""
+    """A category path as the page shows it: "(top of the bank)" for "", "a \u203a b" else."""
     if not path:
         return "(top of the bank)"
-    return " › ".join(part.replace("\0", "/") for part in re.sub("//", "\0", path).split("/"))
+    return " \u203a ".join(part.replace("\0", "/") for part in re.sub("//", "\0", path).split("/"))
 
 
 blp.add_app_template_filter(category_words, "category_words")

@@ -158,8 +158,8 @@ def test_dry_run_then_confirm_imports_exactly_once(app, staff):
     text = _text(page)
     assert page.status_code == 200 and "Nothing is imported yet" in text
     assert "<dt>To add</dt><dd>3</dd>" in text and "(new: it is created)" in text
-    assert "Security › Phishing</th><td>2</td><td>0</td><td>0</td>" in text
-    assert "Security › Passwords</th><td>1</td>" in text
+    assert "Security \u203a Phishing</th><td>2</td><td>0</td><td>0</td>" in text
+    assert "Security \u203a Passwords</th><td>1</td>" in text
     assert "Import 3 questions into Security" in text
     assert _imports(app) == 0
     # nobody else sees someone's upload
