@@ -207,7 +207,11 @@ def import_file() -> str | Response | tuple[str, int]:
             return redirect(url_for("banks.staged_import", token=row.token))
     status = 422 if request.method == "POST" else 200
     page = render_template(
-        "banks/import.html", form=form, errors=errors, banks=_bank_names(), formats=FORMAT_WORDS
+        "banks/import.html",
+        form=form,
+        errors=errors,
+        banks=_bank_names(),
+        failed=any(f.errors for f in (form.bank, form.file, form.fmt)),
     )
     return page, status
 
@@ -231,7 +235,7 @@ def staged_import(token: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("banks.staged_import", token=token))
         return render_template("banks/imported.html", row=row, formats=FORMAT_WORDS)
     form = ConfirmImportForm()
-    problem = None
+    problem: DomainError | None = None
     if request.method == "GET":
         form.submit_token.data = submit_tokens.new_token()
     elif form.validate():

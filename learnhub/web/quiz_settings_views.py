@@ -49,13 +49,12 @@ GRADING_WORDS = {
 
 def _fixed_counts(quiz_ids: list[int]) -> dict[int, int]:
     """Scored questions each quiz shows every attempt (its own, descriptions excepted)."""
-    return dict(
-        db.session.execute(
-            select(Question.quiz_id, func.count())
-            .where(Question.quiz_id.in_(quiz_ids), Question.qtype != QuestionType.DESCRIPTION)
-            .group_by(Question.quiz_id)
-        ).all()
-    )
+    rows = db.session.execute(
+        select(Question.quiz_id, func.count())
+        .where(Question.quiz_id.in_(quiz_ids), Question.qtype != QuestionType.DESCRIPTION)
+        .group_by(Question.quiz_id)
+    ).all()
+    return {quiz_id: count for quiz_id, count in rows if quiz_id is not None}
 
 
 def _submitted(quiz_id: int) -> int:
@@ -197,8 +196,10 @@ def settings(quiz_id: int) -> str | Response | tuple[str, int]:
             needs = "essays_graded" in changes and _submitted(quiz.id) > 0
             return redirect(url_for("quizadmin.settings", quiz_id=quiz.id, regrade=needs or None))
     course, module = _where(quiz)
+    failed = bool(problem) or any(field.errors for field in form.all_fields())
     page = render_template(
         "quizadmin/settings.html",
+        failed=failed,
         quiz=quiz,
         form=form,
         problem=problem,
@@ -209,7 +210,7 @@ def settings(quiz_id: int) -> str | Response | tuple[str, int]:
         submitted=_submitted(quiz.id),
         regrade_due=bool(request.args.get("regrade")),
     )
-    return page, (422 if form.errors or problem else 200)
+    return page, (422 if failed else 200)
 
 
 _CHANGE_WORDS = {
