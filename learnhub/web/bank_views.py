@@ -34,7 +34,7 @@ from learnhub.questionbank import staging
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
 from learnhub.questionbank.moodle_xml.reader import plain_decimal
 from learnhub.quizzes.content_loader import CONTENT_BANK
-from learnhub.quizzes.render import stem_html
+from learnhub.quizzes.render import render_text, stem_html
 from learnhub.web.bank_forms import BankImportForm, ConfirmImportForm
 
 blp = Blueprint("banks", __name__)
@@ -67,7 +67,8 @@ def plain_text(text: dict | None) -> str:
     """A ``{"format", "text"}`` as plain text (an option, a feedback) for the answer key."""
     if not text:
         return ""
-    return " ".join(Markup(text.get("text", "")).striptags().split()) or text.get("text", "")
+    # rendered first, as learners see it (a plain "a<b" stays; HTML loses its tags)
+    return " ".join(render_text(text).striptags().split())
 
 
 @blp.get("/banks")

@@ -175,6 +175,10 @@ def test_dry_run_then_confirm_imports_exactly_once(app, staff):
     with app.app_context():
         row = db.session.scalar(select(StagedImport))
         assert row.data == b"" and row.report["added"] == 3 and row.applied_at is not None
+    bank = _text(hr.get("/banks/Security"))
+    assert "3 questions." in bank and '<span class="tag">phishing</span>' in bank
+    assert "Whoever owns the domain in the address — <strong>100%</strong>" in bank
+    assert "Feedback: Names are easy to fake" in bank
     # the same file again: everything unchanged
     again = hr.get(_upload(hr, GOOD_GIFT, "security.gift").headers["Location"])
     assert "<dt>Unchanged</dt><dd>3</dd>" in _text(again)
