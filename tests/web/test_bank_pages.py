@@ -5,6 +5,7 @@ first with its report, then a confirmation that applies exactly the file preview
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -216,3 +217,19 @@ def test_the_format_can_be_chosen_and_xml_round_trips_through_the_page(app, staf
         assert "bank-export.txt (GIFT," in _text(hr.get(as_gift.headers["Location"]))
     else:
         assert as_gift.status_code == 422
+
+
+def test_an_upload_older_than_a_day_must_be_chosen_again(app, staff):
+    hr, _ = staff
+    url = _upload(hr, GOOD_GIFT, "security.gift").headers["Location"]
+    with app.app_context():
+        row = db.session.scalar(select(StagedImport))
+        row.created_at = row.created_at - timedelta(hours=25)
+        db.session.commit()
+    response = hr.get(url)
+    assert response.status_code == 404
+    assert "older than 24 hours: choose the file again" in _text(response)
+    # the next upload clears it away
+    _upload(hr, GOOD_GIFT, "security.gift")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StagedImport)) == 1
