@@ -1,5 +1,5 @@
 """JSON API of the question banks for HR / L&D and content admins: bank summaries, GIFT and
-Moodle XML imports, GIFT exports."""
+Moodle XML imports, GIFT and Moodle XML exports."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from learnhub.questionbank.schemas import (
 blp = Blueprint(
     "question_banks",
     __name__,
-    description="Question banks: GIFT and Moodle XML imports, GIFT exports (HR / L&D, content)",
+    description="Question banks: GIFT and Moodle XML imports and exports (HR / L&D, content)",
 )
 
 
@@ -91,4 +91,22 @@ class BankExport(MethodView):
             text,
             mimetype="text/plain",
             headers={"Content-Disposition": f'attachment; filename="{name}.gift"'},
+        )
+
+
+@blp.route("/question-banks/<name>/export.xml")
+class BankExportXml(MethodView):
+    @role_required(*QUIZ_STAFF)
+    @blp.response(200, content_type="application/xml", description="The bank as Moodle XML")
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
+    def get(self, name: str):
+        """The bank's current questions as Moodle XML (UTF-8), by category, with marks, tags,
+        id numbers and feedback; Moodle's and LearnHub's XML importers read it back."""
+        data, _notes = banks.export_bank_xml(name)
+        audit("quizzes.bank_export", target=f"bank:{name}", format="moodle_xml")
+        return Response(
+            data,
+            mimetype="application/xml",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xml"'},
         )

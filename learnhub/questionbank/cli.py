@@ -1,6 +1,6 @@
 """The question bank's commands: import a GIFT or Moodle XML file into a bank, export a bank as
-GIFT. The quizzes command group lists them (``flask quizzes import|export``, as the README
-documents). Each command commits once, or not at all on error."""
+GIFT or Moodle XML. The quizzes command group lists them (``flask quizzes import|export``, as
+the README documents). Each command commits once, or not at all on error."""
 
 from __future__ import annotations
 
@@ -58,16 +58,33 @@ def import_command(file: Path, bank_name: str, dry_run: bool, skip_invalid: bool
 @with_appcontext
 @click.option("--bank", "bank_name", required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_command(bank_name: str, out: Path) -> None:
-    """Write a question bank as GIFT."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gift", "xml"]),
+    default=None,
+    help="gift or xml (Moodle XML); by default from the --out extension (.xml), else gift.",
+)
+def export_command(bank_name: str, out: Path, fmt: str | None) -> None:
+    """Write a question bank as GIFT or Moodle XML."""
+    fmt = fmt or ("xml" if out.suffix.lower() == ".xml" else "gift")
     try:
         with unit_of_work():
-            text, notes = banks.export_bank(bank_name)
-            # every export audited (DESIGN.md), as the API's BankExport does
-            audit("quizzes.bank_export", target=f"bank:{bank_name}", format="gift", via="cli")
-    except DomainError as error:
-        _fail(error)
-    out.write_text(text, encoding="utf-8")
+            if fmt == "xml":
+                data, notes = banks.export_bank_xml(bank_name)
+            else:
+                text, notes = banks.export_bank(bank_name)
+                data = text.encode("utf-8")
+            # every export audited (DESIGN.md), as the API's exports are
+            audit(
+                "quizzes.bank_export",
+                target=f"bank:{bank_name}",
+                format="moodle_xml" if fmt == "xml" else "gift",
+                via="cli",
+            )
+    except (DomainError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    out.write_bytes(data)
     for note in notes:
         click.echo(f"note {note}")
     click.echo(f"wrote {out}")

@@ -11,7 +11,15 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
@@ -92,3 +100,27 @@ class Question(db.Model):
         UniqueConstraint("quiz_id", "position"),
         CheckConstraint("(quiz_id IS NULL) <> (bank_id IS NULL)", name="quiz_or_bank"),
     )
+
+
+class StagedImport(db.Model):
+    """A question-bank file uploaded on the import page and kept until it is confirmed, so
+    that the confirmation applies exactly the bytes whose dry run was shown (``sha256`` is
+    checked again before applying). ``owner``: the uploader's account id (nobody else sees
+    it); ``fmt``: "gift" | "moodle_xml" as chosen or detected; ``applied_at`` and ``report``
+    (the import report's dict) once confirmed, when ``data`` is emptied. Rows older than
+    :data:`learnhub.questionbank.staging.KEEP_HOURS` are deleted at the next upload."""
+
+    __tablename__ = "staged_bank_imports"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    bank: Mapped[str] = mapped_column(String(120))
+    filename: Mapped[str] = mapped_column(String(255))
+    fmt: Mapped[str] = mapped_column(String(20))
+    skip_invalid: Mapped[bool] = mapped_column(default=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    applied_at: Mapped[datetime | None]
+    report: Mapped[dict | None] = mapped_column(JSON)

@@ -33,6 +33,13 @@ class WeightNoteSchema(Schema):
     weights = fields.List(fields.String())
 
 
+class CategoryImportCountSchema(Schema):
+    path = fields.String(metadata={"description": '"" is the top of the bank'})
+    added = fields.Integer()
+    replaced = fields.Integer(metadata={"description": "the old question is retired"})
+    unchanged = fields.Integer()
+
+
 class ImportReportSchema(Schema):
     bank = fields.String()
     format = fields.String(metadata={"description": "gift | moodle_xml"})
@@ -49,6 +56,7 @@ class ImportReportSchema(Schema):
         fields.Nested(WeightNoteSchema),
         metadata={"description": "weights Moodle would refuse; LearnHub scores them as written"},
     )
+    by_category = fields.List(fields.Nested(CategoryImportCountSchema))
 
 
 class CategoryCountSchema(Schema):

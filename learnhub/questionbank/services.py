@@ -1,6 +1,6 @@
 """Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT, as Moodle reads and writes them (question-bank interchange); the current questions of a
-category, for quizzes to draw from.
+GIFT or Moodle XML, as Moodle reads and writes them (question-bank interchange); the current
+questions of a category, for quizzes to draw from.
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
 error changes nothing and the error list names each problem by line (GIFT) or by question
@@ -28,6 +28,7 @@ from learnhub.questionbank.gift import export_gift, parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
 from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
+from learnhub.questionbank.moodle_xml.writer import export_moodle_xml
 from learnhub.skills.models import Framework
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class ImportReport:
     skipped: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     moodle_rejects: list[dict] = field(default_factory=list)
+    #: per category path ("" the top): {"added", "replaced", "unchanged"} question counts
+    by_category: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -75,6 +78,7 @@ class ImportReport:
             "skipped": [i.as_dict() for i in self.skipped],
             "warnings": [i.as_dict() for i in self.warnings],
             "moodle_rejects": self.moodle_rejects,
+            "by_category": [{"path": path, **counts} for path, counts in self.by_category.items()],
         }
 
 
@@ -100,9 +104,10 @@ class ReadFile:
     warnings: list[Issue]
 
 
-def read_file(filename: str, data: bytes) -> ReadFile:
-    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues."""
-    fmt = detect_format(filename, data)
+def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
+    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues;
+    ``fmt`` ("gift" or "moodle_xml") when the caller chose it, else detected."""
+    fmt = fmt or detect_format(filename, data)
     if fmt == "moodle_xml":
         xml = parse_moodle_xml(data)
         fatal = [Issue(i.where, i.message) for i in xml.errors if not i.number]
@@ -148,6 +153,7 @@ def import_questions(
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    fmt: str | None = None,
 ) -> ImportReport:
     """Import a GIFT or Moodle XML file (format by extension, else by content) into a bank,
     creating the bank and its categories as needed.
@@ -158,10 +164,13 @@ def import_questions(
     it is. Raises ValidationFailed (the report's errors as issues, nothing changed) when the
     file has any error or the bank name is not valid; with ``skip_invalid`` the questions in
     error are left out whole and listed in ``skipped`` instead (a file that cannot be read at
-    all still fails). Audited unless ``dry_run``.
+    all still fails). ``fmt`` ("gift" or "moodle_xml") overrides the detection. Audited unless
+    ``dry_run``.
     """
     bank_name = bank_name.strip()
-    parsed = read_file(filename, data)
+    if fmt is not None and fmt not in FORMATS:
+        raise ValidationFailed(f"Unknown format {fmt!r}.", [Issue("format", "gift or moodle_xml")])
+    parsed = read_file(filename, data, fmt)
     fmt, specs = parsed.format, parsed.questions
     report = ImportReport(bank_name, fmt, dry_run, len(specs), warnings=parsed.warnings)
     report.errors = list(parsed.fatal)
@@ -220,8 +229,10 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
             report.categories.append(path)
         digest = spec_digest(spec)
         same_category = current.setdefault(path, {})
+        counts = report.by_category.setdefault(path, {"added": 0, "replaced": 0, "unchanged": 0})
         if digest in same_category:
             report.unchanged += 1
+            counts["unchanged"] += 1
             continue
         old = None
         if spec.get("idnumber"):
@@ -230,8 +241,10 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
             old.retired_at = utcnow()
             del same_category[old.content_sha256]
             report.replaced += 1
+            counts["replaced"] += 1
         else:
             report.added += 1
+            counts["added"] += 1
         position += 1
         question = Question(
             bank_id=bank.id,
@@ -302,25 +315,44 @@ def bank_summary(bank: QuestionBank) -> dict:
     }
 
 
-def export_bank(name: str) -> tuple[str, list[str]]:
-    """The bank's current questions as GIFT text, category by category (the top first), with
-    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
-    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
-    GIFT cannot express (see export_gift)."""
-    bank = get_bank(name)
+def _current_questions(bank: QuestionBank) -> list[tuple[str, Question]]:
+    """(category path, question) of the bank's current questions, by category then position."""
     rows = db.session.execute(
         select(QuestionCategory.path, Question)
         .join(Question, Question.category_id == QuestionCategory.id)
         .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
         .order_by(QuestionCategory.path, Question.position)
     ).all()
+    return [(path, question) for path, question in rows]
+
+
+def export_bank(name: str) -> tuple[str, list[str]]:
+    """The bank's current questions as GIFT text, category by category (the top first), with
+    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
+    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
+    GIFT cannot express (see export_gift)."""
+    bank = get_bank(name)
     specs, notes = [], []
-    for path, question in rows:
+    for path, question in _current_questions(bank):
         spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
         specs.append(spec)
         if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
             notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
     return export_gift(specs), notes
+
+
+def export_bank_xml(name: str) -> tuple[bytes, list[str]]:
+    """The bank's current questions as a Moodle XML document (UTF-8 bytes), category by
+    category (the top first), and notes on what was written differently (a numeric range as
+    midpoint and tolerance; see export_moodle_xml). Marks, tags, id numbers and every feedback
+    travel with the questions. Raises NotFound for an unknown bank, ValueError for a question
+    XML cannot hold (a control character)."""
+    bank = get_bank(name)
+    specs = [
+        {k: v for k, v in {**question.spec, "category": path or None}.items() if k != "line"}
+        for path, question in _current_questions(bank)
+    ]
+    return export_moodle_xml(specs)
 
 
 def bank_questions(rule: dict) -> list[Question]:

@@ -13,12 +13,14 @@ def init_app(app: Flask) -> None:
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web import trends  # noqa: F401  (the team page's trend functions)
     from learnhub.web.assign_views import blp as assign_views
+    from learnhub.web.bank_views import blp as bank_views
     from learnhub.web.evidence_views import blp as evidence_views
     from learnhub.web.exemption_views import blp as exemption_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
+    from learnhub.web.quiz_settings_views import blp as quiz_settings_views
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
 
@@ -36,3 +38,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(review_views.blp)
     app.register_blueprint(extra_time_views.blp)
     app.register_blueprint(hr_import_views)
+    app.register_blueprint(bank_views)
+    app.register_blueprint(quiz_settings_views)
