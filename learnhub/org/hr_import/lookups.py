@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
@@ -58,6 +58,13 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def core() -> Connection:
+    """The session's connection, flushed, for statements whose rows need no ORM processing
+    (SQLAlchemy's ORM result handling cost 0.9 s per 100,000 rows of a plan)."""
+    db.session.flush()
+    return db.session.connection()
 
 
 def is_postgresql() -> bool:
@@ -138,7 +145,7 @@ def existing_employees(
     file_texts = pick if len(fields) > 1 else lambda values: (pick(values),)
     sources: dict[str, str] = {}
     result = {}
-    connection = db.session.connection()
+    connection = core()
     for condition in where_in(Employee.employee_number, wanted):
         for id_, active, source, email, *texts in connection.execute(query.where(condition)):
             values = wanted[texts[0]]
@@ -177,7 +184,7 @@ def email_holders(emails: Iterable[str]) -> dict[str, tuple[str, bool]]:
     return {
         email: (number, active)
         for condition in where_in(Employee.email, emails)
-        for email, number, active in db.session.execute(query.where(condition))
+        for email, number, active in core().execute(query.where(condition))
     }
 
 
@@ -216,11 +223,13 @@ def unit_parents() -> dict[str, str]:
 def active_ids_of_source(source: str) -> dict[str, int]:
     """{employee number: id} of the active people whose HR source is ``source``."""
     return dict(
-        db.session.execute(
+        core()
+        .execute(
             select(Employee.employee_number, Employee.id).where(
                 Employee.source == source, Employee.active.is_(True)
             )
-        ).all()
+        )
+        .all()
     )
 
 
