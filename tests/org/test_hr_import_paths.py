@@ -94,13 +94,16 @@ def _run_all(monkeypatch: pytest.MonkeyPatch, *, bulk: bool) -> list[tuple[dict,
         if not bulk:
             patched.setattr(apply_module, "is_postgresql", lambda: False)
         steps = []
-        for header, body, mode in (
-            (HEADER, FIRST, "full"),
-            (HEADER, FIRST, "full"),
-            (HEADER, SECOND, "full"),
-            (DELTA_HEADER, DELTA, "delta"),
+        for header, body, mode, source in (
+            (HEADER, FIRST, "full", "hr"),
+            (HEADER, FIRST, "full", "hr"),
+            (HEADER, SECOND, "full", "hr"),
+            (DELTA_HEADER, DELTA, "delta", "hr"),
+            # an empty source name is stored as "" (never NULL) by both
+            (HEADER, "11,Kim,Solo,kim@x.org,,,,,,\n", "delta", ""),
         ):
-            summary = apply_import(plan_import((header + body).encode(), mode=mode))
+            plan = plan_import((header + body).encode(), mode=mode, source=source)
+            summary = apply_import(plan)
             db.session.flush()
             db.session.expire_all()
             steps.append((summary, _state()))
@@ -134,4 +137,6 @@ def test_the_bulk_and_the_portable_path_leave_the_same_tables(app_ctx, monkeypat
         {"rows": 7, "added": 0, "updated": 0, "unchanged": 7, "left": 0},
         {"rows": 8, "added": 2, "updated": 4, "unchanged": 2, "left": 1},
         {"rows": 2, "added": 1, "updated": 1, "unchanged": 0, "left": 0},
+        {"rows": 1, "added": 1, "updated": 0, "unchanged": 0, "left": 0},
     ]
+    assert people["11"][3:] == (None, None, None, None, None, True, False, "")

@@ -216,8 +216,8 @@ def _columns(
 
 def _csv(columns: dict[str, list], *extra: object) -> str:
     """The rows of ``columns`` (and the ``extra`` values on every row) as CSV for
-    ``COPY … (FORMAT csv)``: None is an empty unquoted field, which COPY reads as NULL (no
-    field written here is an empty string: the checks require those fields)."""
+    ``COPY … (FORMAT csv)``: None and "" are both an empty unquoted field, which :func:`_copy`
+    reads as NULL, or as "" in the columns that are never NULL."""
     buffer = io.StringIO()
     count = len(columns["id"])
     values = [*columns.values(), *([value] * count for value in extra)]
@@ -225,10 +225,17 @@ def _csv(columns: dict[str, list], *extra: object) -> str:
     return buffer.getvalue()
 
 
+#: text columns that hold "" rather than NULL when empty (only the source can be empty)
+NOT_NULL_TEXT = ("employee_number", "first_name", "last_name", "email", "source")
+
+
 def _copy(table: str, names: list[str], payload: str) -> None:
-    """``COPY table (names) FROM STDIN`` on the session's connection, in its transaction."""
+    """``COPY table (names) FROM STDIN`` on the session's connection, in its transaction; an
+    empty field is NULL but in the NOT_NULL_TEXT columns, where it is ""."""
     driver = db.session.connection().connection.driver_connection
-    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+    texts = ", ".join(name for name in names if name in NOT_NULL_TEXT)
+    options = f"FORMAT csv, FORCE_NOT_NULL ({texts})" if texts else "FORMAT csv"
+    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN ({options})"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(payload)
 
