@@ -52,7 +52,7 @@ MAX_DEPTH = 1000
 REBUILD_ABOVE = 20_000
 
 
-def _lines_above(employee_ids: list[int] | None) -> Select:
+def _lines_above(employee_ids: list[int] | None, *, as_array: bool = False) -> Select:
     """SELECT (ancestor_id, descendant_id, depth) of every line above ``employee_ids`` (all
     people when None), walking ``manager_id`` upwards."""
     start = select(
@@ -61,7 +61,11 @@ def _lines_above(employee_ids: list[int] | None) -> Select:
         literal(1).label("depth"),
     ).where(Employee.manager_id.is_not(None))
     if employee_ids is not None:
-        start = start.where(Employee.id.in_(employee_ids))
+        start = start.where(
+            Employee.id == any_(int_array(employee_ids))
+            if as_array
+            else Employee.id.in_(employee_ids)
+        )
     up = start.cte("up", recursive=True)
     parent = aliased(Employee)
     up = up.union_all(
@@ -74,8 +78,10 @@ def _lines_above(employee_ids: list[int] | None) -> Select:
     return select(up.c.ancestor_id, up.c.descendant_id, up.c.depth)
 
 
-def _insert_lines(session: Session, employee_ids: list[int] | None) -> None:
-    lines = _lines_above(employee_ids).subquery()
+def _insert_lines(
+    session: Session, employee_ids: list[int] | None, *, as_array: bool = False
+) -> None:
+    lines = _lines_above(employee_ids, as_array=as_array).subquery()
     session.execute(
         insert(ReportingLine).from_select(
             ["ancestor_id", "descendant_id", "depth"],
@@ -94,7 +100,7 @@ def rebuild_reporting_lines(session: Session | None = None) -> int:
     return session.scalar(select(func.count()).select_from(ReportingLine)) or 0
 
 
-def _int_array(ids: list[int]) -> Cast:
+def int_array(ids: list[int]) -> Cast:
     """``ids`` as one PostgreSQL integer array, sent as one text parameter (psycopg's dumper of
     a 100,000-item list costs a second in Python)."""
     joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
@@ -119,7 +125,7 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
         affected.update(
             session.scalars(
                 select(ReportingLine.descendant_id).where(
-                    ReportingLine.ancestor_id == any_(_int_array(moved))
+                    ReportingLine.ancestor_id == any_(int_array(moved))
                 )
             )
         )
@@ -136,6 +142,12 @@ def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None
         rebuild_reporting_lines(session)
         return len(affected)
     people = sorted(affected)
+    if session.get_bind().dialect.name == "postgresql":  # two statements, whatever the count
+        session.execute(
+            delete(ReportingLine).where(ReportingLine.descendant_id == any_(int_array(people)))
+        )
+        _insert_lines(session, people, as_array=True)
+        return len(people)
     for start in range(0, len(people), CHUNK):
         chunk = people[start : start + CHUNK]
         session.execute(delete(ReportingLine).where(ReportingLine.descendant_id.in_(chunk)))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, any_, exists, select
 from sqlalchemy.orm import aliased
 
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
+from learnhub.org.reporting import int_array
 
 #: ids per IN list (below SQLite's 999 bound-variable default of old versions)
 CHUNK = 900
@@ -57,11 +58,19 @@ def is_in_subtree(manager_id: int | None, employee_id: int, *, active_only: bool
 def manager_chain_ids(employee_ids: Iterable[int]) -> set[int]:
     """Every manager above any of ``employee_ids`` (their managers, and theirs, up to the top).
 
-    Returns a set of employee ids; empty when nobody has a manager. One query per 900
-    employees, read from the closure.
+    Returns a set of employee ids; empty when nobody has a manager. Read from the closure:
+    one query on PostgreSQL (the ids as one array parameter), one per 900 employees elsewhere.
     """
     ids = sorted(set(employee_ids))
     found: set[int] = set()
+    if ids and db.session.get_bind().dialect.name == "postgresql":  # one array parameter
+        return set(
+            db.session.scalars(
+                select(ReportingLine.ancestor_id)
+                .where(ReportingLine.descendant_id == any_(int_array(ids)))
+                .distinct()
+            )
+        )
     # one statement per CHUNK ids: IN lists stay under SQLite's bound-variable limit
     for start_at in range(0, len(ids), CHUNK):
         found.update(

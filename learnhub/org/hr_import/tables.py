@@ -154,20 +154,18 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         count = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise _csv_error(error, reader.line_num) from error
-            if "".join(cells).strip():  # not a blank row (one C-level scan, not one per cell)
-                count += 1
-                if count > limits.rows:
-                    raise _too_many_rows(limits, reader.line_num)
-                if len(cells) > limits.columns:
-                    raise _too_wide(limits, reader.line_num, len(cells))
-                yield reader.line_num, cells
+        most, widest = limits.rows, limits.columns
+        try:
+            for cells in reader:  # a for loop: no try/next per row
+                if "".join(cells).strip():  # not a blank row (one C-level scan per row)
+                    count += 1
+                    if count > most:
+                        raise _too_many_rows(limits, reader.line_num)
+                    if len(cells) > widest:
+                        raise _too_wide(limits, reader.line_num, len(cells))
+                    yield reader.line_num, cells
+        except csv.Error as error:
+            raise _csv_error(error, reader.line_num) from error
 
     return Table(headers, rows(), "csv", decoded.encoding, decoded.guessed)
 
