@@ -15,6 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import CheckConstraint, inspect
 
 from learnhub.extensions import db
+from learnhub.reports.directory import FOLDED_INDEXES
 
 QUOTED = re.compile(r"'([^']*)'")
 
@@ -43,9 +44,17 @@ def _database_checks() -> dict[tuple[str, str], set[str]]:
     }
 
 
+def _not_expression_index(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave out the directory's expression indexes (PostgreSQL only, made by migration 0021):
+    Alembic cannot compare expressions; tests/web/test_people_directory.py checks them."""
+    return not (type_ == "index" and name in FOLDED_INDEXES)
+
+
 def test_the_migrated_database_matches_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": _not_expression_index}
+        )
         assert compare_metadata(context, db.metadata) == []
 
 

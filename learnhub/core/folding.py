@@ -4,7 +4,7 @@ column folded in SQL.
 
 The rule is one table of single characters (:data:`FOLD_FROM` → :data:`FOLD_TO`), built from
 Unicode's decompositions of the Latin-1 Supplement and Latin Extended-A/B letters plus the few
-letters that have none (ł, ø, đ, ħ, ı, ŧ), then lower case. One character for one keeps it a
+letters that have none (ł, ø, đ, ħ, dotless i, ŧ), then lower case. One character for one keeps it a
 plain ``translate()`` on PostgreSQL (no extension: ``unaccent`` is neither immutable nor
 always installed), so it can be indexed: migration 0021 creates the SQL function ``lh_fold``
 from the same table, and expression indexes on it (``learnhub.reports.directory``). On SQLite,
@@ -33,7 +33,7 @@ PG_FOLD = "lh_fold"
 
 #: letters Unicode gives no decomposition to, folded by hand
 _BY_HAND = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H"}
-_BY_HAND |= {"ı": "i", "ŧ": "t", "Ŧ": "T", "ŀ": "l", "Ŀ": "L"}
+_BY_HAND |= {"\u0131": "i", "ŧ": "t", "Ŧ": "T", "ŀ": "l", "Ŀ": "L"}
 
 
 def _table() -> tuple[str, str]:

@@ -41,6 +41,15 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 
+#: the expression indexes of migration 0021 (PostgreSQL) that serve the search and the order
+FOLDED_INDEXES = (
+    "ix_employees_folded_name",
+    "ix_employees_folded_first_name",
+    "ix_employees_folded_email",
+    "ix_employees_folded_number",
+)
+#: between the names of an org unit's path, a single right-pointing angle quotation mark
+PATH_SEPARATOR = " \u203a "
 #: people per page of the directory (the API caps ?page_size at MAX_PAGE_SIZE)
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -54,7 +63,8 @@ STATUSES = {"active": "Active", "left": "Left", "all": "Active and left"}
 @dataclass(frozen=True)
 class UnitTree:
     """Every org unit: ``names`` {id: name}, ``codes`` {code: id}, ``children``
-    {parent id: [child ids]}, ``paths`` {id: "Directorate › Division › Team"}."""
+    {parent id: [child ids]}, ``paths`` {id: the names from the top unit down, joined by
+    :data:`PATH_SEPARATOR`}."""
 
     names: dict[int, str]
     codes: dict[str, int]
@@ -84,19 +94,23 @@ class UnitTree:
 def unit_tree() -> UnitTree:
     """Every org unit, read once (org units are few: hundreds, not people's thousands)."""
     rows = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.parent_id))
-    names, codes, parents = {}, {}, {}
+    names: dict[int, str] = {}
+    codes: dict[str, int] = {}
+    parents: dict[int, int | None] = {}
     children: dict[int | None, list[int]] = {}
     for ident, code, name, parent in rows:
         names[ident], codes[code], parents[ident] = name, ident, parent
         children.setdefault(parent, []).append(ident)
     paths = {}
     for ident in names:
-        chain, current, seen = [], ident, set()
+        chain: list[str] = []
+        current: int | None = ident
+        seen: set[int] = set()
         while current is not None and current not in seen and current in names:
             seen.add(current)
             chain.append(names[current])
             current = parents[current]
-        paths[ident] = " › ".join(reversed(chain))
+        paths[ident] = PATH_SEPARATOR.join(reversed(chain))
     return UnitTree(names, codes, children, paths)
 
 
@@ -320,9 +334,7 @@ def directory_page(
         folded(Employee.last_name), folded(Employee.first_name), Employee.employee_number
     )
     rows = db.session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
-    return DirectoryPage(
-        rows=[_row(r) for r in rows], total=total, page=page, page_size=page_size
-    )
+    return DirectoryPage(rows=[_row(r) for r in rows], total=total, page=page, page_size=page_size)
 
 
 def _row(r: Any) -> DirectoryRow:

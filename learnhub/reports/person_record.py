@@ -5,14 +5,16 @@ uses it"); the view asks :func:`learnhub.auth.permissions.can_view_employee` fir
 
 Account states, in the order they are decided:
 
-| state | when |
-| --- | --- |
-| locked | the person has left (a leaver's account cannot sign in), or their email had as many failed sign-ins in the current account window (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT, 100 per hour by default) as the limit allows: sign-in refuses them until the window passes |
-| active | signed in at least once (``last_login_at``) |
-| never_signed_in | a password is set but no sign-in yet |
-| invited | no password, an invitation link still usable |
-| not_invited | no password and no usable invitation (never sent, used up, revoked or expired): `flask auth invite` sends one |
-| no_account | no account at all (people imported before accounts existed) |
+- **locked**: the person has left (a leaver cannot sign in, with or without an account), or
+  their email had as many failed sign-ins in the current account window
+  (LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT, 100 per hour by default) as the limit allows: sign-in
+  refuses them until the window passes;
+- **active**: signed in at least once (``last_login_at``);
+- **never_signed_in**: a password is set but no sign-in yet;
+- **invited**: no password, an invitation link still usable;
+- **not_invited**: no password and no usable invitation (never sent, used up, revoked or
+  expired): ``flask auth invite`` sends one;
+- **no_account**: no account at all (an active person imported before accounts existed).
 
 "locked" by failed sign-ins reads the audit log's ``sign_in_failed`` events for the email, the
 same events the limiter counts; the limiter's own window may have started a little earlier.
@@ -48,7 +50,7 @@ ACCOUNT_WORDS = {
 
 @dataclass(frozen=True)
 class PersonRecord:
-    """HR's facts about one person. ``org_unit_path``: "Directorate › Team" (None: no unit);
+    """HR's facts about one person. ``org_unit_path``: the unit's path from the top (None: no unit);
     ``time_zone``: the zone their dates are shown in, ``own_time_zone`` whether it is their
     own (else the organisation's); ``account_state`` a key of :data:`ACCOUNT_WORDS`,
     ``account_detail`` a sentence about it; ``last_sign_in`` / ``invitation_expires`` UTC."""
@@ -143,10 +145,10 @@ def _account_state(
     failed: int,
     allowed: int,
 ) -> tuple[str, str]:
+    if not employee.active:
+        return "locked", "Has left: they cannot sign in, and their links no longer work."
     if account is None:
         return "no_account", "No sign-in account: they cannot sign in."
-    if not employee.active:
-        return "locked", "Has left: their account cannot sign in, and its links no longer work."
     if failed >= allowed:
         return "locked", (
             f"{failed} failed sign-ins with this email in the current window: sign-in is "
