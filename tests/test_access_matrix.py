@@ -155,6 +155,7 @@ ROLE = {
     ("GET", "/hr"): HR,
     # the People directory (issue 13)
     ("GET", "/hr/people"): HR,
+    ("GET", "/api/v1/employees"): HR,
     ("GET", "/api/v1/exports/completions.csv"): HR,
     ("GET", "/api/v1/exports/requirements"): HR,
     ("GET", "/api/v1/xapi/statements.jsonl"): HR,

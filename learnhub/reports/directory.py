@@ -291,16 +291,18 @@ def directory_page(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     *,
+    clamp: bool = True,
     now: datetime | None = None,
 ) -> DirectoryPage:
     """One page of the people ``filters`` select, by name then employee number. ``page``
-    past the last gives the last page (a bookmarked page 40 of a list that shrank). Two
-    statements: the count, then the page."""
+    past the last gives the last page when ``clamp`` (a bookmarked page 40 of a list that
+    shrank), else no rows (the API: a client paging on reads an empty page). Two statements:
+    the count, then the page."""
     now = now or utcnow()
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     total = db.session.scalar(_filtered(select(func.count(Employee.id)), filters, now)) or 0
     pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    page = min(max(1, page), pages) if clamp else max(1, page)
     manager = aliased(Employee)
     overdue = (
         select(func.count())
