@@ -1,15 +1,17 @@
-"""Text folded for searching: lower case, Latin accents dropped ("Żółkiewski" → "zolkiewski"),
-the same in Python, on PostgreSQL and on SQLite, so a search term folded in Python matches a
+"""Text folded for searching: lower case, accents dropped ("Żółkiewski" → "zolkiewski"), the
+same in Python, on PostgreSQL and on SQLite, so a search term folded in Python matches a
 column folded in SQL.
 
-The rule is one table of single characters (:data:`FOLD_FROM` → :data:`FOLD_TO`), built from
-Unicode's decompositions of the Latin-1 Supplement and Latin Extended-A/B letters plus the few
-letters that have none (ł, ø, đ, ħ, dotless i, ŧ), then lower case. One character for one keeps it a
-plain ``translate()`` on PostgreSQL (no extension: ``unaccent`` is neither immutable nor
-always installed), so it can be indexed: migration 0021 creates the SQL function ``lh_fold``
-from the same table, and expression indexes on it (``learnhub.reports.directory``). On SQLite,
-:func:`fold` is registered on every connection as ``learnhub_fold``. Letters that fold to two
-(ß, æ, œ) and other scripts stay as they are, lower-cased.
+The rule: ASCII text is only lower-cased; other text is decomposed (Unicode NFD), its
+combining diacritical marks (U+0300 to U+036F) dropped, the few letters that have no
+decomposition (ł, ø, đ, ħ, the dotless i, ŧ, ŀ: :data:`BY_HAND_FROM` → :data:`BY_HAND_TO`)
+replaced, then lower-cased. Letters that fold to two (ß, æ, œ) stay as they are.
+
+On PostgreSQL it is the immutable SQL function ``lh_fold`` of migration 0021 (``normalize``,
+``regexp_replace``, ``translate`` and ``lower``: no extension, since ``unaccent`` is neither
+immutable nor always installed), so it can be indexed; the ASCII test first keeps it cheap for
+most names (about 1 µs a value instead of 4). On SQLite, :func:`fold` is registered on every
+connection as ``learnhub_fold``.
 
 :class:`folded` is the SQL expression. On PostgreSQL it carries ``COLLATE "C"``: byte order
 sorts folded names the same everywhere, and a ``LIKE 'prefix%'`` on a C-collated expression
@@ -18,6 +20,7 @@ can use a btree index whatever the database's own collation.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 
@@ -31,34 +34,20 @@ SQLITE_FOLD = "learnhub_fold"
 #: the PostgreSQL function's name (created by migration 0021_people)
 PG_FOLD = "lh_fold"
 
-#: letters Unicode gives no decomposition to, folded by hand
-_BY_HAND = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H"}
-_BY_HAND |= {"\u0131": "i", "ŧ": "t", "Ŧ": "T", "ŀ": "l", "Ŀ": "L"}
-
-
-def _table() -> tuple[str, str]:
-    source, target = [], []
-    for code in range(0xC0, 0x250):
-        char = chr(code)
-        base = _BY_HAND.get(char)
-        if base is None:
-            decomposed = unicodedata.normalize("NFKD", char)
-            base = decomposed[0] if decomposed[0].isascii() and decomposed[0].isalpha() else ""
-        if base and base != char:
-            source.append(char)
-            target.append(base)
-    return "".join(source), "".join(target)
-
-
-FOLD_FROM, FOLD_TO = _table()
-_TRANSLATION = str.maketrans(FOLD_FROM, FOLD_TO)
+#: letters Unicode gives no decomposition to, folded by hand (the dotless i is U+0131)
+BY_HAND_FROM = "łŁøØđĐħĦ\u0131ŧŦŀĿ"
+BY_HAND_TO = "lLoOdDhHitTlL"
+_BY_HAND = str.maketrans(BY_HAND_FROM, BY_HAND_TO)
+_MARKS = re.compile("[\u0300-\u036f]")
 
 
 def fold(text: str | None) -> str | None:
-    """``text`` lower-cased with its Latin accents dropped (None stays None)."""
+    """``text`` lower-cased with its accents dropped (None stays None)."""
     if text is None:
         return None
-    return text.translate(_TRANSLATION).lower()
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_BY_HAND).lower()
 
 
 class folded(FunctionElement):

@@ -330,10 +330,12 @@ def test_statements_do_not_grow_with_the_page(app, count_queries, size):
 
 
 def test_the_fold_rule_is_the_same_in_the_database(app_ctx):
-    from learnhub.core.folding import FOLD_FROM, folded
+    from learnhub.core.folding import BY_HAND_FROM, folded
 
-    sample = FOLD_FROM + " Łukasz ŻÓŁKIEWSKI Straße"
-    assert db.session.scalar(select(folded(db.literal(sample)))) == fold(sample)
+    latin = "".join(chr(c) for c in range(0xC0, 0x250))  # Latin-1 and Latin Extended-A, -B
+    for sample in (latin, BY_HAND_FROM, "Łukasz ŻÓŁKIEWSKI Straße", "O'Brien-Smith", "Ñúñez"):
+        assert db.session.scalar(select(folded(db.literal(sample)))) == fold(sample), sample
+    assert fold("Żółkiewski Émile Øster") == "zolkiewski emile oster"
 
 
 # --- a person's page, as HR sees it ------------------------------------------------------------
