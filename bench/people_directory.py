@@ -53,7 +53,9 @@ def build(employees: int) -> dict:
     roles = list(db.session.scalars(select(JobRole.id)))
     db.session.execute(insert(OrgUnit), [{"code": "TOP", "name": "Organisation"}])
     top = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "TOP"))
-    directorates = [{"code": f"D{n}", "name": f"Directorate {n}", "parent_id": top} for n in range(8)]
+    directorates = [
+        {"code": f"D{n}", "name": f"Directorate {n}", "parent_id": top} for n in range(8)
+    ]
     db.session.execute(insert(OrgUnit), directorates)
     ids = dict(db.session.execute(select(OrgUnit.code, OrgUnit.id)).all())
     divisions = [
@@ -112,7 +114,8 @@ def build(employees: int) -> dict:
     for start in range(0, len(requirements), 20_000):
         db.session.execute(insert(Requirement), requirements[start : start + 20_000])
     db.session.commit()
-    db.session.execute(text("ANALYZE")) if db.engine.dialect.name == "postgresql" else None
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {"unit": "D3", "team": teams[40]["code"]}
 
@@ -174,8 +177,10 @@ def main() -> None:
             without = {
                 name: time_case(asked, page, options.repeats) for name, asked, page in cases(units)
             }
-        print(f"\n{db.engine.dialect.name}, {options.employees} people; median of "
-              f"{options.repeats} runs of one page (count + 50 rows), ms")
+        print(
+            f"\n{db.engine.dialect.name}, {options.employees} people; median of "
+            f"{options.repeats} runs of one page (count + 50 rows), ms"
+        )
         print(f"{'case':40} {'people':>8} {'indexed':>9} {'no index':>9} {'speed-up':>9}")
         for name, (ms, total) in with_indexes.items():
             line = f"{name:40} {total:>8} {ms:>9.1f}"
