@@ -156,6 +156,9 @@ ASSIGNERS = {"manager", "managers_manager", "hr"}
 HR, ADMINS, STAFF = {"hr"}, {"hr", "platform_admin"}, {"hr", "content_admin"}
 ROLE = {
     ("GET", "/hr"): HR,
+    # the People directory (issue 13)
+    ("GET", "/hr/people"): HR,
+    ("GET", "/api/v1/employees"): HR,
     ("GET", "/api/v1/exports/completions.csv"): HR,
     ("GET", "/api/v1/exports/requirements"): HR,
     ("GET", "/api/v1/xapi/statements.jsonl"): HR,

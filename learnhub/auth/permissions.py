@@ -69,6 +69,8 @@ SCOPES = {
     "audit:read": "list and export the audit log (GET /api/v1/audit-events[.csv])",
     # for HR import endpoints: a view accepts it with @token_scope("org:write")
     "org:write": "run HR imports through the API",
+    "org:read": "list the organisation's people, filtered, with their status and overdue "
+    "required learning (GET /api/v1/employees)",
     "assignments:read": "list assignments and read people's required learning "
     "(GET /api/v1/assignments…, /api/v1/employees/<number>/requirements)",
     "assignments:write": "create, preview, change and remove assignments (as HR)",
@@ -82,6 +84,7 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "exports:read": HR_ONLY,
     "audit:read": ADMINS,
     "org:write": HR_ONLY,
+    "org:read": HR_ONLY,
     "assignments:read": HR_ONLY,
     "assignments:write": HR_ONLY,
     "skills:read": HR_ONLY,

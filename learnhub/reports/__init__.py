@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.api import blp as reports_api
     from learnhub.reports.cli import reports_cli
     from learnhub.reports.closing_api import blp as gaps_api
+    from learnhub.reports.directory_api import blp as directory_api
     from learnhub.reports.heatmap_api import blp as heatmap_api
     from learnhub.reports.trends_api import blp as trends_api
 
@@ -18,4 +19,5 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(gaps_api, url_prefix="/api/v1")
     api.register_blueprint(heatmap_api, url_prefix="/api/v1")
     api.register_blueprint(trends_api, url_prefix="/api/v1")
+    api.register_blueprint(directory_api, url_prefix="/api/v1")
     app.cli.add_command(reports_cli)

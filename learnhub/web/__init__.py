@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.health import blp as health
     from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
+    from learnhub.web.people_views import blp as people_views
     from learnhub.web.quiz_settings_views import blp as quiz_settings_views
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(hr_import_views)
     app.register_blueprint(bank_views)
     app.register_blueprint(quiz_settings_views)
+    app.register_blueprint(people_views)

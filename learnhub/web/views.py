@@ -23,6 +23,7 @@ from learnhub.quizzes.models import AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
+from learnhub.reports.person_record import person_record
 from learnhub.reports.requirements import export_form_options
 from learnhub.reports.team import team_view
 from learnhub.skills.evidence_list import evidence_of
@@ -217,12 +218,14 @@ def team() -> str:
 @login_required
 def person(employee_number: str) -> str:
     """One person's competence profile and completion, for their managers and HR (404 for
-    anyone else). No responses, grades or raw scores."""
+    anyone else). No responses, grades or raw scores. HR also sees the person's record and
+    account (``record``: learnhub.reports.person_record; None for anyone else)."""
     employee = visible_employee(employee_number)
     where = time_zone_of(employee)
     return render_template(
         "person.html",
         person=person_view(employee),
+        record=person_record(employee) if current_user.has_role(Role.HR) else None,
         requirements=requirement_rows(employee.id, where),
         zone=where,
         today=local_date(utcnow(), where),

@@ -1,0 +1,373 @@
+"""The People directory of HR and L&D (issue 13): everyone in the organisation, searched,
+filtered and listed a page at a time, with how much of each person's required learning is late.
+
+Built for 100,000 people (DESIGN.md "Runtime and scale"): a page is a fixed number of
+statements whatever the page size or the organisation's size: the org units and the job roles
+(both few; they fill the filters, resolve the chosen ones and name each row's unit), the
+count, and the page itself, one SELECT with the manager joined and each person's late
+requirements counted by a correlated subquery over the ``requirements`` unique index
+(employee first). On PostgreSQL the search and the order use the expression indexes of
+migration 0025_people (``learnhub.core.folding``).
+
+Choices where the issue is silent:
+
+- **Search** finds people whose first name, last name, work email or employee number *starts
+  with* each word typed (all words must match, in any field), ignoring letter case and Latin
+  accents: "zolk" finds Żółkiewski, "maria oka" Maria Okafor, "e10" every number starting so.
+  Prefixes, not substrings, because a prefix is an index range at 100,000 people and a
+  substring is a scan; the hint under the search box says so.
+- **Status**: active people by default (a directory is for the people who work here);
+  "left" lists leavers (their records are kept), "all" both.
+- **Overdue** counts requirements that are late: overdue (never completed, past due) or
+  expired (a completion that lapsed and was not renewed), the same pair as
+  :data:`learnhub.assignments.listing.LATE_STATUSES`; waived ones never count.
+- **Order**: last name, first name (folded: "de Vries" among the Ds, "Ávila" among the As),
+  then employee number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from learnhub.assignments.models import Requirement
+from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.core.folding import fold, folded, like_prefix
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.org.models import Employee, JobRole, OrgUnit
+
+#: the expression indexes of migration 0025_people (PostgreSQL) that serve the search and the order
+FOLDED_INDEXES = (
+    "ix_employees_folded_name",
+    "ix_employees_folded_first_name",
+    "ix_employees_folded_email",
+    "ix_employees_folded_number",
+)
+#: between the names of an org unit's path, a single right-pointing angle quotation mark
+PATH_SEPARATOR = " \u203a "
+#: people per page of the directory (the API caps ?page_size at MAX_PAGE_SIZE)
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+#: what a search may hold
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 6
+#: the status filter's values and the words the page shows for them
+STATUSES = {"active": "Active", "left": "Left", "all": "Active and left"}
+
+
+@dataclass(frozen=True)
+class UnitTree:
+    """Every org unit: ``names`` {id: name}, ``codes`` {code: id}, ``children``
+    {parent id: [child ids]}, ``paths`` {id: the names from the top unit down, joined by
+    :data:`PATH_SEPARATOR`}."""
+
+    names: dict[int, str]
+    codes: dict[str, int]
+    children: dict[int | None, list[int]]
+    paths: dict[int, str]
+
+    def with_sub_units(self, unit_id: int) -> list[int]:
+        """``unit_id`` and every unit below it (a cycle in the HR data never loops)."""
+        found: list[int] = []
+        seen: set[int] = set()
+        stack = [unit_id]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            found.append(current)
+            stack.extend(self.children.get(current, []))
+        return found
+
+    def choices(self) -> list[tuple[str, str]]:
+        """``[(code, path)]`` sorted by path, for a filter's select."""
+        by_id = {ident: code for code, ident in self.codes.items()}
+        return sorted(((by_id[i], p) for i, p in self.paths.items()), key=lambda c: c[1].lower())
+
+
+def unit_tree() -> UnitTree:
+    """Every org unit, read once (org units are few: hundreds, not people's thousands)."""
+    rows = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.parent_id))
+    names: dict[int, str] = {}
+    codes: dict[str, int] = {}
+    parents: dict[int, int | None] = {}
+    children: dict[int | None, list[int]] = {}
+    for ident, code, name, parent in rows:
+        names[ident], codes[code], parents[ident] = name, ident, parent
+        children.setdefault(parent, []).append(ident)
+    paths = {}
+    for ident in names:
+        chain: list[str] = []
+        current: int | None = ident
+        seen: set[int] = set()
+        while current is not None and current not in seen and current in names:
+            seen.add(current)
+            chain.append(names[current])
+            current = parents[current]
+        paths[ident] = PATH_SEPARATOR.join(reversed(chain))
+    return UnitTree(names, codes, children, paths)
+
+
+def job_roles() -> list[tuple[int, str, str]]:
+    """``[(id, code, title)]`` of every job role, by title."""
+    rows = db.session.execute(select(JobRole.id, JobRole.code, JobRole.title))
+    return sorted(((i, c, t) for i, c, t in rows), key=lambda r: (r[2].lower(), r[1]))
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What the directory lists, resolved: ``words`` folded search words (all must match);
+    ``unit_ids`` None: every unit; ``job_role_id`` None: every role; ``status`` a key of
+    :data:`STATUSES`; ``overdue_only``: only people with a late requirement. ``asked``: the
+    filters as given (strings), for links that keep them."""
+
+    words: tuple[str, ...] = ()
+    unit_ids: tuple[int, ...] | None = None
+    job_role_id: int | None = None
+    status: str = "active"
+    overdue_only: bool = False
+    asked: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything beyond the default (active people) is asked."""
+        return bool(
+            self.words
+            or self.unit_ids is not None
+            or self.job_role_id is not None
+            or self.status != "active"
+            or self.overdue_only
+        )
+
+
+def resolve_filters(
+    *,
+    search: str | None = None,
+    org_unit: str | None = None,
+    include_sub_units: bool = True,
+    job_role: str | None = None,
+    status: str | None = None,
+    overdue_only: bool = False,
+    units: UnitTree,
+    roles: list[tuple[int, str, str]],
+) -> DirectoryFilters:
+    """The filters from what was asked: ``search`` free text, ``org_unit`` an org unit code
+    (with its sub-units unless ``include_sub_units`` is False), ``job_role`` a job role code,
+    ``status`` "active" (default), "left" or "all". Blank strings are absent. ValidationFailed
+    (422) with one Issue per field (``q``, ``org_unit``, ``job_role``, ``status``) that names
+    nothing known or is too long; no statement (``units`` and ``roles`` are read already)."""
+    issues: list[Issue] = []
+    search = (search or "").strip()
+    words: tuple[str, ...] = ()
+    if len(search) > MAX_SEARCH_LENGTH:
+        issues.append(Issue("q", f"Search for at most {MAX_SEARCH_LENGTH} characters."))
+    else:
+        words = tuple(dict.fromkeys(fold(w) or "" for w in search.split()))
+        if len(words) > MAX_SEARCH_WORDS:
+            issues.append(Issue("q", f"Search for at most {MAX_SEARCH_WORDS} words."))
+    unit_ids = None
+    org_unit = (org_unit or "").strip()
+    if org_unit:
+        unit_id = units.codes.get(org_unit)
+        if unit_id is None:
+            issues.append(Issue("org_unit", f"No org unit has the code {org_unit!r}."))
+        else:
+            unit_ids = tuple(units.with_sub_units(unit_id) if include_sub_units else [unit_id])
+    role_id = None
+    job_role = (job_role or "").strip()
+    if job_role:
+        role_id = next((i for i, code, _title in roles if code == job_role), None)
+        if role_id is None:
+            issues.append(Issue("job_role", f"No job role has the code {job_role!r}."))
+    status = (status or "").strip() or "active"
+    if status not in STATUSES:
+        issues.append(Issue("status", f"Choose a status: {', '.join(STATUSES)}."))
+    if issues:
+        raise ValidationFailed("the directory's filters are not valid", issues)
+    asked = {
+        "q": search,
+        "org_unit": org_unit,
+        "sub_units": "" if include_sub_units else "no",
+        "job_role": job_role,
+        "status": "" if status == "active" else status,
+        "overdue": "yes" if overdue_only else "",
+    }
+    return DirectoryFilters(
+        words=words,
+        unit_ids=unit_ids,
+        job_role_id=role_id,
+        status=status,
+        overdue_only=overdue_only,
+        asked={k: v for k, v in asked.items() if v},
+    )
+
+
+def late_condition(now: datetime) -> ColumnElement[bool]:
+    """SQL: a row of ``requirements`` is late at ``now`` (overdue or expired, never waived:
+    the same rule as :func:`learnhub.assignments.status.status_expression`)."""
+    return and_(
+        Requirement.waived_at.is_(None),
+        or_(
+            and_(Requirement.completed_at.is_(None), Requirement.due_at < now),
+            and_(Requirement.completed_at.is_not(None), Requirement.expires_at <= now),
+        ),
+    )
+
+
+def _word_matches(word: str) -> ColumnElement[bool]:
+    pattern = like_prefix(word)
+    return or_(
+        *(
+            folded(column).like(pattern, escape="\\")
+            for column in (
+                Employee.last_name,
+                Employee.first_name,
+                Employee.email,
+                Employee.employee_number,
+            )
+        )
+    )
+
+
+def _filtered(query: Select, filters: DirectoryFilters, now: datetime) -> Select:
+    conditions: list[ColumnElement[bool]] = [_word_matches(w) for w in filters.words]
+    if filters.status == "active":
+        conditions.append(Employee.active.is_(True))
+    elif filters.status == "left":
+        conditions.append(Employee.active.is_(False))
+    if filters.unit_ids is not None:
+        conditions.append(Employee.org_unit_id.in_(filters.unit_ids))
+    if filters.job_role_id is not None:
+        conditions.append(Employee.job_role_id == filters.job_role_id)
+    if filters.overdue_only:
+        conditions.append(
+            exists().where(Requirement.employee_id == Employee.id, late_condition(now))
+        )
+    return query.where(*conditions)
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """One person of a directory page. ``overdue``: their late requirements (see the module's
+    docstring); ``left_at``: when a full HR sync found them missing (None while active, and
+    for leavers made by hand)."""
+
+    employee_number: str
+    name: str
+    email: str
+    org_unit_id: int | None
+    job_role_code: str | None
+    job_role_title: str | None
+    job_title: str | None
+    manager_number: str | None
+    manager_name: str | None
+    active: bool
+    left_at: datetime | None
+    overdue: int
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    """``rows`` of page ``page`` (from 1) of ``total`` people, ``page_size`` a page."""
+
+    rows: list[DirectoryRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def directory_page(
+    filters: DirectoryFilters,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    *,
+    clamp: bool = True,
+    now: datetime | None = None,
+) -> DirectoryPage:
+    """One page of the people ``filters`` select, by name then employee number. ``page``
+    past the last gives the last page when ``clamp`` (a bookmarked page 40 of a list that
+    shrank), else no rows (the API: a client paging on reads an empty page). Two statements:
+    the count, then the page."""
+    now = now or utcnow()
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    total = db.session.scalar(_filtered(select(func.count(Employee.id)), filters, now)) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages) if clamp else max(1, page)
+    last_name: ColumnElement[str] = folded(Employee.last_name)
+    # a search sorts its matches (found through the indexes, bitmap-ORed) rather than walk the
+    # name index testing everyone on the way, which the planner prefers and is far slower when
+    # the matches sit late in the alphabet (bench/people_directory.py: 1.1 s to 90 ms for
+    # "kow" at 100,000 people); ``|| ''`` is an order the index cannot give
+    if filters.words:
+        last_name = last_name.concat("")
+    order = (last_name, folded(Employee.first_name), Employee.employee_number)
+    # the page's ids first, then their columns: the rows skipped by OFFSET (page 1,000 skips
+    # 49,950) never pay for the manager join and the late count
+    ids = (
+        _filtered(select(Employee.id), filters, now)
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .subquery()
+    )
+    manager = aliased(Employee)
+    overdue = (
+        select(func.count())
+        .where(Requirement.employee_id == Employee.id, late_condition(now))
+        .correlate(Employee)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Employee.employee_number,
+            Employee.first_name,
+            Employee.last_name,
+            Employee.email,
+            Employee.org_unit_id,
+            JobRole.code,
+            JobRole.title,
+            Employee.job_title,
+            manager.employee_number,
+            manager.first_name,
+            manager.last_name,
+            Employee.active,
+            Employee.left_at,
+            overdue,
+        )
+        .select_from(ids)
+        .join(Employee, Employee.id == ids.c.id)
+        .outerjoin(JobRole, JobRole.id == Employee.job_role_id)
+        .outerjoin(manager, manager.id == Employee.manager_id)
+        .order_by(*order)
+    )
+    rows = db.session.execute(query).all()
+    return DirectoryPage(rows=[_row(r) for r in rows], total=total, page=page, page_size=page_size)
+
+
+def _row(r: Any) -> DirectoryRow:
+    (number, first, last, email, unit_id, role_code, role_title, title) = r[:8]
+    (manager_number, manager_first, manager_last, active, left_at, overdue) = r[8:]
+    return DirectoryRow(
+        employee_number=number,
+        name=f"{first} {last}".strip(),
+        email=email,
+        org_unit_id=unit_id,
+        job_role_code=role_code,
+        job_role_title=role_title,
+        job_title=title,
+        manager_number=manager_number,
+        manager_name=f"{manager_first} {manager_last}".strip() if manager_number else None,
+        active=active,
+        left_at=left_at,
+        overdue=overdue or 0,
+    )

@@ -1,0 +1,67 @@
+"""The People directory for HR and L&D (issue 13): ``/hr/people``, a GET form whose filters
+stay in the URL (a search can be bookmarked, shared and paged), one page of 50 people a time.
+Each name opens the person's page (``web.person``), where HR also sees their record."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from learnhub.auth.permissions import HR_ONLY, role_required
+from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.reports.directory import (
+    PAGE_SIZE,
+    STATUSES,
+    DirectoryFilters,
+    DirectoryPage,
+    directory_page,
+    job_roles,
+    resolve_filters,
+    unit_tree,
+)
+
+blp = Blueprint("people", __name__)
+
+
+def _page_number(raw: str | None) -> int:
+    raw = raw or "1"
+    return int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
+
+
+@blp.get("/hr/people")
+@role_required(*HR_ONLY)
+def directory() -> tuple[str, int]:
+    """Search and filter everyone (active people by default). Unknown filter values (a unit
+    removed since the link was made) answer 422 with an error summary naming the field, and
+    list nobody rather than everyone."""
+    args = request.args
+    units, roles = unit_tree(), job_roles()
+    issues: list[Issue] = []
+    filters: DirectoryFilters | None = None
+    page: DirectoryPage | None = None
+    try:
+        filters = resolve_filters(
+            search=args.get("q"),
+            org_unit=args.get("org_unit"),
+            include_sub_units=args.get("sub_units", "yes") != "no",
+            job_role=args.get("job_role"),
+            status=args.get("status"),
+            overdue_only=bool(args.get("overdue")),
+            units=units,
+            roles=roles,
+        )
+    except ValidationFailed as error:
+        issues = error.errors
+    else:
+        page = directory_page(filters, _page_number(args.get("page")), PAGE_SIZE)
+    return render_template(
+        "people/directory.html",
+        filters=filters,
+        page=page,
+        issues=issues,
+        args=args,
+        unit_choices=units.choices(),
+        unit_names=units.names,
+        unit_paths=units.paths,
+        role_choices=[(code, title) for _id, code, title in roles],
+        statuses=STATUSES,
+    ), (422 if issues else 200)
