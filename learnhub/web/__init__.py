@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web import trends  # noqa: F401  (the team page's trend functions)
     from learnhub.web.assign_views import blp as assign_views
     from learnhub.web.evidence_views import blp as evidence_views
+    from learnhub.web.export_views import blp as export_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
@@ -27,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evidence_views)
     app.register_blueprint(gap_views)
     app.register_blueprint(skills_views)
+    app.register_blueprint(export_views)
