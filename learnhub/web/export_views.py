@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from learnhub.catalog.models import Course
 from learnhub.core.audit import audit
@@ -112,7 +113,7 @@ def _stream(prepared: Prepared, rows: int) -> Response:
 
 @blp.post("/exports")
 @login_required
-def start() -> Response | tuple[str, int]:
+def start() -> BaseResponse | tuple[str, int]:
     """Export what the form asks for: streamed at once when the estimate is at most the
     threshold, else an export job (303 to its page). Invalid filters: the form again (422)."""
     manager_id = export_scope(current_user)

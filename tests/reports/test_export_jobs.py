@@ -356,7 +356,5 @@ def test_the_api_makes_follows_and_downloads_a_job(app, org):
     assert refused.get_json()["errors"]["issues"][0]["where"] == "course"
     plain = _client(app, org["plain"])
     plain_token = csrf_from(plain.get("/").get_data(as_text=True))
-    denied = plain.post(
-        "/api/v1/exports/jobs", json=body, headers={"X-CSRFToken": plain_token}
-    )
+    denied = plain.post("/api/v1/exports/jobs", json=body, headers={"X-CSRFToken": plain_token})
     assert denied.status_code == 403
