@@ -7,7 +7,10 @@ the whole organisation; a manager their own subtree, without grades, points and 
 
 from __future__ import annotations
 
-from flask import Response, send_file, url_for
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -19,7 +22,7 @@ from learnhub.core.errors import Conflict, DomainError
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completion_filters import export_scope
-from learnhub.reports.formats import FORMATS, ExportFormat
+from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat
 from learnhub.reports.jobs import services
 from learnhub.reports.jobs.catalogue import ExportRequest, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
@@ -180,17 +183,24 @@ def send_job_file(job: ExportJob) -> Response:
     path = services.file_path(job)
     assert path is not None  # a done job has its file
     audit("export_job_download", target=f"export-job:{job.id}", sha256=job.sha256)
-    response = send_file(
-        path,
+    return Response(
+        _chunks(path),
         mimetype=media_type(ExportFormat(job.format)),
-        as_attachment=True,
-        download_name=services.download_name(job),
-        conditional=False,
-        etag=False,
+        headers={
+            "Content-Disposition": f'attachment; filename="{services.download_name(job)}"',
+            "Content-Length": str(job.size_bytes),
+            "Cache-Control": "no-store",
+            "X-Content-SHA256": job.sha256 or "",
+        },
     )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-SHA256"] = job.sha256 or ""
-    return response
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    # the file is closed when the body is read to its end, or when a client that stops early
+    # drops the response (the generator is closed), never left open
+    with path.open("rb") as handle:
+        while chunk := handle.read(FILE_CHUNK):
+            yield chunk
 
 
 @blp.route("/exports/jobs/<int:job_id>/file")
