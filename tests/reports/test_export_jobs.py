@@ -21,6 +21,7 @@ from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.reports.competence_export import PROFILE_HEADER
+from learnhub.reports.jobs import services, writing
 from learnhub.reports.jobs.models import ExportJob
 from learnhub.reports.jobs.services import export_dir, run_job
 from learnhub.skills.services import get_framework
@@ -358,3 +359,31 @@ def test_the_api_makes_follows_and_downloads_a_job(app, org):
     plain_token = csrf_from(plain.get("/").get_data(as_text=True))
     denied = plain.post("/api/v1/exports/jobs", json=body, headers={"X-CSRFToken": plain_token})
     assert denied.status_code == 403
+
+
+def test_progress_is_stored_while_the_job_runs_and_others_see_it(app, org, monkeypatch):
+    """Every TICK_ROWS rows the job's progress is written; on PostgreSQL it is committed at
+    once (a connection of its own), so the page sees it while the export still runs; on SQLite
+    (one writer at a time) progress jumps from 0 to done."""
+    monkeypatch.setattr(writing, "TICK_ROWS", 2)
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_JOB_THRESHOLD", 0)
+    seen: list[tuple[int, int | None]] = []
+    store = services._store_progress
+
+    def spy(job_id: int, token: str, rows: int) -> None:
+        store(job_id, token, rows)
+        with db.engine.connect() as other:  # another session, as the page's request
+            done = other.execute(
+                select(ExportJob.rows_done).where(ExportJob.id == job_id)
+            ).scalar_one()
+        seen.append((rows, done))
+
+    monkeypatch.setattr(services, "_store_progress", spy)
+    _export(_client(app, org["hr"]), report="competence_profiles", format="jsonl")
+    job = _job_of(app)
+    assert job.status == "done" and job.rows_done == 7
+    ticks = [rows for rows, _done in seen]
+    assert ticks == [2, 4, 6]
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+    assert [done for _rows, done in seen] == (ticks if postgres else [0, 0, 0])

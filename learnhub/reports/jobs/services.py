@@ -10,7 +10,8 @@ Choices where the issue is silent:
   a job found running again (the worker died and the task came back, ``acks_late``) is taken
   over by the new run, which writes its own file from the start; the older run, if it is still
   alive, finds the job no longer its own and drops its file.
-- **Progress**: on PostgreSQL the rows written are stored every 5,000 rows through a connection
+- **Progress**: on PostgreSQL the rows written are stored every 5,000 rows
+  (:data:`learnhub.reports.jobs.writing.TICK_ROWS`) through a connection
   of their own (the export's own transaction holds the reading cursor); on SQLite (the
   embedded default, small organisations) progress jumps from 0 to done.
 - **Who sees a job**: the person (or API token) who asked for it, and HR. Anyone else gets a
@@ -41,9 +42,6 @@ from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import write_file
 
 logger = logging.getLogger(__name__)
-
-#: rows between two stored progress figures
-PROGRESS_ROWS = 5000
 
 
 def export_dir() -> Path:

@@ -26,6 +26,8 @@ from learnhub.reports.sql_export import BOM, Tally
 
 #: bytes read at a time to checksum a file
 READ_CHUNK = 1024 * 1024
+#: rows between two calls of a job's progress callback
+TICK_ROWS = 5000
 
 
 def media_type(fmt: ExportFormat) -> str:
@@ -41,7 +43,7 @@ def _counted(rows: Iterable[list], tally: Tally, tick: Callable[[int], None]) ->
     yield header
     for row in iterator:
         tally.rows += 1
-        if tally.rows % 5000 == 0:
+        if tally.rows % TICK_ROWS == 0:
             tick(tally.rows)
         yield row
 
@@ -55,7 +57,7 @@ def body(prepared: Prepared, tally: Tally | None = None, tick=None) -> Iterator[
     if fmt == ExportFormat.CSV and prepared.request.report == Report.COMPLETIONS:
         before = 0
         for chunk in csv_bytes(prepared.filters, tally, excel=prepared.excel):
-            if tally.rows - before >= 5000:
+            if tally.rows - before >= TICK_ROWS:
                 before = tally.rows
                 tick(tally.rows)
             yield chunk
