@@ -130,7 +130,7 @@ def start() -> BaseResponse | tuple[str, int]:
     rows = prepared.count()
     if rows <= services.threshold():
         return _stream(prepared, rows)
-    job = services.create_job(request, prepared, current_user)
+    job = services.create_job(request, prepared, current_user, rows)
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

@@ -148,6 +148,13 @@ def test_a_manager_gets_their_subtree_without_the_evidence_source(app, org):
     assert {r["employee_number"] for r in records} == {"P1", "P2"}
     assert all("evidence_source" not in r for r in records)
     assert records[0]["target_level"] == 2 and records[0]["gap"] == 0  # typed in JSON Lines
+    # assignments and overdue: their subtree's requirements, and only those
+    hr_rows = _rows(_export(_client(app, org["hr"]), report="requirements", include_unassigned="y"))
+    boss_rows = _rows(
+        _export(_client(app, org["boss"]), report="requirements", include_unassigned="y")
+    )
+    assert {r[0] for r in hr_rows[1:]} >= {"P0", "P1", "P2", "P3", "H1", "E1"}
+    assert {r[0] for r in boss_rows[1:]} == {"P1", "P2"}
     dictionary = _client(app, org["boss"]).get("/exports/competence_profiles/dictionary.csv")
     columns = [r[0] for r in _rows(dictionary)[1:]]
     assert "evidence_source" not in columns and "gap" in columns

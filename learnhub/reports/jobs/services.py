@@ -64,10 +64,13 @@ def download_name(job: ExportJob) -> str:
     return f"learnhub-{job.report.replace('_', '-')}-job{job.id}-{at:%Y%m%dT%H%M%SZ}.{job.format}"
 
 
-def create_job(request: ExportRequest, prepared: Prepared, user: User) -> ExportJob:
+def create_job(
+    request: ExportRequest, prepared: Prepared, user: User, rows_estimated: int | None = None
+) -> ExportJob:
     """Record a queued export job for ``request`` (already prepared: its filters are valid),
-    with a row estimate (a COUNT), audited as ``export_job_requested``; the worker is queued
-    after the commit. Flushes; the caller commits."""
+    with a row estimate (``rows_estimated``, else a COUNT now), audited as
+    ``export_job_requested``; the worker is queued after the commit. Flushes; the caller
+    commits."""
     job = ExportJob(
         requested_by_id=user.employee_id,
         requested_by_token_id=getattr(user, "api_token_id", None),
@@ -77,7 +80,7 @@ def create_job(request: ExportRequest, prepared: Prepared, user: User) -> Export
         filters=request.as_json(),
         manager_scope_id=request.manager_id,
         status=JobStatus.QUEUED,
-        rows_estimated=prepared.count(),
+        rows_estimated=prepared.count() if rows_estimated is None else rows_estimated,
         created_at=utcnow(),
     )
     db.session.add(job)
