@@ -60,6 +60,7 @@ TASK_MODULES = (
     "learnhub.assignments.tasks",
     "learnhub.privacy.tasks",
     "learnhub.progress.tasks",
+    "learnhub.reports.jobs.tasks",
 )
 
 

@@ -130,6 +130,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # exports on PostgreSQL are written in SQL, line by line (same bytes as the Python
         # writer, several times faster); off: the Python writer everywhere
         "LEARNHUB_EXPORT_IN_SQL": _bool("LEARNHUB_EXPORT_IN_SQL", True),
+        # exports estimated (a COUNT) above this many rows run as an export job in a worker;
+        # the job's file is kept this many hours, in this folder (web and workers share it;
+        # default <instance>/exports)
+        "LEARNHUB_EXPORT_JOB_THRESHOLD": int(
+            os.environ.get("LEARNHUB_EXPORT_JOB_THRESHOLD", "50000")
+        ),
+        "LEARNHUB_EXPORT_JOB_HOURS": int(os.environ.get("LEARNHUB_EXPORT_JOB_HOURS", "168")),
+        "LEARNHUB_EXPORT_DIR": os.environ.get("LEARNHUB_EXPORT_DIR") or None,
         "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
         # failed sign-ins per account from one client address, and per account from anywhere:
         # the second is higher so that an attacker at one address cannot lock the owner out

@@ -150,6 +150,12 @@ ASSIGN = {
     # the same shape (issue 13): HR exports everyone, a manager their own subtree only
     ("GET", "/api/v1/exports/completions"),
     ("GET", "/api/v1/exports/completions/dictionary.csv"),
+    # the Exports page and export jobs (issue 13): HR everyone, a manager their own subtree
+    ("GET", "/exports"),
+    ("POST", "/exports"),
+    ("GET", "/exports/<report>/dictionary.csv"),
+    ("GET", "/api/v1/exports/jobs"),
+    ("POST", "/api/v1/exports/jobs"),
 }
 #: the viewers who may assign learning (HR, and managers to their own team)
 ASSIGNERS = {"manager", "managers_manager", "hr"}
@@ -230,6 +236,11 @@ ROLE = {
     ("GET", "/reviews"): STAFF,
     ("GET", "/reviews/<int:attempt_id>"): STAFF,
     ("POST", "/reviews/<int:attempt_id>"): STAFF,
+    # one export job: its requester and HR only (404 otherwise, as for no such job)
+    ("GET", "/exports/jobs/<int:job_id>"): ASSIGNERS,
+    ("GET", "/exports/jobs/<int:job_id>/download"): ASSIGNERS,
+    ("GET", "/api/v1/exports/jobs/<int:job_id>"): ASSIGNERS,
+    ("GET", "/api/v1/exports/jobs/<int:job_id>/file"): ASSIGNERS,
 }
 CLASSIFIED = (
     PUBLIC
@@ -369,6 +380,8 @@ def world(app, demo) -> World:
                 select(Requirement.id).where(Requirement.employee_id == people["E1010"][0])
             ),
             "run_id": 999_999,
+            "report": "competence_profiles",
+            "job_id": 999_999,
         }
         db.session.commit()
     return World(people, attempts, ids)
@@ -418,6 +431,8 @@ BODIES = {
     ("POST", "/api/v1/skill-gaps/<code>/assignments"): {
         "json": {"due_kind": "after_assignment", "due_days": 10}
     },
+    ("POST", "/exports"): {"data": {"report": "competence_profiles", "format": "jsonl"}},
+    ("POST", "/api/v1/exports/jobs"): {"json": {"report": "competence_profiles"}},
 }
 
 

@@ -75,6 +75,9 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
         },
         headers=headers,
     ).get_json()
+    export_job = client.post(
+        "/api/v1/exports/jobs", json={"report": "team_gap_summaries"}, headers=headers
+    ).get_json()
     with app.app_context():
         manager = db.session.scalar(select(Employee).where(Employee.email == "manager@example.org"))
         report = db.session.scalars(
@@ -104,6 +107,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "assignment_id": assignment["id"],
             "evidence_id": evidence["id"],
             "code": "4.2",
+            "job_id": export_job["id"],
             **person,
         },
     }

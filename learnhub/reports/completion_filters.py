@@ -30,7 +30,9 @@ class CompletionFilters:
     """What to export. ``manager_id``: only that manager's subtree, without the quiz columns
     (None: everyone, with them); ``org_unit_ids`` None: every unit; ``course_id`` None: every
     course; ``statuses`` empty: every status; ``completed_from`` / ``completed_before``:
-    aware UTC instants bounding ``completed_at`` (from inclusive, before exclusive)."""
+    aware UTC instants bounding ``completed_at`` (from inclusive, before exclusive);
+    ``assigned_only``: only the courses required of the person (a requirement of the course or
+    of some of its modules, whatever its status), not the ones they enrolled in by choice."""
 
     manager_id: int | None = None
     org_unit_ids: tuple[int, ...] | None = None
@@ -38,6 +40,7 @@ class CompletionFilters:
     statuses: frozenset[str] = field(default_factory=frozenset)
     completed_from: datetime | None = None
     completed_before: datetime | None = None
+    assigned_only: bool = False
 
     @property
     def include_scores(self) -> bool:
@@ -59,6 +62,7 @@ class CompletionFilters:
             "completed_before": (
                 self.completed_before.isoformat() if self.completed_before else None
             ),
+            "assigned_only": self.assigned_only,
         }
 
 
@@ -82,6 +86,7 @@ def resolve_completion_filters(
     statuses: Sequence[str] = (),
     completed_from: date | None = None,
     completed_to: date | None = None,
+    assigned_only: bool = False,
 ) -> CompletionFilters:
     """The filters from what was asked: ``course`` a course slug, ``org_unit`` an org unit
     code (with its sub-units unless ``include_sub_units`` is False), ``statuses`` values of
@@ -111,6 +116,7 @@ def resolve_completion_filters(
         statuses=frozenset(statuses),
         completed_from=_midnight(completed_from) if completed_from else None,
         completed_before=_midnight(completed_to + timedelta(days=1)) if completed_to else None,
+        assigned_only=assigned_only,
     )
 
 

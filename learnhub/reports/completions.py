@@ -13,6 +13,7 @@ from fractions import Fraction
 from sqlalchemy import Select, Text, and_, func, literal, select
 from sqlalchemy.orm import aliased
 
+from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Course, Module
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.extensions import db
@@ -136,6 +137,11 @@ def _filtered(query: Select, filters: CompletionFilters) -> Select:
         query = query.where(ModuleProgress.completed_at >= filters.completed_from)
     if filters.completed_before is not None:
         query = query.where(ModuleProgress.completed_at < filters.completed_before)
+    if filters.assigned_only:
+        required = select(Requirement.id).where(
+            Requirement.employee_id == Employee.id, Requirement.course_id == Course.id
+        )
+        query = query.where(required.exists())
     return query
 
 

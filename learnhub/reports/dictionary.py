@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from learnhub.reports.competence_export import PROFILE_HEADER, TEAM_HEADER
 from learnhub.reports.completions import HEADER as COMPLETIONS_HEADER
 from learnhub.reports.requirements import HEADER as REQUIREMENTS_HEADER
 
@@ -150,9 +151,144 @@ REQUIREMENTS = [
     ),
 ]
 
+_LEVEL = "integer, a level of the framework's scale (1 = its first level)"
+_PERSON = [
+    Column(
+        "employee_number",
+        "The person's employee number from the HR system",
+        "text",
+        "employees.employee_number",
+    ),
+    Column("name", "First and last name", "text", "employees.first_name, last_name"),
+    Column("email", "Work email, lower-cased", "text", "employees.email"),
+    Column("org_unit", "The person's org unit", _TEXT, "org_units.name"),
+    Column(
+        "job_role", "Job role code (its target profile sets the targets)", _TEXT, "job_roles.code"
+    ),
+    Column(
+        "manager_employee_number",
+        "The line manager's employee number",
+        _TEXT,
+        "employees.manager_id → employees.employee_number",
+    ),
+]
+_COMPETENCE = [
+    Column("framework", "The competence framework", "text", "frameworks.slug (content/frameworks)"),
+    Column(
+        "competence_code",
+        "The competence's code in the framework (4.1)",
+        "text",
+        "competences.code",
+    ),
+    Column("competence", "The competence's name", "text", "competences.name"),
+]
+COMPETENCE_PROFILES = [
+    *_PERSON,
+    *_COMPETENCE,
+    Column(
+        "target_level",
+        "The level the person's job role needs (blank: not targeted, listed for its evidence)",
+        _LEVEL + " (blank when not targeted)",
+        "target_levels.level_number (content/roles)",
+    ),
+    Column(
+        "attained_level",
+        "The highest level of the person's counting, unexpired evidence (0: none); "
+        "self-assessments do not count",
+        "integer, 0 or a level of the scale",
+        "evidence (quiz passed, question results, manager validation, prior learning)",
+    ),
+    Column(
+        "gap",
+        "max(0, target level - attained level); blank when not targeted",
+        "integer (blank when not targeted)",
+        "computed at export time",
+    ),
+    Column(
+        "evidence_kind",
+        "What gave the attained level: quiz_passed, question_result, manager_validation or "
+        "prior_learning",
+        _TEXT,
+        "evidence.kind",
+    ),
+    Column(
+        "evidence_source",
+        "What recorded it (attempt:42, a validation, a certificate); HR only",
+        _TEXT,
+        "evidence.source",
+    ),
+    Column("evidence_date", "When it was shown", _UTC, "evidence.achieved_at"),
+    Column(
+        "evidence_expires_at",
+        "When it stops counting (a module's validity period)",
+        _UTC,
+        "evidence.expires_at",
+    ),
+]
+TEAM_GAP_SUMMARIES = [
+    Column(
+        "manager_employee_number",
+        "The manager whose whole subtree (direct and indirect reports) the row covers",
+        "text",
+        "team_summaries.manager_id → employees.employee_number",
+    ),
+    Column("manager_name", "The manager's name", "text", "employees.first_name, last_name"),
+    Column("org_unit", "The manager's org unit", _TEXT, "org_units.name"),
+    _COMPETENCE[0],
+    Column(
+        "computed_at",
+        "When the workers computed the summary",
+        _UTC,
+        "team_summaries.computed_at",
+    ),
+    Column("headcount", "Active people in the subtree", "integer", "team_summaries.headcount"),
+    Column(
+        "people_with_targets",
+        "Of them, those whose job role has targets in the framework",
+        "integer",
+        "team_summaries.people_with_targets",
+    ),
+    *_COMPETENCE[1:],
+    Column(
+        "with_target",
+        "People with a target in this competence",
+        "integer",
+        "team_summaries.buckets",
+    ),
+    Column(
+        "meeting",
+        "Of them, those whose attained level meets it",
+        "integer",
+        "team_summaries.buckets",
+    ),
+    Column(
+        "mean_gap",
+        "The mean skill gap of the people with a target, rounded to 2 decimals",
+        "number",
+        "team_summaries.buckets",
+    ),
+    Column("max_gap", "The largest skill gap", "integer", "team_summaries.buckets"),
+    Column(
+        "attained_distribution",
+        "People with a target at each attained level, from level 0 (no evidence) up",
+        "integers separated by ; (a list in JSON Lines)",
+        "team_summaries.buckets",
+    ),
+]
+
 #: each export's dictionary (the columns of its file, in order: tests check) and header
-DICTIONARIES = {"completions": COMPLETIONS, "requirements": REQUIREMENTS}
-HEADERS = {"completions": COMPLETIONS_HEADER, "requirements": REQUIREMENTS_HEADER}
+DICTIONARIES = {
+    "completions": COMPLETIONS,
+    "requirements": REQUIREMENTS,
+    "competence_profiles": COMPETENCE_PROFILES,
+    "team_gap_summaries": TEAM_GAP_SUMMARIES,
+}
+HEADERS = {
+    "completions": COMPLETIONS_HEADER,
+    "requirements": REQUIREMENTS_HEADER,
+    "competence_profiles": PROFILE_HEADER,
+    "team_gap_summaries": TEAM_HEADER,
+}
 
 
 def dictionary_rows(export: str, columns: list[str] | None = None) -> Iterator[list[str]]:

@@ -44,6 +44,7 @@ from learnhub.catalog.models import Course, Module
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
+from learnhub.org.services import subtree_ids_query
 from learnhub.org.time_zones import local_date, zone_named
 from learnhub.reports.formats import FORMATS
 
@@ -81,12 +82,14 @@ CHUNK_ROWS = 2000
 class RequirementFilters:
     """What to export. ``course_id`` None: every course; ``org_unit_ids`` None: everyone,
     else the people of these units; ``statuses`` empty: every status; ``include_unassigned``:
-    add the people without a requirement (see the module's docstring)."""
+    add the people without a requirement (see the module's docstring); ``manager_id``: only
+    that manager's subtree (the Exports page of a manager; None: everyone, HR's)."""
 
     course_id: int | None = None
     org_unit_ids: tuple[int, ...] | None = None
     statuses: frozenset[str] = field(default_factory=frozenset)
     include_unassigned: bool = False
+    manager_id: int | None = None
 
     def as_audit(self) -> dict:
         """The filters as the audit event records them."""
@@ -95,6 +98,7 @@ class RequirementFilters:
             "org_unit_ids": list(self.org_unit_ids) if self.org_unit_ids is not None else None,
             "statuses": sorted(self.statuses),
             "include_unassigned": self.include_unassigned,
+            "scope": "everyone" if self.manager_id is None else f"subtree:{self.manager_id}",
         }
 
 
@@ -216,6 +220,8 @@ def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
         rows = rows.where(Requirement.course_id == filters.course_id)
     if filters.org_unit_ids is not None:
         rows = rows.where(Employee.org_unit_id.in_(filters.org_unit_ids))
+    if filters.manager_id is not None:
+        rows = rows.where(Employee.id.in_(subtree_ids_query(filters.manager_id)))
     if filters.statuses:
         rows = rows.where(status_expression(now).in_(sorted(filters.statuses)))
     parts = [rows]
@@ -256,6 +262,8 @@ def _unassigned_query(filters: RequirementFilters, manager) -> Select:
     ).where(Employee.active.is_(True), ~has_one.exists())
     if filters.org_unit_ids is not None:
         query = query.where(Employee.org_unit_id.in_(filters.org_unit_ids))
+    if filters.manager_id is not None:
+        query = query.where(Employee.id.in_(subtree_ids_query(filters.manager_id)))
     return query
 
 

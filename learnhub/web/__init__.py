@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.bank_views import blp as bank_views
     from learnhub.web.evidence_views import blp as evidence_views
     from learnhub.web.exemption_views import blp as exemption_views
+    from learnhub.web.export_views import blp as export_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.hr_import_views import blp as hr_import_views
@@ -42,3 +43,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bank_views)
     app.register_blueprint(quiz_settings_views)
     app.register_blueprint(people_views)
+    app.register_blueprint(export_views)

@@ -167,6 +167,7 @@ def test_api_export_is_audited_and_cli_writes_the_same_bytes(app, tmp_path):
         "statuses": [],
         "completed_from": None,
         "completed_before": None,
+        "assigned_only": False,
     }
     assert [tuple(e) for e in events] == [
         ("export_completions", hr_id, "completions.csv", everyone),

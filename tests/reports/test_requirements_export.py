@@ -30,7 +30,7 @@ from learnhub.reports.requirements import (
     requirement_records,
     resolve_filters,
 )
-from tests.conftest import sign_in
+from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     CourseFactory,
     EmployeeFactory,
@@ -359,14 +359,25 @@ def test_hr_page_form_downloads_the_export(app):
     with freeze_time(NOW):
         sign_in(client, email, PASSWORD)
         page = client.get("/hr").get_data(as_text=True)
-        assert 'action="/api/v1/exports/requirements"' in page
+        # the form posts to the Exports page (issue 13), which shows it again on bad input
+        assert 'action="/exports"' in page and 'name="report" value="requirements"' in page
         assert f'<option value="{slug}">=Data protection</option>' in page
         assert '<option value="CASE">Casework</option>' in page
         assert 'name="status" value="renewal_due"' in page
-        # what the browser sends for "every course, everyone, overdue or not started, CSV"
-        response = client.get(
-            "/api/v1/exports/requirements?course=&org_unit=&status=not_started&format=csv"
-        )
+        # what the browser sends for "every course, everyone, not started, CSV"
+        form = {
+            "csrf_token": csrf_from(page),
+            "report": "requirements",
+            "include_sub_units": "y",
+            "course": "",
+            "org_unit": "",
+            "status": "not_started",
+            "format": "csv",
+        }
+        response = client.post("/exports", data=form)
+        response.get_data()  # a streamed body: read before the next request
+        refused = client.post("/exports", data=form | {"org_unit": "NOWHERE"})
+    assert refused.status_code == 422 and "There is a problem" in refused.get_data(as_text=True)
     assert response.status_code == 200
     assert [row[0] for row in _csv(response.get_data(as_text=True))] == ["employee_number", "A2"]
 

@@ -1,0 +1,249 @@
+"""Export jobs: asked for (:func:`create_job`), written by a worker (:func:`run_job`), found by
+who may see them (:func:`visible_job`), and deleted when they expire (:func:`delete_expired`).
+
+Choices where the issue is silent:
+
+- **Where the files live**: ``LEARNHUB_EXPORT_DIR`` (default ``<instance>/exports``); web and
+  workers must share it (one machine, or a shared volume). A job's file is named by its id and
+  run token (``17-<token>.csv``), never by anything the user typed.
+- **Idempotent, keyed by the job id** (DESIGN.md): a finished or failed job is left as it is;
+  a job found running again (the worker died and the task came back, ``acks_late``) is taken
+  over by the new run, which writes its own file from the start; the older run, if it is still
+  alive, finds the job no longer its own and drops its file.
+- **Progress**: on PostgreSQL the rows written are stored every 5,000 rows
+  (:data:`learnhub.reports.jobs.writing.TICK_ROWS`) through a connection
+  of their own (the export's own transaction holds the reading cursor); on SQLite (the
+  embedded default, small organisations) progress jumps from 0 to done.
+- **Who sees a job**: the person (or API token) who asked for it, and HR. Anyone else gets a
+  404, as for a job that does not exist.
+- **Expiry**: ``LEARNHUB_EXPORT_JOB_HOURS`` (default 168: a week) after it finished; the beat task
+  deletes the file, and a download asked after expiry deletes it too and answers 410.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from learnhub.auth.models import Role
+from learnhub.auth.permissions import User
+from learnhub.core.audit import audit
+from learnhub.core.errors import NotFound
+from learnhub.core.models import utcnow
+from learnhub.core.transactions import queue_after_commit, unit_of_work
+from learnhub.extensions import db
+from learnhub.reports.jobs.catalogue import TITLES, ExportRequest, Prepared, Report, prepare
+from learnhub.reports.jobs.models import ExportJob, JobStatus
+from learnhub.reports.jobs.writing import write_file
+
+logger = logging.getLogger(__name__)
+
+
+def export_dir() -> Path:
+    """The folder export files are written to (created when missing)."""
+    folder = Path(
+        current_app.config.get("LEARNHUB_EXPORT_DIR") or Path(current_app.instance_path) / "exports"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def threshold() -> int:
+    """Rows above which an export becomes a job (``LEARNHUB_EXPORT_JOB_THRESHOLD``)."""
+    return int(current_app.config.get("LEARNHUB_EXPORT_JOB_THRESHOLD", 50_000))
+
+
+def download_name(job: ExportJob) -> str:
+    """The file name a download gets: ``learnhub-<report>-job<id>-<finished UTC>.<format>``."""
+    at = job.finished_at or job.created_at
+    return f"learnhub-{job.report.replace('_', '-')}-job{job.id}-{at:%Y%m%dT%H%M%SZ}.{job.format}"
+
+
+def create_job(
+    request: ExportRequest, prepared: Prepared, user: User, rows_estimated: int | None = None
+) -> ExportJob:
+    """Record a queued export job for ``request`` (already prepared: its filters are valid),
+    with a row estimate (``rows_estimated``, else a COUNT now), audited as
+    ``export_job_requested``; the worker is queued after the commit. Flushes; the caller
+    commits."""
+    job = ExportJob(
+        requested_by_id=user.employee_id,
+        requested_by_token_id=getattr(user, "api_token_id", None),
+        report=request.report.value,
+        format=request.format.value,
+        excel=prepared.excel,
+        filters=request.as_json(),
+        manager_scope_id=request.manager_id,
+        status=JobStatus.QUEUED,
+        rows_estimated=prepared.count() if rows_estimated is None else rows_estimated,
+        created_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit(
+        "export_job_requested",
+        target=f"export-job:{job.id}",
+        report=job.report,
+        format=job.format,
+        excel=job.excel,
+        rows_estimated=job.rows_estimated,
+        **prepared.audit,
+    )
+    from learnhub.reports.jobs.tasks import run_export
+
+    queue_after_commit(run_export, job_id=job.id)
+    return job
+
+
+def jobs_of(user: User, limit: int = 20) -> list[ExportJob]:
+    """The caller's own jobs, newest first (at most ``limit``)."""
+    query = select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+    token_id = getattr(user, "api_token_id", None)
+    if token_id is not None:
+        query = query.where(ExportJob.requested_by_token_id == token_id)
+    else:
+        query = query.where(
+            ExportJob.requested_by_id == user.employee_id,
+            ExportJob.requested_by_token_id.is_(None),
+        )
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def may_see(user: User, job: ExportJob) -> bool:
+    """The requester (person or token) and HR see a job; nobody else."""
+    token_id = getattr(user, "api_token_id", None)
+    if token_id is not None:
+        return job.requested_by_token_id == token_id
+    if job.requested_by_token_id is None and job.requested_by_id == user.employee_id:
+        return True
+    return user.has_role(Role.HR)
+
+
+def visible_job(user: User, job_id: int) -> ExportJob:
+    """The job ``job_id`` if ``user`` may see it; NotFound (404) otherwise, whether or not it
+    exists."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or not may_see(user, job):
+        raise NotFound("No export job of yours has this number.")
+    return job
+
+
+def file_path(job: ExportJob) -> Path | None:
+    """The path of a finished job's file (None when it has none)."""
+    return export_dir() / job.file_name if job.file_name else None
+
+
+def delete_file(job: ExportJob, now: datetime) -> None:
+    """Delete an expired job's file (if still there) and record when. Flushes."""
+    path = file_path(job)
+    if path is not None:
+        path.unlink(missing_ok=True)
+    if job.file_deleted_at is None:
+        job.file_deleted_at = now
+    db.session.flush()
+
+
+def delete_expired(now: datetime | None = None) -> int:
+    """Delete the files of every finished job past its expiry; returns how many. Idempotent
+    (a job whose file is gone is skipped). Flushes; the task commits."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.status == JobStatus.DONE,
+            ExportJob.expires_at <= now,
+            ExportJob.file_deleted_at.is_(None),
+        )
+    ).all()
+    for job in due:
+        delete_file(job, now)
+        audit("export_job_expired", target=f"export-job:{job.id}", report=job.report)
+    return len(due)
+
+
+def _store_progress(job_id: int, token: str, rows: int) -> None:
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite: one writer at a time; the job's transaction holds the database
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id, ExportJob.run_token == token)
+            .values(rows_done=rows)
+        )
+
+
+def _claim(job_id: int) -> tuple[ExportJob | None, str]:
+    token = secrets.token_hex(8)
+    with unit_of_work():
+        job = db.session.get(ExportJob, job_id, with_for_update=True)
+        if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+            return job, ""
+        job.status = JobStatus.RUNNING
+        job.run_token = token
+        job.rows_done = 0
+        job.started_at = utcnow()
+    return job, token
+
+
+def run_job(job_id: int) -> str:
+    """Write export job ``job_id``'s file and record it done (rows, size, SHA-256, expiry), or
+    failed with the reason; returns the status. Idempotent by job id (module docstring).
+    Commits its own steps: the claim, then the result (the task's own commit finds nothing)."""
+    job, token = _claim(job_id)
+    if job is None:
+        logger.warning("export job %s does not exist", job_id)
+        return "missing"
+    if not token:
+        return str(job.status)
+    request = ExportRequest.from_json(
+        job.report, job.format, job.excel, job.manager_scope_id, job.filters
+    )
+    folder = export_dir()
+    name = f"{job_id}-{token}.{job.format}"
+    part = folder / f"{name}.part"
+    try:
+        prepared = prepare(request, utcnow())
+        rows, size, digest = write_file(prepared, part, lambda n: _store_progress(job_id, token, n))
+        db.session.rollback()  # the reading transaction ends; the result is written below
+    except Exception as error:
+        db.session.rollback()
+        part.unlink(missing_ok=True)
+        logger.exception("export job %s failed", job_id)
+        with unit_of_work():
+            failed = db.session.get(ExportJob, job_id, with_for_update=True)
+            if failed is not None and failed.run_token == token:
+                failed.status = JobStatus.FAILED
+                failed.error = str(error)[:2000] or type(error).__name__
+                failed.finished_at = utcnow()
+        return JobStatus.FAILED.value
+    with unit_of_work():
+        done = db.session.get(ExportJob, job_id, with_for_update=True)
+        if done is None or done.run_token != token:  # another run took the job over
+            part.unlink(missing_ok=True)
+            return "superseded"
+        part.replace(folder / name)
+        now = utcnow()
+        hours = int(current_app.config.get("LEARNHUB_EXPORT_JOB_HOURS", 168))
+        done.status = JobStatus.DONE
+        done.rows_done, done.size_bytes, done.sha256 = rows, size, digest
+        done.file_name = name
+        done.finished_at = now
+        done.expires_at = now + timedelta(hours=hours)
+        audit(
+            "export_job_done",
+            target=f"export-job:{job_id}",
+            report=done.report,
+            rows=rows,
+            size_bytes=size,
+            sha256=digest,
+        )
+    return JobStatus.DONE.value
+
+
+def describe(job: ExportJob) -> str:
+    """The report's title, as the pages name it."""
+    return TITLES[Report(job.report)]

@@ -1,0 +1,102 @@
+"""Writing a prepared export (learnhub.reports.jobs.catalogue) in its format: streamed into a
+response, or into a file with its size and SHA-256 checksum (an export job).
+
+The completions CSV goes through :func:`learnhub.reports.completions.csv_bytes` (written by
+PostgreSQL when it can, the same bytes either way); every other CSV, XLSX and JSON Lines file
+through learnhub.reports.formats, which neutralises every formula-like cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from learnhub.reports.completions import csv_bytes
+from learnhub.reports.formats import (
+    MEDIA_TYPES,
+    ExportFormat,
+    csv_text,
+    jsonl_text,
+    write_xlsx,
+    xlsx_chunks,
+)
+from learnhub.reports.jobs.catalogue import Prepared, Report
+from learnhub.reports.sql_export import BOM, Tally
+
+#: bytes read at a time to checksum a file
+READ_CHUNK = 1024 * 1024
+#: rows between two calls of a job's progress callback
+TICK_ROWS = 5000
+
+
+def media_type(fmt: ExportFormat) -> str:
+    """The media type of a format."""
+    return MEDIA_TYPES[fmt]
+
+
+def _counted(rows: Iterable[list], tally: Tally, tick: Callable[[int], None]) -> Iterator[list]:
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        return
+    yield header
+    for row in iterator:
+        tally.rows += 1
+        if tally.rows % TICK_ROWS == 0:
+            tick(tally.rows)
+        yield row
+
+
+def body(prepared: Prepared, tally: Tally | None = None, tick=None) -> Iterator[bytes]:
+    """The export's bytes in chunks (memory flat). ``tally`` counts the data rows; ``tick``
+    (optional) is called with the count every few thousand rows (a job's progress)."""
+    tally = tally if tally is not None else Tally()
+    tick = tick or (lambda _rows: None)
+    fmt = prepared.request.format
+    if fmt == ExportFormat.CSV and prepared.request.report == Report.COMPLETIONS:
+        before = 0
+        for chunk in csv_bytes(prepared.filters, tally, excel=prepared.excel):
+            if tally.rows - before >= TICK_ROWS:
+                before = tally.rows
+                tick(tally.rows)
+            yield chunk
+        return
+    records = _counted(prepared.records(), tally, tick)
+    if fmt == ExportFormat.XLSX:
+        yield from xlsx_chunks(records, title=prepared.title)
+    elif fmt == ExportFormat.JSONL:
+        for text in jsonl_text(records):
+            yield text.encode()
+    else:
+        if prepared.excel:
+            yield BOM
+        for text in csv_text(records):
+            yield text.encode()
+
+
+def write_file(
+    prepared: Prepared, path: Path, tick: Callable[[int], None] | None = None
+) -> tuple[int, int, str]:
+    """Write the export to ``path`` (created or replaced). Returns ``(rows, size in bytes,
+    SHA-256 hex)`` of the file as written; the checksum is computed by reading the file back,
+    so it is the checksum of what is on disk (and of what a download sends)."""
+    tally = Tally()
+    tick = tick or (lambda _rows: None)
+    with path.open("wb") as handle:
+        if prepared.request.format == ExportFormat.XLSX:
+            # straight into the file: openpyxl's write-only mode needs no temporary copy here
+            write_xlsx(_counted(prepared.records(), tally, tick), handle, prepared.title)
+        else:
+            for chunk in body(prepared, tally, tick):
+                handle.write(chunk)
+    return tally.rows, path.stat().st_size, sha256_of(path)
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,186 @@
+"""The Exports page (issue 13): choose a report, filters and a format; small exports stream at
+once, larger ones (an estimate, a COUNT, over ``LEARNHUB_EXPORT_JOB_THRESHOLD`` rows) become an
+export job a worker writes, followed on its own page and downloaded from there.
+
+HR exports the whole organisation; a manager their own subtree, never grades, points or
+attempt details (learnhub.reports.completion_filters); anyone else gets a 403 page. Every
+export and every download is audited. Invalid filters show the form again with an error
+summary naming each field (422).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from learnhub.catalog.models import Course
+from learnhub.core.audit import audit
+from learnhub.core.errors import ValidationFailed
+from learnhub.core.models import utcnow
+from learnhub.extensions import db
+from learnhub.org.models import Employee, OrgUnit
+from learnhub.org.services import subtree_ids_query
+from learnhub.reports.competence_export import SkillsFilters, profile_header
+from learnhub.reports.completion_filters import CompletionFilters, export_scope
+from learnhub.reports.completions import header_for
+from learnhub.reports.dictionary import dictionary_rows
+from learnhub.reports.formats import csv_text
+from learnhub.reports.jobs import services
+from learnhub.reports.jobs.api import Gone, job_view, send_job_file
+from learnhub.reports.jobs.catalogue import FILTERS, TITLES, Prepared, Report, prepare
+from learnhub.reports.jobs.models import JobStatus
+from learnhub.reports.jobs.writing import body, media_type
+from learnhub.web.assign_forms import choices
+from learnhub.web.export_forms import ExportForm
+
+blp = Blueprint("exports", __name__)
+
+
+def _options(form: ExportForm, manager_id: int | None) -> None:
+    """Fill the course and org unit choices: every published course; every org unit for HR,
+    the units of a manager's own subtree for them (two queries)."""
+    courses = db.session.execute(
+        select(Course.slug, Course.title).where(Course.published.is_(True)).order_by(Course.title)
+    ).all()
+    units = select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.name)
+    if manager_id is not None:
+        below = select(Employee.org_unit_id).where(Employee.id.in_(subtree_ids_query(manager_id)))
+        units = units.where(OrgUnit.id.in_(below))
+    form.course.choices = choices([("", "All courses"), *courses])
+    form.org_unit.choices = choices(
+        [("", "Everyone" if manager_id is None else "My whole team"), *db.session.execute(units)]
+    )
+
+
+def _page(form: ExportForm, manager_id: int | None, status: int = 200) -> tuple[str, int]:
+    return (
+        render_template(
+            "exports/index.html",
+            form=form,
+            manager=manager_id is not None,
+            jobs=services.jobs_of(current_user),
+            titles={r.value: t for r, t in TITLES.items()},
+            takes={r.value: sorted(f) for r, f in FILTERS.items()},
+            threshold=services.threshold(),
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@blp.get("/exports")
+@login_required
+def index() -> tuple[str, int]:
+    """The Exports page: the form and the caller's export jobs."""
+    manager_id = export_scope(current_user)
+    form = ExportForm(formdata=None)
+    _options(form, manager_id)
+    return _page(form, manager_id)
+
+
+def _stream(prepared: Prepared, rows: int) -> Response:
+    fmt = prepared.request.format
+    report = prepared.request.report
+    filename = f"learnhub-{report.value.replace('_', '-')}-{utcnow():%Y%m%dT%H%M%SZ}.{fmt.value}"
+    audit(
+        f"export_{report.value}",
+        target=filename,
+        format=fmt.value,
+        excel=prepared.excel,
+        via="exports page",
+        rows_estimated=rows,
+        **prepared.audit,
+    )
+    return Response(
+        stream_with_context(body(prepared)),
+        mimetype=media_type(fmt),
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@blp.post("/exports")
+@login_required
+def start() -> BaseResponse | tuple[str, int]:
+    """Export what the form asks for: streamed at once when the estimate is at most the
+    threshold, else an export job (303 to its page). Invalid filters: the form again (422)."""
+    manager_id = export_scope(current_user)
+    form = ExportForm()
+    _options(form, manager_id)
+    if not form.validate():
+        return _page(form, manager_id, 422)
+    request = form.export_request(manager_id)
+    try:
+        prepared = prepare(request, utcnow())
+    except ValidationFailed as error:
+        form.add_issues(error.errors)
+        return _page(form, manager_id, 422)
+    rows = prepared.count()
+    if rows <= services.threshold():
+        return _stream(prepared, rows)
+    job = services.create_job(request, prepared, current_user, rows)
+    return redirect(url_for(".job", job_id=job.id), 303)
+
+
+@blp.get("/exports/jobs/<int:job_id>")
+@login_required
+def job(job_id: int) -> str:
+    """One export job: status and progress (a live region the page's script keeps current
+    while it runs), then the download link, checksum, expiry and data dictionary."""
+    found = services.visible_job(current_user, job_id)
+    return render_template(
+        "exports/job.html",
+        job=found,
+        view=job_view(found),
+        title=TITLES[Report(found.report)],
+        running=found.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+    )
+
+
+@blp.get("/exports/jobs/<int:job_id>/download")
+@login_required
+def download(job_id: int) -> Response | tuple[str, int]:
+    """A finished job's file (the requester or HR; audited); after its expiry a 410 page."""
+    found = services.visible_job(current_user, job_id)
+    try:
+        return send_job_file(found)
+    except Gone as gone:
+        return render_template("exports/expired.html", job=found, message=gone.message), 410
+
+
+@blp.get("/exports/<report>/dictionary.csv")
+@login_required
+def dictionary(report: str) -> Response:
+    """A report's data dictionary (column, meaning, type, source) for the columns the caller's
+    file has: a manager's completions and competence profiles have fewer."""
+    manager_id = export_scope(current_user)
+    try:
+        chosen = Report(report)
+    except ValueError:
+        abort(404, description="There is no such report.")
+    columns = None
+    if chosen == Report.COMPLETIONS:
+        columns = header_for(CompletionFilters(manager_id=manager_id))
+    elif chosen == Report.COMPETENCE_PROFILES:
+        columns = profile_header(SkillsFilters(manager_id=manager_id))
+    filename = f"learnhub-{chosen.value.replace('_', '-')}-data-dictionary.csv"
+    return Response(
+        csv_text(dictionary_rows(chosen.value, columns)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
