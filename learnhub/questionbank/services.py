@@ -123,6 +123,26 @@ def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
     gift = parse_gift(text)
     errors = [Issue(f"line {i.line}", i.message) for i in gift.errors]
     warnings = [Issue(f"line {i.line}", i.message) for i in gift.warnings]
+    if (
+        gift.questions
+        and not gift.errors
+        and all(q.get("type") == QuestionType.DESCRIPTION for q in gift.questions)
+    ):
+        # GIFT reads any text without {answers} as a "description": a staff list or an XML file
+        # chosen by mistake would become one unscored question (a fresh tester's finding)
+        return ReadFile(
+            fmt,
+            [],
+            [
+                Issue(
+                    "line 1",
+                    "no question found: a GIFT question has its answers in {braces}; this file "
+                    "holds only text. Is it a GIFT file?",
+                )
+            ],
+            [],
+            [],
+        )
     questions = _resolve_tags(gift.questions, errors, lambda q: f"line {q.get('line', 0)}")
     return ReadFile(fmt, questions, [], errors, warnings)
 

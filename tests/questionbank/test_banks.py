@@ -195,3 +195,27 @@ def test_api_import_is_for_hr_and_content_admins_and_reports_errors(app, demo):
     assert {"seconds_left", "warning_seconds", "result"} <= set(attempt)
     result = openapi["components"]["schemas"]["AttemptResult"]["properties"]
     assert {"grade_percent", "passed", "needs_review", "review_allowed", "questions"} <= set(result)
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("staff.csv", b"Employee Number,First Name,Email\nE1001,Amara,amara@example.org\n"),
+        ("questions.txt", b'<?xml version="1.0"?>\n<quiz><question type="essay"/></quiz>\n'),
+    ],
+    ids=["a staff list", "xml read as gift"],
+)
+def test_a_file_with_no_question_in_it_is_refused_not_kept_as_a_description(
+    app_ctx, filename, data
+):
+    # GIFT reads text without {answers} as an unscored description; a whole file of it is a
+    # wrong file (a fresh tester imported the staff list, names and emails, as a "question")
+    with pytest.raises(ValidationFailed) as refused:
+        banks.import_questions("wrong-file", filename, data, fmt="gift")
+    assert "no question found" in str(refused.value.errors)
+    assert db.session.scalar(select(QuestionBank).where(QuestionBank.name == "wrong-file")) is None
+    # a real description beside a real question still imports
+    report = banks.import_questions(
+        "right-file", "ok.gift", b"Read this first.\n\n::Q::2 + 2? {=4 ~5}\n", fmt="gift"
+    )
+    assert report.added == 2

@@ -24,8 +24,7 @@ from learnhub.reports.competence_export import PROFILE_HEADER
 from learnhub.reports.jobs import services, writing
 from learnhub.reports.jobs.models import ExportJob
 from learnhub.reports.jobs.services import export_dir, run_job
-from learnhub.skills.services import get_framework
-from learnhub.skills.summaries import store_summary
+from learnhub.skills.rollup import store_all_summaries
 from tests.conftest import csrf_from, sign_in
 from tests.factories import (
     CourseFactory,
@@ -81,9 +80,7 @@ def org(app) -> dict:
             ),
             created_by_id=hr.id,
         )
-        framework = get_framework("digcomp-3.0")
-        store_summary(boss.id, framework)
-        store_summary(mid.id, framework)
+        store_all_summaries()  # the two managers' stored summaries
         plain = EmployeeFactory(employee_number="E1", password=PASSWORD)
         db.session.commit()
         return {"hr": hr.email, "boss": boss.email, "mid": mid.email, "plain": plain.email}
