@@ -214,6 +214,7 @@ ROLE = {
     ("POST", "/hr/imports"): HR,
     ("GET", "/hr/imports/preview/<token>"): HR,
     ("POST", "/hr/imports/preview/<token>"): HR,
+    ("POST", "/hr/imports/preview/<token>/cancel"): HR,
     ("GET", "/hr/imports/preview/<token>/errors.csv"): HR,
     ("GET", "/hr/imports/runs/<int:run_id>"): HR,
     ("GET", "/hr/imports/profiles"): HR,

@@ -111,6 +111,20 @@ def expire_previews() -> int:
     return len(stale)
 
 
+def cancel_preview(token: str, actor: Actor) -> HRImportRun:
+    """Cancel the actor's preview ``token``: its uploaded file (personal data) is deleted at
+    once instead of waiting for its time to run out, and the run reads expired, so it can no
+    longer be confirmed (a fresh tester's finding: "Cancel" was a link that kept the file).
+    Cancelling what is already applied, refused or expired changes nothing. NotFound as
+    :func:`preview_run`. Flushes."""
+    run = preview_run(token, actor)
+    if run.status == RunStatus.DRY_RUN:
+        import_staging.discard(token, keep_preview=True)
+        run.status = RunStatus.EXPIRED
+        db.session.flush()
+    return run
+
+
 def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
     """Apply the preview ``token`` exactly as it was shown, once. Returns (the applied run,
     whether this call applied it: False when an earlier submit of the same form did).

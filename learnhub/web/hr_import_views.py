@@ -163,6 +163,17 @@ def _preview_or_404(token: str) -> tuple[HRImportRun, dict]:
     return run, shown
 
 
+@blp.post("/hr/imports/preview/<token>/cancel")
+@role_required(*HR_ONLY)
+def cancel(token: str) -> Response:
+    """Cancel a preview: nothing is imported and the uploaded file is deleted now."""
+    form = FlaskForm()
+    if form.validate():
+        import_previews.cancel_preview(token, _actor())
+        flash("Cancelled: nothing was imported, and the uploaded file is deleted.", "info")
+    return redirect(url_for("hrimport.index"))
+
+
 @blp.route("/hr/imports/preview/<token>", methods=["GET", "POST"])
 @role_required(*HR_ONLY)
 def preview(token: str) -> str | Response | tuple[str, int]:

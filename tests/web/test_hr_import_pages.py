@@ -149,6 +149,22 @@ def test_confirming_twice_applies_once(app, demo):
     assert [r.status for r in _runs(app)] == [RunStatus.APPLIED]
 
 
+def test_cancel_deletes_the_file_and_the_preview_cannot_be_confirmed_after(app, demo):
+    client, csrf = _hr(app)
+    # the form offers the people's own source (the demo's), not a new one
+    assert 'value="demo"' in client.get("/hr/imports").get_data(as_text=True)
+    token = _token(_upload(client, csrf, _changed_demo()))
+    with app.app_context():
+        staged = import_staging._paths(token)[0]
+    assert staged.exists()
+    cancelled = client.post(f"/hr/imports/preview/{token}/cancel", data={"csrf_token": csrf})
+    assert cancelled.status_code == 302 and not staged.exists()
+    assert "nothing was imported" in client.get("/hr/imports").get_data(as_text=True)
+    assert _confirm(client, csrf, token).status_code == 410  # Back, then "Import": refused
+    assert _title_of(app, "E1007") != "Senior Case Officer"
+    assert [r.status for r in _runs(app)] == [RunStatus.EXPIRED]
+
+
 def test_made_up_foreign_and_expired_tokens_and_a_changed_file_are_refused(app, demo):
     client, csrf = _hr(app)
     token = _token(_upload(client, csrf, _changed_demo()))
