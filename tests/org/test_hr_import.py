@@ -136,7 +136,7 @@ def test_bad_rows_are_rejected_with_their_row_and_change_nothing(app_ctx, rows, 
 def test_unknown_header_asks_for_a_mapping(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import(b"Staff,Name\n1,Ann\n")
-    assert "give one with --mapping" in caught.value.message
+    assert "choose an import profile (--profile or --mapping" in caught.value.message
 
 
 def test_learnhub_preset_with_semicolons_and_windows_1252(app_ctx):
@@ -184,8 +184,8 @@ def test_every_error_of_a_file_is_listed_in_row_order(app_ctx):
         (b"", "The HR file is empty.", ["row 1: no header row"]),
         (
             b"Employee ID,First Name,Last Name\n1,Ann,Top\n",
-            "No column mapping recognises this file's header; give one with --mapping or "
-            "--profile.",
+            "No column mapping recognises this file's header; choose an import profile "
+            "(--profile or --mapping on the command line).",
             ["row 1: columns found: Employee ID, First Name, Last Name"],
         ),
     ],

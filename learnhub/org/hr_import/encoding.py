@@ -112,7 +112,7 @@ def _undecodable(
     bad = data[error.start : error.start + 4].hex(" ")
     return ValidationFailed(
         f"The HR file does not decode as {name}; nothing was imported. Save it as UTF-8, or "
-        "name its encoding (--encoding, or the import profile's encoding).",
+        "name its encoding (the Encoding field or --encoding, or the import profile's encoding).",
         [Issue(f"row {row}", f"bytes {bad} (at byte {error.start + offset}) are not {name}")],
     )
 
@@ -159,8 +159,8 @@ def _legacy(data: bytes) -> Decoded:
         row = text.count("\n", 0, at) + 1
         raise ValidationFailed(
             "The HR file is neither UTF-8 nor readable in a known code page; nothing was "
-            "imported. Save it as UTF-8, or name its encoding (--encoding, or the import "
-            "profile's encoding).",
+            "imported. Save it as UTF-8, or name its encoding (the Encoding field or "
+            "--encoding, or the import profile's encoding).",
             [Issue(f"row {row}", f"{text.splitlines()[row - 1][:80]!r} (read as windows-1252)")],
         )
     texts = set(readings.values())
@@ -176,8 +176,8 @@ def _legacy(data: bytes) -> Decoded:
     shown = "; ".join(f"{name}: {lines[name][row - 1][:80]!r}" for name in readings)
     raise ValidationFailed(
         "The HR file is not UTF-8 and its encoding cannot be told from its bytes; nothing was "
-        "imported. Name it (--encoding, or the import profile's encoding), or save the file "
-        "as UTF-8.",
+        "imported. Name it (the Encoding field or --encoding, or the import profile's "
+        "encoding), or save the file as UTF-8.",
         [Issue(f"row {row}", f"reads differently as {shown}")],
     )
 

@@ -109,8 +109,8 @@ def resolve_mapping(headers: list[str], mapping: dict[str, str] | None = None) -
                 break
         else:
             raise ValidationFailed(
-                "No column mapping recognises this file's header; give one with --mapping "
-                "or --profile.",
+                "No column mapping recognises this file's header; choose an import profile "
+                "(--profile or --mapping on the command line).",
                 [Issue("row 1", f"columns found: {', '.join(headers)}")],
             )
     missing = [

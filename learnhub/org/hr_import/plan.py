@@ -198,7 +198,8 @@ def plan_import(
                 f"A full sync of {source} would make {len(leaving)} of its {active} active "
                 f"people leavers ({100 * len(leaving) // active}%), more than the safety limit "
                 f"of {max_leavers_percent:g}%. Nothing was imported: check that the file is "
-                "complete, or allow it (--max-leavers 100).",
+                "complete, or allow it (most leavers allowed: 100%; --max-leavers 100 on the "
+                "command line).",
                 [Issue("file", f"{len(leaving)} people missing from the file")],
             )
     manager_issues, outside = check_managers(rows, source=source, leaving=set(leaving))
@@ -234,8 +235,8 @@ def plan_import(
     if table.guessed:
         plan.warnings.append(
             f"the file is not UTF-8; it was read as {table.encoding}, the only plausible "
-            "reading of its bytes: name the encoding (--encoding, or the import profile's) to "
-            "be sure"
+            "reading of its bytes: name the encoding (the Encoding field or --encoding, or the "
+            "import profile's) to be sure"
         )
     for row in rows:
         number = row.values["employee_number"]
