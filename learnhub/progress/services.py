@@ -109,14 +109,13 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     and grade from their scores), the progress UPDATE, the course completion (only while the
     course is not completed yet); for xAPI the questions drawn from banks and their banks'
     names (only when the quiz draws), and one INSERT of the attempt's statements (answers,
-    result, and the module's completion when it passed). Diagnostics: see
+    result, and the module's completion when it passed). The module, enrolment and progress
+    are read in one statement (:func:`_module_and_records`). Diagnostics: see
     :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
     if quiz.module_id is None:
         return
-    module = _module_of(quiz.module_id)
-    enrolment = enrol(attempt.employee_id, module.course_id)
-    row = _progress(attempt.employee_id, module.id)
+    module, enrolment, row = _module_and_records(quiz.module_id, attempt.employee_id)
     submitted, grade = quiz_services.module_record(
         module.id, attempt.employee_id, quiz.grading_method
     )
@@ -140,18 +139,47 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     _update_course_completion(enrolment, attempt.submitted_at)
 
 
+def _module_and_records(
+    module_id: int, employee_id: int
+) -> tuple[Module, Enrolment, ModuleProgress]:
+    """The module (as :func:`_module_of` loads it, course joined), the learner's enrolment in
+    its course and their progress in it, in one statement: a learner who submits an attempt
+    was enrolled and marked in progress when it started. A missing enrolment or progress row
+    is made as :func:`enrol` and :func:`_progress` make them (enrol also refuses an
+    unpublished course: NotFound, as before)."""
+    found = db.session.execute(
+        select(Module, Enrolment, ModuleProgress)
+        .outerjoin(
+            Enrolment,
+            and_(Enrolment.course_id == Module.course_id, Enrolment.employee_id == employee_id),
+        )
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.module_id == Module.id, ModuleProgress.employee_id == employee_id),
+        )
+        .where(Module.id == module_id)
+        .options(*_MODULE_ONLY)
+    ).one()
+    module, enrolment, row = found.Module, found.Enrolment, found.ModuleProgress
+    if enrolment is None or not module.course.published:
+        enrolment = enrol(employee_id, module.course_id)
+    if row is None:
+        row = _progress(employee_id, module.id)
+    return module, enrolment, row
+
+
+#: what progress and the xAPI statements read of a module (its course comes joined)
+_MODULE_ONLY = (
+    load_only(Module.id, Module.course_id, Module.slug, Module.title),
+    lazyload(Module.outcomes),
+    lazyload(Module.competences),
+)
+
+
 def _module_of(module_id: int) -> Module:
     """The module with its course (joined), without its lesson text, outcomes or competences:
     what progress and the xAPI statement read of it."""
-    return db.session.get(
-        Module,
-        module_id,
-        options=[
-            load_only(Module.id, Module.course_id, Module.slug, Module.title),
-            lazyload(Module.outcomes),
-            lazyload(Module.competences),
-        ],
-    )
+    return db.session.get(Module, module_id, options=_MODULE_ONLY)
 
 
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
