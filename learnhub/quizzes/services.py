@@ -10,9 +10,10 @@ import logging
 import random
 from datetime import timedelta
 from fractions import Fraction
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
@@ -44,14 +45,16 @@ def current_quiz(module_id: int) -> Quiz | None:
 def current_quiz_settings(module_id: int) -> Quiz | None:
     """The module's current quiz as the catalogue shows it (its settings and how many questions
     it has), in one statement: its questions come with their ids only, never their specs."""
+    return db.session.scalars(_quiz_settings_statement(), {"module_id": module_id}).unique().first()
+
+
+@cache
+def _quiz_settings_statement() -> Select:
+    """:func:`current_quiz_settings`' statement (parameter ``module_id``), built once."""
     return (
-        db.session.scalars(
-            select(Quiz)
-            .where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
-            .options(joinedload(Quiz.questions).load_only(Question.id))
-        )
-        .unique()
-        .first()
+        select(Quiz)
+        .where(Quiz.module_id == bindparam("module_id"), Quiz.is_current.is_(True))
+        .options(joinedload(Quiz.questions).load_only(Question.id))
     )
 
 
@@ -104,19 +107,28 @@ def attempt_rows(module_id: int, employee_id: int) -> list[Row]:
     )
 
 
+@cache
+def _page_attempts_statement() -> Select:
+    """:func:`page_attempts`' statement (parameters ``module_id``, ``employee_id``), built
+    once: every module page runs it."""
+    here = Quiz.module_id == bindparam("module_id")
+    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
+    return (
+        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
+        .add_columns(here.label("here"))
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.employee_id == bindparam("employee_id"), or_(here, timed_open))
+        .order_by(Attempt.started_at, Attempt.id)
+    )
+
+
 def page_attempts(module_id: int, employee_id: int) -> list[Row]:
     """What a module page lists: :func:`attempt_rows`, after closing every overdue attempt of
     the employee (any module: :func:`close_overdue_of`, so a page never shows a stuck
     attempt). One statement reads both the module's attempts and the employee's timed ones
     still open; only when one of those is overdue are they closed and the list read again."""
-    here = Quiz.module_id == module_id
-    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
     rows = db.session.execute(
-        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
-        .add_columns(here.label("here"))
-        .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.employee_id == employee_id, or_(here, timed_open))
-        .order_by(Attempt.started_at, Attempt.id)
+        _page_attempts_statement(), {"module_id": module_id, "employee_id": employee_id}
     ).all()
     late = utcnow() - timedelta(seconds=DEADLINE_GRACE)
     if any(
