@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from learnhub.catalog import services as catalog
@@ -148,6 +149,21 @@ def _module_and_records(
     is made as :func:`enrol` and :func:`_progress` make them (enrol also refuses an
     unpublished course: NotFound, as before)."""
     found = db.session.execute(
+        _records_statement(), {"module_id": module_id, "employee_id": employee_id}
+    ).one()
+    module, enrolment, row = found.Module, found.Enrolment, found.ModuleProgress
+    if enrolment is None or not module.course.published:
+        enrolment = enrol(employee_id, module.course_id)
+    if row is None:
+        row = _progress(employee_id, module.id)
+    return module, enrolment, row
+
+
+@cache
+def _records_statement() -> Select:
+    """:func:`_module_and_records`' statement (``module_id``, ``employee_id``), built once."""
+    employee_id = bindparam("employee_id")
+    return (
         select(Module, Enrolment, ModuleProgress)
         .outerjoin(
             Enrolment,
@@ -157,15 +173,9 @@ def _module_and_records(
             ModuleProgress,
             and_(ModuleProgress.module_id == Module.id, ModuleProgress.employee_id == employee_id),
         )
-        .where(Module.id == module_id)
+        .where(Module.id == bindparam("module_id"))
         .options(*_MODULE_ONLY)
-    ).one()
-    module, enrolment, row = found.Module, found.Enrolment, found.ModuleProgress
-    if enrolment is None or not module.course.published:
-        enrolment = enrol(employee_id, module.course_id)
-    if row is None:
-        row = _progress(employee_id, module.id)
-    return module, enrolment, row
+    )
 
 
 #: what progress and the xAPI statements read of a module (its course comes joined)
@@ -230,6 +240,25 @@ def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
     )
 
 
+@cache
+def _completion_statement() -> Select:
+    """A course's active modules and how many of them a person completed or was waived
+    (``employee_id``, ``course_id``), built once: every submit runs it."""
+    return (
+        select(func.count(Module.id), func.count(ModuleProgress.id))
+        .select_from(Module)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.module_id == Module.id,
+                ModuleProgress.employee_id == bindparam("employee_id"),
+                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
+            ),
+        )
+        .where(Module.course_id == bindparam("course_id"), Module.active.is_(True))
+    )
+
+
 def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None:
     """Complete the enrolment once every active module of its course is completed or waived
     (tested out, :mod:`learnhub.progress.test_out`) (one statement: the active modules and how
@@ -238,17 +267,8 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
     if enrolment.completed_at is not None:
         return
     total, done = db.session.execute(
-        select(func.count(Module.id), func.count(ModuleProgress.id))
-        .select_from(Module)
-        .outerjoin(
-            ModuleProgress,
-            and_(
-                ModuleProgress.module_id == Module.id,
-                ModuleProgress.employee_id == enrolment.employee_id,
-                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
-            ),
-        )
-        .where(Module.course_id == enrolment.course_id, Module.active.is_(True))
+        _completion_statement(),
+        {"employee_id": enrolment.employee_id, "course_id": enrolment.course_id},
     ).one()
     if total and done == total:
         enrolment.completed_at = at or utcnow()
