@@ -23,7 +23,17 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import cast
 
-from sqlalchemy import CursorResult, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
@@ -187,7 +197,7 @@ def renew(
 def _requirements_statement() -> Select:
     """The person's open requirements for a module or its course (``employee_id``,
     ``module_id``; a course requirement's module_key is 0), built once: every pass runs it."""
-    module_id = bindparam("module_id")
+    module_id: BindParameter[int] = bindparam("module_id")
     course_of_module = select(Module.course_id).where(Module.id == module_id).scalar_subquery()
     return select(Requirement).where(
         Requirement.employee_id == bindparam("employee_id"),
