@@ -55,12 +55,11 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text
 
 from learnhub.core.models import utcnow
-from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest
 from learnhub.skills.rollup import store_all_summaries
-from learnhub.skills.services import RequestedRows, frameworks_with_profiles
+from learnhub.skills.services import frameworks_with_profiles
 from learnhub.skills.trends import snapshot_team_summaries
 
 logger = logging.getLogger(__name__)
@@ -111,12 +110,7 @@ def claim_requests(limit: int | None) -> list[tuple[int | None, int | None, bool
         )
         .execution_options(synchronize_session=False)
     )
-    claimed = [(row[0], row[1], row[2]) for row in db.session.execute(statement)]
-    if not db.session().in_nested_transaction():  # this transaction's own rows are gone too
-        inserted = after_commit(RequestedRows(), key=RequestedRows)
-        inserted.employee_ids.clear()
-        inserted.manager_ids.clear()
-    return claimed
+    return [(row[0], row[1], row[2]) for row in db.session.execute(statement)]
 
 
 def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None:

@@ -87,21 +87,6 @@ class RecomputeWakeUp:
         tasks.wake_worker(self.employee_ids, self.manager_ids)
 
 
-@dataclass
-class RequestedRows:
-    """Whom the request rows inserted by this transaction, outside any SAVEPOINT, are about
-    (registered with :func:`learnhub.core.transactions.after_commit`, so it lives and rolls
-    back with them; it does nothing after the commit). Rows inserted inside a SAVEPOINT are not
-    recorded: it may roll back alone. :func:`learnhub.skills.recompute.claim_requests` forgets
-    it, since claiming deletes the rows."""
-
-    employee_ids: set[int] = field(default_factory=set)
-    manager_ids: set[int] = field(default_factory=set)
-
-    def __call__(self) -> None:
-        return None
-
-
 def request_recompute(
     employee_ids: Iterable[int] = (), manager_ids: Iterable[int] = (), *, everyone: bool = False
 ) -> None:
@@ -115,19 +100,7 @@ def request_recompute(
     employees, managers = set(employee_ids), set(manager_ids)
     if not (employees or managers or everyone):
         return
-    outermost = not db.session().in_nested_transaction()
-    inserted = after_commit(RequestedRows(), key=RequestedRows) if outermost else None
-    if inserted is not None and not everyone:
-        # rows this transaction holds already ask the same: a submit's quiz evidence and its
-        # question-level evidence make one request, not two
-        employees -= inserted.employee_ids
-        managers -= inserted.manager_ids
-        if not (employees or managers):
-            return
     add_recompute_requests(employees, managers, everyone=everyone)
-    if inserted is not None:
-        inserted.employee_ids |= employees
-        inserted.manager_ids |= managers
     wake_up = after_commit(RecomputeWakeUp(), key=RecomputeWakeUp)
     wake_up.employee_ids |= employees
     wake_up.manager_ids |= managers

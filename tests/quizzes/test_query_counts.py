@@ -67,16 +67,16 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     # INSERT … RETURNING in order; one statement on PostgreSQL). Evidence: 1 the module's
     # competences with its validity period, 1 INSERT of both rows (ON CONFLICT DO NOTHING: a
     # repeat keeps the stored rows), 1 INSERT of the learner's recompute request row (one for
-    # the employee per transaction: the question-level evidence below asks for the same).
+    # the employee, in the same transaction).
     # Progress: 1 the module (title, course) with its course, the learner's enrolment and
     # module progress (outer joins), 1 the learner's attempts at the module (state and score
     # only: the count and the grade), 1 UPDATE, 1 course completion (modules and completed
     # ones, one statement); xAPI (issue 15): 1 the names of the drawn questions' banks
     # (stable activity ids), 1 INSERT of the answered, result and module completed statements
     # (one executemany). Required learning: 1 the learner's requirements for the module or
-    # its course (none here; a pass completes them). Issue 14 "Fast" (second round): 7 fewer
-    # (3 re-reads of the drawn questions, the UPDATE of the responses' scores, the second
-    # recompute request, the enrolment and progress apart).
+    # its course (none here; a pass completes them). Issue 14 "Fast" (second round): 6 fewer
+    # (3 re-reads of the drawn questions, the UPDATE of the responses' scores, the enrolment
+    # and progress apart).
     # The manager's summary, recomputed after the commit (Celery runs eagerly in tests; a
     # worker does it in production), one drain round: the summaries lock (PostgreSQL's
     # pg_advisory_xact_lock; none on SQLite, whose write lock serialises), 1 the DELETE …
@@ -94,9 +94,9 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     # again after it.
     # Question-level evidence (issue 11; this bank's questions carry competence tags): 1 the
     # tagged competences' ids with the module's validity, 1 INSERT of the question_result
-    # rows (its recompute request is the one above; the drawn questions are the scoring's: not
+    # rows, 1 INSERT of its recompute request (the drawn questions are the scoring's: not
     # read again). An untagged quiz adds none.
     sqlite = database_url.startswith("sqlite")
     inserts = questions if sqlite else 1
     lock = 0 if sqlite else 1
-    assert queries.count == 48 + inserts + lock, queries
+    assert queries.count == 49 + inserts + lock, queries
