@@ -20,9 +20,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
-from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
@@ -182,6 +193,20 @@ def renew(
     return True
 
 
+@cache
+def _requirements_statement() -> Select:
+    """The person's open requirements for a module or its course (``employee_id``,
+    ``module_id``; a course requirement's module_key is 0), built once: every pass runs it."""
+    module_id: BindParameter[int] = bindparam("module_id")
+    course_of_module = select(Module.course_id).where(Module.id == module_id).scalar_subquery()
+    return select(Requirement).where(
+        Requirement.employee_id == bindparam("employee_id"),
+        Requirement.course_id == course_of_module,
+        or_(Requirement.module_key == 0, Requirement.module_key == module_id),
+        Requirement.waived_at.is_(None),
+    )
+
+
 def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     """Receiver of ``attempt_submitted``: a passed attempt completes (or renews) the person's
     requirements for its module and, once every module is passed, for its course. One query
@@ -190,14 +215,8 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
         return
     module_id = attempt.quiz.module_id
     # one statement, the module not loaded: most passes complete no requirement
-    course_of_module = select(Module.course_id).where(Module.id == module_id).scalar_subquery()
     requirements = db.session.scalars(
-        select(Requirement).where(
-            Requirement.employee_id == attempt.employee_id,
-            Requirement.course_id == course_of_module,
-            Requirement.module_key.in_([0, module_id]),
-            Requirement.waived_at.is_(None),
-        )
+        _requirements_statement(), {"employee_id": attempt.employee_id, "module_id": module_id}
     ).all()
     if not requirements:
         return

@@ -10,10 +10,11 @@ sign-in time and the time of the last request; both are signed, so a client cann
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from flask import current_app, flash, request, session
 from flask_login import login_user
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import aliased, joinedload
 
 from learnhub.auth.models import Account
@@ -77,6 +78,25 @@ def session_expired() -> str | None:
     return None
 
 
+@cache
+def _account_statement() -> Select:
+    """One statement: the account, its employee (job role, org unit) and role grants joined,
+    and whether someone active reports to them (the manager role of the page's navigation);
+    parameter ``account_id``. Built once: every signed-in request runs it, and building the
+    expression costs more than SQLAlchemy's compiled cache saves."""
+    report = aliased(Employee)
+    return (
+        select(
+            Account,
+            exists()
+            .where(report.manager_id == Account.employee_id, report.active.is_(True))
+            .label("has_reports"),
+        )
+        .where(Account.id == bindparam("account_id"))
+        .options(joinedload(Account.grants))
+    )
+
+
 def load_account(user_id: str) -> Account | None:
     """Flask-Login's user loader (installed by :func:`learnhub.auth.init_app`): the account of
     the session cookie's ``"<account id>:<session version>"``, else None (unknown, signed out
@@ -86,22 +106,8 @@ def load_account(user_id: str) -> Account | None:
     account_id, _, version = user_id.partition(":")
     if not account_id.isdigit():
         return None
-    # one statement: the account, its employee (job role, org unit) and role grants joined, and
-    # whether someone active reports to them (the manager role of the page's navigation)
-    report = aliased(Employee)
     found = (
-        db.session.execute(
-            select(
-                Account,
-                exists()
-                .where(report.manager_id == Account.employee_id, report.active.is_(True))
-                .label("has_reports"),
-            )
-            .where(Account.id == int(account_id))
-            .options(joinedload(Account.grants))
-        )
-        .unique()
-        .first()
+        db.session.execute(_account_statement(), {"account_id": int(account_id)}).unique().first()
     )
     if found is None:
         return None

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from learnhub.catalog import services as catalog
@@ -109,14 +110,13 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     and grade from their scores), the progress UPDATE, the course completion (only while the
     course is not completed yet); for xAPI the questions drawn from banks and their banks'
     names (only when the quiz draws), and one INSERT of the attempt's statements (answers,
-    result, and the module's completion when it passed). Diagnostics: see
+    result, and the module's completion when it passed). The module, enrolment and progress
+    are read in one statement (:func:`_module_and_records`). Diagnostics: see
     :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
     if quiz.module_id is None:
         return
-    module = _module_of(quiz.module_id)
-    enrolment = enrol(attempt.employee_id, module.course_id)
-    row = _progress(attempt.employee_id, module.id)
+    module, enrolment, row = _module_and_records(quiz.module_id, attempt.employee_id)
     submitted, grade = quiz_services.module_record(
         module.id, attempt.employee_id, quiz.grading_method
     )
@@ -140,18 +140,56 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     _update_course_completion(enrolment, attempt.submitted_at)
 
 
+def _module_and_records(
+    module_id: int, employee_id: int
+) -> tuple[Module, Enrolment, ModuleProgress]:
+    """The module (as :func:`_module_of` loads it, course joined), the learner's enrolment in
+    its course and their progress in it, in one statement: a learner who submits an attempt
+    was enrolled and marked in progress when it started. A missing enrolment or progress row
+    is made as :func:`enrol` and :func:`_progress` make them (enrol also refuses an
+    unpublished course: NotFound, as before)."""
+    found = db.session.execute(
+        _records_statement(), {"module_id": module_id, "employee_id": employee_id}
+    ).one()
+    module, enrolment, row = found.Module, found.Enrolment, found.ModuleProgress
+    if enrolment is None or not module.course.published:
+        enrolment = enrol(employee_id, module.course_id)
+    if row is None:
+        row = _progress(employee_id, module.id)
+    return module, enrolment, row
+
+
+@cache
+def _records_statement() -> Select:
+    """:func:`_module_and_records`' statement (``module_id``, ``employee_id``), built once."""
+    employee_id = bindparam("employee_id")
+    return (
+        select(Module, Enrolment, ModuleProgress)
+        .outerjoin(
+            Enrolment,
+            and_(Enrolment.course_id == Module.course_id, Enrolment.employee_id == employee_id),
+        )
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.module_id == Module.id, ModuleProgress.employee_id == employee_id),
+        )
+        .where(Module.id == bindparam("module_id"))
+        .options(*_MODULE_ONLY)
+    )
+
+
+#: what progress and the xAPI statements read of a module (its course comes joined)
+_MODULE_ONLY = (
+    load_only(Module.id, Module.course_id, Module.slug, Module.title),
+    lazyload(Module.outcomes),
+    lazyload(Module.competences),
+)
+
+
 def _module_of(module_id: int) -> Module:
     """The module with its course (joined), without its lesson text, outcomes or competences:
     what progress and the xAPI statement read of it."""
-    return db.session.get(
-        Module,
-        module_id,
-        options=[
-            load_only(Module.id, Module.course_id, Module.slug, Module.title),
-            lazyload(Module.outcomes),
-            lazyload(Module.competences),
-        ],
-    )
+    return db.session.get(Module, module_id, options=_MODULE_ONLY)
 
 
 def on_attempt_regraded(attempt: Attempt, **_: object) -> None:
@@ -202,6 +240,25 @@ def _points(grade: Fraction, max_points: Decimal | None) -> Decimal | None:
     )
 
 
+@cache
+def _completion_statement() -> Select:
+    """A course's active modules and how many of them a person completed or was waived
+    (``employee_id``, ``course_id``), built once: every submit runs it."""
+    return (
+        select(func.count(Module.id), func.count(ModuleProgress.id))
+        .select_from(Module)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.module_id == Module.id,
+                ModuleProgress.employee_id == bindparam("employee_id"),
+                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
+            ),
+        )
+        .where(Module.course_id == bindparam("course_id"), Module.active.is_(True))
+    )
+
+
 def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None:
     """Complete the enrolment once every active module of its course is completed or waived
     (tested out, :mod:`learnhub.progress.test_out`) (one statement: the active modules and how
@@ -210,17 +267,8 @@ def _update_course_completion(enrolment: Enrolment, at: datetime | None) -> None
     if enrolment.completed_at is not None:
         return
     total, done = db.session.execute(
-        select(func.count(Module.id), func.count(ModuleProgress.id))
-        .select_from(Module)
-        .outerjoin(
-            ModuleProgress,
-            and_(
-                ModuleProgress.module_id == Module.id,
-                ModuleProgress.employee_id == enrolment.employee_id,
-                ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
-            ),
-        )
-        .where(Module.course_id == enrolment.course_id, Module.active.is_(True))
+        _completion_statement(),
+        {"employee_id": enrolment.employee_id, "course_id": enrolment.course_id},
     ).one()
     if total and done == total:
         enrolment.completed_at = at or utcnow()

@@ -10,8 +10,9 @@ import logging
 from datetime import timedelta
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from learnhub.catalog.models import Module, ModuleCompetence
 from learnhub.extensions import db
@@ -117,6 +118,18 @@ def settle_evidence(attempt: Attempt, was_passed: bool | None) -> str | None:
     return None
 
 
+@cache
+def _mappings_statement() -> Select:
+    """The competences of modules (``module_ids``, a list) with their validity, built once."""
+    return (
+        select(
+            ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months
+        )
+        .join(Module, Module.id == ModuleCompetence.module_id)
+        .where(ModuleCompetence.module_id.in_(bindparam("module_ids", expanding=True)))
+    )
+
+
 def record_attempt_evidence(attempt: Attempt) -> None:
     """Evidence of every competence the module maps, at its level, dated at the submit and
     expiring after the module's validity period (DESIGN.md). A course's diagnostic quiz
@@ -128,13 +141,7 @@ def record_attempt_evidence(attempt: Attempt) -> None:
     module_ids = [quiz.module_id] if quiz.module_id is not None else list(quiz.covers or [])
     if not module_ids:
         return
-    mappings = db.session.execute(
-        select(
-            ModuleCompetence.competence_id, ModuleCompetence.level_number, Module.validity_months
-        )
-        .join(Module, Module.id == ModuleCompetence.module_id)
-        .where(ModuleCompetence.module_id.in_(module_ids))
-    ).all()
+    mappings = db.session.execute(_mappings_statement(), {"module_ids": module_ids}).all()
     if not mappings:
         return
     levels: dict[int, int] = {}

@@ -13,7 +13,8 @@ import logging
 import random
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
@@ -103,13 +104,26 @@ def _shown_before(quiz: Quiz, employee_id: int) -> Counter:
 
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
-    """The attempt's questions in its display order (one query for drawn ones). An attempt
-    stored without a layout shows the quiz's own questions."""
+    """The attempt's questions in its display order. An attempt stored without a layout shows
+    the quiz's own questions. Drawn questions the session holds already (loaded earlier in the
+    request and not expired since) are taken from its identity map, as a SELECT would return
+    those very objects anyway; the others are read in one query (none when all are held: a
+    submit reads its drawn questions once, not once per step)."""
     own = {q.id: q for q in attempt.quiz.questions}
     order = (attempt.layout or {}).get("questions") or list(own)
     missing = [qid for qid in order if qid not in own]
+    for qid in missing:
+        held = db.session.identity_map.get(identity_key(Question, qid))
+        if held is not None and not inspect(held).expired:
+            own[qid] = held
+    missing = [qid for qid in missing if qid not in own]
     if missing:
-        own.update(
-            (q.id, q) for q in db.session.scalars(select(Question).where(Question.id.in_(missing)))
-        )
+        loaded = db.session.scalars(select(Question).where(Question.id.in_(missing))).all()
+        # the identity map holds objects weakly: keep these for the session's life (a request)
+        db.session.info.setdefault(_HELD, {}).update((q.id, q) for q in loaded)
+        own.update((q.id, q) for q in loaded)
     return [own[qid] for qid in order if qid in own]
+
+
+#: ``Session.info`` key of the drawn questions a session read, {id: Question}
+_HELD = "learnhub.quizzes.drawn_questions"

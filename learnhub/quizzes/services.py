@@ -10,9 +10,10 @@ import logging
 import random
 from datetime import timedelta
 from fractions import Fraction
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, Select, Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
@@ -44,14 +45,16 @@ def current_quiz(module_id: int) -> Quiz | None:
 def current_quiz_settings(module_id: int) -> Quiz | None:
     """The module's current quiz as the catalogue shows it (its settings and how many questions
     it has), in one statement: its questions come with their ids only, never their specs."""
+    return db.session.scalars(_quiz_settings_statement(), {"module_id": module_id}).unique().first()
+
+
+@cache
+def _quiz_settings_statement() -> Select:
+    """:func:`current_quiz_settings`' statement (parameter ``module_id``), built once."""
     return (
-        db.session.scalars(
-            select(Quiz)
-            .where(Quiz.module_id == module_id, Quiz.is_current.is_(True))
-            .options(joinedload(Quiz.questions).load_only(Question.id))
-        )
-        .unique()
-        .first()
+        select(Quiz)
+        .where(Quiz.module_id == bindparam("module_id"), Quiz.is_current.is_(True))
+        .options(joinedload(Quiz.questions).load_only(Question.id))
     )
 
 
@@ -104,19 +107,28 @@ def attempt_rows(module_id: int, employee_id: int) -> list[Row]:
     )
 
 
+@cache
+def _page_attempts_statement() -> Select:
+    """:func:`page_attempts`' statement (parameters ``module_id``, ``employee_id``), built
+    once: every module page runs it."""
+    here = Quiz.module_id == bindparam("module_id")
+    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
+    return (
+        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
+        .add_columns(here.label("here"))
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.employee_id == bindparam("employee_id"), or_(here, timed_open))
+        .order_by(Attempt.started_at, Attempt.id)
+    )
+
+
 def page_attempts(module_id: int, employee_id: int) -> list[Row]:
     """What a module page lists: :func:`attempt_rows`, after closing every overdue attempt of
     the employee (any module: :func:`close_overdue_of`, so a page never shows a stuck
     attempt). One statement reads both the module's attempts and the employee's timed ones
     still open; only when one of those is overdue are they closed and the list read again."""
-    here = Quiz.module_id == module_id
-    timed_open = and_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at.is_not(None))
     rows = db.session.execute(
-        select(Attempt.id, Attempt.number, Attempt.state, Attempt.passed, Attempt.deadline_at)
-        .add_columns(here.label("here"))
-        .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.employee_id == employee_id, or_(here, timed_open))
-        .order_by(Attempt.started_at, Attempt.id)
+        _page_attempts_statement(), {"module_id": module_id, "employee_id": employee_id}
     ).all()
     late = utcnow() - timedelta(seconds=DEADLINE_GRACE)
     if any(
@@ -128,14 +140,25 @@ def page_attempts(module_id: int, employee_id: int) -> list[Row]:
     return [r for r in rows if r.here]
 
 
+@cache
+def _record_statement() -> Select:
+    """:func:`module_record`'s statement (``module_id``, ``employee_id``), built once."""
+    return (
+        select(Attempt.state, Attempt.score_exact, Attempt.needs_review)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(
+            Quiz.module_id == bindparam("module_id"),
+            Attempt.employee_id == bindparam("employee_id"),
+        )
+        .order_by(Attempt.started_at, Attempt.id)
+    )
+
+
 def module_record(module_id: int, employee_id: int, method: str) -> tuple[int, Fraction | None]:
     """(submitted attempts, grade) of the employee at the module's quiz over all its versions,
     in one statement: the count ``submitted_count`` gives and the grade :func:`grade` gives."""
     rows = db.session.execute(
-        select(Attempt.state, Attempt.score_exact, Attempt.needs_review)
-        .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Quiz.module_id == module_id, Attempt.employee_id == employee_id)
-        .order_by(Attempt.started_at, Attempt.id)
+        _record_statement(), {"module_id": module_id, "employee_id": employee_id}
     ).all()
     submitted = [r for r in rows if r.state == AttemptState.SUBMITTED]
     fractions = [
@@ -233,12 +256,16 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     return attempt
 
 
+@cache
+def _lazy_responses() -> tuple:
+    return (lazyload(Attempt.responses),)
+
+
 def get_attempt(attempt_id: int, viewer: User, *, responses: bool = True) -> Attempt:
     """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
     NotFound for anyone else (no hint that it exists). ``responses=False`` leaves its
     responses to load when first read (a submit reads them after claiming the attempt)."""
-    options = [] if responses else [lazyload(Attempt.responses)]
-    attempt = db.session.get(Attempt, attempt_id, options=options)
+    attempt = db.session.get(Attempt, attempt_id, options=() if responses else _lazy_responses())
     if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
     return attempt
@@ -310,6 +337,28 @@ def close_overdue_of(employee_id: int) -> int:
     return sum(1 for attempt in attempts if close_if_overdue(attempt))
 
 
+@cache
+def _claim_statement() -> Update:
+    """The conditional UPDATE that claims a submit (``attempt_id``, ``now``), built once."""
+    return (
+        update(Attempt)
+        .where(Attempt.id == bindparam("attempt_id"), Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, submitted_at=bindparam("now"))
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _responses_statement() -> Select:
+    """An attempt's responses as stored (``attempt_id``), built once."""
+    return (
+        select(Response)
+        .where(Response.attempt_id == bindparam("attempt_id"))
+        .order_by(Response.question_id)
+        .execution_options(populate_existing=True)
+    )
+
+
 def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
     """Save ``answers`` (if any and in time), then score and close the attempt exactly once.
 
@@ -325,12 +374,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     late = is_overdue(attempt, now)
     claimed = cast(
         CursorResult,
-        db.session.execute(
-            update(Attempt)
-            .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-            .values(state=AttemptState.SUBMITTED, submitted_at=now)
-            .execution_options(synchronize_session=False)
-        ),
+        db.session.execute(_claim_statement(), {"attempt_id": attempt.id, "now": now}),
     ).rowcount
     if claimed == 0:  # a twin request submitted it first: show what it stored
         db.session.refresh(attempt)
@@ -339,12 +383,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     # answers another request saved after this one loaded the attempt.
     set_committed_value(attempt, "state", AttemptState.SUBMITTED)
     set_committed_value(attempt, "submitted_at", now)
-    fresh = db.session.scalars(
-        select(Response)
-        .where(Response.attempt_id == attempt.id)
-        .order_by(Response.question_id)
-        .execution_options(populate_existing=True)
-    ).all()
+    fresh = db.session.scalars(_responses_statement(), {"attempt_id": attempt.id}).all()
     set_committed_value(attempt, "responses", list(fresh))
     if answers and not late:
         _write_responses(attempt, answers, flush=False)

@@ -37,9 +37,10 @@ def test_module_api_statements(app, count_queries):
     with count_queries() as queries:
         response = client.get(f"/api/v1/modules/{module_id}")
     assert response.status_code == 200
-    # 1 user loader; 2 the module with its course, then its outcomes (selectin); 1 the current
-    # quiz's settings with its questions' ids only (the API sends how many). Before issue 14: 7
-    assert queries.count == 4, queries
+    # 1 user loader; 1 the module with its course and outcomes joined; 1 the current quiz's
+    # settings with its questions' ids only (the API sends how many). Before issue 14: 7; 4
+    # while the outcomes were a selectin
+    assert queries.count == 3, queries
 
 
 @pytest.mark.parametrize("colleagues", [3, 30])
@@ -57,24 +58,25 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     assert response.status_code == 200 and response.get_json()["result"]["passed"] is True
     assert questions == 6
     # 1 user loader; 2 the attempt (quiz joined) and its quiz's questions (selectin; its
-    # responses are read once, after the claim); 1 the UPDATE that claims the submit (the
-    # attempt's state and time are then known: no refresh), 1 the responses saved so far;
-    # 1 UPDATE scoring the attempt; the 6 responses INSERTed with their scores (one statement
-    # a row on SQLite, which cannot batch an INSERT … RETURNING in order; one statement on
-    # PostgreSQL). Evidence: 1 the module's competences with its validity period, 1 INSERT of
-    # both rows (ON CONFLICT DO NOTHING: a repeat keeps the stored rows), 1 INSERT of the
-    # learner's recompute request row (one for the employee, in the same transaction).
-    # Progress: 1 the module (title, course) with its course, 1 enrolment, 1 module progress,
-    # 1 the learner's attempts at the module (state and score only: the count and the grade),
-    # 1 UPDATE, 1 course completion (modules and completed ones, one statement); xAPI
-    # (issue 15): +1 the drawn questions read again for the answered statements, +1 the names
-    # of their banks (stable activity ids), 1 INSERT of the answered, result and module
-    # completed statements (one executemany). Required learning: 1 the learner's requirements
-    # for the module or its course (none here; a pass completes them). (52 + the INSERTs
-    # before issue 14's query work.)
-    # This quiz draws its questions at random from the module's bank (issue 12): +3 the drawn
-    # questions read by id (the layout, the scoring, the result) and +1 UPDATE of the
-    # responses' scores, not yet folded into the statements above.
+    # responses are read once, after the claim); 1 the questions this quiz drew at random from
+    # the module's bank (issue 12), read once for the whole request (the answers' display ids,
+    # the scoring, the xAPI statements and the result reuse them: quizzes.layout); 1 the
+    # UPDATE that claims the submit (the attempt's state and time are then known: no
+    # refresh), 1 the responses saved so far; 1 UPDATE scoring the attempt; the 6 responses
+    # INSERTed with their scores (one statement a row on SQLite, which cannot batch an
+    # INSERT … RETURNING in order; one statement on PostgreSQL). Evidence: 1 the module's
+    # competences with its validity period, 1 INSERT of both rows (ON CONFLICT DO NOTHING: a
+    # repeat keeps the stored rows), 1 INSERT of the learner's recompute request row (one for
+    # the employee, in the same transaction).
+    # Progress: 1 the module (title, course) with its course, the learner's enrolment and
+    # module progress (outer joins), 1 the learner's attempts at the module (state and score
+    # only: the count and the grade), 1 UPDATE, 1 course completion (modules and completed
+    # ones, one statement); xAPI (issue 15): 1 the names of the drawn questions' banks
+    # (stable activity ids), 1 INSERT of the answered, result and module completed statements
+    # (one executemany). Required learning: 1 the learner's requirements for the module or
+    # its course (none here; a pass completes them). Issue 14 "Fast" (second round): 6 fewer
+    # (3 re-reads of the drawn questions, the UPDATE of the responses' scores, the enrolment
+    # and progress apart).
     # The manager's summary, recomputed after the commit (Celery runs eagerly in tests; a
     # worker does it in production), one drain round: the summaries lock (PostgreSQL's
     # pg_advisory_xact_lock; none on SQLite, whose write lock serialises), 1 the DELETE …
@@ -97,4 +99,4 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     sqlite = database_url.startswith("sqlite")
     inserts = questions if sqlite else 1
     lock = 0 if sqlite else 1
-    assert queries.count == 55 + inserts + lock, queries
+    assert queries.count == 49 + inserts + lock, queries

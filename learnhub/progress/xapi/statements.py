@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from learnhub.catalog.models import Course, Module
 from learnhub.extensions import db
@@ -301,11 +302,17 @@ def void_completion(kind: str, employee_id: int, item_id: int) -> XapiStatement 
     return void_ref(f"{kind}:{employee_id}:{item_id}:completed")
 
 
+@cache
+def _seen_statement() -> Select:
+    """Is a statement stored under ``ref`` (parameter)? Built once: every module page asks."""
+    return select(XapiStatement.id).where(XapiStatement.ref == bindparam("ref")).limit(1)
+
+
 def record_module_experienced(employee_id: int, module: Module, at: datetime) -> bool:
     """Store ``experienced`` the first time a learner opens a module's lesson (later visits
     state nothing: an LRS wants the event, not every reload). Returns whether it stored one."""
     ref = f"module:{employee_id}:{module.id}:experienced"
-    seen = db.session.scalar(select(XapiStatement.id).where(XapiStatement.ref == ref).limit(1))
+    seen = db.session.scalar(_seen_statement(), {"ref": ref})
     if seen is not None:
         return False
     place = place_of(module)
