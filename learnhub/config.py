@@ -188,6 +188,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         ),
         "LEARNHUB_REMINDER_HOUR": int(os.environ.get("LEARNHUB_REMINDER_HOUR", "8")),
         "LEARNHUB_DIGEST_LIMIT": int(os.environ.get("LEARNHUB_DIGEST_LIMIT", "20")),
+        # The most questions one GIFT or Moodle XML file may import (counted before it is
+        # parsed: a 32 MB file of 100,000 small questions took 2.4 GB; issue 13)
+        "LEARNHUB_BANK_IMPORT_MAX_QUESTIONS": int(
+            os.environ.get("LEARNHUB_BANK_IMPORT_MAX_QUESTIONS", "5000")
+        ),
         # The most work one HR import file may ask for (learnhub.org.hr_import.tables.Limits):
         # person rows, cells in a row, decompressed bytes of an XLSX's sheets and shared
         # strings, and entries of its shared-strings table (openpyxl holds it all in memory)

@@ -219,3 +219,25 @@ def test_a_file_with_no_question_in_it_is_refused_not_kept_as_a_description(
         "right-file", "ok.gift", b"Read this first.\n\n::Q::2 + 2? {=4 ~5}\n", fmt="gift"
     )
     assert report.added == 2
+
+
+def test_a_file_over_the_work_limit_is_refused_before_it_is_parsed(app_ctx, monkeypatch):
+    """Issue 13: a 32 MB GIFT file took 2.4 GB; the limit counts questions, not bytes."""
+    monkeypatch.setitem(app_ctx.config, "LEARNHUB_BANK_IMPORT_MAX_QUESTIONS", 3)
+    four = b"".join(b"::Q%d::%d + 1? {=%d ~0}\n\n" % (n, n, n + 1) for n in range(4))
+    with pytest.raises(ValidationFailed) as refused:
+        banks.import_questions("too-many", "four.gift", four)
+    assert "more than the 3 one import may take" in str(refused.value.errors)
+    xml = b'<?xml version="1.0"?><quiz>' + b'<question type="essay"/>' * 4 + b"</quiz>"
+    with pytest.raises(ValidationFailed):
+        banks.import_questions("too-many", "four.xml", xml)
+    three = b"".join(b"::Q%d::%d + 1? {=%d ~0}\n\n" % (n, n, n + 1) for n in range(3))
+    assert banks.import_questions("enough", "three.gift", three).added == 3
+
+
+def test_a_nul_character_is_refused_with_its_line(app_ctx):
+    with pytest.raises(ValidationFailed) as refused:
+        banks.import_questions("nul", "nul.gift", b"::A::1 + 1? {=2 ~3}\n\n::B\x00::x? {T}\n")
+    assert [(i.where, i.message) for i in refused.value.errors] == [
+        ("line 3", "the file holds a NUL character (\\0)")
+    ]
