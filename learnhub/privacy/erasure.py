@@ -18,7 +18,8 @@ What erasure does, in the caller's transaction (one person, a few statements a t
 - their Open Badges credentials are revoked;
 - an audit event ``person.erased`` records who erased whom (by id), when and why.
 
-Refused (DomainError, nothing changed) while the person is still employed (HR marks them as
+Refused (Conflict, a DomainError answering 409; nothing changed) while the person is still
+employed (HR marks them as
 left through the HR import first), while a legal hold is set, or when already erased.
 """
 
@@ -33,7 +34,7 @@ from sqlalchemy import delete, select, update
 
 from learnhub.auth.models import Account, ApiToken, PasswordToken, RoleGrant
 from learnhub.core.audit import audit
-from learnhub.core.errors import DomainError, NotFound
+from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.mail import OutboxEmail
 from learnhub.core.models import utcnow
 from learnhub.credentials.services import revoke_for_employee
@@ -87,19 +88,20 @@ def set_legal_hold(person: Employee, on: bool, reason: str, *, actor_id: int | N
 
 
 def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Erased:
-    """Erase ``person``'s personal data (module docstring). Raises DomainError when refused.
+    """Erase ``person``'s personal data (module docstring). Raises Conflict (409) when refused
+    (employed, legal hold, erased already), DomainError without a reason.
     Flushes, never commits."""
     if not reason.strip():
         raise DomainError("Give the reason for the erasure (the audit log keeps it).")
     if is_erased(person):
-        raise DomainError(f"Person {person.id} is already erased.")
+        raise Conflict(f"Person {person.id} is already erased.")
     if person.active or person.left_at is None:
-        raise DomainError(
+        raise Conflict(
             f"{person.employee_number} is still employed: erasure is for people who have left "
             "(the HR import marks leavers)."
         )
     if person.legal_hold:
-        raise DomainError(f"{person.employee_number} is under a legal hold: lift it first.")
+        raise Conflict(f"{person.employee_number} is under a legal hold: lift it first.")
     email = person.email
     pid = person.id
     person.first_name, person.last_name = ERASED_NAME
