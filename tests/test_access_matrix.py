@@ -186,6 +186,17 @@ ROLE = {
     ("DELETE", "/api/v1/assignments/<int:assignment_id>"): HR,
     # what one gap-closing form assigned: the sender's own token only (404 otherwise)
     ("GET", "/team/gaps/assigned/<token>"): ASSIGNERS,
+    # personal data on request (issue 15): HR only, pages and API
+    ("GET", "/privacy/requests"): HR,
+    ("POST", "/privacy/requests"): HR,
+    ("POST", "/privacy/erasures"): HR,
+    ("POST", "/privacy/legal-holds"): HR,
+    ("GET", "/privacy/requests/<int:request_id>/file"): HR,
+    ("POST", "/api/v1/privacy/subject-access"): HR,
+    ("GET", "/api/v1/privacy/subject-access/<int:request_id>"): HR,
+    ("GET", "/api/v1/privacy/subject-access/<int:request_id>/file"): HR,
+    ("POST", "/api/v1/privacy/erasures"): HR,
+    ("POST", "/api/v1/privacy/legal-holds"): HR,
 }
 CLASSIFIED = (
     PUBLIC
@@ -319,6 +330,7 @@ def world(app, demo) -> World:
             "evidence_id": validation.id,
             "code": "4.2",
             "token": "no-such-token",
+            "request_id": 999_999,
         }
         db.session.commit()
     return World(people, attempts, ids)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
     from learnhub.web.info import blp as info
+    from learnhub.web.privacy_views import blp as privacy_views
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
 
@@ -27,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evidence_views)
     app.register_blueprint(gap_views)
     app.register_blueprint(skills_views)
+    app.register_blueprint(privacy_views)
