@@ -96,7 +96,7 @@ def _page(status: int = 200, **given: FlaskForm) -> tuple[str, int]:
 def _refused(form: FlaskForm, error: DomainError) -> None:
     """A service's refusal as a message on the form's employee number."""
     end_after_error(error)
-    field = form.employee_number  # type: ignore[attr-defined]
+    field = form.employee_number
     field.errors = [*list(field.errors or []), error.message]
 
 

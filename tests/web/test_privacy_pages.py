@@ -124,7 +124,6 @@ def test_erasure_needs_the_number_typed_again_and_a_leaver(app):
 
 def test_a_manager_sees_no_personal_data_section(app):
     _people(app)
-    client, _token = _hr(app)
     with app.app_context():
         EmployeeFactory(
             email="boss@example.org",
