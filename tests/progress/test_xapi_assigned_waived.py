@@ -20,7 +20,8 @@ from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.regrade import fix_question, regrade_quiz
 from tests.assignments.helpers import assign, course_with_modules
 from tests.factories import EmployeeFactory
-from tests.progress.test_test_out import _take, course  # noqa: F401  (the fixture)
+from tests.progress.test_test_out import _take
+from tests.progress.test_test_out import course as test_out_course  # noqa: F401  (fixture)
 from tests.progress.test_xapi_statements import validate
 
 
@@ -100,8 +101,8 @@ def test_assigned_statements_are_queued_for_the_lrs_when_one_is_configured(app_c
         app_ctx.config["LEARNHUB_LRS_URL"] = None
 
 
-def test_a_test_out_states_waived_and_a_withdrawn_waiver_is_voided(course):  # noqa: F811
-    course, modules, _quizzes, diagnostic = course
+def test_a_test_out_states_waived_and_a_withdrawn_waiver_is_voided(test_out_course):  # noqa: F811
+    course, modules, _quizzes, diagnostic = test_out_course
     me = EmployeeFactory(email="tester.out@example.org")
     attempt = _take(diagnostic.id, me.id, right=4)
     assert attempt.passed

@@ -96,7 +96,7 @@ def _activities(items, at: datetime) -> dict[tuple[int, int | None], tuple[str, 
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(course_ids)))}
     module_ids = {p[1] for p in pairs if p[1] is not None}
     modules = {m.id: m for m in db.session.scalars(select(Module).where(Module.id.in_(module_ids)))}
-    found = {}
+    found: dict[tuple[int, int | None], tuple[str, str]] = {}
     for course_id, module_id in pairs:
         course = courses[course_id]
         course_iri = vocab.course_activity(course.slug)
