@@ -160,10 +160,16 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
     return Erased(pid, responses or 0, statements, emails or 0, credentials)
 
 
+def retention_years() -> int:
+    """How many years after leaving a person's records are kept (LEARNHUB_RETENTION_YEARS):
+    the one reading of the setting, for the retention run and the privacy notice alike."""
+    return int(current_app.config["LEARNHUB_RETENTION_YEARS"])
+
+
 def due_for_erasure(at: datetime | None = None) -> list[Employee]:
     """Leavers whose retention period (LEARNHUB_RETENTION_YEARS after leaving) has ended, not
     on legal hold, not erased yet; oldest leavers first."""
-    years = int(current_app.config["LEARNHUB_RETENTION_YEARS"])
+    years = retention_years()
     cutoff = (at or utcnow()) - timedelta(days=round(365.25 * years))
     return list(
         db.session.scalars(

@@ -44,5 +44,7 @@ def test_privacy_pages_pass_axe_and_reflow(app, demo, chromium, live_server, axe
     page.goto("/people/E1007")
     assert page.locator("#personal-data").count() == 1
     check("hr person personal data")
+    page.goto("/privacy")  # the notice's table of what is kept, why and how long
+    check("privacy notice")
     context.close()
     assert found == []
