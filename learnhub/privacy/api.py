@@ -10,9 +10,6 @@ audited by the services):
 
 from __future__ import annotations
 
-import base64
-
-from flask import send_file
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -21,6 +18,7 @@ from marshmallow import Schema, fields, validate
 from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
 from learnhub.core.openapi import ErrorSchema
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.privacy import erasure, subject_access
 from learnhub.privacy.models import SubjectAccessRequest
 
@@ -87,10 +85,10 @@ class LegalHoldSchema(Schema):
 
 
 def _dump(row: SubjectAccessRequest) -> dict:
-    number = db.session.get(erasure.Employee, row.employee_id)
+    person = db.session.get(Employee, row.employee_id)
     return {
         "id": row.id,
-        "employee_number": number.employee_number if number else None,
+        "employee_number": person.employee_number if person else None,
         "status": row.status.value,
         "reason": row.reason,
         "requested_at": row.requested_at,
@@ -151,18 +149,7 @@ class SubjectAccessFile(MethodView):
         """Download the ZIP of a ready request (each download is audited). The
         ``Repr-Digest`` header (RFC 9530) carries its SHA-256."""
         row = subject_access.get_request(request_id)
-        path = subject_access.record_download(row)
-        response = send_file(
-            path,
-            mimetype="application/zip",
-            as_attachment=True,
-            download_name=subject_access.download_name(row),
-            max_age=0,
-        )
-        digest = base64.b64encode(bytes.fromhex(row.sha256 or "")).decode()
-        response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return subject_access.file_response(row, subject_access.record_download(row))
 
 
 @blp.route("/privacy/erasures")

@@ -25,6 +25,7 @@ productions of the same data differ only by that time; CSV cells neutralised aga
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -32,13 +33,14 @@ import json
 import logging
 import os
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import select
 
 from learnhub.core.audit import audit
@@ -238,6 +240,28 @@ def produce(request_id: int, now: datetime | None = None) -> SubjectAccessReques
     db.session.flush()
     logger.info("subject access request %d produced (%d bytes)", row.id, row.size_bytes)
     return row
+
+
+def file_response(row: SubjectAccessRequest, path: Path) -> Response:
+    """The ZIP as a download: streamed in 64 KiB chunks (the file is opened inside the
+    generator, so a client that goes away leaves no open file), ``no-store``, with its
+    SHA-256 in ``Repr-Digest`` (RFC 9530)."""
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            yield from iter(lambda: handle.read(1 << 16), b"")
+
+    digest = base64.b64encode(bytes.fromhex(row.sha256 or "")).decode()
+    return Response(
+        chunks(),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{download_name(row)}"',
+            "Content-Length": str(path.stat().st_size),
+            "Cache-Control": "no-store",
+            "Repr-Digest": f"sha-256=:{digest}:",
+        },
+    )
 
 
 def download_name(row: SubjectAccessRequest) -> str:

@@ -13,7 +13,7 @@ as messages on the fields (GOV.UK pattern: an error summary, each message by its
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -179,16 +179,7 @@ def hold() -> tuple[str, int] | Response:
 def download(request_id: int) -> Response:
     """The ZIP of a ready request (audited); 409 while not ready or after it expired."""
     row = subject_access.get_request(request_id)
-    path = subject_access.record_download(row)
-    response = send_file(
-        path,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=subject_access.download_name(row),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return subject_access.file_response(row, subject_access.record_download(row))
 
 
 @blp.app_template_global()

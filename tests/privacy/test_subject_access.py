@@ -6,6 +6,7 @@ id, downloadable until it expires, every step audited."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -340,6 +341,9 @@ def test_api_asks_polls_and_downloads_as_hr_only(app):
     assert file.status_code == 200 and file.mimetype == "application/zip"
     assert hashlib.sha256(file.data).hexdigest() == state["sha256"]
     assert "learnhub-subject-access-" in file.headers["Content-Disposition"]
+    sha = base64.b64encode(hashlib.sha256(file.data).digest()).decode()
+    assert file.headers["Repr-Digest"] == f"sha-256=:{sha}:"
+    assert file.headers["Cache-Control"] == "no-store"
     file.close()
     missing = client.post(
         "/api/v1/privacy/subject-access",
