@@ -15,7 +15,8 @@ What erasure does, in the caller's transaction (one person, a few statements a t
   the LRS's operator must erase them there (said in the audit event);
 - emails LearnHub queued to them are deleted; reminders sent to them go with their
   requirements, which stay (figures);
-- their Open Badges credentials are revoked;
+- their Open Badges credentials are revoked, and copies of their data made on request
+  (subject access exports) are deleted;
 - an audit event ``person.erased`` records who erased whom (by id), when and why.
 
 Refused (Conflict, a DomainError answering 409; nothing changed) while the person is still
@@ -40,6 +41,7 @@ from learnhub.core.models import utcnow
 from learnhub.credentials.services import revoke_for_employee
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.privacy import subject_access
 from learnhub.progress.models import XapiStatement
 from learnhub.quizzes.models import Attempt, Response
 
@@ -144,6 +146,7 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         statements += 1
     emails = db.session.execute(delete(OutboxEmail).where(OutboxEmail.to_address == email)).rowcount  # type: ignore[attr-defined]
     credentials = revoke_for_employee(pid, "holder's record erased")
+    exports = subject_access.discard_files_of(pid)
     audit(
         "person.erased",
         target=f"employee:{pid}",
@@ -153,6 +156,7 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         statements=statements,
         emails=emails,
         credentials=credentials,
+        subject_access_files_deleted=exports,
         note="statements already sent to a learning record store must be erased there",
     )
     db.session.flush()

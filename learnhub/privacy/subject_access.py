@@ -310,6 +310,24 @@ def purge_expired(now: datetime | None = None) -> int:
     return len(rows)
 
 
+def discard_files_of(employee_id: int) -> int:
+    """Delete the ready exports about ``employee_id`` now (their erasure: a copy of the data
+    must not outlive it) and mark them expired; returns how many. Flushes."""
+    rows = db.session.scalars(
+        select(SubjectAccessRequest).where(
+            SubjectAccessRequest.employee_id == employee_id,
+            SubjectAccessRequest.status == RequestStatus.READY,
+        )
+    ).all()
+    for row in rows:
+        path = file_path(row)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        row.status, row.file_name = RequestStatus.EXPIRED, None
+    db.session.flush()
+    return len(rows)
+
+
 def recent_requests(limit: int = 100) -> list[tuple[SubjectAccessRequest, Employee]]:
     """The latest requests with their people, newest first (HR's list page)."""
     rows = db.session.execute(

@@ -371,3 +371,14 @@ def test_cli_export(app):
     assert "sha256" in result.output
     missing = app.test_cli_runner().invoke(args=["privacy", "export", "NOPE", "--reason", "x"])
     assert missing.exit_code != 0 and "No person" in missing.output
+
+
+def test_an_erasure_deletes_the_copies_of_the_persons_data(seeded):
+    from learnhub.privacy import erasure
+
+    hr, ada, _otto = seeded
+    row = _produce(ada, hr)
+    path = subject_access.file_path(row)
+    ada.active, ada.left_at = False, utcnow()
+    erasure.erase_person(ada, "asked", actor_id=hr.id)
+    assert not path.exists() and row.status == RequestStatus.EXPIRED
