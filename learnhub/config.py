@@ -265,6 +265,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         or "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en",
         # how long learning records are kept after someone leaves (the privacy notice says it)
         "LEARNHUB_RETENTION_YEARS": int(os.environ.get("LEARNHUB_RETENTION_YEARS", "6")),
+        # a subject access export (GDPR art. 15) is deleted this many days after it is made
+        "LEARNHUB_SUBJECT_ACCESS_DAYS": int(os.environ.get("LEARNHUB_SUBJECT_ACCESS_DAYS", "7")),
         # API tokens: the longest lifetime allowed, in days
         "LEARNHUB_TOKEN_MAX_DAYS": int(os.environ.get("LEARNHUB_TOKEN_MAX_DAYS", "365")),
         # Password hashing: scrypt in production; tests set a cheaper method (TRAPS.md)

@@ -242,6 +242,17 @@ ROLE = {
     ("GET", "/exports/jobs/<int:job_id>/download"): ASSIGNERS,
     ("GET", "/api/v1/exports/jobs/<int:job_id>"): ASSIGNERS,
     ("GET", "/api/v1/exports/jobs/<int:job_id>/file"): ASSIGNERS,
+    # personal data on request (issue 15): HR only, pages and API
+    ("GET", "/privacy/requests"): HR,
+    ("POST", "/privacy/requests"): HR,
+    ("POST", "/privacy/erasures"): HR,
+    ("POST", "/privacy/legal-holds"): HR,
+    ("GET", "/privacy/requests/<int:request_id>/file"): HR,
+    ("POST", "/api/v1/privacy/subject-access"): HR,
+    ("GET", "/api/v1/privacy/subject-access/<int:request_id>"): HR,
+    ("GET", "/api/v1/privacy/subject-access/<int:request_id>/file"): HR,
+    ("POST", "/api/v1/privacy/erasures"): HR,
+    ("POST", "/api/v1/privacy/legal-holds"): HR,
 }
 CLASSIFIED = (
     PUBLIC
@@ -383,6 +394,7 @@ def world(app, demo) -> World:
             "run_id": 999_999,
             "report": "competence_profiles",
             "job_id": 999_999,
+            "request_id": 999_999,
         }
         db.session.commit()
     return World(people, attempts, ids)

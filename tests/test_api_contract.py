@@ -95,6 +95,11 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
         json={"framework": "digcomp-3.0", "competence": "4.1", "level": 2},
         headers=headers,
     ).get_json()
+    subject_access = client.post(
+        "/api/v1/privacy/subject-access",
+        json={"employee_number": report.employee_number, "reason": "contract"},
+        headers=headers,
+    ).get_json()
     return {
         "auth": {"headers": headers, "cookies": {"session": client.get_cookie("session").value}},
         "ids": {
@@ -106,6 +111,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "token_id": token["id"],
             "assignment_id": assignment["id"],
             "evidence_id": evidence["id"],
+            "request_id": subject_access["id"],
             "code": "4.2",
             "job_id": export_job["id"],
             **person,

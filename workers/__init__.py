@@ -51,6 +51,11 @@ celery_app.conf.beat_schedule = {
         "task": "privacy.erase_expired",
         "schedule": crontab(hour=3, minute=40),
     },
+    # subject access exports past their expiry (LEARNHUB_SUBJECT_ACCESS_DAYS): files deleted
+    "privacy-subject-access-purge": {
+        "task": "privacy.purge_subject_access_exports",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # xAPI statements waiting for the LRS (a lost wake-up, a retry whose backoff is over)
     "forward-xapi-statements": {
         "task": "progress.forward_xapi_statements",

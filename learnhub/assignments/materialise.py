@@ -54,6 +54,7 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.org.time_zones import end_of_day, local_date, zone_named
 from learnhub.progress.models import Enrolment, EnrolmentSource
+from learnhub.progress.xapi.assigned import record_assigned
 
 logger = logging.getLogger(__name__)
 
@@ -349,10 +350,29 @@ def sync_requirements(
         orphans = orphans.where(Requirement.course_id.in_(course_ids))
     _before_requirements_deleted(orphans)
     db.session.execute(orphans)
+    _state_new_requirements(employee_ids, course_ids, now)
     _enrol_assigned(employee_ids, now)
     count_prior_completions(employee_ids, course_ids=course_ids, now=now)
     apply_waivers(employee_ids, course_ids=course_ids)
     db.session.flush()
+
+
+def _state_new_requirements(
+    employee_ids: Sequence[int] | None, course_ids: Sequence[int] | None, now: datetime
+) -> int:
+    """The xAPI "was assigned" statement of each requirement this run created (those whose
+    ``created_at`` is this run's ``now``), in one INSERT … SELECT (issue 15)."""
+    new = select(
+        Requirement.id.label("item_id"),
+        Requirement.employee_id,
+        Requirement.course_id,
+        Requirement.module_id,
+    ).where(Requirement.created_at == literal(now, Requirement.created_at.type))
+    if employee_ids is not None:
+        new = new.where(Requirement.employee_id.in_(employee_ids))
+    if course_ids is not None:
+        new = new.where(Requirement.course_id.in_(course_ids))
+    return record_assigned(new, ref_prefix="requirement:", at=now)
 
 
 def _before_requirements_deleted(statement) -> None:

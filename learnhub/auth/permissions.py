@@ -77,6 +77,8 @@ SCOPES = {
     "skills:read": "read people's evidence (GET /api/v1/employees/<number>/evidence)",
     "skills:write": "validate levels, record prior learning and withdraw them (as HR)",
     "xapi:read": "export xAPI statements as JSON Lines (GET /api/v1/xapi/statements.jsonl)",
+    "privacy:read": "read subject access requests and download their ZIP (GDPR article 15)",
+    "privacy:write": "ask for subject access exports, erase leavers, set and lift legal holds",
 }
 #: the roles whose holders may give a token each scope; an owned token uses a scope only while
 #: its owner still holds one of them (a revoked role ends what the token could do with it)
@@ -90,6 +92,8 @@ SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "skills:read": HR_ONLY,
     "skills:write": HR_ONLY,
     "xapi:read": HR_ONLY,
+    "privacy:read": HR_ONLY,
+    "privacy:write": HR_ONLY,
 }
 
 #: roles in the words of the people who hold them (a 403 names who may open a page)

@@ -1,6 +1,6 @@
-"""Personal data on request and by retention (issue 15; GDPR articles 17 and 5(1)(e)): erasure
-of one person on HR's request, the retention run that erases leavers after
-LEARNHUB_RETENTION_YEARS, and the legal hold that stops both."""
+"""Personal data on request and by retention (issue 15; GDPR articles 15, 17, 20 and 5(1)(e)):
+the subject access export of one person, erasure of one person on HR's request, the retention
+run that erases leavers after LEARNHUB_RETENTION_YEARS, and the legal hold that stops both."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Wire privacy into ``app``: its CLI (``flask privacy …``)."""
+    """Wire privacy into ``app``: its table, API (``/api/v1/privacy/…``) and CLI
+    (``flask privacy …``); its pages are in learnhub.web."""
+    import learnhub.privacy.models  # noqa: F401  (its table joins the metadata)
+    from learnhub.extensions import api
+    from learnhub.privacy.api import blp
     from learnhub.privacy.cli import privacy_cli
 
+    api.register_blueprint(blp, url_prefix="/api/v1")
     app.cli.add_command(privacy_cli)

@@ -1,5 +1,5 @@
-"""``flask privacy …``: erase one person on request, set or lift a legal hold, and the
-retention run (also run daily by Celery beat)."""
+"""``flask privacy …``: a subject access export, erase one person on request, set or lift a
+legal hold, and the retention run (also run daily by Celery beat)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,37 @@ from flask.cli import with_appcontext
 
 from learnhub.core.errors import DomainError, NotFound
 from learnhub.extensions import db
-from learnhub.privacy import erasure
+from learnhub.privacy import erasure, subject_access
 
-privacy_cli = click.Group("privacy", help="Erasure on request, legal holds and retention.")
+privacy_cli = click.Group(
+    "privacy", help="Subject access exports, erasure on request, legal holds and retention."
+)
+
+
+@privacy_cli.command("export")
+@click.argument("employee_number")
+@click.option("--reason", required=True, help="The request's reference (kept in the audit log).")
+@with_appcontext
+def export(employee_number: str, reason: str) -> None:
+    """Produce the subject access export of a person (GDPR articles 15 and 20): a ZIP under
+    the instance folder, made by the job privacy.subject_access_export."""
+    try:
+        row = subject_access.request_export(
+            erasure.find_person(employee_number), reason, actor_id=None
+        )
+    except (DomainError, NotFound) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    request_id = row.id
+    db.session.commit()  # the job is queued after this commit (eagerly without a broker)
+    row = subject_access.get_request(request_id)
+    db.session.refresh(row)
+    path = subject_access.file_path(row)
+    if row.status.value == "ready" and path is not None:
+        click.echo(f"Request {row.id}: {path} ({row.size_bytes} bytes, sha256 {row.sha256}).")
+        click.echo(f"It is deleted after {row.expires_at:%Y-%m-%d %H:%M} UTC.")
+    else:
+        click.echo(f"Request {row.id} is {row.status.value}; a worker produces it.")
 
 
 @privacy_cli.command("erase")

@@ -15,11 +15,13 @@ What erasure does, in the caller's transaction (one person, a few statements a t
   the LRS's operator must erase them there (said in the audit event);
 - emails LearnHub queued to them are deleted; reminders sent to them go with their
   requirements, which stay (figures);
-- their Open Badges credentials are revoked;
+- their Open Badges credentials are revoked, and copies of their data made on request
+  (subject access exports) are deleted;
 - their extra time in timed quizzes is deleted (its reason is often health data);
 - an audit event ``person.erased`` records who erased whom (by id), when and why.
 
-Refused (DomainError, nothing changed) while the person is still employed (HR marks them as
+Refused (Conflict, a DomainError answering 409; nothing changed) while the person is still
+employed (HR marks them as
 left through the HR import first), while a legal hold is set, or when already erased.
 """
 
@@ -34,12 +36,13 @@ from sqlalchemy import delete, select, update
 
 from learnhub.auth.models import Account, ApiToken, PasswordToken, RoleGrant
 from learnhub.core.audit import audit
-from learnhub.core.errors import DomainError, NotFound
+from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.mail import OutboxEmail
 from learnhub.core.models import utcnow
 from learnhub.credentials.services import revoke_for_employee
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.privacy import subject_access
 from learnhub.progress.models import XapiStatement
 from learnhub.quizzes.models import Attempt, QuizTimeAdjustment, Response
 
@@ -88,19 +91,20 @@ def set_legal_hold(person: Employee, on: bool, reason: str, *, actor_id: int | N
 
 
 def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Erased:
-    """Erase ``person``'s personal data (module docstring). Raises DomainError when refused.
+    """Erase ``person``'s personal data (module docstring). Raises Conflict (409) when refused
+    (employed, legal hold, erased already), DomainError without a reason.
     Flushes, never commits."""
     if not reason.strip():
         raise DomainError("Give the reason for the erasure (the audit log keeps it).")
     if is_erased(person):
-        raise DomainError(f"Person {person.id} is already erased.")
+        raise Conflict(f"Person {person.id} is already erased.")
     if person.active or person.left_at is None:
-        raise DomainError(
+        raise Conflict(
             f"{person.employee_number} is still employed: erasure is for people who have left "
             "(the HR import marks leavers)."
         )
     if person.legal_hold:
-        raise DomainError(f"{person.employee_number} is under a legal hold: lift it first.")
+        raise Conflict(f"{person.employee_number} is under a legal hold: lift it first.")
     email = person.email
     pid = person.id
     person.first_name, person.last_name = ERASED_NAME
@@ -145,6 +149,7 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         statements += 1
     emails = db.session.execute(delete(OutboxEmail).where(OutboxEmail.to_address == email)).rowcount  # type: ignore[attr-defined]
     credentials = revoke_for_employee(pid, "holder's record erased")
+    exports = subject_access.discard_files_of(pid)
     audit(
         "person.erased",
         target=f"employee:{pid}",
@@ -154,6 +159,7 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         statements=statements,
         emails=emails,
         credentials=credentials,
+        subject_access_files_deleted=exports,
         note="statements already sent to a learning record store must be erased there",
     )
     db.session.flush()
@@ -161,10 +167,16 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
     return Erased(pid, responses or 0, statements, emails or 0, credentials)
 
 
+def retention_years() -> int:
+    """How many years after leaving a person's records are kept (LEARNHUB_RETENTION_YEARS):
+    the one reading of the setting, for the retention run and the privacy notice alike."""
+    return int(current_app.config["LEARNHUB_RETENTION_YEARS"])
+
+
 def due_for_erasure(at: datetime | None = None) -> list[Employee]:
     """Leavers whose retention period (LEARNHUB_RETENTION_YEARS after leaving) has ended, not
     on legal hold, not erased yet; oldest leavers first."""
-    years = int(current_app.config["LEARNHUB_RETENTION_YEARS"])
+    years = retention_years()
     cutoff = (at or utcnow()) - timedelta(days=round(365.25 * years))
     return list(
         db.session.scalars(

@@ -15,7 +15,8 @@ progress. Receivers of the attempt signals for diagnostic attempts, connected by
   modules waived at that time go back to in progress (or not started), and the course is
   completed no longer unless its modules are.
 
-``modules_waived`` / ``modules_unwaived`` (:mod:`learnhub.progress.signals`) tell assignments.
+``modules_waived`` / ``modules_unwaived`` (:mod:`learnhub.progress.signals`) tell assignments;
+each waived module gets an xAPI ``waived`` statement, voided when the waiver is withdrawn.
 Flushes, never commits.
 """
 
@@ -31,6 +32,7 @@ from learnhub.extensions import db
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.progress.services import _progress, _update_course_completion, enrol
 from learnhub.progress.signals import modules_unwaived, modules_waived
+from learnhub.progress.xapi.statements import record_module_waived, void_waiver
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,9 @@ def waive(enrolment: Enrolment, module_ids: list[int], at: datetime) -> list[int
         row.status, row.waived_at = ProgressStatus.WAIVED, at
         waived.append(module_id)
     db.session.flush()
+    if waived:  # one learner's few modules: a statement each
+        for module in db.session.scalars(select(Module).where(Module.id.in_(waived))):
+            record_module_waived(enrolment.employee_id, module, at)
     if waived:
         _update_course_completion(enrolment, at)
         modules_waived.send(
@@ -131,6 +136,7 @@ def unwaive(enrolment: Enrolment) -> list[int]:
         started = row.attempts or row.started_at is not None
         row.status = ProgressStatus.IN_PROGRESS if started else ProgressStatus.NOT_STARTED
         row.waived_at = None
+        void_waiver(enrolment.employee_id, row.module_id)
     enrolment.completed_at = None
     db.session.flush()
     _update_course_completion(enrolment, None)

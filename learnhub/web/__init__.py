@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
     from learnhub.web.people_views import blp as people_views
+    from learnhub.web.privacy_views import blp as privacy_views
     from learnhub.web.quiz_settings_views import blp as quiz_settings_views
     from learnhub.web.skills_views import blp as skills_views
     from learnhub.web.views import blp as web_views
@@ -44,3 +45,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(quiz_settings_views)
     app.register_blueprint(people_views)
     app.register_blueprint(export_views)
+    app.register_blueprint(privacy_views)

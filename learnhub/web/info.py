@@ -9,6 +9,8 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template
 
+from learnhub.privacy.erasure import retention_years
+
 blp = Blueprint("info", __name__, template_folder="templates")
 
 
@@ -34,8 +36,10 @@ def accessibility() -> str:
 
 @blp.get("/privacy")
 def privacy() -> str:
-    """The privacy notice: what LearnHub records, why, for how long, who sees it, rights."""
-    return render_template("privacy.html")
+    """The privacy notice: what LearnHub records, why, for how long, who sees it, rights. How
+    long comes from the settings the deleting code reads (``retention_years``: the one the
+    retention run uses)."""
+    return render_template("privacy.html", retention_years=retention_years())
 
 
 @blp.get("/help")

@@ -120,3 +120,18 @@ def test_the_privacy_notice_says_what_is_recorded_and_the_rights(app) -> None:
     assert "Article 6(1)(e)" in html
     for article in ("Article 15", "Article 16", "Article 17", "Article 18", "Article 21"):
         assert article in html
+
+
+def test_the_notice_and_the_retention_run_read_one_retention_setting(app, monkeypatch) -> None:
+    """Issue 15: the privacy notice says the retention the erasure run applies (both from
+    learnhub.privacy.erasure.retention_years), and how long each other kind is kept."""
+    from learnhub.privacy import erasure
+
+    monkeypatch.setitem(app.config, "LEARNHUB_RETENTION_YEARS", 4)
+    monkeypatch.setitem(app.config, "LEARNHUB_SUBJECT_ACCESS_DAYS", 9)
+    html = app.test_client().get("/privacy").get_data(as_text=True)
+    with app.app_context():
+        assert erasure.retention_years() == 4
+    assert "for 4 years after you leave" in html and "4 years after you leave, then erased" in html
+    assert "Deleted 9 days after it is made" in html
+    assert f"{app.config['LEARNHUB_TREND_RETENTION_DAYS']} days" in html

@@ -10,7 +10,11 @@ What is stated, and when (each statement is stored with a ``ref`` so a correctio
   ``failed`` the quiz version, or ``completed`` while an essay waits for a reviewer
   (``attempt:{a}:result``);
 - a module is completed: ``completed`` the module (``module:{employee}:{module}:completed``);
-- a course is completed: ``completed`` the course (``course:{employee}:{course}:completed``).
+- a course is completed: ``completed`` the course (``course:{employee}:{course}:completed``);
+- a passed test-out waives a module: ``waived`` the module (``module:{employee}:{module}:waived``;
+  voided when a regrade withdraws the waiver);
+- a requirement is created by an assignment: ``was assigned`` the course or module, made
+  set-based by :mod:`learnhub.progress.xapi.assigned` (``requirement:{id}:assigned``).
 
 Every statement of an attempt shares its ``context.registration``; answers have the quiz as
 ``parent``, results the module; the course is in ``grouping``.
@@ -326,3 +330,23 @@ def record_module_experienced(employee_id: int, module: Module, at: datetime) ->
     )
     store(employee_id, statement, ref)
     return True
+
+
+def record_module_waived(employee_id: int, module: Module, at: datetime) -> XapiStatement:
+    """Store ``waived`` for a module a passed test-out waived (cmi5's use of the verb: the
+    requirements were met other than by completing it: result success and completion)."""
+    place = place_of(module)
+    statement = _statement(
+        _learner(employee_id),
+        vocab.VERB_WAIVED,
+        place.module(),
+        at,
+        result={"success": True, "completion": True},
+        context={"contextActivities": {"parent": [_ref(place.course())]}},
+    )
+    return store(employee_id, statement, f"module:{employee_id}:{module.id}:waived")
+
+
+def void_waiver(employee_id: int, module_id: int) -> XapiStatement | None:
+    """Void the ``waived`` statement of a module whose waiver a regrade withdrew."""
+    return void_ref(f"module:{employee_id}:{module_id}:waived")

@@ -30,9 +30,16 @@ VERB_PASSED = ADL + "passed"
 VERB_FAILED = ADL + "failed"
 VERB_COMPLETED = ADL + "completed"
 VERB_VOIDED = ADL + "voided"
-#: ADL's "registered" is the closest ADL verb for "assigned"; "waived" is ADL's own
 VERB_REGISTERED = ADL + "registered"
-VERB_WAIVED = ADL + "waived"
+#: "waived" as the ADL vocabulary defines it (minted for cmi5, in the w3id.org/xapi/adl
+#: namespace, not under adlnet.gov): "the learning activity requirements were met by means
+#: other than completing the activity" -- what a passed test-out does to a module
+VERB_WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
+#: "was assigned" of the AcrossX profile (published on ADL's xAPI profile server): the ADL
+#: vocabulary has no "assigned", and its "registered" means enrolled (ralph's LMS profile uses
+#: it for that), which an assignment is not; the actor stays the learner, as in every other
+#: statement LearnHub makes
+VERB_ASSIGNED = "https://w3id.org/xapi/acrossx/verbs/was-assigned"
 
 VERB_WORDS = {
     VERB_LAUNCHED: "launched",
@@ -45,6 +52,7 @@ VERB_WORDS = {
     VERB_VOIDED: "voided",
     VERB_REGISTERED: "registered",
     VERB_WAIVED: "waived",
+    VERB_ASSIGNED: "was assigned",
 }
 
 #: activity types (ADL activity vocabulary)
