@@ -4,7 +4,7 @@ HR only; the service checks the rules and audits."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -46,8 +46,20 @@ def _page(employee_number: str, requirement_id: int, *, withdrawing: bool) -> st
     row = next(
         r for r in requirement_rows(employee.id, time_zone_of(employee)) if r.id == requirement.id
     )
-    form = ReasonForm()
     back = url_for("web.person", employee_number=employee.employee_number) + "#required"
+    if employee.id == current_user.employee_id:
+        abort(
+            403, description="Nobody changes their own required learning: ask another HR colleague."
+        )
+    if withdrawing != bool(row.waiver_reason):  # nothing to withdraw, or already waived
+        flash(
+            f"{row.title} is not an exemption HR gave: nothing to withdraw."
+            if withdrawing
+            else f"{row.title} is already waived for {employee.full_name}.",
+            "info",
+        )
+        return redirect(back)
+    form = ReasonForm()
     if request.method == "POST" and form.validate():
         action = exemptions.withdraw_waiver if withdrawing else exemptions.waive_requirement
         try:

@@ -129,7 +129,16 @@ def review(attempt_id: int) -> str | Response:
     responses = {r.question_id: r for r in attempt.responses}
     errors: dict[str, list[str]] = {}
     posted: dict[str, str] = {}
-    if request.method == "POST" and form.validate():
+    seen = _marked_stamp(essays, responses)
+    sent = request.method == "POST" and form.validate()
+    if sent and essays and request.form.get("seen", seen) != seen:
+        # marked by someone else (or this form sent twice) since the page was opened: show
+        # the marks as they are now instead of overwriting them unseen (a tester's finding)
+        errors[f"points-{essays[0].id}"] = [
+            "These essays were marked after you opened this page: the marks shown are "
+            "the ones saved now. Check them, then save again to change them."
+        ]
+    if sent and not errors:
         scores: dict[int, dict] = {}
         for number, question in enumerate(essays, start=1):
             what = f"Points for question {number}"
@@ -195,7 +204,19 @@ def review(attempt_id: int) -> str | Response:
         form=form,
         errors=errors,
         failing=failing,
+        seen=seen,
     )
+
+
+def _marked_stamp(essays: list, responses: dict) -> str:
+    """When the attempt's essays were last marked (ISO time, "" if never): the form carries it
+    back, so a save over marks made since the page was opened is refused."""
+    times = [
+        responses[q.id].reviewed_at
+        for q in essays
+        if q.id in responses and responses[q.id].reviewed_at is not None
+    ]
+    return max(times).isoformat() if times else ""
 
 
 def _plain(value: Decimal | None) -> str:

@@ -186,3 +186,20 @@ def test_only_hr_and_never_through_another_persons_page(app, demo):
     with app.app_context():
         hr_person = get_by_email("hr@example.org")
         assert db.session.get(Requirement, requirement_id).waived_by_id == hr_person.id
+
+
+def test_hr_is_not_offered_their_own_exemption_nor_a_withdrawal_of_nothing(app, demo):
+    with app.app_context():
+        hr = get_by_email("hr@example.org")
+        course, _, _ = course_with_modules(title="Own learning")
+        assign(course, [hr], date.today() + timedelta(days=20))
+        own = db.session.scalar(select(Requirement.id).where(Requirement.employee_id == hr.id))
+        number = hr.employee_number
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, "hr@example.org")
+    assert client.get(f"/people/{number}/requirements/{own}/waive").status_code == 403
+    requirement_id = _e1010_requirement(app)
+    nothing = client.get(f"/people/E1010/requirements/{requirement_id}/withdraw-waiver")
+    assert nothing.status_code == 302  # back to the person, with a message
+    assert "nothing to withdraw" in client.get("/people/E1010").get_data(as_text=True)

@@ -198,6 +198,22 @@ def test_a_double_submit_changes_nothing_the_second_time(app, waiting):
         assert db.session.scalar(select(func.count()).select_from(XapiStatement)) == statements
 
 
+def test_a_save_over_marks_made_since_the_page_was_opened_is_refused(app, waiting):
+    """Two reviewers, or Back and save again: the second save does not overwrite unseen."""
+    hr = app.test_client()
+    sign_in(hr, "hr@example.org")
+    html = hr.get(f"/reviews/{waiting['attempt']}").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', html).group(1)
+    data = {"csrf_token": csrf_from(html), "seen": seen, f"points-{waiting['essay']}": "1"}
+    assert hr.post(f"/reviews/{waiting['attempt']}", data=data).status_code == 302
+    marked = _attempt(app, waiting["attempt"]).score_exact
+    late = hr.post(
+        f"/reviews/{waiting['attempt']}", data=data | {f"points-{waiting['essay']}": "0"}
+    )
+    assert late.status_code == 200 and "marked after you opened this page" in _text(late)
+    assert _attempt(app, waiting["attempt"]).score_exact == marked
+
+
 @pytest.mark.parametrize(
     ("email", "role", "status"),
     [
