@@ -163,6 +163,8 @@ def test_wrong_filters_are_named_and_select_nothing(app, log):
     assert "About person: no one has the employee number or work email “nobody@example.org”" in (
         _text(unknown)
     )
+    ancient = client.get("/audit?date_from=0001-01-01")  # overflowed into a 400 before
+    assert ancient.status_code == 200 and "From: give a year from 1900 to 2999" in _text(ancient)
     backwards = client.get("/audit?date_from=2026-07-02&date_to=2026-07-01")
     assert "To: the date must be the same as or after" in _text(backwards)
     refused = client.get("/audit.csv?actor=E9999")
