@@ -194,6 +194,15 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def form_value(html: str, name: str) -> str:
+    """The value of the form field ``name`` in ``html`` (whichever attribute comes first)."""
+    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
+    assert found, f"the form has a {name}"
+    return found.group(1)
+
+
 def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> str:
     """Sign in through the real form (with its CSRF token); return a CSRF token for API writes."""
     page = client.get("/sign-in")

@@ -16,6 +16,7 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import Question, QuestionBank, StagedImport
+from tests.conftest import form_value as _field
 from tests.conftest import sign_in
 
 CONTENT_ADMIN = "oliver.bennett@example.org"
@@ -45,14 +46,6 @@ BAD_GIFT = b"""::Good::Is this fine? {T}
 
 def _text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
-
-
-def _field(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
-        rf'value="([^"]*)"[^>]*name="{name}"', html
-    )
-    assert found, f"the form has a {name}"
-    return found.group(1)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from learnhub.org.services import get_by_email
 from learnhub.questionbank.models import Question
 from learnhub.quizzes import services
 from learnhub.quizzes.models import Quiz
+from tests.conftest import form_value as _field
 from tests.conftest import sign_in
 from tests.journeys.helpers import first_module
 
@@ -27,14 +28,6 @@ TF_AND_ESSAY = "::Fact::Phishing emails can look genuine. {T}\n\n::Why::Explain 
 
 def _text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
-
-
-def _field(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
-        rf'value="([^"]*)"[^>]*name="{name}"', html
-    )
-    assert found, f"the form has a {name}"
-    return found.group(1)
 
 
 @pytest.fixture
