@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import func, or_, select, true
 
 from learnhub.core.audit import audit
 from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.questionbank import file_checks
 from learnhub.questionbank.competence_tags import loaded_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import export_gift, parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
@@ -105,43 +105,17 @@ class ReadFile:
     warnings: list[Issue]
 
 
-#: what only a GIFT file has: a ::title::, a $CATEGORY: line or a [format] at a text's start
-_GIFT_MARKS = re.compile(r"::|^\$CATEGORY:|^\s*\[(?:html|moodle|plain|markdown)\]", re.M)
-
-
-def _too_much(fmt: str, data: bytes) -> Issue | None:
-    """The work limit (issue 13: limit by work, not only bytes), checked before any parsing:
-    at most LEARNHUB_BANK_IMPORT_MAX_QUESTIONS questions, counted as ``<question`` elements
-    of Moodle XML or blank-line separated blocks of GIFT (an upper bound: comments and
-    categories count too). None when the file is within it."""
-    limit = current_app.config["LEARNHUB_BANK_IMPORT_MAX_QUESTIONS"]
-    if fmt == "moodle_xml":
-        found = data.count(b"<question")
-    else:
-        found = len(re.findall(rb"\S(?:\r?\n[ \t]*){2,}(?=\S)", data)) + 1
-    if found <= limit:
-        return None
-    return Issue(
-        "file",
-        f"the file holds about {found} questions, more than the {limit} one import may take "
-        "(LEARNHUB_BANK_IMPORT_MAX_QUESTIONS): split it into smaller files",
-    )
-
-
 def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
     """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues;
     ``fmt`` ("gift" or "moodle_xml") when the caller chose it, else detected. A file over the
-    work limit (:func:`_too_much`) or a GIFT file with a NUL character (no database text can
-    hold one) is refused whole, before it is parsed."""
+    work limit or a GIFT file with a NUL character, or of only text, is refused whole
+    (:mod:`learnhub.questionbank.file_checks`)."""
     fmt = fmt or detect_format(filename, data)
-    too_much = _too_much(fmt, data)
-    if too_much is not None:
-        return ReadFile(fmt, [], [too_much], [], [])
-    if fmt == "gift" and b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return ReadFile(
-            fmt, [], [Issue(f"line {line}", "the file holds a NUL character (\\0)")], [], []
-        )
+    refused = file_checks.too_much(fmt, data) or (
+        file_checks.nul_character(data) if fmt == "gift" else None
+    )
+    if refused is not None:
+        return ReadFile(fmt, [], [refused], [], [])
     if fmt == "moodle_xml":
         xml = parse_moodle_xml(data)
         fatal = [Issue(i.where, i.message) for i in xml.errors if not i.number]
@@ -157,28 +131,9 @@ def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
     gift = parse_gift(text)
     errors = [Issue(f"line {i.line}", i.message) for i in gift.errors]
     warnings = [Issue(f"line {i.line}", i.message) for i in gift.warnings]
-    if (
-        gift.questions
-        and not gift.errors
-        and all(q.get("type") == QuestionType.DESCRIPTION for q in gift.questions)
-        and not _GIFT_MARKS.search(text)
-    ):
-        # GIFT reads any text without {answers} as a "description": a staff list or an XML file
-        # chosen by mistake would become one unscored question (a fresh tester's finding). A
-        # file of real descriptions has GIFT's marks: a ::title::, a category or a [format].
-        return ReadFile(
-            fmt,
-            [],
-            [
-                Issue(
-                    "line 1",
-                    "no question found: a GIFT question has its answers in {braces}; this file "
-                    "holds only text. Is it a GIFT file?",
-                )
-            ],
-            [],
-            [],
-        )
+    only_text = None if gift.errors else file_checks.only_text(gift.questions, text)
+    if only_text is not None:
+        return ReadFile(fmt, [], [only_text], [], [])
     questions = _resolve_tags(gift.questions, errors, lambda q: f"line {q.get('line', 0)}")
     return ReadFile(fmt, questions, [], errors, warnings)
 

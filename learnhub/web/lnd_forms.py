@@ -9,6 +9,7 @@ say what to do, in the GOV.UK style, and name the field.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -35,7 +36,8 @@ class _Date(DateField):
         except ValueError:
             raise ValueError(f"{self.label.text}: {DATE_MESSAGE.lower()}") from None
         # year 1 or 9999 overflows once turned into the viewer's zone (a tester's 400)
-        if self.data is not None and not 1900 <= self.data.year <= 2999:
+        day = getattr(self, "data", None)
+        if isinstance(day, date) and not 1900 <= day.year <= 2999:
             self.data = None
             raise ValueError(f"{self.label.text}: give a year from 1900 to 2999")
 
