@@ -51,15 +51,17 @@ def _page(employee_number: str, requirement_id: int, *, withdrawing: bool) -> st
         abort(
             403, description="Nobody changes their own required learning: ask another HR colleague."
         )
-    if withdrawing != bool(row.waiver_reason):  # nothing to withdraw, or already waived
-        flash(
-            f"{row.title} is not an exemption HR gave: nothing to withdraw."
-            if withdrawing
-            else f"{row.title} is already waived for {employee.full_name}.",
-            "info",
-        )
-        return redirect(back)
     form = ReasonForm()
+    if withdrawing != bool(row.waiver_reason):  # nothing to withdraw, or already waived
+        notice = (
+            f"{row.title} is not an exemption HR gave: there is nothing to withdraw."
+            if withdrawing
+            else f"{row.title} is already waived for {employee.full_name}."
+        )
+        return render_template(
+            "exemptions/confirm.html", form=form, employee=employee, row=row,
+            withdrawing=withdrawing, back=back, notice=notice,
+        )  # fmt: skip
     if request.method == "POST" and form.validate():
         action = exemptions.withdraw_waiver if withdrawing else exemptions.waive_requirement
         try:
