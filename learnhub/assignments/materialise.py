@@ -36,7 +36,7 @@ from learnhub.core.models import utcnow
 from learnhub.core.sqltime import sql_add_days
 from learnhub.extensions import db
 from learnhub.progress.models import Enrolment, EnrolmentSource
-from learnhub.progress.xapi.assigned import record_assigned
+from learnhub.progress.xapi.assigned import record_assigned, void_assigned
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ def sync_requirements(
     """Fold the targets of every live assignment into requirements (all people, or only
     ``employee_ids``; all courses, or only ``course_ids``): one per person and item, due at
     the earliest source's due instant;
-    requirements no assignment reaches any more are deleted; assigned courses are enrolled
+    requirements no assignment reaches any more are deleted (their xAPI "was assigned" and
+    exemption statements voided, :func:`learnhub.progress.xapi.assigned.void_assigned`);
+    assigned courses are enrolled
     (source ``assignment``); completions made before the assignment are counted
     (:func:`learnhub.assignments.completion.count_prior_completions`), and so are test-outs
     (:func:`learnhub.assignments.waivers.apply_waivers`). Flushes."""
@@ -133,12 +135,16 @@ def sync_requirements(
         )
         .exists()
     )
-    orphans = delete(Requirement).where(~still_reached)
+    gone = [~still_reached]
     if employee_ids is not None:
-        orphans = orphans.where(Requirement.employee_id.in_(employee_ids))
+        gone.append(Requirement.employee_id.in_(employee_ids))
     if course_ids is not None:
-        orphans = orphans.where(Requirement.course_id.in_(course_ids))
+        gone.append(Requirement.course_id.in_(course_ids))
+    orphans = delete(Requirement).where(*gone)
     _before_requirements_deleted(orphans)
+    void_assigned(
+        select(Requirement.id.label("item_id")).where(*gone), ref_prefix="requirement:", at=now
+    )
     db.session.execute(orphans)
     _state_new_requirements(employee_ids, course_ids, now)
     _enrol_assigned(employee_ids, now)
