@@ -7,6 +7,7 @@ statement is checked against ralph's xAPI models."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 
 from sqlalchemy import func, select
@@ -167,3 +168,28 @@ def test_a_removed_requirement_voids_its_exemption_too(app_ctx):
     rows = _rows(VERB_WAIVED) + _rows(VERB_ASSIGNED)
     assert len(rows) == 2
     _voided_by_statements(rows)
+
+
+def test_two_statements_in_force_under_one_ref_are_both_voided(app_ctx):
+    # SQLite reuses a deleted last row's id: a requirement deleted before voiding existed left
+    # its statement in force under the ref the next requirement then got
+    course, _modules, _quizzes = course_with_modules()
+    assignment = assign(course, _people(1, "twice"), DUE)
+    [row] = _rows(VERB_ASSIGNED)
+    stale = {**row.statement, "id": str(uuid.uuid4())}
+    db.session.add(
+        XapiStatement(
+            id=stale["id"],
+            employee_id=row.employee_id,
+            verb=row.verb,
+            object_id=row.object_id,
+            timestamp=row.timestamp,
+            statement=stale,
+            ref=row.ref,
+        )
+    )
+    db.session.flush()
+    services.remove_assignment(assignment)
+    rows = _rows(VERB_ASSIGNED)
+    assert len(rows) == 2
+    assert len({v.id for v in _voided_by_statements(rows).values()}) == 2

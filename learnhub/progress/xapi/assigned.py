@@ -23,9 +23,9 @@ and is stored with ``ref`` = ``<ref_prefix><item_id>:assigned``.
 Ids: every statement of one call shares a random UUID4 prefix (8-4-4-4 groups, 62 random
 bits) and ends with the item id in 12 hex digits, so an id is a well-formed UUID, unique, and
 computed by the database in the same row as the statement that carries it. The voiding
-statements of one call share a new random prefix and keep the 12 hex digits of the statement
-each voids (so they are unique too). Activity ids and names come from :mod:`.vocab` in
-Python, for the few (course, module) pairs involved, and reach the SQL as one CASE each.
+statements of one call share a new random prefix and end with their row number. Activity ids
+and names come from :mod:`.vocab` in Python, for the few (course, module) pairs involved, and
+reach the SQL as one CASE each.
 
 HR exemptions (:func:`record_exempted`): cmi5's "waived" (the verb the ADL vocabulary defines
 for it), result success and completion, and cmi5's required ``reason`` result extension set
@@ -229,39 +229,56 @@ def void_assigned(items: Select, *, ref_prefix: str, at: datetime) -> int:
     for row in current_rows(_refs(items, ref_prefix, ":waived")):
         void(row, at)
     prefix = str(uuid.uuid4())[:24]
-    doomed = [
+    in_force = [
         XapiStatement.ref.in_(_refs(items, ref_prefix, ":assigned")),
         XapiStatement.verb == vocab.VERB_ASSIGNED,
+        XapiStatement.voided_by.is_(None),
     ]
-    marked = db.session.execute(
-        XapiStatement.__table__.update()
-        .where(*doomed, XapiStatement.voided_by.is_(None))
-        .values(voided_by=literal(prefix) + func.substr(XapiStatement.id, 25, 12))
-    )
-    count = cast(CursorResult, marked).rowcount or 0
-    if not count:
-        return 0
-    ours = [*doomed, XapiStatement.voided_by.startswith(prefix, autoescape=True)]
+    # each voiding statement's id: the call's prefix and the row's number in 12 hex digits
+    # (not the voided id's tail: a requirement id SQLite reused may have two in force)
+    number = func.row_number().over(order_by=XapiStatement.id)
     constant = json.dumps(
         {"actor": system_agent(), "verb": vocab.verb(vocab.VERB_VOIDED), "timestamp": iso(at)}
     )
-    statement_ref = _json_object("objectType", "StatementRef", "id", XapiStatement.id)
-    body = _patched(
-        literal(constant), _json_object("id", XapiStatement.voided_by, "object", statement_ref)
+    old = (
+        select(
+            (literal(prefix) + _hex12(number)).label("id"),
+            XapiStatement.employee_id,
+            XapiStatement.id.label("voided_id"),
+        )
+        .where(*in_force)
+        .subquery("voided")
     )
-    db.session.execute(
-        insert(XapiStatement).from_select(
+    statement_ref = _json_object("objectType", "StatementRef", "id", old.c.voided_id)
+    body = _patched(literal(constant), _json_object("id", old.c.id, "object", statement_ref))
+    inserted = db.session.execute(
+        insert(XapiStatement)
+        .from_select(
             ["id", "employee_id", "verb", "object_id", "timestamp", "stored", "statement"],
             select(
-                XapiStatement.voided_by,
-                XapiStatement.employee_id,
+                old.c.id,
+                old.c.employee_id,
                 literal(vocab.VERB_VOIDED),
-                XapiStatement.id,
+                old.c.voided_id,
                 literal(at, XapiStatement.timestamp.type),
                 literal(at, XapiStatement.stored.type),
                 body,
-            ).where(*ours),
+            ),
         )
+        .execution_options(preserve_rowcount=True)
+    )
+    count = cast(CursorResult, inserted).rowcount or 0
+    if not count:
+        return 0
+    voiding = XapiStatement.__table__.alias("voiding")
+    db.session.execute(  # UPDATE … FROM: PostgreSQL, and SQLite since 3.33
+        XapiStatement.__table__.update()
+        .where(
+            *in_force,
+            voiding.c.object_id == XapiStatement.id,
+            voiding.c.id.startswith(prefix, autoescape=True),
+        )
+        .values(voided_by=voiding.c.id)
     )
     if lrs_configured():
         db.session.execute(
@@ -272,7 +289,10 @@ def void_assigned(items: Select, *, ref_prefix: str, at: datetime) -> int:
                     literal(at, XapiOutbox.queued_at.type),
                     literal(at, XapiOutbox.next_attempt_at.type),
                     literal(0),
-                ).where(*ours),
+                ).where(
+                    XapiStatement.ref.in_(_refs(items, ref_prefix, ":assigned")),
+                    XapiStatement.voided_by.startswith(prefix, autoescape=True),
+                ),
             )
         )
         after_commit(ForwardWakeUp(), key=ForwardWakeUp)
