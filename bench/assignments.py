@@ -15,8 +15,9 @@ times, on that one database:
   count prior completions) and its commit; then materialising it again (nothing changed:
   what a rule costs when re-applied);
 - with the requirements' due dates spread from 30 days ago to 30 days ahead, the reminder
-  run (``send_reminders``, LEARNHUB_REMINDER_DAYS_BEFORE=7, the manager after 7 days): the
-  first run (a first deployment: every overdue requirement is reminded at once), the next
+  run (``send_reminders``, LEARNHUB_REMINDER_DAYS_BEFORE=7, the manager after 7 days, late
+  reminders never back-sent after LEARNHUB_REMINDER_LATE_WINDOW_DAYS=7): the first run (a
+  first deployment: only what became late within the window is reminded), the next
   hourly run (everything already sent: the steady state) and the next day's run; each with
   its commit, the number of SQL statements and of emails queued;
 - the weekly manager digest (first run, and the same week again).
@@ -170,7 +171,7 @@ def main() -> None:
         analyze()
         settings = ReminderSettings(days_before=(7,), manager_after_days=7, hour=8)
         for label, at in (
-            ("reminders: first run (all overdue at once)", now),
+            ("reminders: first run (late: 7 days back)", now),
             ("reminders: the next hourly run (all sent)", now + timedelta(hours=1)),
             ("reminders: the next day's run", now + timedelta(days=1)),
         ):
