@@ -74,11 +74,6 @@ from learnhub.progress.xapi.store import (
     void,
 )
 
-#: cmi5 9.5.5.2 "reason": the result extension the LMS MUST set in every "waived" statement
-REASON_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/reason"
-#: cmi5's reason for "the LMS administrative user marked the AU complete" (an exemption)
-ADMINISTRATIVE = "Administrative"
-
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
@@ -337,7 +332,7 @@ def record_exempted(
         "result": {
             "success": True,
             "completion": True,
-            "extensions": {REASON_EXTENSION: ADMINISTRATIVE},
+            "extensions": {vocab.WAIVED_REASON: vocab.ADMINISTRATIVE},
         },
         "timestamp": iso(at),
     }
