@@ -15,8 +15,9 @@ times, on that one database:
   count prior completions) and its commit; then materialising it again (nothing changed:
   what a rule costs when re-applied);
 - with the requirements' due dates spread from 30 days ago to 30 days ahead, the reminder
-  run (``send_reminders``, LEARNHUB_REMINDER_DAYS_BEFORE=7, the manager after 7 days): the
-  first run (a first deployment: every overdue requirement is reminded at once), the next
+  run (``send_reminders``, LEARNHUB_REMINDER_DAYS_BEFORE=7, the manager after 7 days, late
+  reminders never back-sent after LEARNHUB_REMINDER_LATE_WINDOW_DAYS=7): the first run (a
+  first deployment: only what became late within the window is reminded), the next
   hourly run (everything already sent: the steady state) and the next day's run; each with
   its commit, the number of SQL statements and of emails queued;
 - the weekly manager digest (first run, and the same week again).
@@ -33,7 +34,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from benchdb import fresh_database_url
-from sqlalchemy import event, func, insert, select, text, update
+from people import analyze, content, people
+from sqlalchemy import event, func, insert, select, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,13 +58,10 @@ def main() -> None:
     from learnhub.assignments.digest import send_digests
     from learnhub.assignments.models import AudienceKind, DueKind, Requirement
     from learnhub.assignments.reminders import ReminderSettings, send_reminders
-    from learnhub.catalog.loader import load_content
     from learnhub.catalog.models import Course, Module
     from learnhub.core.mail import OutboxEmail
     from learnhub.core.models import utcnow
     from learnhub.extensions import db
-    from learnhub.org.models import Employee
-    from learnhub.org.reporting import rebuild_reporting_lines
     from learnhub.org.time_zones import end_of_day, zone_named
     from learnhub.quizzes.models import Attempt, Quiz
 
@@ -71,36 +70,17 @@ def main() -> None:
         engine = db.engine
         print(f"database: {engine.dialect.name}, {args.employees:,} employees")
         upgrade()
-        load_content(ROOT / "content")
-        db.session.commit()
+        content()
         rng = random.Random(10)
         started = time.perf_counter()
-        db.session.execute(
-            insert(Employee),
-            [
-                {
-                    "employee_number": f"B{n:07d}",
-                    "first_name": "Bench",
-                    "last_name": str(n),
-                    "email": f"b{n}@bench.invalid",
-                    "timezone": ZONES[n % len(ZONES)],
-                    "hire_date": date(2020, 1, 1) + timedelta(days=n % 2000),
-                    "active": True,
-                    "source": "bench",
-                }
-                for n in range(args.employees)
-            ],
+        ids, _closure = people(
+            args.employees,
+            args.fanout,
+            extra=lambda n: {
+                "timezone": ZONES[n % len(ZONES)],
+                "hire_date": date(2020, 1, 1) + timedelta(days=n % 2000),
+            },
         )
-        ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
-        db.session.execute(
-            Employee.__table__.update()
-            .where(Employee.id == db.bindparam("eid"))
-            .values(manager_id=db.bindparam("mid")),
-            [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
-        )
-        db.session.commit()
-        rebuild_reporting_lines()
-        db.session.commit()
         course = db.session.scalars(
             select(Course).where(Course.published.is_(True)).order_by(Course.id)
         ).first()
@@ -130,7 +110,7 @@ def main() -> None:
             ],
         )
         db.session.commit()
-        _analyze()
+        analyze()
         print(f"organisation built in {time.perf_counter() - started:.1f} s")
         print(f"course: {course.title!r} ({len(quizzes)} modules)")
 
@@ -188,10 +168,10 @@ def main() -> None:
                 .values(due_at=end_of_day(day, brussels))
             )
         db.session.commit()
-        _analyze()
+        analyze()
         settings = ReminderSettings(days_before=(7,), manager_after_days=7, hour=8)
         for label, at in (
-            ("reminders: first run (all overdue at once)", now),
+            ("reminders: first run (late: 7 days back)", now),
             ("reminders: the next hourly run (all sent)", now + timedelta(hours=1)),
             ("reminders: the next day's run", now + timedelta(days=1)),
         ):
@@ -206,18 +186,6 @@ def main() -> None:
         print(f"outbox: {queued:,} emails queued in all")
         db.session.remove()
         engine.dispose()
-
-
-def _analyze() -> None:
-    from learnhub.extensions import db
-
-    if db.engine.dialect.name == "postgresql":
-        # fresh bulk-loaded tables have no statistics yet (autovacuum would gather them)
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-    else:
-        with db.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 if __name__ == "__main__":

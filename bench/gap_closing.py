@@ -26,7 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchdb import fresh_database_url
-from sqlalchemy import event, insert, select, text
+from people import analyze, content, people
+from sqlalchemy import event, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,12 +44,10 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from learnhub.app import create_app
-    from learnhub.catalog.loader import load_content
     from learnhub.catalog.models import Module
     from learnhub.core.models import utcnow
     from learnhub.extensions import db
     from learnhub.org.models import Employee, JobRole, ReportingLine
-    from learnhub.org.reporting import rebuild_reporting_lines
     from learnhub.progress.models import ModuleProgress
     from learnhub.reports import closing
     from learnhub.reports.gap_cost import team_gap_costs
@@ -62,35 +61,12 @@ def main() -> None:
         engine = db.engine
         print(f"database: {engine.dialect.name}, {args.employees:,} employees")
         upgrade()
-        load_content(ROOT / "content")
+        content()
         role = JobRole(code="CASE_OFF", title="Case officer")
         db.session.add(role)
         db.session.commit()
         started = time.perf_counter()
-        db.session.execute(
-            insert(Employee),
-            [
-                {
-                    "employee_number": f"B{n:07d}",
-                    "first_name": "Bench",
-                    "last_name": str(n),
-                    "email": f"b{n}@bench.invalid",
-                    "job_role_id": role.id,
-                    "active": True,
-                    "source": "bench",
-                }
-                for n in range(args.employees)
-            ],
-        )
-        ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
-        db.session.execute(
-            Employee.__table__.update()
-            .where(Employee.id == db.bindparam("eid"))
-            .values(manager_id=db.bindparam("mid")),
-            [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
-        )
-        db.session.commit()
-        rebuild_reporting_lines()
+        ids, _closure = people(args.employees, args.fanout, role_ids=[role.id])
         c42 = db.session.scalars(select(Competence).where(Competence.code == "4.2")).first()
         assert c42 is not None
         now = utcnow()
@@ -119,9 +95,7 @@ def main() -> None:
         db.session.commit()
         store_all_summaries()
         db.session.commit()
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("ANALYZE"))
+        analyze()
         print(f"organisation built in {time.perf_counter() - started:.1f} s")
 
         statements: list[str] = []

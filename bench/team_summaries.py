@@ -42,8 +42,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchdb import fresh_database_url
+from people import analyze, content, evidence, people, profile_roles
+from people import targets as target_rows
 from snapshot_cost import print_snapshot_cost
-from sqlalchemy import delete, event, func, insert, select, text
+from sqlalchemy import delete, event, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -170,7 +172,7 @@ def main() -> None:
             built_at = time.perf_counter()
             connection.execute(text(CLOSURE))
             built = time.perf_counter() - built_at
-        _analyze()
+        analyze()
         levels = max(len(f.levels) for f in _frameworks())
         postgres = db.engine.dialect.name == "postgresql"
         sql = text(
@@ -274,71 +276,15 @@ def main() -> None:
 
 
 def _build(employees: int, fanout: int) -> tuple[list[int], list, int, float]:
-    """Fill the empty bench database: content, job roles, ``employees`` people in a tree of
-    ``fanout``, evidence for about a third of the targets. Returns (employee ids in order,
-    targets as (employee id, competence id, target level), evidence rows, seconds the
-    reporting-line closure took)."""
-    from learnhub.catalog.loader import load_content
-    from learnhub.core.models import utcnow
-    from learnhub.extensions import db
-    from learnhub.org.models import Employee, JobRole
-    from learnhub.org.reporting import rebuild_reporting_lines
-    from learnhub.skills.models import Evidence, ProfileJobCode
-
-    args = argparse.Namespace(employees=employees, fanout=fanout)
-    load_content(ROOT / "content")
-    db.session.commit()
+    """Fill the empty bench database (bench/people.py): content, job roles, ``employees``
+    people in a tree of ``fanout``, evidence for about a third of the targets. Returns
+    (employee ids in order, targets as (employee id, competence id, target level), evidence
+    rows, seconds the reporting-line closure took)."""
     rng = random.Random(7)
-    codes = list(db.session.scalars(select(ProfileJobCode.job_code)))
-    db.session.execute(insert(JobRole), [{"code": c, "title": c} for c in codes])
-    role_ids = dict(db.session.execute(select(JobRole.code, JobRole.id)).all())
-    rows = []
-    for n in range(args.employees):
-        rows.append(
-            {
-                "employee_number": f"B{n:07d}",
-                "first_name": "Bench",
-                "last_name": str(n),
-                "email": f"b{n}@bench.invalid",
-                "job_role_id": role_ids[rng.choice(codes)],
-                "active": True,
-                "source": "bench",
-            }
-        )
-    db.session.execute(insert(Employee), rows)
-    ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
-    # a tree: employee i reports to employee (i - 1) // fanout
-    db.session.execute(
-        Employee.__table__.update()
-        .where(Employee.id == db.bindparam("eid"))
-        .values(manager_id=db.bindparam("mid")),
-        [{"eid": ids[i], "mid": ids[(i - 1) // args.fanout]} for i in range(1, len(ids))],
-    )
-    db.session.commit()
-    _analyze()
-    lines_started = time.perf_counter()
-    # bulk Core writes bypass the ORM hook that keeps the closure (the HR import calls it)
-    rebuild_reporting_lines()
-    lines_built = time.perf_counter() - lines_started
-    targets = _targets()
-    now = utcnow()
-    evidence = [
-        {
-            "employee_id": e,
-            "competence_id": c,
-            "level_number": rng.randint(1, t),
-            "kind": "quiz_passed",
-            "source": f"bench:{e}:{c}",
-            "achieved_at": now,
-        }
-        for e, c, t in targets
-        if rng.random() < 0.33
-    ]
-    for start in range(0, len(evidence), 20_000):
-        db.session.execute(insert(Evidence), evidence[start : start + 20_000])
-    db.session.commit()
-    _analyze()
-    return ids, targets, len(evidence), lines_built
+    content()
+    ids, lines_built = people(employees, fanout, role_ids=profile_roles(), rng=rng)
+    found = target_rows()
+    return ids, found, evidence(found, rng), lines_built
 
 
 def _reused() -> tuple[list[int], list, int, float]:
@@ -349,41 +295,14 @@ def _reused() -> tuple[list[int], list, int, float]:
     from learnhub.skills.models import Evidence
 
     ids = list(db.session.scalars(select(Employee.id).order_by(Employee.id)))
-    evidence = db.session.scalar(select(func.count()).select_from(Evidence)) or 0
-    return ids, _targets(), evidence, 0.0
-
-
-def _targets() -> list:
-    """(employee id, competence id, target level) of every target."""
-    from learnhub.extensions import db
-    from learnhub.org.models import Employee, JobRole
-    from learnhub.skills.models import ProfileJobCode, TargetLevel, TargetProfile
-
-    return db.session.execute(
-        select(Employee.id, TargetLevel.competence_id, TargetLevel.level_number)
-        .join(JobRole, Employee.job_role_id == JobRole.id)
-        .join(ProfileJobCode, ProfileJobCode.job_code == JobRole.code)
-        .join(TargetProfile, TargetProfile.id == ProfileJobCode.profile_id)
-        .join(TargetLevel, TargetLevel.profile_id == TargetProfile.id)
-    ).all()
+    rows = db.session.scalar(select(func.count()).select_from(Evidence)) or 0
+    return ids, target_rows(), rows, 0.0
 
 
 def _frameworks():
     from learnhub.skills.services import frameworks_with_profiles
 
     return frameworks_with_profiles()
-
-
-def _analyze() -> None:
-    from learnhub.extensions import db
-
-    if db.engine.dialect.name == "postgresql":
-        # fresh bulk-loaded tables have no statistics yet (autovacuum would gather them)
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-    else:
-        with db.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def _runs(times: list[float], ms: bool = False) -> str:

@@ -187,6 +187,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             os.environ.get("LEARNHUB_REMINDER_MANAGER_AFTER_DAYS", "7")
         ),
         "LEARNHUB_REMINDER_HOUR": int(os.environ.get("LEARNHUB_REMINDER_HOUR", "8")),
+        # days after which a late reminder (overdue, or the manager's) is no longer sent: the
+        # first run after an install or an outage does not email everyone already late
+        # ("" no limit; learnhub.assignments.reminders)
+        "LEARNHUB_REMINDER_LATE_WINDOW_DAYS": _optional_int(
+            os.environ.get("LEARNHUB_REMINDER_LATE_WINDOW_DAYS", "7")
+        ),
         "LEARNHUB_DIGEST_LIMIT": int(os.environ.get("LEARNHUB_DIGEST_LIMIT", "20")),
         # The most questions one GIFT or Moodle XML file may import (counted before it is
         # parsed: a 32 MB file of 100,000 small questions took 2.4 GB; issue 13)

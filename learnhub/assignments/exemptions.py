@@ -13,6 +13,11 @@ requirements cannot be changed; waiving one already waived, or withdrawing what 
 give, is a Conflict (409). Both actions are audited (``requirement.waived``,
 ``requirement.waiver_withdrawn``) with the person and item, never the reason (often health
 data; it stays on the requirement, which only HR reads). Flushes, never commits.
+
+xAPI: an exemption is stated as cmi5's "waived" the course or module (ref
+``requirement:<id>:waived``) with cmi5's reason "Administrative", never HR's words; withdrawn,
+that statement is voided (:mod:`learnhub.progress.xapi.assigned`). A test-out's waiver is
+stated by the module's own ``waived`` statement (:mod:`learnhub.progress.test_out`).
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from learnhub.assignments.models import Requirement
+from learnhub.catalog.models import Course, Module
 from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.progress.xapi.assigned import record_exempted, void_exempted
 
 REASON_MIN, REASON_MAX = 3, 500
 
@@ -68,6 +75,11 @@ def _audit(action: str, employee: Employee, requirement: Requirement) -> None:
     )
 
 
+def _waived_ref(requirement: Requirement) -> str:
+    """The ref of the exemption's xAPI "waived" statement."""
+    return f"requirement:{requirement.id}:waived"
+
+
 def waive_requirement(
     employee: Employee,
     requirement: Requirement,
@@ -79,7 +91,7 @@ def waive_requirement(
     """Exempt ``employee`` from ``requirement`` (theirs: see :func:`requirement_of`) from
     ``at`` (UTC, default now). ``actor_id``: the HR employee (None for an API token or the
     CLI). Raises ValidationFailed (field ``reason``), Forbidden (oneself), Conflict (a leaver;
-    already waived). Audited. Flushes."""
+    already waived). Audited; stated in xAPI as "waived" (module docstring). Flushes."""
     reason = _check(employee, actor_id, reason)
     if requirement.waived_at is not None:
         raise Conflict("This requirement is already waived: nothing was changed.")
@@ -87,6 +99,16 @@ def waive_requirement(
     requirement.waived_by_id = actor_id
     requirement.waiver_reason = reason
     _audit("requirement.waived", employee, requirement)
+    course = db.session.get(Course, requirement.course_id)
+    if course is None:  # a foreign key guarantees it; never reached
+        raise NotFound(f"no course {requirement.course_id}")
+    record_exempted(
+        employee.id,
+        ref=_waived_ref(requirement),
+        course=course,
+        module=db.session.get(Module, requirement.module_id) if requirement.module_id else None,
+        at=requirement.waived_at,
+    )
     db.session.flush()
     return requirement
 
@@ -97,7 +119,7 @@ def withdraw_waiver(
     """Withdraw HR's exemption of ``requirement``: it is required again, with its own due date
     (overdue at once if that has passed). Raises ValidationFailed (``reason``), Forbidden
     (oneself), Conflict (a leaver; not waived; waived by a test-out, which only a regrade
-    withdraws). Audited. Flushes."""
+    withdraws). Audited; its xAPI "waived" statement voided. Flushes."""
     reason = _check(employee, actor_id, reason)
     if requirement.waived_at is None:
         raise Conflict("This requirement is not waived: nothing was changed.")
@@ -107,6 +129,7 @@ def withdraw_waiver(
             "unless that pass is withdrawn."
         )
     _audit("requirement.waiver_withdrawn", employee, requirement)
+    void_exempted(_waived_ref(requirement))
     requirement.waived_at = requirement.waived_by_id = requirement.waiver_reason = None
     db.session.flush()
     return requirement

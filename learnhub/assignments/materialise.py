@@ -1,10 +1,10 @@
-"""Assignments made real: who each one reaches now (targets) and each person's requirements.
+"""Assignments made real: each person's requirements, folded from the assignments' targets.
 
 Everything here is set-based (issue 10: at 100,000 people an assignment to everyone is
 materialised in SQL, no per-person ORM loop): one DELETE and one INSERT … SELECT of targets
-per assignment, one upsert and one DELETE of requirements, and a few UPDATEs for completions
-made before the assignment. The only per-row Python is the due-date calendar, one row per
-time zone and base date (:mod:`learnhub.org.time_zones`), joined into the INSERT.
+per assignment (:mod:`learnhub.assignments.targets`: who it reaches and when they are due),
+then one upsert and one DELETE of requirements, and a few UPDATEs for completions made
+before the assignment.
 
 Rules (kinds of :class:`AudienceKind`) are applied again whenever people change: the HR import
 sends ``people_changed``/``people_left`` inside its transaction and
@@ -17,241 +17,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import cast
+from datetime import datetime
 
-from sqlalchemy import (
-    ColumnElement,
-    CursorResult,
-    Select,
-    and_,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import Select, delete, func, insert, literal, or_, select, true
 
 from learnhub.assignments.models import (
-    NO_BASE_DATE,
     Assignment,
     AssignmentModule,
-    AssignmentPerson,
     AssignmentTarget,
-    AudienceKind,
-    DueCalendar,
-    DueKind,
     Requirement,
 )
+from learnhub.assignments.targets import TargetChanges, refresh_targets
+
+# re-exported: learnhub.reports.requirements reads it from here
+from learnhub.assignments.targets import unit_and_sub_units as unit_and_sub_units
 from learnhub.core.db import dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.core.sqltime import sql_add_days
 from learnhub.extensions import db
-from learnhub.org.models import Employee, OrgUnit
-from learnhub.org.time_zones import end_of_day, local_date, zone_named
 from learnhub.progress.models import Enrolment, EnrolmentSource
-from learnhub.progress.xapi.assigned import record_assigned
+from learnhub.progress.xapi.assigned import record_assigned, void_assigned
 
 logger = logging.getLogger(__name__)
 
 #: above this many people changed, the rules are applied to everyone instead of to a list
 PEOPLE_LIST_LIMIT = 1000
-
-
-def unit_and_sub_units(unit_id: int) -> list[int]:
-    """``unit_id`` and every unit below it (org units are few: read once, walked in Python)."""
-    children: dict[int | None, list[int]] = {}
-    for child, parent in db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
-        children.setdefault(parent, []).append(child)
-    found, stack = [], [unit_id]
-    while stack:
-        current = stack.pop()
-        if current in found:  # a cycle in the HR data never loops forever
-            continue
-        found.append(current)
-        stack.extend(children.get(current, []))
-    return found
-
-
-def audience_query(assignment: Assignment) -> Select:
-    """SELECT of the ids of the active people ``assignment`` reaches now (leavers never)."""
-    query = select(Employee.id).where(Employee.active.is_(True))
-    kind = assignment.audience
-    if kind == AudienceKind.ORG_UNIT:
-        units = (
-            unit_and_sub_units(int(assignment.org_unit_id or 0))
-            if assignment.include_sub_units
-            else [assignment.org_unit_id]
-        )
-        query = query.where(Employee.org_unit_id.in_(units))
-    elif kind == AudienceKind.JOB_ROLE:
-        query = query.where(Employee.job_role_id == assignment.job_role_id)
-    elif kind == AudienceKind.PEOPLE:
-        query = query.where(
-            Employee.id.in_(
-                select(AssignmentPerson.employee_id).where(
-                    AssignmentPerson.assignment_id == assignment.id
-                )
-            )
-        )
-    elif kind == AudienceKind.NEW_JOINERS:
-        since = assignment.joiners_since or local_date(utcnow(), zone_named(""))
-        # people without a hire date: added on or after that day, the organisation's time
-        start = end_of_day(since - timedelta(days=1), zone_named(""))
-        query = query.where(
-            or_(
-                Employee.hire_date >= since,
-                and_(Employee.hire_date.is_(None), Employee.created_at >= start),
-            )
-        )
-    return query
-
-
-def _zone_column() -> ColumnElement[str]:
-    return func.coalesce(Employee.timezone, "")
-
-
-def due_instant(assignment: Assignment, zone_name: str, base: date | None, now: datetime):
-    """``(base_date, due_at)`` for one person of ``assignment``: the day the due date counts
-    from and the end of the due day in the zone ``zone_name`` ("" or unknown: the
-    organisation's). ``base``: the day a relative due date counts from — the hire date for
-    ``after_hire``, or a target's own base day when a changed due date is counted again
-    (:func:`recount_due_dates`); None: the day the assignment reaches them (``now`` there).
-    Ignored for a fixed date."""
-    where = zone_named(zone_name)
-    if assignment.due_kind == DueKind.FIXED and assignment.due_date is not None:
-        return NO_BASE_DATE, end_of_day(assignment.due_date, where)
-    start = base if base is not None else local_date(now, where)
-    return start, end_of_day(start + timedelta(days=assignment.due_days or 0), where)
-
-
-def _write_calendar(assignment: Assignment, keys: Iterable[tuple[str, date]], now: datetime):
-    """Replace ``assignment``'s calendar by one row per ``(zone, base_key)``."""
-    db.session.execute(delete(DueCalendar).where(DueCalendar.assignment_id == assignment.id))
-    rows = []
-    for zone_name, base_key in set(keys):
-        base = None if base_key == NO_BASE_DATE else base_key
-        base_date, due_at = due_instant(assignment, zone_name, base, now)
-        rows.append(
-            {
-                "assignment_id": assignment.id,
-                "zone": zone_name,
-                "base_key": base_key,
-                "base_date": base_date,
-                "due_at": due_at,
-            }
-        )
-    if rows:
-        db.session.execute(insert(DueCalendar), rows)
-
-
-@dataclass
-class TargetChanges:
-    """People an assignment reached (``added``) and stopped reaching (``removed``)."""
-
-    added: int = 0
-    removed: int = 0
-
-
-def refresh_targets(
-    assignment: Assignment, *, employee_ids: Sequence[int] | None = None, now: datetime
-) -> TargetChanges:
-    """Bring ``assignment``'s targets in line with its audience (all of it, or only the people
-    ``employee_ids``): people no longer in it are removed, people newly in it are added with
-    their due instant. A removed assignment loses every target. Flushes; returns the counts."""
-    changes = TargetChanges()
-    scope = [] if employee_ids is None else [AssignmentTarget.employee_id.in_(employee_ids)]
-    stale = delete(AssignmentTarget).where(AssignmentTarget.assignment_id == assignment.id, *scope)
-    if assignment.removed_at is None:
-        stale = stale.where(AssignmentTarget.employee_id.not_in(audience_query(assignment)))
-    changes.removed = cast(CursorResult, db.session.execute(stale)).rowcount or 0
-    if assignment.removed_at is not None:
-        return changes
-
-    by_hire = assignment.due_kind == DueKind.AFTER_HIRE
-    base_key = func.coalesce(Employee.hire_date, NO_BASE_DATE) if by_hire else literal(NO_BASE_DATE)
-    newcomers = [
-        Employee.id.in_(audience_query(assignment)),
-        ~exists().where(
-            AssignmentTarget.assignment_id == assignment.id,
-            AssignmentTarget.employee_id == Employee.id,
-        ),
-    ]
-    if employee_ids is not None:
-        newcomers.append(Employee.id.in_(employee_ids))
-    keys = db.session.execute(select(_zone_column(), base_key).where(*newcomers).distinct())
-    _write_calendar(assignment, ((z, b) for z, b in keys), now)
-    # The newcomers as an EXCEPT, not the NOT EXISTS above: against the table being inserted
-    # into, PostgreSQL may plan the anti-join as a nested loop rescanning it (when its
-    # statistics say it is empty), and each rescan reads the rows inserted so far: quadratic
-    # (minutes at 100,000 people). EXCEPT reads the existing targets once, before any insert.
-    audience = audience_query(assignment)
-    if employee_ids is not None:
-        audience = audience.where(Employee.id.in_(employee_ids))
-    fresh = audience.except_(
-        select(AssignmentTarget.employee_id).where(AssignmentTarget.assignment_id == assignment.id)
-    ).subquery("newcomer_ids")
-    added = (
-        select(
-            literal(assignment.id),
-            Employee.id,
-            literal(now, AssignmentTarget.assigned_at.type),
-            DueCalendar.base_date,
-            DueCalendar.zone,
-            DueCalendar.due_at,
-        )
-        .join(
-            DueCalendar,
-            and_(
-                DueCalendar.assignment_id == assignment.id,
-                DueCalendar.zone == _zone_column(),
-                DueCalendar.base_key == base_key,
-            ),
-        )
-        .where(Employee.id == fresh.c.id)
-    )
-    inserted = db.session.execute(
-        insert(AssignmentTarget)
-        .from_select(
-            ["assignment_id", "employee_id", "assigned_at", "base_date", "zone", "due_at"],
-            added,
-        )
-        # SQLAlchemy keeps the rowcount of UPDATE and DELETE only: an INSERT's is -1 on
-        # psycopg unless asked for
-        .execution_options(preserve_rowcount=True)
-    )
-    changes.added = cast(CursorResult, inserted).rowcount or 0
-    return changes
-
-
-def recount_due_dates(assignment: Assignment, *, now: datetime) -> int:
-    """After ``assignment``'s due date or days changed: every target's due instant counted
-    again from its own base date and zone (one UPDATE); returns how many targets."""
-    keys = db.session.execute(
-        select(AssignmentTarget.zone, AssignmentTarget.base_date)
-        .where(AssignmentTarget.assignment_id == assignment.id)
-        .distinct()
-    )
-    _write_calendar(assignment, ((z, b) for z, b in keys), now)
-    due = (
-        select(DueCalendar.due_at)
-        .where(
-            DueCalendar.assignment_id == assignment.id,
-            DueCalendar.zone == AssignmentTarget.zone,
-            DueCalendar.base_key == AssignmentTarget.base_date,
-        )
-        .scalar_subquery()
-    )
-    result = db.session.execute(
-        AssignmentTarget.__table__.update()
-        .where(AssignmentTarget.assignment_id == assignment.id)
-        .values(due_at=due)
-    )
-    return cast(CursorResult, result).rowcount or 0
 
 
 def _sources(employee_ids: Sequence[int] | None, course_ids: Sequence[int] | None) -> Select:
@@ -289,7 +79,9 @@ def sync_requirements(
     """Fold the targets of every live assignment into requirements (all people, or only
     ``employee_ids``; all courses, or only ``course_ids``): one per person and item, due at
     the earliest source's due instant;
-    requirements no assignment reaches any more are deleted; assigned courses are enrolled
+    requirements no assignment reaches any more are deleted (their xAPI "was assigned" and
+    exemption statements voided, :func:`learnhub.progress.xapi.assigned.void_assigned`);
+    assigned courses are enrolled
     (source ``assignment``); completions made before the assignment are counted
     (:func:`learnhub.assignments.completion.count_prior_completions`), and so are test-outs
     (:func:`learnhub.assignments.waivers.apply_waivers`). Flushes."""
@@ -343,12 +135,16 @@ def sync_requirements(
         )
         .exists()
     )
-    orphans = delete(Requirement).where(~still_reached)
+    gone = [~still_reached]
     if employee_ids is not None:
-        orphans = orphans.where(Requirement.employee_id.in_(employee_ids))
+        gone.append(Requirement.employee_id.in_(employee_ids))
     if course_ids is not None:
-        orphans = orphans.where(Requirement.course_id.in_(course_ids))
+        gone.append(Requirement.course_id.in_(course_ids))
+    orphans = delete(Requirement).where(*gone)
     _before_requirements_deleted(orphans)
+    void_assigned(
+        select(Requirement.id.label("item_id")).where(*gone), ref_prefix="requirement:", at=now
+    )
     db.session.execute(orphans)
     _state_new_requirements(employee_ids, course_ids, now)
     _enrol_assigned(employee_ids, now)
@@ -387,7 +183,7 @@ REQUIREMENT_DELETE_HOOKS: list = []
 
 
 def _enrol_assigned(employee_ids: Sequence[int] | None, now: datetime) -> None:
-    # EXCEPT rather than NOT EXISTS against the table inserted into (see refresh_targets)
+    # EXCEPT rather than NOT EXISTS against the table inserted into (see targets.refresh_targets)
     required = select(Requirement.employee_id, Requirement.course_id)
     enrolled = select(Enrolment.employee_id, Enrolment.course_id)
     if employee_ids is not None:

@@ -14,6 +14,19 @@ ends, ``T`` the local day of the run):
 - ``manager``, to the direct manager: overdue or expired and ``T >= D + M``
   (M: LEARNHUB_REMINDER_MANAGER_AFTER_DAYS).
 
+**Never back-sent** (LEARNHUB_REMINDER_LATE_WINDOW_DAYS, W, default 7): an ``overdue``
+reminder goes only while ``E`` is less than W days before the run, a ``manager`` one while
+``E + M`` days is. Reminders are events: one that was due long ago is not sent late, as
+Moodle's own crons do not mail events older than their window (mod_assign: "only ever send
+a max of one days worth of updates"). This matters on the first run after an install or an
+outage (every requirement already late would be emailed at once, and every manager) and for
+a new requirement whose due date had already passed (a rule "within 30 days of hiring" for
+everyone): those people are not told "overdue" about something they have just been given.
+They are not lost: the learner's page lists them overdue, and the weekly manager digest
+(:mod:`learnhub.assignments.digest`) lists every overdue requirement whatever its age. A new
+due date (a changed assignment, an exemption withdrawn within W days of it) is reminded as
+usual; W empty: no limit.
+
 "Open" is a status of :data:`UPCOMING` (not started, in progress, renewal due); statuses come
 from :func:`status.status_expression`, the rule the pages use. A zone's reminders wait until
 LEARNHUB_REMINDER_HOUR there (8: nobody is emailed at midnight); the run is hourly, so each
@@ -51,6 +64,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -102,6 +116,9 @@ class ReminderSettings:
     manager_after_days: int | None = 7
     #: LEARNHUB_REMINDER_HOUR: local hour (0 to 23) from which a day's reminders go
     hour: int = 8
+    #: LEARNHUB_REMINDER_LATE_WINDOW_DAYS: a late reminder older than this is never sent
+    #: (None: no limit; module docstring)
+    late_window_days: int | None = 7
     #: LEARNHUB_DIGEST_LIMIT: people-and-items lines a digest lists before "and N more"
     digest_limit: int = 20
 
@@ -112,6 +129,7 @@ class ReminderSettings:
             days_before=tuple(sorted(set(config["LEARNHUB_REMINDER_DAYS_BEFORE"]), reverse=True)),
             manager_after_days=config["LEARNHUB_REMINDER_MANAGER_AFTER_DAYS"],
             hour=config["LEARNHUB_REMINDER_HOUR"],
+            late_window_days=config["LEARNHUB_REMINDER_LATE_WINDOW_DAYS"],
             digest_limit=config["LEARNHUB_DIGEST_LIMIT"],
         )
 
@@ -191,6 +209,17 @@ def _requirements(now: datetime, horizon: datetime) -> Subquery:
     )
 
 
+def _not_stale(
+    due_at: ColumnElement, now: datetime, settings: ReminderSettings, after_days: int = 0
+) -> ColumnElement[bool]:
+    """Whether a late reminder falling ``after_days`` after the due instant ``due_at`` is
+    still within LEARNHUB_REMINDER_LATE_WINDOW_DAYS of ``now`` (always, with no window)."""
+    if settings.late_window_days is None:
+        return true()
+    oldest = now - timedelta(days=settings.late_window_days + after_days)
+    return due_at > literal(oldest, UTCDateTime())
+
+
 def _insert(
     kind: Any, days: Any, recipient: Any, source: Select, run_id: str, now: datetime
 ) -> None:
@@ -223,7 +252,8 @@ def send_reminders(
     """Queue in the outbox every reminder due at ``now`` (aware; default: the current time)
     and not sent before (module docstring: which and when). Two INSERT … SELECTs over the
     requirements (the person's reminder, whichever kind is due, then the managers'), one
-    SELECT of what they added and one multi-row INSERT of emails. Flushes, never commits: the
+    SELECT of what they added and one multi-row INSERT of emails; a late reminder older than
+    ``settings.late_window_days`` is never sent (module docstring). Flushes, never commits: the
     rows and the emails are committed together by the caller (the task or the CLI command),
     and the emails go after that commit. Returns the counts by kind."""
     now = now or utcnow()
@@ -254,7 +284,7 @@ def send_reminders(
         cases.append((and_(upcoming, window), ReminderKind.BEFORE, days))
     today = and_(reqs.c.due_at > calendar.c.day_start, reqs.c.due_at <= calendar.c.day_end)
     cases.append((and_(upcoming, today), ReminderKind.DUE_TODAY, 0))
-    cases.append((late, ReminderKind.OVERDUE, 0))
+    cases.append((and_(late, _not_stale(reqs.c.due_at, now, settings)), ReminderKind.OVERDUE, 0))
     kind_of = case(*((when, which.value) for when, which, _ in cases))
     days_of = case(*((when, n) for when, _, n in cases))
     person = base.add_columns(
@@ -272,7 +302,12 @@ def send_reminders(
         manager = aliased(Employee)
         told = (
             base.join(manager, manager.id == reqs.c.manager_id)
-            .where(late, manager.active.is_(True), reqs.c.due_at <= calendar.c.manager_by)
+            .where(
+                late,
+                _not_stale(reqs.c.due_at, now, settings, settings.manager_after_days),
+                manager.active.is_(True),
+                reqs.c.due_at <= calendar.c.manager_by,
+            )
             .add_columns(reqs.c.manager_id)
         )
         _insert(

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, select
 
-from learnhub.assignments import materialise
+from learnhub.assignments import materialise, targets
 from learnhub.assignments.models import (
     Assignment,
     AssignmentModule,
@@ -253,7 +253,7 @@ def change_due(
     assignment.renewal_window_days = spec.renewal_window_days
     db.session.flush()
     now = utcnow()
-    materialise.recount_due_dates(assignment, now=now)
+    targets.recount_due_dates(assignment, now=now)
     materialise.sync_requirements(None, course_ids=[assignment.course_id], now=now)
     audit(
         "assignment.change",
@@ -317,10 +317,10 @@ def preview(spec: AssignmentSpec, *, manager_id: int | None = None) -> Preview:
             .where(
                 Requirement.course_id == spec.course_id,
                 Requirement.module_key.in_(spec.module_ids or [0]),
-                Requirement.employee_id.in_(materialise.audience_query(assignment)),
+                Requirement.employee_id.in_(targets.audience_query(assignment)),
             )
         )
-        materialise.refresh_targets(assignment, now=utcnow())
+        targets.refresh_targets(assignment, now=utcnow())
         materialise.sync_requirements(None, course_ids=[spec.course_id], now=utcnow())
         people, done = _reach_counts(assignment)
     finally:

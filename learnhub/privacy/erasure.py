@@ -11,8 +11,9 @@ What erasure does, in the caller's transaction (one person, a few statements a t
 - every quiz response's answer and review comment is cleared (scores stay: they are the
   figures); essay feedback too;
 - their xAPI statements name a pseudonymous account (``erased-<id>``) instead of their email
-  and name. Statements already sent to a learning record store are out of LearnHub's reach:
-  the LRS's operator must erase them there (said in the audit event);
+  and name (LearnHub's own voiding statements about theirs keep LearnHub as their actor).
+  Statements already sent to a learning record store are out of LearnHub's reach: the LRS's
+  operator must erase them there (said in the audit event);
 - emails LearnHub queued to them are deleted; reminders sent to them go with their
   requirements, which stay (figures);
 - their Open Badges credentials are revoked, and copies of their data made on request
@@ -138,6 +139,8 @@ def erase_person(person: Employee, reason: str, *, actor_id: int | None) -> Eras
         select(XapiStatement).where(XapiStatement.employee_id == pid)
     ):
         body = dict(statement.statement)
+        if body.get("actor", {}).get("account", {}).get("name") == "learnhub":
+            continue  # LearnHub's own statement about theirs (voiding): it names no one
         body["actor"] = {
             "objectType": "Agent",
             "account": {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,33 +21,49 @@ def _out_format(out: Path, format_: str | None) -> str:
     return format_ or (suffix if suffix in FORMATS else "csv")
 
 
-_FORMAT = click.option(
-    "--format",
-    "format_",
-    type=click.Choice(FORMATS),
-    help="Default: the --out file's extension when it is one of these, else csv.",
-)
-_EXCEL = click.option(
-    "--excel", is_flag=True, help="CSV for Excel: a UTF-8 byte order mark first (CSV only)."
-)
+def export_options(statuses: Sequence[str], rows: str) -> Callable[[Callable], Callable]:
+    """The options every export command shares, in this order: ``--out``, ``--format``,
+    ``--excel``, ``--course``, ``--org-unit``, ``--no-sub-units`` and ``--status`` (one of
+    ``statuses``, repeatable; its help names the export's ``rows``, e.g. "modules")."""
+    options = [
+        click.option(
+            "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True
+        ),
+        click.option(
+            "--format",
+            "format_",
+            type=click.Choice(FORMATS),
+            help="Default: the --out file's extension when it is one of these, else csv.",
+        ),
+        click.option(
+            "--excel", is_flag=True, help="CSV for Excel: a UTF-8 byte order mark first (CSV only)."
+        ),
+        click.option("--course", help="Only this course (its slug)."),
+        click.option("--org-unit", "org_unit", help="Only the people of this org unit (its code)."),
+        click.option(
+            "--no-sub-units",
+            is_flag=True,
+            help="With --org-unit: the unit only, not the units below it.",
+        ),
+        click.option(
+            "--status",
+            "statuses",
+            multiple=True,
+            type=click.Choice(statuses),
+            help=f"Only {rows} of this status (repeat for several).",
+        ),
+    ]
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):  # click lists options in decorator order, top first
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @reports_cli.command("export-completions")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_FORMAT
-@_EXCEL
-@click.option("--course", help="Only this course (its slug).")
-@click.option("--org-unit", "org_unit", help="Only the people of this org unit (its code).")
-@click.option(
-    "--no-sub-units", is_flag=True, help="With --org-unit: the unit only, not the units below it."
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(COMPLETION_STATUSES),
-    help="Only modules of this status (repeat for several).",
-)
+@export_options(COMPLETION_STATUSES, rows="modules")
 @click.option(
     "--completed-from",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -122,21 +138,7 @@ def export_completions(
 
 
 @reports_cli.command("export-requirements")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_FORMAT
-@_EXCEL
-@click.option("--course", help="Only this course (its slug).")
-@click.option("--org-unit", "org_unit", help="Only the people of this org unit (its code).")
-@click.option(
-    "--no-sub-units", is_flag=True, help="With --org-unit: the unit only, not the units below it."
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(STATUSES),
-    help="Only requirements of this status (repeat for several).",
-)
+@export_options(STATUSES, rows="requirements")
 @click.option(
     "--include-unassigned",
     is_flag=True,

@@ -121,9 +121,9 @@ def test_the_manager_is_told_only_when_there_is_an_active_one(app_ctx):
         assign(course, [alone, reporting], date(2027, 3, 10))
     gone.active = False
     db.session.flush()
-    assert run("2027-03-20T09:00") == {"overdue": 2}
+    assert run("2027-03-17T09:00") == {"overdue": 2}  # 7 days after the due day
     never = ReminderSettings(days_before=(7,), manager_after_days=None)
-    assert run("2027-03-21T09:00", never) == {}
+    assert run("2027-03-18T09:00", never) == {}
 
 
 def test_completed_and_waived_requirements_get_nothing(app_ctx):

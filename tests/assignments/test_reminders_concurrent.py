@@ -30,9 +30,9 @@ PEOPLE = 30
 
 
 def _organisation(app: Flask) -> None:
-    """A manager and PEOPLE reports: a third overdue by 10 days (overdue + manager), a third due
-    in 5 days (before), a third due today; committed, as the runs read it from other
-    connections."""
+    """A manager and PEOPLE reports: a third overdue by 7 days (overdue, on the last day the
+    default late window sends it, and the manager's), a third due in 5 days (before), a
+    third due today; committed, as the runs read it from other connections."""
     with app.app_context():
         require_service("PostgreSQL", "LEARNHUB_TEST_DATABASE_URL")
         assert db.engine.dialect.name == "postgresql"
@@ -40,7 +40,7 @@ def _organisation(app: Flask) -> None:
         people = [EmployeeFactory(manager=manager) for _ in range(PEOPLE)]
         course, _, _ = course_with_modules()
         with freeze_time("2027-03-01 09:00:00"):
-            assign(course, people[:10], date(2027, 3, 10))
+            assign(course, people[:10], date(2027, 3, 13))
             assign(course, people[10:20], date(2027, 3, 25))
             assign(course, people[20:], date(2027, 3, 20))
         db.session.commit()

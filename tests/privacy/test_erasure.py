@@ -31,6 +31,9 @@ def _leaver(years_ago: float = 1, **fields) -> Employee:
     )
 
 
+LEARNHUB = {"homePage": "https://learnhub.example", "name": "learnhub"}
+
+
 @pytest.fixture
 def records(app_ctx):
     """A leaver with a scored response, an xAPI statement, a queued email and a credential."""
@@ -50,6 +53,16 @@ def records(app_ctx):
             statement={"actor": {"mbox": "mailto:grace.hopper@example.org", "name": "Grace"}},
         )
     )
+    db.session.add(  # LearnHub voided it: its actor is LearnHub, which erasure leaves alone
+        XapiStatement(
+            id="00000000-0000-4000-8000-000000000002",
+            employee_id=person.id,
+            verb="http://adlnet.gov/expapi/verbs/voided",
+            object_id="00000000-0000-4000-8000-000000000001",
+            timestamp=utcnow(),
+            statement={"actor": {"objectType": "Agent", "account": LEARNHUB}},
+        )
+    )
     queue_email("grace.hopper@example.org", "Reminder", "Dear Grace")
     db.session.add(Enrolment(employee_id=person.id, course_id=course.id, completed_at=utcnow()))
     db.session.flush()
@@ -67,6 +80,8 @@ def test_erasure_removes_personal_data_and_keeps_figures_and_the_audit(records):
     person, response, credential = records
     done = erasure.erase_person(person, "the person asked (GDPR article 17)", actor_id=None)
     assert (done.responses, done.statements, done.emails, done.credentials) == (1, 1, 1, 1)
+    voiding = db.session.get(XapiStatement, "00000000-0000-4000-8000-000000000002")
+    assert voiding is not None and voiding.statement["actor"]["account"] == LEARNHUB
     db.session.expire_all()
     erased = db.session.get(Employee, person.id)
     assert erased.full_name == "Erased person" and "grace" not in erased.email

@@ -1,9 +1,15 @@
-"""xAPI "was assigned" statements made set-based: one INSERT … SELECT into ``xapi_statements``
-(and one into ``xapi_outbox`` when an LRS is configured) for every new requirement of an
-assignment's materialisation, however many people it reaches (issue 10's rule: no per-person
-Python loop at 100,000 people).
+"""xAPI statements about requirements: "was assigned" made and voided set-based, and HR's
+exemptions ("waived").
 
-The caller (assignments, the layer above) hands a SELECT of the new items with the columns
+"Was assigned": one INSERT … SELECT into ``xapi_statements`` (and one into ``xapi_outbox`` when
+an LRS is configured) for every new requirement of an assignment's materialisation, however
+many people it reaches (issue 10's rule: no per-person Python loop at 100,000 people); when
+requirements are deleted (their assignment removed, or the person no longer in its audience,
+or gone), :func:`void_assigned` voids their statements the same way: one UPDATE marking them
+voided and one INSERT … SELECT of the voiding statements (xAPI "Voided": a statement is never
+changed or deleted; an LRS is told to disregard it).
+
+The caller (assignments, the layer above) hands a SELECT of the items with the columns
 ``item_id`` (a stable id of the item, e.g. the requirement id), ``employee_id``,
 ``course_id`` and ``module_id`` (None for a whole course). Each statement says::
 
@@ -16,9 +22,16 @@ and is stored with ``ref`` = ``<ref_prefix><item_id>:assigned``.
 
 Ids: every statement of one call shares a random UUID4 prefix (8-4-4-4 groups, 62 random
 bits) and ends with the item id in 12 hex digits, so an id is a well-formed UUID, unique, and
-computed by the database in the same row as the statement that carries it. Activity ids and
-names come from :mod:`.vocab` in Python, for the few (course, module) pairs involved, and
+computed by the database in the same row as the statement that carries it. The voiding
+statements of one call share a new random prefix and end with their row number. Activity ids
+and names come from :mod:`.vocab` in Python, for the few (course, module) pairs involved, and
 reach the SQL as one CASE each.
+
+HR exemptions (:func:`record_exempted`): cmi5's "waived" (the verb the ADL vocabulary defines
+for it), result success and completion, and cmi5's required ``reason`` result extension set
+to its word for an administrator's decision, "Administrative": HR's own reason is never in a
+statement (often health data; an LRS is read by others), ref ``<ref_prefix><item_id>:waived``;
+withdrawn, it is voided (:func:`void_exempted`).
 """
 
 from __future__ import annotations
@@ -50,33 +63,41 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.progress.models import XapiOutbox, XapiStatement
 from learnhub.progress.xapi import vocab
-from learnhub.progress.xapi.store import ForwardWakeUp, iso, lrs_configured
+from learnhub.progress.xapi.statements import actor, course_object, place_of
+from learnhub.progress.xapi.store import (
+    ForwardWakeUp,
+    current,
+    iso,
+    lrs_configured,
+    store,
+    system_agent,
+    void,
+)
 
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def _json_object(*pairs: object) -> ColumnElement:
+    """A JSON object from alternating keys and values, in the database's own JSON functions."""
+    return (func.jsonb_build_object if _postgres() else func.json_object)(*pairs)
+
+
+def _patched(constant: ColumnElement, row: ColumnElement) -> ColumnElement:
+    """``constant`` (JSON text) with the keys of ``row`` (:func:`_json_object`) added."""
+    if _postgres():
+        return sql_cast(sql_cast(constant, JSONB).op("||")(row), JSON)
+    return func.json_patch(constant, row)
+
+
 def _merged(constant: ColumnElement, statement_id: ColumnElement) -> ColumnElement:
     """The statement: ``constant`` (JSON text of its verb, object, context and timestamp) with
-    the row's ``id`` and ``actor`` added, in the database's own JSON functions."""
+    the row's ``id`` and ``actor`` added."""
     name = Employee.first_name + literal(" ") + Employee.last_name
     mbox = literal("mailto:") + Employee.email
-    if _postgres():
-        row = func.jsonb_build_object(
-            "id",
-            statement_id,
-            "actor",
-            func.jsonb_build_object("objectType", "Agent", "name", name, "mbox", mbox),
-        )
-        return sql_cast(sql_cast(constant, JSONB).op("||")(row), JSON)
-    row = func.json_object(
-        "id",
-        statement_id,
-        "actor",
-        func.json_object("objectType", "Agent", "name", name, "mbox", mbox),
-    )
-    return func.json_patch(constant, row)
+    agent = _json_object("objectType", "Agent", "name", name, "mbox", mbox)
+    return _patched(constant, _json_object("id", statement_id, "actor", agent))
 
 
 def _hex12(column: ColumnElement) -> ColumnElement:
@@ -187,3 +208,143 @@ def record_assigned(items: Select, *, ref_prefix: str, at: datetime) -> int:
         after_commit(ForwardWakeUp(), key=ForwardWakeUp)
     db.session.flush()
     return count
+
+
+def _refs(items: Select, ref_prefix: str, suffix: str) -> Select:
+    sub = items.subquery("stated_items")
+    return select(literal(ref_prefix) + sql_cast(sub.c.item_id, String) + literal(suffix))
+
+
+def void_assigned(items: Select, *, ref_prefix: str, at: datetime) -> int:
+    """Void the "was assigned" statement in force of each item of ``items`` (a SELECT with an
+    ``item_id`` column: items about to be deleted) in one UPDATE and one INSERT … SELECT (and
+    one more for the LRS when one is configured); also void their exemptions' "waived"
+    statements (few: one at a time). Returns how many "was assigned" statements were voided.
+    Adds to the caller's transaction; flushes."""
+    for row in current_rows(_refs(items, ref_prefix, ":waived")):
+        void(row, at)
+    prefix = str(uuid.uuid4())[:24]
+    in_force = [
+        XapiStatement.ref.in_(_refs(items, ref_prefix, ":assigned")),
+        XapiStatement.verb == vocab.VERB_ASSIGNED,
+        XapiStatement.voided_by.is_(None),
+    ]
+    # each voiding statement's id: the call's prefix and the row's number in 12 hex digits
+    # (not the voided id's tail: a requirement id SQLite reused may have two in force)
+    number = func.row_number().over(order_by=XapiStatement.id)
+    constant = json.dumps(
+        {"actor": system_agent(), "verb": vocab.verb(vocab.VERB_VOIDED), "timestamp": iso(at)}
+    )
+    old = (
+        select(
+            (literal(prefix) + _hex12(number)).label("id"),
+            XapiStatement.employee_id,
+            XapiStatement.id.label("voided_id"),
+        )
+        .where(*in_force)
+        .subquery("voided")
+    )
+    statement_ref = _json_object("objectType", "StatementRef", "id", old.c.voided_id)
+    body = _patched(literal(constant), _json_object("id", old.c.id, "object", statement_ref))
+    inserted = db.session.execute(
+        insert(XapiStatement)
+        .from_select(
+            ["id", "employee_id", "verb", "object_id", "timestamp", "stored", "statement"],
+            select(
+                old.c.id,
+                old.c.employee_id,
+                literal(vocab.VERB_VOIDED),
+                old.c.voided_id,
+                literal(at, XapiStatement.timestamp.type),
+                literal(at, XapiStatement.stored.type),
+                body,
+            ),
+        )
+        .execution_options(preserve_rowcount=True)
+    )
+    count = cast(CursorResult, inserted).rowcount or 0
+    if not count:
+        return 0
+    voiding = XapiStatement.__table__.alias("voiding")
+    db.session.execute(  # UPDATE … FROM: PostgreSQL, and SQLite since 3.33
+        XapiStatement.__table__.update()
+        .where(
+            *in_force,
+            voiding.c.object_id == XapiStatement.id,
+            voiding.c.id.startswith(prefix, autoescape=True),
+        )
+        .values(voided_by=voiding.c.id)
+    )
+    if lrs_configured():
+        db.session.execute(
+            insert(XapiOutbox).from_select(
+                ["statement_id", "queued_at", "next_attempt_at", "attempts"],
+                select(
+                    XapiStatement.voided_by,
+                    literal(at, XapiOutbox.queued_at.type),
+                    literal(at, XapiOutbox.next_attempt_at.type),
+                    literal(0),
+                ).where(
+                    XapiStatement.ref.in_(_refs(items, ref_prefix, ":assigned")),
+                    XapiStatement.voided_by.startswith(prefix, autoescape=True),
+                ),
+            )
+        )
+        after_commit(ForwardWakeUp(), key=ForwardWakeUp)
+    db.session.flush()
+    return count
+
+
+def current_rows(refs: Select) -> list[XapiStatement]:
+    """The statements in force (not voided) whose ``ref`` is one of ``refs`` (a SELECT)."""
+    return list(
+        db.session.scalars(
+            select(XapiStatement).where(
+                XapiStatement.ref.in_(refs), XapiStatement.voided_by.is_(None)
+            )
+        )
+    )
+
+
+def record_exempted(
+    employee_id: int,
+    *,
+    ref: str,
+    course: Course,
+    module: Module | None,
+    at: datetime,
+) -> XapiStatement:
+    """Store "waived" for an exemption HR gave ``employee_id`` from ``course`` (or ``module``
+    of it) at ``at``, under ``ref`` (e.g. ``requirement:12:waived``); any statement in force
+    under ``ref`` is voided first. The statement carries cmi5's reason "Administrative", never
+    HR's words (module docstring). Queued for the LRS when one is configured."""
+    in_force = current([ref]).get(ref)
+    if in_force is not None:
+        void(in_force, at)
+    employee = db.session.get(Employee, employee_id)
+    if employee is None:  # a foreign key guarantees it; never reached
+        raise LookupError(f"no employee {employee_id}")
+    statement: dict = {
+        "id": str(uuid.uuid4()),
+        "actor": actor(employee),
+        "verb": vocab.verb(vocab.VERB_WAIVED),
+        "object": course_object(course.slug, course.title),
+        "result": {
+            "success": True,
+            "completion": True,
+            "extensions": {vocab.WAIVED_REASON: vocab.ADMINISTRATIVE},
+        },
+        "timestamp": iso(at),
+    }
+    if module is not None:
+        statement["object"] = place_of(module).module()
+        parent = {"objectType": "Activity", "id": vocab.course_activity(course.slug)}
+        statement["context"] = {"contextActivities": {"parent": [parent]}}
+    return store(employee_id, statement, ref)
+
+
+def void_exempted(ref: str, at: datetime | None = None) -> XapiStatement | None:
+    """Void the "waived" statement in force under ``ref`` (an exemption withdrawn) at ``at``
+    (default now); returns the voiding statement, None when there was none."""
+    row = current([ref]).get(ref)
+    return void(row, at) if row is not None else None

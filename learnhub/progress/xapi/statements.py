@@ -334,14 +334,19 @@ def record_module_experienced(employee_id: int, module: Module, at: datetime) ->
 
 def record_module_waived(employee_id: int, module: Module, at: datetime) -> XapiStatement:
     """Store ``waived`` for a module a passed test-out waived (cmi5's use of the verb: the
-    requirements were met other than by completing it: result success and completion)."""
+    requirements were met other than by completing it: result success and completion, and
+    cmi5's reason "Tested Out")."""
     place = place_of(module)
     statement = _statement(
         _learner(employee_id),
         vocab.VERB_WAIVED,
         place.module(),
         at,
-        result={"success": True, "completion": True},
+        result={
+            "success": True,
+            "completion": True,
+            "extensions": {vocab.WAIVED_REASON: vocab.TESTED_OUT},
+        },
         context={"contextActivities": {"parent": [_ref(place.course())]}},
     )
     return store(employee_id, statement, f"module:{employee_id}:{module.id}:waived")

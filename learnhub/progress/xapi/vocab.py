@@ -41,6 +41,13 @@ VERB_WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
 #: statement LearnHub makes
 VERB_ASSIGNED = "https://w3id.org/xapi/acrossx/verbs/was-assigned"
 
+#: cmi5 9.5.5.2 "reason": the result extension the LMS MUST set in every "waived" statement,
+#: with one of cmi5's words: "Tested Out" (an assessment passed), "Administrative" (an
+#: administrator's decision, e.g. HR's exemption: never HR's own words)
+WAIVED_REASON = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+TESTED_OUT = "Tested Out"
+ADMINISTRATIVE = "Administrative"
+
 VERB_WORDS = {
     VERB_LAUNCHED: "launched",
     VERB_EXPERIENCED: "experienced",
