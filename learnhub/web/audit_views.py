@@ -10,9 +10,13 @@ Choices where the issue is silent:
   with its filters), as the API's is;
 - dates are calendar days in the viewer's own time zone, both included ("1 to 3 March" ends at
   midnight after 3 March there), turned into the API's UTC range [since, until);
-- "About person" matches events whose target is that person (``employee:<id>``: sign-ins, role
-  changes, password sets, extra time, credentials, erasure). Events about an attempt or a piece
-  of evidence name those instead and are found by their event type;
+- "About person" matches events about that person or anything of theirs: their record
+  (``employee:<id>``: sign-ins, role changes, password sets, extra time, credentials, erasure),
+  their work email (failed sign-ins), their attempts (essays marked), their evidence and their
+  API tokens (:func:`learnhub.privacy.audit_about.about_person`, the subject access export's
+  rule too); the CSV has the same events;
+- an employee number is matched in any letter case ("e1010" finds E1010), as the People
+  directory's search does; an exact match wins when two numbers differ only in case;
 - an unknown person in "Done by" or "About person" is an error on that field, never an empty
   page that looks like "nothing happened".
 """
@@ -31,9 +35,11 @@ from werkzeug.wrappers import Response
 from learnhub.auth import audit_log
 from learnhub.auth.permissions import ADMINS, role_required
 from learnhub.core.audit import AuditEvent
+from learnhub.core.folding import fold, folded
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import end_of_day, time_zone_of
+from learnhub.privacy.audit_about import about_person
 from learnhub.web.lnd_forms import AuditFilterForm
 
 blp = Blueprint("audit_pages", __name__)
@@ -44,12 +50,21 @@ FILTER_NAMES = ("action", "actor", "person", "date_from", "date_to")
 
 
 def find_person(key: str) -> Employee | None:
-    """The employee whose employee number is ``key``, or whose work email it is (any letter
-    case); leavers and erased people included (the log outlives them)."""
+    """The employee whose employee number is ``key``, or whose work email it is, in any
+    letter case (the People directory's search folds case too); leavers and erased people
+    included (the log outlives them). An exact number wins over one differing in case; None
+    when no one, or several people, match. At most two statements (the second, on the
+    folded number, uses migration 0025's index on PostgreSQL)."""
     key = key.strip()
-    return db.session.scalar(
+    exact = db.session.scalar(
         select(Employee).where(or_(Employee.employee_number == key, Employee.email == key.lower()))
     )
+    if exact is not None:
+        return exact
+    found = db.session.scalars(
+        select(Employee).where(folded(Employee.employee_number) == fold(key)).limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
 
 
 def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
@@ -78,7 +93,7 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
         since,
         until,
         actor_id=actor.id if actor else None,
-        target=f"employee:{person.id}" if person else None,
+        about=about_person(person.id, person.email) if person else None,
     )
     recorded = {
         "action": form.action.data or None,
