@@ -46,6 +46,8 @@ def about_person(person_id: int, email: str | None) -> ColumnElement[bool]:
         parts.append(select(literal(email.lower(), String).label("target")))
     for kind, (ident, owner) in OWNED_KINDS.items():
         parts.append(
-            select(literal(f"{kind}:", String).concat(cast(ident, String))).where(owner == person_id)
+            select(literal(f"{kind}:", String).concat(cast(ident, String))).where(
+                owner == person_id
+            )
         )
     return AuditEvent.target.in_(union_all(*parts).scalar_subquery())
