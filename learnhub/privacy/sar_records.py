@@ -22,7 +22,7 @@ from learnhub.privacy.audit_about import about_person
 from learnhub.privacy.models import SubjectAccessRequest
 from learnhub.privacy.sar_learning import Rows, numbers_of, rows_of
 from learnhub.progress.models import XapiStatement
-from learnhub.quizzes.models import Attempt, QuizTimeAdjustment, Response
+from learnhub.quizzes.models import QuizTimeAdjustment, Response
 from learnhub.reports.jobs.models import ExportJob
 from learnhub.skills.models import (
     Evidence,

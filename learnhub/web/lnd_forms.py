@@ -97,7 +97,7 @@ def parse_points(text: str, maximum: Decimal, what: str) -> tuple[Decimal | None
     if not PLAIN_DECIMAL.fullmatch(value):
         return None, f"{what}: enter a plain number, like 1 or 0.5"
     points = Decimal(value.replace(",", "."))
-    whole, _, decimals = value.replace(",", ".").partition(".")
+    decimals = value.replace(",", ".").partition(".")[2]
     if len(decimals.rstrip("0")) > POINTS_PLACES:
         return None, f"{what}: use at most {POINTS_PLACES} decimal places"
     if not 0 <= points <= maximum:
