@@ -39,7 +39,7 @@ from learnhub.core.folding import fold, folded
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import end_of_day, time_zone_of
-from learnhub.privacy.audit_about import about_person
+from learnhub.privacy.audit_about import OWNED_KINDS, about_person
 from learnhub.web.lnd_forms import AuditFilterForm
 
 blp = Blueprint("audit_pages", __name__)
@@ -105,9 +105,27 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
     return query, {k: v for k, v in recorded.items() if v is not None}
 
 
-def _names(events: list[AuditEvent]) -> dict[int, Employee]:
-    """The employees the page's events name as actor or ``employee:<id>`` target; one query."""
-    ids = {e.actor_id for e in events if e.actor_id is not None}
+def _owners(events: list[AuditEvent]) -> dict[str, int]:
+    """{target: the employee it belongs to} for the page's events about an attempt, a piece of
+    evidence or an API token (:data:`OWNED_KINDS`); one query per kind present."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        kind, _, rest = (event.target or "").partition(":")
+        if kind in OWNED_KINDS and rest.isdecimal() and len(rest) < 12:
+            wanted.setdefault(kind, set()).add(int(rest))
+    owners: dict[str, int] = {}
+    for kind, ids in wanted.items():
+        ident, owner = OWNED_KINDS[kind]
+        for found, person in db.session.execute(select(ident, owner).where(ident.in_(ids))):
+            if person is not None:
+                owners[f"{kind}:{found}"] = person
+    return owners
+
+
+def _names(events: list[AuditEvent], owners: dict[str, int]) -> dict[int, Employee]:
+    """The employees the page's events name as actor or ``employee:<id>`` target, and the
+    owners of their attempts, evidence and tokens (``owners``); one query."""
+    ids = {e.actor_id for e in events if e.actor_id is not None} | set(owners.values())
     for event in events:
         kind, _, rest = (event.target or "").partition(":")
         if kind == "employee" and rest.isdecimal():
@@ -115,6 +133,11 @@ def _names(events: list[AuditEvent]) -> dict[int, Employee]:
     if not ids:
         return {}
     return {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
+
+
+#: how the "About" of an event names a thing of someone's (the essay pages say "Attempt
+#: reference 13" too)
+OWNED_WORDS = {"attempt": "Attempt reference", "evidence": "Evidence", "api_token": "API token #"}
 
 
 #: the events LearnHub records, in words (others: their name with spaces)
@@ -179,8 +202,11 @@ def readable(value: object) -> str:
     return str(value)
 
 
-def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
-    """One row of the page: when, what, who did it, what it is about, from where, details."""
+def event_view(
+    event: AuditEvent, people: dict[int, Employee], owners: dict[str, int] | None = None
+) -> dict:
+    """One row of the page: when, what, who did it, what it is about (a thing of someone's
+    names them: "Attempt reference 13 of Evan Price (E1007)"), from where, details."""
 
     def person(employee_id: int) -> str:
         found = people.get(employee_id)
@@ -201,6 +227,9 @@ def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
     details = event.details or {}
     if kind == "employee" and rest.isdecimal():
         target = person(int(rest))
+    elif kind in OWNED_WORDS and event.target in (owners or {}):
+        joint = "" if OWNED_WORDS[kind].endswith("#") else " "
+        target = f"{OWNED_WORDS[kind]}{joint}{rest} of {person((owners or {})[event.target])}"
     return {
         "id": event.id,
         "at": event.at,
@@ -241,8 +270,9 @@ def audit_page() -> str:
         total = db.session.scalar(counted) or 0
         page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
         rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        people = _names(rows)
-        events = [event_view(e, people) for e in rows]
+        owners = _owners(rows)
+        people = _names(rows, owners)
+        events = [event_view(e, people, owners) for e in rows]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
     return render_template(

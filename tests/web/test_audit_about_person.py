@@ -87,6 +87,11 @@ def test_about_person_finds_their_attempts_evidence_tokens_and_email(app, about)
     page = client.get("/audit?person=E1007&action=some_event")
     assert page.status_code == 200
     assert sorted(_ids(page)) == sorted(about["evan"])
+    # a thing of Evan's is named with him (its owner), the CSV keeps the stored target
+    text = re.sub(r"\s+", " ", page.get_data(as_text=True))
+    assert re.search(r"About</dt><dd>Attempt reference \d+ of Evan Price \(E1007\)", text)
+    assert re.search(r"About</dt><dd>Evidence \d+ of Evan Price \(E1007\)", text)
+    assert re.search(r"About</dt><dd>API token #\d+ of Evan Price \(E1007\)", text)
     download = client.get("/audit.csv?person=E1007&action=some_event")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
     assert [int(r[0]) for r in rows[1:]] == _ids(page)
