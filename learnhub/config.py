@@ -213,10 +213,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             os.environ.get("LEARNHUB_HR_IMPORT_MAX_SHARED_STRINGS", "1000000")
         ),
         # Minutes an HR import preview (/hr/imports) waits for its confirmation; its uploaded
-        # file is kept in the instance folder until then (learnhub.org.import_staging)
+        # file is kept until then (learnhub.org.import_staging)
         "LEARNHUB_HR_IMPORT_PREVIEW_MINUTES": int(
             os.environ.get("LEARNHUB_HR_IMPORT_PREVIEW_MINUTES", "60")
         ),
+        # the folder those files wait in; every web worker must see the same one (one machine,
+        # or a shared volume). None: <instance>/hr_imports
+        "LEARNHUB_HR_IMPORT_STAGING_DIR": os.environ.get("LEARNHUB_HR_IMPORT_STAGING_DIR") or None,
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
         "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, stream_with_context
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from learnhub.core.audit import AuditEvent, audit
 from learnhub.core.models import utcnow
@@ -27,9 +27,12 @@ def events_query(
     *,
     actor_id: int | None = None,
     target: str | None = None,
+    about: ColumnElement[bool] | None = None,
 ) -> Select:
     """Audit events, newest first; ``action`` exact, time in [since, until) (aware UTC),
-    ``actor_id`` the employee who acted, ``target`` exact (a person is ``"employee:<id>"``)."""
+    ``actor_id`` the employee who acted, ``target`` exact (a person is ``"employee:<id>"``),
+    ``about`` any further condition (the events about a person, with their attempts and
+    evidence: :func:`learnhub.privacy.audit_about.about_person`)."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
@@ -37,6 +40,8 @@ def events_query(
         query = query.where(AuditEvent.actor_id == actor_id)
     if target is not None:
         query = query.where(AuditEvent.target == target)
+    if about is not None:
+        query = query.where(about)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     if until is not None:

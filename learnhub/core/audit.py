@@ -27,7 +27,8 @@ class AuditEvent(db.Model):
     # the API token that acted (integrations), None for people and the CLI
     actor_token_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(80), index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
+    # indexed: the audit page finds the events about a person by their targets
+    target: Mapped[str | None] = mapped_column(String(255), index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 

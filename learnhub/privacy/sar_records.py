@@ -18,10 +18,11 @@ from learnhub.core.mail import OutboxEmail
 from learnhub.credentials.models import IssuedCredential
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.privacy.audit_about import about_person
 from learnhub.privacy.models import SubjectAccessRequest
 from learnhub.privacy.sar_learning import Rows, numbers_of, rows_of
 from learnhub.progress.models import XapiStatement
-from learnhub.quizzes.models import Attempt, QuizTimeAdjustment, Response
+from learnhub.quizzes.models import QuizTimeAdjustment, Response
 from learnhub.reports.jobs.models import ExportJob
 from learnhub.skills.models import (
     Evidence,
@@ -63,12 +64,8 @@ def credentials(person: Employee) -> Rows:
 
 
 def _about(person: Employee):
-    """Audit events about ``person``: their record, email (sign-ins), attempts and evidence."""
-    attempts = db.session.scalars(select(Attempt.id).where(Attempt.employee_id == person.id))
-    evidence = db.session.scalars(select(Evidence.id).where(Evidence.employee_id == person.id))
-    targets = [f"employee:{person.id}", person.email]
-    targets += [f"attempt:{i}" for i in attempts] + [f"evidence:{i}" for i in evidence]
-    return AuditEvent.target.in_(targets)
+    """Audit events about ``person``: the audit page's rule (:mod:`.audit_about`)."""
+    return about_person(person.id, person.email)
 
 
 def audit(person: Employee) -> Rows:

@@ -10,9 +10,13 @@ Choices where the issue is silent:
   with its filters), as the API's is;
 - dates are calendar days in the viewer's own time zone, both included ("1 to 3 March" ends at
   midnight after 3 March there), turned into the API's UTC range [since, until);
-- "About person" matches events whose target is that person (``employee:<id>``: sign-ins, role
-  changes, password sets, extra time, credentials, erasure). Events about an attempt or a piece
-  of evidence name those instead and are found by their event type;
+- "About person" matches events about that person or anything of theirs: their record
+  (``employee:<id>``: sign-ins, role changes, password sets, extra time, credentials, erasure),
+  their work email (failed sign-ins), their attempts (essays marked), their evidence and their
+  API tokens (:func:`learnhub.privacy.audit_about.about_person`, the subject access export's
+  rule too); the CSV has the same events;
+- an employee number is matched in any letter case ("e1010" finds E1010), as the People
+  directory's search does; an exact match wins when two numbers differ only in case;
 - an unknown person in "Done by" or "About person" is an error on that field, never an empty
   page that looks like "nothing happened".
 """
@@ -31,9 +35,11 @@ from werkzeug.wrappers import Response
 from learnhub.auth import audit_log
 from learnhub.auth.permissions import ADMINS, role_required
 from learnhub.core.audit import AuditEvent
+from learnhub.core.folding import fold, folded
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import end_of_day, time_zone_of
+from learnhub.privacy.audit_about import OWNED_KINDS, about_person
 from learnhub.web.lnd_forms import AuditFilterForm
 
 blp = Blueprint("audit_pages", __name__)
@@ -44,12 +50,21 @@ FILTER_NAMES = ("action", "actor", "person", "date_from", "date_to")
 
 
 def find_person(key: str) -> Employee | None:
-    """The employee whose employee number is ``key``, or whose work email it is (any letter
-    case); leavers and erased people included (the log outlives them)."""
+    """The employee whose employee number is ``key``, or whose work email it is, in any
+    letter case (the People directory's search folds case too); leavers and erased people
+    included (the log outlives them). An exact number wins over one differing in case; None
+    when no one, or several people, match. At most two statements (the second, on the
+    folded number, uses migration 0025's index on PostgreSQL)."""
     key = key.strip()
-    return db.session.scalar(
+    exact = db.session.scalar(
         select(Employee).where(or_(Employee.employee_number == key, Employee.email == key.lower()))
     )
+    if exact is not None:
+        return exact
+    found = db.session.scalars(
+        select(Employee).where(folded(Employee.employee_number) == fold(key)).limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
 
 
 def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
@@ -78,7 +93,7 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
         since,
         until,
         actor_id=actor.id if actor else None,
-        target=f"employee:{person.id}" if person else None,
+        about=about_person(person.id, person.email) if person else None,
     )
     recorded = {
         "action": form.action.data or None,
@@ -90,9 +105,27 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
     return query, {k: v for k, v in recorded.items() if v is not None}
 
 
-def _names(events: list[AuditEvent]) -> dict[int, Employee]:
-    """The employees the page's events name as actor or ``employee:<id>`` target; one query."""
-    ids = {e.actor_id for e in events if e.actor_id is not None}
+def _owners(events: list[AuditEvent]) -> dict[str, int]:
+    """{target: the employee it belongs to} for the page's events about an attempt, a piece of
+    evidence or an API token (:data:`OWNED_KINDS`); one query per kind present."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        kind, _, rest = (event.target or "").partition(":")
+        if kind in OWNED_KINDS and rest.isdecimal() and len(rest) < 12:
+            wanted.setdefault(kind, set()).add(int(rest))
+    owners: dict[str, int] = {}
+    for kind, ids in wanted.items():
+        ident, owner = OWNED_KINDS[kind]
+        for found, person in db.session.execute(select(ident, owner).where(ident.in_(ids))):
+            if person is not None:
+                owners[f"{kind}:{found}"] = person
+    return owners
+
+
+def _names(events: list[AuditEvent], owners: dict[str, int]) -> dict[int, Employee]:
+    """The employees the page's events name as actor or ``employee:<id>`` target, and the
+    owners of their attempts, evidence and tokens (``owners``); one query."""
+    ids = {e.actor_id for e in events if e.actor_id is not None} | set(owners.values())
     for event in events:
         kind, _, rest = (event.target or "").partition(":")
         if kind == "employee" and rest.isdecimal():
@@ -100,6 +133,11 @@ def _names(events: list[AuditEvent]) -> dict[int, Employee]:
     if not ids:
         return {}
     return {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
+
+
+#: how the "About" of an event names a thing of someone's (the essay pages say "Attempt
+#: reference 13" too)
+OWNED_WORDS = {"attempt": "Attempt reference", "evidence": "Evidence", "api_token": "API token #"}
 
 
 #: the events LearnHub records, in words (others: their name with spaces)
@@ -164,8 +202,11 @@ def readable(value: object) -> str:
     return str(value)
 
 
-def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
-    """One row of the page: when, what, who did it, what it is about, from where, details."""
+def event_view(
+    event: AuditEvent, people: dict[int, Employee], owners: dict[str, int] | None = None
+) -> dict:
+    """One row of the page: when, what, who did it, what it is about (a thing of someone's
+    names them: "Attempt reference 13 of Evan Price (E1007)"), from where, details."""
 
     def person(employee_id: int) -> str:
         found = people.get(employee_id)
@@ -186,6 +227,9 @@ def event_view(event: AuditEvent, people: dict[int, Employee]) -> dict:
     details = event.details or {}
     if kind == "employee" and rest.isdecimal():
         target = person(int(rest))
+    elif kind in OWNED_WORDS and event.target in (owners or {}):
+        joint = "" if OWNED_WORDS[kind].endswith("#") else " "
+        target = f"{OWNED_WORDS[kind]}{joint}{rest} of {person((owners or {})[event.target])}"
     return {
         "id": event.id,
         "at": event.at,
@@ -226,8 +270,9 @@ def audit_page() -> str:
         total = db.session.scalar(counted) or 0
         page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
         rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        people = _names(rows)
-        events = [event_view(e, people) for e in rows]
+        owners = _owners(rows)
+        people = _names(rows, owners)
+        events = [event_view(e, people, owners) for e in rows]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
     return render_template(

@@ -16,6 +16,7 @@ from wtforms import DecimalField, Field, RadioField, SelectField, StringField, V
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from learnhub.org.hr_import import FIELDS, REQUIRED
+from learnhub.org.hr_import.mapping import shared_headers
 from learnhub.org.models import ImportMode
 from learnhub.org.profiles import NAME_RE
 from learnhub.web.assign_forms import choices
@@ -130,6 +131,20 @@ class ProfileForm(FlaskForm):
         "Encoding of the source's CSV files (optional)",
         validators=[Optional(), Length(max=40, message="Use 40 characters or fewer")],
     )
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        """The fields' own checks, then one header given for several fields: refused on each
+        of those fields, naming the header and the fields (the service refuses it too)."""
+        ok = super().validate(extra_validators)
+        given = {fld: field.data.strip() for fld, field in column_fields(self) if field.data}
+        for fld, field in column_fields(self):
+            header = given.get(fld)
+            sharing = [f for f in FIELDS if header and given.get(f) == header]
+            if len(sharing) > 1:
+                message = shared_headers({f: given[f] for f in sharing})[0]
+                field.errors = [*field.errors, message[:1].upper() + message[1:]]
+                ok = False
+        return ok
 
 
 def _column_field(fld: str) -> StringField:

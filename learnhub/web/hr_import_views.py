@@ -134,7 +134,8 @@ def index() -> str | Response | tuple[str, int]:
         )
         try:
             run = import_previews.stage_preview(import_request, _actor())
-        except (Conflict, NotFound) as error:  # another import runs; the profile went
+        # another import runs; the profile went; the staging folder is unusable (503)
+        except (Conflict, NotFound, import_staging.StagingUnavailable) as error:
             end_after_error(error)
             form.file.errors = [*form.file.errors, error.message]
             status = error.status_code

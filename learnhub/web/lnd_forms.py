@@ -9,8 +9,9 @@ say what to do, in the GOV.UK style, and name the field.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -75,23 +76,29 @@ class AuditFilterForm(FlaskForm):
         return [self.action, self.actor, self.person, self.date_from, self.date_to]
 
 
+#: a reviewer's points as typed: digits, then maybe a decimal point (or comma) and digits;
+#: no sign, exponent ("1e-1"), underscore ("1_0"), "inf" or "nan" (Decimal takes them all),
+#: as the API's ``EssayScoreArgs`` (learnhub.quizzes.admin_schemas)
+PLAIN_DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+
 def parse_points(text: str, maximum: Decimal, what: str) -> tuple[Decimal | None, str | None]:
-    """A reviewer's points typed as ``text`` ("1.5", "1,5", "2"): ``(points, None)`` or
-    ``(None, message)``. ``maximum``: the question's points; ``what`` names the field in the
-    message ("Points for question 2"). At most POINTS_PLACES decimals (what the engine
-    stores), within 0..maximum (essay_review.score_essays checks it again)."""
-    value = text.strip().replace(",", ".")
+    """A reviewer's points typed as ``text`` ("1.5", "1,5", "2"; spaces around are ignored):
+    ``(points, None)`` or ``(None, message)``. ``maximum``: the question's points; ``what``
+    names the field in the message ("Points for question 2"). Only plain decimals, with at
+    most POINTS_PLACES decimals (what the engine stores), within 0..maximum
+    (essay_review.score_essays checks the range again)."""
+    value = text.strip()
     top = format(maximum.normalize(), "f")
     if not value:
         return None, f"{what}: enter the points, from 0 to {top}"
-    try:
-        points = Decimal(value)
-    except InvalidOperation:
-        return None, f"{what}: enter a number, like 1 or 0.5"
-    if not points.is_finite():
-        return None, f"{what}: enter a number, like 1 or 0.5"
-    exponent = points.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -POINTS_PLACES:
+    if value.startswith("-") and PLAIN_DECIMAL.fullmatch(value[1:]):
+        return None, f"{what} must be from 0 to {top}"
+    if not PLAIN_DECIMAL.fullmatch(value):
+        return None, f"{what}: enter a plain number, like 1 or 0.5"
+    points = Decimal(value.replace(",", "."))
+    decimals = value.replace(",", ".").partition(".")[2]
+    if len(decimals.rstrip("0")) > POINTS_PLACES:
         return None, f"{what}: use at most {POINTS_PLACES} decimal places"
     if not 0 <= points <= maximum:
         return None, f"{what} must be from 0 to {top}"

@@ -10,7 +10,9 @@ summaries and xAPI statements follow; audited as ``quizzes.essay_scored``).
 
 Choices where the issue is silent:
 
-- learners are named for HR only; content admins mark by attempt number
+- learners are named for HR only; content admins mark by the attempt's reference
+  number (its id, as in the API and the audit log); the queue, the page and the message after
+  saving name an attempt the same way (:func:`_label`)
   (:func:`learnhub.auth.permissions.can_see_reviewee`, as the API does);
 - nobody marks their own attempt (listed as waiting for someone else, 403 when opened);
 - a marked attempt stays open to its reviewers to correct a mark (the service allows it); an
@@ -73,9 +75,13 @@ def _essays(attempt: Attempt) -> list[Question]:
 
 
 def _label(attempt: Attempt, named: bool, people: dict[int, Employee]) -> str:
+    """How the queue, the review page and the message after saving name an attempt (the same
+    words everywhere, a tester's finding): "Evan Price (E1007), attempt 1" (the person's own
+    attempt number) for those who see names; "Attempt reference 13" (the attempt's id, as the
+    API and the audit log have it) for those who mark without names."""
     person = people.get(attempt.employee_id) if named else None
     if person is None:
-        return f"Attempt {attempt.id}"
+        return f"Attempt reference {attempt.id}"
     return f"{person.full_name} ({person.employee_number}), attempt {attempt.number}"
 
 
@@ -130,6 +136,12 @@ def review(attempt_id: int) -> str | Response:
     errors: dict[str, list[str]] = {}
     posted: dict[str, str] = {}
     seen = _marked_stamp(essays, responses)
+    named = can_see_reviewee(current_user)
+    people = {}
+    if named:
+        person = db.session.get(Employee, attempt.employee_id)
+        people = {person.id: person} if person else {}
+    who = _label(attempt, named, people)
     sent = request.method == "POST" and form.validate()
     if sent and essays and request.form.get("seen", seen) != seen:
         # marked by someone else (or this form sent twice) since the page was opened: show
@@ -164,13 +176,8 @@ def review(attempt_id: int) -> str | Response:
                 end_after_error(error)
                 errors.setdefault(f"points-{essays[0].id}", []).append(error.message)
             else:
-                flash(_outcome(attempt), "info")
+                flash(_outcome(attempt, who), "info")
                 return redirect(url_for("reviews.queue"))
-    named = can_see_reviewee(current_user)
-    people = {}
-    if named:
-        person = db.session.get(Employee, attempt.employee_id)
-        people = {person.id: person} if person else {}
     course, module = _places([attempt])[attempt.id]
     items = []
     for number, question in enumerate(essays, start=1):
@@ -197,7 +204,7 @@ def review(attempt_id: int) -> str | Response:
     return render_template(
         "reviews/review.html",
         attempt=attempt,
-        who=_label(attempt, named, people),
+        who=who,
         course=course,
         module=module,
         items=items,
@@ -223,10 +230,11 @@ def _plain(value: Decimal | None) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
-def _outcome(attempt: Attempt) -> str:
-    """The flash after saving: what the attempt's result is now."""
+def _outcome(attempt: Attempt, who: str) -> str:
+    """The flash after saving: what the attempt's result is now; ``who`` names the attempt as
+    the page did (:func:`_label`)."""
     if attempt.needs_review:
-        return f"Saved. Attempt {attempt.id} still has an essay waiting for a mark."
+        return f"Saved. {who}: an essay is still waiting for a mark."
     score = f"{_plain(attempt.raw_points)} of {_plain(attempt.max_points)} points"
     verdict = "passed" if attempt.passed else "did not pass"
-    return f"Saved. Attempt {attempt.id} {verdict} ({score}); the learner sees the result."
+    return f"Saved. {who}: {verdict} ({score}); the learner sees the result."

@@ -69,8 +69,12 @@ def test_a_bad_file_answers_422_with_rows_and_changes_nothing(app):
     body = answer.get_json()
     assert body["message"] == "The HR file has 2 error(s); nothing was imported."
     assert body["errors"]["issues"] == [
-        {"where": "row 3", "message": "first_name is required"},
-        {"where": "row 3", "message": "email 'not-an-email' is not an email address"},
+        # the field in words with the file's header, never the internal name alone
+        {"where": "row 3", "message": "First name (column “first_name”) is required"},
+        {
+            "where": "row 3",
+            "message": "Work email (column “email”) 'not-an-email' is not an email address",
+        },
     ]
     assert _people(app) == 0
 

@@ -102,18 +102,24 @@ def test_change_of_manager_is_an_update(app_ctx):
             "1,Ann,Top,ann@x.org,D,Dir,Office,,\n2,Bob,Mid,ANN@X.org,M,Mgr,Office,,\n",
             "row 3: email ann@x.org repeats row 2 (emails are compared without letter case)",
         ),
-        ("1,,Top,ann@x.org,D,Dir,Office,,\n", "row 2: first_name is required"),
+        (
+            "1,,Top,ann@x.org,D,Dir,Office,,\n",
+            "row 2: First name (column “First Name”) is required",
+        ),
         (
             "1,Ann,Top,not-an-email,D,Dir,Office,,\n",
-            "row 2: email 'not-an-email' is not an email address",
+            "row 2: Work email (column “Work Email”) 'not-an-email' is not an email address",
         ),
         (
             "1,Ann,Top,ann@x.org,D,Dir,Office,,31/12/2020\n",
-            "row 2: hire_date '31/12/2020' is not YYYY-MM-DD",
+            "row 2: Hire date (column “Hire Date”) '31/12/2020' is not a date written YYYY-MM-DD",
         ),
-        ("1,Ann,Top,,D,Dir,Office,,\n", "row 2: email is required"),
-        (",Ann,Top,ann@x.org,D,Dir,Office,,\n", "row 2: employee_number is required"),
-        ("1,Ann,,ann@x.org,D,Dir,Office,,\n", "row 2: last_name is required"),
+        ("1,Ann,Top,,D,Dir,Office,,\n", "row 2: Work email (column “Work Email”) is required"),
+        (
+            ",Ann,Top,ann@x.org,D,Dir,Office,,\n",
+            "row 2: Employee number (column “Employee ID”) is required",
+        ),
+        ("1,Ann,,ann@x.org,D,Dir,Office,,\n", "row 2: Last name (column “Last Name”) is required"),
         (
             "1,Ann,Top,ann@x.org,D,Dir,Office,,\n2,Bob,Mid,bob@x.org,M,Mgr,Office,3,\n"
             "3,Cy,Low,cy@x.org,C,Clerk,Office,4,\n4,Di,Low,di@x.org,C,Clerk,Office,2,\n",
@@ -121,7 +127,7 @@ def test_change_of_manager_is_an_update(app_ctx):
         ),
         (
             f"1,{'A' * 121},Top,ann@x.org,D,Dir,Office,,\n",
-            "row 2: first_name is longer than 120 characters",
+            "row 2: First name (column “First Name”) is longer than 120 characters",
         ),
     ],
 )
@@ -158,7 +164,9 @@ def test_a_quoted_multi_line_cell_keeps_spreadsheet_row_numbers(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import((HEADER + rows).encode())
     # the first record spans lines 2-3, so the second person is on line 4
-    assert [str(issue) for issue in caught.value.errors] == ["row 4: first_name is required"]
+    assert [str(issue) for issue in caught.value.errors] == [
+        "row 4: First name (column “First Name”) is required"
+    ]
 
 
 def test_every_error_of_a_file_is_listed_in_row_order(app_ctx):
@@ -171,7 +179,7 @@ def test_every_error_of_a_file_is_listed_in_row_order(app_ctx):
         plan_import((HEADER + rows).encode())
     assert [str(issue) for issue in caught.value.errors] == [
         "row 2: manager 77 is neither in the file nor in LearnHub",
-        "row 3: last_name is required",
+        "row 3: Last name (column “Last Name”) is required",
         "row 4: email bob@x.org repeats row 3 (emails are compared without letter case)",
         "row 4: employee 3 is their own manager",
     ]
@@ -206,7 +214,9 @@ def test_a_mapping_file_missing_a_column_of_the_file(app_ctx, tmp_path):
     with pytest.raises(ValidationFailed) as caught:
         plan_import(b"Staff No,Given,Family,Team\n1,Ann,Top,Office\n", mapping_file=mapping)
     assert caught.value.message == "The HR file lacks required columns."
-    assert [str(i) for i in caught.value.errors] == ["row 1: missing column 'Mail' (for email)"]
+    assert [str(i) for i in caught.value.errors] == [
+        "row 1: missing column “Mail” (for work email)"
+    ]
 
 
 def test_a_mapping_file_with_unknown_or_missing_fields(app_ctx, tmp_path):
@@ -217,8 +227,8 @@ def test_a_mapping_file_with_unknown_or_missing_fields(app_ctx, tmp_path):
     assert caught.value.message == f"The column mapping {mapping} is not usable."
     assert [str(i) for i in caught.value.errors] == [
         f"{mapping}: unknown field 'nickname'",
-        f"{mapping}: required field 'last_name' has no column",
-        f"{mapping}: required field 'email' has no column",
+        f"{mapping}: required field Last name has no column",
+        f"{mapping}: required field Work email has no column",
     ]
 
 
@@ -246,7 +256,7 @@ def test_absent_optional_columns_keep_what_learnhub_holds(app_ctx):
 def test_control_characters_are_refused_with_their_row(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import((HEADER + "1,An\x00n,Top,ann@x.org,D,Dir,Office,,\n").encode())
-    assert "row 2: first_name contains a control character" in [
+    assert "row 2: First name (column “First Name”) contains a control character" in [
         str(issue) for issue in caught.value.errors
     ]
 

@@ -228,7 +228,10 @@ def test_org_units_get_their_parents_from_the_file(app_ctx):
         ),
         (
             "1,Ann,Top,ann@x.org,,Benefits\n",
-            ["row 2: org_unit_parent 'Benefits' is given without a unit"],
+            [
+                "row 2: Parent org unit (column “org_unit_parent”) 'Benefits' is given but "
+                "Org unit (column “org_unit”) is empty"
+            ],
         ),
         (
             "1,Ann,Top,ann@x.org,A,B\n2,Bob,Mid,bob@x.org,B,C\n3,Cy,Low,cy@x.org,C,A\n",

@@ -175,7 +175,14 @@ def test_dry_run_then_confirm_imports_exactly_once(app, staff):
     assert "Feedback: Names are easy to fake" in bank
     # the same file again: everything unchanged
     again = hr.get(_upload(hr, GOOD_GIFT, "security.gift").headers["Location"])
-    assert "<dt>Unchanged</dt><dd>3</dd>" in _text(again)
+    text = _text(again)
+    assert "<dt>Unchanged</dt><dd>3</dd>" in text
+    # nothing would change: said, and no "Import 0 questions" button (a tester's finding)
+    assert "Nothing would change: 3 questions of the file are already in Security as they are" in (
+        text
+    )
+    assert "There is nothing to confirm." in text
+    assert "Import 0" not in text and 'type="submit"' not in text.split("<main")[1]
 
 
 def test_a_file_changed_on_the_server_is_refused_at_confirmation(app, staff):

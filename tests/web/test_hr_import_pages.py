@@ -291,6 +291,15 @@ def test_saving_an_import_profile_checks_its_name_and_columns(app, demo):
         "/hr/imports/profiles", data=form | columns | {"name": "payroll", "encoding": "klingon"}
     )
     assert wrong.status_code == 422
+    # one header for two fields: refused on both fields, naming the header and the fields
+    shared = client.post(
+        "/hr/imports/profiles",
+        data=form | columns | {"name": "payroll", "column_last_name": "Given"},
+    )
+    text = shared.get_data(as_text=True)
+    said = "The column “Given” is given for First name and Last name: each field needs its own"
+    assert shared.status_code == 422 and said in text
+    assert 'id="column_first_name-error"' in text and 'id="column_last_name-error"' in text
     saved = client.post(
         "/hr/imports/profiles", data=form | columns | {"name": "payroll", "encoding": "ISO-8859-2"}
     )

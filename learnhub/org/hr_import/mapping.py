@@ -21,6 +21,20 @@ FIELDS = (
     "hire_date",
 )
 REQUIRED = ("employee_number", "first_name", "last_name", "email")
+#: what each field is called in messages and on the pages (never the internal name, which means
+#: nothing to HR: a tester's finding)
+FIELD_WORDS = {
+    "employee_number": "Employee number",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Work email",
+    "job_code": "Job code",
+    "job_title": "Job title",
+    "department": "Org unit",
+    "org_unit_parent": "Parent org unit",
+    "manager_employee_number": "Manager's employee number",
+    "hire_date": "Hire date",
+}
 #: other names a mapping may use for a field ("org_unit" is how LearnHub's own files say it)
 ALIASES = {"org_unit": "department"}
 #: longest value each field may hold (the columns' sizes in learnhub.org.models)
@@ -55,10 +69,20 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 
 
+def field_words(fld: str, headers: dict[str, str] | None = None) -> str:
+    """A field as a message names it: its words, and the file's header for it when known
+    ("First name (column “Given Name”)")."""
+    words = FIELD_WORDS.get(fld, fld)
+    header = (headers or {}).get(fld)
+    return f"{words} (column “{header}”)" if header else words
+
+
 def normalise_mapping(mapping: dict, where: str) -> dict[str, str]:
     """Check a ``{field: column header}`` mapping: known fields (aliases resolved), text headers,
-    every required field named. Returns the mapping keyed by field names; raises
-    ValidationFailed naming each problem at ``where`` (a file name or profile)."""
+    every required field named, no header given for two fields (one column cannot be both the
+    first and the last name: a tester's finding). Returns the mapping keyed by field names;
+    raises ValidationFailed naming each problem at ``where`` (a file name or profile), the
+    fields in words."""
     if not isinstance(mapping, dict):
         raise ValidationFailed(
             f"The column mapping {where} is not a JSON object.",
@@ -71,18 +95,38 @@ def normalise_mapping(mapping: dict, where: str) -> dict[str, str]:
         if fld not in FIELDS:
             issues.append(Issue(where, f"unknown field {key!r}"))
         elif not isinstance(header, str) or not header.strip():
-            issues.append(Issue(where, f"the column for {key!r} must be a header text"))
+            issues.append(Issue(where, f"the column for {field_words(fld)} must be a header text"))
         else:
             result[fld] = header.strip()
     named = {ALIASES.get(key, key) for key in mapping}
     issues.extend(
-        Issue(where, f"required field {fld!r} has no column")
+        Issue(where, f"required field {field_words(fld)} has no column")
         for fld in REQUIRED
         if fld not in named
     )
+    issues.extend(Issue(where, message) for message in shared_headers(result))
     if issues:
         raise ValidationFailed(f"The column mapping {where} is not usable.", issues)
     return result
+
+
+def shared_headers(mapping: dict[str, str]) -> list[str]:
+    """A message for each header that ``mapping`` ({field: header}) gives to several fields,
+    naming the header and the fields in words; empty when each field has its own column."""
+    by_header: dict[str, list[str]] = {}
+    for fld in FIELDS:
+        if mapping.get(fld):
+            by_header.setdefault(mapping[fld], []).append(fld)
+    return [
+        f"the column “{header}” is given for {_and(fields)}: each field needs its own column"
+        for header, fields in by_header.items()
+        if len(fields) > 1
+    ]
+
+
+def _and(fields: list[str]) -> str:
+    words = [FIELD_WORDS[f] for f in fields]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:
@@ -102,6 +146,11 @@ def resolve_mapping(headers: list[str], mapping: dict[str, str] | None = None) -
     column is in the file (absent optional columns leave those fields unchanged on import).
     Raises ValidationFailed naming the missing required columns."""
     present = set(headers)
+    shared = shared_headers(mapping) if mapping is not None else []
+    if shared:
+        raise ValidationFailed(
+            "The column mapping is not usable.", [Issue("mapping", m) for m in shared]
+        )
     if mapping is None:
         for preset in PRESETS.values():
             if {preset[f] for f in REQUIRED} <= present:
@@ -114,7 +163,7 @@ def resolve_mapping(headers: list[str], mapping: dict[str, str] | None = None) -
                 [Issue("row 1", f"columns found: {', '.join(headers)}")],
             )
     missing = [
-        f"{header!r} (for {fld})"
+        f"“{header}” (for {FIELD_WORDS[fld].lower()})"
         for fld, header in mapping.items()
         if fld in REQUIRED and header not in present
     ]

@@ -187,7 +187,7 @@ def plan_import(
             [Issue("row 2", "no person rows")],
         )
     given = frozenset(used)
-    issues = check_rows(rows)
+    issues = check_rows(rows, used)
     numbers = {r.values["employee_number"] for r in rows}
     source_active = active_ids_of_source(source) if mode == ImportMode.FULL else {}
     leaving = {n: i for n, i in source_active.items() if n not in numbers}
@@ -212,7 +212,7 @@ def plan_import(
     issues += check_cycles(rows, outside)
     stated: dict[str, str] = {}
     if "org_unit_parent" in given:
-        unit_issues, stated = check_units(rows)
+        unit_issues, stated = check_units(rows, used)
         issues += unit_issues
     if issues:
         raise ValidationFailed(

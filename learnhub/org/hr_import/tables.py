@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from flask import current_app, has_app_context
 
 from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.core.xml_safety import refusal_words
 from learnhub.org.hr_import.encoding import decode
 
 #: an XLSX workbook is a ZIP archive (ECMA-376 Part 2, Open Packaging Conventions)
@@ -171,9 +172,16 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
 
 
 def _unreadable(error: Exception) -> ValidationFailed:
-    return ValidationFailed(
-        "The HR file is not a readable XLSX workbook.", [Issue("file", str(error))]
-    )
+    """The refusal of a workbook openpyxl cannot read, in words: a DTD or entities declared
+    (defusedxml's refusal, never its class name), else the first line of openpyxl's reason
+    without its "see the exception" advice, which means nothing to HR."""
+    words = refusal_words(error)
+    if words is None and isinstance(error, SyntaxError):
+        words = f"a sheet is not well-formed XML ({error})"
+    if words is None:
+        words = (str(error).strip().splitlines() or ["the workbook's parts are not valid"])[0]
+        words = words.replace(" from None.", ".")
+    return ValidationFailed("The HR file is not a readable XLSX workbook.", [Issue("file", words)])
 
 
 def _check_workbook(data: bytes, limits: Limits) -> bool:
@@ -237,7 +245,7 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
         cells_of = (
             load_workbook(io.BytesIO(data), read_only=True, data_only=False) if formulas else None
         )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as error:
         raise _unreadable(error) from error
     sheet = workbook.worksheets[0]
     if (sheet.max_row or 0) > limits.rows + 1:
@@ -252,8 +260,14 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
             cells_of.close()
 
     def next_row() -> tuple | None:
-        row = next(values, None)
-        raw = next(formula_rows, None) if formula_rows is not None else None
+        try:
+            row = next(values, None)
+            raw = next(formula_rows, None) if formula_rows is not None else None
+        except (SyntaxError, ValueError, KeyError) as error:
+            # the sheet's XML is read row by row: a damaged sheet (ParseError is a
+            # SyntaxError) or one refused for safety was a traceback (a tester's finding)
+            close()
+            raise _unreadable(error) from error
         if row is not None and raw is not None:
             for value, cell in zip(row, raw, strict=False):
                 if value is None and getattr(cell, "data_type", None) == "f":
