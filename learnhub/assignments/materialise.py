@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, delete, func, insert, literal, or_, select, true
+from sqlalchemy import CursorResult, Select, delete, func, insert, literal, or_, select, true
 
 from learnhub.assignments.models import (
     Assignment,
@@ -31,7 +32,7 @@ from learnhub.assignments.targets import TargetChanges, refresh_targets
 
 # re-exported: learnhub.reports.requirements reads it from here
 from learnhub.assignments.targets import unit_and_sub_units as unit_and_sub_units
-from learnhub.core.db import dialect_insert
+from learnhub.core.db import analyze_after_bulk_write, dialect_insert
 from learnhub.core.models import utcnow
 from learnhub.core.sqltime import sql_add_days
 from learnhub.extensions import db
@@ -105,7 +106,7 @@ def sync_requirements(
         # the WHERE: SQLite parses "INSERT … SELECT … ON CONFLICT" only with one (its upsert docs)
         select(*[sources.c[name] for name in columns[:-1]], created_at).where(true()),
     )
-    db.session.execute(
+    written = db.session.execute(
         upsert.on_conflict_do_update(
             index_elements=["employee_id", "course_id", "module_key"],
             set_={
@@ -121,8 +122,10 @@ def sync_requirements(
                 Requirement.assigned_at != upsert.excluded.assigned_at,
                 Requirement.renewal_window_days != upsert.excluded.renewal_window_days,
             ),
-        )
+        ).execution_options(preserve_rowcount=True)  # SQLAlchemy 2: else no INSERT rowcount
     )
+    # the statements below join the new requirements: plan them with figures that know them
+    analyze_after_bulk_write(Requirement.__tablename__, cast(CursorResult, written).rowcount)
     still_reached = (
         select(AssignmentTarget.employee_id)
         .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)

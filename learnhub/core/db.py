@@ -8,6 +8,7 @@ extension instances, and :func:`learnhub.app.create_app` binds it to the app.
 from __future__ import annotations
 
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnhub.core.models import Base
@@ -20,3 +21,30 @@ def dialect_insert(model: type) -> postgresql.Insert | sqlite.Insert:
     database of the current session (PostgreSQL or SQLite, the two LearnHub runs on)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+def analyze_after_bulk_write(table: str, rows: int, *, at_least: int = 1000) -> bool:
+    """Refresh PostgreSQL's planner statistics of ``table`` (a trusted table name, never user
+    input) inside the current transaction when a statement has just written ``rows`` rows and
+    they are at least ``at_least`` and more than a tenth of the rows the statistics know of;
+    returns whether it ran ``ANALYZE``. SQLite: nothing (its planner keeps no such figures).
+
+    Why: autovacuum analyses a table only after the commit once a tenth of it changed
+    (``autovacuum_analyze_scale_factor``, 0.1 by default), but the statements that follow a
+    bulk insert in the same transaction are planned with the old figures. A requirements table
+    the planner believed empty turned the prior-completions UPDATE after an assignment to 3,000
+    people into a nested loop that recomputed an aggregate per row (41 s instead of 0.1 s;
+    PostgreSQL's manual, "Populating a Database": run ANALYZE afterwards). ``ANALYZE`` sees the
+    transaction's own uncommitted rows and its figures roll back with it; it takes a SHARE
+    UPDATE EXCLUSIVE lock, which blocks no reads or writes."""
+    session = db.session
+    if rows < at_least or session.get_bind().dialect.name != "postgresql":
+        return False
+    known = session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+        {"table": table},
+    ).scalar()
+    if known is not None and known > 0 and rows <= known / 10:
+        return False
+    session.execute(text(f'ANALYZE "{table}"'))
+    return True
