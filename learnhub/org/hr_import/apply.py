@@ -23,6 +23,7 @@ import csv
 import io
 import logging
 import re
+from contextlib import nullcontext
 from datetime import date
 from operator import itemgetter
 
@@ -30,6 +31,8 @@ from sqlalchemy import insert, select, text, update
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.org.hr_import import staged_apply
+from learnhub.org.hr_import.bulk import indexes_dropped, is_bulk
 from learnhub.org.hr_import.lookups import (
     chunks,
     core,
@@ -39,7 +42,7 @@ from learnhub.org.hr_import.lookups import (
 )
 from learnhub.org.hr_import.plan import ImportPlan, Progress
 from learnhub.org.models import Employee, JobRole, OrgUnit
-from learnhub.org.reporting import refresh_reporting_lines
+from learnhub.org.reporting import rebuild_reporting_lines, refresh_reporting_lines
 from learnhub.org.services import manager_chain_ids
 from learnhub.org.signals import people_changed, people_left
 
@@ -56,6 +59,8 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     profile comes from content/roles by the code), org units from unit names."""
     if not plan.changes_anything:
         return plan.summary()
+    if plan.stage is not None:
+        return _apply_staged(plan, progress)
     total = len(plan.added) + len(plan.updated) + len(plan.left)
     done = 0
 
@@ -151,7 +156,13 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     db.session.flush()
     if moving:
         refresh_reporting_lines([ids[n] for n in plan.added] + moved)
-    changed_ids = [ids[n] for n in changed]
+    _signal(plan, [ids[n] for n in changed], left_ids, old_managers)
+    return plan.summary()
+
+
+def _signal(
+    plan: ImportPlan, changed_ids: list[int], left_ids: list[int], old_managers: set[int]
+) -> None:
     if changed_ids or left_ids:
         people_changed.send(
             None, employee_ids=changed_ids + left_ids, manager_ids=sorted(old_managers)
@@ -160,6 +171,30 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
         people_left.send(None, employee_ids=left_ids)
     db.session.expire_all()
     logger.info("HR import %s (%s): %s", plan.source, plan.mode, plan.summary())
+
+
+def _apply_staged(plan: ImportPlan, progress: Progress | None) -> dict[str, int]:
+    """A staged plan (:mod:`.staging`) written from its temporary tables
+    (:mod:`.staged_apply`), then the closure and the signals as below."""
+    stage = plan.stage
+    assert stage is not None
+    if "job_code" in plan.given:
+        staged_apply.ensure_roles(stage)
+    unit_ids = _ensure_units(plan)
+    left_ids = list(plan.left.values())
+    old_managers = manager_chain_ids(staged_apply.updated_ids(stage) + left_ids)
+    # the first sync of an organisation rebuilds indexes instead of updating them (bulk.py)
+    bulk = is_bulk(len(plan.added))
+    with indexes_dropped("employees") if bulk else nullcontext():
+        added, updated, moved = staged_apply.apply_staged(plan, unit_ids, progress)
+        staged_apply.deactivate(left_ids)
+    db.session.flush()
+    if "manager_employee_number" in plan.given and bulk:
+        with indexes_dropped("reporting_lines", keep_primary=False):
+            rebuild_reporting_lines()
+    elif "manager_employee_number" in plan.given:
+        refresh_reporting_lines(added + moved)
+    _signal(plan, added + updated, left_ids, old_managers)
     return plan.summary()
 
 
@@ -332,8 +367,7 @@ def _ensure_roles(rows: list[dict[str, str]]) -> dict[str, int]:
 def _ensure_units(plan: ImportPlan) -> dict[str, int]:
     """{unit name: id} for the units the file names (people's and parents), creating the
     missing ones, then placing the units whose parent the file states."""
-    names = {r.values["department"] for r in plan.rows if r.values["department"]}
-    names |= {p for p in plan.unit_parents.values() if p}
+    names = plan.unit_names
     if not names:
         return {}
     found = _ids_by(OrgUnit.name, OrgUnit.id, names)

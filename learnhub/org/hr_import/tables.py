@@ -78,6 +78,9 @@ class Table:
     kind: str
     encoding: str | None = None
     guessed: bool = False
+    #: a CSV's whole decoded text and its delimiter (the staged plan reads them; None for XLSX)
+    text: str | None = None
+    delimiter: str | None = None
 
 
 def read_table(
@@ -167,7 +170,9 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
         except csv.Error as error:
             raise _csv_error(error, reader.line_num) from error
 
-    return Table(headers, rows(), "csv", decoded.encoding, decoded.guessed)
+    return Table(
+        headers, rows(), "csv", decoded.encoding, decoded.guessed, text=text, delimiter=delimiter
+    )
 
 
 def _unreadable(error: Exception) -> ValidationFailed:
