@@ -191,7 +191,7 @@ def _apply_staged(plan: ImportPlan, progress: Progress | None) -> dict[str, int]
     db.session.flush()
     if "manager_employee_number" in plan.given and bulk:
         with indexes_dropped("reporting_lines", keep_primary=False):
-            rebuild_reporting_lines()
+            rebuild_reporting_lines(ordered=False)
     elif "manager_employee_number" in plan.given:
         refresh_reporting_lines(added + moved)
     _signal(plan, added + updated, left_ids, old_managers)
