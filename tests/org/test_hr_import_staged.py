@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 import learnhub.org.hr_import.apply as apply_module
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
+from learnhub.org import import_preview
 from learnhub.org.hr_import import apply_import, bulk, plan_import, staging
 from learnhub.org.models import Employee
 from tests.org.test_hr_import_paths import _state
@@ -104,7 +105,8 @@ def test_a_taken_file_leaves_the_same_tables(app_ctx, monkeypatch, name):
         steps = []
         for text_ in (HEADER + BASE, HEADER + body):
             plan = _plan(text_, monkeypatch, staged=staged, mode="full")
-            steps.append((plan.stage is not None, plan.summary(), sorted(plan.updated)))
+            preview = import_preview.describe(plan)  # names and changes read from the file
+            steps.append((plan.stage is not None, plan.summary(), plan.updated, preview))
             with monkeypatch.context() as patched:
                 if not staged:
                     patched.setattr(apply_module, "is_postgresql", lambda: False)

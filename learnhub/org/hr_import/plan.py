@@ -4,13 +4,16 @@ added, updated, left unchanged or made a leaver. Nothing changes here."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
+from sqlalchemy import text
+
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
+from learnhub.extensions import db
 from learnhub.org.hr_import import staging
 from learnhub.org.hr_import.checks import (
     HRRow,
@@ -94,6 +97,26 @@ class ImportPlan:
             "unchanged": len(self.unchanged),
             "left": len(self.left),
         }
+
+    def file_values(self, numbers: Collection[str]) -> dict[str, dict[str, str]]:
+        """{number: the file's field values} of ``numbers`` (a staged plan reads its table,
+        so call this in the transaction that planned it)."""
+        if self.stage is None:
+            return {
+                r.values["employee_number"]: r.values
+                for r in self.rows
+                if r.values["employee_number"] in numbers
+            }
+        if not numbers:
+            return {}
+        found = db.session.execute(
+            text(
+                f"SELECT {', '.join(FIELDS)} FROM {self.stage.rows} WHERE employee_number = "
+                "ANY(string_to_array(:keys, chr(31)))"
+            ),
+            {"keys": staging.SEP.join(numbers)},
+        )
+        return {row[0]: dict(zip(FIELDS, row, strict=True)) for row in found}
 
     @property
     def changes_anything(self) -> bool:

@@ -55,8 +55,8 @@ def ensure_roles(stage: Stage) -> None:
     _run(
         "INSERT INTO job_roles (code, title) SELECT s.job_code, coalesce(nullif(s.job_title, "
         "''), s.job_code) FROM (SELECT s.job_code, min(s.ord) AS ord FROM "
-        f"{stage.changes} c JOIN {stage.rows} s ON s.ord = c.ord WHERE s.job_code <> '' "
-        f"GROUP BY s.job_code) AS f JOIN {stage.rows} s ON s.ord = f.ord WHERE NOT EXISTS "
+        f"{stage.changes} s WHERE s.job_code <> '' "
+        f"GROUP BY s.job_code) AS f JOIN {stage.changes} s ON s.ord = f.ord WHERE NOT EXISTS "
         "(SELECT 1 FROM job_roles r WHERE r.code = s.job_code) ORDER BY f.ord"
     )
 
@@ -97,7 +97,7 @@ def apply_staged(
     if "email" in given:
         _run(
             "UPDATE employees e SET email = 'moving-' || e.id || '@placeholder.invalid' "
-            f"FROM {stage.changes} c JOIN {stage.rows} s ON s.ord = c.ord WHERE e.id = c.id "
+            f"FROM {stage.changes} s WHERE e.id = s.id "
             f"AND e.email <> s.email AND EXISTS (SELECT 1 FROM {stage.rows} f "
             "WHERE f.email = e.email)"
         )
@@ -120,7 +120,7 @@ def apply_staged(
             f"INSERT INTO employees (id, employee_number, {', '.join(names)}, active, left_at, "
             f"source, created_at, updated_at) SELECT n.id, s.employee_number, "
             f"{', '.join(values)}, true, NULL, :source, :now, :now FROM {new} n "
-            f"JOIN {stage.rows} s ON s.ord = n.ord{joins} ORDER BY n.id",
+            f"JOIN {stage.changes} s ON s.ord = n.ord{joins} ORDER BY n.id",
             params,
         )
         added = _ids(_run(f"SELECT string_agg(id::text, ',' ORDER BY id) FROM {new}").scalar_one())
@@ -131,14 +131,19 @@ def apply_staged(
     assignments = ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True))
     moved, updated = _run(
         f"WITH u AS (UPDATE employees e SET {assignments}, active = true, left_at = NULL, "
-        f"source = :source, updated_at = :now FROM {stage.changes} c JOIN {stage.rows} s "
-        f"ON s.ord = c.ord{joins} WHERE c.id IS NOT NULL AND e.id = c.id "
-        "RETURNING e.id, e.manager_id, c.old_manager_id) "
+        f"source = :source, updated_at = :now FROM {stage.changes} s{joins} "
+        "WHERE s.id IS NOT NULL AND e.id = s.id "
+        "RETURNING e.id, e.manager_id, s.old_manager_id) "
         "SELECT string_agg(id::text, ',') FILTER (WHERE manager_id IS DISTINCT FROM "
         "old_manager_id), string_agg(id::text, ',') FROM u",
         params,
     ).one()
     return added, _ids(updated), _ids(moved)
+
+
+def still_there(stage: Stage) -> bool:
+    """Whether the plan's tables exist (they go when the planning transaction ends)."""
+    return _run(f"SELECT to_regclass('pg_temp.{stage.changes}') IS NOT NULL").scalar_one()
 
 
 def updated_ids(stage: Stage) -> list[int]:

@@ -75,7 +75,7 @@ LOWER = "'abcdefghijklmnopqrstuvwxyz'"
 class Stage:
     """The temporary tables of a staged plan: ``rows`` (one per file row, ``ord`` in file
     order, a text column per field, normalised) and ``changes`` (the rows that add or change
-    a person: ``id`` None for a new one, ``old_manager_id``, ``moved``)."""
+    a person, with their fields: ``id`` None for a new one, ``old_manager_id``, ``moved``)."""
 
     rows: str
     changes: str
@@ -284,7 +284,8 @@ def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, list]
     same = " AND ".join(f"coalesce({HELD[fld]}, '') = s.{fld}" for fld in HELD if fld in given)
     _run(
         f"CREATE TEMP TABLE {stage.changes} ON COMMIT DROP AS SELECT s.ord, "
-        "s.employee_number, e.id, e.source, e.manager_id AS old_manager_id, "
+        f"{', '.join(f's.{fld}' for fld in FIELDS)}, e.id, e.source, "
+        "e.manager_id AS old_manager_id, "
         "coalesce(m.employee_number, '') <> s.manager_employee_number AS moved "
         f"FROM {stage.rows} s LEFT JOIN employees e ON e.employee_number = s.employee_number "
         "LEFT JOIN job_roles r ON r.id = e.job_role_id LEFT JOIN org_units u "
@@ -340,9 +341,9 @@ def has_cycle(stage: Stage, closed: bool) -> bool:
     return bool(
         _run(
             "WITH RECURSIVE walk(start, node, steps) AS ("
-            "SELECT s.employee_number, s.manager_employee_number, 1 "
-            f"FROM {stage.changes} c JOIN {stage.rows} s ON s.ord = c.ord "
-            "WHERE (c.id IS NULL OR c.moved) AND s.manager_employee_number <> '' "
+            "SELECT c.employee_number, c.manager_employee_number, 1 "
+            f"FROM {stage.changes} c "
+            "WHERE (c.id IS NULL OR c.moved) AND c.manager_employee_number <> '' "
             "UNION ALL SELECT w.start, coalesce(s.manager_employee_number, m.employee_number, ''), "
             f"w.steps + 1 FROM walk w LEFT JOIN {stage.rows} s ON s.employee_number = w.node "
             "LEFT JOIN employees e ON s.ord IS NULL AND e.employee_number = w.node "
