@@ -202,3 +202,18 @@ def test_a_daily_sync_keeps_its_indexes(app_ctx, monkeypatch):
     apply_import(plan)
     assert dropped == []
     db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["cycle", "unknown manager"])
+def test_the_walk_down_a_whole_file_finds_the_same_cycles(app_ctx, monkeypatch, name):
+    """Many changed lines in a file naming only its own managers: one walk down the file."""
+    _postgresql()
+    monkeypatch.setattr(staging, "SMALL", 0)
+    body = HEADER + REFUSED[name]
+    staged = _outcome(body, monkeypatch, staged=True)
+    db.session.rollback()
+    assert staged == _outcome(body, monkeypatch, staged=False)
+    db.session.rollback()
+    assert staged[0] == "refused"
+    assert _outcome(HEADER + BASE, monkeypatch, staged=True)[3] is True  # staged, no cycle
+    db.session.rollback()

@@ -327,7 +327,9 @@ def _staged_plan(
     if outside is None or staging.emails_taken(stage):
         return None
     found = staging.compare(stage, source, given)
-    if "manager_employee_number" in given and staging.has_cycle(stage, closed=not outside):
+    if "manager_employee_number" in given and staging.has_cycle(
+        stage, closed=not outside, relinked=found["relinked"]
+    ):
         return None
     placed = staging.units(stage, given)
     if placed is None:

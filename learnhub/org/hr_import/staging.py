@@ -277,10 +277,11 @@ HELD = {
 }
 
 
-def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, list]:
+def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, Any]:
     """Write ``stage.changes`` (the rows that add or change someone) and return, in file
-    order, ``added``, ``updated`` and ``unchanged`` numbers and ``moves`` ([number, old
-    source] of updated people of another source)."""
+    order, ``added``, ``updated`` and ``unchanged`` numbers, ``moves`` ([number, old
+    source] of updated people of another source) and ``relinked`` (how many rows give
+    someone a manager they did not have)."""
     same = " AND ".join(f"coalesce({HELD[fld]}, '') = s.{fld}" for fld in HELD if fld in given)
     _run(
         f"CREATE TEMP TABLE {stage.changes} ON COMMIT DROP AS SELECT s.ord, "
@@ -293,11 +294,13 @@ def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, list]
         f"WHERE e.id IS NULL OR NOT (e.active IS true AND e.source = :source AND {same})",
         {"source": source},
     )
-    added, updated, moves = _run(
+    added, updated, moves, relinked = _run(
         "SELECT string_agg(employee_number, chr(31) ORDER BY ord) FILTER (WHERE id IS NULL), "
         "string_agg(employee_number, chr(31) ORDER BY ord) FILTER (WHERE id IS NOT NULL), "
         "string_agg(employee_number || chr(31) || source, chr(31) ORDER BY ord) "
-        f"FILTER (WHERE id IS NOT NULL AND source <> :source) FROM {stage.changes}",
+        "FILTER (WHERE id IS NOT NULL AND source <> :source), "
+        "count(*) FILTER (WHERE (id IS NULL OR moved) AND manager_employee_number <> '') "
+        f"FROM {stage.changes}",
         {"source": source},
     ).one()
     if len(_split(added)) + len(_split(updated)) <= SMALL:
@@ -313,6 +316,7 @@ def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, list]
         "updated": _split(updated),
         "unchanged": unchanged,
         "moves": list(zip(pairs[::2], pairs[1::2], strict=True)),
+        "relinked": relinked,
     }
 
 
@@ -320,15 +324,18 @@ def _split(joined: str | None) -> list[str]:
     return joined.split(SEP) if joined else []
 
 
-def has_cycle(stage: Stage, closed: bool) -> bool:
+def has_cycle(stage: Stage, closed: bool, relinked: int) -> bool:
     """Whether a reporting line the file adds or changes closes a loop (with the lines
     LearnHub holds for people not in the file), or a walk up runs past 1,000 levels.
 
     ``closed``: every manager the file names is in it, so a loop can only be made of the
     file's lines: then one walk down from the people without a manager must reach every
     row (a row in or below a loop is never reached). Otherwise each changed line is walked
-    up (a loop needs a changed line: LearnHub's lines have none)."""
-    if closed:
+    up (a loop needs a changed line: LearnHub's lines have none), which is cheaper while
+    ``relinked`` (the rows giving someone a new manager) are few."""
+    if not relinked:
+        return False  # no new line, no new loop
+    if closed and relinked > SMALL:
         return bool(
             _run(
                 "WITH RECURSIVE down(number) AS (SELECT employee_number FROM "
