@@ -15,7 +15,10 @@ without them (LEARNHUB_INVITE_ON_IMPORT off). "plan+apply" is read + validate + 
 bulk statements, flushed; "commit" the commit (the baseline writes the invitations inside it;
 this tree queues them as a job, whose time "invite job" shows, run after the commit as a
 worker would). COPY is ``COPY … FROM STDIN (FORMAT csv, HEADER)`` of the same bytes into a
-table of ten text columns, committed. Ratios are rows/s over COPY's rows/s.
+table of ten text columns, committed. Ratios are rows/s over COPY's rows/s. After the first
+sync the same database takes, in turn: the same file again, a file with 10% of the people
+changed, then 1% new/changed/left (full syncs), then a delta file of 1,000 changed rows; each
+against COPY of its own file (a 1,000-row COPY takes milliseconds).
 
 The ``--scenarios`` run:
 
@@ -208,6 +211,26 @@ def _copy_once(url: str, data: bytes, rows: int) -> float:
     return rows / seconds
 
 
+def change_one_percent(rows: list[list[str]], fanout: int, seed: int = 17) -> list[list[str]]:
+    """The file a day later: 1% new (under team leads), 1% renamed, 1% left (people
+    without reports)."""
+    rng = random.Random(seed)
+    count = len(rows)
+    first_leaf = count // fanout + 1
+    leaves = [n for n, r in enumerate(rows) if int(r[0][1:]) >= first_leaf]
+    leaving = set(rng.sample(leaves, count // 100))
+    out = [list(r) for r in rows]
+    for n in rng.sample([n for n in range(1, count) if n not in leaving], count // 100):
+        out[n][5] = "Renamed title"
+    out = [r for n, r in enumerate(out) if n not in leaving]
+    start = 1 + max(int(r[0][1:]) for r in rows)
+    for n in range(start, start + count // 100):
+        person = [f"E{n:07d}", f"First{n}", f"Last{n}", f"person.{n}@bench.example.org"]
+        rest = ["CASE_OFF", "Case Off", "Unit 0001", "Directorate 1"]
+        out.append([*person, *rest, f"E{rng.randrange(1, 1000):07d}", "2026-12-01"])  # leads stay
+    return out
+
+
 def change_ten_percent(rows: list[list[str]], fanout: int, seed: int = 13) -> list[list[str]]:
     """The file a month later: 10% of its people touched. 2% leave (people without reports),
     3% change title and surname, 2% move to another team lead (people without reports, so no
@@ -239,9 +262,10 @@ class Jobs(list):
         self.append(kwargs)
 
 
-def syncs(files: list[tuple[str, bytes]], invitations: bool) -> dict[str, dict]:
-    """On an emptied database, full syncs of ``files`` one after the other: each one's plan +
-    apply, commit, and (this tree) the invitation job run after the commit."""
+def syncs(files: list[tuple[str, bytes, str]], invitations: bool) -> dict[str, dict]:
+    """On an emptied database, the syncs of ``files`` ((label, bytes, mode)) one after the
+    other: each one's plan + apply, commit, and (this tree) the invitation job run after the
+    commit."""
     url = fresh_database_url()
     from learnhub.app import create_app
     from learnhub.auth import tasks as auth_tasks
@@ -257,11 +281,11 @@ def syncs(files: list[tuple[str, bytes]], invitations: bool) -> dict[str, dict]:
         load_content(ROOT / "content")
         db.session.commit()
     results = {}
-    for label, data in files:
+    for label, data, mode in files:
         jobs = Jobs()
         with app.app_context():
             started = time.perf_counter()
-            plan = plan_import(data, source="bench", mode="full")
+            plan = plan_import(data, source="bench", mode=mode)
             summary = apply_import(plan)
             applied = time.perf_counter()
             patches: list = [mock.patch.object(tasks, "schedule_recompute", lambda _e, _m: None)]
@@ -301,17 +325,23 @@ def measure(args: argparse.Namespace) -> None:
     rows = generate(args.rows, args.fanout)
     data = to_csv(rows)
     changed = change_ten_percent(rows, args.fanout)
-    data_changed = to_csv(changed)
+    one = change_one_percent(changed, args.fanout)
+    delta = [[*r[:2], r[2] + "-x", *r[3:]] for r in one[1000:2000]]
+    files = [
+        ("first", data, "full", len(rows)),
+        ("again", data, "full", len(rows)),
+        ("changed", to_csv(changed), "full", len(changed)),
+        ("one_pct", to_csv(one), "full", len(one)),
+        ("delta", to_csv(delta), "delta", len(delta)),
+    ]
     url = fresh_database_url()
     result: dict = {
-        "copy": copy_rows_per_second(url, data, args.rows),
-        "copy_changed": copy_rows_per_second(url, data_changed, len(changed)),
-        "rows_changed": len(changed),
+        "copy": {k: copy_rows_per_second(url, d, n) for k, d, _m, n in files},
+        "rows": {k: n for k, _d, _m, n in files},
     }
-    files = [("first", data), ("again", data), ("changed", data_changed)]
-    result["without"] = syncs(files, invitations=False)
+    result["without"] = syncs([(k, d, m) for k, d, m, _n in files], invitations=False)
     if args.with_invitations:
-        result["with"] = syncs(files[:1], invitations=True)
+        result["with"] = syncs([(k, d, m) for k, d, m, _n in files[:1]], invitations=True)
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -334,7 +364,8 @@ def compare(args: argparse.Namespace) -> None:
         print(
             f"{os.environ.get('LEARNHUB_BENCH_DATABASE_URL', 'sqlite').split(':')[0]}: "
             f"{args.rows} rows, fanout {args.fanout}; full syncs: first (everyone added), "
-            "again (same file: nothing changes), changed (10% of people touched)"
+            "again (same file: nothing changes), changed (10% of people touched), one_pct "
+            "(then 1% new, 1% changed, 1% left), delta (then a delta file of 1,000 changed rows)"
         )
         for round_ in range(1, args.rounds + 1):
             for label, code in ((name, code_of_baseline), ("this tree", str(ROOT))):
@@ -357,13 +388,13 @@ def compare(args: argparse.Namespace) -> None:
 
 
 def report(label: str, rows: int, result: dict) -> None:
-    copy = result["copy"]
+    copy = result["copy"]["first"]
     print(f"{label}: COPY FROM {copy:,.0f} rows/s" if copy else f"{label}: (no COPY on SQLite)")
-    runs = [(f"{kind}", r) for kind, r in result["without"].items()]
-    runs += [("first, invitations", r) for r in result.get("with", {}).values()]
-    for kind, r in runs:
-        count = result["rows_changed"] if kind == "changed" else rows
-        copy_rate = result["copy_changed"] if kind == "changed" else copy
+    runs = [(f"{kind}", kind, r) for kind, r in result["without"].items()]
+    runs += [("first, invitations", "first", r) for r in result.get("with", {}).values()]
+    for kind, file, r in runs:
+        count = result["rows"][file]
+        copy_rate = result["copy"][file]
         plan_apply = count / r["plan_apply"]
         total = count / (r["plan_apply"] + r["commit"])
         ratio = f"  {plan_apply / copy_rate:.3f}x COPY" if copy_rate else ""

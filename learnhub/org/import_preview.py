@@ -71,13 +71,8 @@ def counts(plan: ImportPlan) -> dict[str, int]:
 
 
 def _file_values(plan: ImportPlan, numbers: set[str]) -> dict[str, dict[str, str]]:
-    """{number: the file's field values} for ``numbers`` (empty if the plan keeps no rows)."""
-    rows = getattr(plan, "rows", None) or []
-    return {
-        r.values["employee_number"]: r.values
-        for r in rows
-        if r.values["employee_number"] in numbers
-    }
+    """{number: the file's field values} for ``numbers``."""
+    return plan.file_values(numbers)
 
 
 def _held(numbers: list[str]) -> dict[str, dict[str, str]]:

@@ -79,24 +79,30 @@ def _lines_above(employee_ids: list[int] | None, *, as_array: bool = False) -> S
 
 
 def _insert_lines(
-    session: Session, employee_ids: list[int] | None, *, as_array: bool = False
+    session: Session,
+    employee_ids: list[int] | None,
+    *,
+    as_array: bool = False,
+    ordered: bool = True,
 ) -> None:
     lines = _lines_above(employee_ids, as_array=as_array).subquery()
+    query = select(lines)
+    if ordered:
+        # in primary-key order: the index grows at its right edge, not by random splits
+        query = query.order_by(lines.c.ancestor_id, lines.c.descendant_id)
     session.execute(
-        insert(ReportingLine).from_select(
-            ["ancestor_id", "descendant_id", "depth"],
-            # in primary-key order: the index grows at its right edge, not by random splits
-            select(lines).order_by(lines.c.ancestor_id, lines.c.descendant_id),
-        )
+        insert(ReportingLine).from_select(["ancestor_id", "descendant_id", "depth"], query)
     )
 
 
-def rebuild_reporting_lines(session: Session | None = None) -> int:
+def rebuild_reporting_lines(session: Session | None = None, *, ordered: bool = True) -> int:
     """Recompute the whole closure from ``manager_id``; returns how many lines it holds.
-    Two statements whatever the size; flushes nothing, never commits."""
+    Two statements whatever the size; flushes nothing, never commits. ``ordered`` false:
+    the lines go in as computed (for a table whose indexes are dropped meanwhile, which
+    sort when rebuilt: see :mod:`learnhub.org.hr_import.bulk`)."""
     session = session if session is not None else db.session()  # the app context's Session
     session.execute(delete(ReportingLine))
-    _insert_lines(session, None)
+    _insert_lines(session, None, ordered=ordered)
     return session.scalar(select(func.count()).select_from(ReportingLine)) or 0
 
 

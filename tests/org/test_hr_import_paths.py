@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 import learnhub.org.hr_import.apply as apply_module
 from learnhub.extensions import db
-from learnhub.org.hr_import import apply_import, plan_import
+from learnhub.org.hr_import import apply_import, plan_import, staging
 from learnhub.org.models import Employee, JobRole, OrgUnit, ReportingLine
 
 HEADER = (
@@ -93,6 +93,7 @@ def _run_all(monkeypatch: pytest.MonkeyPatch, *, bulk: bool) -> list[tuple[dict,
     with monkeypatch.context() as patched:
         if not bulk:
             patched.setattr(apply_module, "is_postgresql", lambda: False)
+            patched.setattr(staging, "enabled", lambda: False)
         steps = []
         for header, body, mode, source in (
             (HEADER, FIRST, "full", "hr"),

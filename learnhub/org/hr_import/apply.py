@@ -1,5 +1,9 @@
 """Applying a validated HR import plan in the caller's transaction, with bulk statements.
 
+A staged plan (PostgreSQL, :mod:`.staging`) is written from its temporary tables by
+:mod:`.staged_apply`, the first sync of an organisation with the indexes dropped and rebuilt
+(:mod:`.bulk`); what follows describes the row path's plans.
+
 Order: job roles and org units (with their parents) first; emails that move between people
 are parked on placeholders; then the people. On PostgreSQL the new people's ids are drawn from
 the table's sequence in one statement, so every manager id is known before anything is
@@ -22,24 +26,25 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
+from contextlib import nullcontext
 from datetime import date
 from operator import itemgetter
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, text, update
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.org.hr_import import staged_apply
+from learnhub.org.hr_import.bulk import indexes_dropped, is_bulk
 from learnhub.org.hr_import.lookups import (
     chunks,
-    core,
     cyclic_gc_paused,
     is_postgresql,
-    where_in,
 )
 from learnhub.org.hr_import.plan import ImportPlan, Progress
-from learnhub.org.models import Employee, JobRole, OrgUnit
-from learnhub.org.reporting import refresh_reporting_lines
+from learnhub.org.hr_import.roles_units import ensure_roles, ensure_units, ids_by
+from learnhub.org.models import Employee
+from learnhub.org.reporting import rebuild_reporting_lines, refresh_reporting_lines
 from learnhub.org.services import manager_chain_ids
 from learnhub.org.signals import people_changed, people_left
 
@@ -56,6 +61,8 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     profile comes from content/roles by the code), org units from unit names."""
     if not plan.changes_anything:
         return plan.summary()
+    if plan.stage is not None:
+        return _apply_staged(plan, progress)
     total = len(plan.added) + len(plan.updated) + len(plan.left)
     done = 0
 
@@ -68,14 +75,14 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     changed = set(plan.added) | set(plan.updated)
     updated_set = set(plan.updated)
     changing = [r.values for r in plan.rows if r.values["employee_number"] in changed]
-    role_ids = _ensure_roles(changing) if "job_code" in plan.given else {}
-    unit_ids = _ensure_units(plan)
+    role_ids = ensure_roles(changing) if "job_code" in plan.given else {}
+    unit_ids = ensure_units(plan)
     updated_ids = [plan.existing[n].id for n in plan.updated]
     left_ids = list(plan.left.values())
     old_managers = manager_chain_ids(updated_ids + left_ids)
     # the reporting-line closure follows in this transaction (people added or moved)
     moving = "manager_employee_number" in plan.given
-    manager_before = _ids_by(Employee.id, Employee.manager_id, updated_ids) if moving else {}
+    manager_before = ids_by(Employee.id, Employee.manager_id, updated_ids) if moving else {}
     moved: list[int] = []
 
     ids = {n: c.id for n, c in plan.existing.items()}
@@ -128,7 +135,7 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
             for batch in chunks(level, BATCH):
                 db.session.execute(insert(table), [record(v) for v in batch])
                 ids.update(
-                    _ids_by(
+                    ids_by(
                         Employee.employee_number, Employee.id, (v["employee_number"] for v in batch)
                     )
                 )
@@ -151,7 +158,13 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
     db.session.flush()
     if moving:
         refresh_reporting_lines([ids[n] for n in plan.added] + moved)
-    changed_ids = [ids[n] for n in changed]
+    _signal(plan, [ids[n] for n in changed], left_ids, old_managers)
+    return plan.summary()
+
+
+def _signal(
+    plan: ImportPlan, changed_ids: list[int], left_ids: list[int], old_managers: set[int]
+) -> None:
     if changed_ids or left_ids:
         people_changed.send(
             None, employee_ids=changed_ids + left_ids, manager_ids=sorted(old_managers)
@@ -160,6 +173,32 @@ def apply_import(plan: ImportPlan, progress: Progress | None = None) -> dict[str
         people_left.send(None, employee_ids=left_ids)
     db.session.expire_all()
     logger.info("HR import %s (%s): %s", plan.source, plan.mode, plan.summary())
+
+
+def _apply_staged(plan: ImportPlan, progress: Progress | None) -> dict[str, int]:
+    """A staged plan (:mod:`.staging`) written from its temporary tables
+    (:mod:`.staged_apply`), then the closure and the signals as below."""
+    stage = plan.stage
+    assert stage is not None
+    if not staged_apply.still_there(stage):
+        raise RuntimeError("a staged HR import plan is applied in the transaction that made it")
+    if "job_code" in plan.given:
+        staged_apply.ensure_roles(stage)
+    unit_ids = ensure_units(plan)
+    left_ids = list(plan.left.values())
+    old_managers = manager_chain_ids(staged_apply.updated_ids(stage) + left_ids)
+    # the first sync of an organisation rebuilds indexes instead of updating them (bulk.py)
+    bulk = is_bulk(len(plan.added))
+    with indexes_dropped("employees") if bulk else nullcontext():
+        added, updated, moved = staged_apply.apply_staged(plan, unit_ids, progress)
+        staged_apply.deactivate(left_ids)
+    db.session.flush()
+    if "manager_employee_number" in plan.given and bulk:
+        with indexes_dropped("reporting_lines", keep_primary=False):
+            rebuild_reporting_lines(ordered=False)
+    elif "manager_employee_number" in plan.given:
+        refresh_reporting_lines(added + moved)
+    _signal(plan, added + updated, left_ids, old_managers)
     return plan.summary()
 
 
@@ -306,68 +345,3 @@ def _park_moving_emails(plan: ImportPlan) -> None:
             parked.append({"id": current.id, "email": f"moving-{current.id}@placeholder.invalid"})
     if parked:
         db.session.execute(update(Employee), parked)
-
-
-def _ensure_roles(rows: list[dict[str, str]]) -> dict[str, int]:
-    """{job code: job role id}, creating roles for new codes (title: the first job title)."""
-    wanted: dict[str, str] = {}
-    for v in rows:
-        if v["job_code"]:
-            wanted.setdefault(v["job_code"], v["job_title"] or v["job_code"])
-    found = _ids_by(JobRole.code, JobRole.id, wanted)
-    missing = [
-        {"code": code, "title": title} for code, title in wanted.items() if code not in found
-    ]
-    if missing:
-        found.update(
-            dict(
-                db.session.execute(
-                    insert(JobRole).returning(JobRole.code, JobRole.id), missing
-                ).all()
-            )
-        )
-    return found
-
-
-def _ensure_units(plan: ImportPlan) -> dict[str, int]:
-    """{unit name: id} for the units the file names (people's and parents), creating the
-    missing ones, then placing the units whose parent the file states."""
-    names = {r.values["department"] for r in plan.rows if r.values["department"]}
-    names |= {p for p in plan.unit_parents.values() if p}
-    if not names:
-        return {}
-    found = _ids_by(OrgUnit.name, OrgUnit.id, names)
-    missing = sorted(names - set(found))
-    if missing:
-        taken = set(db.session.scalars(select(OrgUnit.code)))
-        new = []
-        for name in missing:
-            base = code = _slug(name)
-            n = 2
-            while code in taken:
-                code, n = f"{base}-{n}", n + 1
-            taken.add(code)
-            new.append({"name": name, "code": code})
-        found.update(
-            dict(db.session.execute(insert(OrgUnit).returning(OrgUnit.name, OrgUnit.id), new).all())
-        )
-    moves = [
-        {"id": found[unit], "parent_id": found[parent] if parent else None}
-        for unit, parent in plan.unit_parents.items()
-        if unit in plan.units_moved or (unit in plan.units_added and parent)
-    ]
-    if moves:
-        db.session.execute(update(OrgUnit), moves)
-    return found
-
-
-def _ids_by(key, id_column, wanted) -> dict[str, int]:
-    return {
-        k: i
-        for condition in where_in(key, wanted)
-        for k, i in core().execute(select(key, id_column).where(condition))
-    }
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "unit"

@@ -4,13 +4,17 @@ added, updated, left unchanged or made a leaver. Nothing changes here."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
+from sqlalchemy import text
+
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
+from learnhub.extensions import db
+from learnhub.org.hr_import import staging
 from learnhub.org.hr_import.checks import (
     HRRow,
     check_cycles,
@@ -31,7 +35,7 @@ from learnhub.org.hr_import.lookups import (
     unit_parents,
 )
 from learnhub.org.hr_import.mapping import FIELDS, load_mapping_file, resolve_mapping
-from learnhub.org.hr_import.tables import Table, read_table
+from learnhub.org.hr_import.tables import Limits, Table, read_table
 from learnhub.org.models import IMPORT_MODES, ImportMode
 from learnhub.org.signals import job_codes_planned
 
@@ -75,19 +79,44 @@ class ImportPlan:
     unit_parents: dict[str, str] = field(default_factory=dict)
     units_added: list[str] = field(default_factory=list)
     units_moved: list[str] = field(default_factory=list)
+    #: every org unit name the file names (people's units and stated parents)
+    unit_names: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     #: the CSV's encoding (Python codec name), None for XLSX
     encoding: str | None = None
+    #: a staged plan's file, in temporary tables (``rows`` is then empty; see :mod:`.staging`)
+    stage: staging.Stage | None = None
+    row_count: int | None = None
 
     def summary(self) -> dict[str, int]:
         """Counts of people: rows, added, updated, unchanged, left."""
         return {
-            "rows": len(self.rows),
+            "rows": len(self.rows) if self.row_count is None else self.row_count,
             "added": len(self.added),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
             "left": len(self.left),
         }
+
+    def file_values(self, numbers: Collection[str]) -> dict[str, dict[str, str]]:
+        """{number: the file's field values} of ``numbers`` (a staged plan reads its table,
+        so call this in the transaction that planned it)."""
+        if self.stage is None:
+            return {
+                r.values["employee_number"]: r.values
+                for r in self.rows
+                if r.values["employee_number"] in numbers
+            }
+        if not numbers:
+            return {}
+        found = db.session.execute(
+            text(
+                f"SELECT {', '.join(FIELDS)} FROM {self.stage.rows} WHERE employee_number = "
+                "ANY(string_to_array(:keys, chr(31)))"
+            ),
+            {"keys": staging.SEP.join(numbers)},
+        )
+        return {row[0]: dict(zip(FIELDS, row, strict=True)) for row in found}
 
     @property
     def changes_anything(self) -> bool:
@@ -175,8 +204,15 @@ def plan_import(
     if mapping_file is not None:
         mapping = load_mapping_file(mapping_file)
     used = resolve_mapping(table.headers, mapping)
-    rows = parse_rows(table, used, progress)
     lock_imports(wait=wait)
+    if staging.enabled():
+        staged = _staged_plan(table, used, source, mode, max_leavers_percent)
+        if staged is not None:
+            if progress:
+                progress("check", staged.summary()["rows"], staged.summary()["rows"])
+            logger.info("HR import plan for %s (%s), staged: %s", source, mode, staged.summary())
+            return staged
+    rows = parse_rows(table, used, progress)
     total = len(rows)
     if progress:
         progress("read", total, total)
@@ -232,12 +268,7 @@ def plan_import(
         unit_parents=stated,
         encoding=table.encoding,
     )
-    if table.guessed:
-        plan.warnings.append(
-            f"the file is not UTF-8; it was read as {table.encoding}, the only plausible "
-            "reading of its bytes: name the encoding (the Encoding field or --encoding, or the "
-            "import profile's) to be sure"
-        )
+    _warn_guessed(plan, table)
     for row in rows:
         number = row.values["employee_number"]
         current = existing.get(number)
@@ -249,7 +280,8 @@ def plan_import(
                 plan.warnings.append(f"employee {number} moves from source {current.source}")
         else:
             plan.unchanged.append(number)
-    _plan_units(plan)
+    named = {r.values["department"] for r in plan.rows if r.values["department"]}
+    _plan_units(plan, named | {p for p in plan.unit_parents.values() if p})
     if leaving:
         plan.warnings.extend(
             f"employee {number} (source {src}) reports to {boss}, who leaves"
@@ -265,10 +297,73 @@ def plan_import(
     return plan
 
 
-def _plan_units(plan: ImportPlan) -> None:
+def _warn_guessed(plan: ImportPlan, table: Table) -> None:
+    if table.guessed:
+        plan.warnings.append(
+            f"the file is not UTF-8; it was read as {table.encoding}, the only plausible "
+            "reading of its bytes: name the encoding (the Encoding field or --encoding, or the "
+            "import profile's) to be sure"
+        )
+
+
+def _staged_plan(
+    table: Table, used: dict[str, str], source: str, mode: str, max_leavers_percent: float
+) -> ImportPlan | None:
+    """The plan made in SQL (:mod:`.staging`), or None when the row path must make it: the
+    same plan, warnings in the same order."""
+    given = frozenset(used)
+    stage = staging.stage_file(table, used, Limits.from_config())
+    if stage is None:
+        return None
+    count = staging.file_is_clean(stage, given)
+    if count is None:
+        return None
+    leaving = staging.leavers(stage, source) if mode == ImportMode.FULL else {}
+    if len(leaving) > MASS_LEAVERS_FLOOR and (
+        len(leaving) * 100 > max_leavers_percent * staging.active_count(source)
+    ):
+        return None
+    outside = staging.outside_managers(stage, leaving)
+    if outside is None or staging.emails_taken(stage):
+        return None
+    found = staging.compare(stage, source, given)
+    if "manager_employee_number" in given and staging.has_cycle(
+        stage, closed=not outside, relinked=found["relinked"]
+    ):
+        return None
+    placed = staging.units(stage, given)
+    if placed is None:
+        return None
+    named, stated = placed
+    plan = ImportPlan(
+        source=source,
+        mode=mode,
+        rows=[],
+        given=given,
+        outside_managers=outside,
+        left=leaving,
+        unit_parents=stated,
+        encoding=table.encoding,
+        stage=stage,
+        row_count=count,
+    )
+    _warn_guessed(plan, table)
+    plan.added, plan.updated, plan.unchanged = found["added"], found["updated"], found["unchanged"]
+    plan.warnings.extend(f"employee {n} moves from source {src}" for n, src in found["moves"])
+    _plan_units(plan, named)
+    plan.warnings.extend(
+        f"employee {number} (source {src}) reports to {boss}, who leaves"
+        for number, src, boss in staging.reporting_to_leavers(stage, leaving)
+    )
+    codes = staging.job_codes(stage) if "job_code" in given else set()
+    for _receiver, warnings in job_codes_planned.send(None, codes=codes):
+        plan.warnings.extend(warnings or ())
+    return plan
+
+
+def _plan_units(plan: ImportPlan, named: set[str]) -> None:
     known = unit_parents()
-    named = {r.values["department"] for r in plan.rows if r.values["department"]}
-    named |= {p for p in plan.unit_parents.values() if p}
+    plan.unit_names = named
     plan.units_added = sorted(named - set(known))
     plan.units_moved = sorted(
         unit

@@ -32,6 +32,8 @@ DELIMITERS = ",;\t|"
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 #: a shared string of the table (``<si>``)
 SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+#: the line boundaries ``str.splitlines`` knows
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 #: bytes read at a time from a workbook's entries when checking them
 STREAM_CHUNK = 1 << 20
 
@@ -79,6 +81,9 @@ class Table:
     kind: str
     encoding: str | None = None
     guessed: bool = False
+    #: a CSV's whole decoded text and its delimiter (the staged plan reads them; None for XLSX)
+    text: str | None = None
+    delimiter: str | None = None
 
 
 def read_table(
@@ -143,7 +148,7 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
     text = decoded.text
     if not text.strip():
         raise _empty()
-    first_line = text.lstrip("\r\n").splitlines()[0]
+    first_line = LINE_BREAK.split(text.lstrip("\r\n"), maxsplit=1)[0]  # not every line split
     delimiter = max(DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -168,7 +173,9 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
         except csv.Error as error:
             raise _csv_error(error, reader.line_num) from error
 
-    return Table(headers, rows(), "csv", decoded.encoding, decoded.guessed)
+    return Table(
+        headers, rows(), "csv", decoded.encoding, decoded.guessed, text=text, delimiter=delimiter
+    )
 
 
 def _unreadable(error: Exception) -> ValidationFailed:

@@ -1,0 +1,219 @@
+"""The staged plan of an HR import (PostgreSQL: the file COPY'd into a temporary table and
+checked in SQL) against the row path: the same plans, the same errors word for word, the same
+tables; and the bulk load of a first sync leaves the schema as it found it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+import learnhub.org.hr_import.apply as apply_module
+from learnhub.core.errors import ValidationFailed
+from learnhub.extensions import db
+from learnhub.org import import_preview
+from learnhub.org.hr_import import apply_import, bulk, plan_import, staging
+from learnhub.org.models import Employee
+from tests.org.test_hr_import_paths import _state
+
+HEADER = (
+    "employee_number,first_name,last_name,email,job_code,job_title,org_unit,org_unit_parent,"
+    "manager_employee_number,hire_date\n"
+)
+BASE = (
+    "1,Ann,Top,ann@x.org,SVC_MGR,Head,Office,,,2001-02-03\n"
+    "2,Bob,Mid,bob@x.org,CASE_OFF,Officer,North,Office,1,2010-01-01\n"
+    "3,Cy,Mid,cy@x.org,CASE_OFF,,South,Office,1,\n"
+    "4,Di,Low,di@x.org,DATA_AN,Analyst,North,Office,2,2020-12-31\n"
+)
+#: files the row path must read and word (each falls back from the staged path)
+REFUSED = {
+    "duplicate number": BASE + "4,Dup,Low,dup@x.org,,,,,,\n",
+    "duplicate email, other case": BASE + "5,Eve,Low,DI@x.org,,,,,,\n",
+    "missing name": BASE + "5,,Low,eve@x.org,,,,,,\n",
+    "bad email": BASE + "5,Eve,Low,eve@x,,,,,,\n",
+    "bad date": BASE + "5,Eve,Low,eve@x.org,,,,,,2021-02-30\n",
+    "own manager": BASE + "5,Eve,Low,eve@x.org,,,,,5,\n",
+    "unknown manager": BASE + "5,Eve,Low,eve@x.org,,,,,99,\n",
+    "cycle": BASE.replace(",,,2001-02-03", ",,4,2001-02-03"),
+    "control character": BASE + "5,Eve\x07,Low,eve@x.org,,,,,,\n",
+    "too long": BASE + f"5,{'E' * 121},Low,eve@x.org,,,,,,\n",
+    "two parents": BASE + "5,Eve,Low,eve@x.org,,,North,South,,\n",
+    "short row": BASE + "5,Eve,Low\n",
+}
+#: files both paths take, some read by the row path only (quotes, odd line ends, spaces)
+TAKEN = {
+    "plain": (BASE, True),
+    "spaces around cells": (BASE.replace("Bob,", "  Bob ,").replace(",Di", ",\u00a0Di"), True),
+    "upper-case email": (BASE.replace("cy@x.org", "Cy@X.Org"), True),
+    "CRLF": (BASE.replace("\n", "\r\n"), True),
+    "quoted cell": (BASE.replace("Head", '"Head, Office"'), False),
+    "non-ASCII email": (BASE.replace("di@x.org", "dí@x.org"), False),
+    "no trailing newline": (BASE.rstrip("\n"), True),
+    "a basic ISO date (the row path takes it)": (BASE + "5,Eve,Low,e@x.org,,,,,,20210101\n", False),
+    "a row of empty cells (skipped)": (BASE + ",,,,,,,,,\n", False),
+    "a column no field reads": (BASE.replace(",2001-02-03", ",2001-02-03,x"), False),
+}
+
+
+def _postgresql() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the staged path is PostgreSQL's (LEARNHUB_TEST_DATABASE_URL)")
+
+
+def _plan(body: str, monkeypatch: pytest.MonkeyPatch, *, staged: bool, **kwargs):
+    with monkeypatch.context() as patched:
+        if not staged:
+            patched.setattr(staging, "enabled", lambda: False)
+            patched.setattr(apply_module, "is_postgresql", lambda: False)
+        return plan_import(body.encode(), **kwargs)
+
+
+def _outcome(body: str, monkeypatch: pytest.MonkeyPatch, staged: bool):
+    try:
+        plan = _plan(body, monkeypatch, staged=staged, mode="full")
+    except ValidationFailed as error:
+        return ("refused", error.message, [(i.where, i.message) for i in error.errors])
+    return ("planned", plan.summary(), plan.warnings, plan.stage is not None)
+
+
+def test_whitespace_is_what_str_strip_removes():
+    import sys
+
+    assert (
+        "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == staging.WHITESPACE
+    )
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_a_refused_file_gets_the_row_paths_errors(app_ctx, monkeypatch, name):
+    _postgresql()
+    body = HEADER + REFUSED[name]
+    staged = _outcome(body, monkeypatch, staged=True)
+    db.session.rollback()
+    row_path = _outcome(body, monkeypatch, staged=False)
+    db.session.rollback()
+    assert staged[0] == "refused", staged
+    assert staged == row_path
+
+
+@pytest.mark.parametrize("name", sorted(TAKEN))
+def test_a_taken_file_leaves_the_same_tables(app_ctx, monkeypatch, name):
+    _postgresql()
+    body, stageable = TAKEN[name]
+    results = []
+    for staged in (True, False):
+        steps = []
+        for text_ in (HEADER + BASE, HEADER + body):
+            plan = _plan(text_, monkeypatch, staged=staged, mode="full")
+            preview = import_preview.describe(plan)  # names and changes read from the file
+            steps.append((plan.stage is not None, plan.summary(), plan.updated, preview))
+            with monkeypatch.context() as patched:
+                if not staged:
+                    patched.setattr(apply_module, "is_postgresql", lambda: False)
+                apply_import(plan)
+            db.session.flush()
+            db.session.expire_all()
+        results.append((steps, _state()))
+        db.session.rollback()
+    (staged_steps, staged_state), (row_steps, row_state) = results
+    assert staged_steps[1][0] is stageable
+    assert [s[1:] for s in staged_steps] == [s[1:] for s in row_steps]
+    assert staged_state == row_state
+
+
+def _schema() -> tuple[set, set]:
+    indexes = set(
+        db.session.execute(
+            text(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                "WHERE tablename IN ('employees', 'reporting_lines')"
+            )
+        ).all()
+    )
+    constraints = set(
+        db.session.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+                "FROM pg_constraint WHERE conrelid IN ('employees'::regclass, "
+                "'reporting_lines'::regclass) OR confrelid = 'employees'::regclass"
+            )
+        ).all()
+    )
+    return indexes, constraints
+
+
+def _many(count: int) -> str:
+    rows = [
+        f"E{n},F{n},L{n},p{n}@x.org,CASE_OFF,,U{n // 10},,{f'E{(n - 1) // 3}' if n else ''},"
+        for n in range(count)
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def test_a_first_sync_in_bulk_leaves_the_schema_as_it_was(app_ctx, monkeypatch):
+    _postgresql()
+    monkeypatch.setattr(bulk, "BULK_MIN", 10)
+    before = _schema()
+    assert before[0] and before[1]
+    plan = plan_import(_many(40).encode(), mode="full")
+    assert plan.stage is not None and bulk.is_bulk(len(plan.added))
+    apply_import(plan)
+    db.session.flush()
+    assert _schema() == before
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == 40
+    lines = db.session.scalar(text("SELECT count(*) FROM reporting_lines"))
+    assert lines == sum(_depth(n) for n in range(40))
+    db.session.rollback()
+
+
+def _depth(n: int) -> int:
+    depth = 0
+    while n:
+        n, depth = (n - 1) // 3, depth + 1
+    return depth
+
+
+def test_a_failing_bulk_import_rolls_the_drops_back(app_ctx, monkeypatch):
+    _postgresql()
+    monkeypatch.setattr(bulk, "BULK_MIN", 10)
+    before = _schema()
+    plan = plan_import(_many(40).encode(), mode="full")
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the closure failed")
+
+    monkeypatch.setattr(apply_module, "rebuild_reporting_lines", fail)
+    with pytest.raises(RuntimeError):
+        apply_import(plan)
+    db.session.rollback()
+    assert _schema() == before
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == 0
+
+
+def test_a_daily_sync_keeps_its_indexes(app_ctx, monkeypatch):
+    _postgresql()
+    monkeypatch.setattr(bulk, "BULK_MIN", 10)
+    apply_import(plan_import(_many(40).encode(), mode="full"))
+    db.session.flush()
+    plan = plan_import(_many(45).encode(), mode="full")
+    assert plan.summary()["added"] == 5 and not bulk.is_bulk(5)
+    dropped = []
+    monkeypatch.setattr(bulk, "_definitions", lambda *a, **k: dropped.append(a) or [])
+    apply_import(plan)
+    assert dropped == []
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["cycle", "unknown manager"])
+def test_the_walk_down_a_whole_file_finds_the_same_cycles(app_ctx, monkeypatch, name):
+    """Many changed lines in a file naming only its own managers: one walk down the file."""
+    _postgresql()
+    monkeypatch.setattr(staging, "SMALL", 0)
+    body = HEADER + REFUSED[name]
+    staged = _outcome(body, monkeypatch, staged=True)
+    db.session.rollback()
+    assert staged == _outcome(body, monkeypatch, staged=False)
+    db.session.rollback()
+    assert staged[0] == "refused"
+    assert _outcome(HEADER + BASE, monkeypatch, staged=True)[3] is True  # staged, no cycle
+    db.session.rollback()
