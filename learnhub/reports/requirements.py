@@ -46,7 +46,6 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 from learnhub.org.services import subtree_ids_query
 from learnhub.org.time_zones import local_date, zone_named
-from learnhub.reports.formats import FORMATS
 
 #: the status of the rows ``include_unassigned`` adds
 NOT_ASSIGNED = "not_assigned"
@@ -310,7 +309,7 @@ def requirement_records(filters: RequirementFilters, now: datetime) -> Iterator[
         ]
 
 
-#: the words the HR page shows for each status a filter may ask for
+#: the words the Exports page shows for each status a filter may ask for
 STATUS_LABELS = {
     RequirementStatus.NOT_STARTED.value: "Not started",
     RequirementStatus.IN_PROGRESS.value: "In progress",
@@ -321,17 +320,3 @@ STATUS_LABELS = {
     RequirementStatus.WAIVED.value: "Waived",
 }
 
-
-def export_form_options() -> dict:
-    """What the HR page's export form offers: ``{"courses": [(slug, title)], "org_units":
-    [(code, name)], "statuses": [(value, label)], "formats": [...]}`` (two queries)."""
-    courses = db.session.execute(
-        select(Course.slug, Course.title).where(Course.published.is_(True)).order_by(Course.title)
-    ).all()
-    units = db.session.execute(select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.name)).all()
-    return {
-        "courses": [tuple(c) for c in courses],
-        "org_units": [tuple(u) for u in units],
-        "statuses": list(STATUS_LABELS.items()),
-        "formats": list(FORMATS),
-    }
