@@ -319,4 +319,3 @@ STATUS_LABELS = {
     RequirementStatus.EXPIRED.value: "Expired",
     RequirementStatus.WAIVED.value: "Waived",
 }
-
