@@ -137,7 +137,8 @@ def cases(units: dict) -> list[tuple[str, dict, int]]:
 
 def time_case(asked: dict, page: int, repeats: int) -> tuple[float, int]:
     from learnhub.extensions import db
-    from learnhub.reports.directory import directory_page, job_roles, resolve_filters, unit_tree
+    from learnhub.reports.directory import job_roles, resolve_filters, unit_tree
+    from learnhub.reports.directory_paging import directory_page
 
     runs, total = [], 0
     for _ in range(repeats):

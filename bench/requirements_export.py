@@ -14,8 +14,9 @@ with ``git archive`` into a temporary folder; each measurement runs in a child p
 ``sys.path`` starts with that tree or this one, so "peak RSS" is that export's own high-water
 mark (``ru_maxrss``, the app's imports included). For each size the schema is rebuilt and
 seeded: people (names with formula-like starts, five time zones and none) x 2 courses,
-assigned by two rules (a third of the people reached by both: two assignment ids), then one
-requirement in ten waived, completed (with and without an expiry, renewal open) or overdue.
+assigned by twelve rules (everyone, and ten org units: a twentieth of the people reached by
+two, with two assignment ids), then one requirement in ten each waived, completed (with and
+without an expiry, renewal open) or overdue.
 The yardstick is ``COPY (<the export's SELECT with its raw columns>) TO STDOUT WITH (FORMAT
 csv)``; a ratio is the path's rows/s over COPY's (1.0 = as fast as COPY). The best of
 ``--repeat`` runs counts. Every file is compared byte for byte with the baseline's CLI file.
@@ -90,7 +91,7 @@ def seed(rows: int) -> tuple[int, str]:
         for statement in SEED:
             db.session.execute(text(statement), {"people": max(1, rows // 2)})
         courses = list(db.session.scalars(text("SELECT id FROM courses ORDER BY id")))
-        units = list(db.session.scalars(text("SELECT id FROM org_units WHERE id % 3 = 0")))
+        units = list(db.session.scalars(text("SELECT id FROM org_units WHERE id % 20 = 0")))
         for course in courses:
             services.create_assignment(
                 services.AssignmentSpec(
