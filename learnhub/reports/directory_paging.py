@@ -128,7 +128,8 @@ def directory_page(
     (OFFSET: bookmarked ``?page=`` links and API clients keep working); ``page`` past the last
     gives the last page when ``clamp`` (a bookmarked page 40 of a list that shrank), else no
     rows (the API: a client paging on reads an empty page). A "Previous" cursor that finds
-    fewer than a page before it (people left since) gives the first page instead (two more
+    fewer than a page before it (people left since) gives the first page instead, and a
+    "Next" cursor that finds nobody after it the last page when ``clamp`` (two more
     statements, only then)."""
     now = now or utcnow()
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
@@ -170,6 +171,8 @@ def directory_page(
         rows = rows[:page_size]
         has_previous, has_next = page > 1 or cursor is not None, more
         if cursor is not None and not more:
+            if not rows and total and clamp:  # everyone after the key left: the last page
+                return directory_page(filters, pages, page_size, clamp=clamp, now=now)
             page = pages  # the end reached: the last page, whatever the cursor said
     return DirectoryPage(
         rows=[_row(r) for r in rows],
