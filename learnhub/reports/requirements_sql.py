@@ -8,9 +8,10 @@ What moves into SQL besides the cells (learnhub.reports.sql_cells):
 
 - **the assignments of a requirement**, folded in Python from consecutive rows there, are
   aggregated per (person, course, module key) before the join: ``string_agg`` of the ids in
-  order, and of their descriptions, which Python words once per export
+  order ("4;9"); their descriptions, which Python words once per export
   (:func:`learnhub.assignments.describe.descriptions`: hundreds, not one per row) and hands
-  to the statement as one JSON parameter;
+  to the statement as one JSON parameter, are looked up after the sort, so the sort carries
+  the narrow ids rather than the long words (at 1M rows they made it spill to disk);
 - **local days** (assigned on, due date): ``timezone(zone, instant)::date`` in the zone Python
   would use (:func:`learnhub.org.time_zones.zone_named`: the person's, else the
   organisation's, else UTC), chosen per stored ``Employee.timezone`` value by a CASE built from
@@ -122,6 +123,22 @@ def _day_cell(zone: ColumnElement[str], instant: ColumnElement) -> ColumnElement
     return func.coalesce(cast(cast(func.timezone(zone, instant), Date), Text), _EMPTY)
 
 
+def _described(ids: ColumnElement[str], words: ColumnElement) -> ColumnElement[str]:
+    # "; " between the descriptions of the ids ("4;9") in their order: worded after the sort,
+    # so the sort handles the narrow ids, not the long words (an external sort at 1M rows)
+    each = (
+        func.unnest(func.string_to_array(ids, _SEPARATOR))
+        .table_valued("ident", with_ordinality="n")
+        .render_derived()
+    )
+    word = func.coalesce(words.op("->>")(each.c.ident), literal_column("'#'", Text) + each.c.ident)
+    return (
+        select(func.string_agg(word, aggregate_order_by(_DESCRIPTION_SEPARATOR, each.c.n)))
+        .select_from(each)
+        .scalar_subquery()
+    )
+
+
 def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Select | None:
     """The export's rows with each cell finished in SQL, in the Python path's order, or None
     when the zones do not allow it (then the Python writer writes the file)."""
@@ -141,11 +158,6 @@ def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Sele
             func.string_agg(
                 ident, aggregate_order_by(_SEPARATOR, sources.c.assignment_id), type_=Text
             ).label("assignment_ids"),
-            func.string_agg(
-                func.coalesce(words.op("->>")(ident), literal_column("'#'", Text) + ident),
-                aggregate_order_by(_DESCRIPTION_SEPARATOR, sources.c.assignment_id),
-                type_=Text,
-            ).label("assignments"),
         )
         .group_by(sources.c.employee_id, sources.c.course_id, sources.c.module_key)
         .subquery("folded")
@@ -156,7 +168,6 @@ def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Sele
         folded,
         [
             folded.c.assignment_ids.label("assignment_ids"),
-            folded.c.assignments.label("assignments"),
         ],
     )
     # sorted first, narrow, then each cell computed in that order (as the completions export)
@@ -190,7 +201,7 @@ def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Sele
         utc_cell(raw.c.expires_at),
         # ids and "#7 …" descriptions: digits and "#" first, never formula-like
         func.coalesce(raw.c.assignment_ids, _EMPTY),
-        func.coalesce(raw.c.assignments, _EMPTY),
+        func.coalesce(_described(raw.c.assignment_ids, words), _EMPTY),
     ).order_by(*order_keys(raw))
 
 
