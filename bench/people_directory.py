@@ -8,9 +8,11 @@ Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts,
 Builds N people (names drawn from lists with accents, a few hundred org units three levels
 deep, a dozen job roles, 5% leavers, two requirements each of which about 8% are overdue),
 then times one directory page (the count and the page of 50, as the page runs them) for each
-case below, the median of several runs, first with migration 0025_people's expression indexes and
-then, in the same run and on the same data, with them dropped: the ratio is what the indexes
-buy. On SQLite (no such indexes) only the first column is printed.
+case below, the median of several runs (a deep page both by OFFSET, ``?page=``, and by keyset,
+the cursor of the "Next" link, which must show the same people), first with migration
+0025_people's expression indexes and then, in the same run and on the same data, with them
+dropped: the ratio is what the indexes buy. On SQLite (no such indexes) only the first
+column is printed.
 """
 
 from __future__ import annotations
@@ -120,10 +122,15 @@ def build(employees: int) -> dict:
     return {"unit": "D3", "team": teams[40]["code"]}
 
 
-def cases(units: dict) -> list[tuple[str, dict, int]]:
+def cases(units: dict, deep: int = 1000) -> list[tuple[str, dict, int]]:
+    """(name, filters, page); a page given as a negative number is reached by keyset (the
+    cursor a "Next" link of the page before it carries), a positive one by OFFSET."""
     return [
         ("everyone active, page 1", {}, 1),
-        ("everyone active, page 1000", {}, 1000),
+        (f"everyone active, page {deep} (OFFSET)", {}, deep),
+        (f"everyone active, page {deep} (keyset)", {}, -deep),
+        (f"search 'kow' page {deep // 10} (OFFSET)", {"search": "kow"}, deep // 10),
+        (f"search 'kow' page {deep // 10} (keyset)", {"search": "kow"}, -(deep // 10)),
         ("search 'kow' (a last name's start)", {"search": "kow"}, 1),
         ("search 'maria zol' (two words)", {"search": "maria zol"}, 1),
         ("search 'e00012' (a number's start)", {"search": "e00012"}, 1),
@@ -135,17 +142,37 @@ def cases(units: dict) -> list[tuple[str, dict, int]]:
     ]
 
 
+#: the employee numbers of each page timed, by case: keyset and OFFSET must agree
+SHOWN: dict[tuple[str, int], list[str]] = {}
+
+
+def _cursor_to(asked: dict, page: int):
+    """The cursor the "Next" link of page ``page - 1`` carries (read outside the timing)."""
+    from learnhub.reports.directory import job_roles, resolve_filters, unit_tree
+    from learnhub.reports.directory_paging import Cursor, decode_cursor, directory_page
+
+    filters = resolve_filters(units=unit_tree(), roles=job_roles(), **asked)
+    before = directory_page(filters, page - 1)
+    assert before.next_cursor is not None
+    return Cursor(decode_cursor(before.next_cursor).key, False, page)
+
+
 def time_case(asked: dict, page: int, repeats: int) -> tuple[float, int]:
     from learnhub.extensions import db
-    from learnhub.reports.directory import directory_page, job_roles, resolve_filters, unit_tree
+    from learnhub.reports.directory import job_roles, resolve_filters, unit_tree
+    from learnhub.reports.directory_paging import directory_page
 
+    cursor = _cursor_to(asked, -page) if page < 0 else None
     runs, total = [], 0
     for _ in range(repeats):
         started = time.perf_counter()
         filters = resolve_filters(units=unit_tree(), roles=job_roles(), **asked)
-        result = directory_page(filters, page)
+        result = directory_page(filters, abs(page), cursor=cursor)
         runs.append(time.perf_counter() - started)
         total = result.total
+        SHOWN[(str(sorted(asked.items())), abs(page))] = [r.employee_number for r in result.rows]
+        if page < 0:
+            assert result.page == -page, result.page
         db.session.rollback()
     return statistics.median(runs) * 1000, total
 
@@ -166,16 +193,24 @@ def main() -> None:
         units = build(options.employees)
         print(f"built {options.employees} people in {time.perf_counter() - started:.1f} s")
         postgres = db.engine.dialect.name == "postgresql"
-        with_indexes = {
-            name: time_case(asked, page, options.repeats) for name, asked, page in cases(units)
-        }
+        # page 1,000 at 100,000 people; the deepest full page there is in a smaller run
+        deep = max(20, min(1000, options.employees * 9 // 10 // 50))
+        with_indexes = {}
+        for name, asked, page in cases(units, deep):
+            if page < 0:  # the OFFSET page just before in the list: both must show the same
+                offset_rows = SHOWN[(str(sorted(asked.items())), -page)]
+            with_indexes[name] = time_case(asked, page, options.repeats)
+            if page < 0:
+                same = SHOWN[(str(sorted(asked.items())), -page)] == offset_rows
+                print(f"{name}: the same people as by OFFSET: {'yes' if same else 'NO'}")
         without: dict[str, tuple[float, int]] = {}
         if postgres:
             for index in FOLDED_INDEXES:
                 db.session.execute(text(f"DROP INDEX {index}"))
             db.session.commit()
             without = {
-                name: time_case(asked, page, options.repeats) for name, asked, page in cases(units)
+                name: time_case(asked, page, options.repeats)
+                for name, asked, page in cases(units, deep)
             }
         print(
             f"\n{db.engine.dialect.name}, {options.employees} people; median of "

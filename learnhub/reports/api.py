@@ -29,10 +29,17 @@ from learnhub.reports.completion_filters import (
 )
 from learnhub.reports.completions import completion_records, csv_bytes, header_for
 from learnhub.reports.dictionary import dictionary_rows
-from learnhub.reports.formats import FORMATS, MEDIA_TYPES, ExportFormat, jsonl_text, xlsx_chunks
-from learnhub.reports.formats import csv_text as requirements_csv
+from learnhub.reports.formats import (
+    FORMATS,
+    MEDIA_TYPES,
+    ExportFormat,
+    csv_text,
+    jsonl_text,
+    xlsx_chunks,
+)
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.requirements import STATUSES, requirement_records, resolve_filters
+from learnhub.reports.requirements_sql import csv_bytes as requirements_csv_bytes
 from learnhub.reports.schemas import PersonProfileSchema, TeamSkillGapsSchema
 from learnhub.reports.team import MAX_PER_PAGE, PER_PAGE, team_view
 
@@ -197,7 +204,7 @@ class CompletionsCsvExport(MethodView):
 def _dictionary(export: str, columns: list[str] | None) -> Response:
     filename = f"learnhub-{export}-data-dictionary.csv"
     return Response(
-        requirements_csv(dictionary_rows(export, columns)),
+        csv_text(dictionary_rows(export, columns)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -284,14 +291,13 @@ class RequirementsExport(MethodView):
             excel=excel,
             **filters.as_audit(),
         )
-        records = requirement_records(filters, now)
         body: Iterator[str] | Iterator[bytes]
         if chosen == ExportFormat.XLSX:
-            body = xlsx_chunks(records, title="Required learning")
+            body = xlsx_chunks(requirement_records(filters, now), title="Required learning")
         elif chosen == ExportFormat.JSONL:
-            body = jsonl_text(records)
+            body = jsonl_text(requirement_records(filters, now))
         else:
-            body = requirements_csv(records, excel=excel)
+            body = requirements_csv_bytes(filters, now, excel=excel)
         return Response(
             stream_with_context(body),
             mimetype=MEDIA_TYPES[chosen],

@@ -160,8 +160,10 @@ def export_requirements(
     from learnhub.core.audit import audit
     from learnhub.core.errors import ValidationFailed
     from learnhub.core.models import utcnow
-    from learnhub.reports.formats import ExportFormat, csv_text, jsonl_text, write_xlsx
+    from learnhub.reports.formats import ExportFormat, jsonl_text, write_xlsx
     from learnhub.reports.requirements import requirement_records, resolve_filters
+    from learnhub.reports.requirements_sql import csv_bytes
+    from learnhub.reports.sql_export import Tally
 
     chosen = ExportFormat(_out_format(out, format_))
     if excel and chosen != ExportFormat.CSV:
@@ -187,11 +189,16 @@ def export_requirements(
     if chosen == ExportFormat.XLSX:
         with out.open("wb") as binary:
             write_xlsx(counted(), binary, title="Required learning")
-    else:
-        chunks = csv_text(counted(), excel=excel) if chosen == ExportFormat.CSV else None
+    elif chosen == ExportFormat.JSONL:
         with out.open("w", encoding="utf-8", newline="") as text:
-            for chunk in chunks or jsonl_text(counted()):
+            for chunk in jsonl_text(counted()):
                 text.write(chunk)
+    else:
+        tally = Tally()
+        with out.open("wb") as binary:
+            for data in csv_bytes(filters, utcnow(), tally, excel=excel):
+                binary.write(data)
+        rows = tally.rows
     audit(
         "export_requirements",
         target=str(out),

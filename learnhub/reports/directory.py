@@ -1,7 +1,8 @@
 """The People directory of HR and L&D (issue 13): everyone in the organisation, searched,
 filtered and listed a page at a time, with how much of each person's required learning is late.
 
-Built for 100,000 people (DESIGN.md "Runtime and scale"): a page is a fixed number of
+Built for 100,000 people (DESIGN.md "Runtime and scale"): a page
+(learnhub.reports.directory_paging) is a fixed number of
 statements whatever the page size or the organisation's size: the org units and the job roles
 (both few; they fill the filters, resolve the chosen ones and name each row's unit), the
 count, and the page itself, one SELECT with the manager joined and each person's late
@@ -29,15 +30,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from learnhub.assignments.models import Requirement
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.folding import fold, folded, like_prefix
-from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 
@@ -50,9 +48,6 @@ FOLDED_INDEXES = (
 )
 #: between the names of an org unit's path, a single right-pointing angle quotation mark
 PATH_SEPARATOR = " \u203a "
-#: people per page of the directory (the API caps ?page_size at MAX_PAGE_SIZE)
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 #: what a search may hold
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 6
@@ -250,124 +245,3 @@ def _filtered(query: Select, filters: DirectoryFilters, now: datetime) -> Select
             exists().where(Requirement.employee_id == Employee.id, late_condition(now))
         )
     return query.where(*conditions)
-
-
-@dataclass(frozen=True)
-class DirectoryRow:
-    """One person of a directory page. ``overdue``: their late requirements (see the module's
-    docstring); ``left_at``: when a full HR sync found them missing (None while active, and
-    for leavers made by hand)."""
-
-    employee_number: str
-    name: str
-    email: str
-    org_unit_id: int | None
-    job_role_code: str | None
-    job_role_title: str | None
-    job_title: str | None
-    manager_number: str | None
-    manager_name: str | None
-    active: bool
-    left_at: datetime | None
-    overdue: int
-
-
-@dataclass(frozen=True)
-class DirectoryPage:
-    """``rows`` of page ``page`` (from 1) of ``total`` people, ``page_size`` a page."""
-
-    rows: list[DirectoryRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def directory_page(
-    filters: DirectoryFilters,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
-    *,
-    clamp: bool = True,
-    now: datetime | None = None,
-) -> DirectoryPage:
-    """One page of the people ``filters`` select, by name then employee number. ``page``
-    past the last gives the last page when ``clamp`` (a bookmarked page 40 of a list that
-    shrank), else no rows (the API: a client paging on reads an empty page). Two statements:
-    the count, then the page."""
-    now = now or utcnow()
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    total = db.session.scalar(_filtered(select(func.count(Employee.id)), filters, now)) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages) if clamp else max(1, page)
-    last_name: ColumnElement[str] = folded(Employee.last_name)
-    # a search sorts its matches (found through the indexes, bitmap-ORed) rather than walk the
-    # name index testing everyone on the way, which the planner prefers and is far slower when
-    # the matches sit late in the alphabet (bench/people_directory.py: 1.1 s to 90 ms for
-    # "kow" at 100,000 people); ``|| ''`` is an order the index cannot give
-    if filters.words:
-        last_name = last_name.concat("")
-    order = (last_name, folded(Employee.first_name), Employee.employee_number)
-    # the page's ids first, then their columns: the rows skipped by OFFSET (page 1,000 skips
-    # 49,950) never pay for the manager join and the late count
-    ids = (
-        _filtered(select(Employee.id), filters, now)
-        .order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .subquery()
-    )
-    manager = aliased(Employee)
-    overdue = (
-        select(func.count())
-        .where(Requirement.employee_id == Employee.id, late_condition(now))
-        .correlate(Employee)
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            Employee.employee_number,
-            Employee.first_name,
-            Employee.last_name,
-            Employee.email,
-            Employee.org_unit_id,
-            JobRole.code,
-            JobRole.title,
-            Employee.job_title,
-            manager.employee_number,
-            manager.first_name,
-            manager.last_name,
-            Employee.active,
-            Employee.left_at,
-            overdue,
-        )
-        .select_from(ids)
-        .join(Employee, Employee.id == ids.c.id)
-        .outerjoin(JobRole, JobRole.id == Employee.job_role_id)
-        .outerjoin(manager, manager.id == Employee.manager_id)
-        .order_by(*order)
-    )
-    rows = db.session.execute(query).all()
-    return DirectoryPage(rows=[_row(r) for r in rows], total=total, page=page, page_size=page_size)
-
-
-def _row(r: Any) -> DirectoryRow:
-    (number, first, last, email, unit_id, role_code, role_title, title) = r[:8]
-    (manager_number, manager_first, manager_last, active, left_at, overdue) = r[8:]
-    return DirectoryRow(
-        employee_number=number,
-        name=f"{first} {last}".strip(),
-        email=email,
-        org_unit_id=unit_id,
-        job_role_code=role_code,
-        job_role_title=role_title,
-        job_title=title,
-        manager_number=manager_number,
-        manager_name=f"{manager_first} {manager_last}".strip() if manager_number else None,
-        active=active,
-        left_at=left_at,
-        overdue=overdue or 0,
-    )

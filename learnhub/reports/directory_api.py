@@ -1,7 +1,9 @@
 """JSON twin of the People directory (issue 13): ``GET /api/v1/employees`` lists the
 organisation's people with the page's filters, for HR sessions and API tokens holding
 ``org:read`` (an HR system checking who LearnHub knows, a BI tool reading overdue counts).
-Paged by flask-smorest (``page``, ``page_size``; totals in the ``X-Pagination`` header).
+Paged by flask-smorest (``page``, ``page_size``; totals in the ``X-Pagination`` header), or by
+keyset with ``cursor`` (from the ``X-Next-Cursor`` / ``X-Previous-Cursor`` headers: added,
+so clients that page by number keep working unchanged).
 Every call is audited: it reads people's personal data (DESIGN.md "every export audited")."""
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
 from learnhub.core.audit import audit
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.reports.directory import (
-    MAX_PAGE_SIZE,
     MAX_SEARCH_LENGTH,
-    PAGE_SIZE,
     PATH_SEPARATOR,
     STATUSES,
-    directory_page,
     job_roles,
     resolve_filters,
     unit_tree,
+)
+from learnhub.reports.directory_paging import (
+    MAX_CURSOR_BYTES,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    decode_cursor,
+    directory_page,
 )
 
 blp = Blueprint("directory", __name__, description="The organisation's people (HR)")
@@ -54,6 +60,17 @@ class EmployeeListArgs(Schema):
         load_default=False,
         metadata={"description": "only people with required learning overdue or expired"},
     )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_CURSOR_BYTES * 2),
+        metadata={
+            "description": "an X-Next-Cursor or X-Previous-Cursor header's value, as given "
+            "(opaque): the page after or before the one it came with, found by keyset "
+            "(as fast deep in the list as at its start; nobody skipped or listed twice when "
+            "people join or leave between calls); ``page`` is then ignored. Without it, "
+            "``page`` counts from the start as before"
+        },
+    )
 
 
 class EmployeeSummarySchema(Schema):
@@ -82,7 +99,20 @@ class Employees(MethodView):
     @token_scope("org:read")
     @role_required(*HR_ONLY)
     @blp.arguments(EmployeeListArgs, location="query")
-    @blp.response(200, EmployeeSummarySchema(many=True))
+    @blp.response(
+        200,
+        EmployeeSummarySchema(many=True),
+        headers={
+            "X-Next-Cursor": {
+                "description": "pass as ?cursor= for the next page (absent on the last)",
+                "schema": {"type": "string"},
+            },
+            "X-Previous-Cursor": {
+                "description": "pass as ?cursor= for the page before (absent on the first)",
+                "schema": {"type": "string"},
+            },
+        },
+    )
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(422, schema=ErrorSchema, description="A filter names nothing known")
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
@@ -101,13 +131,24 @@ class Employees(MethodView):
             units=units,
             roles=roles,
         )
+        cursor = decode_cursor(args["cursor"]) if args["cursor"] else None
         page = directory_page(
-            filters, pagination_parameters.page, pagination_parameters.page_size, clamp=False
+            filters,
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+            clamp=False,
+            cursor=cursor,
         )
         pagination_parameters.item_count = page.total
+        pagination_parameters.page = page.page  # a cursor's page: X-Pagination says which
         audit("list_employees", target="employees", filters=filters.asked, page=page.page)
+        headers = {}
+        if page.next_cursor:
+            headers["X-Next-Cursor"] = page.next_cursor
+        if page.previous_cursor:
+            headers["X-Previous-Cursor"] = page.previous_cursor
         code_of = {ident: code for code, ident in units.codes.items()}
-        return [
+        people = [
             {
                 "employee_number": r.employee_number,
                 "name": r.name,
@@ -125,3 +166,4 @@ class Employees(MethodView):
             }
             for r in page.rows
         ]
+        return people, 200, headers

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from learnhub.assignments.describe import descriptions
@@ -46,7 +46,6 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 from learnhub.org.services import subtree_ids_query
 from learnhub.org.time_zones import local_date, zone_named
-from learnhub.reports.formats import FORMATS
 
 #: the status of the rows ``include_unassigned`` adds
 NOT_ASSIGNED = "not_assigned"
@@ -172,12 +171,11 @@ def _with_people(query: Select, manager) -> Select:
     )
 
 
-def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
-    """The export's one SELECT: a row per requirement and live assignment behind it (a
-    requirement two rules reach comes twice, consecutively), plus the not-assigned people when
-    asked, ordered by employee number, course title, module position, requirement."""
-    manager = aliased(Employee)
-    sources = (
+def assignment_sources() -> Select:
+    """The live assignments behind each (person, course, module key): a row per assignment
+    target and assignment module (``employee_id``, ``course_id``, ``module_key``: 0 for a whole
+    course, ``assignment_id``)."""
+    return (
         select(
             AssignmentTarget.employee_id,
             Assignment.course_id,
@@ -187,8 +185,23 @@ def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
         .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
         .outerjoin(AssignmentModule, AssignmentModule.assignment_id == Assignment.id)
         .where(Assignment.removed_at.is_(None))
-        .subquery()
     )
+
+
+def rows_query(
+    filters: RequirementFilters,
+    now: datetime,
+    sources: Subquery,
+    source_columns: Sequence[ColumnElement],
+) -> Subquery:
+    """The export's rows before ordering: a row per requirement (with the people's and the
+    item's columns, status, assigned, due, completed, expiry) outer-joined to ``sources`` (a
+    subquery with ``employee_id``, ``course_id``, ``module_key``) whose ``source_columns`` it
+    adds, plus the not-assigned people when asked (``source_columns`` NULL there), as one
+    (UNION ALL) subquery named ``rows``. Shared by the Python path (:func:`requirements_query`: a
+    source row per assignment) and the SQL path (learnhub.reports.requirements_sql: the
+    assignments of a requirement already folded)."""
+    manager = aliased(Employee)
     rows = _with_people(
         select(
             *_people_columns(manager),
@@ -201,7 +214,7 @@ def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
             effective_due_expression().label("due_at"),
             Requirement.completed_at.label("completed_at"),
             Requirement.expires_at.label("expires_at"),
-            sources.c.assignment_id.label("assignment_id"),
+            *source_columns,
         )
         .select_from(Requirement)
         .join(Employee, Employee.id == Requirement.employee_id)
@@ -224,20 +237,33 @@ def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
         rows = rows.where(Employee.id.in_(subtree_ids_query(filters.manager_id)))
     if filters.statuses:
         rows = rows.where(status_expression(now).in_(sorted(filters.statuses)))
-    parts = [rows]
-    if filters.include_unassigned:
-        parts.append(_unassigned_query(filters, manager))
-    every = union_all(*parts).subquery() if len(parts) > 1 else rows.subquery()
-    return select(every).order_by(
-        every.c.employee_number,
-        func.coalesce(every.c.course, ""),
-        every.c.module_order,
-        every.c.row_key,
-        every.c.assignment_id,
-    )
+    if not filters.include_unassigned:
+        return rows.subquery("rows")
+    nulls = [null().label(column.name) for column in source_columns]
+    return union_all(rows, _unassigned_query(filters, manager, nulls)).subquery("rows")
 
 
-def _unassigned_query(filters: RequirementFilters, manager) -> Select:
+def order_keys(rows: Subquery) -> list[ColumnElement]:
+    """The export's order over :func:`rows_query`'s subquery: employee number, course title,
+    module position, requirement (the database's collation, both paths alike)."""
+    return [
+        rows.c.employee_number,
+        func.coalesce(rows.c.course, ""),
+        rows.c.module_order,
+        rows.c.row_key,
+    ]
+
+
+def requirements_query(filters: RequirementFilters, now: datetime) -> Select:
+    """The export's one SELECT: a row per requirement and live assignment behind it (a
+    requirement two rules reach comes twice, consecutively), plus the not-assigned people when
+    asked, ordered by employee number, course title, module position, requirement."""
+    sources = assignment_sources().subquery()
+    rows = rows_query(filters, now, sources, [sources.c.assignment_id.label("assignment_id")])
+    return select(rows).order_by(*order_keys(rows), rows.c.assignment_id)
+
+
+def _unassigned_query(filters: RequirementFilters, manager, source_nulls: list) -> Select:
     """Active people of the scope without a requirement (of the filtered course, if any)."""
     has_one = select(Requirement.id).where(Requirement.employee_id == Employee.id)
     course: ColumnElement = null()
@@ -256,7 +282,7 @@ def _unassigned_query(filters: RequirementFilters, manager) -> Select:
             null().label("due_at"),
             null().label("completed_at"),
             null().label("expires_at"),
-            null().label("assignment_id"),
+            *source_nulls,
         ).select_from(Employee),
         manager,
     ).where(Employee.active.is_(True), ~has_one.exists())
@@ -310,7 +336,7 @@ def requirement_records(filters: RequirementFilters, now: datetime) -> Iterator[
         ]
 
 
-#: the words the HR page shows for each status a filter may ask for
+#: the words the Exports page shows for each status a filter may ask for
 STATUS_LABELS = {
     RequirementStatus.NOT_STARTED.value: "Not started",
     RequirementStatus.IN_PROGRESS.value: "In progress",
@@ -320,18 +346,3 @@ STATUS_LABELS = {
     RequirementStatus.EXPIRED.value: "Expired",
     RequirementStatus.WAIVED.value: "Waived",
 }
-
-
-def export_form_options() -> dict:
-    """What the HR page's export form offers: ``{"courses": [(slug, title)], "org_units":
-    [(code, name)], "statuses": [(value, label)], "formats": [...]}`` (two queries)."""
-    courses = db.session.execute(
-        select(Course.slug, Course.title).where(Course.published.is_(True)).order_by(Course.title)
-    ).all()
-    units = db.session.execute(select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.name)).all()
-    return {
-        "courses": [tuple(c) for c in courses],
-        "org_units": [tuple(u) for u in units],
-        "statuses": list(STATUS_LABELS.items()),
-        "formats": list(FORMATS),
-    }

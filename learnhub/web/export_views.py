@@ -16,6 +16,7 @@ from flask import (
     abort,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
@@ -81,9 +82,14 @@ def _page(form: ExportForm, manager_id: int | None, status: int = 200) -> tuple[
 @blp.get("/exports")
 @login_required
 def index() -> tuple[str, int]:
-    """The Exports page: the form and the caller's export jobs."""
+    """The Exports page: the form and the caller's export jobs. ``?report=<report>`` (as the
+    HR and team pages link to it) preselects that report; an unknown value is ignored (the
+    default report stays chosen)."""
     manager_id = export_scope(current_user)
     form = ExportForm(formdata=None)
+    asked = request.args.get("report", "")
+    if asked in {r.value for r in Report}:
+        form.report.data = asked
     _options(form, manager_id)
     return _page(form, manager_id)
 
@@ -121,16 +127,16 @@ def start() -> BaseResponse | tuple[str, int]:
     _options(form, manager_id)
     if not form.validate():
         return _page(form, manager_id, 422)
-    request = form.export_request(manager_id)
+    asked = form.export_request(manager_id)
     try:
-        prepared = prepare(request, utcnow())
+        prepared = prepare(asked, utcnow())
     except ValidationFailed as error:
         form.add_issues(error.errors)
         return _page(form, manager_id, 422)
     rows = prepared.count()
     if rows <= services.threshold():
         return _stream(prepared, rows)
-    job = services.create_job(request, prepared, current_user, rows)
+    job = services.create_job(asked, prepared, current_user, rows)
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

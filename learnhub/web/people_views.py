@@ -9,14 +9,17 @@ from flask import Blueprint, render_template, request
 from learnhub.auth.permissions import HR_ONLY, role_required
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.reports.directory import (
-    PAGE_SIZE,
     STATUSES,
     DirectoryFilters,
-    DirectoryPage,
-    directory_page,
     job_roles,
     resolve_filters,
     unit_tree,
+)
+from learnhub.reports.directory_paging import (
+    PAGE_SIZE,
+    DirectoryPage,
+    decode_cursor,
+    directory_page,
 )
 
 blp = Blueprint("people", __name__)
@@ -30,8 +33,10 @@ def _page_number(raw: str | None) -> int:
 @blp.get("/hr/people")
 @role_required(*HR_ONLY)
 def directory() -> tuple[str, int]:
-    """Search and filter everyone (active people by default). Unknown filter values (a unit
-    removed since the link was made) answer 422 with an error summary naming the field, and
+    """Search and filter everyone (active people by default), a page at a time: ``?page=N``
+    from the start, or ``?cursor=`` (the Next and Previous links: keyset paging, as fast deep
+    in the list as at its start). Unknown filter values (a unit removed since the link was
+    made) or a cursor that is not one answer 422 with an error summary naming the field, and
     list nobody rather than everyone."""
     args = request.args
     units, roles = unit_tree(), job_roles()
@@ -49,10 +54,11 @@ def directory() -> tuple[str, int]:
             units=units,
             roles=roles,
         )
+        cursor = decode_cursor(args["cursor"]) if args.get("cursor") else None
     except ValidationFailed as error:
         issues = error.errors
     else:
-        page = directory_page(filters, _page_number(args.get("page")), PAGE_SIZE)
+        page = directory_page(filters, _page_number(args.get("page")), PAGE_SIZE, cursor=cursor)
     return render_template(
         "people/directory.html",
         filters=filters,

@@ -24,7 +24,6 @@ from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.person_record import person_record
-from learnhub.reports.requirements import export_form_options
 from learnhub.reports.team import team_view
 from learnhub.skills.evidence_list import evidence_of
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
@@ -243,7 +242,6 @@ def person(employee_number: str) -> str:
 @blp.get("/hr")
 @role_required(*HR_ONLY)
 def hr() -> str:
-    return render_template(
-        "hr.html",
-        requirements_export=export_form_options(),
-    )
+    """HR's start page: a card per task, each linking to its page (exports: the Exports page
+    with the report chosen, ``/exports?report=…``; no export form of its own)."""
+    return render_template("hr.html")

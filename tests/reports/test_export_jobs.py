@@ -226,8 +226,22 @@ def test_invalid_filters_show_the_form_again_naming_each_field(app, org):
     assert bad_day.status_code == 422 and "Enter a date" in bad_day.get_data(as_text=True)
     backwards = _export(client, report="completions", date_from="2027-02-01", date_to="2027-01-01")
     assert 'href="#date_to"' in backwards.get_data(as_text=True)
-    # the HR page's forms post here, so they get the same page, not the API's JSON
-    assert 'action="/exports"' in client.get("/hr").get_data(as_text=True)
+    # the HR page has no export form of its own: it links here with the report chosen
+    hr_page = client.get("/hr").get_data(as_text=True)
+    assert 'href="/exports?report=requirements"' in hr_page and 'action="/exports"' not in hr_page
+
+
+def test_a_report_in_the_address_is_chosen_on_the_exports_page(app, org):
+    client = _client(app, org["hr"])
+    for report in ("completions", "requirements", "competence_profiles", "team_gap_summaries"):
+        page = client.get("/exports", query_string={"report": report}).get_data(as_text=True)
+        assert f'value="{report}" aria-describedby="report-{report}-hint" checked' in page
+        assert page.count('hint" checked') == 1  # that report only
+    unknown = client.get("/exports?report=payroll")
+    assert unknown.status_code == 200  # ignored: the default report stays chosen
+    assert 'value="completions" aria-describedby="report-completions-hint" checked' in (
+        unknown.get_data(as_text=True)
+    )
 
 
 def test_only_hr_and_managers_reach_the_exports_page(app, org):

@@ -349,7 +349,7 @@ def test_completions_export_lists_assigned_people_who_have_not_started(app_ctx):
     assert world["course"].title == "=Data protection"
 
 
-def test_hr_page_form_downloads_the_export(app):
+def test_the_exports_page_form_downloads_the_export(app):
     with freeze_time(NOW), app.app_context():
         world = _world()
         hr = EmployeeFactory(password=PASSWORD, roles=["hr"])
@@ -358,9 +358,11 @@ def test_hr_page_form_downloads_the_export(app):
     client = app.test_client()
     with freeze_time(NOW):
         sign_in(client, email, PASSWORD)
-        page = client.get("/hr").get_data(as_text=True)
-        # the form posts to the Exports page (issue 13), which shows it again on bad input
-        assert 'action="/exports"' in page and 'name="report" value="requirements"' in page
+        # the HR page links to the Exports page with this report chosen (issue 13)
+        assert 'href="/exports?report=requirements"' in client.get("/hr").get_data(as_text=True)
+        page = client.get("/exports?report=requirements").get_data(as_text=True)
+        assert 'action="/exports"' in page
+        assert 'value="requirements" aria-describedby="report-requirements-hint" checked' in page
         assert f'<option value="{slug}">=Data protection</option>' in page
         assert '<option value="CASE">Casework</option>' in page
         assert 'name="status" value="renewal_due"' in page

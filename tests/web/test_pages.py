@@ -144,7 +144,10 @@ def test_hr_page_is_for_hr_only(app):
         emails = hr.email, someone.email
     client = app.test_client()
     sign_in(client, emails[0], PASSWORD)
-    assert "Download completions" in client.get("/hr").get_data(as_text=True)
+    hr_page = client.get("/hr").get_data(as_text=True)
+    # exports are the Exports page's: the HR page links to it with the report chosen
+    assert 'href="/exports?report=completions"' in hr_page
+    assert 'href="/exports?report=requirements"' in hr_page and 'action="/exports"' not in hr_page
     assert 'href="/hr">HR</a>' in client.get("/").get_data(as_text=True)
     other = app.test_client()
     sign_in(other, emails[1], PASSWORD)

@@ -240,14 +240,31 @@ def test_pages_of_fifty_by_name_then_number_with_the_total(app, people):
     assert _numbers(second) == [f"Q{n:04d}" for n in range(50, 100)]
     third = _get(client, q="zimmer", page=3)
     assert _numbers(third) == [f"Q{n:04d}" for n in range(100, 110)]
-    # the links keep the filters; a page past the end shows the last page
-    assert 'href="/hr/people?page=3&amp;q=zimmer#results"' in second.get_data(as_text=True)
+    # Next and Previous carry a cursor (keyset paging) and keep the filters; following them
+    # gives the same pages as counting from the start; ?page= links still work
+    via_next = _follow(client, first, "next")
+    assert _numbers(via_next) == _numbers(second) and "page 2 of 3" in _text(via_next)
+    last = _follow(client, via_next, "next")
+    assert _numbers(last) == _numbers(third) and "page 3 of 3" in _text(last)
+    assert 'rel="next"' not in _text(last)
+    back = _follow(client, last, "prev")
+    assert _numbers(back) == _numbers(second) and "page 2 of 3" in _text(back)
+    assert 'href="/hr/people?q=zimmer#results" rel="prev"' in _text(back)  # page 1: no cursor
+    assert "First<" in _text(last) and "First<" not in _text(back)
+    # a page past the end shows the last page
     assert _numbers(_get(client, q="zimmer", page=99)) == _numbers(third)
     assert _numbers(_get(client, q="zimmer", page="x")) == _numbers(first)
     # the whole organisation by last name, folded: "de Vries" among the Ds, Żółkiewski after
     # Zimmer
     everyone = _numbers(_get(client))
     assert everyone[:5] == ["P0001", "P0003", "H0001", "P0004", "Q0000"]
+
+
+def _follow(client, response, rel: str):
+    """The page a Next (``rel="next"``) or Previous (``"prev"``) link of ``response`` opens."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', _text(response))
+    assert found, rel
+    return client.get(found.group(1).replace("&amp;", "&").split("#")[0])
 
 
 def test_an_empty_result_says_so_and_offers_to_clear(app, people):
@@ -327,6 +344,10 @@ def test_statements_do_not_grow_with_the_page(app, count_queries, size):
     # chosen unit's sub-units, each row's unit name); 1 job roles; 1 the count; 1 the page
     # (managers joined, late requirements counted by a correlated subquery)
     assert queries.count == 5, queries
+    if size > 50:  # the Next page, by cursor: the same five statements
+        with count_queries() as queries:
+            following = _follow(client, page, "next")
+        assert len(_numbers(following)) == size - 50 and queries.count == 5, queries
 
 
 def test_the_fold_rule_is_the_same_in_the_database(app_ctx):
@@ -496,6 +517,15 @@ def test_the_api_lists_people_with_the_same_filters_paged_and_audited(app, peopl
     assert first[1]["active"] is False and first[1]["left_at"]
     second = client.get("/api/v1/employees?org_unit=CASE&status=all&page_size=2&page=2")
     assert [p["employee_number"] for p in second.get_json()] == ["P0002"]
+    assert "X-Next-Cursor" not in second.headers and second.headers["X-Previous-Cursor"]
+    # keyset paging: the cursor of the first page's headers gives the same second page
+    cursor = response.headers["X-Next-Cursor"]
+    keyset = client.get(f"/api/v1/employees?org_unit=CASE&status=all&page_size=2&cursor={cursor}")
+    assert keyset.get_json() == second.get_json()
+    assert json.loads(keyset.headers["X-Pagination"])["page"] == 2
+    before = keyset.headers["X-Previous-Cursor"]
+    back = client.get(f"/api/v1/employees?org_unit=CASE&status=all&page_size=2&cursor={before}")
+    assert back.get_json() == first and "X-Previous-Cursor" not in back.headers
     search = client.get("/api/v1/employees?q=zolk&include_sub_units=false&org_unit=CASE")
     assert [p["employee_number"] for p in search.get_json()] == ["P0002"]
     bad = client.get("/api/v1/employees?org_unit=GONE")
@@ -507,8 +537,9 @@ def test_the_api_lists_people_with_the_same_filters_paged_and_audited(app, peopl
         events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "list_employees").order_by(AuditEvent.id)
         ).all()
-        assert len(events) == 3
+        assert len(events) == 5
         assert events[0].details["filters"] == {"org_unit": "CASE", "status": "all"}
+        assert [e.details["page"] for e in events] == [1, 2, 2, 1, 1]
 
 
 def test_the_api_answers_org_read_tokens_and_hr_only(app, people):

@@ -29,6 +29,7 @@ from learnhub.extensions import db
 from learnhub.reports import competence_export as skills_export
 from learnhub.reports.completion_filters import COMPLETION_STATUSES, resolve_completion_filters
 from learnhub.reports.completions import completion_records, completions_query, header_for
+from learnhub.reports.completions import csv_bytes as completions_csv
 from learnhub.reports.formats import ExportFormat
 from learnhub.reports.requirements import (
     HEADER as REQUIREMENTS_HEADER,
@@ -42,6 +43,8 @@ from learnhub.reports.requirements import (
     resolve_course_and_units,
     resolve_filters,
 )
+from learnhub.reports.requirements_sql import csv_bytes as requirements_csv
+from learnhub.reports.sql_export import Tally
 
 
 class Report(StrEnum):
@@ -158,6 +161,9 @@ class Prepared:
     audit: dict[str, Any]
     filters: Any = None
     title: str = field(default="")
+    #: the CSV's bytes (no byte order mark) counted into a Tally, for the reports whose CSV
+    #: PostgreSQL can write (learnhub.reports.sql_export); None: written from ``records()``
+    csv: Callable[[Tally], Iterator[bytes]] | None = None
 
     @property
     def excel(self) -> bool:
@@ -269,6 +275,7 @@ def _completions(request: ExportRequest) -> Prepared:
         filters.as_audit(),
         filters,
         "Completions",
+        lambda tally: completions_csv(filters, tally),
     )
 
 
@@ -291,4 +298,5 @@ def _requirements(request: ExportRequest, now: datetime) -> Prepared:
         filters.as_audit(),
         filters,
         "Required learning",
+        lambda tally: requirements_csv(filters, now, tally),
     )

@@ -1,8 +1,9 @@
 """Writing a prepared export (learnhub.reports.jobs.catalogue) in its format: streamed into a
 response, or into a file with its size and SHA-256 checksum (an export job).
 
-The completions CSV goes through :func:`learnhub.reports.completions.csv_bytes` (written by
-PostgreSQL when it can, the same bytes either way); every other CSV, XLSX and JSON Lines file
+The completions and required-learning CSVs go through their report's ``csv`` (written by
+PostgreSQL when it can, the same bytes either way: learnhub.reports.completions.csv_bytes,
+learnhub.reports.requirements_sql.csv_bytes); every other CSV, XLSX and JSON Lines file
 through learnhub.reports.formats, which neutralises every formula-like cell.
 """
 
@@ -12,7 +13,6 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from learnhub.reports.completions import csv_bytes
 from learnhub.reports.formats import (
     MEDIA_TYPES,
     ExportFormat,
@@ -21,7 +21,7 @@ from learnhub.reports.formats import (
     write_xlsx,
     xlsx_chunks,
 )
-from learnhub.reports.jobs.catalogue import Prepared, Report
+from learnhub.reports.jobs.catalogue import Prepared
 from learnhub.reports.sql_export import BOM, Tally
 
 #: bytes read at a time to checksum a file
@@ -54,9 +54,11 @@ def body(prepared: Prepared, tally: Tally | None = None, tick=None) -> Iterator[
     tally = tally if tally is not None else Tally()
     tick = tick or (lambda _rows: None)
     fmt = prepared.request.format
-    if fmt == ExportFormat.CSV and prepared.request.report == Report.COMPLETIONS:
+    if fmt == ExportFormat.CSV and prepared.csv is not None:
+        if prepared.excel:
+            yield BOM
         before = 0
-        for chunk in csv_bytes(prepared.filters, tally, excel=prepared.excel):
+        for chunk in prepared.csv(tally):
             if tally.rows - before >= TICK_ROWS:
                 before = tally.rows
                 tick(tally.rows)
