@@ -110,9 +110,9 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     and grade from their scores), the progress UPDATE, the course completion (only while the
     course is not completed yet); for xAPI the questions drawn from banks and their banks'
     names (only when the quiz draws), and one INSERT of the attempt's statements (answers,
-    result, and the module's completion when it passed). The module, enrolment and progress
-    are read in one statement (:func:`_module_and_records`). Diagnostics: see
-    :mod:`learnhub.progress.test_out`."""
+    result, and the module's completion when it passed: ``xapi.record_submitted``). The
+    module, enrolment and progress are read in one statement (:func:`_module_and_records`).
+    Diagnostics: see :mod:`learnhub.progress.test_out`."""
     quiz = attempt.quiz
     if quiz.module_id is None:
         return
@@ -134,9 +134,7 @@ def on_attempt_submitted(attempt: Attempt, **_: object) -> None:
     elif row.status == ProgressStatus.NOT_STARTED:
         row.status = ProgressStatus.IN_PROGRESS
     db.session.flush()
-    xapi.record_attempt(attempt, module)
-    if completed:
-        xapi.record_module_completed(attempt.employee_id, module, attempt.submitted_at)
+    xapi.record_submitted(attempt, module, completed)
     _update_course_completion(enrolment, attempt.submitted_at)
 
 

@@ -7,10 +7,11 @@ never commits.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import cache
+from typing import Protocol
 
 from sqlalchemy import Select, bindparam, select
 
@@ -21,15 +22,27 @@ from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, Quiz, Response, ResponseState
 from learnhub.skills.models import EvidenceKind
-from learnhub.skills.services import record_evidence_of, revoke_evidence
+from learnhub.skills.recording import record_evidence_of
+from learnhub.skills.services import revoke_evidence
 
 logger = logging.getLogger(__name__)
 
 _ZERO = Fraction(0)
 
 
-def question_score(quiz: Quiz, question: Question, response: Response | None):
-    """The QuestionScore of one stored response (see ``learnhub.quizzes.scoring``).
+class Answered(Protocol):
+    """What scoring reads of a response: a stored Response, or a final answer not stored yet."""
+
+    @property
+    def answer(self) -> dict: ...
+    @property
+    def fraction_exact(self) -> str | None: ...
+    @property
+    def reviewed_at(self) -> datetime | None: ...
+
+
+def question_score(quiz: Quiz, question: Question, response: Answered | None):
+    """The QuestionScore of one response (see ``learnhub.quizzes.scoring``).
 
     Essays: an essay a reviewer scored keeps the reviewer's fraction; otherwise, when
     the quiz has no essay grading (``essays_graded`` false), an essay is stored, counts as
@@ -66,8 +79,8 @@ def score_attempt(attempt: Attempt) -> list[Question]:
     """
     quiz = attempt.quiz
     responses = {r.question_id: r for r in attempt.responses}
-    results = []
     questions = attempt_questions(attempt)
+    results = []
     for question in questions:
         response = responses.get(question.id)
         result = question_score(quiz, question, response)
@@ -75,22 +88,40 @@ def score_attempt(attempt: Attempt) -> list[Question]:
         if response is None:
             response = Response(attempt_id=attempt.id, question_id=question.id, answer={})
             attempt.responses.append(response)
-        response.fraction_exact = None if result.fraction is None else str(result.fraction)
-        response.points = to_decimal(result.points)
-        response.state = result.state
-        response.feedback = result.feedback
-    totals = scoring.total(results)
-    attempt.raw_points = to_decimal(totals.raw)
-    attempt.max_points = to_decimal(totals.maximum)
-    attempt.score_exact = None if totals.fraction is None else str(totals.fraction)
-    attempt.needs_review = totals.needs_review
-    if totals.needs_review:
-        attempt.passed = None
-    else:
-        attempt.passed = totals.fraction is not None and scoring.passes(
-            totals.fraction, quiz.pass_mark
-        )
+        for name, value in stored_score(result).items():
+            setattr(response, name, value)
+    for name, value in attempt_totals(quiz, results).items():
+        setattr(attempt, name, value)
     return questions
+
+
+def stored_score(result: scoring.QuestionScore) -> dict:
+    """The columns of a response that hold its score (``fraction_exact``, ``points``,
+    ``state``, ``feedback``), from its QuestionScore."""
+    return {
+        "fraction_exact": None if result.fraction is None else str(result.fraction),
+        "points": to_decimal(result.points),
+        "state": result.state,
+        "feedback": result.feedback,
+    }
+
+
+def attempt_totals(quiz: Quiz, results: list[scoring.QuestionScore]) -> dict:
+    """The columns of an attempt that hold its score (``raw_points``, ``max_points``,
+    ``score_exact``, ``needs_review``, ``passed``) from its questions' scores: ``passed`` is
+    None while an essay waits for a reviewer, else the exact fraction against the quiz's pass
+    mark (``scoring.passes``)."""
+    totals = scoring.total(results)
+    passed = None
+    if not totals.needs_review:
+        passed = totals.fraction is not None and scoring.passes(totals.fraction, quiz.pass_mark)
+    return {
+        "raw_points": to_decimal(totals.raw),
+        "max_points": to_decimal(totals.maximum),
+        "score_exact": None if totals.fraction is None else str(totals.fraction),
+        "needs_review": totals.needs_review,
+        "passed": passed,
+    }
 
 
 def to_decimal(value: Fraction) -> Decimal:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
+from functools import cache
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm.util import identity_key
 
 from learnhub.core.errors import Conflict
 from learnhub.extensions import db
-from learnhub.questionbank.models import Question, QuestionType
+from learnhub.questionbank.models import Question, QuestionBank, QuestionType
 from learnhub.questionbank.moodle_xml import category_path
 from learnhub.questionbank.services import bank_questions
 from learnhub.quizzes.models import Attempt, Quiz
@@ -105,12 +106,17 @@ def _shown_before(quiz: Quiz, employee_id: int) -> Counter:
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
     """The attempt's questions in its display order. An attempt stored without a layout shows
-    the quiz's own questions. Drawn questions the session holds already (loaded earlier in the
-    request and not expired since) are taken from its identity map, as a SELECT would return
-    those very objects anyway; the others are read in one query (none when all are held: a
-    submit reads its drawn questions once, not once per step)."""
-    own = {q.id: q for q in attempt.quiz.questions}
-    order = (attempt.layout or {}).get("questions") or list(own)
+    the quiz's own questions. Questions the session holds already (the quiz's own when they
+    are loaded, or any loaded earlier in the request and not expired since) are taken from its
+    identity map, as a SELECT would return those very objects anyway; the others are read in
+    one query, with their bank's name (:func:`bank_names`; none when all are held: a submit
+    reads its questions once, not once per step)."""
+    order = (attempt.layout or {}).get("questions")
+    if not order or "questions" not in inspect(attempt.quiz).unloaded:
+        own = {q.id: q for q in attempt.quiz.questions}
+    else:  # not loaded (a submit): the layout names them, so they come in the one query
+        own = {}
+    order = order or list(own)
     missing = [qid for qid in order if qid not in own]
     for qid in missing:
         held = db.session.identity_map.get(identity_key(Question, qid))
@@ -118,12 +124,34 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
             own[qid] = held
     missing = [qid for qid in missing if qid not in own]
     if missing:
-        loaded = db.session.scalars(select(Question).where(Question.id.in_(missing))).all()
+        rows = db.session.execute(_questions_statement(), {"ids": missing}).all()
+        loaded = [row.Question for row in rows]
         # the identity map holds objects weakly: keep these for the session's life (a request)
         db.session.info.setdefault(_HELD, {}).update((q.id, q) for q in loaded)
+        db.session.info.setdefault(_BANK_NAMES, {}).update(
+            (row.Question.bank_id, row.name) for row in rows if row.name is not None
+        )
         own.update((q.id, q) for q in loaded)
     return [own[qid] for qid in order if qid in own]
 
 
-#: ``Session.info`` key of the drawn questions a session read, {id: Question}
+def bank_names() -> dict[int, str]:
+    """{bank id: name} of the banks of the questions :func:`attempt_questions` read in this
+    session (the xAPI activity ids of bank questions are named after their bank)."""
+    return db.session.info.get(_BANK_NAMES, {})
+
+
+@cache
+def _questions_statement() -> Select:
+    """Questions by id (``ids``, a list) with their bank's name (NULL for a quiz's own)."""
+    return (
+        select(Question, QuestionBank.name)
+        .outerjoin(QuestionBank, QuestionBank.id == Question.bank_id)
+        .where(Question.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+#: ``Session.info`` key of the questions a session read by id, {id: Question}
 _HELD = "learnhub.quizzes.drawn_questions"
+#: ``Session.info`` key of their banks' names, {bank id: name}
+_BANK_NAMES = "learnhub.quizzes.bank_names"

@@ -14,6 +14,7 @@ from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.responses import to_display
 from learnhub.quizzes.schemas import QuizSettingsSchema
 from learnhub.quizzes.services import current_quiz_ids, current_quiz_settings, review_allowed
+from learnhub.quizzes.submit import score_held
 from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
 
@@ -70,7 +71,7 @@ def attempt_view(attempt: Attempt) -> dict:
         responses = {r.question_id: r for r in attempt.responses}
         for question in questions:
             response = responses.get(question.id)
-            score = question_score(quiz, question, response)
+            score = score_held(attempt, response) or question_score(quiz, question, response)
             item = {
                 "question_id": question.id,
                 "state": score.state,

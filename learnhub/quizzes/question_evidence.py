@@ -49,7 +49,7 @@ from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, ResponseState
 from learnhub.skills.evidence_sync import sync_evidence
 from learnhub.skills.models import Competence, EvidenceKind, Framework
-from learnhub.skills.services import record_evidence_of
+from learnhub.skills.recording import record_evidence_of
 
 logger = logging.getLogger(__name__)
 

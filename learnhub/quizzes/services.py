@@ -1,4 +1,4 @@
-"""Attempts: start, save, submit, score, review.
+"""Attempts: start, save, submit (:mod:`learnhub.quizzes.submit`), score, review.
 
 Scoring happens here on the server with :mod:`learnhub.quizzes.scoring`; the learner sees
 questions through :func:`learnhub.quizzes.render.learner_question`, which never carries a key.
@@ -11,13 +11,10 @@ import random
 from datetime import timedelta
 from fractions import Fraction
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Row, Select, Update, and_, bindparam, func, or_, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import defaultload, joinedload, lazyload
 
 from learnhub.auth.permissions import User, can_view_attempt
 from learnhub.core.errors import Conflict, DomainError, NotFound
@@ -25,11 +22,10 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
-from learnhub.quizzes.attempt_scoring import record_attempt_evidence, score_attempt
 from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
-from learnhub.quizzes.question_evidence import settle_question_evidence
-from learnhub.quizzes.signals import attempt_started, attempt_submitted
+from learnhub.quizzes.signals import attempt_started
+from learnhub.quizzes.submit import submit_attempt
 from learnhub.quizzes.timing import DEADLINE_GRACE, deadline_for, is_overdue
 
 logger = logging.getLogger(__name__)
@@ -258,13 +254,16 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
 
 @cache
 def _lazy_responses() -> tuple:
-    return (lazyload(Attempt.responses),)
+    """Options of a submit's attempt: its responses and its quiz's own questions left to load
+    when first read (the questions come with the drawn ones: ``layout.attempt_questions``)."""
+    return (lazyload(Attempt.responses), defaultload(Attempt.quiz).lazyload(Quiz.questions))
 
 
 def get_attempt(attempt_id: int, viewer: User, *, responses: bool = True) -> Attempt:
     """The attempt if ``viewer`` may see it (its owner: ``permissions.can_view_attempt``);
     NotFound for anyone else (no hint that it exists). ``responses=False`` leaves its
-    responses to load when first read (a submit reads them after claiming the attempt)."""
+    responses, and its quiz's questions, to load when first read (a submit reads the
+    responses only when the answers sent do not cover every question)."""
     attempt = db.session.get(Attempt, attempt_id, options=() if responses else _lazy_responses())
     if attempt is None or not can_view_attempt(viewer, attempt):
         raise NotFound("No such attempt.")
@@ -296,7 +295,7 @@ def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     _write_responses(attempt, answers)
 
 
-def _write_responses(attempt: Attempt, answers: dict[int, dict], *, flush: bool = True) -> None:
+def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     valid = set(attempt.layout.get("questions", []))
     unknown = sorted(set(answers) - valid)
     if unknown:
@@ -311,8 +310,7 @@ def _write_responses(attempt: Attempt, answers: dict[int, dict], *, flush: bool 
             response = Response(attempt_id=attempt.id, question_id=question_id)
             attempt.responses.append(response)
         response.answer, response.saved_at = answer or {}, now
-    if flush:
-        db.session.flush()
+    db.session.flush()
 
 
 def close_if_overdue(attempt: Attempt) -> bool:
@@ -335,65 +333,6 @@ def close_overdue_of(employee_id: int) -> int:
         )
     ).all()
     return sum(1 for attempt in attempts if close_if_overdue(attempt))
-
-
-@cache
-def _claim_statement() -> Update:
-    """The conditional UPDATE that claims a submit (``attempt_id``, ``now``), built once."""
-    return (
-        update(Attempt)
-        .where(Attempt.id == bindparam("attempt_id"), Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.SUBMITTED, submitted_at=bindparam("now"))
-        .execution_options(synchronize_session=False)
-    )
-
-
-@cache
-def _responses_statement() -> Select:
-    """An attempt's responses as stored (``attempt_id``), built once."""
-    return (
-        select(Response)
-        .where(Response.attempt_id == bindparam("attempt_id"))
-        .order_by(Response.question_id)
-        .execution_options(populate_existing=True)
-    )
-
-
-def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
-    """Save ``answers`` (if any and in time), then score and close the attempt exactly once.
-
-        A second submit (double click, retry, another tab) changes nothing and returns the same
-        attempt: the state moves from in_progress to submitted by one conditional UPDATE, which only
-        one transaction can win. Records evidence when the attempt passes, and the question-level
-    evidence of its tagged questions whether it passed or not
-    (:mod:`learnhub.quizzes.question_evidence`). Flushes, never commits.
-    """
-    if attempt.state == AttemptState.SUBMITTED:
-        return attempt
-    now = utcnow()
-    late = is_overdue(attempt, now)
-    claimed = cast(
-        CursorResult,
-        db.session.execute(_claim_statement(), {"attempt_id": attempt.id, "now": now}),
-    ).rowcount
-    if claimed == 0:  # a twin request submitted it first: show what it stored
-        db.session.refresh(attempt)
-        return attempt
-    # this UPDATE won: the row holds what it wrote. Only the responses are read again, for
-    # answers another request saved after this one loaded the attempt.
-    set_committed_value(attempt, "state", AttemptState.SUBMITTED)
-    set_committed_value(attempt, "submitted_at", now)
-    fresh = db.session.scalars(_responses_statement(), {"attempt_id": attempt.id}).all()
-    set_committed_value(attempt, "responses", list(fresh))
-    if answers and not late:
-        _write_responses(attempt, answers, flush=False)
-    questions = score_attempt(attempt)
-    db.session.flush()  # the responses with their scores, and the attempt's: one flush
-    if attempt.passed:
-        record_attempt_evidence(attempt)
-    settle_question_evidence(attempt, questions, fresh=True)
-    attempt_submitted.send(attempt)
-    return attempt
 
 
 def exact(value: str | None) -> Fraction | None:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.skills.models import Evidence, EvidenceKind
-from learnhub.skills.services import record_evidence_of, request_recompute
+from learnhub.skills.recording import record_evidence_of
+from learnhub.skills.services import request_recompute
 
 
 def sync_evidence(
@@ -26,7 +27,7 @@ def sync_evidence(
     """Make the evidence of ``kind`` from ``source`` exactly ``levels`` ({competence_id:
     level >= 1}): a competence no longer shown has its row revoked (kept on record, no longer
     counting), a changed level or expiry is updated and reinstated, a new competence is
-    inserted (:func:`learnhub.skills.services.record_evidence_of`, ON CONFLICT DO NOTHING, so a
+    inserted (:func:`learnhub.skills.recording.record_evidence_of`, ON CONFLICT DO NOTHING, so a
     twin request or a repeat adds nothing). Returns True when anything changed; then the
     summaries above the employee are queued for after the commit. Two statements when nothing
     changed (the SELECT, and none else). Flushes, never commits."""

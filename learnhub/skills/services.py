@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
@@ -122,7 +121,7 @@ def add_recompute_requests(
             {"employee_id": None, "manager_id": m, "everyone": False, "requested_at": now}
             for m in sorted(managers)
         ]
-    db.session.execute(insert(RecomputeRequest), rows)
+    db.session.execute(insert(RecomputeRequest.__table__), rows)  # Core: no RETURNING
     return len(rows)
 
 
@@ -178,54 +177,6 @@ def record_evidence(
         )
     request_recompute([employee_id])
     return evidence
-
-
-def record_evidence_of(
-    *,
-    employee_id: int,
-    levels: dict[int, int],
-    kind: EvidenceKind,
-    source: str,
-    achieved_at: datetime | None = None,
-    expires_at: datetime | None = None,
-    recorded_by_id: int | None = None,
-) -> int:
-    """:func:`record_evidence` for several competences from one source at once: ``levels`` is
-    {competence_id: level}. One INSERT … ON CONFLICT DO NOTHING on (source, competence, kind),
-    so a row already recorded (a repeat, or a twin request's) stays as it is, and one recompute
-    request for the employee when any row is new. Returns how many rows were new. Raises
-    DomainError as record_evidence does. Flushes, never commits."""
-    if kind not in EVIDENCE_KINDS:
-        raise DomainError(f"Unknown evidence kind {kind!r}.")
-    if any(level < 1 for level in levels.values()):
-        raise DomainError("An evidence level starts at 1.")
-    if not levels:
-        return 0
-    at, now = achieved_at or utcnow(), utcnow()
-    rows = [
-        {
-            "employee_id": employee_id,
-            "competence_id": competence_id,
-            "level_number": level,
-            "kind": kind,
-            "source": source,
-            "achieved_at": at,
-            "expires_at": expires_at,
-            "recorded_by_id": recorded_by_id,
-            "created_at": now,
-        }
-        for competence_id, level in sorted(levels.items())
-    ]
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = db.session.execute(
-        dialect.insert(Evidence.__table__)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["source", "competence_id", "kind"])
-        .returning(Evidence.__table__.c.id)
-    ).all()
-    if inserted:
-        request_recompute([employee_id])
-    return len(inserted)
 
 
 def revoke_evidence(

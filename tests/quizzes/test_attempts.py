@@ -92,6 +92,35 @@ def test_saved_responses_survive_and_double_submit_scores_once(app, learner):
     assert late.status_code == 409
 
 
+@pytest.mark.parametrize("cover_all", [False, True])
+def test_final_answers_replace_saved_ones_and_saved_ones_count(app, learner, cover_all):
+    """A submit scores the saved answer of a question it does not send, replaces the saved
+    answer of one it sends ({} clears it), and stores one scored row per question: also when
+    the answers sent cover every question (the saved ones are then not read, only replaced)."""
+    client, headers, quiz_id = learner
+    attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
+    right = api_answers(app, attempt["id"])
+    one, two, three, *rest = list(right)
+    saved = {one: right[one], two: right[two]}
+    url = f"/api/v1/attempts/{attempt['id']}"
+    put = client.put(f"{url}/responses", json={"responses": saved}, headers=headers)
+    assert put.status_code == 200
+    final = {two: {}, three: right[three]}
+    if cover_all:
+        final |= {one: right[one]} | {qid: {} for qid in rest}
+    body = client.post(f"{url}/submit", json={"responses": final}, headers=headers).get_json()
+    assert body["result"]["raw_points"] == "2" and body["result"]["passed"] is False
+    with app.app_context():
+        stored = db.session.get(Attempt, attempt["id"]).responses
+        by_question = {str(r.question_id): r for r in stored}
+        assert len(stored) == len(right) == len(by_question)
+        states = {qid: r.state for qid, r in by_question.items()}
+        assert states[one] == states[three] == "correct" and states[two] == "incorrect"
+        assert all(states[qid] == "incorrect" for qid in rest)
+        assert by_question[two].answer == {} and by_question[one].answer
+        assert all(r.points is not None and r.feedback is not None for r in stored)
+
+
 def test_unknown_field_and_foreign_attempt_are_refused(app, learner):
     client, headers, quiz_id = learner
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()

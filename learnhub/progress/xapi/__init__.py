@@ -13,13 +13,13 @@ the organisation's LRS and the HR export.
 
 from learnhub.progress.xapi.statements import (
     iso_duration,
-    record_attempt,
     record_attempt_started,
     record_course_completed,
     record_module_completed,
     record_module_experienced,
     record_module_waived,
     record_regraded,
+    record_submitted,
     void_completion,
     void_waiver,
 )
@@ -46,13 +46,13 @@ __all__ = [
     "VERB_VOIDED",
     "VERB_WAIVED",
     "iso_duration",
-    "record_attempt",
     "record_attempt_started",
     "record_course_completed",
     "record_module_completed",
     "record_module_experienced",
     "record_module_waived",
     "record_regraded",
+    "record_submitted",
     "void_completion",
     "void_waiver",
 ]

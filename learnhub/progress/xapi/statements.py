@@ -44,9 +44,9 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.progress.models import XapiStatement
 from learnhub.progress.xapi import interactions, vocab
-from learnhub.progress.xapi.store import current, iso, replace, store, void_ref
+from learnhub.progress.xapi.store import current, iso, replace, store, store_many, void_ref
 from learnhub.questionbank.models import Question, QuestionBank, QuestionType
-from learnhub.quizzes.layout import attempt_questions
+from learnhub.quizzes.layout import attempt_questions, bank_names
 from learnhub.quizzes.models import Attempt, Quiz, ResponseState
 
 #: response states that carry a score (an essay waiting for review, or stored without grading,
@@ -187,11 +187,14 @@ def result_statement(attempt: Attempt, employee: Employee, place: Place) -> dict
 
 def _question_ids(questions: list[Question], quiz_iri: str) -> dict[int, str]:
     banks = {q.bank_id for q in questions if q.bank_id is not None}
-    names = {}
-    if banks:
-        names = dict(
+    held = bank_names()  # read with the questions, most often
+    names = {bank: held[bank] for bank in banks if bank in held}
+    if banks - set(names):
+        names.update(
             db.session.execute(
-                select(QuestionBank.id, QuestionBank.name).where(QuestionBank.id.in_(banks))
+                select(QuestionBank.id, QuestionBank.name).where(
+                    QuestionBank.id.in_(banks - set(names))
+                )
             ).all()
         )
     ids = {}
@@ -210,6 +213,7 @@ def answer_statements(attempt: Attempt, employee: Employee, place: Place) -> dic
     quiz = place.quiz(attempt.quiz)
     ids = _question_ids(questions, quiz["id"])
     responses = {r.question_id: r for r in attempt.responses}
+    context = _attempt_context(attempt, place, quiz, place.module())  # the same for each
     statements = {}
     for question in questions:
         response = responses.get(question.id)
@@ -226,7 +230,6 @@ def answer_statements(attempt: Attempt, employee: Employee, place: Place) -> dic
             "id": ids[question.id],
             "definition": interactions.definition(question.qtype, question.spec, question.name),
         }
-        context = _attempt_context(attempt, place, quiz, place.module())
         statements[f"attempt:{attempt.id}:question:{question.id}"] = _statement(
             employee, vocab.VERB_ANSWERED, obj, _submitted(attempt), result=result, context=context
         )
@@ -255,10 +258,18 @@ def record_attempt_started(attempt: Attempt, module: Module) -> XapiStatement:
     return store(attempt.employee_id, statement, f"attempt:{attempt.id}:attempted")
 
 
-def record_attempt(attempt: Attempt, module: Module) -> list[XapiStatement]:
-    """Store the statements of a just-submitted attempt (its answers, then its result)."""
-    statements = attempt_statements(attempt, place_of(module))
-    return [store(attempt.employee_id, s, ref) for ref, s in statements.items()]
+def record_submitted(attempt: Attempt, module: Module, completed: bool) -> int:
+    """Store, in one INSERT (:func:`learnhub.progress.xapi.store.store_many`), what a
+    just-submitted attempt states: its answers, its result and, when it ``completed`` the
+    module, the module's ``completed`` (dated at the submit). Returns how many."""
+    place = place_of(module)
+    statements = attempt_statements(attempt, place)
+    if completed:
+        at = _submitted(attempt)
+        ref = f"module:{attempt.employee_id}:{module.id}:completed"
+        statements[ref] = _module_completed(_learner(attempt.employee_id), place, at)
+    store_many(attempt.employee_id, statements)
+    return len(statements)
 
 
 def record_regraded(attempt: Attempt, module: Module) -> list[XapiStatement]:
@@ -275,9 +286,12 @@ def record_regraded(attempt: Attempt, module: Module) -> list[XapiStatement]:
 
 def record_module_completed(employee_id: int, module: Module, at: datetime) -> XapiStatement:
     """Store ``completed`` for a module the learner just completed."""
-    place = place_of(module)
-    employee = _learner(employee_id)
-    statement = _statement(
+    statement = _module_completed(_learner(employee_id), place_of(module), at)
+    return store(employee_id, statement, f"module:{employee_id}:{module.id}:completed")
+
+
+def _module_completed(employee: Employee, place: Place, at: datetime) -> dict:
+    return _statement(
         employee,
         vocab.VERB_COMPLETED,
         place.module(),
@@ -285,7 +299,6 @@ def record_module_completed(employee_id: int, module: Module, at: datetime) -> X
         result={"completion": True},
         context={"contextActivities": {"parent": [_ref(place.course())]}},
     )
-    return store(employee_id, statement, f"module:{employee_id}:{module.id}:completed")
 
 
 def record_course_completed(employee_id: int, course_id: int, at: datetime) -> XapiStatement:

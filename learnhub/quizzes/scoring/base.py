@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from learnhub.quizzes.models import ResponseState
 
@@ -71,8 +72,15 @@ def weight_fraction(weight: str) -> Fraction:
     that lies within 1e-6 (as a fraction of the points) of a fraction with denominator <= 20 is
     that fraction ("33.33333" -> 1/3, "14.28571" -> 1/7, "-33.33333" -> -1/3): Moodle writes
     thirds, sixths, sevenths and ninths that way (question_bank::fraction_options).
-    Raises ValueError when weight is not a decimal number.
+    Raises ValueError when weight is not a decimal number. Pure: a weight written as text is
+    worked out once per process (every choice of every scored question asks).
     """
+    if isinstance(weight, str):
+        return _weight_of_text(weight)
+    return _weight(weight)
+
+
+def _weight(weight: object) -> Fraction:
     number = exact_decimal(weight, "weight")
     exact = Fraction(number) / 100
     exponent = number.as_tuple().exponent
@@ -81,6 +89,9 @@ def weight_fraction(weight: str) -> Fraction:
         if abs(exact - nearest) <= _SNAP_TOLERANCE:
             return nearest
     return exact
+
+
+_weight_of_text = lru_cache(maxsize=4096)(_weight)
 
 
 def clamp(fraction: Fraction) -> Fraction:
