@@ -38,15 +38,16 @@ def stage_preview(request: ImportRequest, actor: Actor) -> HRImportRun:
     the bytes and the preview in the instance folder under a new token (the run's
     ``preview_token``). Raises ImportRunning (409) and NotFound (no such profile)."""
     try:
-        plan = plan_request(request, wait=False)
+        plan = plan_request(request, wait=False, actor=actor)
     except ValidationFailed as error:
         db.session.rollback()
         run = record_refusal(error, request, actor)
         preview = import_preview.describe_errors(error)
     else:
         preview = import_preview.describe(plan)
+        seen = import_preview.fingerprint(plan)
         db.session.rollback()  # the lock ends with the plan's transaction
-        run = record_dry_run(plan, request, actor)
+        run = record_dry_run(plan, request, actor, seen)
     token = import_staging.new_token()
     run.preview_token = token
     db.session.flush()
@@ -183,7 +184,7 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         max_leavers=float(options.get("max_leavers", 20)),
     )
     try:
-        plan = plan_request(request, wait=False)
+        plan = plan_request(request, wait=False, actor=actor)
         same = import_preview.fingerprint(plan) == run.fingerprint
     except ValidationFailed:
         same = False
