@@ -57,7 +57,8 @@ def check_hr_not_leaving(plan: ImportPlan, importer_id: int | None) -> None:
         issues.append(
             Issue(
                 "file",
-                "every HR account would become a leaver (" + ", ".join(sorted(hr.values()))
+                "every HR account would become a leaver ("
+                + ", ".join(sorted(hr.values()))
                 + "): nobody could sign in to import again",
             )
         )

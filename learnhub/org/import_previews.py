@@ -21,7 +21,7 @@ from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org import import_preview, import_staging
-from learnhub.org.import_runs import HRImportRun, RunStatus
+from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -114,14 +114,16 @@ def expire_previews() -> int:
 
 def cancel_preview(token: str, actor: Actor) -> HRImportRun:
     """Cancel the actor's preview ``token``: its uploaded file (personal data) is deleted at
-    once instead of waiting for its time to run out, and the run reads expired, so it can no
-    longer be confirmed (a fresh tester's finding: "Cancel" was a link that kept the file).
-    Cancelling what is already applied, refused or expired changes nothing. NotFound as
+    once instead of waiting for its time to run out, and the run reads expired (with the
+    message CANCELLED_MESSAGE: the history says "Cancelled"), so it can no longer be confirmed
+    (a fresh tester's finding: "Cancel" was a link that kept the file). Cancelling what is
+    already applied, refused or expired changes nothing. NotFound as
     :func:`preview_run`. Flushes."""
     run = preview_run(token, actor)
     if run.status == RunStatus.DRY_RUN:
         import_staging.discard(token, keep_preview=True)
         run.status = RunStatus.EXPIRED
+        run.message = CANCELLED_MESSAGE
         db.session.flush()
     return run
 
@@ -145,6 +147,11 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         raise Conflict("This file was refused with errors: correct it and upload it again.")
     if run.status == RunStatus.SUPERSEDED:
         raise Conflict("A newer preview of this file replaced this one: confirm that one.")
+    if run.shown_status == "cancelled":
+        raise PreviewGone(
+            "This preview was cancelled and its file was deleted; nothing was imported. "
+            "Upload the file again."
+        )
     if run.status == RunStatus.EXPIRED or expired(run):
         raise PreviewGone(
             "This preview is older than "

@@ -46,6 +46,7 @@ STATUS_WORDS = {
     RunStatus.INVALID: "Refused (errors)",
     RunStatus.EXPIRED: "Preview expired",
     RunStatus.SUPERSEDED: "Preview replaced",
+    "cancelled": "Cancelled",
 }
 CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
 
