@@ -13,7 +13,7 @@ import hashlib
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
 from learnhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -30,6 +30,7 @@ from learnhub.org.import_service import (
     record_dry_run,
     record_refusal,
 )
+from learnhub.org.models import Employee
 
 
 def stage_preview(request: ImportRequest, actor: Actor) -> HRImportRun:
@@ -54,6 +55,30 @@ def stage_preview(request: ImportRequest, actor: Actor) -> HRImportRun:
     preview |= {"file_name": request.file_name, "sha256": request.sha256, "run_id": run.id}
     import_staging.stage(token, request.data, preview)
     return run
+
+
+def default_source(employee_id: int | None) -> str | None:
+    """The Source the upload form offers: that of the latest import applied by this person
+    (``employee_id``), else the source most active people come from; None when nobody is
+    active. Never a fixed "hr": with several sources, re-importing a file under the wrong one
+    moves every person of it (a fresh tester's finding: 120 "moves from source demo"
+    warnings for an unchanged file)."""
+    if employee_id is not None:
+        latest = db.session.scalar(
+            select(HRImportRun.source)
+            .where(HRImportRun.employee_id == employee_id, HRImportRun.status == RunStatus.APPLIED)
+            .order_by(HRImportRun.started_at.desc(), HRImportRun.id.desc())
+            .limit(1)
+        )
+        if latest:
+            return latest
+    return db.session.scalar(
+        select(Employee.source)
+        .where(Employee.active.is_(True))
+        .group_by(Employee.source)
+        .order_by(func.count().desc(), Employee.source)
+        .limit(1)
+    )
 
 
 class PreviewGone(DomainError):

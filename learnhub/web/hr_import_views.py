@@ -114,13 +114,9 @@ def index() -> str | Response | tuple[str, int]:
     form = UploadForm()
     _profile_choices(form)
     if request.method == "GET":
-        # the source the people come from when there is only one (the demo's is "demo"): a
-        # file imported under another source would move everyone to it (a tester's finding)
-        sources = db.session.scalars(
-            select(Employee.source).where(Employee.active.is_(True)).distinct().limit(2)
-        ).all()
-        if len(sources) == 1:
-            form.source.data = sources[0]
+        # the source of this person's latest import, else most people's (the demo's is
+        # "demo"): a file imported under another source would move everyone to it
+        form.source.data = import_previews.default_source(_actor().employee_id) or "hr"
     status = 200
     if request.method == "POST" and form.validate():
         upload = form.file.data
