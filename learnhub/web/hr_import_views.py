@@ -15,10 +15,20 @@ confirm; the history of every import run (page, API, command line); saved import
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from learnhub.auth.models import ApiToken
@@ -37,6 +47,18 @@ from learnhub.web.assign_forms import choices
 from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, column_fields
 
 blp = Blueprint("hrimport", __name__)
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload over the limit (MAX_CONTENT_LENGTH, refused before it is read): LearnHub's
+    page in plain words, the limit in MB and a link back to the import page (a fresh
+    tester's finding: Werkzeug's text and "Back to my learning")."""
+    end_after_error(error)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    megabytes = f"{round(limit / 2**20, 2):g}"
+    return render_template("hr_imports/too_large.html", megabytes=megabytes), 413
+
 
 #: runs per page of the history
 PAGE_SIZE = 20
