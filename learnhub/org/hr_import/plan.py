@@ -306,6 +306,7 @@ def _warn_guessed(plan: ImportPlan, table: Table) -> None:
             "reading of its bytes: name the encoding (the Encoding field or --encoding, or the "
             "import profile's) to be sure"
         )
+    plan.warnings.extend(table.notes or ())  # found while reading the rows
 
 
 def _staged_plan(
