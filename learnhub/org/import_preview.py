@@ -6,8 +6,13 @@ of the people added, updated and leaving, the units added and moved, the warning
 people listed, what LearnHub holds now (one query per list): the plan itself is never changed
 here (another change rewrites its internals for speed).
 
-The fingerprint is the SHA-256 of everything the plan would change: source, mode, and the
-sorted employee numbers added, updated and leaving, and the units added and moved. The
+The fingerprint is the SHA-256 of everything the plan would change: source, mode, the fields
+the file gives, the sorted employee numbers added, updated and leaving, the units added, and,
+field by field, what LearnHub holds now for each person updated (and whether they are active)
+and for each unit moved (its parent): the values the preview showed as "now" (a fresh tester's
+finding: a fingerprint of the numbers alone let an old preview undo a newer change to the same
+person's manager). The file's side of each change is fixed by its bytes (their SHA-256 is
+checked) and the fields given. The
 confirmation plans the same bytes again and applies only when the fingerprint is the same
 (:func:`learnhub.org.import_previews.confirm_preview`): a re-plan compared in full, rather than a
 version stamp of the organisation, because a stamp refuses for changes the import does not
@@ -27,6 +32,7 @@ from sqlalchemy.orm import aliased
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
 from learnhub.org.hr_import import ImportPlan
+from learnhub.org.hr_import.lookups import unit_parents
 from learnhub.org.models import Employee, JobRole, OrgUnit
 
 #: people, units and warnings listed per kind (the counts are whole; errors are all kept for
@@ -46,11 +52,26 @@ FIELD_LABELS = {
 }
 
 
+#: employee numbers looked up per query (well under SQLite's bound-parameter limit)
+CHUNK = 5000
+
+
 def fingerprint(plan: ImportPlan) -> str:
-    """SHA-256 (hex) of what ``plan`` would change (see the module's docstring)."""
+    """SHA-256 (hex) of what ``plan`` would change (see the module's docstring). Reads the
+    people updated and the units moved as LearnHub holds them, in chunks of CHUNK numbers:
+    call it before the plan is applied (after is allowed, but then reads the new values)."""
+    held = _held(plan.updated)
+    fields = [f for f in FIELD_LABELS if f in plan.given]
+    parents = unit_parents() if plan.units_moved else {}
     what = {
         "source": plan.source,
         "mode": str(plan.mode),
+        "given": sorted(plan.given),
+        "held": [
+            [n, *(held.get(n, {}).get(f, "") for f in fields), held.get(n, {}).get("active")]
+            for n in sorted(plan.updated)
+        ],
+        "parents": [[u, parents.get(u, "")] for u in sorted(plan.units_moved)],
         "added": sorted(plan.added),
         "updated": sorted(plan.updated),
         "left": sorted(plan.left),
@@ -75,8 +96,15 @@ def _file_values(plan: ImportPlan, numbers: set[str]) -> dict[str, dict[str, str
     return plan.file_values(numbers)
 
 
-def _held(numbers: list[str]) -> dict[str, dict[str, str]]:
+def _held(numbers: list[str]) -> dict[str, dict[str, Any]]:
     """{number: the fields LearnHub holds, as the file would write them}."""
+    held: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(numbers), CHUNK):
+        held |= _held_chunk(numbers[start : start + CHUNK])
+    return held
+
+
+def _held_chunk(numbers: list[str]) -> dict[str, dict[str, Any]]:
     if not numbers:
         return {}
     manager = aliased(Employee)

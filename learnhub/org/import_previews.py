@@ -13,7 +13,7 @@ import hashlib
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
 from learnhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -21,7 +21,7 @@ from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org import import_preview, import_staging
-from learnhub.org.import_runs import HRImportRun, RunStatus
+from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -30,6 +30,7 @@ from learnhub.org.import_service import (
     record_dry_run,
     record_refusal,
 )
+from learnhub.org.models import Employee
 
 
 def stage_preview(request: ImportRequest, actor: Actor) -> HRImportRun:
@@ -38,21 +39,46 @@ def stage_preview(request: ImportRequest, actor: Actor) -> HRImportRun:
     the bytes and the preview in the instance folder under a new token (the run's
     ``preview_token``). Raises ImportRunning (409) and NotFound (no such profile)."""
     try:
-        plan = plan_request(request, wait=False)
+        plan = plan_request(request, wait=False, actor=actor)
     except ValidationFailed as error:
         db.session.rollback()
         run = record_refusal(error, request, actor)
         preview = import_preview.describe_errors(error)
     else:
         preview = import_preview.describe(plan)
+        seen = import_preview.fingerprint(plan)
         db.session.rollback()  # the lock ends with the plan's transaction
-        run = record_dry_run(plan, request, actor)
+        run = record_dry_run(plan, request, actor, seen)
     token = import_staging.new_token()
     run.preview_token = token
     db.session.flush()
     preview |= {"file_name": request.file_name, "sha256": request.sha256, "run_id": run.id}
     import_staging.stage(token, request.data, preview)
     return run
+
+
+def default_source(employee_id: int | None) -> str | None:
+    """The Source the upload form offers: that of the latest import applied by this person
+    (``employee_id``), else the source most active people come from; None when nobody is
+    active. Never a fixed "hr": with several sources, re-importing a file under the wrong one
+    moves every person of it (a fresh tester's finding: 120 "moves from source demo"
+    warnings for an unchanged file)."""
+    if employee_id is not None:
+        latest = db.session.scalar(
+            select(HRImportRun.source)
+            .where(HRImportRun.employee_id == employee_id, HRImportRun.status == RunStatus.APPLIED)
+            .order_by(HRImportRun.started_at.desc(), HRImportRun.id.desc())
+            .limit(1)
+        )
+        if latest:
+            return latest
+    return db.session.scalar(
+        select(Employee.source)
+        .where(Employee.active.is_(True))
+        .group_by(Employee.source)
+        .order_by(func.count().desc(), Employee.source)
+        .limit(1)
+    )
 
 
 class PreviewGone(DomainError):
@@ -113,14 +139,16 @@ def expire_previews() -> int:
 
 def cancel_preview(token: str, actor: Actor) -> HRImportRun:
     """Cancel the actor's preview ``token``: its uploaded file (personal data) is deleted at
-    once instead of waiting for its time to run out, and the run reads expired, so it can no
-    longer be confirmed (a fresh tester's finding: "Cancel" was a link that kept the file).
-    Cancelling what is already applied, refused or expired changes nothing. NotFound as
+    once instead of waiting for its time to run out, and the run reads expired (with the
+    message CANCELLED_MESSAGE: the history says "Cancelled"), so it can no longer be confirmed
+    (a fresh tester's finding: "Cancel" was a link that kept the file). Cancelling what is
+    already applied, refused or expired changes nothing. NotFound as
     :func:`preview_run`. Flushes."""
     run = preview_run(token, actor)
     if run.status == RunStatus.DRY_RUN:
         import_staging.discard(token, keep_preview=True)
         run.status = RunStatus.EXPIRED
+        run.message = CANCELLED_MESSAGE
         db.session.flush()
     return run
 
@@ -144,6 +172,11 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         raise Conflict("This file was refused with errors: correct it and upload it again.")
     if run.status == RunStatus.SUPERSEDED:
         raise Conflict("A newer preview of this file replaced this one: confirm that one.")
+    if run.shown_status == "cancelled":
+        raise PreviewGone(
+            "This preview was cancelled and its file was deleted; nothing was imported. "
+            "Upload the file again."
+        )
     if run.status == RunStatus.EXPIRED or expired(run):
         raise PreviewGone(
             "This preview is older than "
@@ -183,7 +216,7 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         max_leavers=float(options.get("max_leavers", 20)),
     )
     try:
-        plan = plan_request(request, wait=False)
+        plan = plan_request(request, wait=False, actor=actor)
         same = import_preview.fingerprint(plan) == run.fingerprint
     except ValidationFailed:
         same = False

@@ -52,6 +52,10 @@ class RunStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+#: the message of a cancelled preview (its run reads ``expired``: it can no longer be confirmed)
+CANCELLED_MESSAGE = "Cancelled before the import: the uploaded file was deleted."
+
+
 class HRImportRun(db.Model):
     """One HR import run: who (``employee_id``, else ``api_token_id``, else the command line:
     ``channel``), when, which file (name, SHA-256 of its bytes, size), how (profile, source,
@@ -91,6 +95,15 @@ class HRImportRun(db.Model):
     errors: Mapped[int] = mapped_column(default=0)
     #: the first error's text, for the history list (the preview keeps them all)
     message: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def shown_status(self) -> str:
+        """The status as the history says it: "cancelled" for a preview its person cancelled
+        (stored as ``expired`` with the message CANCELLED_MESSAGE), else ``status``."""
+        if self.status == RunStatus.EXPIRED and self.message == CANCELLED_MESSAGE:
+            return "cancelled"
+        return str(self.status)
+
     preview_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     audit_first_id: Mapped[int | None]

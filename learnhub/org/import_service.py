@@ -32,6 +32,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org import import_preview
 from learnhub.org.hr_import import ImportPlan, Progress, apply_import, plan_import
+from learnhub.org.import_guards import check_hr_not_leaving
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.models import ImportMode
 from learnhub.org.profiles import plan_with_profile
@@ -88,11 +89,24 @@ class Actor:
 
 
 def plan_request(
-    request: ImportRequest, *, wait: bool = True, progress: Progress | None = None
+    request: ImportRequest,
+    *,
+    wait: bool = True,
+    progress: Progress | None = None,
+    actor: Actor | None = None,
 ) -> ImportPlan:
     """Plan ``request`` (nothing changes). Raises as :func:`plan_import` does (ValidationFailed
     422 with every error by row, ImportRunning 409 when ``wait`` is false and another import
-    runs), NotFound for an unknown profile."""
+    runs), NotFound for an unknown profile; ValidationFailed too for a full sync that would
+    make the person importing (``actor``, default the signed-in person) or every HR account a
+    leaver (:func:`learnhub.org.import_guards.check_hr_not_leaving`)."""
+    plan = _plan(request, wait=wait, progress=progress)
+    importer = (actor or Actor.current(RunChannel.API)).employee_id
+    check_hr_not_leaving(plan, importer)
+    return plan
+
+
+def _plan(request: ImportRequest, *, wait: bool, progress: Progress | None) -> ImportPlan:
     if request.profile:
         return plan_with_profile(
             request.data,
@@ -157,13 +171,15 @@ def apply_and_record(
     the ``org_import`` audit event names the run. Returns (the apply's summary, the run).
     Flushes."""
     before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    # of the organisation before the apply (a confirmed preview's is the same by then)
+    seen = (run.fingerprint if run is not None else None) or import_preview.fingerprint(plan)
     summary = apply_import(plan, progress=progress)
     if run is None:
         run = _new_run(request, actor, RunStatus.APPLIED)
         db.session.add(run)
     _fill(run, plan, summary)
     run.status, run.dry_run, run.finished_at = RunStatus.APPLIED, False, utcnow()
-    run.fingerprint = import_preview.fingerprint(plan)
+    run.fingerprint = seen
     db.session.flush()
     if plan.changes_anything:
         audit(
@@ -212,11 +228,16 @@ def audit_events_of(run: HRImportRun, limit: int = 200) -> tuple[list[AuditEvent
     return list(events), total
 
 
-def record_dry_run(plan: ImportPlan, request: ImportRequest, actor: Actor) -> HRImportRun:
-    """Record a dry run of ``plan`` (call after rolling the plan's transaction back). Flushes."""
+def record_dry_run(
+    plan: ImportPlan, request: ImportRequest, actor: Actor, fingerprint: str | None = None
+) -> HRImportRun:
+    """Record a dry run of ``plan`` (call after rolling the plan's transaction back) with
+    ``fingerprint`` (default: :func:`import_preview.fingerprint` of the organisation now; a
+    preview passes the one taken in the plan's transaction, so a change committed in between
+    is not taken as seen). Flushes."""
     run = _new_run(request, actor, RunStatus.DRY_RUN)
     _fill(run, plan)
-    run.fingerprint = import_preview.fingerprint(plan)
+    run.fingerprint = fingerprint or import_preview.fingerprint(plan)
     run.finished_at = utcnow()
     db.session.add(run)
     db.session.flush()

@@ -15,10 +15,20 @@ confirm; the history of every import run (page, API, command line); saved import
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from learnhub.auth.models import ApiToken
@@ -38,6 +48,18 @@ from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, 
 
 blp = Blueprint("hrimport", __name__)
 
+
+@blp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload over the limit (MAX_CONTENT_LENGTH, refused before it is read): LearnHub's
+    page in plain words, the limit in MB and a link back to the import page (a fresh
+    tester's finding: Werkzeug's text and "Back to my learning")."""
+    end_after_error(error)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    megabytes = f"{round(limit / 2**20, 2):g}"
+    return render_template("hr_imports/too_large.html", megabytes=megabytes), 413
+
+
 #: runs per page of the history
 PAGE_SIZE = 20
 STATUS_WORDS = {
@@ -46,6 +68,7 @@ STATUS_WORDS = {
     RunStatus.INVALID: "Refused (errors)",
     RunStatus.EXPIRED: "Preview expired",
     RunStatus.SUPERSEDED: "Preview replaced",
+    "cancelled": "Cancelled",
 }
 CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
 
@@ -113,13 +136,9 @@ def index() -> str | Response | tuple[str, int]:
     form = UploadForm()
     _profile_choices(form)
     if request.method == "GET":
-        # the source the people come from when there is only one (the demo's is "demo"): a
-        # file imported under another source would move everyone to it (a tester's finding)
-        sources = db.session.scalars(
-            select(Employee.source).where(Employee.active.is_(True)).distinct().limit(2)
-        ).all()
-        if len(sources) == 1:
-            form.source.data = sources[0]
+        # the source of this person's latest import, else most people's (the demo's is
+        # "demo"): a file imported under another source would move everyone to it
+        form.source.data = import_previews.default_source(_actor().employee_id) or "hr"
     status = 200
     if request.method == "POST" and form.validate():
         upload = form.file.data

@@ -247,3 +247,27 @@ def reporting_to(manager_ids: Sequence[int]) -> list[tuple[str, str, str]]:
         for condition in where_in(Employee.manager_id, manager_ids)
         for row in db.session.execute(query.where(condition))
     ]
+
+
+def case_twins(added: Sequence[str], others: Iterable[str]) -> list[str]:
+    """Warnings for the numbers of ``added`` (people an import would add) that differ only in
+    letter case from someone LearnHub holds or from another number of the file (``others``:
+    the file's other numbers), e.g. "e1007" beside "E1007": the import treats them as two
+    people (numbers are compared exactly), which is seldom what HR meant. One query reads
+    every employee number (a short column) when anything is added."""
+    if not added:
+        return []
+    held: dict[str, set[str]] = {}
+    for number in db.session.scalars(select(Employee.employee_number)):
+        held.setdefault(number.lower(), set()).add(number)
+    for number in [*added, *others]:
+        held.setdefault(number.lower(), set()).add(number)
+    warnings = []
+    for number in added:
+        twins = sorted(held[number.lower()] - {number})
+        if twins:
+            warnings.append(
+                f"employee {number} differs only in letter case from {', '.join(twins)}: it is "
+                "added as another person; check the employee numbers"
+            )
+    return warnings

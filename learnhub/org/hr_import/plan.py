@@ -29,6 +29,7 @@ from learnhub.org.hr_import.lookups import (
     Current,
     Person,
     active_ids_of_source,
+    case_twins,
     cyclic_gc_paused,
     existing_employees,
     reporting_to,
@@ -280,6 +281,7 @@ def plan_import(
                 plan.warnings.append(f"employee {number} moves from source {current.source}")
         else:
             plan.unchanged.append(number)
+    plan.warnings.extend(case_twins(plan.added, plan.updated + plan.unchanged))
     named = {r.values["department"] for r in plan.rows if r.values["department"]}
     _plan_units(plan, named | {p for p in plan.unit_parents.values() if p})
     if leaving:
@@ -304,6 +306,7 @@ def _warn_guessed(plan: ImportPlan, table: Table) -> None:
             "reading of its bytes: name the encoding (the Encoding field or --encoding, or the "
             "import profile's) to be sure"
         )
+    plan.warnings.extend(table.notes or ())  # found while reading the rows
 
 
 def _staged_plan(
@@ -350,6 +353,7 @@ def _staged_plan(
     _warn_guessed(plan, table)
     plan.added, plan.updated, plan.unchanged = found["added"], found["updated"], found["unchanged"]
     plan.warnings.extend(f"employee {n} moves from source {src}" for n, src in found["moves"])
+    plan.warnings.extend(case_twins(plan.added, plan.updated + plan.unchanged))
     _plan_units(plan, named)
     plan.warnings.extend(
         f"employee {number} (source {src}) reports to {boss}, who leaves"

@@ -1,7 +1,8 @@
 """Reading an HR export into a header and numbered rows of text cells: CSV or XLSX.
 
-Row numbers are the ones a spreadsheet shows: the header is row 1, the first person row 2
-(for CSV, the line number where the record ends, so a quoted multi-line cell keeps the count).
+Row numbers are the ones a spreadsheet shows: the header is row 1, the first person row 2,
+counting records (blank ones too), not lines: a quoted cell over several lines is one row, as
+a spreadsheet opening the CSV shows it (a fresh tester's finding: "row 4" for row 3).
 
 The work a file can cost is bounded before it is done (:class:`Limits`): rows, columns, the
 decompressed size of a workbook's sheets and its shared-strings table, and the number of
@@ -24,6 +25,7 @@ from flask import current_app, has_app_context
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.xml_safety import refusal_words
 from learnhub.org.hr_import.encoding import decode
+from learnhub.org.hr_import.table_notes import NOTES_MAX, check_headers, note
 
 #: an XLSX workbook is a ZIP archive (ECMA-376 Part 2, Open Packaging Conventions)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -84,6 +86,13 @@ class Table:
     #: a CSV's whole decoded text and its delimiter (the staged plan reads them; None for XLSX)
     text: str | None = None
     delimiter: str | None = None
+    #: warnings found while reading the rows (cells past the header, timestamps), complete
+    #: once ``rows`` is exhausted
+    notes: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.notes is None:
+            self.notes = []
 
 
 def read_table(
@@ -157,24 +166,56 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
         raise _csv_error(error, reader.line_num or 1) from error
     if len(headers) > limits.columns:
         raise _too_wide(limits, 1, len(headers))
+    check_headers(headers)
+    notes: list[str] = []
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         count = 0
-        most, widest = limits.rows, limits.columns
+        most, widest, width = limits.rows, limits.columns, len(headers)
+        number = 1
+        start = line = reader.line_num
+        counts: dict[str, int] = {}
+        cells: list[str] = []
         try:
             for cells in reader:  # a for loop: no try/next per row
+                number += 1
+                start, line = line + 1, reader.line_num
                 if "".join(cells).strip():  # not a blank row (one C-level scan per row)
                     count += 1
                     if count > most:
-                        raise _too_many_rows(limits, reader.line_num)
+                        raise _too_many_rows(limits, number)
                     if len(cells) > widest:
-                        raise _too_wide(limits, reader.line_num, len(cells))
-                    yield reader.line_num, cells
+                        raise _too_wide(limits, number, len(cells))
+                    if len(cells) > width and "".join(cells[width:]).strip():
+                        note(
+                            notes,
+                            counts,
+                            "wide",
+                            f"row {number} has cells past the "
+                            f"header's {width} columns: they are ignored",
+                        )
+                    yield number, cells
         except csv.Error as error:
-            raise _csv_error(error, reader.line_num) from error
+            raise _csv_error(error, number + 1) from error  # the record being read
+        if line > start and any("\n" in c or "\r" in c for c in cells) and text.count('"') % 2:
+            raise ValidationFailed(
+                'The HR file has a quote (") that is never closed; nothing was imported: the '
+                "rest of the file was read as one cell. Close or remove the quote.",
+                [Issue(f"row {number} (line {start})", "a cell opened with a quote is not closed")],
+            )
+        for kind, n in counts.items():
+            if n > NOTES_MAX and kind == "wide":
+                notes.append(f"{n - NOTES_MAX} more rows have cells past the header's columns")
 
     return Table(
-        headers, rows(), "csv", decoded.encoding, decoded.guessed, text=text, delimiter=delimiter
+        headers,
+        rows(),
+        "csv",
+        decoded.encoding,
+        decoded.guessed,
+        text=text,
+        delimiter=delimiter,
+        notes=notes,
     )
 
 
@@ -290,19 +331,43 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
 
     header = next_row()
     if header is None or not any(_text(c) for c in header):
+        sheets = len(workbook.worksheets)
         close()
+        if sheets > 1:
+            raise ValidationFailed(
+                f"The first sheet of the HR workbook ({sheet.title}) is empty: only the first "
+                f"sheet is read, and this workbook has {sheets}. Move the people to the first "
+                "sheet (or delete the sheets before it) and upload it again.",
+                [Issue("row 1", f"sheet {sheet.title} has no header row")],
+            )
         raise _empty()
     headers = [_text(c) for c in header]
     if _width(headers) > limits.columns:
         close()
         raise _too_wide(limits, 1, _width(headers))
+    try:
+        check_headers(headers)
+    except ValidationFailed:
+        close()
+        raise
+    notes: list[str] = []
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         count = 0
+        counts: dict[str, int] = {}
         try:
             number = 1
             while (cells := next_row()) is not None:
                 number += 1
+                for value in cells:
+                    if isinstance(value, datetime) and value.time() != time(0):
+                        note(
+                            notes,
+                            counts,
+                            "time",
+                            f"row {number}: the date {value:%Y-%m-%d} "
+                            f"has a time ({value:%H:%M}); only the date is read",
+                        )
                 texts = [_text(c) for c in cells]
                 if any(texts):
                     count += 1
@@ -314,7 +379,7 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
         finally:
             close()
 
-    return Table(headers, rows(), "xlsx")
+    return Table(headers, rows(), "xlsx", notes=notes)
 
 
 def _width(texts: list[str]) -> int:
@@ -334,8 +399,8 @@ def _text(value: object) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, datetime):  # HR systems export timestamps: the date is the value
+        return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
