@@ -93,12 +93,17 @@ def _continue_module():
         .where(
             Module.course_id == Requirement.course_id,
             Module.active.is_(True),
-            ~exists().where(
+            ~exists()
+            .where(
                 ModuleProgress.employee_id == Requirement.employee_id,
                 ModuleProgress.module_id == Module.id,
                 # a module tested out of is not the next one to do
                 ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
-            ),
+            )
+            # tied to the requirement's own person (auto-correlation would not reach through
+            # the enclosing subquery and would add a second FROM requirements: anyone's
+            # completion would then count)
+            .correlate(Requirement, Module),
         )
         .order_by(Module.position, Module.id)
         .limit(1)
