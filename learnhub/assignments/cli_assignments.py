@@ -164,6 +164,11 @@ def _show_preview(spec: services.AssignmentSpec) -> services.Preview:
         f"To do: {shown.to_do} people x {shown.minutes_each} min = "
         f"{shown.learning_hours} learning hours"
     )
+    if shown.due_from_assignment:
+        click.echo(
+            f"Hired too long ago for the due date: {shown.due_from_assignment} (due the same "
+            "number of days after the assignment instead)"
+        )
     return shown
 
 

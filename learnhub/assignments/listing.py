@@ -27,6 +27,7 @@ from learnhub.assignments.status import (
     OPEN_STATUSES,
     RequirementStatus,
     effective_due_expression,
+    started_expression,
     status_expression,
 )
 from learnhub.catalog.models import Course, Module
@@ -68,6 +69,8 @@ class RequirementRow:
     #: HR's reason when HR exempted the person (learnhub.assignments.exemptions); None when not
     #: waived, or waived by a test-out
     waiver_reason: str | None = None
+    #: the person has progress past "not started" in the item (an overdue one may not)
+    started: bool = False
 
     @property
     def title(self) -> str:
@@ -93,12 +96,17 @@ def _continue_module():
         .where(
             Module.course_id == Requirement.course_id,
             Module.active.is_(True),
-            ~exists().where(
+            ~exists()
+            .where(
                 ModuleProgress.employee_id == Requirement.employee_id,
                 ModuleProgress.module_id == Module.id,
                 # a module tested out of is not the next one to do
                 ModuleProgress.status.in_([ProgressStatus.COMPLETED, ProgressStatus.WAIVED]),
-            ),
+            )
+            # tied to the requirement's own person (auto-correlation would not reach through
+            # the enclosing subquery and would add a second FROM requirements: anyone's
+            # completion would then count)
+            .correlate(Requirement, Module),
         )
         .order_by(Module.position, Module.id)
         .limit(1)
@@ -139,6 +147,7 @@ def requirement_rows(
             status,
             due,
             _continue_module().label("continue_module_id"),
+            started_expression().label("started"),
         )
         .join(Course, Course.id == Requirement.course_id)
         .outerjoin(item_module, item_module.id == Requirement.module_id)
@@ -162,8 +171,9 @@ def requirement_rows(
             renewal_opens_at=r.renewal_opens_at,
             continue_module_id=continue_id,
             waiver_reason=r.waiver_reason,
+            started=bool(started),
         )
-        for r, slug, course_title, module_title, state, due_at, continue_id in rows
+        for r, slug, course_title, module_title, state, due_at, continue_id, started in rows
     ]
 
 

@@ -43,7 +43,8 @@ class DueKind(StrEnum):
     FIXED = "fixed"
     #: ``due_days`` after the day the assignment reached the person
     AFTER_ASSIGNMENT = "after_assignment"
-    #: ``due_days`` after the person's hire date (the day it reached them when none is known)
+    #: ``due_days`` after the person's hire date (the day it reached them when none is known,
+    #: or when that date has passed by then: learnhub.assignments.targets)
     AFTER_HIRE = "after_hire"
 
 

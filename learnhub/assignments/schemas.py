@@ -188,6 +188,12 @@ class PreviewSchema(Schema):
     to_do = fields.Integer(metadata={"description": "people - already_completed"})
     minutes_each = fields.Integer(metadata={"description": "reading time of the item, minutes"})
     learning_hours = fields.Float(metadata={"description": "to_do x minutes_each / 60"})
+    due_from_assignment = fields.Integer(
+        metadata={
+            "description": "due after hire: people whose hire date + due_days has passed, "
+            "due due_days after the assignment instead"
+        }
+    )
 
 
 class RequirementSchema(Schema):

@@ -289,7 +289,9 @@ class Preview:
     ``people``: active people it would reach; ``already_completed``: of them, how many already
     hold a valid completion (counts for the assignment); ``already_required``: how many already
     have this item required by another assignment; ``to_do``: people - already completed;
-    ``minutes_each``: the item's reading time; ``learning_hours``: to_do * minutes_each / 60.
+    ``minutes_each``: the item's reading time; ``learning_hours``: to_do * minutes_each / 60;
+    ``due_from_assignment``: due after hire only, people hired so long ago that they are due
+    N days after the assignment instead (:mod:`learnhub.assignments.targets`).
     """
 
     people: int
@@ -298,6 +300,7 @@ class Preview:
     to_do: int
     minutes_each: int
     learning_hours: float
+    due_from_assignment: int = 0
 
 
 def preview(spec: AssignmentSpec, *, manager_id: int | None = None) -> Preview:
@@ -323,6 +326,7 @@ def preview(spec: AssignmentSpec, *, manager_id: int | None = None) -> Preview:
         targets.refresh_targets(assignment, now=utcnow())
         materialise.sync_requirements(None, course_ids=[spec.course_id], now=utcnow())
         people, done = _reach_counts(assignment)
+        later = targets.counted_from_assignment(assignment)
     finally:
         savepoint.rollback()
     to_do = people - done
@@ -333,6 +337,7 @@ def preview(spec: AssignmentSpec, *, manager_id: int | None = None) -> Preview:
         to_do=to_do,
         minutes_each=minutes,
         learning_hours=round(to_do * minutes / 60, 1),
+        due_from_assignment=later,
     )
 
 

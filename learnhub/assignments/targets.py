@@ -6,6 +6,13 @@ the due-date calendar (one row per time zone and base date, the only per-row Pyt
 :mod:`learnhub.org.time_zones`), and the set-based refresh of an assignment's targets: one
 DELETE of those it no longer reaches and one INSERT … SELECT of those it newly reaches
 (issue 10: no per-person ORM loop at 100,000 people).
+
+**Due N days after hire, for people hired long ago** (the rule Totara applies to relative due
+dates): when a person's hire date + N days ends before the assignment reaches them, they are
+due N days after the day it reaches them instead (a grace equal to the relative period), so
+people hired years ago are not overdue (and their managers not reminded) the moment they are
+assigned. Their target's ``base_date`` is then that day, so a changed period is counted again
+from it; the preview says how many people get the later date (:func:`counted_from_assignment`).
 """
 
 from __future__ import annotations
@@ -100,27 +107,48 @@ def _zone_column() -> ColumnElement[str]:
     return func.coalesce(Employee.timezone, "")
 
 
-def due_instant(assignment: Assignment, zone_name: str, base: date | None, now: datetime):
+def due_instant(
+    assignment: Assignment,
+    zone_name: str,
+    base: date | None,
+    now: datetime,
+    *,
+    reaching: bool = False,
+):
     """``(base_date, due_at)`` for one person of ``assignment``: the day the due date counts
     from and the end of the due day in the zone ``zone_name`` ("" or unknown: the
     organisation's). ``base``: the day a relative due date counts from — the hire date for
     ``after_hire``, or a target's own base day when a changed due date is counted again
     (:func:`recount_due_dates`); None: the day the assignment reaches them (``now`` there).
+    ``reaching``: the assignment reaches the person at ``now``; then a hire-relative due
+    instant before ``now`` counts from ``now``'s day instead (the module docstring's rule).
     Ignored for a fixed date."""
     where = zone_named(zone_name)
     if assignment.due_kind == DueKind.FIXED and assignment.due_date is not None:
         return NO_BASE_DATE, end_of_day(assignment.due_date, where)
+    period = timedelta(days=assignment.due_days or 0)
     start = base if base is not None else local_date(now, where)
-    return start, end_of_day(start + timedelta(days=assignment.due_days or 0), where)
+    due_at = end_of_day(start + period, where)
+    if reaching and assignment.due_kind == DueKind.AFTER_HIRE and due_at < now:
+        start = local_date(now, where)
+        due_at = end_of_day(start + period, where)
+    return start, due_at
 
 
-def _write_calendar(assignment: Assignment, keys: Iterable[tuple[str, date]], now: datetime):
-    """Replace ``assignment``'s calendar by one row per ``(zone, base_key)``."""
+def _write_calendar(
+    assignment: Assignment,
+    keys: Iterable[tuple[str, date]],
+    now: datetime,
+    *,
+    reaching: bool = False,
+):
+    """Replace ``assignment``'s calendar by one row per ``(zone, base_key)`` (``reaching``: as
+    :func:`due_instant`'s)."""
     db.session.execute(delete(DueCalendar).where(DueCalendar.assignment_id == assignment.id))
     rows = []
     for zone_name, base_key in set(keys):
         base = None if base_key == NO_BASE_DATE else base_key
-        base_date, due_at = due_instant(assignment, zone_name, base, now)
+        base_date, due_at = due_instant(assignment, zone_name, base, now, reaching=reaching)
         rows.append(
             {
                 "assignment_id": assignment.id,
@@ -169,7 +197,7 @@ def refresh_targets(
     if employee_ids is not None:
         newcomers.append(Employee.id.in_(employee_ids))
     keys = db.session.execute(select(_zone_column(), base_key).where(*newcomers).distinct())
-    _write_calendar(assignment, ((z, b) for z, b in keys), now)
+    _write_calendar(assignment, ((z, b) for z, b in keys), now, reaching=True)
     # The newcomers as an EXCEPT, not the NOT EXISTS above: against the table being inserted
     # into, PostgreSQL may plan the anti-join as a nested loop rescanning it (when its
     # statistics say it is empty), and each rescan reads the rows inserted so far: quadratic
@@ -237,3 +265,24 @@ def recount_due_dates(assignment: Assignment, *, now: datetime) -> int:
         .values(due_at=due)
     )
     return cast(CursorResult, result).rowcount or 0
+
+
+def counted_from_assignment(assignment: Assignment) -> int:
+    """How many of ``assignment``'s targets with a hire date are due N days after the day it
+    reached them rather than after their hire date (hired too long ago: the module
+    docstring's rule); 0 unless it is due after hire. One statement."""
+    if assignment.due_kind != DueKind.AFTER_HIRE:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AssignmentTarget)
+            .join(Employee, Employee.id == AssignmentTarget.employee_id)
+            .where(
+                AssignmentTarget.assignment_id == assignment.id,
+                Employee.hire_date.is_not(None),
+                AssignmentTarget.base_date != Employee.hire_date,
+            )
+        )
+        or 0
+    )

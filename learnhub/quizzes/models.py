@@ -130,6 +130,13 @@ class Quiz(db.Model):
     )
 
     @property
+    def questions_per_attempt(self) -> int:
+        """How many questions one attempt holds: every fixed question plus each draw rule's
+        ``count`` (what the module page announces; a quiz of bank draws only has no fixed
+        ``questions``)."""
+        return len(self.questions) + sum(int(r["count"]) for r in self.draw_rules or [])
+
+    @property
     def is_diagnostic(self) -> bool:
         """A course's test-out quiz, not a module's."""
         return self.module_id is None

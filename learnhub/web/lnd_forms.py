@@ -16,7 +16,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length as TextLength
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, StopValidation
 
 from learnhub.quizzes.timing import MAX_EXTRA_PERCENT, REASON_MAX
 from learnhub.web.assign_forms import choices
@@ -120,6 +120,12 @@ class _Percent(IntegerField):
             raise ValueError(
                 f"Extra time (percent): enter a whole number from 1 to {MAX_EXTRA_PERCENT}, like 25"
             ) from None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """Text that is not a whole number ("12.5") has its one message already: the range
+        check would add a second one for the same field."""
+        if self.process_errors:
+            raise StopValidation()
 
 
 ADJUSTMENT_KINDS = choices(

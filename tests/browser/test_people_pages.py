@@ -68,3 +68,43 @@ def test_hr_searches_from_the_navigation_and_opens_a_person(app, demo, page):
     page.wait_for_url("**/hr/people")
     page.get_by_role("link", name="Clear filters").click()
     page.wait_for_url("**/hr/people")
+
+
+@pytest.mark.usefixtures("axe_installed")
+def test_a_persons_page_names_each_landmark_once(app, demo, chromium, live_server):
+    """axe's best-practice rule ``landmark-unique`` (not among the WCAG tags above): the
+    "Required learning" section and its table's scroll region had the same role and name."""
+    from axe_playwright_python.sync_playwright import Axe
+    from sqlalchemy import select
+
+    from learnhub.assignments import services
+    from learnhub.assignments.models import AudienceKind, DueKind
+    from learnhub.catalog.models import Course
+    from learnhub.extensions import db
+    from learnhub.org.models import Employee
+
+    with app.app_context():  # E1007 has required learning, so the table is there
+        services.create_assignment(
+            services.AssignmentSpec(
+                course_id=db.session.scalar(select(Course.id).order_by(Course.id).limit(1)),
+                audience=AudienceKind.PEOPLE,
+                employee_ids=[
+                    db.session.scalar(
+                        select(Employee.id).where(Employee.employee_number == "E1007")
+                    )
+                ],
+                due_kind=DueKind.AFTER_ASSIGNMENT,
+                due_days=30,
+            ),
+            created_by_id=None,
+        )
+        db.session.commit()
+    context = chromium.new_context(base_url=live_server)
+    page = context.new_page()
+    sign_in(page, "hr@example.org")
+    page.goto("/people/E1007")
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["landmark-unique"]}})
+    tables = page.get_by_role("region", name="Required learning: status and due dates").count()
+    context.close()
+    assert [v["id"] for v in results.response["violations"]] == []
+    assert tables == 1

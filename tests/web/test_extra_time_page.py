@@ -116,6 +116,14 @@ def test_bad_input_is_named_and_changes_nothing(app, demo, data, field, message)
         ).all()
 
 
+def test_a_fraction_gets_one_message(app, demo):
+    hr = app.test_client()
+    sign_in(hr, "hr@example.org")
+    text = _text(_post(hr, kind="extra", extra_percent="12.5"))
+    assert text.count('<a href="#extra_percent">') == 1, text[:3000]
+    assert "like 25" in text and "must be a whole number from 1 to" not in text
+
+
 def test_only_hr_and_never_for_oneself_or_a_leaver(app, demo):
     for email in ("employee@example.org", "manager@example.org"):
         client = app.test_client()

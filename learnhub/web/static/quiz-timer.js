@@ -1,6 +1,7 @@
 // The quiz page's time limit: a countdown (not announced every second), a spoken warning
-// before the end and one at a minute left (WCAG 2.2.1), answers saved every minute, and a
-// submit when the time is up. The server enforces the limit whatever this script does: it
+// before the end and one at a minute left (WCAG 2.2.1), answers saved every minute, two
+// seconds after an answer changes, and when the page is hidden or left, and a submit when the
+// time is up. The server enforces the limit whatever this script does: it
 // submits an overdue attempt with what was saved.
 //
 // The form has buttons named "action", and a form's named controls shadow its properties:
@@ -34,21 +35,68 @@
     return data;
   }
 
+  // One save in flight at a time, so an older save never lands after a newer one; a save
+  // asked for meanwhile goes when it ends, with the answers as they are then. The body is the
+  // form's, CSRF token included. ``savedState``: the answers the server last took (as served,
+  // then each 204); the minute's save is skipped when nothing changed since, and carries the
+  // answers when a save failed.
+  function snapshot(data) { return new URLSearchParams(data).toString(); }
+  var inFlight = null, again = false, savedState = snapshot(answers());
   function save() {
-    return fetch(saveUrl, {
-      method: "POST", body: answers(), credentials: "same-origin"
-    }).catch(function () { /* the next save or the submit carries the answers */ });
+    if (inFlight) { again = true; return inFlight; }
+    var body = answers(), state = snapshot(body);
+    inFlight = fetch(saveUrl, {method: "POST", body: body, credentials: "same-origin"})
+      .then(function (response) { if (response.ok) { savedState = state; } },
+            function () { /* the next save or the submit carries the answers */ })
+      .then(function () {
+        inFlight = null;
+        if (again) { again = false; return save(); }
+      });
+    return inFlight;
+  }
+  function saveIfChanged() {
+    if (inFlight || snapshot(answers()) !== savedState) { save(); }
   }
 
-  // Leaving the page (another tab, closing it, following a link) saves too: a beacon is
-  // delivered even while the page unloads. Not when this page is submitting the form itself.
+  // An answer changed: saved two seconds after the last change (typing saves once, not at
+  // every key), so a reload or a lost connection soon after loses nothing.
+  var CHANGE_DELAY = 2000;
+  var pending = null;
+  function changed() {
+    if (pending) { window.clearTimeout(pending); }
+    pending = window.setTimeout(function () { pending = null; save(); }, CHANGE_DELAY);
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  // Leaving the page (another tab, closing it, reloading, following a link) saves too: a
+  // beacon (or a keepalive fetch) is delivered even while the page unloads. Not when this
+  // page is submitting the form itself.
   var leaving = false;
-  form.addEventListener("submit", function () { leaving = true; });
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && !leaving && !submitted && navigator.sendBeacon) {
-      navigator.sendBeacon(saveUrl, answers());
-    }
+  form.addEventListener("submit", function () {
+    leaving = true;
+    if (pending) { window.clearTimeout(pending); pending = null; }
   });
+  var sentOnLeaving = false;  // pagehide and visibilitychange both come: one save
+  function saveOnLeaving() {
+    if (leaving || submitted || sentOnLeaving) { return; }
+    if (pending) { window.clearTimeout(pending); pending = null; }
+    if (!inFlight && snapshot(answers()) === savedState) { return; }  // all saved already
+    sentOnLeaving = true;
+    var sent = false;
+    try { sent = navigator.sendBeacon ? navigator.sendBeacon(saveUrl, answers()) : false; }
+    catch (e) { sent = false; }
+    if (!sent) {
+      fetch(saveUrl, {
+        method: "POST", body: answers(), credentials: "same-origin", keepalive: true
+      }).catch(function () { /* nothing more can be done while the page goes */ });
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { saveOnLeaving(); } else { sentOnLeaving = false; }
+  });
+  window.addEventListener("pagehide", saveOnLeaving);
+  window.addEventListener("pageshow", function () { sentOnLeaving = false; });
 
   // focus and followed links stop below the sticky timer, whatever its height (a warning
   // makes it taller); the stylesheet's scroll-padding is the fallback (WCAG 2.4.11)
@@ -94,5 +142,5 @@
 
   tick();
   window.setInterval(tick, 1000);
-  window.setInterval(save, 60000);
+  window.setInterval(saveIfChanged, 60000);
 })();
