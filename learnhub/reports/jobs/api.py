@@ -26,6 +26,7 @@ from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat
 from learnhub.reports.jobs import services
 from learnhub.reports.jobs.catalogue import ExportRequest, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
+from learnhub.reports.jobs.stalls import is_stalled
 from learnhub.reports.jobs.writing import media_type
 
 blp = Blueprint("export_jobs", __name__, description="Export jobs: large exports as files")
@@ -81,6 +82,12 @@ class ExportJobSchema(Schema):
     size_bytes = fields.Integer(allow_none=True)
     sha256 = fields.String(allow_none=True, metadata={"description": "hex, of the file"})
     error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "runs started"})
+    heartbeat_at = fields.DateTime(allow_none=True, metadata={"description": "last progress"})
+    stalled = fields.Boolean(
+        metadata={"description": "queued or running with no progress for the stall time"}
+    )
+    cancelled = fields.Boolean()
     file_url = fields.String(allow_none=True)
     dictionary_url = fields.String()
 
@@ -107,6 +114,10 @@ def job_view(job: ExportJob) -> dict:
         "size_bytes": job.size_bytes,
         "sha256": job.sha256,
         "error": job.error,
+        "attempts": job.attempts,
+        "heartbeat_at": job.heartbeat_at,
+        "stalled": is_stalled(job),
+        "cancelled": job.cancelled_at is not None,
         "file_url": url_for("export_jobs.ExportJobFile", job_id=job.id) if ready else None,
         "dictionary_url": url_for("exports.dictionary", report=job.report),
     }
