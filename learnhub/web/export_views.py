@@ -160,18 +160,13 @@ def job(job_id: int) -> str:
     )
 
 
-def _who() -> str:
-    employee = getattr(current_user, "employee", None)
-    return employee.full_name if employee is not None else "an API token"
-
-
 @blp.post("/exports/jobs/<int:job_id>/retry")
 @login_required
 def retry(job_id: int) -> BaseResponse:
     """Queue a stalled or failed job again (same job; its requester or HR): 303 to its page.
     A second click while it waits changes nothing; a done or live job: 409."""
     found = services.visible_job(current_user, job_id)
-    stalls.retry_job(found, _who())
+    stalls.retry_job(found, stalls.who(current_user))
     return redirect(url_for(".job", job_id=found.id), 303)
 
 
@@ -181,7 +176,7 @@ def cancel(job_id: int) -> BaseResponse:
     """Cancel a queued or running job (its requester or HR): 303 to its page, which says who
     cancelled it. Cancelling twice changes nothing; a done job: 409."""
     found = services.visible_job(current_user, job_id)
-    stalls.cancel_job(found, _who())
+    stalls.cancel_job(found, stalls.who(current_user))
     return redirect(url_for(".job", job_id=found.id), 303)
 
 

@@ -182,3 +182,19 @@ def test_progress_never_shows_more_than_the_estimate(app, org):
         assert run_job(job_id) == "done"
         job = db.session.get(ExportJob, job_id)
         assert (job.rows_done, job.rows_estimated, job.progress()) == (7, 7, 1.0)
+
+
+def test_the_api_cancels_and_retries_a_job(app, org):
+    job_id, _part = _killed(app, org, fresh=True)
+    client = _client(app, org["hr"])
+    token = csrf_from(client.get("/exports").get_data(as_text=True))
+    headers = {"X-CSRFToken": token}
+    retried = client.post(f"/api/v1/exports/jobs/{job_id}/retry", headers=headers)
+    assert retried.status_code == 409  # running with signs of life
+    cancelled = client.post(f"/api/v1/exports/jobs/{job_id}/cancel", headers=headers)
+    assert cancelled.status_code == 200 and cancelled.get_json()["cancelled"] is True
+    again = client.post(f"/api/v1/exports/jobs/{job_id}/retry", headers=headers)
+    assert again.status_code == 200 and again.get_json()["status"] == "queued"
+    done = client.get(f"/api/v1/exports/jobs/{job_id}").get_json()  # eager: ran after commit
+    assert (done["status"], done["rows_done"], done["attempts"]) == ("done", 7, 2)
+    assert client.post(f"/api/v1/exports/jobs/{job_id}/cancel", headers=headers).status_code == 409

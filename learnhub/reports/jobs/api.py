@@ -23,10 +23,9 @@ from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completion_filters import export_scope
 from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat
-from learnhub.reports.jobs import services
+from learnhub.reports.jobs import services, stalls
 from learnhub.reports.jobs.catalogue import ExportRequest, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
-from learnhub.reports.jobs.stalls import is_stalled
 from learnhub.reports.jobs.writing import media_type
 
 blp = Blueprint("export_jobs", __name__, description="Export jobs: large exports as files")
@@ -116,7 +115,7 @@ def job_view(job: ExportJob) -> dict:
         "error": job.error,
         "attempts": job.attempts,
         "heartbeat_at": job.heartbeat_at,
-        "stalled": is_stalled(job),
+        "stalled": stalls.is_stalled(job),
         "cancelled": job.cancelled_at is not None,
         "file_url": url_for("export_jobs.ExportJobFile", job_id=job.id) if ready else None,
         "dictionary_url": url_for("exports.dictionary", report=job.report),
@@ -225,3 +224,33 @@ class ExportJobFile(MethodView):
     def get(self, job_id: int):
         """Download a finished job's file (audited): the requester or HR only."""
         return send_job_file(services.visible_job(current_user, job_id))
+
+
+@blp.route("/exports/jobs/<int:job_id>/retry")
+class ExportJobRetry(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, ExportJobSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No job of the caller's (HR: any)")
+    @blp.alt_response(409, schema=ErrorSchema, description="Done, or running with progress")
+    def post(self, job_id: int):
+        """Queue a stalled or failed job again, same id (audited). Idempotent: a job already
+        queued again and not stalled is answered as it is. The run starts from zero."""
+        job = services.visible_job(current_user, job_id)
+        stalls.retry_job(job, stalls.who(current_user))
+        return job_view(job)
+
+
+@blp.route("/exports/jobs/<int:job_id>/cancel")
+class ExportJobCancel(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, ExportJobSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No job of the caller's (HR: any)")
+    @blp.alt_response(409, schema=ErrorSchema, description="Done: nothing to cancel")
+    def post(self, job_id: int):
+        """Cancel a queued or running job (audited); it becomes ``failed`` with
+        ``cancelled`` true. Cancelling again changes nothing."""
+        job = services.visible_job(current_user, job_id)
+        stalls.cancel_job(job, stalls.who(current_user))
+        return job_view(job)

@@ -70,6 +70,13 @@ def may_cancel(job: ExportJob) -> bool:
     return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+def who(user: object) -> str:
+    """How the audit and a cancelled job's message name ``user``: a person's full name, else
+    "an API token"."""
+    employee = getattr(user, "employee", None)
+    return employee.full_name if employee is not None else "an API token"
+
+
 def _queue_again(job: ExportJob, now: datetime) -> None:
     from learnhub.reports.jobs.tasks import run_export
 
