@@ -157,6 +157,19 @@ def test_the_sweep_requeues_then_fails_stalled_jobs_and_deletes_orphaned_parts(a
     assert "export_job_given_up" in _actions(app, job_id)
 
 
+def test_the_sweep_leaves_a_long_queued_job_to_its_page(app, org):
+    job_id, _part = _killed(app, org)
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        job.status, job.run_token = JobStatus.QUEUED, None
+        db.session.commit()
+        assert stalls.sweep_stalled()["requeued"] == 0
+        job = db.session.get(ExportJob, job_id)
+        assert job.status == JobStatus.QUEUED and stalls.is_stalled(job)
+    page = _client(app, org["hr"]).get(f"/exports/jobs/{job_id}").get_data(as_text=True)
+    assert "no worker has taken it yet" in page and "Retry the export" in page
+
+
 def test_a_live_runs_part_file_is_kept_however_old(app, org):
     _job_id, part = _killed(app, org, fresh=True)
     with app.app_context():

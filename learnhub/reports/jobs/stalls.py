@@ -14,11 +14,13 @@ timeout (an hour). What a job has instead:
 - **Cancel** (:func:`cancel_job`): the job becomes ``failed`` with "Cancelled by …"; a run
   still going stops at its next tick. Cancelling twice changes nothing.
 - **The beat sweep** (:func:`sweep_stalled`, with the expired-file deletion, every
-  ``LEARNHUB_EXPORT_JOB_STALL_SECONDS``): a stalled job is **queued again** while it has been
-  started fewer than ``LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS`` times (default 3; a worker crash is
-  usually passing), else **marked failed** with a message saying so (an export that kills its
-  worker each time must not loop). Then ``.part`` files older than the stall time whose run
-  is not a live one are deleted (a killed run never cleans up after itself).
+  ``LEARNHUB_EXPORT_JOB_STALL_SECONDS``): a stalled *running* job is **queued again** while it
+  has been started fewer than ``LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS`` times (default 3; a worker
+  crash is usually passing), else **marked failed** with a message saying so (an export that
+  kills its worker each time must not loop). Then ``.part`` files older than the stall time
+  whose run is not a live one are deleted (a killed run never cleans up after itself). A stalled
+  *queued* job is left to its page's Retry and Cancel: it may only be waiting behind other
+  exports, and queueing it again would put it at the back of the queue.
 
 Progress never shows more than the estimate: a tick past it raises the estimate (the
 organisation grew since the COUNT), and the model caps the share at 1.
@@ -144,7 +146,7 @@ def _give_up(job: ExportJob, now: datetime) -> None:
 
 
 def sweep_stalled(now: datetime | None = None) -> dict[str, int]:
-    """Queue again or fail every stalled job (module docstring), then delete orphaned
+    """Queue again or fail every stalled running job (module docstring), then delete orphaned
     ``.part`` files older than the stall time. Returns the counts ``requeued``, ``failed``,
     ``parts_deleted``. Commits (a task's step)."""
     now = now or utcnow()
@@ -157,8 +159,8 @@ def sweep_stalled(now: datetime | None = None) -> dict[str, int]:
             .with_for_update(skip_locked=True)
         ).all()
         for job in waiting:
-            if not job.stalled(now, seconds):
-                continue
+            if job.status != JobStatus.RUNNING or not job.stalled(now, seconds):
+                continue  # a queued job may only wait behind others: its page offers Retry
             if job.attempts < max_attempts():
                 _queue_again(job, now)
                 audit("export_job_retried", target=f"export-job:{job.id}", by="sweep")
