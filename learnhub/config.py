@@ -138,6 +138,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         ),
         "LEARNHUB_EXPORT_JOB_HOURS": int(os.environ.get("LEARNHUB_EXPORT_JOB_HOURS", "168")),
         "LEARNHUB_EXPORT_DIR": os.environ.get("LEARNHUB_EXPORT_DIR") or None,
+        # an export job with no sign of life (progress) for this long is stalled: Retry and
+        # Cancel on its page; the beat sweep (run this often) queues it again up to
+        # LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS runs, then marks it failed (reports.jobs.stalls)
+        "LEARNHUB_EXPORT_JOB_STALL_SECONDS": int(
+            os.environ.get("LEARNHUB_EXPORT_JOB_STALL_SECONDS", "300")
+        ),
+        "LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS": int(
+            os.environ.get("LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS", "3")
+        ),
         "LEARNHUB_LOGIN_RATE_LIMIT": os.environ.get("LEARNHUB_LOGIN_RATE_LIMIT", "30 per minute"),
         # failed sign-ins per account from one client address, and per account from anywhere:
         # the second is higher so that an attacker at one address cannot lock the owner out

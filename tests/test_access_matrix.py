@@ -240,8 +240,12 @@ ROLE = {
     # one export job: its requester and HR only (404 otherwise, as for no such job)
     ("GET", "/exports/jobs/<int:job_id>"): ASSIGNERS,
     ("GET", "/exports/jobs/<int:job_id>/download"): ASSIGNERS,
+    ("POST", "/exports/jobs/<int:job_id>/retry"): ASSIGNERS,
+    ("POST", "/exports/jobs/<int:job_id>/cancel"): ASSIGNERS,
     ("GET", "/api/v1/exports/jobs/<int:job_id>"): ASSIGNERS,
     ("GET", "/api/v1/exports/jobs/<int:job_id>/file"): ASSIGNERS,
+    ("POST", "/api/v1/exports/jobs/<int:job_id>/retry"): ASSIGNERS,
+    ("POST", "/api/v1/exports/jobs/<int:job_id>/cancel"): ASSIGNERS,
     # personal data on request (issue 15): HR only, pages and API
     ("GET", "/privacy/requests"): HR,
     ("POST", "/privacy/requests"): HR,

@@ -62,10 +62,11 @@ celery_app.conf.beat_schedule = {
         "schedule": float(flask_app.config["LEARNHUB_XAPI_SWEEP_SECONDS"]),
     },
     # mail that could not be sent (SMTP down) is retried from the outbox
-    # export job files past their expiry are deleted (a download after expiry deletes it too)
+    # export job files past their expiry are deleted (a download after expiry deletes it too);
+    # stalled jobs are queued again or failed, orphaned .part files deleted (reports.jobs.stalls)
     "delete-expired-exports": {
         "task": "reports.delete_expired_exports",
-        "schedule": crontab(minute=20),
+        "schedule": float(flask_app.config["LEARNHUB_EXPORT_JOB_STALL_SECONDS"]),
     },
     "send-outbox": {
         "task": "auth.send_outbox",

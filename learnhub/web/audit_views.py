@@ -253,9 +253,10 @@ def _action_choices() -> list[tuple[str, str]]:
 
 @blp.get("/audit")
 @role_required(*ADMINS)
-def audit_page() -> str:
+def audit_page() -> tuple[str, int]:
     """The audit log, newest first, 50 events a page, with filters (not audited: reading the
-    log is not an action on anyone's data; a CSV download is)."""
+    log is not an action on anyone's data; a CSV download is). Wrong filters: the page with
+    their errors and no events, 422 (as the Exports page's form)."""
     form = AuditFilterForm(request.args).for_actions(_action_choices())
     filtering = any(request.args.get(n) for n in FILTER_NAMES)
     query = None
@@ -275,7 +276,7 @@ def audit_page() -> str:
         events = [event_view(e, people, owners) for e in rows]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}
-    return render_template(
+    page_html = render_template(
         "audit/log.html",
         form=form,
         events=events,
@@ -289,17 +290,18 @@ def audit_page() -> str:
         zone=time_zone_of(current_user.employee),
         failed=query is None,
     )
+    return page_html, 422 if query is None else 200
 
 
 @blp.get("/audit.csv")
 @role_required(*ADMINS)
 def audit_csv() -> Response | tuple[str, int]:
     """The events the page's filters select, all of them (not one page), as the API's CSV;
-    audited with the filters. Wrong filters show the page with their errors instead."""
+    audited with the filters. Wrong filters show the page with their errors instead (422)."""
     form = AuditFilterForm(request.args).for_actions(_action_choices())
     if any(request.args.get(n) for n in FILTER_NAMES) and not form.validate():
-        return audit_page(), 400
+        return audit_page()
     query, recorded = _filtered(form)
     if query is None:
-        return audit_page(), 400
+        return audit_page()
     return audit_log.csv_download(query, recorded)

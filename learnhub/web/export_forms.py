@@ -63,6 +63,7 @@ class ExportForm(FlaskForm):
             self.assigned_only,
             self.include_unassigned,
             self.format,
+            self.excel,
         ]
 
     def export_request(self, manager_id: int | None) -> ExportRequest:

@@ -36,7 +36,7 @@ from learnhub.reports.completion_filters import CompletionFilters, export_scope
 from learnhub.reports.completions import header_for
 from learnhub.reports.dictionary import dictionary_rows
 from learnhub.reports.formats import csv_text
-from learnhub.reports.jobs import services
+from learnhub.reports.jobs import services, stalls
 from learnhub.reports.jobs.api import Gone, job_view, send_job_file
 from learnhub.reports.jobs.catalogue import FILTERS, TITLES, Prepared, Report, prepare
 from learnhub.reports.jobs.models import JobStatus
@@ -74,6 +74,7 @@ def _page(form: ExportForm, manager_id: int | None, status: int = 200) -> tuple[
             takes={r.value: sorted(f) for r, f in FILTERS.items()},
             threshold=services.threshold(),
             now=utcnow(),
+            stall=stalls.stall_seconds(),
         ),
         status,
     )
@@ -146,13 +147,37 @@ def job(job_id: int) -> str:
     """One export job: status and progress (a live region the page's script keeps current
     while it runs), then the download link, checksum, expiry and data dictionary."""
     found = services.visible_job(current_user, job_id)
+    view = job_view(found)
     return render_template(
         "exports/job.html",
         job=found,
-        view=job_view(found),
+        view=view,
         title=TITLES[Report(found.report)],
-        running=found.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        running=found.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not view["stalled"],
+        may_retry=stalls.may_retry(found),
+        may_cancel=stalls.may_cancel(found),
+        stall_minutes=max(1, stalls.stall_seconds() // 60),
     )
+
+
+@blp.post("/exports/jobs/<int:job_id>/retry")
+@login_required
+def retry(job_id: int) -> BaseResponse:
+    """Queue a stalled or failed job again (same job; its requester or HR): 303 to its page.
+    A second click while it waits changes nothing; a done or live job: 409."""
+    found = services.visible_job(current_user, job_id)
+    stalls.retry_job(found, stalls.who(current_user))
+    return redirect(url_for(".job", job_id=found.id), 303)
+
+
+@blp.post("/exports/jobs/<int:job_id>/cancel")
+@login_required
+def cancel(job_id: int) -> BaseResponse:
+    """Cancel a queued or running job (its requester or HR): 303 to its page, which says who
+    cancelled it. Cancelling twice changes nothing; a done job: 409."""
+    found = services.visible_job(current_user, job_id)
+    stalls.cancel_job(found, stalls.who(current_user))
+    return redirect(url_for(".job", job_id=found.id), 303)
 
 
 @blp.get("/exports/jobs/<int:job_id>/download")

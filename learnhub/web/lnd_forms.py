@@ -35,7 +35,9 @@ class _Date(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(f"{self.label.text}: {DATE_MESSAGE.lower()}") from None
+            # only the first word is lowered: "enter a date, for example 31 March 2027"
+            message = DATE_MESSAGE[:1].lower() + DATE_MESSAGE[1:]
+            raise ValueError(f"{self.label.text}: {message}") from None
         # year 1 or 9999 overflows once turned into the viewer's zone (a tester's 400)
         day = getattr(self, "data", None)
         if isinstance(day, date) and not 1900 <= day.year <= 2999:

@@ -156,19 +156,20 @@ def test_wrong_filters_are_named_and_select_nothing(app, log):
     sign_in(client, "hr@example.org")
     page = client.get("/audit?person=nobody@example.org&date_from=2026-02-31")
     text = _text(page)
+    assert page.status_code == 422  # as the Exports page's form
     assert "There is a problem" in text and "<title>Error: Audit log" in text
-    assert "From: enter a date" in text
+    assert "From: enter a date, for example 31 March 2027" in text
     assert "newest first" not in text and "Download CSV" not in text
     unknown = client.get("/audit?person=nobody@example.org")
     assert "About person: no one has the employee number or work email “nobody@example.org”" in (
         _text(unknown)
     )
     ancient = client.get("/audit?date_from=0001-01-01")  # overflowed into a 400 before
-    assert ancient.status_code == 200 and "From: give a year from 1900 to 2999" in _text(ancient)
+    assert ancient.status_code == 422 and "From: give a year from 1900 to 2999" in _text(ancient)
     backwards = client.get("/audit?date_from=2026-07-02&date_to=2026-07-01")
     assert "To: the date must be the same as or after" in _text(backwards)
     refused = client.get("/audit.csv?actor=E9999")
-    assert refused.status_code == 400 and "Done by: no one has" in _text(refused)
+    assert refused.status_code == 422 and "Done by: no one has" in _text(refused)
     with app.app_context():
         assert not db.session.scalar(
             select(func.count())

@@ -23,7 +23,7 @@ from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completion_filters import export_scope
 from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat
-from learnhub.reports.jobs import services
+from learnhub.reports.jobs import services, stalls
 from learnhub.reports.jobs.catalogue import ExportRequest, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import media_type
@@ -81,6 +81,12 @@ class ExportJobSchema(Schema):
     size_bytes = fields.Integer(allow_none=True)
     sha256 = fields.String(allow_none=True, metadata={"description": "hex, of the file"})
     error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "runs started"})
+    heartbeat_at = fields.DateTime(allow_none=True, metadata={"description": "last progress"})
+    stalled = fields.Boolean(
+        metadata={"description": "queued or running with no progress for the stall time"}
+    )
+    cancelled = fields.Boolean()
     file_url = fields.String(allow_none=True)
     dictionary_url = fields.String()
 
@@ -107,6 +113,10 @@ def job_view(job: ExportJob) -> dict:
         "size_bytes": job.size_bytes,
         "sha256": job.sha256,
         "error": job.error,
+        "attempts": job.attempts,
+        "heartbeat_at": job.heartbeat_at,
+        "stalled": stalls.is_stalled(job),
+        "cancelled": job.cancelled_at is not None,
         "file_url": url_for("export_jobs.ExportJobFile", job_id=job.id) if ready else None,
         "dictionary_url": url_for("exports.dictionary", report=job.report),
     }
@@ -214,3 +224,33 @@ class ExportJobFile(MethodView):
     def get(self, job_id: int):
         """Download a finished job's file (audited): the requester or HR only."""
         return send_job_file(services.visible_job(current_user, job_id))
+
+
+@blp.route("/exports/jobs/<int:job_id>/retry")
+class ExportJobRetry(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, ExportJobSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No job of the caller's (HR: any)")
+    @blp.alt_response(409, schema=ErrorSchema, description="Done, or running with progress")
+    def post(self, job_id: int):
+        """Queue a stalled or failed job again, same id (audited). Idempotent: a job already
+        queued again and not stalled is answered as it is. The run starts from zero."""
+        job = services.visible_job(current_user, job_id)
+        stalls.retry_job(job, stalls.who(current_user))
+        return job_view(job)
+
+
+@blp.route("/exports/jobs/<int:job_id>/cancel")
+class ExportJobCancel(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, ExportJobSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No job of the caller's (HR: any)")
+    @blp.alt_response(409, schema=ErrorSchema, description="Done: nothing to cancel")
+    def post(self, job_id: int):
+        """Cancel a queued or running job (audited); it becomes ``failed`` with
+        ``cancelled`` true. Cancelling again changes nothing."""
+        job = services.visible_job(current_user, job_id)
+        stalls.cancel_job(job, stalls.who(current_user))
+        return job_view(job)

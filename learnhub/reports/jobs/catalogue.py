@@ -188,7 +188,9 @@ def _statuses_issue(request: ExportRequest, known: tuple[str, ...]) -> Issue | N
 
 def check_filters(request: ExportRequest) -> list[Issue]:
     """The issues of ``request``'s filters that need no reading: each field the report does
-    not take, a status it does not know, a date range that ends before it starts."""
+    not take, a status it does not know, a date range that ends before it starts, CSV for
+    Excel asked for another format (refused rather than ignored: the file would not be what
+    was ticked)."""
     issues = []
     title = TITLES[request.report].lower()
     for name in sorted(request.given() - FILTERS[request.report]):
@@ -204,6 +206,14 @@ def check_filters(request: ExportRequest) -> list[Issue]:
         problem = _statuses_issue(request, known)
         if problem:
             issues.append(problem)
+    if request.excel and request.format != ExportFormat.CSV:
+        issues.append(
+            Issue(
+                "excel",
+                f"CSV for Excel is for CSV files only: untick it, or choose CSV instead of "
+                f"{request.format.value.upper()}",
+            )
+        )
     if request.date_from and request.date_to and request.date_to < request.date_from:
         issues.append(
             Issue("date_to", f"the end {request.date_to} is before the start {request.date_from}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
@@ -31,7 +31,13 @@ class ExportJob(db.Model):
     taken when the job was asked for). ``file_name``: the stored file's name in the export
     folder (``LEARNHUB_EXPORT_DIR``); ``size_bytes`` and ``sha256`` (hex) describe it.
     ``run_token``: the run that owns the job (a redelivered task takes it over; an older run's
-    result is dropped). ``file_deleted_at``: when the expired file was deleted."""
+    result is dropped). ``file_deleted_at``: when the expired file was deleted.
+    ``attempts``: runs started (a claim by a worker); ``retries``: times it was queued again
+    (Retry, or the sweep after a stall), a task message queued before the last one is dropped;
+    ``heartbeat_at``: the last sign of life (queued again, claimed, a progress tick): no sign
+    for ``LEARNHUB_EXPORT_JOB_STALL_SECONDS`` and the job is stalled
+    (learnhub.reports.jobs.stalls); ``cancelled_at``: when its requester or HR cancelled it
+    (the status is then ``failed``, ``error`` says who)."""
 
     __tablename__ = "export_jobs"
 
@@ -67,6 +73,10 @@ class ExportJob(db.Model):
     finished_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     file_deleted_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    retries: Mapped[int] = mapped_column(default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_export_jobs_requested_by_created", "requested_by_id", "created_at"),
@@ -80,6 +90,16 @@ class ExportJob(db.Model):
         if not self.rows_estimated:
             return None
         return min(1.0, self.rows_done / self.rows_estimated)
+
+    def last_sign(self) -> datetime:
+        """The job's last sign of life: its heartbeat, else when it started or was asked for."""
+        return self.heartbeat_at or self.started_at or self.created_at
+
+    def stalled(self, now: datetime, seconds: int) -> bool:
+        """Queued or running with no sign of life for ``seconds`` (a worker died, or none
+        took it): the pages offer Retry and Cancel."""
+        waiting = self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        return waiting and self.last_sign() <= now - timedelta(seconds=seconds)
 
     def expired(self, now: datetime) -> bool:
         """Whether the file is past its expiry (or already deleted)."""

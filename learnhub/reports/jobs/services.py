@@ -10,7 +10,8 @@ Choices where the issue is silent:
   a job found running again (the worker died and the task came back, ``acks_late``) is taken
   over by the new run, which writes its own file from the start; the older run, if it is still
   alive, finds the job no longer its own and drops its file.
-- **Progress**: on PostgreSQL the rows written are stored every 5,000 rows
+- **Stalls** (a worker killed, none running): learnhub.reports.jobs.stalls.
+- **Progress**: on PostgreSQL the rows written (and a heartbeat) are stored every 5,000 rows
   (:data:`learnhub.reports.jobs.writing.TICK_ROWS`) through a connection
   of their own (the export's own transaction holds the reading cursor); on SQLite (the
   embedded default, small organisations) progress jumps from 0 to done.
@@ -28,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from learnhub.auth.models import Role
 from learnhub.auth.permissions import User
@@ -96,7 +97,7 @@ def create_job(
     )
     from learnhub.reports.jobs.tasks import run_export
 
-    queue_after_commit(run_export, job_id=job.id)
+    queue_after_commit(run_export, job_id=job.id, retry=0)
     return job
 
 
@@ -165,35 +166,68 @@ def delete_expired(now: datetime | None = None) -> int:
     return len(due)
 
 
+class Superseded(Exception):
+    """The job is no longer this run's: cancelled, or queued again and taken over."""
+
+
 def _store_progress(job_id: int, token: str, rows: int) -> None:
+    """Record ``rows`` written and a heartbeat, raising the estimate when ``rows`` passes it
+    (the organisation grew since the COUNT: progress never shows more than 100 %).
+    Superseded when the job is no longer this run's, so the run stops at once."""
     if db.engine.dialect.name != "postgresql":
         return  # SQLite: one writer at a time; the job's transaction holds the database
     with db.engine.begin() as connection:
-        connection.execute(
+        result = connection.execute(
             update(ExportJob)
             .where(ExportJob.id == job_id, ExportJob.run_token == token)
-            .values(rows_done=rows)
+            .values(
+                rows_done=rows,
+                heartbeat_at=utcnow(),
+                rows_estimated=case(
+                    (func.coalesce(ExportJob.rows_estimated, 0) < rows, rows),
+                    else_=ExportJob.rows_estimated,
+                ),
+            )
         )
+    if result.rowcount == 0:
+        raise Superseded(f"export job {job_id} is no longer run {token}")
 
 
-def _claim(job_id: int) -> tuple[ExportJob | None, str]:
+def _claim(job_id: int, retry: int | None) -> tuple[ExportJob | None, str]:
     token = secrets.token_hex(8)
     with unit_of_work():
         job = db.session.get(ExportJob, job_id, with_for_update=True)
         if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
             return job, ""
+        if retry is not None and retry < job.retries:
+            return job, ""  # queued before a Retry: the newer message runs it
+        now = utcnow()
         job.status = JobStatus.RUNNING
         job.run_token = token
         job.rows_done = 0
-        job.started_at = utcnow()
+        job.started_at = job.heartbeat_at = now
+        job.attempts += 1
     return job, token
 
 
-def run_job(job_id: int) -> str:
+def _recount(job_id: int, token: str, prepared: Prepared) -> None:
+    """A restarted run counts again: the organisation may have changed since the request."""
+    rows = prepared.count()
+    with unit_of_work():
+        db.session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id, ExportJob.run_token == token)
+            .values(rows_estimated=rows, heartbeat_at=utcnow())
+        )
+
+
+def run_job(job_id: int, retry: int | None = None) -> str:
     """Write export job ``job_id``'s file and record it done (rows, size, SHA-256, expiry), or
-    failed with the reason; returns the status. Idempotent by job id (module docstring).
-    Commits its own steps: the claim, then the result (the task's own commit finds nothing)."""
-    job, token = _claim(job_id)
+    failed with the reason; returns the status. Idempotent by job id (module docstring):
+    ``retry`` is the job's ``retries`` when the task was queued, and a message older than the
+    last Retry is dropped. A restarted run (``attempts`` > 1) writes from zero and counts the
+    estimate again. Commits its own steps: the claim, then the result."""
+    job, token = _claim(job_id, retry)
     if job is None:
         logger.warning("export job %s does not exist", job_id)
         return "missing"
@@ -202,13 +236,20 @@ def run_job(job_id: int) -> str:
     request = ExportRequest.from_json(
         job.report, job.format, job.excel, job.manager_scope_id, job.filters
     )
+    restarted = job.attempts > 1
     folder = export_dir()
     name = f"{job_id}-{token}.{job.format}"
     part = folder / f"{name}.part"
     try:
         prepared = prepare(request, utcnow())
+        if restarted:
+            _recount(job_id, token, prepared)
         rows, size, digest = write_file(prepared, part, lambda n: _store_progress(job_id, token, n))
         db.session.rollback()  # the reading transaction ends; the result is written below
+    except Superseded:
+        db.session.rollback()
+        part.unlink(missing_ok=True)
+        return "superseded"
     except Exception as error:
         db.session.rollback()
         part.unlink(missing_ok=True)
@@ -222,7 +263,7 @@ def run_job(job_id: int) -> str:
         return JobStatus.FAILED.value
     with unit_of_work():
         done = db.session.get(ExportJob, job_id, with_for_update=True)
-        if done is None or done.run_token != token:  # another run took the job over
+        if done is None or done.run_token != token:  # cancelled, or another run took it over
             part.unlink(missing_ok=True)
             return "superseded"
         part.replace(folder / name)
@@ -230,8 +271,9 @@ def run_job(job_id: int) -> str:
         hours = int(current_app.config.get("LEARNHUB_EXPORT_JOB_HOURS", 168))
         done.status = JobStatus.DONE
         done.rows_done, done.size_bytes, done.sha256 = rows, size, digest
+        done.rows_estimated = max(done.rows_estimated or 0, rows)
         done.file_name = name
-        done.finished_at = now
+        done.finished_at = done.heartbeat_at = now
         done.expires_at = now + timedelta(hours=hours)
         audit(
             "export_job_done",
@@ -240,6 +282,7 @@ def run_job(job_id: int) -> str:
             rows=rows,
             size_bytes=size,
             sha256=digest,
+            attempts=done.attempts,
         )
     return JobStatus.DONE.value
 

@@ -26,7 +26,7 @@
       code.textContent = job.sha256;
       box.appendChild(paragraph([strong("Ready."), text(" " + number.format(job.rows_done) + " rows, " +
         number.format(job.size_bytes) + " bytes, available until " +
-        job.expires_at.replace("T", " ").slice(0, 16) + " UTC. "), link]));
+        new Date(job.expires_at).toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" }) + ". "), link]));
       box.appendChild(paragraph([text("SHA-256 checksum of the file: "), code]));
     } else if (job.status === "failed") {
       box.appendChild(paragraph([strong("The export failed."), text(" " + (job.error || ""))]));
@@ -45,6 +45,8 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (job) {
         if (!job) { window.setTimeout(tick, 30000); return; }
+        // stalled (no progress for minutes): the page offers Retry and Cancel
+        if (job.stalled) { window.location.reload(); return; }
         if (job.status !== "queued") show(job);
         if (job.status === "done" || job.status === "failed") return;
         delay = Math.min(delay * 1.5, 30000);

@@ -1,0 +1,56 @@
+# ruff: noqa: F811 (the org fixture is imported from test_export_jobs)
+"""The Exports form and job pages (tester report item 17): CSV for Excel with another format is
+refused naming the field (page and API), and job times are shown in the viewer's time zone as
+on the other pages, never in UTC."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+from tests.reports.test_export_jobs import _client, _export, _job_of, org  # noqa: F401
+
+
+def test_csv_for_excel_with_another_format_is_refused_naming_the_field(app, org):
+    client = _client(app, org["hr"])
+    for fmt in ("jsonl", "xlsx"):
+        response = _export(client, report="competence_profiles", format=fmt, excel="y")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and 'href="#excel"' in page
+        assert (
+            "CSV for Excel is for CSV files only: untick it, or choose CSV instead of "
+            + fmt.upper()
+            in page
+        )
+    token = client.get("/exports").get_data(as_text=True).split('name="csrf-token" content="')[1]
+    api = client.post(
+        "/api/v1/exports/jobs",
+        json={"report": "competence_profiles", "format": "jsonl", "excel": True},
+        headers={"X-CSRFToken": token.split('"')[0]},
+    )
+    assert api.status_code == 422 and "excel" in str(api.get_json())
+    assert _export(client, report="competence_profiles", format="csv", excel="y").status_code == 200
+
+
+def test_job_times_are_in_the_viewers_time_zone(app, org, monkeypatch):
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_JOB_THRESHOLD", 0)
+    with app.app_context():
+        hr = db.session.query(Employee).filter_by(email=org["hr"]).one()
+        hr.timezone = "Asia/Tokyo"
+        db.session.commit()
+    try:
+        client = _client(app, org["hr"])
+        _export(client, report="competence_profiles", format="jsonl")
+        job = _job_of(app)
+        tokyo = ZoneInfo("Asia/Tokyo")
+        asked = job.created_at.astimezone(tokyo).strftime("%d %B %Y, %H:%M %Z")
+        until = job.expires_at.astimezone(tokyo).strftime("%d %B %Y, %H:%M %Z")
+        page = client.get(f"/exports/jobs/{job.id}").get_data(as_text=True)
+        assert asked in page and until in page and " UTC" not in page
+        listing = client.get("/exports").get_data(as_text=True)
+        assert asked in listing and "(UTC)" not in listing
+    finally:
+        with app.app_context():
+            db.session.query(Employee).filter_by(email=org["hr"]).one().timezone = None
+            db.session.commit()
