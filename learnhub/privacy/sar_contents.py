@@ -42,7 +42,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "profile",
         "who you are at work: name, email, employee number, job, unit, manager (by employee "
-        "number), dates, your sign-in account (never the password) and any quiz time adjustment (with its reason)",
+        "number), dates, your sign-in account (never the password) and any quiz time "
+        "adjustment (with its reason)",
         "employees, job_roles, org_units, accounts, role_grants, quiz_time_adjustments",
         learning.profile,
         csv=False,
