@@ -58,3 +58,16 @@ def test_a_nameless_question_comes_back_from_moodle_xml_as_itself(app_ctx):
         select(Question).where(Question.bank_id == banks.get_bank("Plain").id)
     ).all()
     assert len(live) == 2
+
+
+def test_the_content_banks_page_says_how_to_change_it_and_offers_no_import(app):
+    from tests.conftest import sign_in
+    from tests.factories import EmployeeFactory
+
+    with app.app_context():
+        EmployeeFactory(email="hr.banks@example.org", password="learnhub-demo", roles=["hr"])
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, "hr.banks@example.org", "learnhub-demo")
+    body = client.get("/banks/content").get_data(as_text=True)
+    assert "flask content load" in body and "Import questions into" not in body
