@@ -42,8 +42,9 @@ blp = Blueprint(
 
 ASSIGN_403 = {
     "schema": ErrorSchema,
-    "description": "The caller is neither HR nor a manager, or a manager acting outside their "
-    "own team (people outside it, or an audience other than named people)",
+    "description": "The caller is neither HR nor a manager, or a manager naming an audience "
+    "other than named people (a person outside their team is a 422, worded as for an unknown "
+    "person)",
 }
 NOT_FOUND = {
     "schema": ErrorSchema,
@@ -67,13 +68,13 @@ def _acting() -> tuple[int | None, int | None]:
     return current_user.employee_id, current_user.employee_id
 
 
-def spec_from(args: dict) -> services.AssignmentSpec:
+def spec_from(args: dict, manager_id: int | None = None) -> services.AssignmentSpec:
     """The service's spec from loaded :class:`AssignmentCreateArgs` (employee numbers turned
     into ids; ValidationFailed naming ``employee_numbers`` for one that is not an active
-    person)."""
+    person, or for a manager ``manager_id`` not one of their team, in the same words)."""
     numbers = args.pop("employee_numbers")
     ids = (
-        listing.resolve_people(numbers, "employee_numbers")
+        listing.resolve_people(numbers, "employee_numbers", manager_id=manager_id)
         if args["audience"] == AudienceKind.PEOPLE
         else []
     )
@@ -184,7 +185,7 @@ class Assignments(MethodView):
         created_by, manager_id = _acting()
         try:
             assignment = services.create_assignment(
-                spec_from(args), created_by_id=created_by, manager_id=manager_id
+                spec_from(args, manager_id), created_by_id=created_by, manager_id=manager_id
             )
         except (ValidationFailed, Forbidden) as error:
             raise _renamed(error) from None
@@ -203,7 +204,7 @@ class AssignmentPreview(MethodView):
         required, to do, learning hours); nothing changes. Errors as for creating it."""
         _created_by, manager_id = _acting()
         try:
-            return services.preview(spec_from(args), manager_id=manager_id)
+            return services.preview(spec_from(args, manager_id), manager_id=manager_id)
         except (ValidationFailed, Forbidden) as error:
             raise _renamed(error) from None
 

@@ -34,7 +34,7 @@ from learnhub.catalog.models import Course, Module
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.models import Employee, JobRole, OrgUnit
+from learnhub.org.models import Employee, JobRole, OrgUnit, ReportingLine
 from learnhub.org.time_zones import local_date
 from learnhub.progress.models import ModuleProgress, ProgressStatus
 
@@ -183,29 +183,46 @@ def due_day(due_at: datetime, where: tzinfo) -> date:
     return local_date(due_at - timedelta(seconds=1), where)
 
 
-def resolve_people(keys: Sequence[str], field: str) -> list[int]:
+#: a manager's answer for a person outside their team and for an unknown one alike, so that
+#: a manager cannot probe who works here (the person pages answer 404 either way)
+NOT_IN_TEAM = "employee {} is not in your team or does not exist"
+
+
+def resolve_people(keys: Sequence[str], field: str, *, manager_id: int | None = None) -> list[int]:
     """The ids of the active people named by ``keys`` (employee numbers, or work emails in
     any letter case), in the order given, without repeats. ValidationFailed (422) naming
-    ``field`` for each key that names no active person; one statement."""
+    ``field`` for each key that names no active person; one statement. With ``manager_id``
+    only that manager's team (direct and indirect reports) is searched, and a key outside it
+    gets the same words as an unknown one (``NOT_IN_TEAM``: a manager cannot probe who works
+    here)."""
     wanted = [k.strip() for k in keys if k.strip()]
     if not wanted:
         return []
     found: dict[str, int] = {}
-    for ident, number, email in db.session.execute(
-        select(Employee.id, Employee.employee_number, Employee.email).where(
-            Employee.active.is_(True),
-            or_(
-                Employee.employee_number.in_(wanted),
-                Employee.email.in_([k.lower() for k in wanted]),
-            ),
+    query = select(Employee.id, Employee.employee_number, Employee.email).where(
+        Employee.active.is_(True),
+        or_(
+            Employee.employee_number.in_(wanted),
+            Employee.email.in_([k.lower() for k in wanted]),
+        ),
+    )
+    if manager_id is not None:
+        query = query.where(
+            Employee.id.in_(
+                select(ReportingLine.descendant_id).where(ReportingLine.ancestor_id == manager_id)
+            )
         )
-    ):
+    for ident, number, email in db.session.execute(query):
         found[number] = found[email] = ident
     missing = [k for k in wanted if k not in found and k.lower() not in found]
     if missing:
+        words = "no active employee has the number or email {!r}"
         raise ValidationFailed(
             "the assignment is not valid; nothing was changed",
-            [Issue(field, f"no active employee has the number or email {k!r}") for k in missing],
+            [
+                Issue(field, (words if manager_id is None else NOT_IN_TEAM).format(k))
+                for k in missing
+            ],
         )
     ids = [found.get(k, found.get(k.lower(), 0)) for k in wanted]
     return list(dict.fromkeys(ids))

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import and_, func, select
 
 from learnhub.assignments import materialise, targets
+from learnhub.assignments.listing import NOT_IN_TEAM
 from learnhub.assignments.models import (
     Assignment,
     AssignmentModule,
@@ -60,9 +61,11 @@ def _exists(model: type, ident: int | None) -> bool:
 
 
 def check_spec(spec: AssignmentSpec, *, manager_id: int | None = None) -> None:
-    """Raise ValidationFailed (422) listing every problem of ``spec`` by field; Forbidden (403)
-    when ``manager_id`` is given and a person named is outside that manager's subtree (a
-    manager may assign only to their own reports, direct or indirect; issue 10)."""
+    """Raise ValidationFailed (422) listing every problem of ``spec`` by field. With
+    ``manager_id`` (a manager may assign only to their own reports, direct or indirect; issue
+    10): a person outside that manager's subtree and an unknown one are the same 422 issue
+    (:data:`NOT_IN_TEAM`, so existence is not revealed); Forbidden (403) for an audience other
+    than named people."""
     issues: list[Issue] = []
     course = db.session.get(Course, spec.course_id)
     if course is None or not course.published:
@@ -92,12 +95,12 @@ def check_spec(spec: AssignmentSpec, *, manager_id: int | None = None) -> None:
         issues.append(Issue("org_unit_id", f"no org unit has id {spec.org_unit_id}"))
     if spec.audience == AudienceKind.JOB_ROLE and not _exists(JobRole, spec.job_role_id):
         issues.append(Issue("job_role_id", f"no job role has id {spec.job_role_id}"))
-    if spec.audience == AudienceKind.PEOPLE:
+    if manager_id is not None:
+        issues.extend(_check_manager_scope(spec, manager_id))
+    elif spec.audience == AudienceKind.PEOPLE:
         issues.extend(_check_people(spec.employee_ids))
     if issues:
         raise ValidationFailed("the assignment is not valid; nothing was changed", issues)
-    if manager_id is not None:
-        _check_manager_scope(spec, manager_id)
 
 
 def _check_people(employee_ids: list[int]) -> list[Issue]:
@@ -115,23 +118,28 @@ def _check_people(employee_ids: list[int]) -> list[Issue]:
     ]
 
 
-def _check_manager_scope(spec: AssignmentSpec, manager_id: int) -> None:
+def _check_manager_scope(spec: AssignmentSpec, manager_id: int) -> list[Issue]:
+    """Issues for the people of ``spec`` outside ``manager_id``'s subtree, unknown or left
+    (the same words for all: :data:`NOT_IN_TEAM`); Forbidden for an audience other than named
+    people."""
     if spec.audience != AudienceKind.PEOPLE:
         raise Forbidden("a manager assigns learning to named people of their own team only")
+    if not spec.employee_ids:
+        return _check_people(spec.employee_ids)
     inside = set(
         db.session.scalars(
-            select(ReportingLine.descendant_id).where(
+            select(ReportingLine.descendant_id)
+            .join(Employee, Employee.id == ReportingLine.descendant_id)
+            .where(
                 ReportingLine.ancestor_id == manager_id,
                 ReportingLine.descendant_id.in_(spec.employee_ids),
+                Employee.active.is_(True),
             )
         )
     )
-    outside = [e for e in spec.employee_ids if e not in inside]
-    if outside:
-        raise Forbidden(
-            "a manager may assign learning only to people in their own team",
-            [Issue("employee_ids", f"employee {e} is not in your team") for e in outside],
-        )
+    return [
+        Issue("employee_ids", NOT_IN_TEAM.format(e)) for e in spec.employee_ids if e not in inside
+    ]
 
 
 def _build(spec: AssignmentSpec, created_by_id: int | None) -> Assignment:

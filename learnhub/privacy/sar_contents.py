@@ -42,7 +42,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "profile",
         "who you are at work: name, email, employee number, job, unit, manager (by employee "
-        "number), dates, your sign-in account (never the password) and any quiz time adjustment",
+        "number), dates, your sign-in account (never the password) and any quiz time "
+        "adjustment (with its reason)",
         "employees, job_roles, org_units, accounts, role_grants, quiz_time_adjustments",
         learning.profile,
         csv=False,
@@ -195,4 +196,16 @@ UNKEYED_REFERENCES: dict[tuple[str, str], str] = {
     ("subject_access_requests", "requested_by_id"): "actions_by_them",
     ("password_tokens", "account_id"): "sign_ins",
     ("role_grants", "account_id"): "profile",
+}
+#: columns of the person's own rows deliberately not in the export, and why (the
+#: column-completeness test reads every other column's value in the export)
+OWN_COLUMNS_LEFT_OUT: dict[tuple[str, str], str] = {
+    ("accounts", "password_hash"): "a secret; profile.json says whether a password is set",
+    ("xapi_statements", "ref"): "an internal key against sending a statement twice",
+    ("subject_access_requests", "produced_at"): "set on this request after its copy is written",
+    ("subject_access_requests", "status"): "set on this request after its copy is written",
+    ("subject_access_requests", "expires_at"): "set on this request after its copy is written",
+    ("subject_access_requests", "file_name"): "set on this request after its copy is written",
+    ("subject_access_requests", "sha256"): "set on this request after its copy is written",
+    ("subject_access_requests", "size_bytes"): "set on this request after its copy is written",
 }

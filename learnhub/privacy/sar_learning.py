@@ -86,6 +86,7 @@ def profile(person: Employee) -> dict:
         else {
             "extra_percent": adjustment.extra_percent,
             "no_time_limit": adjustment.no_time_limit,
+            "reason": adjustment.reason,
             "set_by_employee_number": numbers_of([adjustment.set_by_id]).get(
                 adjustment.set_by_id or 0
             ),
@@ -158,6 +159,7 @@ def module_progress(person: Employee) -> Rows:
             ModuleProgress.max_points,
             ModuleProgress.grade_exact,
             ModuleProgress.passed,
+            ModuleProgress.updated_at,
         )
         .join(Module, Module.id == ModuleProgress.module_id)
         .join(Course, Course.id == Module.course_id)

@@ -39,6 +39,7 @@ def statements(person: Employee) -> Rows:
             XapiStatement.timestamp,
             XapiStatement.stored,
             XapiStatement.verb,
+            XapiStatement.object_id,
             XapiStatement.voided_by,
             XapiStatement.statement,
         )

@@ -10,8 +10,6 @@ never commits.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -23,10 +21,11 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.questionbank import file_checks
+from learnhub.questionbank import file_checks, matching
 from learnhub.questionbank.competence_tags import loaded_framework_resolver, resolve_competences
 from learnhub.questionbank.gift import export_gift, parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
+from learnhub.questionbank.matching import spec_digest as spec_digest
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
 from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
 from learnhub.questionbank.moodle_xml.writer import export_moodle_xml
@@ -35,6 +34,18 @@ from learnhub.skills.models import Framework
 logger = logging.getLogger(__name__)
 
 BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,119}")
+#: the question bank that holds the courses' own banks: one category per module
+#: (``<course-slug>/<module-slug>``), kept in step with the course files by every
+#: ``flask content load`` (learnhub.quizzes.content_loader), which versions the quizzes
+CONTENT_BANK = "content"
+#: why an import into :data:`CONTENT_BANK` is refused (tester's finding 5: it changed live
+#: course quizzes at once, without a new quiz version)
+CONTENT_BANK_REFUSED = (
+    f"The bank {CONTENT_BANK!r} holds the courses' own questions, kept in step with the course "
+    "files: change a course's questions in its module's GIFT file (content/<course>/, the "
+    "quiz's `file` in course.yaml) and run `flask content load`, which makes a new quiz "
+    "version (attempts keep theirs). Import into another bank to share questions."
+)
 FORMATS = ("gift", "moodle_xml")
 
 
@@ -43,9 +54,11 @@ class ImportReport:
     """What an import did (or, with ``dry_run``, would do).
 
     ``added``/``unchanged``/``replaced``: questions new to the bank, already in it as they
-    are, and replacing a question with the same id number in the same category (the old one is
-    retired, so attempts that drew it keep it). ``skipped``: the questions left out whole for
-    their errors when the caller chose to skip them (Moodle's "stop on error: no").
+    are (a question without a name also when it comes back with one made from its text), and
+    replacing a question with the same id number, or else the same name, in the same category
+    (the old one is retired, so attempts that drew it keep it). ``skipped``: the questions
+    left out whole for their errors when the caller chose to skip them (Moodle's "stop on
+    error: no").
     ``moodle_rejects``: weights Moodle would refuse
     (not on its list of grades) that LearnHub scores as written, ``{"where", "weights"}``.
     """
@@ -171,12 +184,14 @@ def import_questions(
 
     Categories come from the file (``$CATEGORY:``, Moodle category questions), kept as paths
     without context and ``top``. A question with an id number replaces the current question of
-    the same category with that id number when it differs; an identical question is left as
-    it is. Raises ValidationFailed (the report's errors as issues, nothing changed) when the
-    file has any error or the bank name is not valid; with ``skip_invalid`` the questions in
-    error are left out whole and listed in ``skipped`` instead (a file that cannot be read at
-    all still fails). ``fmt`` ("gift" or "moodle_xml") overrides the detection. Audited unless
-    ``dry_run``.
+    the same category with that id number when it differs, else one with a name replaces the
+    only current question of the category with that name; an identical question is left as
+    it is. The courses' own bank :data:`CONTENT_BANK` is refused
+    (:data:`CONTENT_BANK_REFUSED`). Raises ValidationFailed (the report's errors as issues,
+    nothing changed) when the file has any error or the bank name is not valid; with
+    ``skip_invalid`` the questions in error are left out whole and listed in ``skipped``
+    instead (a file that cannot be read at all still fails). ``fmt`` ("gift" or "moodle_xml")
+    overrides the detection. Audited unless ``dry_run``.
     """
     bank_name = bank_name.strip()
     if fmt is not None and fmt not in FORMATS:
@@ -193,6 +208,8 @@ def import_questions(
         report.errors.insert(
             0, Issue("bank", "a bank name is 1-120 letters, digits, spaces, '.', '_' or '-'")
         )
+    elif bank_name.casefold() == CONTENT_BANK:
+        report.errors.insert(0, Issue("bank", CONTENT_BANK_REFUSED))
     if not report.errors and not specs:
         report.errors.append(Issue("file", "the file holds no question"))
     report.moodle_rejects = _moodle_rejects(specs)
@@ -230,6 +247,7 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
         select(func.coalesce(func.max(Question.position), 0)).where(Question.bank_id == bank.id)
     )
     current = _current_by_category(bank.id)
+    new: set[int] = set()
     for spec in specs:
         path = category_path(spec.get("category") or "") or ""
         spec = {**spec, "category": path or None}
@@ -241,13 +259,11 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
         digest = spec_digest(spec)
         same_category = current.setdefault(path, {})
         counts = report.by_category.setdefault(path, {"added": 0, "replaced": 0, "unchanged": 0})
-        if digest in same_category:
+        if digest in same_category or matching.nameless_twin(spec, same_category) is not None:
             report.unchanged += 1
             counts["unchanged"] += 1
             continue
-        old = None
-        if spec.get("idnumber"):
-            old = next((q for q in same_category.values() if q.idnumber == spec["idnumber"]), None)
+        old = matching.same_question(spec, same_category, new)
         if old is not None:
             old.retired_at = utcnow()
             del same_category[old.content_sha256]
@@ -270,13 +286,8 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
         )
         db.session.add(question)
         same_category[digest] = question
+        new.add(id(question))
     db.session.flush()
-
-
-def spec_digest(spec: dict) -> str:
-    """A question's identity for re-imports: its spec without the source line."""
-    body = {k: v for k, v in spec.items() if k != "line"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _current_by_category(bank_id: int) -> dict[str, dict[str, Question]]:

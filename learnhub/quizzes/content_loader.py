@@ -28,6 +28,7 @@ from learnhub.questionbank.models import (
     QuestionCategory,
     QuestionType,
 )
+from learnhub.questionbank.services import CONTENT_BANK as CONTENT_BANK
 from learnhub.questionbank.services import spec_digest
 from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import (
@@ -42,9 +43,6 @@ from learnhub.quizzes.models import (
 from learnhub.skills.profiles import FrameworkIndex
 
 SCORED_MIN, SCORED_MAX = 5, 10
-#: the question bank that holds the courses' own banks: one category per module
-#: (``<course-slug>/<module-slug>``), kept in step with the GIFT files by every load
-CONTENT_BANK = "content"
 ANSWER_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERIC)
 
 

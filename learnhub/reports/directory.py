@@ -15,6 +15,8 @@ Choices where the issue is silent:
 - **Search** finds people whose first name, last name, work email or employee number *starts
   with* each word typed (all words must match, in any field), ignoring letter case and Latin
   accents: "zolk" finds Żółkiewski, "maria oka" Maria Okafor, "e10" every number starting so.
+  A word may also start a later word of the last name (2nd to 4th, split at spaces and
+  hyphens) or the first name's 2nd: "briain" and "Anna Ó Briain" find Anna Ó Briain.
   Prefixes, not substrings, because a prefix is an index range at 100,000 people and a
   substring is a scan; the hint under the search box says so.
 - **Status**: active people by default (a directory is for the people who work here);
@@ -35,7 +37,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from learnhub.assignments.models import Requirement
 from learnhub.core.errors import Issue, ValidationFailed
-from learnhub.core.folding import fold, folded, like_prefix
+from learnhub.core.folding import fold, folded, folded_word, like_prefix
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
 
@@ -45,6 +47,14 @@ FOLDED_INDEXES = (
     "ix_employees_folded_first_name",
     "ix_employees_folded_email",
     "ix_employees_folded_number",
+    # migration 0029_privfix: the later words of multi-word names (tester's finding 11)
+    *(f"ix_employees_last_name_word{n}" for n in range(2, 5)),
+    "ix_employees_first_name_word2",
+)
+#: the words of a name after its first that a search word may start: (column, word number)
+LATER_WORDS = (
+    *((Employee.last_name, n) for n in range(2, 5)),
+    (Employee.first_name, 2),
 )
 #: between the names of an org unit's path, a single right-pointing angle quotation mark
 PATH_SEPARATOR = " \u203a "
@@ -216,6 +226,9 @@ def late_condition(now: datetime) -> ColumnElement[bool]:
 
 
 def _word_matches(word: str) -> ColumnElement[bool]:
+    """SQL: ``word`` starts the last name, the first name, the email, the number, or a later
+    word of the last name (up to the 4th) or of the first name (the 2nd), split at spaces and
+    hyphens: "briain" finds Ó Briain, "berg" van der Berg, "cruz" de la Cruz."""
     pattern = like_prefix(word)
     return or_(
         *(
@@ -226,7 +239,8 @@ def _word_matches(word: str) -> ColumnElement[bool]:
                 Employee.email,
                 Employee.employee_number,
             )
-        )
+        ),
+        *(folded_word(column, n).like(pattern, escape="\\") for column, n in LATER_WORDS),
     )
 
 

@@ -320,7 +320,7 @@ def team_assign() -> str | Response:
             return redirect(url_for("web.team"))
         if ok:
             try:
-                ids = listing.resolve_people(form.people.data, "people")
+                ids = listing.resolve_people(form.people.data, "people", manager_id=me)
                 spec = AssignmentSpec(
                     course_id=int(form.course.data or 0),
                     audience=AudienceKind.PEOPLE,

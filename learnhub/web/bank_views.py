@@ -149,6 +149,7 @@ def bank(name: str) -> str:
     return render_template(
         "banks/bank.html",
         bank=found,
+        content_bank=CONTENT_BANK,
         summary=summary,
         questions=questions,
         total=total,

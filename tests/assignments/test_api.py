@@ -144,11 +144,22 @@ def test_a_manager_assigns_inside_their_subtree_only(app, clean):
     assert made.status_code == 201, made.get_json()
     assert made.get_json()["people"] == 2 and len(made.get_json()["modules"]) == 1
     before = _count(app, Assignment), _count(app, Requirement)
-    outside = maria.post("/api/v1/assignments", json=body | {"employee_numbers": ["E1015"]})
-    assert outside.status_code == 403
-    assert outside.get_json()["errors"]["issues"] == [
-        {"where": "employee_numbers", "message": "employee E1015 is not in your team"}
-    ]
+    # outside her team and unknown answer alike (tester's finding 8: no probing who exists)
+    for path in ("/api/v1/assignments", "/api/v1/assignments/preview"):
+        for number in ("E1015", "E9999", "Liam.Byrne@example.org"):
+            outside = maria.post(path, json=body | {"employee_numbers": [number]})
+            assert outside.status_code == 422, (path, number)
+            assert outside.get_json()["errors"]["issues"] == [
+                {
+                    "where": "employee_numbers",
+                    "message": f"employee {number} is not in your team or does not exist",
+                }
+            ]
+        both = maria.post(path, json=body | {"employee_numbers": ["E9999", "E1015", "E1010"]})
+        assert [i["message"].split()[1] for i in both.get_json()["errors"]["issues"]] == [
+            "E9999",
+            "E1015",
+        ]
     everyone = maria.post("/api/v1/assignments", json=body | {"audience": "everyone"})
     assert everyone.status_code == 403
     assert (_count(app, Assignment), _count(app, Requirement)) == before

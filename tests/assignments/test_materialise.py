@@ -17,7 +17,7 @@ from learnhub.assignments.models import (
     DueKind,
     Requirement,
 )
-from learnhub.core.errors import Forbidden, ValidationFailed
+from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
 from learnhub.progress.models import Enrolment, EnrolmentSource
 from tests.assignments.helpers import passed_attempt
@@ -220,9 +220,16 @@ def test_manager_assigns_only_inside_their_subtree(app_ctx):
         due_kind=DueKind.AFTER_ASSIGNMENT,
         due_days=14,
     )
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         services.create_assignment(spec, created_by_id=manager.id, manager_id=manager.id)
+    # an outsider and an unknown id answer alike (tester's finding 8)
     assert [i.where for i in refused.value.errors] == ["employee_ids"]
+    spec.employee_ids = [report.id, 987654]
+    with pytest.raises(ValidationFailed) as unknown:
+        services.create_assignment(spec, created_by_id=manager.id, manager_id=manager.id)
+    assert [i.message for i in unknown.value.errors] == [
+        m.replace(str(outsider.id), "987654") for m in [i.message for i in refused.value.errors]
+    ]
     assert db.session.scalar(select(AssignmentTarget.employee_id)) is None
     spec.employee_ids = [report.id]
     services.create_assignment(spec, created_by_id=manager.id, manager_id=manager.id)

@@ -116,7 +116,9 @@ def _seed():
     )
     db.session.add_all(
         [
-            QuizTimeAdjustment(employee_id=ada.id, extra_percent=25, set_by_id=hr.id),
+            QuizTimeAdjustment(
+                employee_id=ada.id, extra_percent=25, set_by_id=hr.id, reason="dyslexia (ticket 77)"
+            ),
             QuizTimeAdjustment(employee_id=otto.id, extra_percent=50, set_by_id=ada.id),
             XapiStatement(
                 id="00000000-0000-4000-8000-00000000a001",
@@ -231,6 +233,7 @@ def test_the_export_holds_a_row_of_every_table_about_the_person(seeded):
     assert data["profile.json"]["email"] == "ada.lovelace@example.org"
     assert data["profile.json"]["account"]["password_set"] is True
     assert data["profile.json"]["quiz_time_adjustment"]["extra_percent"] == 25
+    assert data["profile.json"]["quiz_time_adjustment"]["reason"] == "dyslexia (ticket 77)"
     assert data["org_history.json"]["people_below_by_depth"] == [{"depth": 1, "people": 1}]
     assert data["enrolments.json"] and data["module_progress.json"]
     assert data["attempts.json"][0]["passed"] is True

@@ -107,7 +107,9 @@ def test_real_gift_files_import_export_import_to_the_same_questions(app_ctx):
     banks.import_questions("Copies", "export.gift", text.encode())
     db.session.commit()
     originals = _bank_content("Originals")
-    assert sum(originals.values()) > 80
+    # 80 at least: a later file's question with an earlier one's name in the same category
+    # updates it (tester's finding 5)
+    assert sum(originals.values()) >= 80
     assert _bank_content("Copies") == originals
 
 
