@@ -74,7 +74,7 @@ class folded_word(FunctionElement):
     """``folded_word(text_expr, n)``: word ``n`` (from 1) of the folded text, words split at
     spaces and hyphens ("" when there are fewer), so that "briain" finds "Ó Briain" by index
     (issue: tester's finding 11). On PostgreSQL ``split_part`` with the literals written out
-    (an expression index of migration 0029_privfix matches it only so); on SQLite the
+    (an expression index of migration 0030_privfix matches it only so); on SQLite the
     registered ``learnhub_word``."""
 
     type = String()

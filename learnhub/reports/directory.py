@@ -47,7 +47,7 @@ FOLDED_INDEXES = (
     "ix_employees_folded_first_name",
     "ix_employees_folded_email",
     "ix_employees_folded_number",
-    # migration 0029_privfix: the later words of multi-word names (tester's finding 11)
+    # migration 0030_privfix: the later words of multi-word names (tester's finding 11)
     *(f"ix_employees_last_name_word{n}" for n in range(2, 5)),
     "ix_employees_first_name_word2",
 )

@@ -7,8 +7,8 @@ expression indexes in byte order; the expressions are those learnhub.core.foldin
 writes (copied here, so this migration never changes under a later edit). Nothing existing
 changes.
 
-Revision ID: 0029_privfix
-Revises: 0028_audit_target_index
+Revision ID: 0030_privfix
+Revises: 0029_export_job_heartbeat
 Create Date: 2026-12-06 18:00:00.000000
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0029_privfix'
-down_revision = '0028_audit_target_index'
+revision = "0030_privfix"
+down_revision = "0029_export_job_heartbeat"
 branch_labels = None
 depends_on = None
 
