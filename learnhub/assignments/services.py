@@ -332,7 +332,9 @@ def preview(spec: AssignmentSpec, *, manager_id: int | None = None) -> Preview:
             )
         )
         targets.refresh_targets(assignment, now=utcnow())
-        materialise.sync_requirements(None, course_ids=[spec.course_id], now=utcnow())
+        materialise.sync_requirements(
+            None, course_ids=[spec.course_id], now=utcnow(), rehearsal=True
+        )
         people, done = _reach_counts(assignment)
         later = targets.counted_from_assignment(assignment)
     finally:

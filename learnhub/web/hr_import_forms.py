@@ -16,22 +16,15 @@ from wtforms import DecimalField, Field, RadioField, SelectField, StringField, V
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from learnhub.org.hr_import import FIELDS, REQUIRED
-from learnhub.org.hr_import.mapping import shared_headers
+from learnhub.org.hr_import.mapping import FIELD_WORDS, shared_headers
 from learnhub.org.models import ImportMode
 from learnhub.org.profiles import NAME_RE
 from learnhub.web.assign_forms import choices
 
-#: what the page calls each field of an HR file
-FIELD_LABELS = {
-    "employee_number": "Employee number",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Work email",
-    "job_code": "Job code",
-    "job_title": "Job title",
+#: what the page calls each field of an HR file: the words the import's messages use
+#: (:data:`learnhub.org.hr_import.mapping.FIELD_WORDS`), two with the form's hint
+FIELD_LABELS = FIELD_WORDS | {
     "department": "Org unit (department)",
-    "org_unit_parent": "Parent org unit",
-    "manager_employee_number": "Manager's employee number",
     "hire_date": "Hire date (YYYY-MM-DD)",
 }
 NAME_MESSAGE = (

@@ -283,3 +283,30 @@ def test_a_changed_relative_due_date_counts_from_each_persons_own_day(app_ctx):
     # 10 January + 40 days = 19 February, ends at midnight; the joiner's counts from 20 January
     assert _requirements(first)[0].due_at == datetime(2027, 2, 20, tzinfo=UTC)
     assert _requirements(joiner)[0].due_at == datetime(2027, 3, 2, tzinfo=UTC)
+
+
+def test_a_preview_writes_no_statements_or_enrolments_even_for_a_moment(app_ctx, count_queries):
+    """The preview materialises in a savepoint it rolls back; the xAPI "was assigned" rows
+    and the enrolments are left out of that rehearsal (no preview figure reads them), while
+    the real run writes both."""
+    course, _, _ = _course(modules=1)
+    EmployeeFactory(), EmployeeFactory()
+    spec = services.AssignmentSpec(
+        course_id=course.id,
+        audience=AudienceKind.EVERYONE,
+        due_kind=DueKind.AFTER_ASSIGNMENT,
+        due_days=30,
+    )
+    with count_queries() as queries:
+        preview = services.preview(spec)
+    assert preview.people == 2
+    written = " ".join(queries.statements)
+    assert "INSERT INTO requirements" in written  # the rehearsal is real
+    assert "INSERT INTO xapi_statements" not in written
+    assert "INSERT INTO enrolments" not in written
+
+    with count_queries() as queries:
+        services.create_assignment(spec, created_by_id=None)
+    written = " ".join(queries.statements)
+    assert "INSERT INTO xapi_statements" in written
+    assert "INSERT INTO enrolments" in written
