@@ -41,21 +41,23 @@
   // then each 204); the minute's save is skipped when nothing changed since, and carries the
   // answers when a save failed.
   function snapshot(data) { return new URLSearchParams(data).toString(); }
-  var inFlight = null, again = false, savedState = snapshot(answers());
+  var inFlight = null, inFlightState = null, again = false, savedState = snapshot(answers());
   function save() {
     if (inFlight) { again = true; return inFlight; }
     var body = answers(), state = snapshot(body);
+    inFlightState = state;
     inFlight = fetch(saveUrl, {method: "POST", body: body, credentials: "same-origin"})
       .then(function (response) { if (response.ok) { savedState = state; } },
             function () { /* the next save or the submit carries the answers */ })
       .then(function () {
-        inFlight = null;
+        inFlight = null; inFlightState = null;
         if (again) { again = false; return save(); }
       });
     return inFlight;
   }
-  function saveIfChanged() {
-    if (inFlight || snapshot(answers()) !== savedState) { save(); }
+  function saveIfChanged() {  // a save already carrying these answers is not sent twice
+    var now = snapshot(answers());
+    if (now !== (inFlight ? inFlightState : savedState)) { save(); }
   }
 
   // An answer changed: saved two seconds after the last change (typing saves once, not at
