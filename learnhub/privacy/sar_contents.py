@@ -208,4 +208,5 @@ OWN_COLUMNS_LEFT_OUT: dict[tuple[str, str], str] = {
     ("subject_access_requests", "file_name"): "set on this request after its copy is written",
     ("subject_access_requests", "sha256"): "set on this request after its copy is written",
     ("subject_access_requests", "size_bytes"): "set on this request after its copy is written",
+    ("subject_access_requests", "requested_by_id"): "the HR person who asked: another's id",
 }
