@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from learnhub.assignments import listing, services
+from learnhub.assignments import listing, people_keys, preview, services
 from learnhub.assignments.models import Assignment, AssignmentPerson, AudienceKind
 from learnhub.assignments.schemas import (
     AssignmentChangeArgs,
@@ -74,7 +74,7 @@ def spec_from(args: dict, manager_id: int | None = None) -> services.AssignmentS
     person, or for a manager ``manager_id`` not one of their team, in the same words)."""
     numbers = args.pop("employee_numbers")
     ids = (
-        listing.resolve_people(numbers, "employee_numbers", manager_id=manager_id)
+        people_keys.resolve_people(numbers, "employee_numbers", manager_id=manager_id)
         if args["audience"] == AudienceKind.PEOPLE
         else []
     )
@@ -84,7 +84,7 @@ def spec_from(args: dict, manager_id: int | None = None) -> services.AssignmentS
 def _renamed(error: ValidationFailed | Forbidden) -> ValidationFailed | Forbidden:
     """The service names ``employee_ids`` (and people by id); the API's field is
     ``employee_numbers`` (and people are named by number)."""
-    error.errors = listing.name_people(error.errors, "employee_numbers")
+    error.errors = people_keys.name_people(error.errors, "employee_numbers")
     return error
 
 
@@ -204,7 +204,7 @@ class AssignmentPreview(MethodView):
         required, to do, learning hours); nothing changes. Errors as for creating it."""
         _created_by, manager_id = _acting()
         try:
-            return services.preview(spec_from(args, manager_id), manager_id=manager_id)
+            return preview.preview(spec_from(args, manager_id), manager_id=manager_id)
         except (ValidationFailed, Forbidden) as error:
             raise _renamed(error) from None
 

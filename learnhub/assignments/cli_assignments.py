@@ -16,6 +16,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
+from learnhub.assignments import preview as assignment_preview
 from learnhub.assignments import services
 from learnhub.assignments.cli import assignments_cli
 from learnhub.assignments.describe import descriptions
@@ -151,9 +152,9 @@ def _refused(error: DomainError) -> click.ClickException:
     return click.ClickException("\n".join(lines))
 
 
-def _show_preview(spec: services.AssignmentSpec) -> services.Preview:
+def _show_preview(spec: services.AssignmentSpec) -> assignment_preview.Preview:
     try:
-        shown = services.preview(spec)
+        shown = assignment_preview.preview(spec)
     except DomainError as error:
         raise _refused(error) from error
     click.echo(

@@ -6,12 +6,11 @@ of statements whatever the number of people or assignments.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlalchemy.orm import aliased, defaultload
 
 from learnhub.assignments.models import (
@@ -31,10 +30,9 @@ from learnhub.assignments.status import (
     status_expression,
 )
 from learnhub.catalog.models import Course, Module
-from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.models import Employee, JobRole, OrgUnit, ReportingLine
+from learnhub.org.models import Employee, JobRole, OrgUnit
 from learnhub.org.time_zones import local_date
 from learnhub.progress.models import ModuleProgress, ProgressStatus
 
@@ -181,78 +179,6 @@ def due_day(due_at: datetime, where: tzinfo) -> date:
     """The calendar day in ``where`` that the due instant ``due_at`` ends (a due instant is
     midnight at the end of the due day, so the day is the one just before it)."""
     return local_date(due_at - timedelta(seconds=1), where)
-
-
-#: a manager's answer for a person outside their team and for an unknown one alike, so that
-#: a manager cannot probe who works here (the person pages answer 404 either way)
-NOT_IN_TEAM = "employee {} is not in your team or does not exist"
-
-
-def resolve_people(keys: Sequence[str], field: str, *, manager_id: int | None = None) -> list[int]:
-    """The ids of the active people named by ``keys`` (employee numbers, or work emails in
-    any letter case), in the order given, without repeats. ValidationFailed (422) naming
-    ``field`` for each key that names no active person; one statement. With ``manager_id``
-    only that manager's team (direct and indirect reports) is searched, and a key outside it
-    gets the same words as an unknown one (``NOT_IN_TEAM``: a manager cannot probe who works
-    here)."""
-    wanted = [k.strip() for k in keys if k.strip()]
-    if not wanted:
-        return []
-    found: dict[str, int] = {}
-    query = select(Employee.id, Employee.employee_number, Employee.email).where(
-        Employee.active.is_(True),
-        or_(
-            Employee.employee_number.in_(wanted),
-            Employee.email.in_([k.lower() for k in wanted]),
-        ),
-    )
-    if manager_id is not None:
-        query = query.where(
-            Employee.id.in_(
-                select(ReportingLine.descendant_id).where(ReportingLine.ancestor_id == manager_id)
-            )
-        )
-    for ident, number, email in db.session.execute(query):
-        found[number] = found[email] = ident
-    missing = [k for k in wanted if k not in found and k.lower() not in found]
-    if missing:
-        words = "no active employee has the number or email {!r}"
-        raise ValidationFailed(
-            "the assignment is not valid; nothing was changed",
-            [
-                Issue(field, (words if manager_id is None else NOT_IN_TEAM).format(k))
-                for k in missing
-            ],
-        )
-    ids = [found.get(k, found.get(k.lower(), 0)) for k in wanted]
-    return list(dict.fromkeys(ids))
-
-
-def name_people(issues: Sequence[Issue], field: str) -> list[Issue]:
-    """``issues`` with the service's ``employee_ids`` field renamed ``field`` and the internal
-    ids in its messages ("employee 22 is not in your team") replaced by employee numbers
-    (one statement when any message names one)."""
-    ids = {int(i) for issue in issues for i in re.findall(r"employee (\d+)", issue.message)}
-    numbers = (
-        dict(
-            db.session.execute(
-                select(Employee.id, Employee.employee_number).where(Employee.id.in_(ids))
-            ).all()
-        )
-        if ids
-        else {}
-    )
-
-    def words(message: str) -> str:
-        return re.sub(
-            r"employee (\d+)",
-            lambda m: f"employee {numbers.get(int(m.group(1)), m.group(1))}",
-            message,
-        )
-
-    return [
-        Issue(field if i.where == "employee_ids" else i.where, words(i.message)) for i in issues
-    ]
 
 
 # --- assignments in words ------------------------------------------------------------------

@@ -88,7 +88,7 @@ def sync_requirements(
     (:func:`learnhub.assignments.completion.count_prior_completions`), and so are test-outs
     (:func:`learnhub.assignments.waivers.apply_waivers`). Flushes.
 
-    ``rehearsal``: for :func:`learnhub.assignments.services.preview`, whose savepoint is rolled
+    ``rehearsal``: for :func:`learnhub.assignments.preview.preview`, whose savepoint is rolled
     back: the requirements, completions and waivers as for real, without the xAPI "was
     assigned" statements (nor their voiding) and the enrolments, which no preview figure
     reads (at 100k people they were half of the preview's 10 s)."""

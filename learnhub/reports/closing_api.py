@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from learnhub.assignments import listing, submit_tokens
+from learnhub.assignments import listing, people_keys, submit_tokens
 from learnhub.assignments.api import dump
 from learnhub.assignments.models import Assignment
 from learnhub.auth.permissions import token_scope
@@ -131,7 +131,7 @@ class GapAssign(MethodView):
                 scoped=scoped,
             )
         except (ValidationFailed, Forbidden) as error:
-            error.errors = listing.name_people(error.errors, "employee_numbers")
+            error.errors = people_keys.name_people(error.errors, "employee_numbers")
             raise
         if key:
             submit_tokens.record(owner, key, [a.id for a in made])

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from learnhub.assignments import listing, services, submit_tokens
+from learnhub.assignments import listing, people_keys, preview, services, submit_tokens
 from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.assignments.services import AssignmentSpec
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required
@@ -89,7 +89,7 @@ def _hr_spec(form: AssignmentForm) -> AssignmentSpec | None:
             ok = False
         else:
             try:
-                ids = listing.resolve_people(keys, "people")
+                ids = people_keys.resolve_people(keys, "people")
             except ValidationFailed as error:
                 form.add_issues(error.errors)
                 ok = False
@@ -206,7 +206,7 @@ def hr_new() -> str | Response:
                 "info",
             )
             return redirect(url_for("assign.hr_assignment", assignment_id=assignment.id))
-        numbers = services.preview(spec)
+        numbers = preview.preview(spec)
     except ValidationFailed as error:
         end_after_error(error)
         form.add_issues(error.errors)
@@ -320,7 +320,7 @@ def team_assign() -> str | Response:
             return redirect(url_for("web.team"))
         if ok:
             try:
-                ids = listing.resolve_people(form.people.data, "people", manager_id=me)
+                ids = people_keys.resolve_people(form.people.data, "people", manager_id=me)
                 spec = AssignmentSpec(
                     course_id=int(form.course.data or 0),
                     audience=AudienceKind.PEOPLE,
@@ -331,7 +331,7 @@ def team_assign() -> str | Response:
                 assignment = services.create_assignment(spec, created_by_id=me, manager_id=me)
             except (ValidationFailed, Forbidden) as error:
                 end_after_error(error)
-                form.add_issues(listing.name_people(error.errors, "people"), fallback="people")
+                form.add_issues(people_keys.name_people(error.errors, "people"), fallback="people")
                 if not error.errors:
                     form.people.errors = [*form.people.errors, error.message]
             else:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length
 
-from learnhub.assignments import listing, submit_tokens
+from learnhub.assignments import listing, people_keys, submit_tokens
 from learnhub.assignments.models import Assignment, DueKind
 from learnhub.auth.models import Role
 from learnhub.core.errors import Forbidden, NotFound, ValidationFailed
@@ -87,7 +87,7 @@ def close_gap(code: str) -> str | Response | tuple[str, int]:
             )
         except (ValidationFailed, Forbidden) as error:
             end_after_error(error)
-            form.add_issues(listing.name_people(error.errors, "people"), fallback="due_kind")
+            form.add_issues(people_keys.name_people(error.errors, "people"), fallback="due_kind")
             if not error.errors:
                 form.due_kind.errors = [*form.due_kind.errors, error.message]
         else:

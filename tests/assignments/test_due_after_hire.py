@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from freezegun import freeze_time
 
-from learnhub.assignments import services
+from learnhub.assignments import preview, services
 from learnhub.assignments.models import AssignmentTarget, AudienceKind, DueKind
 from learnhub.extensions import db
 from tests.assignments.helpers import course_with_modules, requirement_of, take_outbox
@@ -32,7 +32,7 @@ def test_people_hired_long_ago_are_due_n_days_after_the_assignment(app_ctx):
     joiner = EmployeeFactory(hire_date=date(2027, 2, 25), manager=manager)
     course, _, _ = course_with_modules()
     with freeze_time("2027-03-01 09:00:00"):
-        shown = services.preview(_spec(course, [old_hand, joiner]))
+        shown = preview.preview(_spec(course, [old_hand, joiner]))
         assert (shown.people, shown.to_do, shown.due_from_assignment) == (2, 2, 1)
         services.create_assignment(_spec(course, [old_hand, joiner]), created_by_id=None)
     # the joiner: 10 days after hire; the old hand: 10 days after the assignment
@@ -62,4 +62,4 @@ def test_no_later_date_when_due_after_the_assignment(app_ctx):
     joiner = EmployeeFactory(hire_date=date(2027, 2, 25))
     course, _, _ = course_with_modules()
     with freeze_time("2027-03-01 09:00:00"):
-        assert services.preview(_spec(course, [joiner])).due_from_assignment == 0
+        assert preview.preview(_spec(course, [joiner])).due_from_assignment == 0

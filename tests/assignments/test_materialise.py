@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from learnhub.assignments import materialise, services
+from learnhub.assignments import preview as assignment_preview
 from learnhub.assignments.models import (
     AssignmentTarget,
     AudienceKind,
@@ -157,7 +158,7 @@ def test_prior_completion_counts_and_the_preview_says_so(app_ctx):
         due_kind=DueKind.AFTER_ASSIGNMENT,
         due_days=30,
     )
-    preview = services.preview(spec)
+    preview = assignment_preview.preview(spec)
     assert (preview.people, preview.already_completed, preview.to_do) == (4, 1, 3)
     assert preview.learning_hours == pytest.approx(3 * 20 / 60, abs=0.05)
     assert db.session.scalar(select(Requirement.id)) is None  # the preview changed nothing
@@ -259,7 +260,7 @@ def test_bad_input_names_each_field_and_changes_nothing(app_ctx):
         course_id=777_777, audience=AudienceKind.EVERYONE, due_kind=DueKind.AFTER_HIRE, due_days=-1
     )
     with pytest.raises(ValidationFailed) as refused:
-        services.preview(unknown)
+        assignment_preview.preview(unknown)
     assert sorted(i.where for i in refused.value.errors) == ["course_id", "due_days"]
 
 
@@ -298,7 +299,7 @@ def test_a_preview_writes_no_statements_or_enrolments_even_for_a_moment(app_ctx,
         due_days=30,
     )
     with count_queries() as queries:
-        preview = services.preview(spec)
+        preview = assignment_preview.preview(spec)
     assert preview.people == 2
     written = " ".join(queries.statements)
     assert "INSERT INTO requirements" in written  # the rehearsal is real
