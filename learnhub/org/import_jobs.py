@@ -156,17 +156,22 @@ def progress_of(run: HRImportRun) -> dict[str, Any]:
     """Where the planning of ``run`` stands: ``phase`` (a key of PHASES), ``words`` (the
     phase as the page says it), ``done`` and ``total`` rows (``total`` the cheap count; 0 when
     unknown), ``last_sign`` (aware UTC datetime: the last tick, else when it was queued) and
-    ``stalled`` (no sign of life for :func:`stall_seconds`)."""
-    kept = (import_staging.read_preview(run.preview_token or "") or {}).get("planning") or {}
+    ``stalled`` (no sign of life for :func:`stall_seconds`). Of a ``dry_run`` whose apply a
+    worker was asked for (:mod:`learnhub.org.import_apply_jobs`), the apply's."""
+    doc = import_staging.read_preview(run.preview_token or "") or {}
+    # a confirmed preview being applied by a worker (learnhub.org.import_apply_jobs)
+    apply = doc.get("applying") if run.status == RunStatus.DRY_RUN else None
+    kept = apply or doc.get("planning") or {}
+    waiting = run.status == RunStatus.PLANNING or bool(
+        apply and "error" not in apply and "next" not in apply
+    )
     phase = kept.get("phase", "queued")
     total = max(int(kept.get("total") or 0), run.rows or 0)
     signs = [run.heartbeat_at or run.started_at]
     if kept.get("at"):
         signs.append(datetime.fromtimestamp(float(kept["at"]), tz=utcnow().tzinfo))
     last = max(signs)
-    stalled = run.status == RunStatus.PLANNING and utcnow() - last > timedelta(
-        seconds=stall_seconds()
-    )
+    stalled = waiting and utcnow() - last > timedelta(seconds=stall_seconds())
     return {
         "phase": phase,
         "words": PHASES.get(phase, phase),

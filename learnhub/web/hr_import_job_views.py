@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from learnhub.auth.permissions import HR_ONLY, role_required
 from learnhub.core.errors import Conflict, NotFound
 from learnhub.core.transactions import end_after_error
-from learnhub.org import import_jobs, import_previews
+from learnhub.org import import_apply_jobs, import_jobs, import_previews
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import Actor
 
@@ -36,28 +36,68 @@ def _run_or_404(token: str) -> HRImportRun:
         abort(404, description=error.message)
 
 
-def checking_page(run: HRImportRun, token: str, status: int = 200) -> tuple[str, int]:
-    """The page of ``run`` while a worker checks its file (or after that failed)."""
+def checking_page(
+    run: HRImportRun, token: str, status: int = 200, *, applying: bool = False
+) -> tuple[str, int]:
+    """The page of ``run`` while a worker checks its file (or after that failed), or, with
+    ``applying``, imports its confirmed preview."""
     progress = import_jobs.progress_of(run)
     return render_template(
         "hr_imports/checking.html",
         run=run,
         token=token,
         progress=progress,
+        applying=applying,
         stall_minutes=max(1, import_jobs.stall_seconds() // 60),
         form=FlaskForm(),
     ), status
 
 
+def _alive(entry: dict | None) -> bool:
+    return bool(entry) and "error" not in entry and "next" not in entry  # type: ignore[operator]
+
+
+def wants_job(run: HRImportRun) -> bool:
+    """Whether Confirm on ``run``'s preview is applied by a worker: a large file's."""
+    return run.rows > import_jobs.job_rows()
+
+
+def apply_page(run: HRImportRun, token: str, shown: dict) -> Response | tuple[str, int] | None:
+    """What the preview page answers while (or after) a worker applies its confirmation:
+    the "Importing your file" page while it runs; after a refusal, its words (once) above
+    the preview again (None: the preview); after the organisation changed, the new preview.
+    None when no apply was asked."""
+    entry = shown.get("applying") if run.status == RunStatus.DRY_RUN else None
+    if not entry and run.status != RunStatus.SUPERSEDED:
+        return None
+    if entry and _alive(entry):
+        return checking_page(run, token, applying=True)
+    entry = entry or shown.get("applying") or {}
+    if entry.get("next"):
+        flash(
+            "The organisation changed since the preview: nothing was imported. Check what the "
+            "import would do now and confirm again.",
+            "error",
+        )
+        return redirect(url_for("hrimport.preview", token=entry["next"]))
+    if entry.get("error"):
+        flash(entry["error"], "error")
+        import_apply_jobs.clear_outcome(token)
+    return None
+
+
 @blp.get("/hr/imports/preview/<token>/progress")
 @role_required(*HR_ONLY)
 def progress(token: str) -> Response:
-    """Where the check stands, as JSON: ``status`` (the run's), ``phase``, ``words``,
-    ``done`` and ``total`` rows, ``stalled``."""
+    """Where the check (or the apply) stands, as JSON: ``status`` (the run's, or "applying"
+    while a worker applies its confirmed preview), ``phase``, ``words``, ``done`` and
+    ``total`` rows, ``stalled``."""
     run = _run_or_404(token)
-    shown = import_jobs.progress_of(run) if run.status in WAITING else {}
+    entry = import_apply_jobs.applying(token) if run.status == RunStatus.DRY_RUN else None
+    state = "applying" if _alive(entry) else str(run.status)
+    shown = import_jobs.progress_of(run) if run.status in WAITING or _alive(entry) else {}
     return jsonify(
-        status=str(run.status),
+        status=state,
         phase=shown.get("phase"),
         words=shown.get("words"),
         done=shown.get("done"),
@@ -74,7 +114,10 @@ def restart(token: str) -> Response:
     form = FlaskForm()
     if form.validate():
         try:
-            import_jobs.restart(run)
+            if run.status == RunStatus.DRY_RUN and _alive(import_apply_jobs.applying(token)):
+                import_apply_jobs.start_applying(run)  # a stalled apply (alive: unchanged)
+            else:
+                import_jobs.restart(run)
         except Conflict as error:
             end_after_error(error)
             flash(error.message, "error")

@@ -37,7 +37,13 @@ from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
-from learnhub.org import import_jobs, import_previews, import_service, import_staging
+from learnhub.org import (
+    import_apply_jobs,
+    import_jobs,
+    import_previews,
+    import_service,
+    import_staging,
+)
 from learnhub.org.hr_import import FIELDS, PRESETS, read_table
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
@@ -45,7 +51,7 @@ from learnhub.org.models import Employee
 from learnhub.org.profiles import get_profile, list_profiles, save_profile
 from learnhub.web.assign_forms import choices
 from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, column_fields
-from learnhub.web.hr_import_job_views import WAITING, checking_page
+from learnhub.web.hr_import_job_views import WAITING, apply_page, checking_page, wants_job
 
 blp = Blueprint("hrimport", __name__)
 
@@ -219,9 +225,14 @@ def preview(token: str) -> str | Response | tuple[str, int]:
     if waiting is not None:
         return checking_page(waiting, token, 409 if request.method == "POST" else 200)
     run, shown = _preview_or_404(token)
+    if (answer := apply_page(run, token, shown)) is not None:
+        return answer
     form = FlaskForm()
     status = 200
     if request.method == "POST" and form.validate():
+        if wants_job(run) and run.status == RunStatus.DRY_RUN and not import_previews.expired(run):
+            import_apply_jobs.start_applying(run)  # a worker applies it (issue 13)
+            return redirect(url_for("hrimport.preview", token=token))
         try:
             applied, first = import_previews.confirm_preview(token, _actor())
         except import_previews.PreviewChanged as error:

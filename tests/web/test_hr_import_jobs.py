@@ -38,9 +38,7 @@ def low_threshold(app, monkeypatch):
 def no_worker(monkeypatch) -> list[tuple[int, int]]:
     """No worker takes the task: the (run id, attempt) it would have been queued with."""
     queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        import_jobs, "_queue", lambda run: queued.append((run.id, run.job_attempt))
-    )
+    monkeypatch.setattr(import_jobs, "_queue", lambda run: queued.append((run.id, run.job_attempt)))
     return queued
 
 
@@ -65,9 +63,7 @@ def test_count_rows_of_a_csv_and_an_xlsx_without_reading_them():
     assert import_jobs.count_rows(b"PK\x03\x04 not a zip", "people.xlsx") == 0
 
 
-def test_a_large_file_is_checked_by_the_task_then_previewed_and_confirmed(
-    app, demo, low_threshold
-):
+def test_a_large_file_is_checked_by_the_task_then_previewed_and_confirmed(app, demo, low_threshold):
     client, csrf = _hr(app)
     token = _token(_upload(client, csrf, _changed_demo()))
     # eager: the task ran in-process after the upload's commit; the page shows the preview
@@ -76,11 +72,69 @@ def test_a_large_file_is_checked_by_the_task_then_previewed_and_confirmed(
     (run,) = _runs(app)
     assert (run.status, run.job_attempt, run.added, run.updated) == (RunStatus.DRY_RUN, 1, 1, 1)
     assert _title_of(app, "E1200") is None
+    # Confirm: applied by the task too (eager: before the answer); the page leads to the run
     done = _confirm(client, csrf, token)
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/runs/{run.id}")
+    assert done.status_code == 302 and done.headers["Location"].endswith(token)
     assert _title_of(app, "E1200") == "Case Officer"
     (run,) = _runs(app)
-    assert run.status == RunStatus.APPLIED
+    assert (run.status, run.job_attempt) == (RunStatus.APPLIED, 2)
+    shown = client.get(done.headers["Location"])
+    assert shown.status_code == 302 and shown.headers["Location"].endswith(f"/runs/{run.id}")
+
+
+def test_confirm_of_a_large_file_is_imported_by_the_task_once(
+    app, demo, low_threshold, monkeypatch
+):
+    from learnhub.org import import_apply_jobs
+
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))  # planned eagerly
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "learnhub.org.tasks.apply_hr_import.delay",
+        lambda run_id, attempt: queued.append((run_id, attempt)),
+    )
+    assert _confirm(client, csrf, token).status_code == 302
+    again = _confirm(client, csrf, token)  # sent twice: queued once, the progress shown
+    assert again.status_code == 200 and "Importing your file" in again.get_data(as_text=True)
+    (run,) = _runs(app)
+    assert queued == [(run.id, 2)] and run.status == RunStatus.DRY_RUN
+    page = client.get(f"/hr/imports/preview/{token}").get_data(as_text=True)
+    assert "<h1>Importing your file</h1>" in page and "Waiting for a worker" in page
+    progress = client.get(f"/hr/imports/preview/{token}/progress").get_json()
+    assert progress["status"] == "applying" and progress["stalled"] is False
+    assert _title_of(app, "E1200") is None
+    with app.app_context(), unit_of_work():
+        assert import_apply_jobs.run_applying(run.id, 1) == "dropped"  # an older attempt
+    with app.app_context(), unit_of_work():
+        assert import_apply_jobs.run_applying(run.id, 2) == "applied"
+    with app.app_context(), unit_of_work():
+        assert import_apply_jobs.run_applying(run.id, 2) == "dropped"  # redelivered
+    assert _title_of(app, "E1200") == "Case Officer"
+    (run,) = _runs(app)
+    assert run.status == RunStatus.APPLIED and run.audit_first_id is not None
+    shown = client.get(f"/hr/imports/preview/{token}")
+    assert shown.headers["Location"].endswith(f"/runs/{run.id}")
+
+
+def test_a_large_file_whose_organisation_changed_gets_a_new_preview(app, demo, low_threshold):
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))
+    with app.app_context():
+        from sqlalchemy import select
+
+        from learnhub.org.models import Employee
+
+        evan = db.session.scalar(select(Employee).where(Employee.employee_number == "E1007"))
+        evan.job_title = "Lead Case Officer"
+        db.session.commit()
+    done = _confirm(client, csrf, token)
+    page = client.get(done.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "The organisation changed since the preview: nothing was imported." in page
+    assert "Check before you import" in page and "Lead Case Officer" in page
+    assert _title_of(app, "E1200") is None
+    old, new = _runs(app)
+    assert (old.status, new.status) == (RunStatus.SUPERSEDED, RunStatus.DRY_RUN)
 
 
 def test_the_checking_page_shows_progress_until_the_worker_has_planned(
@@ -157,9 +211,7 @@ def test_a_failed_check_says_why_and_starts_again(app, demo, low_threshold, monk
     assert again.status_code == 302 and again.headers["Location"].endswith(token)
     (run,) = _runs(app)
     assert (run.status, run.job_attempt, run.message) == (RunStatus.DRY_RUN, 2, None)
-    assert "Check before you import" in client.get(again.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "Check before you import" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_stalled_check_is_said_and_started_again_and_the_old_message_dropped(
@@ -200,3 +252,19 @@ def test_someone_elses_checking_page_is_not_found(app, demo, low_threshold, no_w
 
     sign_in(other, "employee@example.org")
     assert other.get(f"/hr/imports/preview/{token}/progress").status_code in (403, 404)
+
+
+def test_a_refused_apply_says_why_once_and_imports_nothing(app, demo, low_threshold):
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))
+    with app.app_context():  # the kept file is no longer the previewed one
+        path = import_jobs.import_staging._paths(token)[0]
+        path.write_bytes(path.read_bytes() + b"\n")
+    done = _confirm(client, csrf, token)
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "its SHA-256 differs" in page and "nothing was imported" in page
+    assert _title_of(app, "E1200") is None
+    (run,) = _runs(app)
+    assert run.status == RunStatus.DRY_RUN
+    again = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "its SHA-256 differs" not in again  # said once

@@ -3,7 +3,8 @@
 // its progress and update the live region in place (screen readers announce it, focus stays
 // where it is); when the check has ended (the preview is ready, the file was refused, the
 // check failed or stalled), reload the page, which then shows that. Polls every 3 s, slowing
-// down to 30 s; without JavaScript the page's "Check now" link does the same.
+// down to 30 s. The same for a confirmed preview a worker imports (status "applying").
+// Without JavaScript the page's "Check now" link does the same.
 (function () {
   "use strict";
   var box = document.getElementById("job-status");
@@ -30,7 +31,8 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (job) {
         if (!job) { window.setTimeout(tick, 30000); return; }
-        if (job.status !== "planning" || job.stalled) { window.location.reload(); return; }
+        var going = job.status === "planning" || job.status === "applying";
+        if (!going || job.stalled) { window.location.reload(); return; }
         if (job.phase !== "queued") show(job);
         delay = Math.min(delay * 1.5, 30000);
         window.setTimeout(tick, delay);
