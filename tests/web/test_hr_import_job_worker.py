@@ -1,9 +1,9 @@
 """A large HR file checked by a real ``celery -A workers worker`` (STYLE.md: one real-worker
 test besides the eager ones): the page queues ``org.plan_hr_import`` on Redis and answers
 "Checking your file" at once; the worker plans the file kept in the staging folder web and
-workers share; the page then shows the preview, and Confirm applies it; the task sent again by
-name (a redelivery) records nothing twice. Needs PostgreSQL and Redis (skips, or fails under
-LEARNHUB_REQUIRE_SERVICES=1, without them)."""
+workers share; the page then shows the preview; the task sent again by name (a redelivery)
+records nothing twice; Confirm is applied by the worker too (``org.apply_hr_import``). Needs
+PostgreSQL and Redis (skips, or fails under LEARNHUB_REQUIRE_SERVICES=1, without them)."""
 
 from __future__ import annotations
 
@@ -71,5 +71,9 @@ def test_a_large_hr_file_checked_on_a_real_worker(
     wait_until(lambda: worker.text().count("org.plan_hr_import[") >= 4, "the second delivery", 60)
     (again,) = _runs(app)
     assert (again.status, again.fingerprint) == (RunStatus.DRY_RUN, run.fingerprint)
+    # Confirm: the worker applies it too (org.apply_hr_import), in one transaction
     assert _confirm(client, csrf, token).status_code == 302
+    wait_until(lambda: _runs(app)[0].status == RunStatus.APPLIED, "the worker applied it", 90)
     assert _title_of(app, "E1200") == "Case Officer"
+    shown = client.get(f"/hr/imports/preview/{token}")
+    assert shown.status_code == 302 and shown.headers["Location"].endswith(f"/runs/{run.id}")
