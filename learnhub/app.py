@@ -54,6 +54,7 @@ FEATURES = (
 )
 #: the modules holding Celery tasks: a worker imports them at start and knows each task by name
 TASK_MODULES = (
+    "learnhub.org.tasks",
     "learnhub.auth.tasks",
     "learnhub.quizzes.tasks",
     "learnhub.skills.tasks",

@@ -226,6 +226,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_HR_IMPORT_PREVIEW_MINUTES": int(
             os.environ.get("LEARNHUB_HR_IMPORT_PREVIEW_MINUTES", "60")
         ),
+        # An HR file of more person rows than this (counted cheaply: a CSV's lines, an XLSX's
+        # <row> elements) is planned by a Celery task (org.plan_hr_import) with a progress
+        # page, not in the request (learnhub.org.import_jobs); the API answers 202 for it
+        "LEARNHUB_HR_IMPORT_JOB_ROWS": int(os.environ.get("LEARNHUB_HR_IMPORT_JOB_ROWS", "20000")),
+        # such a planning with no sign of life (a progress tick) for this long is stalled:
+        # its page says so and offers Start again
+        "LEARNHUB_HR_IMPORT_JOB_STALL_SECONDS": int(
+            os.environ.get("LEARNHUB_HR_IMPORT_JOB_STALL_SECONDS", "300")
+        ),
         # the folder those files wait in; every web worker must see the same one (one machine,
         # or a shared volume). None: <instance>/hr_imports
         "LEARNHUB_HR_IMPORT_STAGING_DIR": os.environ.get("LEARNHUB_HR_IMPORT_STAGING_DIR") or None,

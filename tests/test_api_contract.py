@@ -26,13 +26,15 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from learnhub.assignments.models import Requirement
 from learnhub.extensions import db
+from learnhub.org.import_runs import HRImportRun
 from learnhub.org.models import Employee
-from tests.conftest import sign_in
+from tests.conftest import CONTENT_DIR, sign_in
 
+DEMO_ORGANISATION = (CONTENT_DIR / "demo" / "organisation.csv").read_bytes()
 EXAMPLES = int(os.environ.get("LEARNHUB_CONTRACT_EXAMPLES", "40"))
 #: only the operations whose "METHOD /path" label contains this (to chase one failure)
 ONLY = os.environ.get("LEARNHUB_CONTRACT_ONLY", "")
@@ -78,7 +80,14 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
     export_job = client.post(
         "/api/v1/exports/jobs", json={"report": "team_gap_summaries"}, headers=headers
     ).get_json()
+    dry_run = client.post(  # an import run to poll (GET /org/imports/runs/<id>)
+        "/api/v1/org/imports?dry_run=true&source=demo",
+        data={"file": (io.BytesIO(DEMO_ORGANISATION), "people.csv")},
+        headers=headers,
+    )
+    assert dry_run.status_code == 200, dry_run.get_json()
     with app.app_context():
+        run_id = db.session.scalar(select(func.max(HRImportRun.id)))
         manager = db.session.scalar(select(Employee).where(Employee.email == "manager@example.org"))
         report = db.session.scalars(
             select(Employee).where(Employee.manager_id == manager.id).order_by(Employee.id)
@@ -114,6 +123,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "request_id": subject_access["id"],
             "code": "4.2",
             "job_id": export_job["id"],
+            "run_id": run_id,
             **person,
         },
     }

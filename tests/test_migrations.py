@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import CheckConstraint, inspect
@@ -103,3 +105,44 @@ def test_the_import_history_migration_goes_down_and_up_again(app):
         }
         indexes = {i["name"] for i in inspector.get_indexes("hr_import_runs")}
         assert "ix_hr_import_runs_started_at" in indexes
+
+
+def test_the_planning_job_migration_goes_down_and_up_again(app):
+    """0031_hrjob (issue 13: large HR imports planned by a worker): the statuses planning and
+    failed, job_attempt and heartbeat_at come and go; a run still planning when it goes down
+    reads as refused (its CHECK no longer allows planning)."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    row = (
+        "INSERT INTO hr_import_runs (started_at, channel, file_name, sha256, file_bytes, source,"
+        " mode, options, dry_run, status, rows, added, updated, unchanged, {left}, units_added,"
+        " units_moved, warnings, errors) VALUES (CURRENT_TIMESTAMP, 'page', 'f.csv', 'x', 1,"
+        " 'hr', 'delta', '{{}}', true, :status, 0, 0, 0, 0, 0, 0, 0, 0, 0)"
+    )
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        ours = next(
+            s
+            for s in ScriptDirectory.from_config(config).walk_revisions()
+            if s.revision.endswith("_hrjob")
+        )
+        left = db.engine.dialect.identifier_preparer.quote("left")
+        with db.engine.begin() as connection:
+            connection.execute(text(row.format(left=left)), {"status": "planning"})
+        downgrade(revision=str(ours.down_revision))
+        db.engine.dispose()
+        columns = {c["name"] for c in inspect(db.engine).get_columns("hr_import_runs")}
+        assert "job_attempt" not in columns and "heartbeat_at" not in columns
+        with db.engine.begin() as connection:
+            assert connection.scalar(text("SELECT status FROM hr_import_runs")) == "invalid"
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(text(row.format(left=left)), {"status": "failed"})
+        upgrade()
+        db.engine.dispose()
+        with db.engine.begin() as connection:
+            connection.execute(text(row.format(left=left)), {"status": "failed"})
+            connection.execute(text("DELETE FROM hr_import_runs"))
+        columns = {c["name"] for c in inspect(db.engine).get_columns("hr_import_runs")}
+        assert {"job_attempt", "heartbeat_at"} <= columns

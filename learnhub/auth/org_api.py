@@ -11,16 +11,18 @@ after its commit.
 
 from __future__ import annotations
 
+from flask import jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields, validate
 
 from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
-from learnhub.core.errors import ValidationFailed
+from learnhub.core.errors import NotFound, ValidationFailed
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
-from learnhub.org.import_runs import RunChannel
+from learnhub.org import import_jobs
+from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -100,6 +102,73 @@ class ImportResultSchema(Schema):
     warnings = fields.List(fields.String())
 
 
+class ImportRunSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(
+        metadata={
+            "description": "planning (a worker checks the file; poll again), dry_run (checked, "
+            "nothing changed), applied, invalid (refused: see message), failed (the check "
+            "stopped: see message; nothing changed)"
+        }
+    )
+    dry_run = fields.Boolean(metadata={"description": "whether the import was asked as a dry run"})
+    url = fields.String(metadata={"description": "this run's URL, to poll"})
+    file_name = fields.String()
+    source = fields.String()
+    mode = fields.String()
+    phase = fields.String(
+        allow_none=True, metadata={"description": "while planning: queued, read, check, apply"}
+    )
+    rows_done = fields.Integer(allow_none=True, metadata={"description": "while planning"})
+    stalled = fields.Boolean(
+        metadata={"description": "planning with no progress for a while: import again"}
+    )
+    summary = fields.Nested(ImportSummarySchema)
+    errors = fields.Integer()
+    message = fields.String(allow_none=True)
+
+
+def run_view(run: HRImportRun) -> dict:
+    """``run`` as :class:`ImportRunSchema` values."""
+    progress = import_jobs.progress_of(run) if run.status == RunStatus.PLANNING else {}
+    return {
+        "id": run.id,
+        "status": str(run.status),
+        "dry_run": not (run.options or {}).get("apply") and run.status != RunStatus.APPLIED,
+        "url": url_for("org.OrgImportRun", run_id=run.id),
+        "file_name": run.file_name,
+        "source": run.source,
+        "mode": str(run.mode),
+        "phase": progress.get("phase"),
+        "rows_done": progress.get("done"),
+        "stalled": bool(progress.get("stalled")),
+        "summary": {n: getattr(run, n) for n in ("rows", "added", "updated", "unchanged", "left")},
+        "errors": run.errors,
+        "message": run.message,
+    }
+
+
+@blp.route("/org/imports/runs/<int:run_id>")
+class OrgImportRun(MethodView):
+    @token_scope("org:write")
+    @role_required(*HR_ONLY)
+    @blp.response(200, ImportRunSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such import run of the caller's")
+    def get(self, run_id: int):
+        """One import run, to poll a large import answered with 202: ``planning`` while a
+        worker checks (and, unless a dry run, applies) the file, then ``applied``,
+        ``dry_run``, ``invalid`` or ``failed`` with the counts. An API token sees its own
+        runs; a person signed in as HR sees any."""
+        run = db.session.get(HRImportRun, run_id)
+        actor = Actor.current(RunChannel.API)
+        if run is None or (
+            actor.api_token_id is not None and run.api_token_id != actor.api_token_id
+        ):
+            raise NotFound("No import run of yours has this number.")
+        return run_view(run)
+
+
 @blp.route("/org/imports")
 class OrgImports(MethodView):
     @token_scope("org:write")
@@ -107,6 +176,13 @@ class OrgImports(MethodView):
     @blp.arguments(ImportQueryArgs, location="query")
     @blp.arguments(ImportFileArgs, location="files")
     @blp.response(200, ImportResultSchema)
+    @blp.alt_response(
+        202,
+        schema=ImportRunSchema,
+        description="A file over LEARNHUB_HR_IMPORT_JOB_ROWS rows: a worker checks (and, "
+        "unless a dry run, applies) it; poll ``url`` (Location) until ``status`` is not "
+        "planning",
+    )
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="No such import profile")
     @blp.alt_response(409, schema=ErrorSchema, description="Another HR import is running")
@@ -132,6 +208,12 @@ class OrgImports(MethodView):
             max_leavers=query["max_leavers"],
         )
         actor = Actor.current(RunChannel.API)
+        rows = import_jobs.count_rows(request.data, request.file_name)
+        if rows > import_jobs.job_rows():
+            run = import_jobs.start_planning(request, actor, rows, apply=not query["dry_run"])
+            answer = jsonify(ImportRunSchema().dump(run_view(run)))
+            answer.status_code, answer.headers["Location"] = 202, run_view(run)["url"]
+            return answer
         try:
             plan = plan_request(request, wait=False)
         except ValidationFailed as error:

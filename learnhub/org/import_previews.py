@@ -21,6 +21,7 @@ from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 from learnhub.org import import_preview, import_staging
+from learnhub.org.hr_import import Progress
 from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunStatus
 from learnhub.org.import_service import (
     Actor,
@@ -153,9 +154,12 @@ def cancel_preview(token: str, actor: Actor) -> HRImportRun:
     return run
 
 
-def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
+def confirm_preview(
+    token: str, actor: Actor, progress: Progress | None = None
+) -> tuple[HRImportRun, bool]:
     """Apply the preview ``token`` exactly as it was shown, once. Returns (the applied run,
     whether this call applied it: False when an earlier submit of the same form did).
+    ``progress`` hears the plan and the apply (a worker's, :mod:`learnhub.org.import_apply_jobs`).
 
     The run is claimed first (a conditional UPDATE from ``dry_run``: of two submits of one
     form the second waits for the first's commit, then finds nothing to claim and gets the
@@ -216,7 +220,7 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         max_leavers=float(options.get("max_leavers", 20)),
     )
     try:
-        plan = plan_request(request, wait=False, actor=actor)
+        plan = plan_request(request, wait=False, actor=actor, progress=progress)
         same = import_preview.fingerprint(plan) == run.fingerprint
     except ValidationFailed:
         same = False
@@ -230,6 +234,6 @@ def confirm_preview(token: str, actor: Actor) -> tuple[HRImportRun, bool]:
         import_staging.discard(token, keep_preview=True)
         raise PreviewChanged(newer)
     db.session.refresh(run)
-    _summary, run = apply_and_record(plan, request, actor, run=run)
+    _summary, run = apply_and_record(plan, request, actor, run=run, progress=progress)
     after_commit(lambda: import_staging.discard(token, keep_preview=True))
     return run, True

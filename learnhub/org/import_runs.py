@@ -50,6 +50,11 @@ class RunStatus(StrEnum):
     EXPIRED = "expired"
     #: a page preview whose confirmation found the organisation changed (a new preview followed)
     SUPERSEDED = "superseded"
+    #: a file over LEARNHUB_HR_IMPORT_JOB_ROWS rows waiting for (or being planned by) a worker
+    #: (:mod:`learnhub.org.import_jobs`); then ``dry_run`` or ``invalid`` like any preview
+    PLANNING = "planning"
+    #: the worker's planning failed (``message`` says why); nothing changed
+    FAILED = "failed"
 
 
 #: the message of a cancelled preview (its run reads ``expired``: it can no longer be confirmed)
@@ -109,6 +114,10 @@ class HRImportRun(db.Model):
     audit_first_id: Mapped[int | None]
     audit_last_id: Mapped[int | None]
     audit_xid: Mapped[int | None] = mapped_column(BigInteger)
+    #: a planning job (:mod:`learnhub.org.import_jobs`): times it was queued (a task message
+    #: of an older attempt is dropped) and its last sign of life
+    job_attempt: Mapped[int] = mapped_column(default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None]
 
     # the history page lists runs newest first
     __table_args__ = (Index("ix_hr_import_runs_started_at", "started_at", "id"),)

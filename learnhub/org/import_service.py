@@ -229,13 +229,20 @@ def audit_events_of(run: HRImportRun, limit: int = 200) -> tuple[list[AuditEvent
 
 
 def record_dry_run(
-    plan: ImportPlan, request: ImportRequest, actor: Actor, fingerprint: str | None = None
+    plan: ImportPlan,
+    request: ImportRequest,
+    actor: Actor,
+    fingerprint: str | None = None,
+    *,
+    run: HRImportRun | None = None,
 ) -> HRImportRun:
     """Record a dry run of ``plan`` (call after rolling the plan's transaction back) with
     ``fingerprint`` (default: :func:`import_preview.fingerprint` of the organisation now; a
     preview passes the one taken in the plan's transaction, so a change committed in between
-    is not taken as seen). Flushes."""
-    run = _new_run(request, actor, RunStatus.DRY_RUN)
+    is not taken as seen), in ``run`` (a planning job's row) or a new row. Flushes."""
+    if run is None:
+        run = _new_run(request, actor, RunStatus.DRY_RUN)
+    run.status, run.dry_run = RunStatus.DRY_RUN, True
     _fill(run, plan)
     run.fingerprint = fingerprint or import_preview.fingerprint(plan)
     run.finished_at = utcnow()
@@ -244,9 +251,30 @@ def record_dry_run(
     return run
 
 
-def record_refusal(error: DomainError, request: ImportRequest, actor: Actor) -> HRImportRun:
-    """Record a file refused with ``error`` (call after rolling back). Flushes."""
-    run = _new_run(request, actor, RunStatus.INVALID)
+def record_planning(request: ImportRequest, actor: Actor, rows: int) -> HRImportRun:
+    """Record a file to be planned by a worker (:mod:`learnhub.org.import_jobs`): a run
+    ``planning`` with ``rows`` (the cheap count) as its rows so far. Flushes."""
+    run = _new_run(request, actor, RunStatus.PLANNING)
+    run.rows = rows
+    run.heartbeat_at = run.started_at
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def record_refusal(
+    error: DomainError,
+    request: ImportRequest,
+    actor: Actor,
+    *,
+    run: HRImportRun | None = None,
+    status: RunStatus = RunStatus.INVALID,
+) -> HRImportRun:
+    """Record a file refused with ``error`` (call after rolling back), in ``run`` (a planning
+    job's row) or a new row, as ``status`` (``failed``: a job that could not plan). Flushes."""
+    if run is None:
+        run = _new_run(request, actor, status)
+    run.status, run.dry_run = status, True
     run.errors = max(len(error.errors), 1)
     run.message = error.message[:500]
     run.finished_at = utcnow()

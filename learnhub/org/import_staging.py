@@ -108,6 +108,23 @@ def stage(token: str, data: bytes, preview: dict) -> None:
         raise _unavailable(data_path.parent, error.strerror or str(error)) from error
 
 
+def write_preview(token: str, preview: dict) -> None:
+    """Replace the preview kept under ``token`` (JSON values) at once: written to a temporary
+    file and renamed over it, so a page reading it while a worker writes never sees half of
+    it (a planning job's progress, :mod:`learnhub.org.import_jobs`). Raises
+    StagingUnavailable as :func:`stage` does."""
+    preview_path = _paths(token)[1]
+    part = preview_path.with_name(f"{preview_path.name}.{os.getpid()}.part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(json.dumps(preview).encode())
+        os.replace(part, preview_path)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise _unavailable(preview_path.parent, error.strerror or str(error)) from error
+
+
 def read_data(token: str) -> bytes | None:
     """The staged bytes, None when they are gone (applied, expired, never staged)."""
     try:

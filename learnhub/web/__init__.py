@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from learnhub.web.export_views import blp as export_views
     from learnhub.web.gap_views import blp as gap_views
     from learnhub.web.health import blp as health
+    from learnhub.web.hr_import_job_views import blp as hr_import_job_views
     from learnhub.web.hr_import_views import blp as hr_import_views
     from learnhub.web.info import blp as info
     from learnhub.web.people_views import blp as people_views
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(review_views.blp)
     app.register_blueprint(extra_time_views.blp)
     app.register_blueprint(hr_import_views)
+    app.register_blueprint(hr_import_job_views)
     app.register_blueprint(bank_views)
     app.register_blueprint(quiz_settings_views)
     app.register_blueprint(people_views)

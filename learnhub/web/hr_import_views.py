@@ -37,7 +37,13 @@ from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
-from learnhub.org import import_previews, import_service, import_staging
+from learnhub.org import (
+    import_apply_jobs,
+    import_jobs,
+    import_previews,
+    import_service,
+    import_staging,
+)
 from learnhub.org.hr_import import FIELDS, PRESETS, read_table
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
@@ -45,6 +51,7 @@ from learnhub.org.models import Employee
 from learnhub.org.profiles import get_profile, list_profiles, save_profile
 from learnhub.web.assign_forms import choices
 from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, column_fields
+from learnhub.web.hr_import_job_views import WAITING, apply_page, checking_page, wants_job
 
 blp = Blueprint("hrimport", __name__)
 
@@ -69,6 +76,8 @@ STATUS_WORDS = {
     RunStatus.EXPIRED: "Preview expired",
     RunStatus.SUPERSEDED: "Preview replaced",
     "cancelled": "Cancelled",
+    RunStatus.PLANNING: "Being checked",
+    RunStatus.FAILED: "Check failed",
 }
 CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
 
@@ -151,8 +160,12 @@ def index() -> str | Response | tuple[str, int]:
             encoding=(form.encoding.data or "").strip() or None,
             max_leavers=float(form.max_leavers.data),
         )
+        rows = import_jobs.count_rows(import_request.data, import_request.file_name)
         try:
-            run = import_previews.stage_preview(import_request, _actor())
+            if rows > import_jobs.job_rows():  # a worker checks it (issue 13)
+                run = import_jobs.start_planning(import_request, _actor(), rows)
+            else:
+                run = import_previews.stage_preview(import_request, _actor())
         # another import runs; the profile went; the staging folder is unusable (503)
         except (Conflict, NotFound, import_staging.StagingUnavailable) as error:
             end_after_error(error)
@@ -170,6 +183,15 @@ def index() -> str | Response | tuple[str, int]:
         channels=CHANNEL_WORDS,
         **_history(page),
     ), status
+
+
+def _waiting_run(token: str) -> HRImportRun | None:
+    """The caller's run of ``token`` while its file is being checked (or that failed)."""
+    try:
+        run = import_previews.preview_run(token, _actor())
+    except NotFound:
+        return None
+    return run if run.status in WAITING else None
 
 
 def _preview_or_404(token: str) -> tuple[HRImportRun, dict]:
@@ -197,11 +219,20 @@ def cancel(token: str) -> Response:
 @blp.route("/hr/imports/preview/<token>", methods=["GET", "POST"])
 @role_required(*HR_ONLY)
 def preview(token: str) -> str | Response | tuple[str, int]:
-    """The dry run of one upload and, on POST, its confirmation."""
+    """The dry run of one upload and, on POST, its confirmation; while a worker checks a
+    large file, its "Checking your file" page."""
+    waiting = _waiting_run(token)
+    if waiting is not None:
+        return checking_page(waiting, token, 409 if request.method == "POST" else 200)
     run, shown = _preview_or_404(token)
+    if (answer := apply_page(run, token, shown)) is not None:
+        return answer
     form = FlaskForm()
     status = 200
     if request.method == "POST" and form.validate():
+        if wants_job(run) and run.status == RunStatus.DRY_RUN and not import_previews.expired(run):
+            import_apply_jobs.start_applying(run)  # a worker applies it (issue 13)
+            return redirect(url_for("hrimport.preview", token=token))
         try:
             applied, first = import_previews.confirm_preview(token, _actor())
         except import_previews.PreviewChanged as error:

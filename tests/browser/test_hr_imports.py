@@ -74,3 +74,53 @@ def test_hr_import_pages_work_and_pass_axe(
     check("profiles")
     context.close()
     assert found == []
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_a_large_file_shows_checking_your_file_then_its_preview(
+    app,
+    demo,
+    chromium,
+    live_server,
+    axe_installed,  # noqa: F811
+    width,
+    monkeypatch,
+):
+    """Over LEARNHUB_HR_IMPORT_JOB_ROWS rows (issue 13): "Checking your file" at once, its
+    progress updated in place by hr_import_job.js, the preview when the worker is done (here
+    the test plays the worker: no task is queued), and a failed check with Start again."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from learnhub.core.transactions import unit_of_work
+    from learnhub.extensions import db
+    from learnhub.org import import_jobs
+    from learnhub.org.import_runs import HRImportRun
+
+    monkeypatch.setitem(app.config, "LEARNHUB_HR_IMPORT_JOB_ROWS", 50)
+    monkeypatch.setattr(import_jobs, "_queue", lambda run: None)
+    found: list[str] = []
+    context = chromium.new_context(base_url=live_server, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, "hr@example.org")
+    page.goto("/hr/imports")
+    page.set_input_files("#file", str(realdata("hr", "oracle-hr-employees.csv")))
+    page.fill("#source", "oracle")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/hr/imports/preview/*")
+    assert page.locator("h1").inner_text() == "Checking your file"
+    assert "Waiting for a worker" in page.locator("#job-status").inner_text()
+    found.extend(_violations(page, "hr import checking queued"))
+    token = page.url.rsplit("/", 1)[-1]
+    with app.app_context():
+        run_id = db.session.scalar(select(HRImportRun.id).where(HRImportRun.preview_token == token))
+        import_jobs.import_staging.write_preview(token, import_jobs._progress_doc("read", 40, 107))
+    # the script updates the live region in place (no reload)
+    expect(page.locator("#job-status")).to_contain_text("40 of about 107 rows", timeout=15000)
+    found.extend(_violations(page, "hr import checking progress"))
+    with app.app_context(), unit_of_work():
+        assert import_jobs.run_planning(run_id, 1) == "dry_run"
+    expect(page.locator("h1")).to_have_text("Check before you import", timeout=20000)
+    assert "People to add (107)" in page.content()
+    context.close()
+    assert found == []

@@ -1,0 +1,73 @@
+"""POST /api/v1/org/imports of a file over LEARNHUB_HR_IMPORT_JOB_ROWS rows (issue 13): 202
+with the run's URL, which a worker plans and (unless a dry run) applies in one transaction; the
+run is polled at GET /api/v1/org/imports/runs/<id>. Smaller files keep the synchronous 200.
+Eager tasks here (the task runs in-process after the request's commit)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from learnhub.extensions import db
+from learnhub.org import import_jobs
+from learnhub.org.import_runs import HRImportRun
+from tests.auth.test_org_api import _people, _post, _token
+from tests.conftest import realdata
+
+URL = "/api/v1/org/imports"
+
+
+@pytest.fixture
+def low_threshold(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LEARNHUB_HR_IMPORT_JOB_ROWS", 50)
+
+
+def test_a_large_file_answers_202_and_the_worker_applies_it(app, low_threshold):
+    headers = _token(app, "org:write")
+    client = app.test_client()
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()  # 107 people
+    dry = _post(client, headers, data, "?dry_run=true")
+    assert dry.status_code == 202, dry.get_json()
+    body = dry.get_json()
+    assert body["status"] == "planning" and body["dry_run"] is True
+    assert dry.headers["Location"] == body["url"] == f"{URL}/runs/{body['id']}"
+    polled = client.get(body["url"], headers=headers).get_json()
+    assert polled["status"] == "dry_run" and polled["summary"]["added"] == 107
+    assert _people(app) == 0
+    done = _post(client, headers, data, "?mode=full&source=oracle")
+    assert done.status_code == 202 and done.get_json()["dry_run"] is False
+    polled = client.get(done.get_json()["url"], headers=headers).get_json()
+    assert polled["status"] == "applied" and polled["summary"]["added"] == 107
+    assert polled["dry_run"] is False and _people(app) == 107
+    # a redelivered task message applies nothing twice
+    with app.app_context():
+        run = db.session.get(HRImportRun, done.get_json()["id"])
+        assert import_jobs.run_planning(run.id, run.job_attempt) == "dropped"
+        assert run.audit_first_id is not None
+
+
+def test_small_files_keep_the_synchronous_answer(app):
+    headers = _token(app, "org:write")
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    answer = _post(app.test_client(), headers, data, "?dry_run=true")
+    assert answer.status_code == 200 and answer.get_json()["summary"]["added"] == 107
+
+
+def test_a_refused_large_file_is_polled_as_invalid(app, low_threshold):
+    headers = _token(app, "org:write")
+    client = app.test_client()
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes().replace(b"@", b"#", 3)
+    body = _post(client, headers, data).get_json()
+    polled = client.get(body["url"], headers=headers).get_json()
+    assert polled["status"] == "invalid" and polled["errors"] >= 1 and polled["message"]
+    assert _people(app) == 0
+
+
+def test_another_tokens_run_is_not_found(app, low_threshold):
+    client = app.test_client()
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    body = _post(client, _token(app, "org:write"), data, "?dry_run=true").get_json()
+    other = _token(app, "org:write")
+    assert client.get(body["url"], headers=other).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(HRImportRun.status).where(HRImportRun.id == body["id"]))
