@@ -71,10 +71,11 @@ STATUSES = [
 ]
 
 
-def seed(rows: int) -> tuple[int, str]:
+def seed(rows: int, reuse: bool = False) -> tuple[int, str]:
     """Rebuild the schema and seed ``rows`` requirements; returns (rows, an exports:read
-    token's secret)."""
-    url = fresh_database_url()
+    token's secret). ``reuse``: keep what an earlier run seeded in the database (1M rows take
+    minutes to build) and only make a token."""
+    url = fresh_database_url(keep=reuse)
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
@@ -87,6 +88,13 @@ def seed(rows: int) -> tuple[int, str]:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
+        if reuse:
+            _token, secret = create_token("bench", ["exports:read"], 1)
+            db.session.commit()
+            count = db.session.scalar(select(func.count(Requirement.id))) or 0
+            db.session.remove()
+            db.engine.dispose()
+            return count, secret
         upgrade()
         for statement in SEED:
             db.session.execute(text(statement), {"people": max(1, rows // 2)})
@@ -201,6 +209,12 @@ def main() -> None:
     parser.add_argument("--rows", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--base", default="8c68e86")
+    parser.add_argument(
+        "--base-tree", type=Path, help="a checked-out tree to compare with instead of --base"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="one size: the rows an earlier run seeded"
+    )
     parser.add_argument("--child")
     parser.add_argument("--tree", type=Path, default=ROOT)
     parser.add_argument("--out", type=Path)
@@ -213,10 +227,13 @@ def main() -> None:
     if "postgresql" not in os.environ.get("LEARNHUB_BENCH_DATABASE_URL", ""):
         raise SystemExit("set LEARNHUB_BENCH_DATABASE_URL to a PostgreSQL database (COPY)")
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {f"base {args.base}": unpack(args.base, Path(tmp)), "new (lines in SQL)": ROOT}
+        base = args.base_tree or unpack(args.base, Path(tmp))
+        base_label = f"base {args.base_tree.name if args.base_tree else args.base}"
+        trees = {base_label: base, "new (lines in SQL)": ROOT}
+        print(f"load average {os.getloadavg()}")
         for wanted in (int(n) for n in args.rows.split(",")):
             started = time.perf_counter()
-            rows, secret = seed(wanted)
+            rows, secret = seed(wanted, args.reuse)
             print(f"\n{rows:,} rows (seeded in {time.perf_counter() - started:.1f} s)")
 
             def best(tree: Path, what: str, secret: str = secret) -> dict:
@@ -241,6 +258,7 @@ def main() -> None:
                     )
             same = "yes" if len(digests) == 1 else "NO"
             print(f"  base and new files byte-identical (CLI and HTTP): {same}")
+            print(f"  load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":
