@@ -65,7 +65,13 @@ from learnhub.reports.requirements import (
     rows_query,
 )
 from learnhub.reports.sql_cells import name_cell, text_cell, utc_cell
-from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_csv_lines
+from learnhub.reports.sql_export import (
+    BOM,
+    Tally,
+    csv_fields,
+    sql_export_available,
+    stream_lines,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +118,7 @@ def zone_case(stored: ColumnElement) -> ColumnElement[str] | None:
     distinct stored values (a few), plus the zone check the first time a name is met."""
     values = set(db.session.scalars(select(Employee.timezone).distinct()))
     default = str(zone_named(None))
-    chosen = {value: str(zone_named(value)) for value in values if value}
+    chosen = {value: str(zone_named(value)) for value in sorted(v for v in values if v)}
     if not _zones_safe({default, *chosen.values()}):
         return None
     given = {value: name for value, name in chosen.items() if name != default}
@@ -151,28 +157,32 @@ def _all_of(raw: Subquery, cell: Callable[[ColumnElement[str]], ColumnElement[st
     )
 
 
-def _assignment_cells(
-    raw: Subquery, words: ColumnElement
-) -> tuple[ColumnElement[str], ColumnElement[str]]:
-    """The assignment_ids ("4;9") and assignments ("#4 …; #9 …") cells from the folded count,
-    first and last id: one or two ids (nearly every requirement) written from those, three or
-    more looked up; no assignment (a not-assigned row): empty."""
+def _assignment_ids(raw: Subquery) -> ColumnElement[str]:
+    """The assignment_ids cell ("4;9") from the folded count, first and last id: one or two
+    ids (nearly every requirement) written from those, three or more looked up; no
+    assignment (a not-assigned row): empty."""
     count = raw.c.assignment_count
     first = cast(raw.c.first_assignment, Text)
-    last = cast(raw.c.last_assignment, Text)
-    ids = case(
+    return case(
         (count == 1, first),
-        (count == 2, first + _SEPARATOR + last),
+        (count == 2, first + _SEPARATOR + cast(raw.c.last_assignment, Text)),
         (count > 2, _all_of(raw, lambda ident: ident, _SEPARATOR)),
         else_=_EMPTY,
     )
-    described = case(
+
+
+def _descriptions(raw: Subquery, words: ColumnElement) -> ColumnElement[str]:
+    """The assignments cell ("#4 …; #9 …"), as :func:`_assignment_ids`: after the sort, so
+    the sort carries ids rather than the long words."""
+    count = raw.c.assignment_count
+    first = cast(raw.c.first_assignment, Text)
+    last = cast(raw.c.last_assignment, Text)
+    return case(
         (count == 1, _word(first, words)),
         (count == 2, _word(first, words) + _DESCRIPTION_SEPARATOR + _word(last, words)),
         (count > 2, _all_of(raw, lambda ident: _word(ident, words), _DESCRIPTION_SEPARATOR)),
         else_=_EMPTY,
     )
-    return ids, described
 
 
 #: the cells (positions in HEADER) that never hold a '"': status (a closed set of words),
@@ -192,9 +202,10 @@ QUOTE_FREE = frozenset(
 )
 
 
-def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Select | None:
-    """The export's rows with each cell finished in SQL, in the Python path's order, or None
-    when the zones do not allow it (then the Python writer writes the file).
+def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Select | None:
+    """The export's CSV lines (one text column, each a whole line as
+    :func:`learnhub.reports.sql_export.csv_fields` writes it) in the Python path's order, or
+    None when the zones do not allow it (then the Python writer writes the file).
 
     Where the time goes (EXPLAIN ANALYZE, 100k and 1M rows, bench/requirements_export.py): the
     sort of the rows, the folding of each requirement's assignments and the cells. So the
@@ -236,40 +247,57 @@ def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Sele
     if zone is None:
         logger.info("requirements export in Python: a zone name PostgreSQL reads otherwise")
         return None
-    # sorted first, narrow, then each cell computed in that order (as the completions export)
-    raw = (
-        select(*(c for c in raw.c if c.name != "timezone"), zone.label("zone"))
-        .order_by(*order_keys(raw))
+    one_second: ColumnElement = literal_column("interval '1 second'")
+    # every cell but the last finished before the sort, in the plan's (parallel) workers
+    before_sort = csv_fields(
+        [
+            text_cell(raw.c.employee_number),
+            name_cell(raw.c.first_name, raw.c.last_name),
+            text_cell(raw.c.email),
+            text_cell(raw.c.org_unit),
+            text_cell(raw.c.job_role),
+            text_cell(raw.c.job_title),
+            text_cell(raw.c.manager_number),
+            case(
+                (raw.c.manager_number != "", name_cell(raw.c.manager_first, raw.c.manager_last)),
+                else_=_EMPTY,
+            ),
+            text_cell(raw.c.course),
+            text_cell(raw.c.module),
+            # a closed set of words (the statuses and not_assigned): never formula-like
+            cast(raw.c.status, Text),
+            _day_cell(zone, raw.c.assigned_at),
+            _day_cell(zone, raw.c.due_at - one_second),
+            utc_cell(raw.c.due_at),
+            zone,
+            utc_cell(raw.c.completed_at),
+            utc_cell(raw.c.expires_at),
+            # digits and ";": never formula-like
+            _assignment_ids(raw),
+        ],
+        QUOTE_FREE,
+        last=False,
+    )
+    keys = order_keys(raw)
+    sorted_rows = (
+        select(
+            before_sort.label("head"),
+            *(key.label(f"key{n}") for n, key in enumerate(keys)),
+            raw.c.employee_id,
+            raw.c.source_course,
+            raw.c.source_module,
+            raw.c.assignment_count,
+            raw.c.first_assignment,
+            raw.c.last_assignment,
+        )
+        .order_by(*keys)
         .subquery("sorted")
     )
-    one_second: ColumnElement = literal_column("interval '1 second'")
-    ids, assignments = _assignment_cells(raw, words)
-    return select(
-        text_cell(raw.c.employee_number),
-        name_cell(raw.c.first_name, raw.c.last_name),
-        text_cell(raw.c.email),
-        text_cell(raw.c.org_unit),
-        text_cell(raw.c.job_role),
-        text_cell(raw.c.job_title),
-        text_cell(raw.c.manager_number),
-        case(
-            (raw.c.manager_number != "", name_cell(raw.c.manager_first, raw.c.manager_last)),
-            else_=_EMPTY,
-        ),
-        text_cell(raw.c.course),
-        text_cell(raw.c.module),
-        # a closed set of words (the statuses and not_assigned): never formula-like
-        cast(raw.c.status, Text),
-        _day_cell(raw.c.zone, raw.c.assigned_at),
-        _day_cell(raw.c.zone, raw.c.due_at - one_second),
-        utc_cell(raw.c.due_at),
-        raw.c.zone,
-        utc_cell(raw.c.completed_at),
-        utc_cell(raw.c.expires_at),
-        # ids and "#7 …" descriptions: digits and "#" first, never formula-like
-        ids,
-        assignments,
-    ).order_by(*order_keys(raw))
+    # "#7 …" descriptions: "#" first, never formula-like
+    tail = csv_fields([_descriptions(sorted_rows, words)], first=False)
+    return select(sorted_rows.c.head + tail).order_by(
+        *(sorted_rows.c[f"key{n}"] for n in range(len(keys)))
+    )
 
 
 def csv_bytes(
@@ -286,9 +314,9 @@ def csv_bytes(
     tally = tally if tally is not None else Tally()
     if excel:
         yield BOM
-    cells = requirements_cells_query(filters, now) if sql_export_available() else None
-    if cells is not None:
-        yield from stream_csv_lines(cells, HEADER, tally, QUOTE_FREE)
+    lines = requirements_lines_query(filters, now) if sql_export_available() else None
+    if lines is not None:
+        yield from stream_lines(lines, HEADER, tally)
         return
 
     def counted() -> Iterator[list]:

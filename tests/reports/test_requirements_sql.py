@@ -23,7 +23,7 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.reports import requirements_sql, sql_export
 from learnhub.reports.requirements import HEADER, RequirementFilters
-from learnhub.reports.requirements_sql import csv_bytes, requirements_cells_query
+from learnhub.reports.requirements_sql import csv_bytes, requirements_lines_query
 from learnhub.reports.sql_export import Tally, sql_export_available
 from tests.factories import (
     CourseFactory,
@@ -157,7 +157,7 @@ def test_sql_path_gives_the_python_writers_bytes(postgresql):
     # the session's zone must not matter: days are the person's, instants UTC
     db.session.execute(text("SET LOCAL TIME ZONE 'Pacific/Chatham'"))
     for filters in _filters(world):
-        assert requirements_cells_query(filters, NOW) is not None
+        assert requirements_lines_query(filters, NOW) is not None
         by_sql = _bytes(filters, in_sql=True, app=postgresql)
         by_python = _bytes(filters, in_sql=False, app=postgresql)
         assert by_sql == by_python, filters
@@ -228,7 +228,7 @@ def test_a_zone_postgresql_reads_as_an_abbreviation_goes_to_the_python_writer(po
     # Python's "CET" keeps daylight saving; PostgreSQL's abbreviation is always +01:00
     db.session.execute(text("UPDATE employees SET timezone = 'CET' WHERE employee_number = 'P2'"))
     requirements_sql._ZONE_IS_SAFE.pop("CET", None)
-    assert requirements_cells_query(RequirementFilters(), NOW) is None
+    assert requirements_lines_query(RequirementFilters(), NOW) is None
     by_default = _bytes(_filters(world)[0], in_sql=True, app=postgresql)
     assert by_default == _bytes(_filters(world)[0], in_sql=False, app=postgresql)
     assert b'"CET"' in by_default
