@@ -7,19 +7,22 @@ Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts,
 
     LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> \\
     .venv/bin/python bench/requirements_export.py [--rows 100000,1000000] [--repeat 2] \\
-        [--base 8c68e86]
+        [--base 8c68e86 | --base-tree /path/to/a/checkout] [--reuse]
 
 PostgreSQL only (COPY is the yardstick). ``--base`` is a commit of this repository, unpacked
 with ``git archive`` into a temporary folder; each measurement runs in a child process whose
-``sys.path`` starts with that tree or this one, so "peak RSS" is that export's own high-water
-mark (``ru_maxrss``, the app's imports included). For each size the schema is rebuilt and
-seeded: people (names with formula-like starts, five time zones and none) x 2 courses,
-assigned by twelve rules (everyone, and ten org units: a twentieth of the people reached by
-two, with two assignment ids), then one requirement in ten each waived, completed (with and
-without an expiry, renewal open) or overdue.
+``sys.path`` starts with that tree (or ``--base-tree``, a checked-out tree) or this one, so
+"peak RSS" is that export's own high-water mark (``ru_maxrss``, the app's imports included).
+For each size the schema is rebuilt and seeded (or, with ``--reuse``, one size is read as an
+earlier run left it: 1M rows take minutes to build): people (names with formula-like starts,
+five time zones and none) x 2 courses, assigned by twelve rules (everyone, and ten org
+units: a twentieth of the people reached by two, with two assignment ids), then one
+requirement in ten each waived, completed (with and without an expiry, renewal open) or
+overdue.
 The yardstick is ``COPY (<the export's SELECT with its raw columns>) TO STDOUT WITH (FORMAT
 csv)``; a ratio is the path's rows/s over COPY's (1.0 = as fast as COPY). The best of
-``--repeat`` runs counts. Every file is compared byte for byte with the baseline's CLI file.
+``--repeat`` rounds counts (each round runs every path once, so they share the load). Every
+file is compared byte for byte with the baseline's CLI file.
 """
 
 from __future__ import annotations
@@ -236,26 +239,34 @@ def main() -> None:
             rows, secret = seed(wanted, args.reuse)
             print(f"\n{rows:,} rows (seeded in {time.perf_counter() - started:.1f} s)")
 
-            def best(tree: Path, what: str, secret: str = secret) -> dict:
-                runs = [child(tree, what, secret) for _ in range(args.repeat)]
-                return min(runs, key=lambda r: r["seconds"])
-
-            copy = best(ROOT, "copy")
+            # rounds, each running every path once: on a shared machine the load moves
+            # over minutes, so paths measured one after another in a round see the same load
+            paths = [("COPY yardstick", ROOT, "copy")] + [
+                (label, tree, what) for label, tree in trees.items() for what in ("cli", "http")
+            ]
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for n in range(args.repeat):
+                for label, tree, what in paths:
+                    runs.setdefault((label, what), []).append(child(tree, what, secret))
+                print(f"  round {n + 1}: load average {os.getloadavg()}")
+            best = {key: min(found, key=lambda r: r["seconds"]) for key, found in runs.items()}
+            copy = best[("COPY yardstick", "copy")]
             print(
                 f"  COPY yardstick          {copy['seconds']:6.2f} s "
                 f"{rows / copy['seconds']:9,.0f} rows/s  peak RSS {copy['peak_rss_mb']:5.0f} MB"
             )
             digests = set()
-            for label, tree in trees.items():
-                for what in ("cli", "http"):
-                    run = best(tree, what)
-                    digests.add(run["sha256"])
-                    print(
-                        f"  {label:19} {what:4} {run['seconds']:6.2f} s "
-                        f"{rows / run['seconds']:9,.0f} rows/s  "
-                        f"{copy['seconds'] / run['seconds']:.2f}x COPY"
-                        f"  peak RSS {run['peak_rss_mb']:5.0f} MB  {run['bytes'] / 2**20:6.1f} MB"
-                    )
+            for label, _tree, what in paths[1:]:
+                run = best[(label, what)]
+                every = ", ".join(f"{r['seconds']:.1f}" for r in runs[(label, what)])
+                digests.update(r["sha256"] for r in runs[(label, what)])
+                print(
+                    f"  {label:19} {what:4} {run['seconds']:6.2f} s "
+                    f"{rows / run['seconds']:9,.0f} rows/s  "
+                    f"{copy['seconds'] / run['seconds']:.2f}x COPY"
+                    f"  peak RSS {run['peak_rss_mb']:5.0f} MB  {run['bytes'] / 2**20:6.1f} MB"
+                    f"  (rounds: {every} s)"
+                )
             same = "yes" if len(digests) == 1 else "NO"
             print(f"  base and new files byte-identical (CLI and HTTP): {same}")
             print(f"  load average {os.getloadavg()}")

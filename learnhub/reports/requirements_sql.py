@@ -207,12 +207,13 @@ def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Sele
     :func:`learnhub.reports.sql_export.csv_fields` writes it) in the Python path's order, or
     None when the zones do not allow it (then the Python writer writes the file).
 
-    Where the time goes (EXPLAIN ANALYZE, 100k and 1M rows, bench/requirements_export.py): the
-    sort of the rows, the folding of each requirement's assignments and the cells. So the
-    folding is a count, the first and the last id per (person, course, module key), which
-    needs no sort inside each group as ``string_agg(… ORDER BY id)`` did, and the ids' words
-    are looked up from those two (a subquery per row before); the zone is chosen once per row
-    (it was three times), in the sort's place of the stored zone."""
+    Where the time went (EXPLAIN ANALYZE at 100k and 1M rows, bench/requirements_export.py):
+    the folding of each requirement's assignments (``string_agg(… ORDER BY id)`` sorts every
+    group by itself), a subquery per row for the descriptions, JIT compiling (seconds, see
+    learnhub.reports.sql_export.stream_lines), and the cells, all built by the leader after
+    the parallel sort. Now the folding is a count, the first and the last id, the words of one
+    or two ids are looked up directly, and every cell but the descriptions is finished before
+    the sort, where the parallel workers build it; the leader appends the looked-up words."""
     sources = assignment_sources().subquery("sources")
     described = bindparam(
         "descriptions", json.dumps({str(k): v for k, v in descriptions().items()}), type_=Text
