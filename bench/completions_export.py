@@ -162,7 +162,7 @@ def measure(what: str, use_copy: bool, out: Path, secret: str) -> dict:
     }
 
 
-def child(what: str, use_copy: bool, secret: str) -> dict:
+def child(what: str, use_copy: bool, secret: str, tree: Path = ROOT) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         output = subprocess.run(
             [
@@ -175,6 +175,8 @@ def child(what: str, use_copy: bool, secret: str) -> dict:
                 str(Path(tmp) / "export.csv"),
                 "--secret",
                 secret,
+                "--tree",
+                str(tree),
             ],
             check=True,
             capture_output=True,
@@ -192,8 +194,16 @@ def main() -> None:
     parser.add_argument("--python-path", dest="use_copy", action="store_false")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--secret", default="")
+    parser.add_argument("--tree", type=Path, default=ROOT)
+    parser.add_argument(
+        "--base-tree",
+        type=Path,
+        help="a checked-out tree whose SQL path runs beside this tree's, instead of the "
+        "Python writer (both trees' files compared byte for byte)",
+    )
     args = parser.parse_args()
     if args.child:
+        sys.path.insert(0, str(args.tree))
         print(json.dumps(measure(args.child, args.use_copy, args.out, args.secret)))
         return
     if "postgresql" not in os.environ.get("LEARNHUB_BENCH_DATABASE_URL", ""):
@@ -203,8 +213,8 @@ def main() -> None:
         rows, secret = seed(wanted)
         print(f"\n{rows:,} rows (seeded in {time.perf_counter() - started:.1f} s)")
 
-        def best(what: str, use_copy: bool, secret: str = secret) -> dict:
-            runs = [child(what, use_copy, secret) for _ in range(args.repeat)]
+        def best(what: str, use_copy: bool, secret: str = secret, tree: Path = ROOT) -> dict:
+            runs = [child(what, use_copy, secret, tree) for _ in range(args.repeat)]
             return min(runs, key=lambda r: r["seconds"])
 
         copy = best("copy", True)
@@ -213,9 +223,13 @@ def main() -> None:
             f"  peak RSS {copy['peak_rss_mb']:5.0f} MB"
         )
         digests = {}
-        for label, use_copy in (("old (Python writer)", False), ("new (lines in SQL)", True)):
+        paths = [("old (Python writer)", False, ROOT), ("new (lines in SQL)", True, ROOT)]
+        if args.base_tree:
+            paths[0] = (f"{args.base_tree.name} (in SQL)", True, args.base_tree)
+        print(f"  load average {os.getloadavg()}")
+        for label, use_copy, tree in paths:
             for what in ("cli", "http"):
-                run = best(what, use_copy)
+                run = best(what, use_copy, tree=tree)
                 digests[(label, what)] = run["sha256"]
                 print(
                     f"  {label:19} {what:4} {run['seconds']:6.2f} s "
@@ -225,6 +239,7 @@ def main() -> None:
                 )
         same = len(set(digests.values())) == 1
         print(f"  old and new files byte-identical (CLI and HTTP): {'yes' if same else 'NO'}")
+        print(f"  load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":

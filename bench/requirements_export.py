@@ -7,19 +7,22 @@ Prints figures; asserts nothing (DESIGN.md: speed targets live in bench scripts,
 
     LEARNHUB_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> \\
     .venv/bin/python bench/requirements_export.py [--rows 100000,1000000] [--repeat 2] \\
-        [--base 8c68e86]
+        [--base 8c68e86 | --base-tree /path/to/a/checkout] [--reuse]
 
 PostgreSQL only (COPY is the yardstick). ``--base`` is a commit of this repository, unpacked
 with ``git archive`` into a temporary folder; each measurement runs in a child process whose
-``sys.path`` starts with that tree or this one, so "peak RSS" is that export's own high-water
-mark (``ru_maxrss``, the app's imports included). For each size the schema is rebuilt and
-seeded: people (names with formula-like starts, five time zones and none) x 2 courses,
-assigned by twelve rules (everyone, and ten org units: a twentieth of the people reached by
-two, with two assignment ids), then one requirement in ten each waived, completed (with and
-without an expiry, renewal open) or overdue.
+``sys.path`` starts with that tree (or ``--base-tree``, a checked-out tree) or this one, so
+"peak RSS" is that export's own high-water mark (``ru_maxrss``, the app's imports included).
+For each size the schema is rebuilt and seeded (or, with ``--reuse``, one size is read as an
+earlier run left it: 1M rows take minutes to build): people (names with formula-like starts,
+five time zones and none) x 2 courses, assigned by twelve rules (everyone, and ten org
+units: a twentieth of the people reached by two, with two assignment ids), then one
+requirement in ten each waived, completed (with and without an expiry, renewal open) or
+overdue.
 The yardstick is ``COPY (<the export's SELECT with its raw columns>) TO STDOUT WITH (FORMAT
 csv)``; a ratio is the path's rows/s over COPY's (1.0 = as fast as COPY). The best of
-``--repeat`` runs counts. Every file is compared byte for byte with the baseline's CLI file.
+``--repeat`` rounds counts (each round runs every path once, so they share the load). Every
+file is compared byte for byte with the baseline's CLI file.
 """
 
 from __future__ import annotations
@@ -71,10 +74,11 @@ STATUSES = [
 ]
 
 
-def seed(rows: int) -> tuple[int, str]:
+def seed(rows: int, reuse: bool = False) -> tuple[int, str]:
     """Rebuild the schema and seed ``rows`` requirements; returns (rows, an exports:read
-    token's secret)."""
-    url = fresh_database_url()
+    token's secret). ``reuse``: keep what an earlier run seeded in the database (1M rows take
+    minutes to build) and only make a token."""
+    url = fresh_database_url(keep=reuse)
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
@@ -87,6 +91,13 @@ def seed(rows: int) -> tuple[int, str]:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
+        if reuse:
+            _token, secret = create_token("bench", ["exports:read"], 1)
+            db.session.commit()
+            count = db.session.scalar(select(func.count(Requirement.id))) or 0
+            db.session.remove()
+            db.engine.dispose()
+            return count, secret
         upgrade()
         for statement in SEED:
             db.session.execute(text(statement), {"people": max(1, rows // 2)})
@@ -201,6 +212,12 @@ def main() -> None:
     parser.add_argument("--rows", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--base", default="8c68e86")
+    parser.add_argument(
+        "--base-tree", type=Path, help="a checked-out tree to compare with instead of --base"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="one size: the rows an earlier run seeded"
+    )
     parser.add_argument("--child")
     parser.add_argument("--tree", type=Path, default=ROOT)
     parser.add_argument("--out", type=Path)
@@ -213,34 +230,46 @@ def main() -> None:
     if "postgresql" not in os.environ.get("LEARNHUB_BENCH_DATABASE_URL", ""):
         raise SystemExit("set LEARNHUB_BENCH_DATABASE_URL to a PostgreSQL database (COPY)")
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {f"base {args.base}": unpack(args.base, Path(tmp)), "new (lines in SQL)": ROOT}
+        base = args.base_tree or unpack(args.base, Path(tmp))
+        base_label = f"base {args.base_tree.name if args.base_tree else args.base}"
+        trees = {base_label: base, "new (lines in SQL)": ROOT}
+        print(f"load average {os.getloadavg()}")
         for wanted in (int(n) for n in args.rows.split(",")):
             started = time.perf_counter()
-            rows, secret = seed(wanted)
+            rows, secret = seed(wanted, args.reuse)
             print(f"\n{rows:,} rows (seeded in {time.perf_counter() - started:.1f} s)")
 
-            def best(tree: Path, what: str, secret: str = secret) -> dict:
-                runs = [child(tree, what, secret) for _ in range(args.repeat)]
-                return min(runs, key=lambda r: r["seconds"])
-
-            copy = best(ROOT, "copy")
+            # rounds, each running every path once: on a shared machine the load moves
+            # over minutes, so paths measured one after another in a round see the same load
+            paths = [("COPY yardstick", ROOT, "copy")] + [
+                (label, tree, what) for label, tree in trees.items() for what in ("cli", "http")
+            ]
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for n in range(args.repeat):
+                for label, tree, what in paths:
+                    runs.setdefault((label, what), []).append(child(tree, what, secret))
+                print(f"  round {n + 1}: load average {os.getloadavg()}")
+            best = {key: min(found, key=lambda r: r["seconds"]) for key, found in runs.items()}
+            copy = best[("COPY yardstick", "copy")]
             print(
                 f"  COPY yardstick          {copy['seconds']:6.2f} s "
                 f"{rows / copy['seconds']:9,.0f} rows/s  peak RSS {copy['peak_rss_mb']:5.0f} MB"
             )
             digests = set()
-            for label, tree in trees.items():
-                for what in ("cli", "http"):
-                    run = best(tree, what)
-                    digests.add(run["sha256"])
-                    print(
-                        f"  {label:19} {what:4} {run['seconds']:6.2f} s "
-                        f"{rows / run['seconds']:9,.0f} rows/s  "
-                        f"{copy['seconds'] / run['seconds']:.2f}x COPY"
-                        f"  peak RSS {run['peak_rss_mb']:5.0f} MB  {run['bytes'] / 2**20:6.1f} MB"
-                    )
+            for label, _tree, what in paths[1:]:
+                run = best[(label, what)]
+                every = ", ".join(f"{r['seconds']:.1f}" for r in runs[(label, what)])
+                digests.update(r["sha256"] for r in runs[(label, what)])
+                print(
+                    f"  {label:19} {what:4} {run['seconds']:6.2f} s "
+                    f"{rows / run['seconds']:9,.0f} rows/s  "
+                    f"{copy['seconds'] / run['seconds']:.2f}x COPY"
+                    f"  peak RSS {run['peak_rss_mb']:5.0f} MB  {run['bytes'] / 2**20:6.1f} MB"
+                    f"  (rounds: {every} s)"
+                )
             same = "yes" if len(digests) == 1 else "NO"
             print(f"  base and new files byte-identical (CLI and HTTP): {same}")
+            print(f"  load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":

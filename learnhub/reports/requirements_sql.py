@@ -7,8 +7,10 @@ wrote them; tests/reports/test_requirements_sql.py compares both.
 What moves into SQL besides the cells (learnhub.reports.sql_cells):
 
 - **the assignments of a requirement**, folded in Python from consecutive rows there, are
-  aggregated per (person, course, module key) before the join: ``string_agg`` of the ids in
-  order ("4;9"); their descriptions, which Python words once per export
+  counted per (person, course, module key) before the join, with the first and last id: one
+  or two ids (nearly every requirement) are written from those ("4;9"), three or more looked
+  up by a subquery; ``string_agg(… ORDER BY id)`` there sorted every group by itself. Their
+  descriptions, which Python words once per export
   (:func:`learnhub.assignments.describe.descriptions`: hundreds, not one per row) and hands
   to the statement as one JSON parameter, are looked up after the sort, so the sort carries
   the narrow ids rather than the long words (at 1M rows they made it spill to disk);
@@ -28,12 +30,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from sqlalchemy import (
     Date,
     Select,
+    Subquery,
     Text,
     bindparam,
     case,
@@ -62,7 +65,13 @@ from learnhub.reports.requirements import (
     rows_query,
 )
 from learnhub.reports.sql_cells import name_cell, text_cell, utc_cell
-from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_csv_lines
+from learnhub.reports.sql_export import (
+    BOM,
+    Tally,
+    csv_fields,
+    sql_export_available,
+    stream_lines,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +102,11 @@ def _zones_safe(names: set[str]) -> bool:
             )
         }
         for name in unknown:
-            _ZONE_IS_SAFE[name] = name in known and (
-                name == "UTC" or name.lower() not in abbreviations
+            # a '"' never: the time_zone cell is written without doubling quotes (QUOTE_FREE)
+            _ZONE_IS_SAFE[name] = (
+                name in known
+                and '"' not in name
+                and (name == "UTC" or name.lower() not in abbreviations)
             )
     return all(_ZONE_IS_SAFE[name] for name in names)
 
@@ -106,7 +118,7 @@ def zone_case(stored: ColumnElement) -> ColumnElement[str] | None:
     distinct stored values (a few), plus the zone check the first time a name is met."""
     values = set(db.session.scalars(select(Employee.timezone).distinct()))
     default = str(zone_named(None))
-    chosen = {value: str(zone_named(value)) for value in values if value}
+    chosen = {value: str(zone_named(value)) for value in sorted(v for v in values if v)}
     if not _zones_safe({default, *chosen.values()}):
         return None
     given = {value: name for value, name in chosen.items() if name != default}
@@ -123,41 +135,99 @@ def _day_cell(zone: ColumnElement[str], instant: ColumnElement) -> ColumnElement
     return func.coalesce(cast(cast(func.timezone(zone, instant), Date), Text), _EMPTY)
 
 
-def _described(ids: ColumnElement[str], words: ColumnElement) -> ColumnElement[str]:
-    # "; " between the descriptions of the ids ("4;9") in their order: worded after the sort,
-    # so the sort handles the narrow ids, not the long words (an external sort at 1M rows)
-    each = (
-        func.unnest(func.string_to_array(ids, _SEPARATOR))
-        .table_valued("ident", with_ordinality="n")
-        .render_derived()
-    )
-    word = func.coalesce(words.op("->>")(each.c.ident), literal_column("'#'", Text) + each.c.ident)
+def _word(ident: ColumnElement[str], words: ColumnElement) -> ColumnElement[str]:
+    # an assignment's description ("#7" if it has none: removed since the export began)
+    return func.coalesce(words.op("->>")(ident), literal_column("'#'", Text) + ident)
+
+
+def _all_of(raw: Subquery, cell: Callable[[ColumnElement[str]], ColumnElement[str]], between):
+    # ``cell`` of each live assignment behind a requirement, ``between`` them in id order:
+    # asked only of the rare requirement three or more reach (an index look-up each)
+    sources = assignment_sources().subquery("reach")
+    ident = cast(sources.c.assignment_id, Text)
     return (
-        select(func.string_agg(word, aggregate_order_by(_DESCRIPTION_SEPARATOR, each.c.n)))
-        .select_from(each)
+        select(func.string_agg(cell(ident), aggregate_order_by(between, sources.c.assignment_id)))
+        .where(
+            sources.c.employee_id == raw.c.employee_id,
+            sources.c.course_id == raw.c.source_course,
+            sources.c.module_key == raw.c.source_module,
+        )
+        .correlate(raw)
         .scalar_subquery()
     )
 
 
-def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Select | None:
-    """The export's rows with each cell finished in SQL, in the Python path's order, or None
-    when the zones do not allow it (then the Python writer writes the file)."""
+def _assignment_ids(raw: Subquery) -> ColumnElement[str]:
+    """The assignment_ids cell ("4;9") from the folded count, first and last id: one or two
+    ids (nearly every requirement) written from those, three or more looked up; no
+    assignment (a not-assigned row): empty."""
+    count = raw.c.assignment_count
+    first = cast(raw.c.first_assignment, Text)
+    return case(
+        (count == 1, first),
+        (count == 2, first + _SEPARATOR + cast(raw.c.last_assignment, Text)),
+        (count > 2, _all_of(raw, lambda ident: ident, _SEPARATOR)),
+        else_=_EMPTY,
+    )
+
+
+def _descriptions(raw: Subquery, words: ColumnElement) -> ColumnElement[str]:
+    """The assignments cell ("#4 …; #9 …"), as :func:`_assignment_ids`: after the sort, so
+    the sort carries ids rather than the long words."""
+    count = raw.c.assignment_count
+    first = cast(raw.c.first_assignment, Text)
+    last = cast(raw.c.last_assignment, Text)
+    return case(
+        (count == 1, _word(first, words)),
+        (count == 2, _word(first, words) + _DESCRIPTION_SEPARATOR + _word(last, words)),
+        (count > 2, _all_of(raw, lambda ident: _word(ident, words), _DESCRIPTION_SEPARATOR)),
+        else_=_EMPTY,
+    )
+
+
+#: the cells (positions in HEADER) that never hold a '"': status (a closed set of words),
+#: dates, UTC timestamps, the zone (a tz database name: letters, digits, "/_-+"), the ids
+QUOTE_FREE = frozenset(
+    HEADER.index(name)
+    for name in (
+        "status",
+        "assigned_on",
+        "due_date",
+        "due_at",
+        "time_zone",
+        "completed_at",
+        "expires_at",
+        "assignment_ids",
+    )
+)
+
+
+def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Select | None:
+    """The export's CSV lines (one text column, each a whole line as
+    :func:`learnhub.reports.sql_export.csv_fields` writes it) in the Python path's order, or
+    None when the zones do not allow it (then the Python writer writes the file).
+
+    Where the time went (EXPLAIN ANALYZE at 100k and 1M rows, bench/requirements_export.py):
+    the folding of each requirement's assignments (``string_agg(… ORDER BY id)`` sorts every
+    group by itself), a subquery per row for the descriptions, JIT compiling (seconds, see
+    learnhub.reports.sql_export.stream_lines), and the cells, all built by the leader after
+    the parallel sort. Now the folding is a count, the first and the last id, the words of one
+    or two ids are looked up directly, and every cell but the descriptions is finished before
+    the sort, where the parallel workers build it; the leader appends the looked-up words."""
     sources = assignment_sources().subquery("sources")
     described = bindparam(
         "descriptions", json.dumps({str(k): v for k, v in descriptions().items()}), type_=Text
     )
     # parsed once: an InitPlan, not a cast per row
     words = select(cast(described, JSONB)).scalar_subquery()
-    ident = cast(sources.c.assignment_id, Text)
     folded = (
         select(
             sources.c.employee_id,
             sources.c.course_id,
             sources.c.module_key,
-            # string_agg(x, separator ORDER BY id)
-            func.string_agg(
-                ident, aggregate_order_by(_SEPARATOR, sources.c.assignment_id), type_=Text
-            ).label("assignment_ids"),
+            func.count().label("assignment_count"),
+            func.min(sources.c.assignment_id).label("first_assignment"),
+            func.max(sources.c.assignment_id).label("last_assignment"),
         )
         .group_by(sources.c.employee_id, sources.c.course_id, sources.c.module_key)
         .subquery("folded")
@@ -167,42 +237,68 @@ def requirements_cells_query(filters: RequirementFilters, now: datetime) -> Sele
         now,
         folded,
         [
-            folded.c.assignment_ids.label("assignment_ids"),
+            folded.c.assignment_count.label("assignment_count"),
+            folded.c.first_assignment.label("first_assignment"),
+            folded.c.last_assignment.label("last_assignment"),
+            folded.c.course_id.label("source_course"),
+            folded.c.module_key.label("source_module"),
         ],
     )
-    # sorted first, narrow, then each cell computed in that order (as the completions export)
-    raw = select(raw).order_by(*order_keys(raw)).subquery("sorted")
     zone = zone_case(raw.c.timezone)
     if zone is None:
         logger.info("requirements export in Python: a zone name PostgreSQL reads otherwise")
         return None
     one_second: ColumnElement = literal_column("interval '1 second'")
-    return select(
-        text_cell(raw.c.employee_number),
-        name_cell(raw.c.first_name, raw.c.last_name),
-        text_cell(raw.c.email),
-        text_cell(raw.c.org_unit),
-        text_cell(raw.c.job_role),
-        text_cell(raw.c.job_title),
-        text_cell(raw.c.manager_number),
-        case(
-            (raw.c.manager_number != "", name_cell(raw.c.manager_first, raw.c.manager_last)),
-            else_=_EMPTY,
-        ),
-        text_cell(raw.c.course),
-        text_cell(raw.c.module),
-        # a closed set of words (the statuses and not_assigned): never formula-like
-        cast(raw.c.status, Text),
-        _day_cell(zone, raw.c.assigned_at),
-        _day_cell(zone, raw.c.due_at - one_second),
-        utc_cell(raw.c.due_at),
-        zone,
-        utc_cell(raw.c.completed_at),
-        utc_cell(raw.c.expires_at),
-        # ids and "#7 …" descriptions: digits and "#" first, never formula-like
-        func.coalesce(raw.c.assignment_ids, _EMPTY),
-        func.coalesce(_described(raw.c.assignment_ids, words), _EMPTY),
-    ).order_by(*order_keys(raw))
+    # every cell but the last finished before the sort, in the plan's (parallel) workers
+    before_sort = csv_fields(
+        [
+            text_cell(raw.c.employee_number),
+            name_cell(raw.c.first_name, raw.c.last_name),
+            text_cell(raw.c.email),
+            text_cell(raw.c.org_unit),
+            text_cell(raw.c.job_role),
+            text_cell(raw.c.job_title),
+            text_cell(raw.c.manager_number),
+            case(
+                (raw.c.manager_number != "", name_cell(raw.c.manager_first, raw.c.manager_last)),
+                else_=_EMPTY,
+            ),
+            text_cell(raw.c.course),
+            text_cell(raw.c.module),
+            # a closed set of words (the statuses and not_assigned): never formula-like
+            cast(raw.c.status, Text),
+            _day_cell(zone, raw.c.assigned_at),
+            _day_cell(zone, raw.c.due_at - one_second),
+            utc_cell(raw.c.due_at),
+            zone,
+            utc_cell(raw.c.completed_at),
+            utc_cell(raw.c.expires_at),
+            # digits and ";": never formula-like
+            _assignment_ids(raw),
+        ],
+        QUOTE_FREE,
+        last=False,
+    )
+    keys = order_keys(raw)
+    sorted_rows = (
+        select(
+            before_sort.label("head"),
+            *(key.label(f"key{n}") for n, key in enumerate(keys)),
+            raw.c.employee_id,
+            raw.c.source_course,
+            raw.c.source_module,
+            raw.c.assignment_count,
+            raw.c.first_assignment,
+            raw.c.last_assignment,
+        )
+        .order_by(*keys)
+        .subquery("sorted")
+    )
+    # "#7 …" descriptions: "#" first, never formula-like
+    tail = csv_fields([_descriptions(sorted_rows, words)], first=False)
+    return select(sorted_rows.c.head + tail).order_by(
+        *(sorted_rows.c[f"key{n}"] for n in range(len(keys)))
+    )
 
 
 def csv_bytes(
@@ -219,9 +315,9 @@ def csv_bytes(
     tally = tally if tally is not None else Tally()
     if excel:
         yield BOM
-    cells = requirements_cells_query(filters, now) if sql_export_available() else None
-    if cells is not None:
-        yield from stream_csv_lines(cells, HEADER, tally)
+    lines = requirements_lines_query(filters, now) if sql_export_available() else None
+    if lines is not None:
+        yield from stream_lines(lines, HEADER, tally)
         return
 
     def counted() -> Iterator[list]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,37 +64,72 @@ def csv_line(cells: Iterable[str]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def csv_lines_query(cells: Select) -> Select:
+def csv_fields(
+    cells: Sequence[ColumnElement],
+    quote_free: Collection[int] = (),
+    *,
+    first: bool = True,
+    last: bool = True,
+) -> ColumnElement[str]:
+    """SQL for consecutive fields of a CSV line as :func:`csv_line` writes them: each of
+    ``cells`` (non-NULL text, finished: learnhub.reports.sql_cells) quoted with its quotes
+    doubled, ``","`` between; the line's opening ``"`` if ``first``, its closing ``"`` and
+    CRLF if ``last``, else the ``","`` that leads to the next field. So a line can be built in
+    parts (one before a sort, one after) that join to the same bytes. ``quote_free``: the
+    positions (from 0) of cells that never hold a ``"`` (dates, timestamps, a closed set of
+    words), whose ``replace`` is left out (a function call per cell and row less)."""
+    text: ColumnElement[str] | None = _QUOTE if first else None
+    for n, cell in enumerate(cells):
+        field = cell if n in quote_free else func.replace(cell, _QUOTE, _TWO_QUOTES, type_=Text)
+        text = field if text is None else text + field
+        text = text + (_LINE_END if last and n == len(cells) - 1 else _BETWEEN)
+    assert text is not None, "no cells"
+    return text
+
+
+def csv_lines_query(cells: Select, quote_free: Collection[int] = ()) -> Select:
     """``cells`` (a SELECT of non-NULL text cells, finished: learnhub.reports.sql_cells) as a
     SELECT of one column, each row's whole CSV line as :func:`csv_line` writes it: every field
-    quoted, quotes doubled, CRLF. Same FROM, WHERE and ORDER BY."""
-    line: ColumnElement[str] = _QUOTE
-    columns = list(cells.selected_columns)
-    for n, cell in enumerate(columns):
-        line = line + func.replace(cell, _QUOTE, _TWO_QUOTES, type_=Text)
-        line = line + (_BETWEEN if n < len(columns) - 1 else _LINE_END)
-    return cells.with_only_columns(line)
+    quoted, quotes doubled, CRLF (:func:`csv_fields`). Same FROM, WHERE and ORDER BY."""
+    return cells.with_only_columns(csv_fields(list(cells.selected_columns), quote_free))
 
 
 def stream_csv_lines(
-    cells: Select, header: Iterable[str], tally: Tally | None = None
+    cells: Select,
+    header: Iterable[str],
+    tally: Tally | None = None,
+    quote_free: Collection[int] = (),
 ) -> Iterator[bytes]:
     """The CSV bytes (UTF-8) of ``header`` then ``cells``' rows, in chunks of
-    :data:`BATCH_ROWS` whole rows, each line built by PostgreSQL (:func:`csv_lines_query`)
-    and read through a server-side cursor on the session's connection, in its transaction:
-    memory flat whatever the size. ``tally`` (optional) counts the rows as they go.
+    :data:`BATCH_ROWS` whole rows, each line built by PostgreSQL (:func:`csv_lines_query`,
+    ``quote_free`` its cells without a ``"``): :func:`stream_lines`."""
+    return stream_lines(csv_lines_query(cells, quote_free), header, tally)
+
+
+def stream_lines(
+    lines: Select, header: Iterable[str], tally: Tally | None = None
+) -> Iterator[bytes]:
+    """The CSV bytes (UTF-8) of ``header`` then ``lines`` (a SELECT of one column: each
+    row's whole CSV line, as :func:`csv_fields` builds it), in chunks of :data:`BATCH_ROWS`
+    whole rows, read through a server-side cursor on the session's connection, in its
+    transaction: memory flat whatever the size. ``tally`` (optional) counts the rows as they
+    go.
 
     Why a cursor and not ``COPY … TO STDOUT``: COPY sends one message per row and psycopg
     reads them one at a time, waiting on the socket whenever the server is still formatting
     the next one; measured slower than one FETCH of thousands of ready lines
     (bench/completions_export.py; the lines are the same bytes)."""
     connection = db.session.connection()
-    compiled = csv_lines_query(cells).compile(
+    compiled = lines.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
     raw: Any = connection.connection.dbapi_connection
-    # a cursor's plan is tuned for its first 10% of rows by default; the export reads them all
+    # a cursor's plan is tuned for its first 10% of rows by default; the export reads them all.
+    # No JIT: an export's plan costs millions (its subplans counted per row), so PostgreSQL
+    # would compile, optimise and inline hundreds of expressions first: 4.5 s instead of 2 s
+    # for the required-learning CSV of 100k rows (bench/requirements_export.py, EXPLAIN)
     raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+    raw.execute("SET LOCAL jit = off")
     yield csv_line(header)
     tally = tally or Tally()
     with raw.cursor(name="learnhub_export") as cursor:

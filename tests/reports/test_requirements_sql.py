@@ -20,9 +20,10 @@ from sqlalchemy import select, text
 from learnhub.assignments import services
 from learnhub.assignments.models import AudienceKind, DueKind, Requirement
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.reports import requirements_sql, sql_export
 from learnhub.reports.requirements import HEADER, RequirementFilters
-from learnhub.reports.requirements_sql import csv_bytes, requirements_cells_query
+from learnhub.reports.requirements_sql import csv_bytes, requirements_lines_query
 from learnhub.reports.sql_export import Tally, sql_export_available
 from tests.factories import (
     CourseFactory,
@@ -156,7 +157,7 @@ def test_sql_path_gives_the_python_writers_bytes(postgresql):
     # the session's zone must not matter: days are the person's, instants UTC
     db.session.execute(text("SET LOCAL TIME ZONE 'Pacific/Chatham'"))
     for filters in _filters(world):
-        assert requirements_cells_query(filters, NOW) is not None
+        assert requirements_lines_query(filters, NOW) is not None
         by_sql = _bytes(filters, in_sql=True, app=postgresql)
         by_python = _bytes(filters, in_sql=False, app=postgresql)
         assert by_sql == by_python, filters
@@ -180,6 +181,37 @@ def test_sql_path_gives_the_python_writers_bytes(postgresql):
     assert by_person[("P7", "")]["status"] == "not_assigned"
 
 
+def test_a_requirement_three_or_four_assignments_reach_names_them_all(postgresql):
+    # the SQL path writes one or two ids from the folded first and last, more by a look-up
+    world = _tricky_world()
+    ada, zoe = (
+        db.session.scalar(select(Employee.id).where(Employee.employee_number == n))
+        for n in ("P1", "P2")
+    )
+    for people in ([ada, zoe], [ada]):
+        services.create_assignment(
+            services.AssignmentSpec(
+                course_id=world["whole"], audience=AudienceKind.PEOPLE, employee_ids=people,
+                due_kind=DueKind.AFTER_ASSIGNMENT, due_days=10, note='"x"; =y',
+            ),
+            created_by_id=None,
+        )  # fmt: skip
+    db.session.flush()
+    for filters in _filters(world):
+        by_sql = _bytes(filters, in_sql=True, app=postgresql)
+        assert by_sql == _bytes(filters, in_sql=False, app=postgresql), filters
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_bytes(RequirementFilters(), in_sql=True, app=postgresql).decode())
+        )
+    )
+    whole = {r["employee_number"]: r for r in rows if r["course"].startswith("'=Data")}
+    assert whole["P1"]["assignment_ids"].count(";") == 3  # unit, people, two more
+    assert whole["P1"]["assignments"].count("; #") == 3
+    assert whole["P2"]["assignment_ids"].count(";") == 1  # people, one more
+    assert whole["P3"]["assignment_ids"].count(";") == 0
+
+
 def test_sql_path_chunks_are_whole_rows_and_counted(postgresql, monkeypatch):
     world = _tricky_world()
     monkeypatch.setattr(sql_export, "BATCH_ROWS", 1)
@@ -196,7 +228,7 @@ def test_a_zone_postgresql_reads_as_an_abbreviation_goes_to_the_python_writer(po
     # Python's "CET" keeps daylight saving; PostgreSQL's abbreviation is always +01:00
     db.session.execute(text("UPDATE employees SET timezone = 'CET' WHERE employee_number = 'P2'"))
     requirements_sql._ZONE_IS_SAFE.pop("CET", None)
-    assert requirements_cells_query(RequirementFilters(), NOW) is None
+    assert requirements_lines_query(RequirementFilters(), NOW) is None
     by_default = _bytes(_filters(world)[0], in_sql=True, app=postgresql)
     assert by_default == _bytes(_filters(world)[0], in_sql=False, app=postgresql)
     assert b'"CET"' in by_default

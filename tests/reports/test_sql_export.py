@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Text, literal, select, text
 
 from learnhub.extensions import db
 from learnhub.reports import sql_export
@@ -186,3 +186,15 @@ def test_sql_path_off_by_setting_or_on_sqlite_uses_the_python_writer(app_ctx):
     finally:
         app_ctx.config["LEARNHUB_EXPORT_IN_SQL"] = True
     assert sql_export_available() is (db.engine.dialect.name == "postgresql")
+
+
+def test_a_line_built_in_parts_is_the_python_writers_line(postgresql):
+    # requirements_sql builds a line's head before its sort and the last field after it;
+    # quote-free cells skip the doubling of quotes
+    cells = ['a"b', "2027-01-31", "x,\r\ny", 'last "one"']
+    values = [literal(c, Text) for c in cells]
+    head = sql_export.csv_fields(values[:3], quote_free={1}, last=False)
+    tail = sql_export.csv_fields(values[3:], first=False)
+    whole = sql_export.csv_fields(values)
+    line, same = db.session.execute(select(head + tail, whole)).one()
+    assert line.encode() == sql_export.csv_line(cells) == same.encode()
