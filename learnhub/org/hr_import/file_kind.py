@@ -79,9 +79,9 @@ def check_file_kind(data: bytes) -> None:
         if data.startswith(signature):
             raise not_hr_file(looks_like, data)
     if data.startswith(ZIP_SIGNATURES):
-        looks_like = _zip_kind(data)
-        if looks_like is not None:
-            raise not_hr_file(looks_like, data)
+        archive_kind = _zip_kind(data)
+        if archive_kind is not None:
+            raise not_hr_file(archive_kind, data)
 
 
 def _zip_kind(data: bytes) -> str | None:
