@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 
 from learnhub.app import create_app
 from learnhub.extensions import db
@@ -309,7 +309,20 @@ def _restore_content_quizzes(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     with app.app_context():
         db.session.rollback()
-        for quiz in db.session.scalars(select(Quiz).where(Quiz.id.in_(quizzes))):
+        # one current version per module (a partial unique index, checked row by row): the
+        # versions this test made stop being current (the factories' clean-up deletes them
+        # later), then the snapshot's flags that fall, and only then those that rise
+        db.session.execute(
+            update(Quiz)
+            .where(Quiz.id.not_in(quizzes), Quiz.is_current.is_(True))
+            .values(is_current=False)
+        )
+        restored = list(db.session.scalars(select(Quiz).where(Quiz.id.in_(quizzes))))
+        for quiz in restored:
+            if quiz.is_current and not quizzes[quiz.id]["is_current"]:
+                quiz.is_current = False
+        db.session.flush()
+        for quiz in restored:
             for column, value in quizzes[quiz.id].items():
                 if getattr(quiz, column) != value:
                     setattr(quiz, column, value)
@@ -337,6 +350,7 @@ def make_quiz(app: Flask) -> Callable[..., int]:
                 select(func.max(Quiz.version)).where(Quiz.module_id == module_id)
             )
             db.session.get(Quiz, previous).is_current = False
+            db.session.flush()  # one current version per module: the old one stops first
             quiz = QuizFactory(
                 module_id=module_id,
                 version=version + 1,

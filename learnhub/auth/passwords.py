@@ -76,10 +76,14 @@ def _issue(account: Account, purpose: PasswordPurpose, lifetime: timedelta) -> s
     return secret
 
 
+#: the subject of every invitation email (HR's person page finds a waiting one by it)
+INVITATION_SUBJECT = "Your LearnHub account: choose a password"
+
+
 def _invitation_email(employee: Employee, secret: str, days: int) -> tuple[str, str, str]:
     return (
         employee.email,
-        "Your LearnHub account: choose a password",
+        INVITATION_SUBJECT,
         f"Hello {employee.first_name},\n\n"
         "You have a LearnHub account for your digital-skills learning. Choose your password "
         f"here within {days} days:\n\n{link_url(secret)}\n\n"

@@ -127,6 +127,23 @@ class Quiz(db.Model):
         UniqueConstraint("module_id", "version"),
         UniqueConstraint("course_id", "version"),
         CheckConstraint("(module_id IS NULL) <> (course_id IS NULL)", name="module_or_course"),
+        # one current version per module, and per course's diagnostic: pages and attempts take
+        # "the" current quiz (a second one, left by a test, was shown at random); a new version
+        # is written after the old one stops being current (content_loader.write_version)
+        Index(
+            "uq_quizzes_current_module",
+            "module_id",
+            unique=True,
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
+        ),
+        Index(
+            "uq_quizzes_current_course",
+            "course_id",
+            unique=True,
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
+        ),
     )
 
     @property

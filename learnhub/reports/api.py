@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
@@ -18,7 +19,7 @@ from marshmallow import (
 
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required, token_scope
 from learnhub.core.audit import audit
-from learnhub.core.errors import Forbidden
+from learnhub.core.errors import Forbidden, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
 from learnhub.reports.completion_filters import (
@@ -34,6 +35,7 @@ from learnhub.reports.formats import (
     MEDIA_TYPES,
     ExportFormat,
     csv_text,
+    excel_issue,
     jsonl_text,
     xlsx_chunks,
 )
@@ -95,8 +97,8 @@ class ExportArgs(Schema):
     excel = fields.Boolean(
         load_default=False,
         metadata={
-            "description": "CSV for Excel: a UTF-8 byte order mark first (other formats: "
-            "no effect, as the pages' form may send it with any format)"
+            "description": "CSV for Excel: a UTF-8 byte order mark first (CSV only: with "
+            "another format, 422 naming the field ``excel``, as the jobs API answers)"
         },
     )
     course = fields.String(load_default=None, metadata={"description": "a course slug"})
@@ -127,20 +129,37 @@ class CompletionsExportArgs(ExportArgs):
     )
 
 
+@contextmanager
+def _excel_checked(chosen: ExportFormat, excel: bool) -> Iterator[None]:
+    """Around resolving an export's filters: raise ValidationFailed with the filters' issues
+    and, at field ``excel``, "CSV for Excel" asked with another format (the /exports page and
+    the jobs API refuse it so; this endpoint gave the file without its byte order mark)."""
+    extra = [issue] if (issue := excel_issue(chosen, excel)) else []
+    try:
+        yield
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, [*error.errors, *extra]) from None
+    if extra:
+        raise ValidationFailed("the export's filters are not valid", extra)
+
+
 def _completions_download(args: dict, target: str | None = None) -> Response:
     """The completions export the caller may have (HR: everyone; a manager: their subtree
-    without the quiz columns), in the format asked, streamed; audited with its filters."""
-    filters = resolve_completion_filters(
-        manager_id=export_scope(current_user),
-        course=args["course"],
-        org_unit=args["org_unit"],
-        include_sub_units=args["include_sub_units"],
-        statuses=args["status"],
-        completed_from=args["completed_from"],
-        completed_to=args["completed_to"],
-    )
+    without the quiz columns), in the format asked, streamed; audited with its filters.
+    ValidationFailed (422) for a filter naming nothing known, or ``excel`` with a format
+    other than CSV (the field named, every issue listed)."""
     chosen = ExportFormat(args["format"])
-    excel = args["excel"] and chosen == ExportFormat.CSV
+    with _excel_checked(chosen, args["excel"]):
+        filters = resolve_completion_filters(
+            manager_id=export_scope(current_user),
+            course=args["course"],
+            org_unit=args["org_unit"],
+            include_sub_units=args["include_sub_units"],
+            statuses=args["status"],
+            completed_from=args["completed_from"],
+            completed_to=args["completed_to"],
+        )
+    excel = args["excel"]
     filename = f"learnhub-completions-{utcnow():%Y%m%dT%H%M%SZ}.{chosen.value}"
     audit(
         "export_completions",
@@ -178,7 +197,11 @@ class CompletionsExport(MethodView):
         "?format=xlsx an XLSX workbook, ?format=jsonl JSON Lines; ?excel=true a CSV for Excel)",
     )
     @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
-    @blp.alt_response(422, schema=ErrorSchema, description="A filter names nothing known")
+    @blp.alt_response(
+        422,
+        schema=ErrorSchema,
+        description="A filter names nothing known, or excel with XLSX or JSONL",
+    )
     def get(self, args: dict):
         """Stream the completions export, audited: HR (and tokens with exports:read) get
         everyone; a manager gets their own subtree, without grades, points and attempts."""
@@ -268,20 +291,25 @@ class RequirementsExport(MethodView):
         "?format=xlsx gives an XLSX workbook, ?format=jsonl JSON Lines)",
     )
     @blp.alt_response(403, schema=ErrorSchema, description="The caller is not HR")
-    @blp.alt_response(422, schema=ErrorSchema, description="A filter names nothing known")
+    @blp.alt_response(
+        422,
+        schema=ErrorSchema,
+        description="A filter names nothing known, or excel with XLSX or JSONL",
+    )
     def get(self, args: dict):
         """Stream the required-learning export (HR only; every export is audited): person,
         course and module, status, assigned on, due (local day and UTC instant), completed
         at, expires at, the assignments that apply."""
         chosen = ExportFormat(args["format"])
-        excel = args["excel"] and chosen == ExportFormat.CSV
-        filters = resolve_filters(
-            course=args["course"],
-            org_unit=args["org_unit"],
-            include_sub_units=args["include_sub_units"],
-            statuses=args["status"],
-            include_unassigned=args["include_unassigned"],
-        )
+        excel = args["excel"]
+        with _excel_checked(chosen, excel):
+            filters = resolve_filters(
+                course=args["course"],
+                org_unit=args["org_unit"],
+                include_sub_units=args["include_sub_units"],
+                statuses=args["status"],
+                include_unassigned=args["include_unassigned"],
+            )
         now = utcnow()
         filename = f"learnhub-requirements-{now:%Y%m%dT%H%M%SZ}.{chosen.value}"
         audit(

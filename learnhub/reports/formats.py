@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from learnhub.core.errors import Issue
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 
 
@@ -42,6 +43,19 @@ MEDIA_TYPES = {
 SHEET_ROWS = 1_048_575
 #: bytes per chunk when a finished XLSX file is streamed
 FILE_CHUNK = 64 * 1024
+
+
+def excel_issue(fmt: ExportFormat, excel: bool) -> Issue | None:
+    """The issue, at field ``excel``, of "CSV for Excel" (a UTF-8 byte order mark) asked with
+    a format other than CSV; None when it fits. One wording for the /exports page, the jobs
+    API and the direct export endpoints."""
+    if not excel or fmt == ExportFormat.CSV:
+        return None
+    return Issue(
+        "excel",
+        "CSV for Excel is for CSV files only: untick it, or choose CSV instead of "
+        f"{fmt.value.upper()}",
+    )
 
 
 def utc_text(value: datetime) -> str:

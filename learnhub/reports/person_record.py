@@ -11,7 +11,11 @@ Account states, in the order they are decided:
   refuses them until the window passes;
 - **active**: signed in at least once (``last_login_at``);
 - **never_signed_in**: a password is set but no sign-in yet;
-- **invited**: no password, an invitation link still usable;
+- **invitation_queued**: no password, an invitation link still usable, but its email still
+  waits in the outbox (unsent: no mail server, SMTP down, or not drained yet), found as an
+  unsent outbox email with the invitation's subject to their address, queued with or after
+  the link (one transaction writes both, the email last);
+- **invited**: no password, an invitation link still usable, its email sent;
 - **not_invited**: no password and no usable invitation (never sent, used up, revoked or
   expired): ``flask auth invite`` sends one;
 - **no_account**: no account at all (an active person imported before accounts existed).
@@ -30,7 +34,9 @@ from limits import parse
 from sqlalchemy import func, select
 
 from learnhub.auth.models import Account, PasswordPurpose, PasswordToken
+from learnhub.auth.passwords import INVITATION_SUBJECT
 from learnhub.core.audit import AuditEvent
+from learnhub.core.mail import OutboxEmail
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -42,6 +48,7 @@ ACCOUNT_WORDS = {
     "locked": "Locked",
     "active": "Active",
     "never_signed_in": "Never signed in",
+    "invitation_queued": "Invitation queued",
     "invited": "Invited",
     "not_invited": "Not invited",
     "no_account": "No account",
@@ -82,24 +89,41 @@ class PersonRecord:
 
 
 def person_record(employee: Employee, *, now: datetime | None = None) -> PersonRecord:
-    """``employee``'s record for HR (call only for HR, after the can-view check). Five
-    statements: the org units, the manager, the account, its usable invitation, the failed
-    sign-ins of the current window."""
+    """``employee``'s record for HR (call only for HR, after the can-view check). Six
+    statements at most: the org units, the manager, the account, its usable invitation and
+    that invitation's waiting email, the failed sign-ins of the current window."""
     now = now or utcnow()
     paths = unit_tree().paths
     manager = db.session.get(Employee, employee.manager_id) if employee.manager_id else None
     account = db.session.scalar(select(Account).where(Account.employee_id == employee.id))
     invitation = None
+    waiting: OutboxEmail | None = None
     if account is not None and account.password_hash is None:
-        invitation = db.session.scalar(
-            select(func.max(PasswordToken.expires_at)).where(
+        link = db.session.execute(
+            select(PasswordToken.expires_at, PasswordToken.created_at)
+            .where(
                 PasswordToken.account_id == account.id,
                 PasswordToken.purpose == PasswordPurpose.INVITATION,
                 PasswordToken.used_at.is_(None),
                 PasswordToken.revoked_at.is_(None),
                 PasswordToken.expires_at > now,
             )
-        )
+            .order_by(PasswordToken.expires_at.desc())
+            .limit(1)
+        ).first()
+        if link is not None:
+            invitation = link.expires_at
+            waiting = db.session.scalar(
+                select(OutboxEmail)
+                .where(
+                    OutboxEmail.to_address == employee.email,
+                    OutboxEmail.subject == INVITATION_SUBJECT,
+                    OutboxEmail.sent_at.is_(None),
+                    OutboxEmail.created_at >= link.created_at,
+                )
+                .order_by(OutboxEmail.id.desc())
+                .limit(1)
+            )
     limit = parse(current_app.config["LEARNHUB_LOGIN_ACCOUNT_RATE_LIMIT"])
     window = timedelta(seconds=limit.get_expiry())
     failed = (
@@ -113,6 +137,8 @@ def person_record(employee: Employee, *, now: datetime | None = None) -> PersonR
         or 0
     )
     state, detail = _account_state(employee, account, invitation, failed, limit.amount)
+    if state == "invited" and waiting is not None:
+        state, detail = "invitation_queued", _queued_words(waiting)
     zone = time_zone_of(employee)
     return PersonRecord(
         email=employee.email,
@@ -164,3 +190,14 @@ def _account_state(
         "No password and no usable invitation (never sent, or it expired): "
         "`flask auth invite` sends one."
     )
+
+
+def _queued_words(email: OutboxEmail) -> str:
+    """The sentence of an invitation whose email waits in the outbox: why, when it is known."""
+    words = "Not sent yet: the invitation email waits in the outbox."
+    if email.attempts:
+        tries = "try" if email.attempts == 1 else "tries"
+        words += f" Sending failed ({email.attempts} {tries}; last: {email.last_error or '?'})."
+    elif not current_app.config.get("LEARNHUB_SMTP_HOST"):
+        words += " No mail server is set (LEARNHUB_SMTP_HOST): `flask auth outbox` lists it."
+    return words

@@ -164,9 +164,10 @@ def test_a_quoted_multi_line_cell_keeps_spreadsheet_row_numbers(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import((HEADER + rows).encode())
     # the first record spans lines 2-3; the second person is a spreadsheet's row 3 (records
-    # are counted, not lines: a fresh tester's finding)
+    # are counted, not lines: a fresh tester's finding); the line break itself is refused
     assert [str(issue) for issue in caught.value.errors] == [
-        "row 3: First name (column “First Name”) is required"
+        "row 2: Job title (column “Job Title”) contains a line break",
+        "row 3: First name (column “First Name”) is required",
     ]
 
 

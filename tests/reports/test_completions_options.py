@@ -123,7 +123,7 @@ def test_xlsx_and_json_lines_carry_typed_values(app, world):
     assert rows[0] == HEADER and [r[0] for r in rows[1:]] == ["P1", "P2", "P3"]
     assert rows[1][3] == "'=Sub"  # neutralised in XLSX too
     assert rows[1][9] == pytest.approx(66.6) and rows[1][13] == "2027-01-10T12:00:00Z"
-    lines = _read(client.get(URL, query_string={"format": "jsonl", "excel": "true"}))
+    lines = _read(client.get(URL, query_string={"format": "jsonl"}))
     assert lines.mimetype == "application/x-ndjson" and lines.data.startswith(b"{")
     records = [json.loads(line) for line in lines.get_data(as_text=True).splitlines()]
     assert [r["employee_id"] for r in records] == ["P1", "P2", "P3"]
@@ -253,11 +253,30 @@ def test_requirements_export_for_excel_starts_with_a_bom(app, world):
     plain = _read(client.get("/api/v1/exports/requirements"))
     excel = _read(client.get("/api/v1/exports/requirements", query_string={"excel": "true"}))
     assert excel.status_code == 200 and excel.data == BOM.encode() + plain.data
-    # the form may send the box ticked with another format: no byte order mark there
-    lines = client.get(
-        "/api/v1/exports/requirements", query_string={"excel": "true", "format": "jsonl"}
+
+
+@pytest.mark.parametrize("path", [URL, "/api/v1/exports/requirements"])
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+def test_csv_for_excel_with_another_format_is_refused_naming_the_field(app, world, path, fmt):
+    """As the /exports page and the jobs API refuse it (this endpoint gave the file without
+    its byte order mark); CSV for Excel stays."""
+    client = _client(app, world["hr"])
+    refused = client.get(path, query_string={"excel": "true", "format": fmt})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["issues"] == [
+        {
+            "where": "excel",
+            "message": "CSV for Excel is for CSV files only: untick it, or choose CSV "
+            f"instead of {fmt.upper()}",
+        }
+    ]
+    # with another bad filter both are named
+    both = client.get(path, query_string={"excel": "true", "format": fmt, "course": "nope"})
+    assert both.status_code == 422
+    assert [i["where"] for i in both.get_json()["errors"]["issues"]] == ["course", "excel"]
+    assert (
+        _read(client.get(path, query_string={"excel": "true", "format": "csv"})).status_code == 200
     )
-    assert lines.status_code == 200 and not lines.get_data().startswith(BOM.encode())
 
 
 def test_data_dictionaries_describe_each_column_of_the_file_in_order():

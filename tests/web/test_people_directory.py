@@ -15,6 +15,7 @@ from sqlalchemy import select
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Course
 from learnhub.core.folding import fold
+from learnhub.core.mail import OutboxEmail
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -430,8 +431,26 @@ def test_account_states(app, people):
     assert _account_state(app, client, "P0001") == "Never signed in"
     assert _account_state(app, client, "P0002") == "No account"
     assert _account_state(app, client, "P0003") == "Not invited"
+    # no mail server in tests: the invitation waits in the outbox, and the page says so
+    assert _account_state(app, client, "P0004") == "Invitation queued"
+    priya = _text(client.get("/people/P0004"))
+    assert "Not sent yet: the invitation email waits in the outbox." in priya
+    assert "LEARNHUB_SMTP_HOST" in priya and "still works" not in priya
+    assert "The link works until" in priya
+    with app.app_context():
+        (email,) = db.session.scalars(select(OutboxEmail).where(OutboxEmail.sent_at.is_(None)))
+        email.attempts, email.last_error = 2, "421 mail.example.org busy"
+        email_id = email.id
+        db.session.commit()
+    priya = _text(client.get("/people/P0004"))
+    assert "Sending failed (2 tries; last: 421 mail.example.org busy)." in priya
+    with app.app_context():
+        db.session.get(OutboxEmail, email_id).sent_at = utcnow()
+        db.session.commit()
     assert _account_state(app, client, "P0004") == "Invited"
-    assert "The link works until" in _text(client.get("/people/P0004"))
+    priya = _text(client.get("/people/P0004"))
+    assert "the emailed link to choose a password still works" in priya
+    assert "The link works until" in priya and "outbox" not in priya
     assert _account_state(app, client, "P0005") == "Locked"  # has left
     assert _account_state(app, client, "H0001") == "Active"  # signed in
     # as many failed sign-ins as the account limit allows in its window: locked

@@ -76,7 +76,7 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     if encoding:
         name = check_encoding_name(encoding, "encoding")
         return Decoded(_strict(data, name), name)
-    utf16 = _utf16_without_bom(data)
+    utf16 = utf16_without_bom(data)
     if utf16:
         return Decoded(_strict(data, utf16), utf16)
     try:
@@ -117,7 +117,7 @@ def _undecodable(
     )
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
+def utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 without a byte-order mark: ASCII text then has a NUL in every other byte."""
     sample = data[:4096]
     if len(sample) < 4 or b"\x00" not in sample:

@@ -15,6 +15,8 @@ to it, which words the errors (so the messages and row numbers are the row path'
   line, no ``\\.`` (COPY's end marker), every row as wide as the header (else COPY fails, in a
   savepoint);
 - cells stripped as ``str.strip`` does (WHITESPACE), emails lower-cased only when ASCII;
+- no control character, NEL, U+2028 or U+2029 anywhere in the text (CR and LF only end lines:
+  a cell holding one needs quotes, ruled out above);
 - no required field empty, no value too long or holding a control character, every email of
   the rule's shape, every hire date YYYY-MM-DD and real, no repeated number or email, nobody
   their own manager, every manager outside the file active in LearnHub and staying, no email
@@ -131,8 +133,12 @@ def _needs_strip(body: str, delimiter: str) -> bool:
     return False
 
 
-#: the control characters the row path refuses (CONTROL_RE), each looked for by itself
+#: the control characters the row path refuses (CONTROL_RE), each looked for by itself, and
+#: the line breaks it refuses inside a cell (LINE_BREAK_RE) that an unquoted CSV cell can hold
+#: (NEL, U+2028, U+2029: COPY and the csv module end lines only at CR and LF); a file holding
+#: one goes row by row, which finds whether it sits inside a cell and words the error
 CONTROLS = [chr(i) for i in (*range(0, 9), 11, 12, *range(14, 32), 127)]
+BREAKS = ["\x85", "\u2028", "\u2029"]
 
 
 def stage_file(table: Table, used: dict[str, str], limits: Limits) -> Stage | None:
@@ -140,7 +146,7 @@ def stage_file(table: Table, used: dict[str, str], limits: Limits) -> Stage | No
     the columns no field reads); None when the row path must read it (nothing is left)."""
     body = copy_text(table, limits)
     delimiter = table.delimiter or ","
-    if body is None or any(c in body for c in CONTROLS):
+    if body is None or any(c in body for c in CONTROLS) or any(c in body for c in BREAKS):
         return None
     position = {fld: table.headers.index(header) for fld, header in used.items()}
     if len(set(position.values())) != len(position):  # two fields read one column

@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.xml_safety import refusal_words
 from learnhub.org.hr_import.encoding import decode
+from learnhub.org.hr_import.file_kind import check_file_kind, looks_binary, not_hr_file
 from learnhub.org.hr_import.table_notes import NOTES_MAX, check_headers, note
 
 #: an XLSX workbook is a ZIP archive (ECMA-376 Part 2, Open Packaging Conventions)
@@ -105,11 +106,13 @@ def read_table(
     """Open an HR export. XLSX (recognised by its ZIP signature or an ``.xlsx`` name) is read
     with openpyxl in read-only mode, first worksheet, cached values of formulas; anything else
     is CSV in ``encoding`` (None: detected, see :mod:`learnhub.org.hr_import.encoding`), the
-    delimiter (``, ; tab |``) the one the header uses most. Raises ValidationFailed for an
-    empty or unreadable file, a file over ``limits`` (default: the app's), a cell no CSV
+    delimiter (``, ; tab |``) the one the header uses most. Raises ValidationFailed for a file
+    that is neither (an image, a PDF, another archive: :mod:`.file_kind`), an empty or
+    unreadable file, a file over ``limits`` (default: the app's), a cell no CSV
     reader takes (over 131,072 characters), a formula without a cached value (naming the
     cell) or bytes that do not decode (naming the row)."""
     limits = limits or Limits.from_config()
+    check_file_kind(data)
     if data.startswith(ZIP_MAGIC) or (filename or "").lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, limits)
     return _read_csv(data, encoding, limits)
@@ -153,7 +156,12 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
     # a first, cheap bound: a file with far more lines than rows allowed is refused unread
     if data.count(b"\n") > 2 * limits.rows + 1:
         raise _too_many_rows(limits, limits.rows + 2)
-    decoded = decode(data, encoding)
+    try:
+        decoded = decode(data, encoding)
+    except ValidationFailed as error:
+        if looks_binary(data):  # not a CSV in an unknown encoding: not text at all
+            raise not_hr_file("binary data, not text", data) from error
+        raise
     text = decoded.text
     if not text.strip():
         raise _empty()

@@ -30,7 +30,7 @@ from learnhub.reports import competence_export as skills_export
 from learnhub.reports.completion_filters import COMPLETION_STATUSES, resolve_completion_filters
 from learnhub.reports.completions import completion_records, completions_query, header_for
 from learnhub.reports.completions import csv_bytes as completions_csv
-from learnhub.reports.formats import ExportFormat
+from learnhub.reports.formats import ExportFormat, excel_issue
 from learnhub.reports.requirements import (
     HEADER as REQUIREMENTS_HEADER,
 )
@@ -206,14 +206,9 @@ def check_filters(request: ExportRequest) -> list[Issue]:
         problem = _statuses_issue(request, known)
         if problem:
             issues.append(problem)
-    if request.excel and request.format != ExportFormat.CSV:
-        issues.append(
-            Issue(
-                "excel",
-                f"CSV for Excel is for CSV files only: untick it, or choose CSV instead of "
-                f"{request.format.value.upper()}",
-            )
-        )
+    excel = excel_issue(request.format, request.excel)
+    if excel:
+        issues.append(excel)
     if request.date_from and request.date_to and request.date_to < request.date_from:
         issues.append(
             Issue("date_to", f"the end {request.date_to} is before the start {request.date_from}")
