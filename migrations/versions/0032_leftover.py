@@ -6,8 +6,8 @@ place with several current versions keeps only its highest version current (the 
 ``flask content load`` wrote last); attempts stay pinned to their versions. The downgrade drops
 the indexes and leaves the flags as they are.
 
-Revision ID: 0031_leftover
-Revises: 0030_privfix
+Revision ID: 0032_leftover
+Revises: 0031_hrjob
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0031_leftover"
-down_revision = "0030_privfix"
+revision = "0032_leftover"
+down_revision = "0031_hrjob"
 branch_labels = None
 depends_on = None
 
