@@ -223,3 +223,109 @@ def test_the_walk_down_a_whole_file_finds_the_same_cycles(app_ctx, monkeypatch, 
     assert staged[0] == "refused"
     assert _outcome(HEADER + BASE, monkeypatch, staged=True)[3] is True  # staged, no cycle
     db.session.rollback()
+
+
+#: (file LearnHub holds first, the next file, its mode): people outside the next file (leavers,
+#: emails they hold) and numbers differing only in letter case, read by the staged path's own
+#: queries (staged_checks.py); the last item: whether the staged path plans it
+NEXT = {
+    "letter-case twins in LearnHub, in the file, beyond ASCII": (
+        BASE + "A7,Gus,Low,gus@x.org,,,,,,\n\u212a9,Kay,Low,kay@x.org,,,,,,\n",
+        BASE
+        + "A7,Gus,Low,gus@x.org,,,,,,\n\u212a9,Kay,Low,kay@x.org,,,,,,\n"
+        + "a7,Hal,Low,hal@x.org,,,,,,\nb8,Ida,Low,ida@x.org,,,,,,\nB8,Jo,Low,jo@x.org,,,,,,\n"
+        + "K9,Kit,Low,kit@x.org,,,,,,\nc10,Lee,Low,lee@x.org,,,,,,\n",
+        "full",
+        True,
+    ),
+    "a new number beyond ASCII": (
+        BASE + "k9,Kay,Low,kay@x.org,,,,,,\n",
+        BASE + "k9,Kay,Low,kay@x.org,,,,,,\n\u212a9,Kit,Low,kit@x.org,,,,,,\n",
+        "full",
+        True,
+    ),
+    "a leaver": (
+        BASE,
+        BASE.replace("4,Di,Low,di@x.org,DATA_AN,Analyst,North,Office,2,2020-12-31\n", ""),
+        "full",
+        True,
+    ),
+    "a leaver's email taken": (
+        BASE,
+        BASE.replace("4,Di,Low,di@x.org,DATA_AN,Analyst,North,Office,2,2020-12-31\n", "")
+        + "5,Eve,Low,di@x.org,,,,,,\n",
+        "full",
+        False,
+    ),
+    "an email held outside a delta file": (BASE, "5,Eve,Low,di@x.org,,,,,,\n", "delta", False),
+    "an email handed over in a delta file": (
+        BASE,
+        "4,Di,Low,di2@x.org,,,,,,\n5,Eve,Low,di@x.org,,,,,,\n",
+        "delta",
+        True,
+    ),
+    "a manager outside a delta file": (BASE, "5,Eve,Low,eve@x.org,,,,,2,\n", "delta", True),
+    "a manager who leaves": (
+        BASE,
+        BASE.replace("1,Ann,Top,ann@x.org,SVC_MGR,Head,Office,,,2001-02-03\n", ""),
+        "full",
+        False,
+    ),
+    "a leaver's email handed to a newcomer": (
+        BASE,
+        BASE.replace("1,Ann", "9,Ann").replace(",1,", ",9,"),
+        "full",
+        False,
+    ),
+}
+
+
+def _next_outcome(name: str, monkeypatch: pytest.MonkeyPatch, staged: bool):
+    first, second, mode, _stageable = NEXT[name]
+    apply_import(_plan(HEADER + first, monkeypatch, staged=True, mode="full"))
+    db.session.flush()
+    try:
+        plan = _plan(
+            HEADER + second, monkeypatch, staged=staged, mode=mode, max_leavers_percent=100
+        )
+    except ValidationFailed as error:
+        return ("refused", error.message, [(i.where, i.message) for i in error.errors]), False
+    outside = sorted((p.number, p.active, p.source) for p in plan.outside_managers.values())
+    outcome = ("planned", plan.summary(), plan.warnings, sorted(plan.left), outside)
+    return outcome, plan.stage is not None
+
+
+@pytest.mark.parametrize("name", sorted(NEXT))
+def test_people_outside_the_file_and_case_twins_as_the_row_path(app_ctx, monkeypatch, name):
+    _postgresql()
+    staged, was_staged = _next_outcome(name, monkeypatch, staged=True)
+    db.session.rollback()
+    row_path, _ = _next_outcome(name, monkeypatch, staged=False)
+    db.session.rollback()
+    assert was_staged is NEXT[name][3]
+    assert staged == row_path
+    if name.startswith("letter-case"):
+        assert [w for w in staged[2] if "letter case" in w] == [
+            "employee a7 differs only in letter case from A7: it is added as another person; "
+            "check the employee numbers",
+            "employee b8 differs only in letter case from B8: it is added as another person; "
+            "check the employee numbers",
+            "employee B8 differs only in letter case from b8: it is added as another person; "
+            "check the employee numbers",
+            "employee K9 differs only in letter case from \u212a9: it is added as another "
+            "person; check the employee numbers",
+        ]
+
+
+def test_the_narrowed_case_twins_read_as_every_number(app_ctx, monkeypatch):
+    """More than SMALL new numbers read every number (as the row path): the same warnings."""
+    _postgresql()
+    import learnhub.org.hr_import.staged_checks as staged_checks
+
+    name = "letter-case twins in LearnHub, in the file, beyond ASCII"
+    narrowed, _ = _next_outcome(name, monkeypatch, staged=True)
+    db.session.rollback()
+    monkeypatch.setattr(staged_checks, "SMALL", 0)
+    every, _ = _next_outcome(name, monkeypatch, staged=True)
+    db.session.rollback()
+    assert narrowed == every

@@ -249,22 +249,30 @@ def reporting_to(manager_ids: Sequence[int]) -> list[tuple[str, str, str]]:
     ]
 
 
-def case_twins(added: Sequence[str], others: Iterable[str]) -> list[str]:
+def case_twins(
+    added: Sequence[str], others: Iterable[str], held: Iterable[str] | None = None
+) -> list[str]:
     """Warnings for the numbers of ``added`` (people an import would add) that differ only in
     letter case from someone LearnHub holds or from another number of the file (``others``:
     the file's other numbers), e.g. "e1007" beside "E1007": the import treats them as two
     people (numbers are compared exactly), which is seldom what HR meant. One query reads
-    every employee number (a short column) when anything is added."""
+    every employee number (a short column) when anything is added, unless ``held`` gives
+    the numbers of LearnHub that may be twins (a staged plan's narrowed list)."""
     if not added:
         return []
-    held: dict[str, set[str]] = {}
-    for number in db.session.scalars(select(Employee.employee_number)):
-        held.setdefault(number.lower(), set()).add(number)
+    twins_of: dict[str, set[str]] = {}
+    if held is None:
+        held = db.session.scalars(select(Employee.employee_number))
+    for number in held:
+        twins_of.setdefault(number.lower(), set()).add(number)
     for number in [*added, *others]:
-        held.setdefault(number.lower(), set()).add(number)
+        twins_of.setdefault(number.lower(), set()).add(number)
     warnings = []
     for number in added:
-        twins = sorted(held[number.lower()] - {number})
+        group = twins_of[number.lower()]
+        if len(group) < 2:  # most numbers: no set difference made
+            continue
+        twins = sorted(group - {number})
         if twins:
             warnings.append(
                 f"employee {number} differs only in letter case from {', '.join(twins)}: it is "

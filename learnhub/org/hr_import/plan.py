@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
 from learnhub.extensions import db
-from learnhub.org.hr_import import staging
+from learnhub.org.hr_import import staged_checks, staging
 from learnhub.org.hr_import.checks import (
     HRRow,
     check_cycles,
@@ -318,26 +318,23 @@ def _staged_plan(
     stage = staging.stage_file(table, used, Limits.from_config())
     if stage is None:
         return None
-    count = staging.file_is_clean(stage, given)
-    if count is None:
+    facts = staging.file_facts(stage, given)
+    if facts is None:
         return None
-    leaving = staging.leavers(stage, source) if mode == ImportMode.FULL else {}
-    if len(leaving) > MASS_LEAVERS_FLOOR and (
-        len(leaving) * 100 > max_leavers_percent * staging.active_count(source)
+    leaving, taken = staged_checks.people_outside(stage, source, mode == ImportMode.FULL)
+    if taken or (
+        len(leaving) > MASS_LEAVERS_FLOOR
+        and len(leaving) * 100 > max_leavers_percent * staging.active_count(source)
     ):
         return None
-    outside = staging.outside_managers(stage, leaving)
-    if outside is None or staging.emails_taken(stage):
+    outside = staged_checks.outside_managers(stage, leaving)
+    if outside is None:
         return None
     found = staging.compare(stage, source, given)
     if "manager_employee_number" in given and staging.has_cycle(
         stage, closed=not outside, relinked=found["relinked"]
     ):
         return None
-    placed = staging.units(stage, given)
-    if placed is None:
-        return None
-    named, stated = placed
     plan = ImportPlan(
         source=source,
         mode=mode,
@@ -345,22 +342,23 @@ def _staged_plan(
         given=given,
         outside_managers=outside,
         left=leaving,
-        unit_parents=stated,
+        unit_parents=facts.unit_parents,
         encoding=table.encoding,
         stage=stage,
-        row_count=count,
+        row_count=facts.count,
     )
     _warn_guessed(plan, table)
     plan.added, plan.updated, plan.unchanged = found["added"], found["updated"], found["unchanged"]
     plan.warnings.extend(f"employee {n} moves from source {src}" for n, src in found["moves"])
-    plan.warnings.extend(case_twins(plan.added, plan.updated + plan.unchanged))
-    _plan_units(plan, named)
+    plan.warnings.extend(
+        staged_checks.staged_case_twins(stage, plan.added, plan.updated + plan.unchanged)
+    )
+    _plan_units(plan, facts.unit_names)
     plan.warnings.extend(
         f"employee {number} (source {src}) reports to {boss}, who leaves"
         for number, src, boss in staging.reporting_to_leavers(stage, leaving)
     )
-    codes = staging.job_codes(stage) if "job_code" in given else set()
-    for _receiver, warnings in job_codes_planned.send(None, codes=codes):
+    for _receiver, warnings in job_codes_planned.send(None, codes=facts.job_codes):
         plan.warnings.extend(warnings or ())
     return plan
 
