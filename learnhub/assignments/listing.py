@@ -227,7 +227,8 @@ class AssignmentInfo:
             role = self.job_role
             return f"Job role {role.title} ({role.code})" if role else "a job role"
         if a.audience == AudienceKind.NEW_JOINERS:
-            return f"New joiners hired on or after {day_words(a.joiners_since)}"
+            since = a.joiners_since
+            return f"New joiners hired on or after {day_words(since)}" if since else "New joiners"
         count = len(self.employee_numbers)
         return f"{count} named {'person' if count == 1 else 'people'}"
 
