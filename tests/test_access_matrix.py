@@ -169,8 +169,8 @@ ROLE = {
     ("GET", "/api/v1/exports/requirements"): HR,
     ("GET", "/api/v1/xapi/statements.jsonl"): HR,
     ("GET", "/api/v1/exports/requirements/dictionary.csv"): HR,
-    ("GET", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
-    ("PUT", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): HR,
+    ("GET", "/api/v1/employees/<employee_number>/quiz-time-adjustment"): HR,
+    ("PUT", "/api/v1/employees/<employee_number>/quiz-time-adjustment"): HR,
     ("GET", "/api/v1/audit-events"): ADMINS,
     ("GET", "/api/v1/audit-events.csv"): ADMINS,
     ("GET", "/api/v1/api-tokens"): ADMINS,
@@ -425,7 +425,7 @@ BODIES = {
     ("PUT", "/api/v1/attempts/<int:attempt_id>/responses"): {"json": {"responses": {}}},
     ("POST", "/api/v1/attempts/<int:attempt_id>/submit"): {"json": {"responses": {}}},
     ("POST", "/api/v1/attempts/<int:attempt_id>/review"): {"json": {"scores": {}}},
-    ("PUT", "/api/v1/employees/<int:employee_id>/quiz-time-adjustment"): {
+    ("PUT", "/api/v1/employees/<employee_number>/quiz-time-adjustment"): {
         "json": {"extra_percent": 25, "no_time_limit": False}
     },
     ("POST", "/api/v1/api-tokens"): {"json": {"name": "x", "scopes": ["exports:read"]}},

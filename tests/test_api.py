@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from learnhub.extensions import db
 from tests.conftest import sign_in
 
 PROTECTED = [
@@ -162,6 +163,23 @@ def test_hostile_bodies_and_numbers_are_400_not_500(app, demo):
     assert response.get_json()["message"] == "The request body is nested too deeply."
     huge = client.get("/api/v1/audit-events?page=99999999999999999999")
     assert huge.status_code in (400, 422)
+
+
+def test_a_nul_the_database_refuses_is_named(app, demo):
+    """Where no page checks for it, PostgreSQL refuses a NUL (%00) as a DataError: the answer
+    names the character rather than "out of range" (a tester's bare 400 page). SQLite
+    stores NUL, so there the person is simply not found."""
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    client = app.test_client()
+    sign_in(client, "hr@example.org")
+    for path in ("/people/E10%0007", "/api/v1/employees/E10%0007/profile"):
+        response = client.get(path)
+        if not postgresql:
+            assert response.status_code == 404
+            continue
+        assert response.status_code == 400, path
+        assert "holds the NUL character (%00)" in response.get_data(as_text=True), path
 
 
 def test_openapi_declares_how_clients_authenticate(client):

@@ -30,6 +30,7 @@ from learnhub.assignments.status import (
     status_expression,
 )
 from learnhub.catalog.models import Course, Module
+from learnhub.core.dates import day_words
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, JobRole, OrgUnit
@@ -226,7 +227,8 @@ class AssignmentInfo:
             role = self.job_role
             return f"Job role {role.title} ({role.code})" if role else "a job role"
         if a.audience == AudienceKind.NEW_JOINERS:
-            return f"New joiners hired on or after {a.joiners_since:%d %B %Y}"
+            since = a.joiners_since
+            return f"New joiners hired on or after {day_words(since)}" if since else "New joiners"
         count = len(self.employee_numbers)
         return f"{count} named {'person' if count == 1 else 'people'}"
 
@@ -234,7 +236,7 @@ class AssignmentInfo:
     def due_words(self) -> str:
         a = self.assignment
         if a.due_kind == DueKind.FIXED:
-            return f"By {a.due_date:%d %B %Y}" if a.due_date else "By a fixed date"
+            return f"By {day_words(a.due_date)}" if a.due_date else "By a fixed date"
         days = f"{a.due_days} day{'' if a.due_days == 1 else 's'}"
         if a.due_kind == DueKind.AFTER_HIRE:
             return f"{days} after each person's hire date"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 
 from learnhub.core.errors import Issue, ValidationFailed
+from learnhub.core.folding import fold, folded
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
 
@@ -20,41 +21,65 @@ NOT_IN_TEAM = "employee {} is not in your team or does not exist"
 
 
 def resolve_people(keys: Sequence[str], field: str, *, manager_id: int | None = None) -> list[int]:
-    """The ids of the active people named by ``keys`` (employee numbers, or work emails in
-    any letter case), in the order given, without repeats. ValidationFailed (422) naming
-    ``field`` for each key that names no active person; one statement. With ``manager_id``
-    only that manager's team (direct and indirect reports) is searched, and a key outside it
-    gets the same words as an unknown one (``NOT_IN_TEAM``: a manager cannot probe who works
-    here)."""
+    """The ids of the active people named by ``keys`` (employee numbers or work emails, both
+    in any letter case, as the People directory's search and the audit log's "Done by"
+    match them), in the order given, without repeats. An exact employee number wins over
+    one differing only in letter case; a key matching several numbers that differ only in
+    case ("e1009" with both E1009 and e1009 held, neither exactly) is refused, asking for
+    the number exactly. ValidationFailed (422) naming ``field`` for each key that names no
+    active person (or several); one statement, two when a key matches no number exactly.
+    With ``manager_id`` only that manager's team (direct and indirect reports) is searched,
+    and a key outside it gets the same words as an unknown one (``NOT_IN_TEAM``: a manager
+    cannot probe who works here)."""
     wanted = [k.strip() for k in keys if k.strip()]
     if not wanted:
         return []
     found: dict[str, int] = {}
+    active = [Employee.active.is_(True)]
+    if manager_id is not None:
+        active.append(
+            Employee.id.in_(
+                select(ReportingLine.descendant_id).where(ReportingLine.ancestor_id == manager_id)
+            )
+        )
     query = select(Employee.id, Employee.employee_number, Employee.email).where(
-        Employee.active.is_(True),
+        *active,
         or_(
             Employee.employee_number.in_(wanted),
             Employee.email.in_([k.lower() for k in wanted]),
         ),
     )
-    if manager_id is not None:
-        query = query.where(
-            Employee.id.in_(
-                select(ReportingLine.descendant_id).where(ReportingLine.ancestor_id == manager_id)
-            )
-        )
     for ident, number, email in db.session.execute(query):
         found[number] = found[email] = ident
-    missing = [k for k in wanted if k not in found and k.lower() not in found]
-    if missing:
-        words = "no active employee has the number or email {!r}"
-        raise ValidationFailed(
-            "the assignment is not valid; nothing was changed",
-            [
-                Issue(field, (words if manager_id is None else NOT_IN_TEAM).format(k))
-                for k in missing
-            ],
+    unmatched = [k for k in wanted if k not in found and k.lower() not in found]
+    # numbers in another letter case ("e1009" for E1009); the folded number has an index on
+    # PostgreSQL (migration 0025)
+    twins: dict[str, list[tuple[int, str]]] = {}
+    if unmatched:
+        folded_query = select(Employee.id, Employee.employee_number).where(
+            *active, folded(Employee.employee_number).in_({fold(k) for k in unmatched})
         )
+        for ident, number in db.session.execute(folded_query):
+            twins.setdefault(fold(number) or "", []).append((ident, number))
+    issues = []
+    for key in unmatched:
+        matches = twins.get(fold(key) or "", [])
+        if len(matches) == 1:
+            found[key] = matches[0][0]
+        elif matches:
+            numbers = " and ".join(sorted(n for _i, n in matches))
+            issues.append(
+                Issue(
+                    field,
+                    f"{key!r} matches the employee numbers {numbers}, which differ only in "
+                    "letter case: give the number exactly",
+                )
+            )
+        else:
+            words = "no active employee has the number or email {!r}"
+            issues.append(Issue(field, (words if manager_id is None else NOT_IN_TEAM).format(key)))
+    if issues:
+        raise ValidationFailed("the assignment is not valid; nothing was changed", issues)
     ids = [found.get(k, found.get(k.lower(), 0)) for k in wanted]
     return list(dict.fromkeys(ids))
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from learnhub.assignments.reminder_models import ReminderKind
+from learnhub.core.dates import day_words
 from learnhub.org.time_zones import local_date, zone_named
 
 
@@ -23,7 +24,7 @@ def due_day(due_at: datetime, zone_name: str | None) -> date:
 
 def spoken_date(day: date) -> str:
     """ "Wednesday 31 March 2027"."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{day:%A} {day_words(day)}"
 
 
 def in_days(days: int) -> str:

@@ -118,6 +118,12 @@ def _html(code: int, message: str) -> tuple[str, int]:
         )
 
 
+def _holds_nul() -> bool:
+    """Whether the request's path, query string or form holds a NUL character (``%00``)."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    return any("\x00" in value for value in values)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Register JSON-or-HTML handlers for domain errors, CSRF failures and HTTP errors."""
 
@@ -144,6 +150,13 @@ def register_error_handlers(app: Flask) -> None:
             message = "The request body is nested too deeply."
         elif isinstance(error, OverflowError):
             message = "A number in the request is too large."
+        elif _holds_nul():
+            # what the pages' own checks (People, audit log) do not catch: PostgreSQL text
+            # holds no NUL; say which character, not "out of range"
+            message = (
+                "A value in the request holds the NUL character (%00), which cannot be stored "
+                "or searched for: remove it and try again."
+            )
         else:
             message = "A value in the request is out of range or not allowed by the database."
         if _wants_json():

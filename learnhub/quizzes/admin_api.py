@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from learnhub.auth.permissions import (
     CONTENT_ADMINS,
@@ -114,33 +115,71 @@ class AttemptReview(MethodView):
         return essay_review.review_item(attempt, named=can_see_reviewee(current_user))
 
 
-@blp.route("/employees/<int:employee_id>/quiz-time-adjustment")
+#: the largest internal id the path may give (PostgreSQL's INTEGER): past it, no employee
+ID_MAX = 2**31 - 1
+
+EMPLOYEE_IN_PATH = {
+    "in": "path",
+    "name": "employee_number",
+    "description": "The employee number (E1008), as every other employee endpoint takes. "
+    "The internal id (8), which this endpoint took first, is still accepted when no employee "
+    "has that number.",
+}
+
+
+def _employee(employee_number: str) -> Employee:
+    """The employee the path names: by employee number (exact, as the other employee endpoints
+    match it), else, for the clients of this endpoint's first version, by internal id when
+    ``employee_number`` is all digits and no employee has that number (a tester's finding:
+    the id appears nowhere else in the API). NotFound("No such employee.") otherwise."""
+    employee = db.session.scalar(
+        select(Employee).where(Employee.employee_number == employee_number)
+    )
+    if employee is None and employee_number.isascii() and employee_number.isdigit():
+        key = int(employee_number)
+        employee = db.session.get(Employee, key) if key <= ID_MAX else None
+    if employee is None:
+        raise NotFound("No such employee.")
+    return employee
+
+
+def _adjustment(employee: Employee) -> dict:
+    """``{"employee_id", "employee_number", "extra_percent", "no_time_limit", "updated_at"}``
+    of ``employee`` (0 and False, and no ``updated_at``, without an adjustment)."""
+    row = timing.adjustment_of(employee.id)
+    found = {"employee_id": employee.id, "employee_number": employee.employee_number}
+    if row is None:
+        return found | {"extra_percent": 0, "no_time_limit": False}
+    return found | {
+        "extra_percent": row.extra_percent,
+        "no_time_limit": row.no_time_limit,
+        "updated_at": row.updated_at,
+    }
+
+
+@blp.route("/employees/<employee_number>/quiz-time-adjustment", parameters=[EMPLOYEE_IN_PATH])
 class TimeAdjustment(MethodView):
     @role_required(*HR_ONLY)
     @blp.response(200, TimeAdjustmentSchema)
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
-    def get(self, employee_id: int):
+    def get(self, employee_number: str):
         """The employee's extra time on timed quizzes (WCAG 2.2.1)."""
-        row = timing.adjustment_of(employee_id)
-        if row is None:
-            if db.session.get(Employee, employee_id) is None:
-                raise NotFound("No such employee.")
-            return {"employee_id": employee_id, "extra_percent": 0, "no_time_limit": False}
-        return row
+        return _adjustment(_employee(employee_number))
 
     @role_required(*HR_ONLY)
     @blp.arguments(TimeAdjustmentArgs)
     @blp.response(200, TimeAdjustmentSchema)
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="No such employee")
-    def put(self, args: dict, employee_id: int):
+    def put(self, args: dict, employee_number: str):
         """Set extra time (percent of every limit) or no time limit, for attempts started from
         now on. Audited."""
-        row = timing.set_time_adjustment(
-            employee_id,
+        employee = _employee(employee_number)
+        timing.set_time_adjustment(
+            employee.id,
             extra_percent=args["extra_percent"],
             no_time_limit=args["no_time_limit"],
             set_by_id=current_user.employee_id,
         )
-        return row
+        return _adjustment(employee)

@@ -117,7 +117,8 @@ class TimeAdjustmentArgs(_Strict):
 
 
 class TimeAdjustmentSchema(Schema):
-    employee_id = fields.Integer()
+    employee_id = fields.Integer(metadata={"description": "internal id (kept for old clients)"})
+    employee_number = fields.String()
     extra_percent = fields.Integer()
     no_time_limit = fields.Boolean()
     updated_at = fields.DateTime()

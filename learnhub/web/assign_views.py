@@ -22,6 +22,7 @@ from learnhub.assignments.models import AudienceKind, DueKind
 from learnhub.assignments.services import AssignmentSpec
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required
 from learnhub.catalog.models import Course
+from learnhub.core.dates import day_words
 from learnhub.core.errors import Forbidden, ValidationFailed
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
@@ -44,7 +45,7 @@ TEAM_LIST_LIMIT = 200
 
 def day(value: date | None) -> str:
     """ "3 March 2027" (no leading zero); "" for None."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+    return day_words(value) if value else ""
 
 
 blp.add_app_template_filter(day, "day")

@@ -76,16 +76,28 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
         since = datetime.combine(form.date_from.data, time(0), tzinfo=where).astimezone(UTC)
     if form.date_to.data:
         until = end_of_day(form.date_to.data, where)
+    action = form.action.data
+    held = {choice.value for choice in form.action.choices or []}
+    if action and action not in ACTION_WORDS and action not in held:
+        # an unknown event is an error on its field, as an unknown person is (a tester's
+        # "?action=bogus" showed "No events"); a known one the log holds none of lists none
+        form.action.errors = [f"Event: no event is called “{action}”; choose one from the list"]
     people: dict[str, Employee | None] = {}
     for field in (form.actor, form.person):
-        if field.data and field.data.strip():
+        label = field.label.text.split(" (")[0]
+        if field.data and "\x00" in field.data:
+            # PostgreSQL text holds no NUL: the database refused it as a bare 400 page
+            field.errors = [
+                f"{label}: give an employee number or work email without the NUL character (%00)"
+            ]
+        elif field.data and field.data.strip():
             people[field.name] = found = find_person(field.data)
             if found is None:
                 field.errors = [
                     f"{field.label.text.split(' (')[0]}: no one has the employee number or "
                     f"work email “{field.data.strip()}”"
                 ]
-    if form.actor.errors or form.person.errors:
+    if form.action.errors or form.actor.errors or form.person.errors:
         return None, {}
     actor, person = people.get("actor"), people.get("person")
     query = audit_log.events_query(
@@ -263,7 +275,8 @@ def audit_page() -> tuple[str, int]:
     if not filtering or form.validate():
         query, _recorded = _filtered(form)
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
+    # any whole number; past the last page (however large) the last page is shown
+    page = (int(raw) if len(raw) < 19 else 10**18) if raw.isdecimal() and raw.isascii() else 1
     events: list[dict] = []
     total = 0
     if query is not None:

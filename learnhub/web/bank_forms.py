@@ -11,7 +11,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, HiddenField, IntegerField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from learnhub.assignments import submit_tokens
 from learnhub.core.errors import Issue
@@ -73,19 +81,40 @@ class ConfirmImportForm(FlaskForm):
     submit_token = HiddenField(validators=[InputRequired(), Length(max=submit_tokens.TOKEN_LENGTH)])
 
 
+class WholeNumber(IntegerField):
+    """A whole number whose text that is not one ("2.5", "ten") gets one message, ``invalid``,
+    and no range check (a tester saw "Not a valid integer value." and the range message
+    together). A blank field is left to the validators (Optional, InputRequired)."""
+
+    def __init__(self, label: str, validators: list, *, invalid: str, **kwargs: object) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.invalid) from None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            raise StopValidation()
+
+
 class QuizSettingsForm(FlaskForm):
     """What :func:`learnhub.quizzes.quiz_settings.update_quiz_settings` changes, in the words
     of the page: the time limit in minutes (blank: none), shuffling, the review policy, the
     feedback after a failed attempt, essay grading and the questions drawn per bank rule."""
 
-    time_limit_minutes = IntegerField(
+    time_limit_minutes = WholeNumber(
         "Time limit in minutes",
-        validators=[
+        [
             Optional(),
             NumberRange(
                 min=1, max=7 * 24 * 60, message="Enter a time limit from 1 to 10080 minutes"
             ),
         ],
+        invalid="Enter the time limit as a whole number of minutes, like 30",
     )
     shuffle_questions = BooleanField("Shuffle the order of the questions for each attempt")
     shuffle_answers = BooleanField("Shuffle the order of the options of choice questions")
@@ -101,12 +130,13 @@ class QuizSettingsForm(FlaskForm):
     )
     essays_graded = BooleanField("A reviewer scores essays (else an answered essay scores nothing)")
     draw_counts = FieldList(
-        IntegerField(
+        WholeNumber(
             "Questions drawn",
-            validators=[
+            [
                 InputRequired("Enter how many questions to draw"),
                 NumberRange(min=1, max=100, message="Enter a number of questions from 1 to 100"),
             ],
+            invalid="Enter how many questions to draw as a whole number, like 5",
         )
     )
 

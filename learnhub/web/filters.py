@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask import Blueprint
 from flask_login import current_user
 
+from learnhub.core.dates import day_words, without_leading_zero
 from learnhub.org.time_zones import local_time as _local_time
 
 
@@ -44,11 +45,12 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
 
 def local_time(moment: datetime | None, fmt: str = "%d %B %Y, %H:%M %Z") -> str:
     """``moment`` (stored in UTC) in the signed-in person's time zone, else the
-    organisation's (learnhub.org.time_zones); "" for None."""
+    organisation's (learnhub.org.time_zones); "" for None. The day of the month has no
+    leading zero ("1 February 2027"), as every date of the pages (learnhub.core.dates)."""
     if moment is None:
         return ""
     employee = getattr(current_user, "employee", None) if current_user.is_authenticated else None
-    return _local_time(moment, employee).strftime(fmt)
+    return without_leading_zero(fmt, _local_time(moment, employee))
 
 
 def learning_time(minutes: float | int | None) -> str:
@@ -69,7 +71,7 @@ def local_day(moment: datetime | None) -> str:
         return ""
     employee = getattr(current_user, "employee", None) if current_user.is_authenticated else None
     local = _local_time(moment, employee)
-    return f"{local.day} {local:%B %Y}"
+    return day_words(local)
 
 
 def register(blueprint: Blueprint) -> None:

@@ -70,7 +70,7 @@ def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 #: runs per page of the history
 PAGE_SIZE = 20
 STATUS_WORDS = {
-    RunStatus.DRY_RUN: "Dry run",
+    RunStatus.DRY_RUN: "Preview, not imported",
     RunStatus.APPLIED: "Applied",
     RunStatus.INVALID: "Refused (errors)",
     RunStatus.EXPIRED: "Preview expired",

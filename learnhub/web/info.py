@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template
 
+from learnhub.core.dates import day_words
 from learnhub.privacy.erasure import retention_years
 
 blp = Blueprint("info", __name__, template_folder="templates")
@@ -21,7 +22,7 @@ def _day(setting: str) -> str:
         day = date.fromisoformat(value)
     except ValueError:
         return value
-    return f"{day.day} {day:%B %Y}"
+    return day_words(day)
 
 
 @blp.get("/accessibility")

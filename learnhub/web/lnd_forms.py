@@ -165,7 +165,13 @@ class ExtraTimeForm(FlaskForm):
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
-        if self.kind.data == "extra" and self.extra_percent.data is None:
+        if self.kind.data != "extra":
+            # the percentage counts only for the "Extra time" choice: "No extra time" or "No
+            # time limit at all" with it empty (or anything in it) is not refused on it (a
+            # tester's finding); the view stores 0 for either
+            self.extra_percent.errors = []
+            return not any(field.errors for field in self)
+        if self.extra_percent.data is None:
             if not self.extra_percent.errors:
                 self.extra_percent.errors = [
                     f"Extra time (percent): enter a whole number from 1 to {MAX_EXTRA_PERCENT}"

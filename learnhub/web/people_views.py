@@ -25,9 +25,18 @@ from learnhub.reports.directory_paging import (
 blp = Blueprint("people", __name__)
 
 
+#: a ``?page=`` too long to be any page: read as "past the last" (the listing clamps it)
+PAGE_DIGITS = 18
+
+
 def _page_number(raw: str | None) -> int:
+    """``?page=`` as a number: any whole number, however large (past the last page the
+    directory shows the last one: a tester's page 99999999999999999999 showed page 1);
+    anything else counts as 1."""
     raw = raw or "1"
-    return int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
+    if not (raw.isdecimal() and raw.isascii()):
+        return 1
+    return int(raw) if len(raw) <= PAGE_DIGITS else 10**PAGE_DIGITS
 
 
 @blp.get("/hr/people")

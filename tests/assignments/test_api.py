@@ -254,3 +254,47 @@ def test_tokens_need_the_assignments_scope(app, clean):
         "/api/v1/employees/E1007/requirements", headers={"Authorization": f"Bearer {writer}"}
     )
     assert person.status_code == 200
+
+
+def test_people_are_named_in_any_letter_case(app, clean):
+    """A tester's finding: " e1009 " was "no active employee" though E1009 exists (the People
+    search promises letter case does not matter); an exact number wins over one differing in
+    case, and a key matching two such numbers, neither exactly, asks for the number exactly."""
+    hr = _client(app, "hr@example.org")
+    body = {
+        "course_id": _course(app).id,
+        "audience": "people",
+        "employee_numbers": ["E1008", " e1009 ", "e1010", "EMPLOYEE@example.org", "E1009"],
+        "due_kind": "after_assignment",
+        "due_days": 10,
+    }
+    preview = hr.post("/api/v1/assignments/preview", json=body)
+    assert preview.status_code == 200, preview.get_json()
+    assert preview.get_json()["people"] == 4  # E1009 named twice counts once
+    with app.app_context():
+        for number, email in (("e1009", "eve@example.org"), ("X-ab", "x1@example.org")):
+            db.session.add(
+                Employee(employee_number=number, first_name="E", last_name="Twin", email=email)
+            )
+        db.session.add(
+            Employee(
+                employee_number="x-AB", first_name="X", last_name="Twin", email="x2@example.org"
+            )
+        )
+        db.session.commit()
+
+    def named(*keys: str):
+        return hr.post("/api/v1/assignments/preview", json=body | {"employee_numbers": keys})
+
+    assert named("e1009").get_json()["people"] == 1  # the exact one, not E1009 too
+    assert named("E1009", "e1009").get_json()["people"] == 2
+    assert named("X-ab").get_json()["people"] == 1
+    ambiguous = named("x-ab", "E1008")
+    assert ambiguous.status_code == 422
+    assert ambiguous.get_json()["errors"]["issues"] == [
+        {
+            "where": "employee_numbers",
+            "message": "'x-ab' matches the employee numbers X-ab and x-AB, which differ only "
+            "in letter case: give the number exactly",
+        }
+    ]

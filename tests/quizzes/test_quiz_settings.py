@@ -180,6 +180,28 @@ def test_extra_time_per_person_and_no_time_limit(app, demo, make_quiz):
         db.session.commit()
 
 
+def test_extra_time_api_takes_the_employee_number(app, demo):
+    """A tester's 404: every other employee endpoint takes the employee number, and the
+    employee list gives no internal id; the id this endpoint took first still works."""
+    employee_id = _employee_id(app)
+    hr = app.test_client()
+    headers = {"X-CSRFToken": sign_in(hr, "hr@example.org")}
+    url = "/api/v1/employees/E1007/quiz-time-adjustment"
+    saved = hr.put(url, json={"extra_percent": 25}, headers=headers)
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["employee_number"] == "E1007"
+    by_number = hr.get(url).get_json()
+    assert (by_number["extra_percent"], by_number["employee_id"]) == (25, employee_id)
+    by_id = hr.get(f"/api/v1/employees/{employee_id}/quiz-time-adjustment").get_json()
+    assert (by_id["extra_percent"], by_id["employee_number"]) == (25, "E1007")
+    for nobody in ("E9999", "99999", "9" * 30):
+        missing = hr.get(f"/api/v1/employees/{nobody}/quiz-time-adjustment")
+        assert missing.status_code == 404 and missing.get_json()["message"] == "No such employee."
+    spec = hr.get("/api/v1/openapi.json").get_json()
+    path = spec["paths"]["/api/v1/employees/{employee_number}/quiz-time-adjustment"]
+    assert "employee number (E1008)" in path["parameters"][0]["description"]
+
+
 @pytest.mark.parametrize(
     ("policy", "max_attempts", "passing", "allowed"),
     [

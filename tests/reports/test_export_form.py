@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from learnhub.core.dates import without_leading_zero
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from tests.reports.test_export_jobs import _client, _export, _job_of, org  # noqa: F401
@@ -44,8 +45,9 @@ def test_job_times_are_in_the_viewers_time_zone(app, org, monkeypatch):
         _export(client, report="competence_profiles", format="jsonl")
         job = _job_of(app)
         tokyo = ZoneInfo("Asia/Tokyo")
-        asked = job.created_at.astimezone(tokyo).strftime("%d %B %Y, %H:%M %Z")
-        until = job.expires_at.astimezone(tokyo).strftime("%d %B %Y, %H:%M %Z")
+        # the day without a leading zero, as every date of the pages (learnhub.core.dates)
+        asked = without_leading_zero("%d %B %Y, %H:%M %Z", job.created_at.astimezone(tokyo))
+        until = without_leading_zero("%d %B %Y, %H:%M %Z", job.expires_at.astimezone(tokyo))
         page = client.get(f"/exports/jobs/{job.id}").get_data(as_text=True)
         assert asked in page and until in page and " UTC" not in page
         listing = client.get("/exports").get_data(as_text=True)

@@ -178,6 +178,30 @@ def test_wrong_filters_are_named_and_select_nothing(app, log):
         )
 
 
+def test_an_unknown_event_or_a_nul_is_named_on_its_field(app, log):
+    """A tester's findings: "?action=bogus" quietly showed "No events" (an unknown person
+    in "Done by" was already an error); a NUL (%00) in "Done by" gave a bare 400 page from
+    the database."""
+    client = app.test_client()
+    sign_in(client, "hr@example.org")
+    bogus = client.get("/audit?action=bogus")
+    assert bogus.status_code == 422
+    text = _text(bogus)
+    assert "There is a problem" in text
+    assert "Event: no event is called “bogus”; choose one from the list" in text
+    # a known event the log holds none of yet lists none, without an error
+    assert client.get("/audit?action=person.erased").status_code == 200
+    for field, label in (("actor", "Done by"), ("person", "About person")):
+        nul = client.get(f"/audit?{field}=E10%0007")
+        assert nul.status_code == 422, field
+        assert f"{label}: give an employee number or work email without the NUL character" in (
+            _text(nul)
+        )
+    assert client.get("/audit.csv?actor=%00").status_code == 422
+    huge = client.get("/audit?page=" + "9" * 30)
+    assert huge.status_code == 200 and 'rel="next"' not in huge.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("email", "role", "status"),
     [

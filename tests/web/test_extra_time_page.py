@@ -124,6 +124,22 @@ def test_a_fraction_gets_one_message(app, demo):
     assert "like 25" in text and "must be a whole number from 1 to" not in text
 
 
+@pytest.mark.parametrize("typed", ["", "ten", "12.5", "0", "1000"])
+def test_the_percentage_counts_only_for_the_extra_time_choice(app, demo, typed):
+    """A tester's 200: "No extra time" or "No time limit at all" with the percentage left
+    empty (or anything else in it) was refused on the percentage."""
+    hr = app.test_client()
+    sign_in(hr, "hr@example.org")
+    saved = _post(hr, kind="unlimited", extra_percent=typed, reason="Agreed")
+    assert saved.status_code == 302, _text(saved)[:3000]
+    row = _row(app)
+    assert (row.extra_percent, row.no_time_limit) == (0, True)
+    saved = _post(hr, kind="none", extra_percent=typed, reason="")
+    assert saved.status_code == 302, _text(saved)[:3000]
+    row = _row(app)
+    assert (row.extra_percent, row.no_time_limit) == (0, False)
+
+
 def test_only_hr_and_never_for_oneself_or_a_leaver(app, demo):
     for email in ("employee@example.org", "manager@example.org"):
         client = app.test_client()

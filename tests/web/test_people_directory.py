@@ -285,6 +285,34 @@ def test_unknown_filters_are_named_and_list_nobody(app, people):
     assert 'aria-invalid="true"' in body and '<table class="people">' not in body
 
 
+def test_a_nul_in_the_search_is_named_on_the_form(app, people):
+    """A tester's "?q=%00": a bare "400 Bad Request" page from the database (PostgreSQL text
+    holds no NUL); now the form's error summary names the search."""
+    response = _hr_client(app).get("/hr/people?q=%00")
+    assert response.status_code == 422
+    body = _text(response)
+    assert "There is a problem" in body
+    assert "Search for text without the NUL character (%00)." in body
+    assert '<table class="people">' not in body
+
+
+def test_a_page_past_the_last_however_large_shows_the_last(app, people):
+    with app.app_context():
+        for n in range(60):
+            EmployeeFactory(
+                employee_number=f"Q{n:04d}",
+                first_name="Zoe",
+                last_name="Zimmer",
+                email=f"zimmer.{n}@example.test",
+            )
+        db.session.commit()
+    client = _hr_client(app)
+    huge = _get(client, q="zimmer", page="9" * 20)  # a tester's: it showed page 1
+    assert "page 2 of 2" in _text(huge)
+    assert _numbers(huge) == [f"Q{n:04d}" for n in range(50, 60)]
+    assert "page 2 of 2" in _text(_get(client, q="zimmer", page="9" * 5000))
+
+
 def test_the_form_keeps_the_filters(app, people):
     body = _get(_hr_client(app), q="zolk", org_unit="CASE", sub_units="no", overdue="yes")
     html = body.get_data(as_text=True)

@@ -141,6 +141,25 @@ def test_errors_are_named_per_field_and_nothing_changes(app, admin):
     assert _audits(app, "quizzes.settings") == []
 
 
+def test_a_fraction_gets_one_message(app, admin):
+    """A tester's "2.5" minutes: "Not a valid integer value." and the range message both."""
+    _module, quiz_id = first_module(app)
+    data = _form(admin, quiz_id, time_limit_minutes="2.5", **{"draw_counts-0": "2.5"})
+    text = _text(admin.post(f"/content/quizzes/{quiz_id}/settings", data=data))
+    assert text.count('href="#time_limit_minutes"') == 1, text[:3000]
+    assert "Enter the time limit as a whole number of minutes, like 30" in text
+    assert text.count('href="#draw_counts-0"') == 1
+    assert "Enter how many questions to draw as a whole number, like 5" in text
+    assert "Not a valid integer value" not in text and "from 1 to 10080" not in text
+    # blank: no time limit, saved
+    saved = admin.post(
+        f"/content/quizzes/{quiz_id}/settings", data=_form(admin, quiz_id, time_limit_minutes="")
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Quiz, quiz_id).time_limit_seconds is None
+
+
 def test_essay_grading_on_a_quiz_with_attempts_offers_the_regrade(app, admin, make_quiz):
     quiz_id = make_quiz(TF_AND_ESSAY, pass_mark="100")
     with app.app_context():
