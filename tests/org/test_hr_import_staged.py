@@ -217,3 +217,32 @@ def test_the_walk_down_a_whole_file_finds_the_same_cycles(app_ctx, monkeypatch, 
     assert staged[0] == "refused"
     assert _outcome(HEADER + BASE, monkeypatch, staged=True)[3] is True  # staged, no cycle
     db.session.rollback()
+
+
+@pytest.mark.parametrize("rows", ["", ",,,,,,,,,\n"], ids=["header only", "a blank row"])
+@pytest.mark.parametrize("mode", ["delta", "full"])
+def test_a_file_with_no_one_in_it_is_refused_by_both_paths(app_ctx, monkeypatch, mode, rows):
+    """Tester report item 7: a header row and no one under it. Refused in both modes, the
+    same words on both paths (a delta was planned as "changes nothing" with an import button;
+    a full sync was refused), and nobody becomes a leaver: the staged path, which would plan
+    everyone of the source as a leaver within the mass-leavers floor, leaves it to the row
+    path."""
+    _postgresql()
+    apply_import(_plan(HEADER + BASE, monkeypatch, staged=False, mode="full"))
+    db.session.flush()
+    outcomes = []
+    for staged in (True, False):
+        try:
+            plan = _plan(HEADER + rows, monkeypatch, staged=staged, mode=mode)
+        except ValidationFailed as error:
+            outcomes.append((error.message, [str(i) for i in error.errors]))
+        else:
+            outcomes.append(("planned", plan.summary()))
+    full = " (a full sync of hr with it would make everyone of hr a leaver)."
+    message = (
+        "This file has no one in it: it has a header row and no rows of people. Nothing was "
+        "imported" + (full if mode == "full" else ".")
+    )
+    assert outcomes == [(message, ["row 2: no rows of people under the header row"])] * 2
+    assert db.session.scalar(select(func.count()).where(Employee.active.is_(True))) == 4
+    db.session.rollback()

@@ -217,11 +217,18 @@ def plan_import(
     total = len(rows)
     if progress:
         progress("read", total, total)
-    if mode == ImportMode.FULL and not rows:
+    if not rows:
+        # nothing to import, in either mode: a delta would change nothing, and a full sync
+        # would make every active person of the source a leaver (tester report item 7)
         raise ValidationFailed(
-            f"The HR file has no people; a full sync of {source} would make everyone of it a "
-            "leaver. Nothing was imported.",
-            [Issue("row 2", "no person rows")],
+            "This file has no one in it: it has a header row and no rows of people. Nothing "
+            "was imported"
+            + (
+                f" (a full sync of {source} with it would make everyone of {source} a leaver)."
+                if mode == ImportMode.FULL
+                else "."
+            ),
+            [Issue("row 2", "no rows of people under the header row")],
         )
     given = frozenset(used)
     issues = check_rows(rows, used)
@@ -319,7 +326,7 @@ def _staged_plan(
     if stage is None:
         return None
     count = staging.file_is_clean(stage, given)
-    if count is None:
+    if not count:  # a file with problems, or no one in it: the row path words it
         return None
     leaving = staging.leavers(stage, source) if mode == ImportMode.FULL else {}
     if len(leaving) > MASS_LEAVERS_FLOOR and (
