@@ -31,6 +31,8 @@ REFUSED = {
     "duplicate email, other case": BASE + "5,Eve,Low,DI@x.org,,,,,,\n",
     "missing name": BASE + "5,,Low,eve@x.org,,,,,,\n",
     "bad email": BASE + "5,Eve,Low,eve@x,,,,,,\n",
+    "bad email in capitals (quoted as written)": BASE + "5,Eve,Low,@SUM(A1)@X,,,,,,\n",
+    "a date that is not written YYYY-MM-DD": BASE + "5,Eve,Low,eve@x.org,,,,,,03/02/2021\n",
     "bad date": BASE + "5,Eve,Low,eve@x.org,,,,,,2021-02-30\n",
     "own manager": BASE + "5,Eve,Low,eve@x.org,,,,,5,\n",
     "unknown manager": BASE + "5,Eve,Low,eve@x.org,,,,,99,\n",
@@ -246,3 +248,31 @@ def test_a_file_with_no_one_in_it_is_refused_by_both_paths(app_ctx, monkeypatch,
     assert outcomes == [(message, ["row 2: no rows of people under the header row"])] * 2
     assert db.session.scalar(select(func.count()).where(Employee.active.is_(True))) == 4
     db.session.rollback()
+
+
+def test_the_row_paths_words_for_a_bad_email_and_dates(app_ctx, monkeypatch):
+    """Tester report item 8, on both paths: a bad email quoted as the file writes it (not
+    lower-cased); 2021-02-30 "is not a real date", 03/02/2021 not written YYYY-MM-DD."""
+    _postgresql()
+    said = {}
+    for name in (
+        "bad email in capitals (quoted as written)",
+        "bad date",
+        "a date that is not written YYYY-MM-DD",
+    ):
+        refused = [_outcome(HEADER + REFUSED[name], monkeypatch, staged) for staged in (1, 0)]
+        db.session.rollback()
+        assert refused[0] == refused[1]
+        said[name] = refused[0][2]
+    assert said == {
+        "bad email in capitals (quoted as written)": [
+            ("row 6", "Work email (column “email”) '@SUM(A1)@X' is not an email address")
+        ],
+        "bad date": [("row 6", "Hire date (column “hire_date”) '2021-02-30' is not a real date")],
+        "a date that is not written YYYY-MM-DD": [
+            (
+                "row 6",
+                "Hire date (column “hire_date”) '03/02/2021' is not a date written YYYY-MM-DD",
+            )
+        ],
+    }
