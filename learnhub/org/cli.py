@@ -68,6 +68,7 @@ def import_(
 ) -> None:
     """Import employees, org units, job roles and reporting lines from an HR export (CSV or
     XLSX), validated whole first, applied in one transaction."""
+    from learnhub.org.hr_import.mapping import MissingColumns
     from learnhub.org.import_runs import RunChannel
     from learnhub.org.import_service import (
         Actor,
@@ -97,6 +98,11 @@ def import_(
         except ValidationFailed as error:
             db.session.rollback()  # the refusal is recorded in the history, and kept
             record_refusal(error, request, actor)
+            if isinstance(error, MissingColumns) and profile is None and mapping is None:
+                raise _Refused(
+                    f"{file}: {error}\nChoose an import profile: --profile NAME, or --mapping "
+                    "FILE (a JSON column mapping)."
+                ) from error
             raise _Refused(f"{file}: {error}") from error
         except DomainError as error:
             raise click.ClickException(f"{file}: {error}") from error

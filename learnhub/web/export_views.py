@@ -10,10 +10,13 @@ summary naming each field (422).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -26,8 +29,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from learnhub.catalog.models import Course
 from learnhub.core.audit import audit
-from learnhub.core.errors import ValidationFailed
+from learnhub.core.errors import Conflict, ValidationFailed
 from learnhub.core.models import utcnow
+from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.org.services import subtree_ids_query
@@ -39,7 +43,7 @@ from learnhub.reports.formats import csv_text
 from learnhub.reports.jobs import services, stalls
 from learnhub.reports.jobs.api import Gone, job_view, send_job_file
 from learnhub.reports.jobs.catalogue import FILTERS, TITLES, Prepared, Report, prepare
-from learnhub.reports.jobs.models import JobStatus
+from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import body, media_type
 from learnhub.web.assign_forms import choices
 from learnhub.web.export_forms import ExportForm
@@ -164,9 +168,10 @@ def job(job_id: int) -> str:
 @login_required
 def retry(job_id: int) -> BaseResponse:
     """Queue a stalled or failed job again (same job; its requester or HR): 303 to its page.
-    A second click while it waits changes nothing; a done or live job: 409."""
+    A second click while it waits changes nothing; a done or live job: 303 to its page, which
+    says why nothing was done (the API answers 409)."""
     found = services.visible_job(current_user, job_id)
-    stalls.retry_job(found, stalls.who(current_user))
+    _on_the_page(stalls.retry_job, found)
     return redirect(url_for(".job", job_id=found.id), 303)
 
 
@@ -174,10 +179,21 @@ def retry(job_id: int) -> BaseResponse:
 @login_required
 def cancel(job_id: int) -> BaseResponse:
     """Cancel a queued or running job (its requester or HR): 303 to its page, which says who
-    cancelled it. Cancelling twice changes nothing; a done job: 409."""
+    cancelled it. Cancelling twice changes nothing; a job that finished first (a page left
+    open, a second tab): 303 to its page, which says so and offers the file (the API: 409)."""
     found = services.visible_job(current_user, job_id)
-    stalls.cancel_job(found, stalls.who(current_user))
+    _on_the_page(stalls.cancel_job, found)
     return redirect(url_for(".job", job_id=found.id), 303)
+
+
+def _on_the_page(action: Callable[[ExportJob, str], bool], found: ExportJob) -> None:
+    """Run a job's Retry or Cancel; a Conflict (the job finished, or is running) is rolled
+    back and told on the job page as an error message instead of a bare 409 page."""
+    try:
+        action(found, stalls.who(current_user))
+    except Conflict as error:
+        end_after_error(error)
+        flash(error.message, "error")
 
 
 @blp.get("/exports/jobs/<int:job_id>/download")

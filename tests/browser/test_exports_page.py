@@ -71,3 +71,41 @@ def test_the_exports_pages_pass_axe(
     with app.app_context():
         assert db.session.scalar(select(ExportJob.status).where(ExportJob.id == job_id)) == "done"
     assert found == []
+
+
+def test_a_job_page_left_open_shows_what_a_reload_shows_when_the_job_ends(
+    app, demo, chromium, live_server, monkeypatch
+):
+    """Tester report item 2: a job page open while the job runs, then the job finishes. The
+    page then says what the same page reloaded says: the expiry in the viewer's zone (not UTC
+    without a zone), the download link and checksum, and no Cancel button any more."""
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_JOB_THRESHOLD", 0)
+    context = chromium.new_context(base_url=live_server)
+    page = context.new_page()
+    sign_in(page, "hr@example.org")
+    page.goto("/exports")
+    page.check("#report-team_gap_summaries")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/exports/jobs/*")
+    job_id = int(page.url.rsplit("/", 1)[1])
+    done_fields = ("status", "rows_done", "finished_at", "heartbeat_at")
+    with app.app_context():  # eager Celery wrote it; show it running as a worker would
+        job = db.session.get(ExportJob, job_id)
+        done = {name: getattr(job, name) for name in done_fields}
+        job.status, job.heartbeat_at = "running", datetime.now(UTC)
+        db.session.commit()
+    page.goto(f"/exports/jobs/{job_id}")
+    assert "Running:" in page.locator("#job-status").inner_text()
+    assert page.get_by_role("button", name="Cancel the export").count() == 1
+    with app.app_context():  # the worker finishes while the page is open
+        job = db.session.get(ExportJob, job_id)
+        for name, value in done.items():
+            setattr(job, name, value)
+        db.session.commit()
+    page.locator("code.checksum").wait_for(timeout=15000)
+    live = page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Cancel the export").count() == 0
+    assert "Ready." in page.locator("#job-status").inner_text()
+    page.reload()
+    assert live == page.locator("main").inner_text()
+    context.close()

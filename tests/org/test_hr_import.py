@@ -142,7 +142,11 @@ def test_bad_rows_are_rejected_with_their_row_and_change_nothing(app_ctx, rows, 
 def test_unknown_header_asks_for_a_mapping(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import(b"Staff,Name\n1,Ann\n")
-    assert "choose an import profile (--profile or --mapping" in caught.value.message
+    assert caught.value.message == (
+        "The file has no column for Employee number, First name, Last name and Work email. "
+        "Nothing was imported: if its columns have other names, choose an import profile that "
+        "names them."
+    )
 
 
 def test_learnhub_preset_with_semicolons_and_windows_1252(app_ctx):
@@ -194,9 +198,12 @@ def test_every_error_of_a_file_is_listed_in_row_order(app_ctx):
         (b"", "The HR file is empty.", ["row 1: no header row"]),
         (
             b"Employee ID,First Name,Last Name\n1,Ann,Top\n",
-            "No column mapping recognises this file's header; choose an import profile "
-            "(--profile or --mapping on the command line).",
-            ["row 1: columns found: Employee ID, First Name, Last Name"],
+            "The file has no column for Work email. Nothing was imported: if its columns have "
+            "other names, choose an import profile that names them.",
+            [
+                "row 1: no column “Work Email” for Work email",
+                "row 1: columns found: Employee ID, First Name, Last Name",
+            ],
         ),
     ],
 )
@@ -215,10 +222,8 @@ def test_a_mapping_file_missing_a_column_of_the_file(app_ctx, tmp_path):
     )
     with pytest.raises(ValidationFailed) as caught:
         plan_import(b"Staff No,Given,Family,Team\n1,Ann,Top,Office\n", mapping_file=mapping)
-    assert caught.value.message == "The HR file lacks required columns."
-    assert [str(i) for i in caught.value.errors] == [
-        "row 1: missing column “Mail” (for work email)"
-    ]
+    assert caught.value.message == "The file has no column for Work email. Nothing was imported."
+    assert [str(i) for i in caught.value.errors] == ["row 1: no column “Mail” for Work email"]
 
 
 def test_a_mapping_file_with_unknown_or_missing_fields(app_ctx, tmp_path):

@@ -31,6 +31,8 @@ REFUSED = {
     "duplicate email, other case": BASE + "5,Eve,Low,DI@x.org,,,,,,\n",
     "missing name": BASE + "5,,Low,eve@x.org,,,,,,\n",
     "bad email": BASE + "5,Eve,Low,eve@x,,,,,,\n",
+    "bad email in capitals (quoted as written)": BASE + "5,Eve,Low,@SUM(A1)@X,,,,,,\n",
+    "a date that is not written YYYY-MM-DD": BASE + "5,Eve,Low,eve@x.org,,,,,,03/02/2021\n",
     "bad date": BASE + "5,Eve,Low,eve@x.org,,,,,,2021-02-30\n",
     "own manager": BASE + "5,Eve,Low,eve@x.org,,,,,5,\n",
     "unknown manager": BASE + "5,Eve,Low,eve@x.org,,,,,99,\n",
@@ -329,3 +331,60 @@ def test_the_narrowed_case_twins_read_as_every_number(app_ctx, monkeypatch):
     every, _ = _next_outcome(name, monkeypatch, staged=True)
     db.session.rollback()
     assert narrowed == every
+
+
+@pytest.mark.parametrize("rows", ["", ",,,,,,,,,\n"], ids=["header only", "a blank row"])
+@pytest.mark.parametrize("mode", ["delta", "full"])
+def test_a_file_with_no_one_in_it_is_refused_by_both_paths(app_ctx, monkeypatch, mode, rows):
+    """Tester report item 7: a header row and no one under it. Refused in both modes, the
+    same words on both paths (a delta was planned as "changes nothing" with an import button;
+    a full sync was refused), and nobody becomes a leaver: the staged path, which would plan
+    everyone of the source as a leaver within the mass-leavers floor, leaves it to the row
+    path."""
+    _postgresql()
+    apply_import(_plan(HEADER + BASE, monkeypatch, staged=False, mode="full"))
+    db.session.flush()
+    outcomes = []
+    for staged in (True, False):
+        try:
+            plan = _plan(HEADER + rows, monkeypatch, staged=staged, mode=mode)
+        except ValidationFailed as error:
+            outcomes.append((error.message, [str(i) for i in error.errors]))
+        else:
+            outcomes.append(("planned", plan.summary()))
+    full = " (a full sync of hr with it would make everyone of hr a leaver)."
+    message = (
+        "This file has no one in it: it has a header row and no rows of people. Nothing was "
+        "imported" + (full if mode == "full" else ".")
+    )
+    assert outcomes == [(message, ["row 2: no rows of people under the header row"])] * 2
+    assert db.session.scalar(select(func.count()).where(Employee.active.is_(True))) == 4
+    db.session.rollback()
+
+
+def test_the_row_paths_words_for_a_bad_email_and_dates(app_ctx, monkeypatch):
+    """Tester report item 8, on both paths: a bad email quoted as the file writes it (not
+    lower-cased); 2021-02-30 "is not a real date", 03/02/2021 not written YYYY-MM-DD."""
+    _postgresql()
+    said = {}
+    for name in (
+        "bad email in capitals (quoted as written)",
+        "bad date",
+        "a date that is not written YYYY-MM-DD",
+    ):
+        refused = [_outcome(HEADER + REFUSED[name], monkeypatch, staged) for staged in (1, 0)]
+        db.session.rollback()
+        assert refused[0] == refused[1]
+        said[name] = refused[0][2]
+    assert said == {
+        "bad email in capitals (quoted as written)": [
+            ("row 6", "Work email (column “email”) '@SUM(A1)@X' is not an email address")
+        ],
+        "bad date": [("row 6", "Hire date (column “hire_date”) '2021-02-30' is not a real date")],
+        "a date that is not written YYYY-MM-DD": [
+            (
+                "row 6",
+                "Hire date (column “hire_date”) '03/02/2021' is not a date written YYYY-MM-DD",
+            )
+        ],
+    }

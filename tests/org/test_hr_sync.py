@@ -147,10 +147,12 @@ def test_a_full_sync_file_without_people_is_refused(app_ctx):
     with pytest.raises(ValidationFailed) as caught:
         plan_import(HEADER.encode(), source="hr", mode="full")
     assert caught.value.message == (
-        "The HR file has no people; a full sync of hr would make everyone of it a leaver. "
-        "Nothing was imported."
+        "This file has no one in it: it has a header row and no rows of people. Nothing was "
+        "imported (a full sync of hr with it would make everyone of hr a leaver)."
     )
-    assert [str(i) for i in caught.value.errors] == ["row 2: no person rows"]
+    assert [str(i) for i in caught.value.errors] == [
+        "row 2: no rows of people under the header row"
+    ]
 
 
 def test_a_person_moving_between_sources_is_an_update_with_a_warning(app_ctx):

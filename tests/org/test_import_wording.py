@@ -86,3 +86,48 @@ def test_a_bank_file_with_a_dtd_says_so_in_words():
     [error] = refused.errors
     assert error.message == "the file declares a DTD (<!DOCTYPE …>), which is refused for safety"
     assert "Forbidden" not in str(error)
+
+
+ORACLE = "Employee ID,First Name,Last Name,Work Email,Hire Date\n"
+
+
+def _refused(data: str) -> ValidationFailed:
+    with pytest.raises(ValidationFailed) as caught:
+        plan_import(data.encode())
+    return caught.value
+
+
+def test_a_missing_column_is_named_in_words_without_command_line_flags(app_ctx):
+    """Tester report item 8: the file's header comes closest to the Oracle HR export's, so the
+    message names the one field it has no column for, and speaks to the upload page."""
+    error = _refused("Employee ID,First Name,Work Email\n1,Ann,ann@x.org\n")
+    assert error.message == (
+        "The file has no column for Last name. Nothing was imported: if its columns have other "
+        "names, choose an import profile that names them."
+    )
+    assert [str(i) for i in error.errors] == [
+        "row 1: no column “Last Name” for Last name",
+        "row 1: columns found: Employee ID, First Name, Work Email",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("2020-02-30", "'2020-02-30' is not a real date"),
+        ("2021-13-01", "'2021-13-01' is not a real date"),
+        ("30/02/2020", "'30/02/2020' is not a date written YYYY-MM-DD"),
+        ("2020-2-3", "'2020-2-3' is not a date written YYYY-MM-DD"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_not_a_real_date(app_ctx, written, said):
+    error = _refused(ORACLE + f"1,Ann,Top,ann@x.org,{written}\n")
+    assert [str(i) for i in error.errors] == [f"row 2: Hire date (column “Hire Date”) {said}"]
+
+
+def test_a_bad_email_is_quoted_as_the_file_writes_it(app_ctx):
+    error = _refused(ORACLE + "1,Ann,Top, @SUM(A1)@x ,\n2,Bob,Low,Bob@X,\n")
+    assert [str(i) for i in error.errors] == [
+        "row 2: Work email (column “Work Email”) '@SUM(A1)@x' is not an email address",
+        "row 3: Work email (column “Work Email”) 'Bob@X' is not an email address",
+    ]

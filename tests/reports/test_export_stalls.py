@@ -84,7 +84,10 @@ def test_a_job_without_heartbeat_is_stalled_with_retry_and_cancel(app, org):
     page = client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
     assert "Stalled" not in page and "Retry the export" not in page
     assert "Cancel the export" in page and "Running:" in page
-    assert _post(client, f"/exports/jobs/{job_id}/retry").status_code == 409
+    refused = _post(client, f"/exports/jobs/{job_id}/retry")
+    assert refused.status_code == 303  # told on the job page, not a bare 409 page
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "can be retried only when it has stalled" in page and "Running:" in page
 
 
 def test_retry_runs_the_same_job_from_zero_with_a_new_estimate(app, org):
@@ -98,7 +101,10 @@ def test_retry_runs_the_same_job_from_zero_with_a_new_estimate(app, org):
     assert (job.rows_done, job.rows_estimated, job.attempts, job.retries) == (7, 7, 2, 1)
     assert "Started 2 times" in client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
     # a second click, and the killed run's message coming back at last: nothing changes
-    assert _post(client, f"/exports/jobs/{job_id}/retry").status_code == 409
+    assert _post(client, f"/exports/jobs/{job_id}/retry").status_code == 303
+    assert "there is nothing to retry" in client.get(f"/exports/jobs/{job_id}").get_data(
+        as_text=True
+    )
     with app.app_context():
         assert run_job(job_id, retry=0) == "done"
         assert run_job(job_id) == "done"
@@ -211,3 +217,22 @@ def test_the_api_cancels_and_retries_a_job(app, org):
     done = client.get(f"/api/v1/exports/jobs/{job_id}").get_json()  # eager: ran after commit
     assert (done["status"], done["rows_done"], done["attempts"]) == ("done", 7, 2)
     assert client.post(f"/api/v1/exports/jobs/{job_id}/cancel", headers=headers).status_code == 409
+
+
+def test_a_cancel_of_a_finished_job_is_answered_on_its_page(app, org):
+    """Tester report item 2: the page was left open with its Cancel button while the job
+    finished; the click is answered on the job page (the file still offered), not on a bare
+    409 page, and the job is unchanged."""
+    _export(_client(app, org["hr"]), report="competence_profiles", format="jsonl")
+    job = _job_of(app)
+    assert job.status == "done"
+    client = _client(app, org["hr"])
+    response = _post(client, f"/exports/jobs/{job.id}/cancel")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/exports/jobs/{job.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="flash error"' in page
+    assert f"Export job {job.id} had already finished, so it was not cancelled" in page
+    assert "Download the file" in page and "Cancel the export" not in page
+    assert _job_of(app).status == "done" and _job_of(app).cancelled_at is None
+    assert "export_job_cancelled" not in _actions(app, job.id)

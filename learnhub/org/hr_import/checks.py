@@ -43,15 +43,21 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK_RE = re.compile("[\r\n\x85\u2028\u2029]")
 #: either of the two: one scan finds whether a row needs a closer look
 UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r\n\x85\u2028\u2029]")
+#: a date written YYYY-MM-DD, whether or not the day exists (2020-02-30 is written so, and
+#: is not a real date: the two get different messages, a tester's finding)
+WRITTEN_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(slots=True)
 class HRRow:
     """One person row: ``row`` is its spreadsheet row number, ``values`` every field's text
-    (stripped; email lower-cased; "" for an empty cell or an absent column)."""
+    (stripped; email lower-cased; "" for an empty cell or an absent column);
+    ``written_email`` the email as the file writes it (stripped, letter case kept: messages
+    quote it so; "" when not known, then messages quote ``values["email"]``)."""
 
     row: int
     values: dict[str, str]
+    written_email: str = ""
 
 
 def check_rows(rows: list[HRRow], headers: dict[str, str] | None = None) -> list[Issue]:
@@ -88,18 +94,20 @@ def check_rows(rows: list[HRRow], headers: dict[str, str] | None = None) -> list
             issues.append(
                 Issue(
                     where,
-                    f"{field_words('email', headers)} {v['email']!r} is not an email address",
+                    f"{field_words('email', headers)} {row.written_email or v['email']!r} "
+                    "is not an email address",
                 )
             )
         if v["hire_date"]:
             try:
                 date.fromisoformat(v["hire_date"])
             except ValueError:
+                written = WRITTEN_DATE_RE.fullmatch(v["hire_date"]) is not None
                 issues.append(
                     Issue(
                         where,
-                        f"{field_words('hire_date', headers)} {v['hire_date']!r} is not a date "
-                        "written YYYY-MM-DD",
+                        f"{field_words('hire_date', headers)} {v['hire_date']!r} "
+                        + ("is not a real date" if written else "is not a date written YYYY-MM-DD"),
                     )
                 )
         number = v["employee_number"]

@@ -69,6 +69,11 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 
 
+class MissingColumns(ValidationFailed):
+    """The file has no column for a required field (the command line adds its flags to the
+    message: learnhub.org.cli)."""
+
+
 def field_words(fld: str, headers: dict[str, str] | None = None) -> str:
     """A field as a message names it: its words, and the file's header for it when known
     ("First name (column “Given Name”)")."""
@@ -125,8 +130,9 @@ def shared_headers(mapping: dict[str, str]) -> list[str]:
 
 
 def _and(fields: list[str]) -> str:
+    """Fields in words, joined: "Last name", "First name and Last name", "A, B and C"."""
     words = [FIELD_WORDS[f] for f in fields]
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:
@@ -144,32 +150,36 @@ def resolve_mapping(headers: list[str], mapping: dict[str, str] | None = None) -
     """The mapping to read a file with: ``mapping`` when given, else the first preset whose
     required columns are all in ``headers``. Returns ``{field: header}`` for the fields whose
     column is in the file (absent optional columns leave those fields unchanged on import).
-    Raises ValidationFailed naming the missing required columns."""
+    Raises MissingColumns (422) naming the required fields the file has no column for (in words:
+    "The file has no column for Last name."), measured against ``mapping``, else the preset
+    the header comes closest to; the message speaks to someone at the upload page (the
+    command line adds its own flags: learnhub.org.cli)."""
     present = set(headers)
     shared = shared_headers(mapping) if mapping is not None else []
     if shared:
         raise ValidationFailed(
             "The column mapping is not usable.", [Issue("mapping", m) for m in shared]
         )
-    if mapping is None:
-        for preset in PRESETS.values():
-            if {preset[f] for f in REQUIRED} <= present:
-                mapping = preset
-                break
-        else:
-            raise ValidationFailed(
-                "No column mapping recognises this file's header; choose an import profile "
-                "(--profile or --mapping on the command line).",
-                [Issue("row 1", f"columns found: {', '.join(headers)}")],
-            )
-    missing = [
-        f"“{header}” (for {FIELD_WORDS[fld].lower()})"
-        for fld, header in mapping.items()
-        if fld in REQUIRED and header not in present
-    ]
-    if missing:
-        raise ValidationFailed(
-            "The HR file lacks required columns.",
-            [Issue("row 1", f"missing column {m}") for m in missing],
+    chosen = mapping
+    if chosen is None:
+        # the first preset with every required column, else the one with the most of them
+        chosen = max(
+            PRESETS.values(), key=lambda preset: sum(preset[f] in present for f in REQUIRED)
         )
-    return {fld: header for fld, header in mapping.items() if header in present}
+    missing = [fld for fld in REQUIRED if fld in chosen and chosen[fld] not in present]
+    if missing:
+        issues = [
+            Issue("row 1", f"no column “{chosen[fld]}” for {FIELD_WORDS[fld]}") for fld in missing
+        ]
+        if mapping is None:
+            issues.append(Issue("row 1", f"columns found: {', '.join(headers)}"))
+        raise MissingColumns(
+            f"The file has no column for {_and(missing)}. Nothing was imported"
+            + (
+                ": if its columns have other names, choose an import profile that names them."
+                if mapping is None
+                else "."
+            ),
+            issues,
+        )
+    return {fld: header for fld, header in chosen.items() if header in present}

@@ -119,7 +119,10 @@ def cancel_job(job: ExportJob, by: str) -> bool:
     audited ``export_job_cancelled``. True when cancelled; False when it already was (or had
     failed). Conflict (409) for a done job. Flushes; the caller commits."""
     if job.status == JobStatus.DONE:
-        raise Conflict(f"Export job {job.id} is done: download it or let it expire.")
+        raise Conflict(
+            f"Export job {job.id} had already finished, so it was not cancelled: download "
+            "the file, or let it expire."
+        )
     if job.status == JobStatus.FAILED:
         return False
     now = utcnow()

@@ -1,8 +1,10 @@
 // The export job page (learnhub/web/templates/exports/job.html): while the job runs, ask the
 // API for its progress and update the live region in place (screen readers announce it, focus
-// stays where it is). When the job is done the region says so with the download link and the
-// checksum; when it failed, why. Polls every 3 s, slowing down to 30 s for long jobs; without
-// JavaScript the page's "Check now" link does the same.
+// stays where it is). When the job ends (done, failed, cancelled elsewhere) or stalls, the page
+// is fetched again and its status and #job-more (download link, checksum, Retry and Cancel)
+// replace this page's: the page then says exactly what a reload says, times in the viewer's
+// zone included, and offers only the buttons that still apply. Polls every 3 s, slowing down
+// to 30 s for long jobs; without JavaScript the page's "Check now" link does the same.
 (function () {
   "use strict";
   var box = document.getElementById("job-status");
@@ -16,39 +18,46 @@
   }
   function text(value) { return document.createTextNode(value); }
   function strong(value) { var s = document.createElement("strong"); s.textContent = value; return s; }
-  function show(job) {
-    box.replaceChildren();
-    if (job.status === "done") {
-      var link = document.createElement("a");
-      link.href = box.dataset.download;
-      link.textContent = "Download the file";
-      var code = document.createElement("code");
-      code.textContent = job.sha256;
-      box.appendChild(paragraph([strong("Ready."), text(" " + number.format(job.rows_done) + " rows, " +
-        number.format(job.size_bytes) + " bytes, available until " +
-        new Date(job.expires_at).toLocaleString("en-GB", { dateStyle: "long", timeStyle: "short" }) + ". "), link]));
-      box.appendChild(paragraph([text("SHA-256 checksum of the file: "), code]));
-    } else if (job.status === "failed") {
-      box.appendChild(paragraph([strong("The export failed."), text(" " + (job.error || ""))]));
-    } else if (job.status === "running") {
-      var bar = document.createElement("progress");
-      bar.max = job.rows_estimated || 1;
-      bar.value = job.rows_done;
-      bar.setAttribute("aria-label", "Rows written");
-      box.appendChild(paragraph([strong("Running:"), text(" " + number.format(job.rows_done) + " of about " +
-        number.format(job.rows_estimated || 0) + " rows written.")]));
-      box.appendChild(bar);
-    }
+  function running(job) {
+    var bar = document.createElement("progress");
+    bar.max = job.rows_estimated || 1;
+    bar.value = job.rows_done;
+    bar.setAttribute("aria-label", "Rows written");
+    box.replaceChildren(
+      paragraph([strong("Running:"), text(" " + number.format(job.rows_done) + " of about " +
+        number.format(job.rows_estimated || 0) + " rows written.")]),
+      bar);
+  }
+  function settle() {
+    // the page as the server renders it now; the live region keeps its element (a replaced
+    // live region is not announced), only its content changes
+    fetch(box.dataset.page, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var status = fresh.getElementById("job-status");
+        var more = fresh.getElementById("job-more");
+        var here = document.getElementById("job-more");
+        if (!status || !more || !here) throw new Error("not the job page");
+        box.replaceChildren.apply(box, Array.prototype.slice.call(status.childNodes).map(function (node) {
+          return document.importNode(node, true);
+        }));
+        here.replaceWith(document.importNode(more, true));
+        box.dataset.poll = "";
+      })
+      .catch(function () { window.location.reload(); });
   }
   function tick() {
     fetch(box.dataset.poll, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (job) {
         if (!job) { window.setTimeout(tick, 30000); return; }
-        // stalled (no progress for minutes): the page offers Retry and Cancel
-        if (job.stalled) { window.location.reload(); return; }
-        if (job.status !== "queued") show(job);
-        if (job.status === "done" || job.status === "failed") return;
+        // ended, or stalled (no progress for minutes: the page offers Retry and Cancel)
+        if (job.stalled || job.status === "done" || job.status === "failed") { settle(); return; }
+        if (job.status === "running") running(job);
         delay = Math.min(delay * 1.5, 30000);
         window.setTimeout(tick, delay);
       })
