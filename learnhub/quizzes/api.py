@@ -57,12 +57,18 @@ class AttemptResponses(MethodView):
     @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
-    @blp.alt_response(409, schema=ErrorSchema, description="Already submitted, or time is up")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="Already submitted, time is up, or the answers changed since "
+        "answers_revision (another window, tab or client saved)",
+    )
     def put(self, args: dict, attempt_id: int):
         """Save responses before submitting (resume after a closed tab)."""
         attempt = services.get_attempt(attempt_id, current_user)
         # time up: the attempt is submitted with what was saved, the late answers refused (409)
-        services.save_responses(attempt, from_display(attempt, _answers(args)))
+        answers = from_display(attempt, _answers(args))
+        services.save_responses(attempt, answers, args.get("answers_revision"))
         return attempt_view(attempt)
 
 
@@ -72,9 +78,15 @@ class AttemptSubmit(MethodView):
     @blp.arguments(ResponsesArgs, required=False)
     @blp.response(200, AttemptSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No such attempt of the caller's")
-    @blp.alt_response(409, schema=ErrorSchema, description="Time is up (the attempt is closed)")
+    @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="Time is up (the attempt is closed), or the answers changed since "
+        "answers_revision (nothing scored)",
+    )
     def post(self, args: dict, attempt_id: int):
         """Submit with final responses; scored on the server once, however often it is sent."""
         attempt = services.get_attempt(attempt_id, current_user, responses=False)
-        services.submit_attempt(attempt, from_display(attempt, _answers(args)))
+        answers = from_display(attempt, _answers(args))
+        services.submit_attempt(attempt, answers, args.get("answers_revision"))
         return attempt_view(attempt)

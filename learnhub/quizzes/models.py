@@ -180,6 +180,8 @@ class Attempt(db.Model):
     ``state``: ``in_progress`` or ``submitted``; at most one in progress per employee and quiz,
     enforced by a partial unique index. ``score_exact`` is raw/max as a Fraction
     string; ``raw_points``/``max_points`` are exact decimals for display and SQL.
+    ``answers_revision``: how many times its answers were saved; a save or submit from a page
+    that shows an older revision is refused (:mod:`learnhub.quizzes.revisions`).
     """
 
     __tablename__ = "attempts"
@@ -202,6 +204,7 @@ class Attempt(db.Model):
     passed: Mapped[bool | None]
     needs_review: Mapped[bool] = mapped_column(default=False)
     regraded_at: Mapped[datetime | None]
+    answers_revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     quiz: Mapped[Quiz] = relationship(lazy="joined")
     responses: Mapped[list[Response]] = relationship(

@@ -46,6 +46,7 @@ def attempt_view(attempt: Attempt) -> dict:
         "seconds_left": seconds_left(attempt),
         "warning_seconds": WARNING_SECONDS if attempt.deadline_at else None,
         "submitted_at": attempt.submitted_at,
+        "answers_revision": attempt.answers_revision,
         "questions": [learner_question(q.id, q.spec, choices.get(str(q.id))) for q in questions],
         "saved": saved,
         "result": None,

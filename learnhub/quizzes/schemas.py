@@ -108,6 +108,12 @@ class AttemptSchema(Schema):
         allow_none=True, metadata={"description": "warn the learner this long before the end"}
     )
     submitted_at = fields.DateTime(allow_none=True)
+    answers_revision = fields.Integer(
+        metadata={
+            "description": "how many times the answers were saved: send it back with a save "
+            "or submit, which is refused (409) when another window, tab or client saved since"
+        }
+    )
     questions = fields.List(
         fields.Nested(LearnerQuestionSchema), metadata={"description": "in the attempt's order"}
     )
@@ -120,7 +126,8 @@ class AttemptSchema(Schema):
 
 
 class ResponsesArgs(Schema):
-    """``{"responses": {"<question id>": {...response...}}}``, shapes per question type."""
+    """``{"responses": {"<question id>": {...response...}}, "answers_revision": n}``, shapes
+    per question type; ``answers_revision`` optional (learnhub.quizzes.revisions)."""
 
     class Meta:
         unknown = RAISE
@@ -129,4 +136,12 @@ class ResponsesArgs(Schema):
         keys=fields.String(validate=validate.Regexp(r"^\d+$")),
         values=fields.Dict(),
         load_default=dict,
+    )
+    answers_revision = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "the attempt's answers_revision these answers were based on; "
+            "omitted: not checked"
+        },
     )

@@ -24,6 +24,7 @@ from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import build_layout
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
+from learnhub.quizzes.revisions import claim_revision
 from learnhub.quizzes.signals import attempt_started
 from learnhub.quizzes.submit import submit_attempt
 from learnhub.quizzes.timing import DEADLINE_GRACE, deadline_for, is_overdue
@@ -284,22 +285,28 @@ class TimeUp(Conflict):
         super().__init__(TIME_UP)
 
 
-def save_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
+def save_responses(attempt: Attempt, answers: dict[int, dict], revision: int | None = None) -> None:
     """Store (replace) responses of an in-progress attempt; ``answers`` = {question_id:
-    response dict}. Raises Conflict when submitted, TimeUp (after submitting the attempt with
-    what was saved) when its time is up, DomainError for a question not in it."""
+    response dict}, sent from a page showing answer ``revision`` (None: unchecked;
+    learnhub.quizzes.revisions). Raises Conflict when submitted, TimeUp (after submitting the
+    attempt with what was saved) when its time is up, ChangedElsewhere when another page saved
+    since, DomainError for a question not in it."""
     if attempt.state != AttemptState.IN_PROGRESS:
         raise Conflict("This attempt is already submitted.")
     if close_if_overdue(attempt):  # late answers are never stored
         raise TimeUp()
+    _check_questions(attempt, answers)
+    claim_revision(attempt, revision, answers)
     _write_responses(attempt, answers)
 
 
-def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
-    valid = set(attempt.layout.get("questions", []))
-    unknown = sorted(set(answers) - valid)
+def _check_questions(attempt: Attempt, answers: dict[int, dict]) -> None:
+    unknown = sorted(set(answers) - set(attempt.layout.get("questions", [])))
     if unknown:
         raise DomainError(f"Question(s) {unknown} are not part of attempt {attempt.id}.")
+
+
+def _write_responses(attempt: Attempt, answers: dict[int, dict]) -> None:
     by_question = {r.question_id: r for r in attempt.responses}
     now = utcnow()
     for question_id, answer in answers.items():

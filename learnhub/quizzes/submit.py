@@ -47,6 +47,7 @@ from learnhub.quizzes.attempt_scoring import attempt_totals, question_score, sto
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, AttemptState, Response
 from learnhub.quizzes.question_evidence import competence_levels, tagged_results
+from learnhub.quizzes.revisions import ChangedElsewhere, same_as_stored
 from learnhub.quizzes.scoring import QuestionScore
 from learnhub.quizzes.signals import attempt_submitted
 from learnhub.quizzes.timing import is_overdue
@@ -66,12 +67,19 @@ class _Final:
     reviewed_at: datetime | None = None
 
 
-def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
+def submit_attempt(
+    attempt: Attempt, answers: dict[int, dict] | None, revision: int | None = None
+) -> Attempt:
     """Save ``answers`` ({question id: response in spec indexes}; ignored when the time is up),
     then score and close the attempt exactly once (the module docstring's order).
 
-    A second submit (double click, retry, another tab) changes nothing and returns the attempt
-    as the first one stored it. Records the ``quiz_passed`` evidence when it passes and the
+    ``revision``: the answer revision of the page that sent them (None: unchecked); the claim
+    takes it only while the stored answers are still at it (the check is in the claim's WHERE,
+    learnhub.quizzes.revisions), else raises ChangedElsewhere and writes nothing, unless
+    answers were sent and they are those stored. When the time is up the revision is not
+    checked: the attempt is submitted with what was saved. A second submit (double click,
+    retry, another tab) changes nothing and returns the attempt as the first one stored it.
+    Records the ``quiz_passed`` evidence when it passes and the
     question-level evidence of its tagged questions whether it passed or not
     (:mod:`learnhub.quizzes.question_evidence`), both in one INSERT. Raises DomainError for a
     question not in the attempt (before anything is written). Flushes, never commits.
@@ -90,20 +98,23 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
     quiz = attempt.quiz
     scores = [question_score(quiz, q, finals[q.id]) for q in questions]
     totals = attempt_totals(quiz, scores)
-    claimed = cast(
-        CursorResult,
-        db.session.execute(
-            _claim_statement(),
-            {"attempt_id": attempt.id, "now": now, "in_progress": AttemptState.IN_PROGRESS}
-            | totals,
-        ),
-    ).rowcount
-    if claimed == 0:  # a twin request submitted it first: show what it stored
+    params = {"attempt_id": attempt.id, "now": now, "in_progress": AttemptState.IN_PROGRESS}
+    checked = revision is not None and not is_overdue(attempt, now)
+    if checked:
+        params["revision"] = revision
+    claimed = _claim(checked, params | totals)
+    if claimed == 0:
         db.session.refresh(attempt)
-        return attempt
+        if attempt.state == AttemptState.SUBMITTED:  # a twin request submitted it first
+            return attempt
+        if not final or not same_as_stored(attempt.id, final):  # another page saved since
+            raise ChangedElsewhere()
+        if _claim(False, params | totals) == 0:  # this page's answers are those stored
+            db.session.refresh(attempt)  # … and a twin request submitted it meanwhile
+            return attempt
     for name, value in {"state": AttemptState.SUBMITTED, "submitted_at": now, **totals}.items():
         set_committed_value(attempt, name, value)
-    params = [
+    rows = [
         {
             "attempt_id": attempt.id,
             "question_id": q.id,
@@ -114,7 +125,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt
         for q, score in zip(questions, scores, strict=True)
     ]
     dialect = db.session.get_bind().dialect.name
-    written = list(db.session.scalars(_upsert_statement(dialect), params)) if params else []
+    written = list(db.session.scalars(_upsert_statement(dialect), rows)) if rows else []
     others = [r for qid, r in stored.items() if qid not in ids]  # none: kept if ever there
     responses = sorted(written + others, key=lambda r: r.question_id)
     set_committed_value(attempt, "responses", responses)
@@ -180,25 +191,30 @@ def _responses_statement() -> Select:
     )
 
 
+def _claim(checked: bool, params: dict) -> int:
+    """Run the claim (``_claim_statement``); how many rows it claimed (0 or 1)."""
+    return cast(CursorResult, db.session.execute(_claim_statement(checked), params)).rowcount
+
+
 @cache
-def _claim_statement() -> Update:
+def _claim_statement(checked: bool) -> Update:
     """The conditional UPDATE that claims a submit and stores the attempt's score
-    (``attempt_id``, ``in_progress``, ``now`` and the columns of ``attempt_totals``), built
-    once."""
-    return (
-        update(Attempt)
-        .where(Attempt.id == bindparam("attempt_id"), Attempt.state == bindparam("in_progress"))
-        .values(
-            state=AttemptState.SUBMITTED,
-            submitted_at=bindparam("now"),
-            raw_points=bindparam("raw_points"),
-            max_points=bindparam("max_points"),
-            score_exact=bindparam("score_exact"),
-            needs_review=bindparam("needs_review"),
-            passed=bindparam("passed"),
-        )
-        .execution_options(synchronize_session=False)
+    (``attempt_id``, ``in_progress``, ``now`` and the columns of ``attempt_totals``; when
+    ``checked``, only while the answers are at ``revision``), built once per kind."""
+    statement = update(Attempt).where(
+        Attempt.id == bindparam("attempt_id"), Attempt.state == bindparam("in_progress")
     )
+    if checked:
+        statement = statement.where(Attempt.answers_revision == bindparam("revision"))
+    return statement.values(
+        state=AttemptState.SUBMITTED,
+        submitted_at=bindparam("now"),
+        raw_points=bindparam("raw_points"),
+        max_points=bindparam("max_points"),
+        score_exact=bindparam("score_exact"),
+        needs_review=bindparam("needs_review"),
+        passed=bindparam("passed"),
+    ).execution_options(synchronize_session=False)
 
 
 @cache

@@ -66,3 +66,15 @@ def unanswered(questions: list[dict], answers: dict[int, dict]) -> list[dict]:
         for item in answer_summary(questions, answers)
         if item["needs_answer"] and not item["answered"]
     ]
+
+
+#: the answer of an autosave that was taken: the attempt's answer revision now, for the page's
+#: next save (learnhub.quizzes.revisions)
+REVISION_HEADER = "X-Answers-Revision"
+
+
+def sent_revision(form: MultiDict) -> int | None:
+    """The answer revision the quiz page was showing (its hidden ``answers_revision`` field),
+    or None when the form has none (a page served before the field existed: not checked)."""
+    raw = form.get("answers_revision", "")
+    return int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 12 else None

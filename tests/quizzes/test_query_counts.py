@@ -43,13 +43,19 @@ def test_module_api_statements(app, count_queries):
     assert queries.count == 3, queries
 
 
-@pytest.mark.parametrize("colleagues", [3, 30])
-def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_queries, colleagues):
+@pytest.mark.parametrize(("colleagues", "revision"), [(3, None), (30, None), (3, 0)])
+def test_submit_statements_do_not_grow_with_the_team(
+    app, database_url, count_queries, colleagues, revision
+):
+    """``revision``: the answer revision the page sent (None: none sent); checked inside the
+    claim's WHERE, it costs no statement."""
     _module_id, quiz_id = first_module(app)
     client = app.test_client()
     headers = {"X-CSRFToken": sign_in(client, _learner(app, colleagues), PASSWORD)}
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=headers).get_json()
-    answers = {"responses": api_answers(app, attempt["id"])}
+    answers: dict = {"responses": api_answers(app, attempt["id"])}
+    if revision is not None:
+        answers["answers_revision"] = revision
     questions = len(answers["responses"])
     with count_queries() as queries:
         response = client.post(
@@ -66,7 +72,8 @@ def test_submit_statements_do_not_grow_with_the_team(app, database_url, count_qu
     #     12) with their bank's name, read once for the whole request (the answers' display ids,
     #     the scoring, the evidence, the xAPI statements and the result reuse them);
     #  4. the UPDATE that claims the submit AND stores the attempt's score (scored in memory
-    #     first; only one transaction can win it);
+    #     first; only one transaction can win it; its WHERE checks the answer revision the
+    #     page sent, if any: learnhub.quizzes.revisions);
     #  5. one INSERT … ON CONFLICT DO UPDATE of the 6 responses with their scores (one
     #     statement on SQLite too), returning them;
     #  evidence (the quiz_passed rows of the module's competences and, this bank's questions

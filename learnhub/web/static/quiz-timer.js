@@ -4,6 +4,11 @@
 // time is up. The server enforces the limit whatever this script does: it
 // submits an overdue attempt with what was saved.
 //
+// Every save carries the page's answer revision (the hidden "answers_revision" field, kept up
+// to date from each taken save's X-Answers-Revision). When another tab or window of the
+// attempt saved since, the server refuses (409): the page says so in its live region and
+// saves no more, so neither tab overwrites the other's answers silently.
+//
 // The form has buttons named "action", and a form's named controls shadow its properties:
 // `form.action` is then a RadioNodeList, not the URL. The save address is read with
 // getAttribute, never through the `action` property.
@@ -28,6 +33,23 @@
   }
 
   var saveUrl = form.getAttribute("action") || window.location.href;
+  var revision = document.getElementById("answers-revision");
+  var stale = false;  // another page saved since: this one saves no more
+
+  function taken(response) {  // the revision after a taken save (never goes back)
+    var now = parseInt(response.headers.get("X-Answers-Revision"), 10);
+    if (revision && !isNaN(now) && now > parseInt(revision.value, 10)) {
+      revision.value = String(now);
+    }
+  }
+
+  function refused(response) {  // 409: changed in another window or tab
+    stale = true;
+    if (pending) { window.clearTimeout(pending); pending = null; }
+    return response.json().then(function (body) { return body.message; }, function () {
+      return "This quiz has been changed in another window or tab. Reload the page.";
+    }).then(function (message) { alertBox.textContent = message; });
+  }
 
   function answers() {
     var data = new FormData(form);
@@ -40,15 +62,22 @@
   // form's, CSRF token included. ``savedState``: the answers the server last took (as served,
   // then each 204); the minute's save is skipped when nothing changed since, and carries the
   // answers when a save failed.
-  function snapshot(data) { return new URLSearchParams(data).toString(); }
+  function snapshot(data) {  // the answers only: not the revision a save moves on
+    var params = new URLSearchParams(data);
+    params.delete("answers_revision");
+    return params.toString();
+  }
   var inFlight = null, inFlightState = null, again = false, savedState = snapshot(answers());
   function save() {
+    if (stale) { return Promise.resolve(); }
     if (inFlight) { again = true; return inFlight; }
     var body = answers(), state = snapshot(body);
     inFlightState = state;
     inFlight = fetch(saveUrl, {method: "POST", body: body, credentials: "same-origin"})
-      .then(function (response) { if (response.ok) { savedState = state; } },
-            function () { /* the next save or the submit carries the answers */ })
+      .then(function (response) {
+        if (response.ok) { savedState = state; taken(response); }
+        else if (response.status === 409) { return refused(response); }
+      }, function () { /* the next save or the submit carries the answers */ })
       .then(function () {
         inFlight = null; inFlightState = null;
         if (again) { again = false; return save(); }
@@ -56,6 +85,7 @@
     return inFlight;
   }
   function saveIfChanged() {  // a save already carrying these answers is not sent twice
+    if (stale) { return; }
     var now = snapshot(answers());
     if (now !== (inFlight ? inFlightState : savedState)) { save(); }
   }
@@ -74,25 +104,37 @@
   // Leaving the page (another tab, closing it, reloading, following a link) saves too: a
   // beacon (or a keepalive fetch) is delivered even while the page unloads. Not when this
   // page is submitting the form itself.
+  // A save in flight ends first, so the form carries the revision it moved the answers to.
   var leaving = false;
-  form.addEventListener("submit", function () {
-    leaving = true;
+  form.addEventListener("submit", function (event) {
     if (pending) { window.clearTimeout(pending); pending = null; }
+    if (inFlight && form.requestSubmit) {
+      event.preventDefault();
+      var button = event.submitter;
+      inFlight.then(function () { form.requestSubmit(button || undefined); });
+      return;
+    }
+    leaving = true;
   });
   var sentOnLeaving = false;  // pagehide and visibilitychange both come: one save
+  // Its answer is never read: the page counts the revision it moves the answers to (one more
+  // than the save in flight, if any, moves them to).
   function saveOnLeaving() {
-    if (leaving || submitted || sentOnLeaving) { return; }
+    if (leaving || submitted || sentOnLeaving || stale) { return; }
     if (pending) { window.clearTimeout(pending); pending = null; }
     if (!inFlight && snapshot(answers()) === savedState) { return; }  // all saved already
     sentOnLeaving = true;
-    var sent = false;
-    try { sent = navigator.sendBeacon ? navigator.sendBeacon(saveUrl, answers()) : false; }
+    var body = answers(), sent = false;
+    var at = parseInt(body.get("answers_revision"), 10) + (inFlight ? 1 : 0);
+    if (!isNaN(at)) { body.set("answers_revision", String(at)); }
+    try { sent = navigator.sendBeacon ? navigator.sendBeacon(saveUrl, body) : false; }
     catch (e) { sent = false; }
     if (!sent) {
       fetch(saveUrl, {
-        method: "POST", body: answers(), credentials: "same-origin", keepalive: true
+        method: "POST", body: body, credentials: "same-origin", keepalive: true
       }).catch(function () { /* nothing more can be done while the page goes */ });
     }
+    if (!isNaN(at) && revision) { revision.value = String(at + 1); }
   }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { saveOnLeaving(); } else { sentOnLeaving = false; }
