@@ -5,8 +5,8 @@ other's answers silently)
 page carries it and a save or submit from a page older than the stored answers is refused
 (Moodle's question engine "sequencecheck"). Existing attempts start at 0, as a new one does.
 
-Revision ID: 0031_fixc
-Revises: 0030_privfix
+Revision ID: 0033_fixc
+Revises: 0032_leftover
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0031_fixc"
-down_revision = "0030_privfix"
+revision = "0033_fixc"
+down_revision = "0032_leftover"
 branch_labels = None
 depends_on = None
 
