@@ -47,7 +47,7 @@ from learnhub.core.errors import Conflict, DomainError, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit, queue_after_commit
 from learnhub.extensions import db
-from learnhub.org import import_preview, import_staging
+from learnhub.org import import_preview, import_previews, import_staging
 from learnhub.org.hr_import.tables import ZIP_MAGIC
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
@@ -224,19 +224,6 @@ def _claim(run_id: int, attempt: int, status: RunStatus) -> bool:
     return bool(claimed.rowcount)
 
 
-def _request_of(run: HRImportRun, data: bytes) -> ImportRequest:
-    options = run.options or {}
-    return ImportRequest(
-        data=data,
-        file_name=run.file_name,
-        profile=run.profile,
-        source=run.source,
-        mode=options.get("mode"),
-        encoding=options.get("encoding"),
-        max_leavers=float(options.get("max_leavers", 20)),
-    )
-
-
 def run_planning(run_id: int, attempt: int) -> str:
     """The task's work: plan run ``run_id`` queued at ``attempt`` and record it (``dry_run``
     with its preview, ``invalid`` with its errors, or, for an API import to apply,
@@ -251,7 +238,7 @@ def run_planning(run_id: int, attempt: int) -> str:
     actor = Actor(RunChannel(run.channel), run.employee_id, run.api_token_id)
     if data is None:
         return _fail(run_id, attempt, "The uploaded file is no longer kept; upload it again.")
-    request = _request_of(run, data)
+    request = import_previews.request_of(run, data)
     apply = bool((run.options or {}).get("apply"))
     total = run.rows
 

@@ -209,16 +209,7 @@ def confirm_preview(
             "The uploaded file kept for this preview is missing or not the file that was "
             "previewed (its SHA-256 differs); nothing was imported. Upload the file again."
         )
-    options = run.options or {}
-    request = ImportRequest(
-        data=data,
-        file_name=run.file_name,
-        profile=run.profile,
-        source=run.source,
-        mode=options.get("mode"),
-        encoding=options.get("encoding"),
-        max_leavers=float(options.get("max_leavers", 20)),
-    )
+    request = request_of(run, data)
     try:
         plan = plan_request(request, wait=False, actor=actor, progress=progress)
         same = import_preview.fingerprint(plan) == run.fingerprint
@@ -237,3 +228,18 @@ def confirm_preview(
     _summary, run = apply_and_record(plan, request, actor, run=run, progress=progress)
     after_commit(lambda: import_staging.discard(token, keep_preview=True))
     return run, True
+
+
+def request_of(run: HRImportRun, data: bytes) -> ImportRequest:
+    """The :class:`ImportRequest` a kept run stands for: its file's bytes ``data`` with the
+    profile, source, mode, encoding and leaver limit chosen when it was uploaded (run.options)."""
+    options = run.options or {}
+    return ImportRequest(
+        data=data,
+        file_name=run.file_name,
+        profile=run.profile,
+        source=run.source,
+        mode=options.get("mode"),
+        encoding=options.get("encoding"),
+        max_leavers=float(options.get("max_leavers", 20)),
+    )
