@@ -341,7 +341,7 @@ def _staged_plan(
     if outside is None:
         return None
     found = staging.compare(stage, source, given)
-    if "manager_employee_number" in given and staging.has_cycle(
+    if "manager_employee_number" in given and staged_checks.has_cycle(
         stage, closed=not outside, relinked=found["relinked"]
     ):
         return None
@@ -366,7 +366,7 @@ def _staged_plan(
     _plan_units(plan, facts.unit_names)
     plan.warnings.extend(
         f"employee {number} (source {src}) reports to {boss}, who leaves"
-        for number, src, boss in staging.reporting_to_leavers(stage, leaving)
+        for number, src, boss in staged_checks.reporting_to_leavers(stage, leaving)
     )
     for _receiver, warnings in job_codes_planned.send(None, codes=facts.job_codes):
         plan.warnings.extend(warnings or ())

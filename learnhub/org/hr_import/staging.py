@@ -341,43 +341,6 @@ def _split(joined: str | None) -> list[str]:
     return joined.split(SEP) if joined else []
 
 
-def has_cycle(stage: Stage, closed: bool, relinked: int) -> bool:
-    """Whether a reporting line the file adds or changes closes a loop (with the lines
-    LearnHub holds for people not in the file), or a walk up runs past 1,000 levels.
-
-    ``closed``: every manager the file names is in it, so a loop can only be made of the
-    file's lines: then one walk down from the people without a manager must reach every
-    row (a row in or below a loop is never reached). Otherwise each changed line is walked
-    up (a loop needs a changed line: LearnHub's lines have none), which is cheaper while
-    ``relinked`` (the rows giving someone a new manager) are few."""
-    if not relinked:
-        return False  # no new line, no new loop
-    if closed and relinked > SMALL:
-        return bool(
-            _run(
-                "WITH RECURSIVE down(number) AS (SELECT employee_number FROM "
-                f"{stage.rows} WHERE manager_employee_number = '' UNION ALL SELECT "
-                f"s.employee_number FROM down d JOIN {stage.rows} s "
-                "ON s.manager_employee_number = d.number) "
-                f"SELECT (SELECT count(*) FROM down) <> (SELECT count(*) FROM {stage.rows})"
-            ).scalar_one()
-        )
-    return bool(
-        _run(
-            "WITH RECURSIVE walk(start, node, steps) AS ("
-            "SELECT c.employee_number, c.manager_employee_number, 1 "
-            f"FROM {stage.changes} c "
-            "WHERE (c.id IS NULL OR c.moved) AND c.manager_employee_number <> '' "
-            "UNION ALL SELECT w.start, coalesce(s.manager_employee_number, m.employee_number, ''), "
-            f"w.steps + 1 FROM walk w LEFT JOIN {stage.rows} s ON s.employee_number = w.node "
-            "LEFT JOIN employees e ON s.ord IS NULL AND e.employee_number = w.node "
-            "LEFT JOIN employees m ON m.id = e.manager_id "
-            "WHERE w.node <> w.start AND w.node <> '' AND w.steps < 1000) "
-            "SELECT EXISTS (SELECT 1 FROM walk WHERE node = start OR steps >= 1000)"
-        ).scalar_one()
-    )
-
-
 def _units(
     pairs: list[tuple[str, str, int]], given: frozenset[str]
 ) -> tuple[set[str], dict[str, str]] | None:
@@ -397,19 +360,3 @@ def _units(
         return None
     named = {unit for unit, _parent, _first in pairs if unit}
     return named | {p for p in stated.values() if p}, stated
-
-
-def reporting_to_leavers(stage: Stage, leaving: dict[str, int]) -> list[tuple[str, str, str]]:
-    """(number, source, manager's number) of active people not in the file reporting to a
-    leaver."""
-    if not leaving:
-        return []
-    rows = _run(
-        "SELECT e.employee_number, e.source, m.employee_number FROM employees e "
-        "JOIN employees m ON e.manager_id = m.id WHERE e.active IS true "
-        "AND e.manager_id = ANY(CAST(string_to_array(:ids, ',') AS integer[])) "
-        f"AND NOT EXISTS (SELECT 1 FROM {stage.rows} s WHERE s.employee_number = "
-        "e.employee_number)",
-        {"ids": ",".join(map(str, leaving.values()))},
-    )
-    return [(n, s, b) for n, s, b in rows if n not in leaving]
