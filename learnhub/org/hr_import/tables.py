@@ -23,22 +23,16 @@ from datetime import date, datetime, time
 from flask import current_app, has_app_context
 
 from learnhub.core.errors import Issue, ValidationFailed
-from learnhub.core.xml_safety import refusal_words
 from learnhub.org.hr_import.encoding import decode
 from learnhub.org.hr_import.file_kind import check_file_kind, looks_binary, not_hr_file
 from learnhub.org.hr_import.table_notes import NOTES_MAX, check_headers, note
+from learnhub.org.hr_import.workbook_checks import check_workbook, unreadable
 
 #: an XLSX workbook is a ZIP archive (ECMA-376 Part 2, Open Packaging Conventions)
 ZIP_MAGIC = b"PK\x03\x04"
 DELIMITERS = ",;\t|"
-#: a formula element of SpreadsheetML (``<f>…</f>``, ``<x:f …/>``)
-FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-#: a shared string of the table (``<si>``)
-SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 #: the line boundaries ``str.splitlines`` knows
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-#: bytes read at a time from a workbook's entries when checking them
-STREAM_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -227,82 +221,17 @@ def _read_csv(data: bytes, encoding: str | None, limits: Limits) -> Table:
     )
 
 
-def _unreadable(error: Exception) -> ValidationFailed:
-    """The refusal of a workbook openpyxl cannot read, in words: a DTD or entities declared
-    (defusedxml's refusal, never its class name), else the first line of openpyxl's reason
-    without its "see the exception" advice, which means nothing to HR."""
-    words = refusal_words(error)
-    if words is None and isinstance(error, SyntaxError):
-        words = f"a sheet is not well-formed XML ({error})"
-    if words is None:
-        words = (str(error).strip().splitlines() or ["the workbook's parts are not valid"])[0]
-        words = words.replace(" from None.", ".")
-    return ValidationFailed("The HR file is not a readable XLSX workbook.", [Issue("file", words)])
-
-
-def _check_workbook(data: bytes, limits: Limits) -> bool:
-    """Refuse a workbook whose sheets and shared strings decompress past the limits, reading
-    them as a stream (a ZIP's stated sizes can lie). Returns whether any sheet has formulas."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise _unreadable(error) from error
-    total = 0
-    strings = 0
-    formulas = False
-    with archive:
-        for info in archive.infolist():
-            name = info.filename.lower()
-            is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-            is_strings = name.endswith("sharedstrings.xml")
-            if not (is_sheet or is_strings):
-                continue
-            tail = b""
-            try:
-                with archive.open(info) as stream:
-                    while chunk := stream.read(STREAM_CHUNK):
-                        total += len(chunk)
-                        if total > limits.unzipped_bytes:
-                            raise ValidationFailed(
-                                "The HR workbook unpacks to more than "
-                                f"{_size(limits.unzipped_bytes)} of sheets and shared "
-                                "strings, the most one import reads; nothing was imported.",
-                                [Issue("file", f"{info.filename} and what came before it")],
-                            )
-                        window = tail + chunk
-                        if is_sheet and not formulas:
-                            formulas = FORMULA.search(window) is not None
-                        if is_strings:
-                            strings += len(SHARED_STRING.findall(window))
-                            strings -= len(SHARED_STRING.findall(tail))
-                            if strings > limits.shared_strings:
-                                raise ValidationFailed(
-                                    "The HR workbook's shared-strings table has more than "
-                                    f"{limits.shared_strings:,} entries, the most one import "
-                                    "reads; nothing was imported. Save it as CSV, or split it.",
-                                    [Issue("file", info.filename)],
-                                )
-                        tail = chunk[-16:]
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise _unreadable(error) from error
-    return formulas
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n:,} bytes"
-
-
 def _read_xlsx(data: bytes, limits: Limits) -> Table:
     from openpyxl import load_workbook
 
-    formulas = _check_workbook(data, limits)
+    formulas = check_workbook(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         cells_of = (
             load_workbook(io.BytesIO(data), read_only=True, data_only=False) if formulas else None
         )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as error:
-        raise _unreadable(error) from error
+        raise unreadable(error) from error
     sheet = workbook.worksheets[0]
     if (sheet.max_row or 0) > limits.rows + 1:
         workbook.close()
@@ -323,7 +252,7 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
             # the sheet's XML is read row by row: a damaged sheet (ParseError is a
             # SyntaxError) or one refused for safety was a traceback (a tester's finding)
             close()
-            raise _unreadable(error) from error
+            raise unreadable(error) from error
         if row is not None and raw is not None:
             for value, cell in zip(row, raw, strict=False):
                 if value is None and getattr(cell, "data_type", None) == "f":
