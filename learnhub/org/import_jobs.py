@@ -36,11 +36,8 @@ request then waits for the plan as before, and the page shows the finished previ
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
-import re
 import time
-import zipfile
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -54,7 +51,8 @@ from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit, queue_after_commit
 from learnhub.extensions import db
 from learnhub.org import import_preview, import_previews, import_staging
-from learnhub.org.hr_import.tables import ZIP_MAGIC
+from learnhub.org.hr_import.tables import ZIP_MAGIC, Limits
+from learnhub.org.hr_import.workbook_checks import scan_workbook
 from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
@@ -68,10 +66,6 @@ from learnhub.org.import_service import (
 
 logger = logging.getLogger(__name__)
 
-#: a row element of SpreadsheetML (``<row …>``, ``<x:row …>``)
-XLSX_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
-#: bytes decompressed at a time while counting a worksheet's rows
-CHUNK = 1 << 20
 #: the words of each phase on the page
 PHASES = {
     "queued": "Waiting for a worker",
@@ -97,8 +91,10 @@ def count_rows(data: bytes, file_name: str = "") -> int:
     100,000 rows), to decide whether it is planned by a worker: a CSV's line breaks minus the
     header (a cell over several lines or a blank line counts once more: an upper bound); an
     XLSX's ``<row>`` elements of its largest worksheet minus the header, streamed from the ZIP
-    (its stated sizes are not trusted). 0 for a workbook that cannot be opened: the plan
-    refuses it with its reason, quickly."""
+    (its stated sizes are not trusted) by the reader the import's checks use
+    (:func:`learnhub.org.hr_import.workbook_checks.scan_workbook`). 0 for a workbook that
+    cannot be opened or passes the import's limits (unpacked bytes, shared strings; the count
+    stops there): the plan refuses it with its reason, quickly."""
     if data.startswith(ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
         return _xlsx_rows(data)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
@@ -106,27 +102,11 @@ def count_rows(data: bytes, file_name: str = "") -> int:
 
 
 def _xlsx_rows(data: bytes) -> int:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            most = 0
-            for info in archive.infolist():
-                name = info.filename.lower()
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    most = max(most, _rows_in(archive, info))
-            return max(most - 1, 0)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
+    try:  # within the import's limits: a workbook past them is refused at once by the plan
+        counts = scan_workbook(data, Limits.from_config())
+    except ValidationFailed:
         return 0
-
-
-def _rows_in(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
-    count, tail = 0, b""
-    with archive.open(info) as stream:
-        while chunk := stream.read(CHUNK):
-            block = tail + chunk
-            count += len(XLSX_ROW.findall(block))
-            tail = block[-8:]  # a tag cut by the chunk's end is found with the next one
-            count -= len(XLSX_ROW.findall(tail))
-    return count + len(XLSX_ROW.findall(tail))
+    return max(counts.rows - 1, 0)
 
 
 def start_planning(
