@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from learnhub.core.audit import AuditEvent
+from learnhub.core.transactions import unit_of_work
 from learnhub.extensions import db
 from learnhub.org import import_jobs, import_staging
 from learnhub.org.import_runs import RunStatus
@@ -113,3 +114,36 @@ def test_a_finished_check_is_not_cancelled_as_a_check(app, demo, low_threshold):
     client.post(f"/hr/imports/preview/{token}/cancel", data={"csrf_token": csrf})
     (run,) = _runs(app)
     assert run.shown_status == "cancelled" and _cancelled_events(app) == 1
+
+
+def test_a_confirmed_file_being_imported_by_a_worker_is_not_cancelled(
+    app,
+    demo,
+    low_threshold,  # noqa: F811
+    monkeypatch,
+):
+    """The page hides Cancel while a worker imports the confirmed preview; a hand-made POST of
+    the cancel address is refused too (409 reason on the page), and the file stays for the
+    worker, which then imports it (the lead's review of the Cancel)."""
+    from learnhub.org import import_apply_jobs
+    from tests.web.test_hr_import_pages import _confirm
+
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))  # planned eagerly
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "learnhub.org.tasks.apply_hr_import.delay",
+        lambda run_id, attempt: queued.append((run_id, attempt)),
+    )
+    assert _confirm(client, csrf, token).status_code == 302
+    answer = client.post(
+        f"/hr/imports/preview/{token}/cancel", data={"csrf_token": csrf}, follow_redirects=True
+    )
+    assert "can no longer be cancelled" in answer.get_data(as_text=True)
+    assert _kept(app, token)[0] and _cancelled_events(app) == 0
+    (run,) = _runs(app)
+    assert run.status == RunStatus.DRY_RUN
+    with app.app_context(), unit_of_work():
+        assert import_apply_jobs.run_applying(*queued[-1]) == "applied"
+    (run,) = _runs(app)
+    assert run.status == RunStatus.APPLIED
