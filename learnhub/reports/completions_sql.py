@@ -68,23 +68,23 @@ def _people(filters: CompletionFilters) -> Select:
     return query.offset(0)
 
 
-def _modules(filters: CompletionFilters) -> Select:
-    """One row per active module: ``course_id``, ``module_id``, ``rank`` (in course title's
-    byte order, course, module position, module) and ``middle``: the course and module
-    fields, up to the ``","`` before the status."""
-    query = select(
-        Course.id.label("course_id"),
-        Module.id.label("module_id"),
-        func.row_number()
-        .over(order_by=(Course.title.collate("C"), Course.id, Module.position, Module.id))
-        .label("rank"),
-        csv_fields(
-            [text_cell(Course.title), text_cell(Module.title)], first=False, last=False
-        ).label("middle"),
-    ).join(Module, and_(Module.course_id == Course.id, Module.active.is_(True)))
-    if filters.course_id is not None:
-        query = query.where(Course.id == filters.course_id)
-    return query.offset(0)  # a fence, as in _people: ``middle`` once a module
+def _modules() -> Select:
+    """One row per active module: ``module_id``, ``rank`` (in course title's byte order,
+    course, module position, module) and ``middle``: the course and module fields, up to the
+    ``","`` before the status."""
+    return (
+        select(
+            Module.id.label("module_id"),
+            func.row_number()
+            .over(order_by=(Course.title.collate("C"), Course.id, Module.position, Module.id))
+            .label("rank"),
+            csv_fields(
+                [text_cell(Course.title), text_cell(Module.title)], first=False, last=False
+            ).label("middle"),
+        )
+        .join(Module, and_(Module.course_id == Course.id, Module.active.is_(True)))
+        .offset(0)  # a fence, as in _people: ``middle`` once a module
+    )
 
 
 def _tail(filters: CompletionFilters):
@@ -118,21 +118,25 @@ def completions_lines_query(filters: CompletionFilters) -> Select:
     bytes as :func:`learnhub.reports.completions.completion_rows` written as CSV. For
     :func:`learnhub.reports.sql_export.stream_lines`. PostgreSQL only."""
     people = _people(filters).subquery("people")
-    modules = _modules(filters).subquery("export_modules")
+    modules = _modules().subquery("export_modules")
     query = (
         select((people.c.head + modules.c.middle + _tail(filters)).label("line"))
         .select_from(Enrolment)
         .join(people, people.c.id == Enrolment.employee_id)
-        .join(modules, modules.c.course_id == Enrolment.course_id)
+        # the modules table itself, not only the fenced subquery: the planner then knows how
+        # many rows the join makes (without statistics for the subquery's course_id it took
+        # 10 modules of 2 courses for 10 courses, expected a fifth of the rows and hashed the
+        # 1M joined rows in 32 batches instead of the progress rows: 9% more server CPU)
+        .join(Module, and_(Module.course_id == Enrolment.course_id, Module.active.is_(True)))
+        .join(modules, modules.c.module_id == Module.id)
         .outerjoin(
             ModuleProgress,
-            and_(
-                ModuleProgress.employee_id == people.c.id,
-                ModuleProgress.module_id == modules.c.module_id,
-            ),
+            and_(ModuleProgress.employee_id == people.c.id, ModuleProgress.module_id == Module.id),
         )
         .order_by(people.c.rank, modules.c.rank)
     )
+    if filters.course_id is not None:
+        query = query.where(Enrolment.course_id == filters.course_id)
     if filters.statuses:
         status = func.coalesce(ModuleProgress.status, literal(_NOT_STARTED, Text))
         query = query.where(status.in_(sorted(filters.statuses)))
@@ -142,7 +146,8 @@ def completions_lines_query(filters: CompletionFilters) -> Select:
         query = query.where(ModuleProgress.completed_at < filters.completed_before)
     if filters.assigned_only:
         required = select(Requirement.id).where(
-            Requirement.employee_id == people.c.id, Requirement.course_id == modules.c.course_id
+            Requirement.employee_id == people.c.id,
+            Requirement.course_id == Enrolment.course_id,
         )
         query = query.where(required.exists())
     return query
