@@ -15,8 +15,11 @@ PostgreSQL only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, Text, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Course, Module
@@ -46,12 +49,12 @@ def _people(filters: CompletionFilters) -> Select:
             func.row_number().over(order_by=Employee.employee_number.collate("C")).label("rank"),
             csv_fields(
                 [
-                    text_cell(Employee.employee_number),
-                    name_cell(Employee.first_name, Employee.last_name),
-                    text_cell(Employee.email),
-                    text_cell(OrgUnit.name),
-                    text_cell(manager.employee_number),
-                    text_cell(Employee.job_title),
+                    text_cell(Employee.employee_number.expression),
+                    name_cell(Employee.first_name.expression, Employee.last_name.expression),
+                    text_cell(Employee.email.expression),
+                    text_cell(OrgUnit.name.expression),
+                    text_cell(manager.employee_number.expression),
+                    text_cell(Employee.job_title.expression),
                 ],
                 last=False,
             ).label("head"),
@@ -79,7 +82,9 @@ def _modules() -> Select:
             .over(order_by=(Course.title.collate("C"), Course.id, Module.position, Module.id))
             .label("rank"),
             csv_fields(
-                [text_cell(Course.title), text_cell(Module.title)], first=False, last=False
+                [text_cell(Course.title.expression), text_cell(Module.title.expression)],
+                first=False,
+                last=False,
             ).label("middle"),
         )
         .join(Module, and_(Module.course_id == Course.id, Module.active.is_(True)))
@@ -87,18 +92,18 @@ def _modules() -> Select:
     )
 
 
-def _tail(filters: CompletionFilters):
+def _tail(filters: CompletionFilters) -> ColumnElement[str]:
     """The line's last fields, from the status to the CRLF: the progress row's cells, or the
     fixed text of a module without progress."""
-    cells = [ModuleProgress.status]
+    cells: list[ColumnElement[Any]] = [ModuleProgress.status.expression]
     if filters.include_scores:
         cells += [
-            percent_floor_cell(ModuleProgress.grade_exact),
-            number_cell(ModuleProgress.grade_points),
-            number_cell(ModuleProgress.max_points),
-            int_cell(ModuleProgress.attempts),
+            percent_floor_cell(ModuleProgress.grade_exact.expression),
+            number_cell(ModuleProgress.grade_points.expression),
+            number_cell(ModuleProgress.max_points.expression),
+            int_cell(ModuleProgress.attempts.expression),
         ]
-    cells.append(utc_cell(ModuleProgress.completed_at))
+    cells.append(utc_cell(ModuleProgress.completed_at.expression))
     # the status is one of a closed set of words (a CHECK constraint), the others numbers
     # and times: none holds a '"' to double
     written = csv_fields(cells, quote_free=range(len(cells)), first=False)
