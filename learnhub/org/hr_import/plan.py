@@ -331,6 +331,8 @@ def _staged_plan(
     facts = staging.file_facts(stage, given)
     if facts is None or not facts.count:  # problems, or no one in it: the row path words it
         return None
+    if not staging.index_file(stage, facts.lower_emails):  # a repeated number or email
+        return None
     leaving, taken = staged_checks.people_outside(stage, source, mode == ImportMode.FULL)
     if taken or (
         len(leaving) > MASS_LEAVERS_FLOOR

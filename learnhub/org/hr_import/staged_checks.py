@@ -41,10 +41,11 @@ def people_outside(stage: Stage, source: str, full: bool) -> tuple[dict[str, int
         ).scalar_one()
         return {}, bool(taken)
     # OFFSET 0: the anti-join first, then each email it leaves probed by the file's unique
-    # index of emails (a scalar subquery: an EXISTS was turned into a hash of every email)
+    # index of emails (a scalar subquery: an EXISTS was turned into a hash of every email;
+    # COLLATE "C", the index's: see staging.index_file)
     found = _run(
         "SELECT * FROM (SELECT o.employee_number, o.id, o.leaving, (SELECT true FROM "
-        f"{stage.rows} f WHERE f.email = o.email) IS NOT NULL AS taken FROM (SELECT "
+        f'{stage.rows} f WHERE f.email COLLATE "C" = o.email) IS NOT NULL AS taken FROM (SELECT '
         "e.employee_number, e.id, e.email, (e.source = :source AND e.active IS true) "
         "AS leaving FROM employees e "
         f"WHERE NOT EXISTS (SELECT 1 FROM {stage.rows} s WHERE s.employee_number = "
