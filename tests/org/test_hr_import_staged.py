@@ -453,3 +453,23 @@ def test_emails_are_checked_by_patterns_only_in_a_file_of_plain_cells(app_ctx, m
         _plan(HEADER + body, monkeypatch, staged=True, mode="full")
         db.session.rollback()
     assert seen == [(True, True), (False, False), (False, False)]
+
+
+def test_case_twins_are_found_past_the_quick_look():
+    """The quick look (no two distinct numbers lower-case alike: no warning) and the
+    grouping behind it: twins of an added number warn, other twins do not."""
+    from learnhub.org.hr_import.lookups import case_twins
+
+    def words(number: str, twins: str) -> str:
+        return (
+            f"employee {number} differs only in letter case from {twins}: it is added as "
+            "another person; check the employee numbers"
+        )
+
+    assert case_twins(["a1", "B2"], ["c3"], held=["D4", "a1"]) == []
+    assert case_twins(["z9"], ["c3"], held=["C3"]) == []  # twins, but none of them added
+    assert case_twins(["a1", "b2"], iter(["B2"]), held=iter(["A1", "x"])) == [
+        words("a1", "A1"),
+        words("b2", "B2"),
+    ]
+    assert case_twins(["k1"], [], held=["K1", "\u212a1"]) == [words("k1", "K1, \u212a1")]
