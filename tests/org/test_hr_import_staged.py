@@ -473,3 +473,17 @@ def test_case_twins_are_found_past_the_quick_look():
         words("b2", "B2"),
     ]
     assert case_twins(["k1"], [], held=["K1", "\u212a1"]) == [words("k1", "K1, \u212a1")]
+
+
+def test_the_staged_compare_reads_dates_whatever_the_sessions_date_style(app_ctx, monkeypatch):
+    """The compare reads held hire dates as text: the import's transaction writes them
+    YYYY-MM-DD (DateStyle ISO) even when the session was set to write them otherwise."""
+    _postgresql()
+    body = HEADER + BASE
+    apply_import(_plan(body, monkeypatch, staged=True, mode="full"))
+    db.session.flush()
+    db.session.execute(text("SET LOCAL DateStyle = 'German, DMY'"))
+    plan = _plan(body, monkeypatch, staged=True, mode="full")
+    assert plan.stage is not None
+    assert plan.summary()["unchanged"] == 4 and plan.updated == []
+    db.session.rollback()
