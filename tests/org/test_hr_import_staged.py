@@ -297,6 +297,37 @@ NEXT = {
         "full",
         False,
     ),
+    # the emails' index is built only when someone is added or changed (index_emails)
+    "an unchanged person's email repeated by a changed one": (
+        BASE,
+        BASE.replace("bob@x.org", "di@x.org"),
+        "full",
+        False,
+    ),
+    "an unchanged person's email repeated by a newcomer, other case": (
+        BASE,
+        BASE + "5,Eve,Low,Di@X.org,,,,,,\n",
+        "full",
+        False,
+    ),
+    "two emails swapped": (
+        BASE,
+        BASE.replace("bob@", "tmp@").replace("di@", "bob@").replace("tmp@", "di@"),
+        "full",
+        True,
+    ),
+    "no one changes, someone leaves": (
+        BASE + "5,Eve,Low,eve@x.org,,,,,,\n",
+        BASE,
+        "full",
+        True,
+    ),
+    "no one changes in a delta file": (
+        BASE,
+        "4,Di,Low,di@x.org,DATA_AN,Analyst,North,Office,2,2020-12-31\n",
+        "delta",
+        True,
+    ),
 }
 
 
