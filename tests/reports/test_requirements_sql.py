@@ -242,7 +242,6 @@ def test_python_path_on_any_database_writes_the_same_rows_as_the_records(app_ctx
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
 
 
-
 def test_the_cells_built_before_the_sort_can_be_built_by_parallel_workers(postgresql):
     # PostgreSQL 15 evaluates an expression holding a correlated subquery (the status's
     # "started", three or more assignments) above the Gather, in the leader: with one among
