@@ -1,8 +1,9 @@
 """The required-learning CSV written by PostgreSQL (issue 13): each line built in SQL, every cell
 formatted and neutralised as the Python writer (:func:`learnhub.reports.formats.csv_text` of
-:func:`learnhub.reports.requirements.requirement_records`) writes it, streamed through a
-server-side cursor (learnhub.reports.sql_export), so the bytes are the same whichever path
-wrote them; tests/reports/test_requirements_sql.py compares both.
+:func:`learnhub.reports.requirements.requirement_records`) writes it, streamed by ``COPY …
+TO STDOUT`` (learnhub.reports.copy_lines: unlike a cursor's, a COPY's query may run in
+parallel), so the bytes are the same whichever path wrote them;
+tests/reports/test_requirements_sql.py compares both.
 
 What moves into SQL besides the cells (learnhub.reports.sql_cells):
 

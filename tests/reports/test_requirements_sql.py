@@ -280,3 +280,13 @@ def test_copys_escapes_come_back_as_the_characters(postgresql):
     by_sql = _bytes(filters, in_sql=True, app=postgresql)
     assert by_sql == _bytes(filters, in_sql=False, app=postgresql)
     assert title.replace('"', '""').encode() in by_sql
+
+
+def test_an_export_stopped_early_leaves_the_session_usable(postgresql, monkeypatch):
+    # a client that goes away (or a cancelled job) closes the stream in the middle of COPY
+    _tricky_world()
+    monkeypatch.setattr(sql_export, "BATCH_ROWS", 1)
+    chunks = csv_bytes(RequirementFilters(), NOW)
+    next(chunks), next(chunks)
+    chunks.close()
+    assert db.session.scalar(select(Employee.id).where(Employee.employee_number == "P1"))
