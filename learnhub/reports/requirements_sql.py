@@ -238,7 +238,10 @@ def requirements_lines_query(
     the ones with a correlated subquery (the status's "started", three or more assignments):
     PostgreSQL 15 evaluates an expression holding one above the Gather, so with them before
     the sort the whole line was built by the leader alone (EXPLAIN VERBOSE: the cells were
-    the Gather Merge's output, not the Sort's)."""
+    the Gather Merge's output, not the Sort's). And the server-side cursor that read the
+    lines never ran in parallel at all (PostgreSQL plans a cursor's query without workers;
+    EXPLAIN, not being a cursor, showed a parallel plan): :func:`csv_bytes` reads them by COPY
+    (learnhub.reports.copy_lines), whose query may run in parallel."""
     sources = assignment_sources().subquery("sources")
     described = bindparam(
         "descriptions", json.dumps({str(k): v for k, v in descriptions().items()}), type_=Text
