@@ -66,13 +66,14 @@ def copy_lines(lines: Select, header: Iterable[str], tally: Tally | None = None)
     raw.execute("SET LOCAL jit = off")
     yield csv_line(header)
     tally = tally or Tally()
-    parts: list[bytes] = []
+    parts: list[Any] = []
     rest = b""
     statement = f"COPY ({compiled.string}) TO STDOUT"
     with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
         for block in copy:
-            # psycopg gives a block per COPY message: a row, as PostgreSQL sends them
-            parts.append(bytes(block))
+            # psycopg gives a block (its own buffer) per COPY message: a row, as PostgreSQL
+            # sends them; joined as they are, not copied one by one first
+            parts.append(block)
             if len(parts) >= sql_export.BATCH_ROWS:
                 rows = rest + b"".join(parts)
                 parts = []
