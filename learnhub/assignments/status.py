@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_
+from sqlalchemy import ColumnElement, FromClause, and_, case, exists, or_
 from sqlalchemy.orm import aliased
 
 from learnhub.assignments.models import Requirement
@@ -79,46 +79,54 @@ def status_of(requirement: Requirement, now: datetime, *, started: bool) -> Requ
     return RequirementStatus.IN_PROGRESS if started else RequirementStatus.NOT_STARTED
 
 
-def started_expression() -> ColumnElement[bool]:
+def started_expression(requirement: FromClause | None = None) -> ColumnElement[bool]:
     """True when the requirement's person has module progress past not started in its item.
 
     Correlated to ``requirements`` only, with its own aliases: a query that also selects
     from ``modules`` or ``module_progress`` (an export naming the requirement's module) must
-    not have its rows taken for the subquery's."""
+    not have its rows taken for the subquery's. ``requirement``: another FROM whose columns
+    ``employee_id``, ``course_id`` and ``module_key`` stand for the requirement's (a subquery
+    that carried them, see :func:`status_expression`); None: the ``requirements`` table."""
+    source = requirement if requirement is not None else Requirement.__table__
+    row = source.c
     progress, module = aliased(ModuleProgress), aliased(Module)
     return (
         exists()
         .where(
-            progress.employee_id == Requirement.employee_id,
+            progress.employee_id == row.employee_id,
             progress.status != ProgressStatus.NOT_STARTED,
             module.id == progress.module_id,
-            module.course_id == Requirement.course_id,
-            or_(Requirement.module_key == 0, Requirement.module_key == module.id),
+            module.course_id == row.course_id,
+            or_(row.module_key == 0, row.module_key == module.id),
         )
-        .correlate(Requirement)
+        .correlate(source)
     )
 
 
-def status_expression(now: datetime) -> ColumnElement[str]:
+def status_expression(now: datetime, requirement: FromClause | None = None) -> ColumnElement[str]:
     """SQL CASE giving :class:`RequirementStatus` values for rows of ``requirements`` at
-    ``now``, by the same rule as :func:`status_of`."""
+    ``now``, by the same rule as :func:`status_of`. ``requirement``: another FROM (e.g. a
+    subquery, read after a sort) with the requirement's columns under their own names
+    (``waived_at``, ``completed_at``, ``expires_at``, ``renewal_opens_at``, ``due_at``,
+    ``employee_id``, ``course_id``, ``module_key``); None: the ``requirements`` table."""
+    row = (requirement if requirement is not None else Requirement.__table__).c
     return case(
-        (Requirement.waived_at.is_not(None), RequirementStatus.WAIVED.value),
+        (row.waived_at.is_not(None), RequirementStatus.WAIVED.value),
         (
-            and_(Requirement.completed_at.is_not(None), Requirement.expires_at.is_(None)),
+            and_(row.completed_at.is_not(None), row.expires_at.is_(None)),
             RequirementStatus.COMPLETED.value,
         ),
         (
-            and_(Requirement.completed_at.is_not(None), Requirement.expires_at <= now),
+            and_(row.completed_at.is_not(None), row.expires_at <= now),
             RequirementStatus.EXPIRED.value,
         ),
         (
-            and_(Requirement.completed_at.is_not(None), Requirement.renewal_opens_at <= now),
+            and_(row.completed_at.is_not(None), row.renewal_opens_at <= now),
             RequirementStatus.RENEWAL_DUE.value,
         ),
-        (Requirement.completed_at.is_not(None), RequirementStatus.COMPLETED.value),
-        (Requirement.due_at < now, RequirementStatus.OVERDUE.value),
-        (started_expression(), RequirementStatus.IN_PROGRESS.value),
+        (row.completed_at.is_not(None), RequirementStatus.COMPLETED.value),
+        (row.due_at < now, RequirementStatus.OVERDUE.value),
+        (started_expression(requirement), RequirementStatus.IN_PROGRESS.value),
         else_=RequirementStatus.NOT_STARTED.value,
     )
 

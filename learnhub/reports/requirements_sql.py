@@ -1,8 +1,9 @@
 """The required-learning CSV written by PostgreSQL (issue 13): each line built in SQL, every cell
 formatted and neutralised as the Python writer (:func:`learnhub.reports.formats.csv_text` of
-:func:`learnhub.reports.requirements.requirement_records`) writes it, streamed through a
-server-side cursor (learnhub.reports.sql_export), so the bytes are the same whichever path
-wrote them; tests/reports/test_requirements_sql.py compares both.
+:func:`learnhub.reports.requirements.requirement_records`) writes it, streamed by ``COPY …
+TO STDOUT`` (learnhub.reports.copy_lines: unlike a cursor's, a COPY's query may run in
+parallel), so the bytes are the same whichever path wrote them;
+tests/reports/test_requirements_sql.py compares both.
 
 What moves into SQL besides the cells (learnhub.reports.sql_cells):
 
@@ -51,13 +52,17 @@ from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnhub.assignments.describe import descriptions
+from learnhub.assignments.models import Requirement
+from learnhub.assignments.status import status_expression
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import zone_named
+from learnhub.reports.copy_lines import copy_lines
 from learnhub.reports.formats import csv_text
 from learnhub.reports.requirements import (
     CHUNK_ROWS,
     HEADER,
+    NOT_ASSIGNED,
     RequirementFilters,
     assignment_sources,
     order_keys,
@@ -70,7 +75,6 @@ from learnhub.reports.sql_export import (
     Tally,
     csv_fields,
     sql_export_available,
-    stream_lines,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,6 +82,9 @@ logger = logging.getLogger(__name__)
 _EMPTY = literal_column("''", Text)
 _SEPARATOR = literal_column("';'", Text)
 _DESCRIPTION_SEPARATOR = literal_column("'; '", Text)
+_QUOTE = literal_column("'\"'", Text)
+_TWO_QUOTES = literal_column("'\"\"'", Text)
+_QUOTE_LINE_END = literal_column("E'\"\\r\\n'", Text)
 #: zone names PostgreSQL reads as the same zone Python does (True) or not (False), by name:
 #: the tz database does not change while the process runs
 _ZONE_IS_SAFE: dict[str, bool] = {}
@@ -202,18 +209,39 @@ QUOTE_FREE = frozenset(
 )
 
 
-def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Select | None:
+#: HEADER's cells built before the sort (in the plan's parallel workers), around the status
+_BEFORE_STATUS = HEADER.index("status")
+_AFTER_STATUS = HEADER.index("assignment_ids")
+
+
+def _quote_free(first: int, count: int) -> frozenset[int]:
+    # QUOTE_FREE's positions among HEADER[first:first + count], counted from 0
+    return frozenset(n - first for n in QUOTE_FREE if first <= n < first + count)
+
+
+def requirements_lines_query(
+    filters: RequirementFilters, now: datetime, *, line_end: bool = True
+) -> Select | None:
     """The export's CSV lines (one text column, each a whole line as
     :func:`learnhub.reports.sql_export.csv_fields` writes it) in the Python path's order, or
     None when the zones do not allow it (then the Python writer writes the file).
+    ``line_end`` False: each line without its CRLF (for learnhub.reports.copy_lines).
 
     Where the time went (EXPLAIN ANALYZE at 100k and 1M rows, bench/requirements_export.py):
     the folding of each requirement's assignments (``string_agg(… ORDER BY id)`` sorts every
     group by itself), a subquery per row for the descriptions, JIT compiling (seconds, see
     learnhub.reports.sql_export.stream_lines), and the cells, all built by the leader after
     the parallel sort. Now the folding is a count, the first and the last id, the words of one
-    or two ids are looked up directly, and every cell but the descriptions is finished before
-    the sort, where the parallel workers build it; the leader appends the looked-up words."""
+    or two ids are looked up directly, and the cells are built in two parts before the sort
+    (in the parallel workers: HEADER up to the status, and from due day to expiry) and three
+    after it by the leader (the status, the assignment ids and their words). Those three are
+    the ones with a correlated subquery (the status's "started", three or more assignments):
+    PostgreSQL 15 evaluates an expression holding one above the Gather, so with them before
+    the sort the whole line was built by the leader alone (EXPLAIN VERBOSE: the cells were
+    the Gather Merge's output, not the Sort's). And the server-side cursor that read the
+    lines never ran in parallel at all (PostgreSQL plans a cursor's query without workers;
+    EXPLAIN, not being a cursor, showed a parallel plan): :func:`csv_bytes` reads them by COPY
+    (learnhub.reports.copy_lines), whose query may run in parallel."""
     sources = assignment_sources().subquery("sources")
     described = bindparam(
         "descriptions", json.dumps({str(k): v for k, v in descriptions().items()}), type_=Text
@@ -242,6 +270,13 @@ def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Sele
             folded.c.last_assignment.label("last_assignment"),
             folded.c.course_id.label("source_course"),
             folded.c.module_key.label("source_module"),
+            # what the status is computed from after the sort (NULL: a not-assigned row)
+            Requirement.id.label("requirement_id"),
+            Requirement.course_id.label("requirement_course"),
+            Requirement.module_key.label("requirement_module"),
+            Requirement.waived_at.label("waived_at"),
+            Requirement.renewal_opens_at.label("renewal_opens_at"),
+            Requirement.due_at.label("requirement_due_at"),
         ],
     )
     zone = zone_case(raw.c.timezone)
@@ -249,8 +284,9 @@ def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Sele
         logger.info("requirements export in Python: a zone name PostgreSQL reads otherwise")
         return None
     one_second: ColumnElement = literal_column("interval '1 second'")
-    # every cell but the last finished before the sort, in the plan's (parallel) workers
-    before_sort = csv_fields(
+    # the cells up to the status and from the due day to the expiry, finished before the
+    # sort, where the parallel workers build them: no correlated subquery in either
+    head = csv_fields(
         [
             text_cell(raw.c.employee_number),
             name_cell(raw.c.first_name, raw.c.last_name),
@@ -265,24 +301,28 @@ def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Sele
             ),
             text_cell(raw.c.course),
             text_cell(raw.c.module),
-            # a closed set of words (the statuses and not_assigned): never formula-like
-            cast(raw.c.status, Text),
+        ],
+        _quote_free(0, _BEFORE_STATUS),
+        last=False,
+    )
+    middle = csv_fields(
+        [
             _day_cell(zone, raw.c.assigned_at),
             _day_cell(zone, raw.c.due_at - one_second),
             utc_cell(raw.c.due_at),
             zone,
             utc_cell(raw.c.completed_at),
             utc_cell(raw.c.expires_at),
-            # digits and ";": never formula-like
-            _assignment_ids(raw),
         ],
-        QUOTE_FREE,
+        _quote_free(_BEFORE_STATUS + 1, _AFTER_STATUS - _BEFORE_STATUS - 1),
+        first=False,
         last=False,
     )
     keys = order_keys(raw)
     sorted_rows = (
         select(
-            before_sort.label("head"),
+            head.label("head"),
+            middle.label("middle"),
             *(key.label(f"key{n}") for n, key in enumerate(keys)),
             raw.c.employee_id,
             raw.c.source_course,
@@ -290,15 +330,36 @@ def requirements_lines_query(filters: RequirementFilters, now: datetime) -> Sele
             raw.c.assignment_count,
             raw.c.first_assignment,
             raw.c.last_assignment,
+            # under the requirement's own names, for status_expression
+            raw.c.requirement_id,
+            raw.c.requirement_course.label("course_id"),
+            raw.c.requirement_module.label("module_key"),
+            raw.c.waived_at,
+            raw.c.completed_at,
+            raw.c.expires_at,
+            raw.c.renewal_opens_at,
+            raw.c.requirement_due_at.label("due_at"),
         )
         .order_by(*keys)
         .subquery("sorted")
     )
-    # "#7 …" descriptions: "#" first, never formula-like
-    tail = csv_fields([_descriptions(sorted_rows, words)], first=False)
-    return select(sorted_rows.c.head + tail).order_by(
-        *(sorted_rows.c[f"key{n}"] for n in range(len(keys)))
+    # a closed set of words (the statuses and not_assigned): never formula-like, never a '"'
+    status = case(
+        (sorted_rows.c.requirement_id.is_(None), literal(NOT_ASSIGNED, Text)),
+        else_=cast(status_expression(now, sorted_rows), Text),
     )
+    # digits and ";" (never formula-like), then "#7 …" descriptions ("#" first)
+    tail = csv_fields(
+        [_assignment_ids(sorted_rows)], _quote_free(_AFTER_STATUS, 1), first=False, last=False
+    ) + func.replace(_descriptions(sorted_rows, words), _QUOTE, _TWO_QUOTES, type_=Text)
+    tail = tail + (_QUOTE_LINE_END if line_end else _QUOTE)
+    line = (
+        sorted_rows.c.head
+        + csv_fields([status], {0}, first=False, last=False)
+        + sorted_rows.c.middle
+        + tail
+    )
+    return select(line).order_by(*(sorted_rows.c[f"key{n}"] for n in range(len(keys))))
 
 
 def csv_bytes(
@@ -315,9 +376,11 @@ def csv_bytes(
     tally = tally if tally is not None else Tally()
     if excel:
         yield BOM
-    lines = requirements_lines_query(filters, now) if sql_export_available() else None
+    available = sql_export_available()
+    lines = requirements_lines_query(filters, now, line_end=False) if available else None
     if lines is not None:
-        yield from stream_lines(lines, HEADER, tally)
+        # COPY, not a cursor: a cursor's query never runs in parallel (copy_lines)
+        yield from copy_lines(lines, HEADER, tally)
         return
 
     def counted() -> Iterator[list]:

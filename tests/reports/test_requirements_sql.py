@@ -240,3 +240,53 @@ def test_python_path_on_any_database_writes_the_same_rows_as_the_records(app_ctx
     rows = list(csv.reader(io.StringIO(written)))
     assert rows[0] == HEADER and len(rows) == 1 + 7 + 3 + 1  # whole, partial, nothing
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+
+
+def test_the_cells_built_before_the_sort_can_be_built_by_parallel_workers(postgresql):
+    # PostgreSQL 15 evaluates an expression holding a correlated subquery (the status's
+    # "started", three or more assignments) above the Gather, in the leader: with one among
+    # the cells built before the sort, every line was built by the leader alone. Asked to
+    # run a parallel-safe query in a worker (force_parallel_mode), it puts a Gather on top
+    # only when the whole query is parallel-safe
+    _tricky_world()
+    db.session.execute(text("SET LOCAL force_parallel_mode = on"))
+    db.session.execute(text("SET LOCAL jit = off"))
+    query = requirements_lines_query(RequirementFilters(), NOW)
+    assert query is not None
+    (sorted_rows,) = query.get_final_froms()
+    before_sort = select(sorted_rows.c.head, sorted_rows.c.middle)
+    connection = db.session.connection()
+    compiled = before_sort.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    raw = connection.connection.dbapi_connection
+    plan = raw.execute(
+        "EXPLAIN (VERBOSE, FORMAT JSON) " + compiled.string, compiled.params
+    ).fetchone()[0][0]["Plan"]
+    assert plan["Node Type"] == "Gather", plan["Node Type"]
+
+
+def test_copys_escapes_come_back_as_the_characters(postgresql):
+    # COPY's text format writes backslashes and control characters as escapes; a title with
+    # each of them (and a backslash and "n" that are not a line end) must come out as the
+    # Python writer writes it
+    _tricky_world()
+    title = 'a\\b \\n\x08\x0b\x0c\tend\r\n"q"\\'
+    db.session.execute(
+        text("UPDATE employees SET job_title = :title WHERE employee_number = 'P1'"),
+        {"title": title},
+    )
+    filters = RequirementFilters(include_unassigned=True)
+    by_sql = _bytes(filters, in_sql=True, app=postgresql)
+    assert by_sql == _bytes(filters, in_sql=False, app=postgresql)
+    assert title.replace('"', '""').encode() in by_sql
+
+
+def test_an_export_stopped_early_leaves_the_session_usable(postgresql, monkeypatch):
+    # a client that goes away (or a cancelled job) closes the stream in the middle of COPY
+    _tricky_world()
+    monkeypatch.setattr(sql_export, "BATCH_ROWS", 1)
+    chunks = csv_bytes(RequirementFilters(), NOW)
+    next(chunks), next(chunks)
+    chunks.close()
+    assert db.session.scalar(select(Employee.id).where(Employee.employee_number == "P1"))
