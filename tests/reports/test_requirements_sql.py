@@ -249,7 +249,10 @@ def test_the_cells_built_before_the_sort_can_be_built_by_parallel_workers(postgr
     # run a parallel-safe query in a worker (force_parallel_mode), it puts a Gather on top
     # only when the whole query is parallel-safe
     _tricky_world()
-    db.session.execute(text("SET LOCAL force_parallel_mode = on"))
+    # the setting is force_parallel_mode up to PostgreSQL 15, debug_parallel_query from 16
+    version = int(db.session.execute(text("SHOW server_version_num")).scalar_one())
+    setting = "debug_parallel_query" if version >= 160000 else "force_parallel_mode"
+    db.session.execute(text(f"SET LOCAL {setting} = on"))
     db.session.execute(text("SET LOCAL jit = off"))
     query = requirements_lines_query(RequirementFilters(), NOW)
     assert query is not None
