@@ -87,25 +87,6 @@ def csv_fields(
     return text
 
 
-def csv_lines_query(cells: Select, quote_free: Collection[int] = ()) -> Select:
-    """``cells`` (a SELECT of non-NULL text cells, finished: learnhub.reports.sql_cells) as a
-    SELECT of one column, each row's whole CSV line as :func:`csv_line` writes it: every field
-    quoted, quotes doubled, CRLF (:func:`csv_fields`). Same FROM, WHERE and ORDER BY."""
-    return cells.with_only_columns(csv_fields(list(cells.selected_columns), quote_free))
-
-
-def stream_csv_lines(
-    cells: Select,
-    header: Iterable[str],
-    tally: Tally | None = None,
-    quote_free: Collection[int] = (),
-) -> Iterator[bytes]:
-    """The CSV bytes (UTF-8) of ``header`` then ``cells``' rows, in chunks of
-    :data:`BATCH_ROWS` whole rows, each line built by PostgreSQL (:func:`csv_lines_query`,
-    ``quote_free`` its cells without a ``"``): :func:`stream_lines`."""
-    return stream_lines(csv_lines_query(cells, quote_free), header, tally)
-
-
 def stream_lines(
     lines: Select, header: Iterable[str], tally: Tally | None = None
 ) -> Iterator[bytes]:
