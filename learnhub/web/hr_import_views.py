@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from learnhub.auth import invitations
 from learnhub.auth.models import ApiToken
 from learnhub.auth.permissions import HR_ONLY, role_required
 from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
@@ -302,6 +303,7 @@ def run(run_id: int) -> str:
         who=_who([found])[found.id],
         events=events,
         events_total=total,
+        invites=invitations.of_run(found.id),
         words=STATUS_WORDS,
         channels=CHANNEL_WORDS,
         preview_token=found.preview_token if mine and found.status != RunStatus.APPLIED else None,

@@ -190,6 +190,12 @@ def test_a_refused_large_file_lists_its_errors_as_a_small_one_does(
     assert "The file has errors" in page and "row 8" in page and "not-an-email" in page
     (run,) = _runs(app)
     assert run.status == RunStatus.INVALID and run.errors >= 1
+    # the history's run page lists them too (F2: it showed "Errors 1" and no row), also once
+    # the preview file is gone
+    with app.app_context():
+        import_jobs.import_staging.discard(token)
+    page = client.get(f"/hr/imports/runs/{run.id}").get_data(as_text=True)
+    assert "Row or cell" in page and "row 8" in page and "not-an-email" in page
 
 
 def test_a_failed_check_says_why_and_starts_again(app, demo, low_threshold, monkeypatch):

@@ -106,6 +106,8 @@ def test_upload_preview_confirm_applies_what_was_shown(app, demo):
     detail = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Imported: the organisation now matches the file." in detail
     assert "org_import" in detail and f"run_id: {run.id}" in detail  # the audit events
+    # the invitations it owed (F3: the page said nothing of them): E1200 invited (eager)
+    assert re.search(r"Invitations</dt><dd>1 sent, 0 waiting", detail), detail
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "org_import"))
         assert event.details["run_id"] == run.id and event.details["sha256"] == run.sha256
