@@ -80,6 +80,14 @@ STATUS_WORDS = {
     RunStatus.PLANNING: "Being checked",
     RunStatus.FAILED: "Check failed",
 }
+#: a run whose worker is at work, or stopped giving signs of life (F10: the history said
+#: "Preview, not imported" for a confirmed run being imported)
+JOB_WORDS = {
+    ("check", False): "Checking…",
+    ("check", True): "Stalled: the check stopped (open it to start again)",
+    ("apply", False): "Importing…",
+    ("apply", True): "Stalled: the import stopped (open it to start again)",
+}
 CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
 
 
@@ -122,6 +130,22 @@ def _profile_choices(form: UploadForm) -> None:
     )
 
 
+def status_words(run: HRImportRun) -> str:
+    """How the history says ``run``'s status: STATUS_WORDS, except while a worker checks it
+    (``planning``) or imports a confirmed preview (``dry_run`` with an apply under way):
+    JOB_WORDS, stalled or not (:func:`learnhub.org.import_jobs.progress_of`)."""
+    job = None
+    if run.status == RunStatus.PLANNING:
+        job = "check"
+    elif run.status == RunStatus.DRY_RUN and run.preview_token:
+        entry = import_apply_jobs.applying(run.preview_token)
+        if entry and "error" not in entry and "next" not in entry:
+            job = "apply"
+    if job is None:
+        return STATUS_WORDS[run.shown_status]
+    return JOB_WORDS[(job, bool(import_jobs.progress_of(run)["stalled"]))]
+
+
 def _history(page: int) -> dict:
     total = db.session.scalar(select(func.count(HRImportRun.id))) or 0
     last = max(1, -(-total // PAGE_SIZE))
@@ -134,7 +158,14 @@ def _history(page: int) -> dict:
             .limit(PAGE_SIZE)
         )
     )
-    return {"runs": runs, "who": _who(runs), "page": page, "last": last, "total": total}
+    return {
+        "runs": runs,
+        "who": _who(runs),
+        "shown": {r.id: status_words(r) for r in runs},
+        "page": page,
+        "last": last,
+        "total": total,
+    }
 
 
 @blp.route("/hr/imports", methods=["GET", "POST"])
@@ -304,6 +335,7 @@ def run(run_id: int) -> str:
         events=events,
         events_total=total,
         invites=invitations.of_run(found.id),
+        shown=status_words(found),
         words=STATUS_WORDS,
         channels=CHANNEL_WORDS,
         preview_token=found.preview_token if mine and found.status != RunStatus.APPLIED else None,

@@ -274,3 +274,43 @@ def test_a_refused_apply_says_why_once_and_imports_nothing(app, demo, low_thresh
     assert run.status == RunStatus.DRY_RUN
     again = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "its SHA-256 differs" not in again  # said once
+
+
+def _history_status(client, run_id: int) -> str:
+    page = client.get("/hr/imports").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if f'/hr/imports/runs/{run_id}"' in r)
+    return row.split("<td>")[4].split("</td>")[0]
+
+
+def test_the_history_says_checking_importing_and_stalled(
+    app, demo, low_threshold, no_worker, monkeypatch
+):
+    """Tester's findings F10 (the history said "Preview, not imported" for a confirmed run
+    being imported or stalled) and F18 (Start again of a stalled import flashed "being
+    checked")."""
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))
+    (run,) = _runs(app)
+    assert _history_status(client, run.id) == "Checking…"
+    assert _plan(app, run.id, 1) == "dry_run"
+    assert _history_status(client, run.id) == "Preview, not imported"
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "learnhub.org.tasks.apply_hr_import.delay",
+        lambda run_id, attempt: queued.append((run_id, attempt)),
+    )
+    assert _confirm(client, csrf, token).status_code == 302
+    assert _history_status(client, run.id) == "Importing…"
+    assert "Importing…" in client.get(f"/hr/imports/runs/{run.id}").get_data(as_text=True)
+    with app.app_context():  # the worker dies: no sign of life for 10 minutes
+        held = db.session.get(HRImportRun, run.id)
+        held.heartbeat_at = held.started_at = held.started_at - timedelta(minutes=10)
+        db.session.commit()
+        doc = import_jobs.import_staging.read_preview(token)
+        doc["applying"]["at"] = 0
+        import_jobs.import_staging.write_preview(token, doc)
+    assert _history_status(client, run.id).startswith("Stalled: the import stopped")
+    again = client.post(f"/hr/imports/preview/{token}/restart", data={"csrf_token": csrf})
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Started again: your file is being imported." in page
+    assert "being checked" not in page and len(queued) == 2
