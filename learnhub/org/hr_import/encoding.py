@@ -5,11 +5,12 @@ text has a NUL byte every other byte; valid UTF-8). A file in a legacy 8-bit cod
 be told apart reliably on a few hundred names (charset-normalizer guessed Windows-1252 for
 ISO-8859-2 Polish names and cp775 for Windows-1252 French ones), so every plausible reading is
 tried: Windows-1252, ISO-8859-2 and, when charset-normalizer reads another script (Cyrillic,
-Greek …), its best guess with the usual code pages of those scripts (OTHER_SCRIPTS). A reading is implausible
-when it holds a C1 control character or a non-ASCII symbol glued to a letter ("£ukasz",
-"¯ó³kiewski": ISO-8859-2 read as Windows-1252). When the plausible readings agree the file is
-read so and the plan says which encoding was used; when they differ, the import is refused
-with the first row where they do, asking for the encoding (``--encoding`` or the profile's).
+Greek …), its best guess with the usual code pages of those scripts (OTHER_SCRIPTS). A reading
+is implausible when it holds a C1 control character or a non-ASCII symbol glued to a letter
+("£ukasz", "¯ó³kiewski": ISO-8859-2 read as Windows-1252). When the plausible readings agree
+the file is read so and the plan says which encoding was used; when they differ, the import is
+refused with the first row where they do, asking for the encoding (``--encoding`` or the
+profile's).
 """
 
 from __future__ import annotations
