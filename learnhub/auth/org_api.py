@@ -22,6 +22,7 @@ from learnhub.core.errors import NotFound, ValidationFailed
 from learnhub.core.openapi import ROLE_403, ErrorIssueSchema, ErrorSchema
 from learnhub.extensions import db
 from learnhub.org import import_jobs, import_staging
+from learnhub.org.hr_import.file_kind import is_no_hr_file
 from learnhub.org.import_runs import ISSUES_KEPT, HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
@@ -254,7 +255,12 @@ class OrgImports(MethodView):
             max_leavers=query["max_leavers"],
         )
         actor = Actor.current(RunChannel.API)
-        rows = import_jobs.count_rows(request.data, request.file_name)
+        # a file that is surely no HR export is refused at once (422), never queued (F16)
+        rows = (
+            0
+            if is_no_hr_file(request.data)
+            else import_jobs.count_rows(request.data, request.file_name)
+        )
         if rows > import_jobs.job_rows():
             run = import_jobs.start_planning(request, actor, rows, apply=not query["dry_run"])
             answer = jsonify(ImportRunSchema().dump(run_view(run)))

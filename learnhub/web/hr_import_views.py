@@ -46,6 +46,7 @@ from learnhub.org import (
     import_staging,
 )
 from learnhub.org.hr_import import FIELDS, PRESETS, read_table
+from learnhub.org.hr_import.file_kind import is_no_hr_file
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.models import Employee
@@ -192,7 +193,12 @@ def index() -> str | Response | tuple[str, int]:
             encoding=(form.encoding.data or "").strip() or None,
             max_leavers=float(form.max_leavers.data),
         )
-        rows = import_jobs.count_rows(import_request.data, import_request.file_name)
+        # a file that is surely no HR export is refused at once, never queued (F16)
+        rows = (
+            0
+            if is_no_hr_file(import_request.data)
+            else import_jobs.count_rows(import_request.data, import_request.file_name)
+        )
         try:
             if rows > import_jobs.job_rows():  # a worker checks it (issue 13)
                 run = import_jobs.start_planning(import_request, _actor(), rows)

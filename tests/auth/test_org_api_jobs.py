@@ -111,3 +111,13 @@ def test_a_large_dry_run_is_polled_with_the_numbers_a_small_one_lists(app, low_t
     assert polled["added"][:2] == ["A000000", "A000001"] and len(polled["added"]) == 100
     assert polled["updated"] == [] and polled["left"] == []
     assert polled["units_added"] == ["Api Unit"] and polled["encoding"]
+
+
+def test_binary_junk_is_refused_at_once_not_queued(app, low_threshold):
+    """F16: a random binary file over the job threshold answers 422 at once, not 202."""
+    import random
+
+    junk = random.Random(16).randbytes(64 * 1024)
+    answer = _post(app.test_client(), _token(app, "org:write"), junk)
+    assert answer.status_code == 422, answer.get_json()
+    assert "binary data, not text" in answer.get_json()["message"]

@@ -314,3 +314,21 @@ def test_the_history_says_checking_importing_and_stalled(
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "Started again: your file is being imported." in page
     assert "being checked" not in page and len(queued) == 2
+
+
+def test_binary_junk_over_the_job_threshold_is_refused_at_once_not_queued(
+    app, demo, low_threshold, no_worker
+):
+    """Tester's finding F16 (issue 13): a random binary file named .csv was queued as "about
+    78,119 rows", refused only by the worker, and its run kept "rows 78119"."""
+    import random
+
+    junk = random.Random(16).randbytes(64 * 1024)
+    assert import_jobs.count_rows(junk) > 5  # over the threshold by its line breaks
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, junk, name="people.csv"))
+    assert no_worker == []  # never queued
+    page = client.get(f"/hr/imports/preview/{token}").get_data(as_text=True)
+    assert "binary data, not text" in page
+    (run,) = _runs(app)
+    assert run.status == RunStatus.INVALID and run.rows == 0
