@@ -150,7 +150,7 @@ def test_the_checking_page_shows_progress_until_the_worker_has_planned(
     assert 'role="status" aria-live="polite"' in text and "Waiting for a worker" in text
     assert "Check now" in text and "hr_import_job.js" in text and "Start again" not in text
     # the history says so too
-    assert "Being checked" in client.get("/hr/imports").get_data(as_text=True)
+    assert "Checking…" in client.get("/hr/imports").get_data(as_text=True)  # F10
     progress = client.get(f"/hr/imports/preview/{token}/progress").get_json()
     assert progress == {
         "status": "planning",
