@@ -197,6 +197,7 @@ ROLE = {
     ("POST", "/content/quizzes/<int:quiz_id>/regrade"): STAFF,
     ("POST", "/api/v1/org/imports"): HR,
     ("GET", "/api/v1/org/imports/runs/<int:run_id>"): HR,
+    ("POST", "/api/v1/org/imports/runs/<int:run_id>/cancel"): HR,
     ("POST", "/api/v1/quizzes/<int:quiz_id>/regrade"): STAFF,
     ("PATCH", "/api/v1/quizzes/<int:quiz_id>/settings"): {"content_admin"},
     ("PUT", "/api/v1/questions/<int:question_id>"): {"content_admin"},

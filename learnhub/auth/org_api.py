@@ -109,7 +109,8 @@ class ImportRunSchema(Schema):
         metadata={
             "description": "planning (a worker checks the file; poll again), dry_run (checked, "
             "nothing changed), applied, invalid (refused: see message), failed (the check "
-            "stopped: see message; nothing changed)"
+            "stopped: see message; nothing changed), expired (cancelled, or a preview whose "
+            "time ran out: see message; nothing changed)"
         }
     )
     dry_run = fields.Boolean(metadata={"description": "whether the import was asked as a dry run"})
@@ -207,12 +208,37 @@ class OrgImportRun(MethodView):
         worker checks (and, unless a dry run, applies) the file, then ``applied``,
         ``dry_run``, ``invalid`` or ``failed`` with the counts. An API token sees its own
         runs; a person signed in as HR sees any."""
-        run = db.session.get(HRImportRun, run_id)
-        actor = Actor.current(RunChannel.API)
-        if run is None or (
-            actor.api_token_id is not None and run.api_token_id != actor.api_token_id
-        ):
-            raise NotFound("No import run of yours has this number.")
+        return run_view(_own_run(run_id))
+
+
+def _own_run(run_id: int) -> HRImportRun:
+    """The run ``run_id``: an API token's own, any for a person signed in as HR; NotFound
+    otherwise."""
+    run = db.session.get(HRImportRun, run_id)
+    actor = Actor.current(RunChannel.API)
+    if run is None or (actor.api_token_id is not None and run.api_token_id != actor.api_token_id):
+        raise NotFound("No import run of yours has this number.")
+    return run
+
+
+@blp.route("/org/imports/runs/<int:run_id>/cancel")
+class OrgImportRunCancel(MethodView):
+    @token_scope("org:write")
+    @role_required(*HR_ONLY)
+    @blp.response(200, ImportRunSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such import run of the caller's")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="The check has ended (or the import is underway)"
+    )
+    def post(self, run_id: int):
+        """Cancel a large import answered with 202 while its file is being checked
+        (``planning``) or after its check ``failed``: nothing is imported, the kept file is
+        deleted, the run's ``status`` becomes ``expired`` with a message saying it was
+        cancelled; audited. Cancelling again answers the same run (no change); a run whose
+        check has ended (or that a worker is importing now) answers 409."""
+        run = _own_run(run_id)
+        import_jobs.cancel_planning(run)
         return run_view(run)
 
 

@@ -21,6 +21,11 @@ in its one transaction (:func:`learnhub.org.import_service.apply_and_record`).
 - **Stalls** (the export jobs' rule, :mod:`learnhub.reports.jobs.stalls`): no sign of life
   (queued, a progress tick) for ``LEARNHUB_HR_IMPORT_JOB_STALL_SECONDS`` (default 300) and the
   page says so and offers Start again (:func:`restart`: attempt + 1, queued again).
+- **Cancel** (:func:`cancel_planning`): while the file is being checked (or its check
+  failed) its person (or token) cancels it: the run reads cancelled (``expired`` with
+  CANCELLED_MESSAGE, as a cancelled preview), the kept file is deleted at once, audited
+  ``org_import_cancelled``. The task that wakes later (or is mid-plan: its next progress tick
+  finds the file gone) ends without writing anything, as its claim from ``planning`` fails.
 - **Failure**: an error the task did not expect marks the run ``failed`` with its message;
   the page shows it and offers Start again. Nothing was imported.
 
@@ -31,25 +36,24 @@ request then waits for the plan as before, and the page shows the finished previ
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
-import re
 import time
-import zipfile
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
+from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, DomainError, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit, queue_after_commit
 from learnhub.extensions import db
 from learnhub.org import import_preview, import_previews, import_staging
-from learnhub.org.hr_import.tables import ZIP_MAGIC
-from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
+from learnhub.org.hr_import.tables import ZIP_MAGIC, Limits
+from learnhub.org.hr_import.workbook_checks import scan_workbook
+from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -62,10 +66,6 @@ from learnhub.org.import_service import (
 
 logger = logging.getLogger(__name__)
 
-#: a row element of SpreadsheetML (``<row …>``, ``<x:row …>``)
-XLSX_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
-#: bytes decompressed at a time while counting a worksheet's rows
-CHUNK = 1 << 20
 #: the words of each phase on the page
 PHASES = {
     "queued": "Waiting for a worker",
@@ -91,8 +91,10 @@ def count_rows(data: bytes, file_name: str = "") -> int:
     100,000 rows), to decide whether it is planned by a worker: a CSV's line breaks minus the
     header (a cell over several lines or a blank line counts once more: an upper bound); an
     XLSX's ``<row>`` elements of its largest worksheet minus the header, streamed from the ZIP
-    (its stated sizes are not trusted). 0 for a workbook that cannot be opened: the plan
-    refuses it with its reason, quickly."""
+    (its stated sizes are not trusted) by the reader the import's checks use
+    (:func:`learnhub.org.hr_import.workbook_checks.scan_workbook`). 0 for a workbook that
+    cannot be opened or passes the import's limits (unpacked bytes, shared strings; the count
+    stops there): the plan refuses it with its reason, quickly."""
     if data.startswith(ZIP_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
         return _xlsx_rows(data)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
@@ -100,27 +102,11 @@ def count_rows(data: bytes, file_name: str = "") -> int:
 
 
 def _xlsx_rows(data: bytes) -> int:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            most = 0
-            for info in archive.infolist():
-                name = info.filename.lower()
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    most = max(most, _rows_in(archive, info))
-            return max(most - 1, 0)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
+    try:  # within the import's limits: a workbook past them is refused at once by the plan
+        counts = scan_workbook(data, Limits.from_config())
+    except ValidationFailed:
         return 0
-
-
-def _rows_in(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
-    count, tail = 0, b""
-    with archive.open(info) as stream:
-        while chunk := stream.read(CHUNK):
-            block = tail + chunk
-            count += len(XLSX_ROW.findall(block))
-            tail = block[-8:]  # a tag cut by the chunk's end is found with the next one
-            count -= len(XLSX_ROW.findall(tail))
-    return count + len(XLSX_ROW.findall(tail))
+    return max(counts.rows - 1, 0)
 
 
 def start_planning(
@@ -205,6 +191,51 @@ def restart(run: HRImportRun) -> HRImportRun:
     return run
 
 
+class PlanningCancelled(Exception):
+    """The run was cancelled while its task planned it: the task stops at its next tick."""
+
+
+def cancel_planning(run: HRImportRun) -> bool:
+    """Cancel ``run`` while its file is being checked (``planning``) or its check failed: it
+    reads cancelled (``expired`` with CANCELLED_MESSAGE; Start again no longer applies), its
+    kept file is deleted after the commit, audited ``org_import_cancelled`` (the audit names
+    the person or token).
+    True when cancelled; False when it already was (idempotent). Conflict (409) for a run
+    whose check has ended (a preview, a refusal, an import) or that a worker is importing
+    now (its row is locked). Flushes; the caller commits."""
+    if run.shown_status == "cancelled":
+        return False
+    # a worker applying an API import holds the run's row until its commit: do not wait
+    held = db.session.scalar(
+        select(HRImportRun.id)
+        .where(HRImportRun.id == run.id, HRImportRun.status.in_(_CANCELLABLE))
+        .with_for_update(skip_locked=True)
+    )
+    db.session.refresh(run)
+    if held is None or run.status not in _CANCELLABLE:
+        raise Conflict(
+            "The check of this file has already ended, so it was not cancelled: "
+            "see the import history."
+        )
+    token = run.preview_token or ""
+    run.status, run.message, run.finished_at = RunStatus.EXPIRED, CANCELLED_MESSAGE, utcnow()
+    audit(
+        "org_import_cancelled",
+        target=run.file_name,
+        run_id=run.id,
+        sha256=run.sha256,
+        rows=run.rows,
+        status="planning",
+    )
+    db.session.flush()
+    after_commit(lambda: import_staging.discard(token))
+    return True
+
+
+#: the statuses a planning job may be cancelled in
+_CANCELLABLE = (RunStatus.PLANNING, RunStatus.FAILED)
+
+
 def _claim(run_id: int, attempt: int, status: RunStatus) -> bool:
     """Move the run from ``planning`` at ``attempt`` to ``status``; False when another
     delivery (or a Start again) got there first."""
@@ -243,11 +274,13 @@ def run_planning(run_id: int, attempt: int) -> str:
     total = run.rows
 
     def tick(phase: str, done: int, of: int) -> None:
+        if not import_staging.kept(token):
+            raise PlanningCancelled(f"HR import run {run_id} was cancelled")
         with contextlib.suppress(DomainError):  # progress is a courtesy: the plan goes on
             import_staging.write_preview(token, _progress_doc(phase, done, of or total))
 
-    tick("read", 0, total)
     try:
+        tick("read", 0, total)
         plan = plan_request(request, wait=True, progress=tick, actor=actor)
         if apply:
             if not _claim(run_id, attempt, RunStatus.APPLIED):
@@ -260,6 +293,10 @@ def run_planning(run_id: int, attempt: int) -> str:
             return str(RunStatus.APPLIED)
         preview = import_preview.describe(plan)
         seen = import_preview.fingerprint(plan)
+    except PlanningCancelled:
+        db.session.rollback()
+        logger.info("HR import run %s: cancelled while being checked", run_id)
+        return "dropped"
     except ValidationFailed as error:
         db.session.rollback()  # the lock ends with the plan's transaction
         if not _claim(run_id, attempt, RunStatus.INVALID):

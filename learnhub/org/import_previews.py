@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
+from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit
@@ -143,13 +144,44 @@ def cancel_preview(token: str, actor: Actor) -> HRImportRun:
     once instead of waiting for its time to run out, and the run reads expired (with the
     message CANCELLED_MESSAGE: the history says "Cancelled"), so it can no longer be confirmed
     (a fresh tester's finding: "Cancel" was a link that kept the file). Cancelling what is
-    already applied, refused or expired changes nothing. NotFound as
-    :func:`preview_run`. Flushes."""
+    already applied, refused or expired changes nothing. Audited ``org_import_cancelled``
+    (as :func:`learnhub.org.import_jobs.cancel_planning`). NotFound as
+    :func:`preview_run`. Conflict (409) while a worker is importing the confirmed preview
+    (its apply queued and not stalled, or the run's row locked by the apply's transaction):
+    its file must stay until the apply ends (the lead's review of the Cancel of a file being
+    checked, issue 13). Flushes."""
+    from learnhub.org import import_apply_jobs, import_jobs
+
     run = preview_run(token, actor)
+    if run.status != RunStatus.DRY_RUN:
+        return run
+    entry = import_apply_jobs.applying(token)
+    queued = entry and "error" not in entry and "next" not in entry
+    held = db.session.scalar(
+        select(HRImportRun.id)
+        .where(HRImportRun.id == run.id, HRImportRun.status == RunStatus.DRY_RUN)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.refresh(run)
+    if (queued and not import_jobs.progress_of(run)["stalled"]) or (
+        held is None and run.status == RunStatus.DRY_RUN
+    ):
+        raise Conflict(
+            "This file is being imported now, so it can no longer be cancelled: "
+            "see the import history."
+        )
     if run.status == RunStatus.DRY_RUN:
         import_staging.discard(token, keep_preview=True)
         run.status = RunStatus.EXPIRED
         run.message = CANCELLED_MESSAGE
+        audit(
+            "org_import_cancelled",
+            target=run.file_name,
+            run_id=run.id,
+            sha256=run.sha256,
+            rows=run.rows,
+            status="dry_run",
+        )
         db.session.flush()
     return run
 

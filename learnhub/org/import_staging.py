@@ -136,6 +136,15 @@ def read_data(token: str) -> bytes | None:
         return None
 
 
+def kept(token: str) -> bool:
+    """Whether the bytes staged under ``token`` are still kept (not applied, cancelled or
+    expired); a stat, not a read."""
+    try:
+        return _paths(token)[0].exists()
+    except (ValueError, StagingUnavailable, OSError):
+        return False
+
+
 def read_preview(token: str) -> dict | None:
     try:
         return json.loads(_paths(token)[1].read_text(encoding="utf-8"))

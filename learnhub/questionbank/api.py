@@ -11,6 +11,7 @@ from learnhub.auth.permissions import QUIZ_STAFF, role_required
 from learnhub.core.audit import audit
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
+from learnhub.questionbank import reading
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import QuestionBank
 from learnhub.questionbank.schemas import (
@@ -35,7 +36,7 @@ class Banks(MethodView):
     def get(self):
         """Every question bank with its categories and current question counts."""
         found = db.session.scalars(db.select(QuestionBank).order_by(QuestionBank.name))
-        return [banks.bank_summary(bank) for bank in found]
+        return [reading.bank_summary(bank) for bank in found]
 
 
 @blp.route("/question-banks/<name>")
@@ -46,7 +47,7 @@ class BankItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """One bank: its categories and current question counts."""
-        return banks.bank_summary(banks.get_bank(name))
+        return reading.bank_summary(reading.get_bank(name))
 
 
 @blp.route("/question-banks/<name>/imports")
@@ -85,7 +86,7 @@ class BankExport(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such question bank")
     def get(self, name: str):
         """The bank's current questions as GIFT (UTF-8), by category."""
-        text, _notes = banks.export_bank(name)
+        text, _notes = reading.export_bank(name)
         audit("quizzes.bank_export", target=f"bank:{name}", format="gift")
         return Response(
             text,
@@ -103,7 +104,7 @@ class BankExportXml(MethodView):
     def get(self, name: str):
         """The bank's current questions as Moodle XML (UTF-8), by category, with marks, tags,
         id numbers and feedback; Moodle's and LearnHub's XML importers read it back."""
-        data, _notes = banks.export_bank_xml(name)
+        data, _notes = reading.export_bank_xml(name)
         audit("quizzes.bank_export", target=f"bank:{name}", format="moodle_xml")
         return Response(
             data,

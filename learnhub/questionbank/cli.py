@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, ValidationFailed
 from learnhub.core.transactions import unit_of_work
+from learnhub.questionbank import reading
 from learnhub.questionbank import services as banks
 
 
@@ -71,9 +72,9 @@ def export_command(bank_name: str, out: Path, fmt: str | None) -> None:
     try:
         with unit_of_work():
             if fmt == "xml":
-                data, notes = banks.export_bank_xml(bank_name)
+                data, notes = reading.export_bank_xml(bank_name)
             else:
-                text, notes = banks.export_bank(bank_name)
+                text, notes = reading.export_bank(bank_name)
                 data = text.encode("utf-8")
             # every export audited (DESIGN.md), as the API's exports are
             audit(

@@ -1,6 +1,7 @@
-"""Question banks: import GIFT or Moodle XML files into a bank's categories, export a bank as
-GIFT or Moodle XML, as Moodle reads and writes them (question-bank interchange); the current
-questions of a category, for quizzes to draw from.
+"""Question banks: import GIFT or Moodle XML files into a bank's categories, as Moodle writes
+them (question-bank interchange). Reading a bank (its summary, its export as GIFT or Moodle
+XML, the current questions of a category for quizzes to draw from) is
+:mod:`learnhub.questionbank.reading`.
 
 An import is validated whole first and applied in one transaction (DESIGN.md): a file with any
 error changes nothing and the error list names each problem by line (GIFT) or by question
@@ -15,20 +16,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, select
 
 from learnhub.core.audit import audit
-from learnhub.core.errors import Issue, NotFound, ValidationFailed
+from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank import file_checks, matching
 from learnhub.questionbank.competence_tags import loaded_framework_resolver, resolve_competences
-from learnhub.questionbank.gift import export_gift, parse_gift
+from learnhub.questionbank.gift import parse_gift
 from learnhub.questionbank.gift.common import is_moodle_fraction
 from learnhub.questionbank.matching import spec_digest as spec_digest
-from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory, QuestionType
+from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
 from learnhub.questionbank.moodle_xml import category_path, parse_moodle_xml
-from learnhub.questionbank.moodle_xml.writer import export_moodle_xml
 from learnhub.skills.models import Framework
 
 logger = logging.getLogger(__name__)
@@ -313,91 +313,3 @@ def _moodle_rejects(specs: list[dict]) -> list[dict]:
             where = f"line {spec.get('line')}"
             found.append({"where": where, "name": spec.get("name"), "weights": odd})
     return found
-
-
-def get_bank(name: str) -> QuestionBank:
-    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == name))
-    if bank is None:
-        raise NotFound(f"No question bank named {name!r}.")
-    return bank
-
-
-def bank_summary(bank: QuestionBank) -> dict:
-    """``{"name", "categories": [{"path", "questions"}]}``: current questions per category."""
-    counts = dict(
-        db.session.execute(
-            select(Question.category_id, func.count(Question.id))
-            .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
-            .group_by(Question.category_id)
-        ).all()
-    )
-    return {
-        "name": bank.name,
-        "categories": [{"path": c.path, "questions": counts.get(c.id, 0)} for c in bank.categories],
-    }
-
-
-def _current_questions(bank: QuestionBank) -> list[tuple[str, Question]]:
-    """(category path, question) of the bank's current questions, by category then position."""
-    rows = db.session.execute(
-        select(QuestionCategory.path, Question)
-        .join(Question, Question.category_id == QuestionCategory.id)
-        .where(Question.bank_id == bank.id, Question.retired_at.is_(None))
-        .order_by(QuestionCategory.path, Question.position)
-    ).all()
-    return [(path, question) for path, question in rows]
-
-
-def export_bank(name: str) -> tuple[str, list[str]]:
-    """The bank's current questions as GIFT text, category by category (the top first), with
-    ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
-    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
-    GIFT cannot express (see export_gift)."""
-    bank = get_bank(name)
-    specs, notes = [], []
-    for path, question in _current_questions(bank):
-        spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
-        specs.append(spec)
-        if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
-            notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
-    return export_gift(specs), notes
-
-
-def export_bank_xml(name: str) -> tuple[bytes, list[str]]:
-    """The bank's current questions as a Moodle XML document (UTF-8 bytes), category by
-    category (the top first), and notes on what was written differently (a numeric range as
-    midpoint and tolerance; see export_moodle_xml). Marks, tags, id numbers and every feedback
-    travel with the questions. Raises NotFound for an unknown bank, ValueError for a question
-    XML cannot hold (a control character)."""
-    bank = get_bank(name)
-    specs = [
-        {k: v for k, v in {**question.spec, "category": path or None}.items() if k != "line"}
-        for path, question in _current_questions(bank)
-    ]
-    return export_moodle_xml(specs)
-
-
-def bank_questions(rule: dict) -> list[Question]:
-    """Current questions of a draw rule's bank category (and its subcategories when asked), by
-    id, descriptions excepted (they score nothing). ``rule``: ``{"bank": name, "category":
-    path or None, "subcategories": bool, ...}`` (a quiz's draw rule, already normalised). An
-    unknown bank or category has none."""
-    path = rule.get("category") or ""
-    in_category = QuestionCategory.path == path
-    if rule.get("subcategories"):
-        below = QuestionCategory.path.startswith(f"{path}/", autoescape=True)
-        in_category = or_(in_category, below) if path else true()
-    return list(
-        db.session.scalars(
-            select(Question)
-            .join(QuestionCategory, Question.category_id == QuestionCategory.id)
-            .join(QuestionBank, Question.bank_id == QuestionBank.id)
-            .where(
-                QuestionBank.name == rule["bank"],
-                in_category,
-                Question.retired_at.is_(None),
-                Question.qtype != QuestionType.DESCRIPTION,
-            )
-            .order_by(Question.id)
-        )
-    )

@@ -21,7 +21,7 @@ from learnhub.core.errors import Conflict
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question, QuestionBank, QuestionType
 from learnhub.questionbank.moodle_xml import category_path
-from learnhub.questionbank.services import bank_questions
+from learnhub.questionbank.reading import bank_questions
 from learnhub.quizzes.models import Attempt, Quiz
 
 logger = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ class GradingMethod(StrEnum):
 
 
 class ReviewPolicy(StrEnum):
-    """When correct answers and per-answer feedback are shown (``services.review_allowed``)."""
+    """When correct answers and per-answer feedback are shown (``review_policy.review_allowed``)."""
 
     AFTER_PASS_OR_LAST_ATTEMPT = "after_pass_or_last_attempt"
     AFTER_SUBMIT = "after_submit"

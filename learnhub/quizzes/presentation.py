@@ -12,8 +12,9 @@ from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt, AttemptState, FeedbackAfterFail
 from learnhub.quizzes.render import learner_question, render_text
 from learnhub.quizzes.responses import to_display
+from learnhub.quizzes.review_policy import review_allowed
 from learnhub.quizzes.schemas import QuizSettingsSchema
-from learnhub.quizzes.services import current_quiz_ids, current_quiz_settings, review_allowed
+from learnhub.quizzes.services import current_quiz_ids, current_quiz_settings
 from learnhub.quizzes.submit import score_held
 from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
 
@@ -105,7 +106,7 @@ NO_DETAIL = FeedbackAfterFail.NONE.value
 
 def questions_detail(attempt: Attempt, review: bool) -> str:
     """How much of each question a learner sees of a submitted attempt: ``"review"`` when the
-    review policy allows the review (``review``, from ``services.review_allowed``): results,
+    review policy allows the review (``review``, from ``review_policy.review_allowed``): results,
     feedback and correct answers; else, for a failed attempt (scored, not passed), the quiz's
     ``feedback_after_fail`` level (``"correctness"``: right or wrong and points;
     ``"feedback"``: also the feedback on the answer given; ``"none"``), never the correct

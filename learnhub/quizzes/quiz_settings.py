@@ -13,7 +13,7 @@ from __future__ import annotations
 from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
 from learnhub.extensions import db
-from learnhub.questionbank.services import bank_questions
+from learnhub.questionbank.reading import bank_questions
 from learnhub.quizzes.layout import normalise_rules
 from learnhub.quizzes.models import Quiz
 from learnhub.quizzes.services import get_quiz

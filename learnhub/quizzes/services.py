@@ -1,4 +1,5 @@
-"""Attempts: start, save, submit (:mod:`learnhub.quizzes.submit`), score, review.
+"""Attempts: start, save, submit (:mod:`learnhub.quizzes.submit`), score; the review policy
+is :mod:`learnhub.quizzes.review_policy`.
 
 Scoring happens here on the server with :mod:`learnhub.quizzes.scoring`; the learner sees
 questions through :func:`learnhub.quizzes.render.learner_question`, which never carries a key.
@@ -12,7 +13,7 @@ from datetime import timedelta
 from fractions import Fraction
 from functools import cache
 
-from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, joinedload, lazyload
 
@@ -23,7 +24,8 @@ from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
 from learnhub.quizzes.layout import build_layout
-from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response, ReviewPolicy
+from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response
+from learnhub.quizzes.review_policy import submitted_count
 from learnhub.quizzes.revisions import claim_revision
 from learnhub.quizzes.signals import attempt_started
 from learnhub.quizzes.submit import submit_attempt
@@ -60,22 +62,6 @@ def get_quiz(quiz_id: int) -> Quiz:
     if quiz is None:
         raise NotFound("No such quiz.")
     return quiz
-
-
-def submitted_count(quiz: Quiz, employee_id: int) -> int:
-    """Submitted attempts of this employee on any version of the module's quiz."""
-    return (
-        db.session.scalar(
-            select(func.count(Attempt.id))
-            .join(Quiz, Attempt.quiz_id == Quiz.id)
-            .where(
-                quiz.same_place(),
-                Attempt.employee_id == employee_id,
-                Attempt.state == AttemptState.SUBMITTED,
-            )
-        )
-        or 0
-    )
 
 
 def attempts_of(module_id: int, employee_id: int) -> list[Attempt]:
@@ -153,7 +139,8 @@ def _record_statement() -> Select:
 
 def module_record(module_id: int, employee_id: int, method: str) -> tuple[int, Fraction | None]:
     """(submitted attempts, grade) of the employee at the module's quiz over all its versions,
-    in one statement: the count ``submitted_count`` gives and the grade :func:`grade` gives."""
+    in one statement: the count :func:`~learnhub.quizzes.review_policy.submitted_count` gives
+    and the grade :func:`grade` gives."""
     rows = db.session.execute(
         _record_statement(), {"module_id": module_id, "employee_id": employee_id}
     ).all()
@@ -344,49 +331,6 @@ def close_overdue_of(employee_id: int) -> int:
 
 def exact(value: str | None) -> Fraction | None:
     return None if value is None else Fraction(value)
-
-
-def review_allowed(attempt: Attempt) -> bool:
-    """May the learner see correct answers and per-answer feedback of this attempt?
-
-    ``after_submit``: once submitted; ``after_pass_or_last_attempt`` (the default): once
-    this attempt passed or the last allowed attempt is used; ``after_pass``: once this attempt
-    passed; ``after_last_attempt``: once the last allowed attempt is used (never with unlimited
-    attempts); ``never``: not at all. Nothing while an essay waits for its reviewer.
-    """
-    if attempt.state != AttemptState.SUBMITTED or attempt.needs_review:
-        return False
-    policy = attempt.quiz.review_policy
-    if policy == ReviewPolicy.AFTER_SUBMIT:
-        return True
-    if policy == ReviewPolicy.NEVER:
-        return False
-    if policy in (ReviewPolicy.AFTER_PASS, ReviewPolicy.AFTER_PASS_OR_LAST_ATTEMPT) and (
-        attempt.passed or _has_passed(attempt.quiz, attempt.employee_id)
-    ):
-        # once they passed, the answers give nothing away: earlier attempts open up too
-        return True
-    if policy == ReviewPolicy.AFTER_PASS:
-        return False
-    quiz = attempt.quiz
-    return (
-        bool(quiz.max_attempts) and submitted_count(quiz, attempt.employee_id) >= quiz.max_attempts
-    )
-
-
-def _has_passed(quiz: Quiz, employee_id: int) -> bool:
-    """Has the employee passed any version of this module's quiz?"""
-    return bool(
-        db.session.scalar(
-            select(func.count(Attempt.id))
-            .join(Quiz, Attempt.quiz_id == Quiz.id)
-            .where(
-                quiz.same_place(),
-                Attempt.employee_id == employee_id,
-                Attempt.passed.is_(True),
-            )
-        )
-    )
 
 
 def grade(module_id: int, employee_id: int, method: str) -> Fraction | None:

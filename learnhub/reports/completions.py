@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import Select, Text, and_, func, literal, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import aliased
 
 from learnhub.assignments.models import Requirement
@@ -21,15 +21,8 @@ from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
 from learnhub.reports.completion_filters import CompletionFilters
-from learnhub.reports.sql_cells import (
-    int_cell,
-    name_cell,
-    number_cell,
-    percent_floor_cell,
-    text_cell,
-    utc_cell,
-)
-from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_csv_lines
+from learnhub.reports.completions_sql import completions_lines_query
+from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_lines
 
 HEADER = [
     "employee_id",
@@ -145,41 +138,6 @@ def _filtered(query: Select, filters: CompletionFilters) -> Select:
     return query
 
 
-def completions_cells_query(filters: CompletionFilters = _EVERYONE) -> Select:
-    """The rows of :func:`completions_query` with each cell finished in SQL (text,
-    neutralised, grades rounded down, UTC times, as :func:`completion_rows` writes them):
-    what PostgreSQL writes. The cells are computed over the sorted raw rows (a subquery whose order
-    the outer ORDER BY reuses, no second sort), so the sort handles narrow rows, as a plain
-    COPY of the raw rows does. PostgreSQL only."""
-    raw = completions_query(filters).subquery("completions")
-    scores = [
-        percent_floor_cell(raw.c.grade_exact),
-        number_cell(raw.c.grade_points),
-        number_cell(raw.c.max_points),
-        int_cell(raw.c.attempts),
-    ]
-    return select(
-        text_cell(raw.c.employee_number),
-        name_cell(raw.c.first_name, raw.c.last_name),
-        text_cell(raw.c.email),
-        text_cell(raw.c.org_unit),
-        text_cell(raw.c.manager_number),
-        text_cell(raw.c.job_title),
-        text_cell(raw.c.course),
-        text_cell(raw.c.module),
-        # a closed set of words (a CHECK constraint): never formula-like
-        func.coalesce(raw.c.status, literal(ProgressStatus.NOT_STARTED.value, Text)),
-        *(scores if filters.include_scores else []),
-        utc_cell(raw.c.completed_at),
-    ).order_by(
-        raw.c.employee_number,
-        raw.c.course,
-        raw.c.course_id,
-        raw.c.module_position,
-        raw.c.module_id,
-    )
-
-
 def completion_rows(filters: CompletionFilters = _EVERYONE) -> Iterator[list[str]]:
     """Yield the header (:func:`header_for`), then each row as neutralised strings."""
     yield header_for(filters)
@@ -235,14 +193,14 @@ def csv_bytes(
     filters: CompletionFilters = _EVERYONE, tally: Tally | None = None, *, excel: bool = False
 ) -> Iterator[bytes]:
     """The completions CSV as UTF-8 bytes in chunks of whole rows: streamed by PostgreSQL's
-    lines built in SQL when it can (:func:`learnhub.reports.sql_export.sql_export_available`), else
-    written in Python; the bytes are the same either way. ``excel``: a UTF-8 byte order mark
-    first, which Excel needs to read UTF-8 rather than the system code page. ``tally``
-    counts the data rows."""
+    lines built in SQL (learnhub.reports.completions_sql) when it can
+    (:func:`learnhub.reports.sql_export.sql_export_available`), else written in Python; the
+    bytes are the same either way. ``excel``: a UTF-8 byte order mark first, which Excel
+    needs to read UTF-8 rather than the system code page. ``tally`` counts the data rows."""
     if excel:
         yield BOM
     if sql_export_available():
-        yield from stream_csv_lines(completions_cells_query(filters), header_for(filters), tally)
+        yield from stream_lines(completions_lines_query(filters), header_for(filters), tally)
     else:
         yield from _python_bytes(filters, tally or Tally())
 

@@ -29,8 +29,8 @@ from learnhub.core.audit import AuditEvent
 from learnhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
+from learnhub.questionbank import reading, staging
 from learnhub.questionbank import services as banks
-from learnhub.questionbank import staging
 from learnhub.questionbank.models import Question, QuestionBank, QuestionCategory
 from learnhub.questionbank.moodle_xml.reader import plain_decimal
 from learnhub.quizzes.content_loader import CONTENT_BANK
@@ -114,10 +114,10 @@ def bank(name: str) -> str:
     """One bank: its categories with their counts, and its current questions (PAGE_SIZE a
     page, by category then position; ``?category=<path>`` for one category, ``?page=n``)."""
     try:
-        found = banks.get_bank(name)
+        found = reading.get_bank(name)
     except NotFound as error:
         abort(404, description=error.message)
-    summary = banks.bank_summary(found)
+    summary = reading.bank_summary(found)
     category = request.args.get("category")
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdecimal() and page.isascii() and 0 < int(page) < 10**6 else 1

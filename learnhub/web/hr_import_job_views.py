@@ -7,7 +7,9 @@ count) is a live region that ``hr_import_job.js`` refreshes from
 ``/hr/imports/preview/<token>/progress`` (JSON), every 3 s slowing to 30 s, reloading the page
 when the check has ended; without JavaScript its "Check now" link does the same. A stalled
 (no sign of life for LEARNHUB_HR_IMPORT_JOB_STALL_SECONDS) or failed check offers Start again
-(``POST …/restart``).
+(``POST …/restart``). While the file is being checked (or after its check failed) the page
+offers Cancel (``POST …/cancel`` of :mod:`learnhub.web.hr_import_views`, which then calls
+:func:`learnhub.org.import_jobs.cancel_planning`): the kept file is deleted at once.
 """
 
 from __future__ import annotations

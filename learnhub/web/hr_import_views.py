@@ -246,10 +246,21 @@ def _preview_or_404(token: str) -> tuple[HRImportRun, dict]:
 @blp.post("/hr/imports/preview/<token>/cancel")
 @role_required(*HR_ONLY)
 def cancel(token: str) -> Response:
-    """Cancel a preview: nothing is imported and the uploaded file is deleted now."""
+    """Cancel a preview, or a large file still being checked by a worker (or whose check
+    failed): nothing is imported and the uploaded file is deleted now. A check that ended
+    meanwhile is said on the import page (nothing cancelled); twice changes nothing."""
     form = FlaskForm()
     if form.validate():
-        import_previews.cancel_preview(token, _actor())
+        waiting = _waiting_run(token)
+        try:
+            if waiting is not None:
+                import_jobs.cancel_planning(waiting)
+            else:
+                import_previews.cancel_preview(token, _actor())
+        except Conflict as error:
+            end_after_error(error)
+            flash(error.message, "error")
+            return redirect(url_for("hrimport.preview", token=token))
         flash("Cancelled: nothing was imported, and the uploaded file is deleted.", "info")
     return redirect(url_for("hrimport.index"))
 

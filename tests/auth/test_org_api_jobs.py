@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.org import import_jobs
 from learnhub.org.import_runs import HRImportRun
@@ -121,3 +122,37 @@ def test_binary_junk_is_refused_at_once_not_queued(app, low_threshold):
     answer = _post(app.test_client(), _token(app, "org:write"), junk)
     assert answer.status_code == 422, answer.get_json()
     assert "binary data, not text" in answer.get_json()["message"]
+
+
+def test_an_import_being_checked_is_cancelled_through_the_api(app, low_threshold, monkeypatch):
+    """No worker takes the task: the API cancels the run (200, then the same answer again),
+    the kept file is deleted, a task that wakes later imports nothing; another token's run is
+    a 404 and a run whose check has ended a 409."""
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(import_jobs, "_queue", lambda run: queued.append((run.id, run.job_attempt)))
+    headers = _token(app, "org:write")
+    client = app.test_client()
+    data = realdata("hr", "oracle-hr-employees.csv").read_bytes()
+    body = _post(client, headers, data, "?mode=full&source=oracle").get_json()
+    assert body["status"] == "planning" and queued == [(body["id"], 1)]
+    cancel = f"{body['url']}/cancel"
+    assert client.post(cancel, headers=_token(app, "org:write")).status_code == 404
+    answer = client.post(cancel, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["status"] == "expired" and "Cancelled" in answer.get_json()["message"]
+    assert client.post(cancel, headers=headers).get_json()["status"] == "expired"
+    with app.app_context():
+        run = db.session.get(HRImportRun, body["id"])
+        assert run is not None and not import_jobs.import_staging.kept(run.preview_token)
+        assert import_jobs.run_planning(run.id, 1) == "dropped"
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "org_import_cancelled")
+        ).all()
+        assert [e.details["run_id"] for e in events] == [body["id"]]
+        assert events[0].actor_token_id is not None
+    assert _people(app) == 0
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "LEARNHUB_HR_IMPORT_JOB_ROWS", 50)
+    done = _post(client, headers, data, "?dry_run=true").get_json()  # eager: checked at once
+    refused = client.post(f"{done['url']}/cancel", headers=headers)
+    assert refused.status_code == 409 and "already ended" in refused.get_json()["message"]

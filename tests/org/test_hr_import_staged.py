@@ -46,6 +46,16 @@ REFUSED = {
     "too long": BASE + f"5,{'E' * 121},Low,eve@x.org,,,,,,\n",
     "two parents": BASE + "5,Eve,Low,eve@x.org,,,North,South,,\n",
     "short row": BASE + "5,Eve,Low\n",
+    # emails the staged path's LIKE patterns must refuse as the row path's EMAIL_RE does
+    "a space inside an email": BASE + "5,Eve,Low,eve low@x.org,,,,,,\n",
+    "two @ in an email": BASE + "5,Eve,Low,eve@low@x.org,,,,,,\n",
+    "a dot right after the @": BASE + "5,Eve,Low,eve@.org,,,,,,\n",
+    "a dot last": BASE + "5,Eve,Low,eve@x.,,,,,,\n",
+    "no dot after the @": BASE + "5,Eve.Low,Low,eve.low@x,,,,,,\n",
+    "nothing before the @": BASE + "5,Eve,Low,@x.org,,,,,,\n",
+    "a tab inside an email": BASE + "5,Eve,Low,eve\tlow@x.org,,,,,,\n",
+    "a space inside an email beyond ASCII": BASE + "5,Zoë,Low,eve low@x.org,,,,,,\n",
+    "a longer name beyond ASCII": BASE + f"5,{'É' * 121},Low,eve@x.org,,,,,,\n",
 }
 #: files both paths take, some read by the row path only (quotes, odd line ends, spaces)
 TAKEN = {
@@ -60,6 +70,14 @@ TAKEN = {
     "a basic ISO date (the row path takes it)": (BASE + "5,Eve,Low,e@x.org,,,,,,20210101\n", False),
     "a row of empty cells (skipped)": (BASE + ",,,,,,,,,\n", False),
     "a column no field reads": (BASE.replace(",2001-02-03", ",2001-02-03,x"), False),
+    # the compare reads hire dates as dates: a changed, emptied or new one is a change
+    "a hire date changed": (BASE.replace("2010-01-01", "2010-01-02"), True),
+    "a hire date emptied": (BASE.replace(",2020-12-31", ","), True),
+    "a hire date given": (BASE.replace(",Office,1,\n", ",Office,1,2015-06-07\n"), True),
+    "a hire date before the year 1000": (BASE.replace("2001-02-03", "0999-02-03"), True),
+    "a name beyond ASCII at its longest": (BASE.replace(",Di,", f",{'É' * 120},"), True),
+    "a tab inside a title": (BASE.replace("Officer", "Case\tOfficer"), True),
+    "capitals in emails and names": (BASE.replace("bob@x.org", "BOB@X.ORG"), True),
 }
 
 
@@ -279,6 +297,37 @@ NEXT = {
         "full",
         False,
     ),
+    # the emails' index is built only when someone is added or changed (index_emails)
+    "an unchanged person's email repeated by a changed one": (
+        BASE,
+        BASE.replace("bob@x.org", "di@x.org"),
+        "full",
+        False,
+    ),
+    "an unchanged person's email repeated by a newcomer, other case": (
+        BASE,
+        BASE + "5,Eve,Low,Di@X.org,,,,,,\n",
+        "full",
+        False,
+    ),
+    "two emails swapped": (
+        BASE,
+        BASE.replace("bob@", "tmp@").replace("di@", "bob@").replace("tmp@", "di@"),
+        "full",
+        True,
+    ),
+    "no one changes, someone leaves": (
+        BASE + "5,Eve,Low,eve@x.org,,,,,,\n",
+        BASE,
+        "full",
+        True,
+    ),
+    "no one changes in a delta file": (
+        BASE,
+        "4,Di,Low,di@x.org,DATA_AN,Analyst,North,Office,2,2020-12-31\n",
+        "delta",
+        True,
+    ),
 }
 
 
@@ -388,3 +437,84 @@ def test_the_row_paths_words_for_a_bad_email_and_dates(app_ctx, monkeypatch):
             )
         ],
     }
+
+
+#: files imported twice: the second plan finds nothing to change, on both paths
+AGAIN = {
+    "plain": BASE,
+    "capitals in an email": BASE.replace("cy@x.org", "Cy@X.Org"),
+    "a hire date before the year 1000": BASE.replace("2001-02-03", "0999-02-03"),
+    "beyond ASCII": BASE.replace(",Di,", ",Dí,").replace("Officer", "Offíçer"),
+    "a tab inside a title": BASE.replace("Officer", "Case\tOfficer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AGAIN))
+def test_the_same_file_again_changes_no_one_on_both_paths(app_ctx, monkeypatch, name):
+    """The staged compare (hire dates read as dates, emails lower-cased only when one has a
+    capital) finds the people of a file imported before unchanged, as the row path does."""
+    _postgresql()
+    body = HEADER + AGAIN[name]
+    summaries = []
+    for staged in (True, False):
+        apply_import(_plan(body, monkeypatch, staged=staged, mode="full"))
+        db.session.flush()
+        db.session.expire_all()
+        plan = _plan(body, monkeypatch, staged=staged, mode="full")
+        summaries.append((plan.stage is not None, plan.summary(), plan.updated))
+        db.session.rollback()
+    assert summaries[0][0] is True
+    assert summaries[0][1:] == summaries[1][1:]
+    assert summaries[0][1]["unchanged"] == 4
+
+
+def test_emails_are_checked_by_patterns_only_in_a_file_of_plain_cells(app_ctx, monkeypatch):
+    """The LIKE patterns stand for EMAIL_RE only where cells are ASCII without a tab; any
+    other file keeps the regular expression (and refuses the same emails: REFUSED)."""
+    _postgresql()
+    seen = []
+    original = staging._not_an_email
+
+    def spy(stage):
+        seen.append((stage.plain, original(stage).startswith("NOT (email LIKE")))
+        return original(stage)
+
+    monkeypatch.setattr(staging, "_not_an_email", spy)
+    for body in (BASE, BASE.replace(",Di,", ",Dí,"), BASE.replace("Officer", "Case\tOfficer")):
+        _plan(HEADER + body, monkeypatch, staged=True, mode="full")
+        db.session.rollback()
+    assert seen == [(True, True), (False, False), (False, False)]
+
+
+def test_case_twins_are_found_past_the_quick_look():
+    """The quick look (no two distinct numbers lower-case alike: no warning) and the
+    grouping behind it: twins of an added number warn, other twins do not."""
+    from learnhub.org.hr_import.lookups import case_twins
+
+    def words(number: str, twins: str) -> str:
+        return (
+            f"employee {number} differs only in letter case from {twins}: it is added as "
+            "another person; check the employee numbers"
+        )
+
+    assert case_twins(["a1", "B2"], ["c3"], held=["D4", "a1"]) == []
+    assert case_twins(["z9"], ["c3"], held=["C3"]) == []  # twins, but none of them added
+    assert case_twins(["a1", "b2"], iter(["B2"]), held=iter(["A1", "x"])) == [
+        words("a1", "A1"),
+        words("b2", "B2"),
+    ]
+    assert case_twins(["k1"], [], held=["K1", "\u212a1"]) == [words("k1", "K1, \u212a1")]
+
+
+def test_the_staged_compare_reads_dates_whatever_the_sessions_date_style(app_ctx, monkeypatch):
+    """The compare reads held hire dates as text: the import's transaction writes them
+    YYYY-MM-DD (DateStyle ISO) even when the session was set to write them otherwise."""
+    _postgresql()
+    body = HEADER + BASE
+    apply_import(_plan(body, monkeypatch, staged=True, mode="full"))
+    db.session.flush()
+    db.session.execute(text("SET LOCAL DateStyle = 'German, DMY'"))
+    plan = _plan(body, monkeypatch, staged=True, mode="full")
+    assert plan.stage is not None
+    assert plan.summary()["unchanged"] == 4 and plan.updated == []
+    db.session.rollback()

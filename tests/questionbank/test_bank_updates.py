@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
+from learnhub.questionbank import reading
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import Question
 
@@ -50,12 +51,12 @@ def test_the_same_name_in_the_same_category_updates_the_question(app_ctx):
 def test_a_nameless_question_comes_back_from_moodle_xml_as_itself(app_ctx):
     banks.import_questions("Plain", "a.gift", b"2 + 2? {=4 ~5}\n\nThe sky is green. {F}\n")
     db.session.commit()
-    data, _notes = banks.export_bank_xml("Plain")
+    data, _notes = reading.export_bank_xml("Plain")
     again = banks.import_questions("Plain", "export.xml", data)
     db.session.commit()
     assert (again.added, again.replaced, again.unchanged) == (0, 0, 2)
     live = db.session.scalars(
-        select(Question).where(Question.bank_id == banks.get_bank("Plain").id)
+        select(Question).where(Question.bank_id == reading.get_bank("Plain").id)
     ).all()
     assert len(live) == 2
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from learnhub.core.audit import AuditEvent
 from learnhub.core.errors import ValidationFailed
 from learnhub.extensions import db
+from learnhub.questionbank import reading
 from learnhub.questionbank import services as banks
 from learnhub.questionbank.models import Question, QuestionBank
 from learnhub.quizzes.content_loader import CONTENT_BANK
@@ -64,7 +65,7 @@ def test_xml_errors_name_the_question_and_skip_invalid_imports_the_rest(app_ctx)
     db.session.commit()
     assert (report.added, report.unchanged, len(report.skipped)) == (20, 0, 3)
     assert report.categories == ["Moodle QUIZ XML export"]
-    summary = banks.bank_summary(banks.get_bank("Physics"))
+    summary = reading.bank_summary(reading.get_bank("Physics"))
     assert summary["categories"] == [{"path": "Moodle QUIZ XML export", "questions": 20}]
     # the same file again changes nothing
     again = banks.import_questions("Physics", "mixed-types.xml", data, skip_invalid=True)
@@ -80,7 +81,7 @@ def test_dry_run_reports_without_importing_and_names_weights_moodle_would_refuse
     assert db.session.scalar(select(QuestionBank).where(QuestionBank.name != CONTENT_BANK)) is None
     banks.import_questions("Security", "odd.gift", gift)
     db.session.commit()
-    assert banks.bank_summary(banks.get_bank("Security"))["categories"] == [
+    assert reading.bank_summary(reading.get_bank("Security"))["categories"] == [
         {"path": "Security/Phishing", "questions": 1}
     ]
     assert db.session.scalar(select(AuditEvent.target).where(AuditEvent.action.like("quizzes.%")))
@@ -103,7 +104,7 @@ def test_real_gift_files_import_export_import_to_the_same_questions(app_ctx):
             continue
         banks.import_questions("Originals", path.name, path.read_bytes())
     db.session.commit()
-    text, _notes = banks.export_bank("Originals")
+    text, _notes = reading.export_bank("Originals")
     banks.import_questions("Copies", "export.gift", text.encode())
     db.session.commit()
     originals = _bank_content("Originals")
@@ -116,7 +117,7 @@ def test_real_gift_files_import_export_import_to_the_same_questions(app_ctx):
 def test_moodle_xml_import_export_import_gives_the_same_questions(app_ctx):
     data = realdata("moodle-xml", "mixed-types.xml").read_bytes()
     banks.import_questions("FromXml", "mixed-types.xml", data, skip_invalid=True)
-    text, _ = banks.export_bank("FromXml")
+    text, _ = reading.export_bank("FromXml")
     report = banks.import_questions("FromGift", "export.gift", text.encode())
     db.session.commit()
     assert report.added == 20 and not report.errors

@@ -13,7 +13,7 @@ from learnhub.auth.services import account_for, grant_role, revoke_role
 from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.org.services import get_by_email
-from learnhub.quizzes import services
+from learnhub.quizzes import review_policy, services
 from learnhub.quizzes.content_loader import validate_quiz
 from learnhub.quizzes.models import Quiz
 from tests.conftest import sign_in
@@ -50,7 +50,7 @@ def _failed_attempt(app, make_quiz, level: str, policy: str = "after_pass") -> i
         attempt = services.start_attempt(quiz_id, employee_id)
         by_name = {q.name: q.id for q in attempt.quiz.questions}
         services.submit_attempt(attempt, {by_name[n]: a for n, a in WRONG.items()})
-        assert attempt.passed is False and not services.review_allowed(attempt)
+        assert attempt.passed is False and not review_policy.review_allowed(attempt)
         db.session.commit()
         return attempt.id
 

@@ -150,8 +150,12 @@ def test_the_sweep_requeues_then_fails_stalled_jobs_and_deletes_orphaned_parts(a
         live = export_dir() / "999-live.csv.part"  # a job that does not exist
         live.write_text("x")
         counts = stalls.sweep_stalled()
-        assert (counts["requeued"], counts["failed"]) == (1, 0) and counts["parts_deleted"] >= 1
-        assert not os.path.exists(part) and live.exists()  # too recent to be an orphan
+        assert (counts["requeued"], counts["failed"]) == (1, 0)
+        # the requeue deleted the stalled run's part itself; the other is too recent
+        assert not os.path.exists(part) and live.exists()
+        old = (datetime.now(UTC) - MINUTES_AGO).timestamp()
+        os.utime(live, (old, old))
+        assert stalls.delete_orphaned_parts() == 1 and not live.exists()
         job = db.session.get(ExportJob, job_id)
         assert (job.status, job.attempts, job.rows_done) == (JobStatus.DONE, 2, 7)
     job_id, part = _killed(app, org, attempts=3)
@@ -236,3 +240,40 @@ def test_a_cancel_of_a_finished_job_is_answered_on_its_page(app, org):
     assert "Download the file" in page and "Cancel the export" not in page
     assert _job_of(app).status == "done" and _job_of(app).cancelled_at is None
     assert "export_job_cancelled" not in _actions(app, job.id)
+
+
+def test_retry_and_a_new_run_delete_the_killed_runs_part_file(app, org):
+    """Tester report: a killed worker's ``.part`` file stayed until the beat sweep. Retry
+    deletes it once it commits; a redelivered task that takes the job over deletes it as it
+    claims the job; a Cancel deletes the cancelled run's."""
+    job_id, part = _killed(app, org)
+    client = _client(app, org["hr"])
+    assert _post(client, f"/exports/jobs/{job_id}/retry").status_code == 303
+    job = _job_of(app)
+    assert job.status == "done" and not os.path.exists(part)
+    with app.app_context():
+        assert [p.name for p in export_dir().glob(f"{job_id}-*.part")] == []
+        assert (export_dir() / (job.file_name or "")).exists()
+    # no Retry, no sweep: the task comes back (acks_late) and takes the stalled job over
+    job_id, part = _killed(app, org)
+    with app.app_context():
+        assert run_job(job_id) == "done"
+        assert not os.path.exists(part)
+        assert [p.name for p in export_dir().glob(f"{job_id}-*.part")] == []
+    # a cancelled run's partial file goes with it
+    job_id, part = _killed(app, org, fresh=True)
+    assert _post(client, f"/exports/jobs/{job_id}/cancel").status_code == 303
+    assert not os.path.exists(part)
+
+
+def test_discarding_parts_keeps_the_live_runs_file_and_other_jobs(app, org):
+    job_id, part = _killed(app, org, fresh=True)
+    with app.app_context():
+        folder = export_dir()
+        live = folder / f"{job_id}-live.jsonl.part"
+        other = folder / f"{job_id + 1000}-dead.jsonl.part"
+        live.write_text("x")
+        other.write_text("x")
+        assert services.discard_parts(job_id, only="nobody") == 0
+        assert services.discard_parts(job_id, keep="live") == 1
+        assert live.exists() and other.exists() and not os.path.exists(part)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from learnhub.extensions import db
-from learnhub.reports.jobs.models import ExportJob
+from learnhub.reports.jobs.models import ExportJob, JobStatus
 from tests.conftest import csrf_from, sign_in
 from tests.factories import CourseFactory, EmployeeFactory, EnrolmentFactory, ModuleFactory
 from tests.skills.conftest import (  # noqa: F401  (fixtures)
@@ -97,3 +98,23 @@ def test_an_export_job_on_a_real_worker(
     again = _job(app)
     assert again is not None and (again.sha256, again.file_name) == (job.sha256, job.file_name)
     assert sorted(p.name for p in shared_exports.iterdir()) == [job.file_name]
+    # a worker killed mid-export (tester report): running, no heartbeat for the stall time,
+    # its .part file left behind; the page's Retry runs it again on the worker, without beat,
+    # and the killed run's partial file is gone with it
+    with app.app_context():
+        killed = db.session.get(ExportJob, job.id)
+        assert killed is not None
+        killed.status, killed.run_token, killed.file_name = JobStatus.RUNNING, "dead", None
+        killed.heartbeat_at = datetime.now(UTC) - timedelta(hours=1)
+        db.session.commit()
+    (shared_exports / job.file_name).unlink()
+    part = shared_exports / f"{job.id}-dead.csv.part"
+    part.write_text("half a file")
+    page = client.get(f"/exports/jobs/{job.id}").get_data(as_text=True)
+    assert "Stalled." in page
+    retried = client.post(f"/exports/jobs/{job.id}/retry", data={"csrf_token": csrf_from(page)})
+    assert retried.status_code == 303
+    wait_until(lambda: (_job(app) or job).status == "done", "the retried run", 90)
+    redone = _job(app)
+    assert redone is not None and (redone.attempts, redone.rows_done) == (2, PEOPLE)
+    assert sorted(p.name for p in shared_exports.iterdir()) == [redone.file_name]

@@ -8,15 +8,22 @@ test check each other as well."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import Text, literal, select, text
 
+from learnhub.assignments.models import Requirement
+from learnhub.catalog.models import Course
+from learnhub.core.models import utcnow
 from learnhub.extensions import db
+from learnhub.org.models import Employee, OrgUnit
 from learnhub.reports import sql_export
+from learnhub.reports.completion_filters import CompletionFilters
 from learnhub.reports.completions import csv_bytes
 from learnhub.reports.sql_cells import PY_WHITESPACE
 from learnhub.reports.sql_export import Tally, sql_export_available
@@ -167,6 +174,63 @@ def test_sql_path_gives_the_same_bytes_as_the_python_writer(postgresql):
     by_python = _export(use_copy=False, app=postgresql)
     assert by_copy == by_python
     assert by_copy == EXPECTED.encode()
+
+
+def _rows(written: bytes) -> int:
+    return len(list(csv.reader(io.StringIO(written.decode(), newline="")))) - 1
+
+
+def _by_number(number: str) -> int:
+    return db.session.scalar(select(Employee.id).where(Employee.employee_number == number))
+
+
+def _filtered_world() -> dict[str, CompletionFilters]:
+    """The tricky world, plus a second course (X2 and X3 enrolled, X3 required to take the
+    first): each filter, and the scope, keeps some rows and drops others."""
+    _tricky_world()
+    first = db.session.scalar(select(Course.id).where(Course.title == '@Course, "A"'))
+    second = CourseFactory(title="-Second")
+    ModuleFactory(course=second, title="only", position=1)
+    for number in ("X2", "X3"):
+        EnrolmentFactory(employee=db.session.get(Employee, _by_number(number)), course=second)
+    now = utcnow()
+    db.session.add(
+        Requirement(
+            employee_id=_by_number("X3"),
+            course_id=first,
+            assigned_at=now,
+            due_at=now + timedelta(days=30),
+        )
+    )
+    unit = db.session.scalar(select(OrgUnit.id).where(OrgUnit.name == "a\rb"))
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    return {
+        # X2 reports to =X1
+        "manager's subtree": CompletionFilters(manager_id=_by_number("=X1")),
+        "org unit": CompletionFilters(org_unit_ids=(unit,)),
+        "course": CompletionFilters(course_id=second.id),
+        "statuses": CompletionFilters(statuses=frozenset({"not_started", "in_progress"})),
+        "completed in March": CompletionFilters(
+            completed_from=march, completed_before=march + timedelta(days=31)
+        ),
+        "assigned only": CompletionFilters(assigned_only=True),
+    }
+
+
+def test_sql_path_gives_the_python_writers_bytes_under_each_filter(postgresql):
+    # the SQL path applies the scope, units and course before it builds a person's and a
+    # module's cells (learnhub.reports.completions_sql), the rest after: same rows either way
+    every = _filtered_world()
+    whole = _rows(b"".join(csv_bytes()))
+    for name, filters in every.items():
+        postgresql.config["LEARNHUB_EXPORT_IN_SQL"] = False
+        try:
+            by_python = b"".join(csv_bytes(filters))
+        finally:
+            postgresql.config["LEARNHUB_EXPORT_IN_SQL"] = True
+        by_sql = b"".join(csv_bytes(filters))
+        assert by_sql == by_python, name
+        assert 0 < _rows(by_python) < whole, name
 
 
 def test_sql_path_chunks_are_whole_rows_with_or_without_newlines_in_cells(postgresql, monkeypatch):

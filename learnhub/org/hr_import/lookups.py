@@ -260,12 +260,15 @@ def case_twins(
     the numbers of LearnHub that may be twins (a staged plan's narrowed list)."""
     if not added:
         return []
-    twins_of: dict[str, set[str]] = {}
     if held is None:
         held = db.session.scalars(select(Employee.employee_number))
-    for number in held:
-        twins_of.setdefault(number.lower(), set()).add(number)
-    for number in [*added, *others]:
+    every = {*held, *added, *others}
+    if len(set(map(str.lower, every))) == len(every):
+        # no two distinct numbers lower-case alike, so no twins: two set builds in C, where
+        # grouping every number in Python cost 0.1 to 0.2 s of a first sync of 100,000
+        return []
+    twins_of: dict[str, set[str]] = {}
+    for number in every:
         twins_of.setdefault(number.lower(), set()).add(number)
     warnings = []
     for number in added:

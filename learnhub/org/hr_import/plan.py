@@ -331,7 +331,15 @@ def _staged_plan(
     facts = staging.file_facts(stage, given)
     if facts is None or not facts.count:  # problems, or no one in it: the row path words it
         return None
-    leaving, taken = staged_checks.people_outside(stage, source, mode == ImportMode.FULL)
+    if not staging.index_file(stage, facts.lower_emails):  # a repeated number
+        return None
+    found = staging.compare(stage, source, given)
+    changing = bool(found["added"] or found["updated"])
+    if changing and not staging.index_emails(stage):  # a repeated email
+        return None
+    leaving, taken = staged_checks.people_outside(
+        stage, source, mode == ImportMode.FULL, emails=changing
+    )
     if taken or (
         len(leaving) > MASS_LEAVERS_FLOOR
         and len(leaving) * 100 > max_leavers_percent * staging.active_count(source)
@@ -340,7 +348,6 @@ def _staged_plan(
     outside = staged_checks.outside_managers(stage, leaving)
     if outside is None:
         return None
-    found = staging.compare(stage, source, given)
     if "manager_employee_number" in given and staged_checks.has_cycle(
         stage, closed=not outside, relinked=found["relinked"]
     ):

@@ -99,7 +99,7 @@ def apply_staged(
             "UPDATE employees e SET email = 'moving-' || e.id || '@placeholder.invalid' "
             f"FROM {stage.changes} s WHERE e.id = s.id "
             f"AND e.email <> s.email AND EXISTS (SELECT 1 FROM {stage.rows} f "
-            "WHERE f.email = e.email)"
+            'WHERE f.email COLLATE "C" = e.email)'
         )
     added: list[int] = []
     small = len(plan.added) + len(plan.updated) <= SMALL

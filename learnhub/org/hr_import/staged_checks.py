@@ -25,14 +25,29 @@ def _run(sql: str, params: dict | None = None) -> Any:
     return db.session.execute(text(sql), params or {})
 
 
-def people_outside(stage: Stage, source: str, full: bool) -> tuple[dict[str, int], bool]:
+def people_outside(
+    stage: Stage, source: str, full: bool, *, emails: bool = True
+) -> tuple[dict[str, int], bool]:
     """({number: id} of the active people of ``source`` missing from the file, which a full
     sync makes leavers (empty when not ``full``); whether an email of the file belongs to
     someone who is not in the file (the row path's :func:`..checks.check_emails` error)).
 
     A full sync reads both from one anti-join of the employees with the file (the people not
     in it are few); a delta file (few rows) probes the employees' email index from its rows.
+    ``emails`` false: no row of the file adds or changes anyone (every email is its own
+    person's, held by no one else: :func:`.staging.index_emails`), so none is taken and the
+    file's emails (not indexed then) are not read.
     """
+    if not emails:
+        if not full:
+            return {}, False
+        found = _run(
+            "SELECT e.employee_number, e.id FROM employees e WHERE e.source = :source AND "
+            f"e.active IS true AND NOT EXISTS (SELECT 1 FROM {stage.rows} s "
+            "WHERE s.employee_number = e.employee_number)",
+            {"source": source},
+        ).all()
+        return dict(found), False
     if not full:
         taken = _run(
             f"SELECT EXISTS (SELECT 1 FROM {stage.rows} s JOIN employees e ON e.email = s.email "
@@ -41,10 +56,11 @@ def people_outside(stage: Stage, source: str, full: bool) -> tuple[dict[str, int
         ).scalar_one()
         return {}, bool(taken)
     # OFFSET 0: the anti-join first, then each email it leaves probed by the file's unique
-    # index of emails (a scalar subquery: an EXISTS was turned into a hash of every email)
+    # index of emails (a scalar subquery: an EXISTS was turned into a hash of every email;
+    # COLLATE "C", the index's: see staging.index_file)
     found = _run(
         "SELECT * FROM (SELECT o.employee_number, o.id, o.leaving, (SELECT true FROM "
-        f"{stage.rows} f WHERE f.email = o.email) IS NOT NULL AS taken FROM (SELECT "
+        f'{stage.rows} f WHERE f.email COLLATE "C" = o.email) IS NOT NULL AS taken FROM (SELECT '
         "e.employee_number, e.id, e.email, (e.source = :source AND e.active IS true) "
         "AS leaving FROM employees e "
         f"WHERE NOT EXISTS (SELECT 1 FROM {stage.rows} s WHERE s.employee_number = "

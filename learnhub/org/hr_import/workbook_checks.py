@@ -1,6 +1,8 @@
 """Checks of an XLSX workbook before openpyxl reads it (split from :mod:`.tables`): its sheets'
 and shared strings' decompressed size and the number of shared strings, read as a stream (a
 ZIP's stated sizes can lie), and a refusal of an unreadable workbook in words HR understands.
+The one streaming reader (:func:`scan_workbook`) also counts the rows of the largest sheet,
+for :func:`learnhub.org.import_jobs.count_rows`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from learnhub.core.errors import Issue, ValidationFailed
@@ -18,6 +21,10 @@ if TYPE_CHECKING:
 
 #: a formula element of SpreadsheetML (``<f>…</f>``, ``<x:f …/>``)
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+#: a row element of SpreadsheetML (``<row …>``, ``<x:row …>``)
+XLSX_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+#: a worksheet's row and formula elements in one pattern (the group names which)
+SHEET_TAGS = re.compile(rb"<(?:\w+:)?(row|f)[\s>/]")
 #: a shared string of the table (``<si>``)
 SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 #: the refusal of a file that is not (or no longer) the ZIP archive an XLSX workbook is
@@ -45,52 +52,91 @@ def unreadable(error: Exception) -> ValidationFailed:
     return ValidationFailed("The HR file is not a readable XLSX workbook.", [Issue("file", words)])
 
 
-def check_workbook(data: bytes, limits: Limits) -> bool:
-    """Refuse a workbook whose sheets and shared strings decompress past the limits, reading
-    them as a stream (a ZIP's stated sizes can lie). Returns whether any sheet has formulas."""
+@dataclass(frozen=True)
+class WorkbookCounts:
+    """What one streaming pass over an XLSX's worksheets and shared strings found: ``rows``,
+    the ``<row>`` elements of its largest worksheet (the header included); ``shared_strings``,
+    the entries of its shared-strings table; ``formulas``, whether any worksheet has a formula
+    element; ``unpacked_bytes``, the decompressed bytes of those parts."""
+
+    rows: int
+    shared_strings: int
+    formulas: bool
+    unpacked_bytes: int
+
+
+def scan_workbook(data: bytes, limits: Limits | None = None) -> WorkbookCounts:
+    """Read an XLSX's worksheets and shared-strings table once, as a stream (a ZIP's stated
+    sizes can lie), counting rows, shared strings and formulas (:class:`WorkbookCounts`).
+    With ``limits``, refuse (ValidationFailed, naming the part) as soon as the parts unpack
+    past ``limits.unzipped_bytes`` or the shared strings pass ``limits.shared_strings``,
+    without reading further. An archive that cannot be read: ValidationFailed
+    (:func:`unreadable`). Serves :func:`check_workbook` and the cheap row count that decides
+    whether a worker plans the file (:func:`learnhub.org.import_jobs.count_rows`)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise unreadable(error) from error
-    total = 0
-    strings = 0
+    total = strings = rows = 0
     formulas = False
     with archive:
         for info in archive.infolist():
             name = info.filename.lower()
             is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-            is_strings = name.endswith("sharedstrings.xml")
-            if not (is_sheet or is_strings):
+            if not (is_sheet or name.endswith("sharedstrings.xml")):
                 continue
+            count = 0  # rows of this sheet, or entries of the shared strings
+            pattern = SHEET_TAGS if is_sheet else SHARED_STRING
             tail = b""
             try:
                 with archive.open(info) as stream:
                     while chunk := stream.read(STREAM_CHUNK):
                         total += len(chunk)
-                        if total > limits.unzipped_bytes:
-                            raise ValidationFailed(
-                                "The HR workbook unpacks to more than "
-                                f"{_size(limits.unzipped_bytes)} of sheets and shared "
-                                "strings, the most one import reads; nothing was imported.",
-                                [Issue("file", f"{info.filename} and what came before it")],
-                            )
+                        if limits is not None and total > limits.unzipped_bytes:
+                            raise _too_unpacked(limits, info)
                         window = tail + chunk
-                        if is_sheet and not formulas:
-                            formulas = FORMULA.search(window) is not None
-                        if is_strings:
-                            strings += len(SHARED_STRING.findall(window))
-                            strings -= len(SHARED_STRING.findall(tail))
-                            if strings > limits.shared_strings:
-                                raise ValidationFailed(
-                                    "The HR workbook's shared-strings table has more than "
-                                    f"{limits.shared_strings:,} entries, the most one import "
-                                    "reads; nothing was imported. Save it as CSV, or split it.",
-                                    [Issue("file", info.filename)],
-                                )
-                        tail = chunk[-16:]
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                        # a tag cut by the chunk's end is found whole in the next window; one
+                        # wholly in the tail was counted with the window before
+                        found = pattern.findall(window)
+                        before = pattern.findall(tail)
+                        if is_sheet:  # one pass finds rows and formulas: b"row" or b"f"
+                            count += found.count(b"row") - before.count(b"row")
+                            formulas = formulas or b"f" in found
+                        else:
+                            count += len(found) - len(before)
+                        most = limits.shared_strings if limits is not None else None
+                        if not is_sheet and most is not None and strings + count > most:
+                            raise _too_many_strings(most, info)
+                        tail = window[-16:]
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
                 raise unreadable(error) from error
-    return formulas
+            if is_sheet:
+                rows = max(rows, count)
+            else:
+                strings += count
+    return WorkbookCounts(rows, strings, formulas, total)
+
+
+def check_workbook(data: bytes, limits: Limits) -> bool:
+    """Refuse a workbook whose sheets and shared strings decompress past the limits, reading
+    them as a stream (:func:`scan_workbook`). Returns whether any sheet has formulas."""
+    return scan_workbook(data, limits).formulas
+
+
+def _too_unpacked(limits: Limits, info: zipfile.ZipInfo) -> ValidationFailed:
+    return ValidationFailed(
+        f"The HR workbook unpacks to more than {_size(limits.unzipped_bytes)} of sheets and "
+        "shared strings, the most one import reads; nothing was imported.",
+        [Issue("file", f"{info.filename} and what came before it")],
+    )
+
+
+def _too_many_strings(most: int, info: zipfile.ZipInfo) -> ValidationFailed:
+    return ValidationFailed(
+        f"The HR workbook's shared-strings table has more than {most:,} "
+        "entries, the most one import reads; nothing was imported. Save it as CSV, or split it.",
+        [Issue("file", info.filename)],
+    )
 
 
 def _size(n: int) -> str:

@@ -166,6 +166,22 @@ def delete_expired(now: datetime | None = None) -> int:
     return len(due)
 
 
+def discard_parts(job_id: int, keep: str = "", only: str | None = None) -> int:
+    """Delete the ``.part`` files of job ``job_id`` (``<id>-<run token>.<format>.part``) left
+    by earlier runs: every one but run ``keep``'s, or (``only``) just run ``only``'s; how
+    many. A run still writing one keeps its open file (POSIX) and stops at its next tick, as
+    the job is no longer its own. Without this a killed run's file stayed until the beat
+    sweep (tester report, issue 13)."""
+    deleted = 0
+    for part in export_dir().glob(f"{job_id}-*.part"):
+        token = part.name.partition("-")[2].split(".", 1)[0]
+        if token == keep or (only is not None and token != only):
+            continue
+        part.unlink(missing_ok=True)
+        deleted += 1
+    return deleted
+
+
 class Superseded(Exception):
     """The job is no longer this run's: cancelled, or queued again and taken over."""
 
@@ -207,6 +223,9 @@ def _claim(job_id: int, retry: int | None) -> tuple[ExportJob | None, str]:
         job.rows_done = 0
         job.started_at = job.heartbeat_at = now
         job.attempts += 1
+    # the job is this run's now: an earlier run's partial file (a killed worker's, or one
+    # retried) goes, without waiting for the beat sweep
+    discard_parts(job_id, keep=token)
     return job, token
 
 

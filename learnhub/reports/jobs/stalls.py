@@ -7,12 +7,16 @@ timeout (an hour). What a job has instead:
   ``LEARNHUB_EXPORT_JOB_STALL_SECONDS`` (default 300) and a queued or running job is
   **stalled**: its page says so and offers Retry and Cancel to its requester and HR.
 - **Retry** (:func:`retry_job`): the same job id is queued again (``retries`` + 1); the run
-  that picks it up starts from zero, counts the estimate again and writes a new file. Idempotent:
+  that picks it up starts from zero, counts the estimate again and writes a new file. The
+  stalled run's ``.part`` file is deleted once the retry commits, and a run that claims the job
+  deletes any other run's (a redelivered task taking over), so a killed worker's partial file
+  does not wait for the beat sweep. Idempotent:
   a job already queued again and not stalled is left as it is, and a task message queued
   before the last Retry is dropped when it arrives. A run still alive somewhere finds the job
   no longer its own at its next tick, stops and deletes its ``.part`` file.
 - **Cancel** (:func:`cancel_job`): the job becomes ``failed`` with "Cancelled by …"; a run
-  still going stops at its next tick. Cancelling twice changes nothing.
+  still going stops at its next tick; its ``.part`` file is deleted after the commit.
+  Cancelling twice changes nothing.
 - **The beat sweep** (:func:`sweep_stalled`, with the expired-file deletion, every
   ``LEARNHUB_EXPORT_JOB_STALL_SECONDS``): a stalled *running* job is **queued again** while it
   has been started fewer than ``LEARNHUB_EXPORT_JOB_MAX_ATTEMPTS`` times (default 3; a worker
@@ -37,10 +41,10 @@ from sqlalchemy import select
 from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict
 from learnhub.core.models import utcnow
-from learnhub.core.transactions import queue_after_commit, unit_of_work
+from learnhub.core.transactions import after_commit, queue_after_commit, unit_of_work
 from learnhub.extensions import db
 from learnhub.reports.jobs.models import ExportJob, JobStatus
-from learnhub.reports.jobs.services import export_dir
+from learnhub.reports.jobs.services import discard_parts, export_dir
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +83,18 @@ def who(user: object) -> str:
     return employee.full_name if employee is not None else "an API token"
 
 
+def _drop_part_after_commit(job: ExportJob) -> None:
+    """Once the job is no longer its current run's (committed), delete that run's ``.part``
+    file: a stalled run's is a killed worker's leftover, and a cancelled run stops anyway."""
+    job_id, token = job.id, job.run_token
+    if token:
+        after_commit(lambda: discard_parts(job_id, only=token))
+
+
 def _queue_again(job: ExportJob, now: datetime) -> None:
     from learnhub.reports.jobs.tasks import run_export
 
+    _drop_part_after_commit(job)
     job.retries += 1
     job.status = JobStatus.QUEUED
     job.run_token = None  # a run still alive stops at its next tick
@@ -126,6 +139,7 @@ def cancel_job(job: ExportJob, by: str) -> bool:
     if job.status == JobStatus.FAILED:
         return False
     now = utcnow()
+    _drop_part_after_commit(job)
     job.status = JobStatus.FAILED
     job.run_token = None
     job.cancelled_at = job.finished_at = now
