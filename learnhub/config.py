@@ -240,6 +240,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LEARNHUB_HR_IMPORT_STAGING_DIR": os.environ.get("LEARNHUB_HR_IMPORT_STAGING_DIR") or None,
         # People an HR import adds get an invitation email (off when everyone uses SSO)
         "LEARNHUB_INVITE_ON_IMPORT": _bool("LEARNHUB_INVITE_ON_IMPORT", True),
+        # an import's invitations still waiting this long after their task was queued (a
+        # worker died with it) are queued again by the beat sweep (learnhub.auth.invitations)
+        "LEARNHUB_INVITE_RETRY_SECONDS": int(
+            os.environ.get("LEARNHUB_INVITE_RETRY_SECONDS", "600")
+        ),
         "LEARNHUB_RESET_MINUTES": int(os.environ.get("LEARNHUB_RESET_MINUTES", "60")),
         "LEARNHUB_RESET_RATE_LIMIT": os.environ.get("LEARNHUB_RESET_RATE_LIMIT", "5 per hour"),
         # Outgoing mail (the outbox is drained over SMTP; without a host mail waits there)

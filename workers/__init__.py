@@ -68,6 +68,12 @@ celery_app.conf.beat_schedule = {
         "task": "reports.delete_expired_exports",
         "schedule": float(flask_app.config["LEARNHUB_EXPORT_JOB_STALL_SECONDS"]),
     },
+    # an HR import's invitations whose task was lost with a worker are queued again
+    # (learnhub.auth.invitations); an empty table costs one small query
+    "sweep-invitations": {
+        "task": "auth.sweep_invitations",
+        "schedule": 300.0,
+    },
     "send-outbox": {
         "task": "auth.send_outbox",
         "schedule": 300.0,

@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     from learnhub.auth.views import blp as auth_views
     from learnhub.core.mail import mail_queued
     from learnhub.extensions import api, login_manager
-    from learnhub.org.signals import people_changed, people_left
+    from learnhub.org.signals import import_recorded, people_changed, people_left
 
     login_manager.user_loader(sessions.load_account)
     login_manager.request_loader(tokens.load_token)
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
 
     people_left.connect(receivers.on_people_left)
     people_changed.connect(receivers.on_people_changed)
+    import_recorded.connect(receivers.on_import_recorded)
     mail_queued.connect(queue_drain)
 
     app.register_blueprint(auth_views)

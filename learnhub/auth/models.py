@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.models import enum_column, utcnow
@@ -156,3 +156,27 @@ class ApiToken(db.Model):
             and now < self.expires_at
             and (self.owner is None or self.owner.active)
         )
+
+
+class InvitationRequest(db.Model):
+    """Invitations an HR import owes (:mod:`learnhub.auth.invitations`): one row per chunk of
+    the people it added or changed, written in the import's transaction, marked done
+    (``done_at``, ``invited``: how many got an invitation; the others had a password or a live
+    one) by the task that invited them. ``import_run_id``: the import run (no foreign key, as
+    the history's ids); ``dispatched_at``: when a task was last queued for it."""
+
+    __tablename__ = "invitation_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    import_run_id: Mapped[int | None]
+    employee_ids: Mapped[list[int]] = mapped_column(JSON)
+    people: Mapped[int] = mapped_column(default=0, server_default="0")
+    invited: Mapped[int] = mapped_column(default=0, server_default="0")
+    dispatched_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_invitation_requests_run", "import_run_id"),
+        Index("ix_invitation_requests_done", "done_at", "id"),
+    )

@@ -19,10 +19,11 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from learnhub.auth.permissions import HR_ONLY, role_required, token_scope
 from learnhub.core.errors import NotFound, ValidationFailed
-from learnhub.core.openapi import ROLE_403, ErrorSchema
+from learnhub.core.openapi import ROLE_403, ErrorIssueSchema, ErrorSchema
 from learnhub.extensions import db
-from learnhub.org import import_jobs
-from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
+from learnhub.org import import_jobs, import_staging
+from learnhub.org.hr_import.file_kind import is_no_hr_file
+from learnhub.org.import_runs import ISSUES_KEPT, HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -127,12 +128,56 @@ class ImportRunSchema(Schema):
     summary = fields.Nested(ImportSummarySchema)
     errors = fields.Integer()
     message = fields.String(allow_none=True)
+    issues = fields.List(
+        fields.Nested(ErrorIssueSchema),
+        metadata={
+            "description": f"invalid: the file's errors by row or cell, as a small file's 422 "
+            f"lists them (``errors.issues``), the first {ISSUES_KEPT} (``errors`` counts all)"
+        },
+    )
+    encoding = fields.String(
+        allow_none=True, metadata={"description": "the CSV's encoding; null for XLSX"}
+    )
+    added = fields.List(
+        fields.String(),
+        metadata={"description": f"dry_run: the first {LIST_MAX} numbers, as a small file's"},
+    )
+    updated = fields.List(
+        fields.String(),
+        metadata={"description": f"dry_run: the first {LIST_MAX} numbers, as a small file's"},
+    )
+    left = fields.List(
+        fields.String(),
+        metadata={"description": f"dry_run: the first {LIST_MAX} numbers, as a small file's"},
+    )
+    units_added = fields.List(fields.String(), metadata={"description": "dry_run"})
+    units_moved = fields.List(fields.String(), metadata={"description": "dry_run"})
+    warnings = fields.List(fields.String(), metadata={"description": "dry_run"})
+
+
+def _lists_of(run: HRImportRun) -> dict:
+    """A checked dry run's lists as the small-file answer gives them (the preview kept under
+    its token: the first LIST_MAX of each); {} when none is kept."""
+    if run.status != RunStatus.DRY_RUN or not run.preview_token:
+        return {}
+    doc = import_staging.read_preview(run.preview_token) or {}
+    if "counts" not in doc:
+        return {}
+    return {
+        "added": [n for n, _name in doc.get("added", [])][:LIST_MAX],
+        "updated": [u["number"] for u in doc.get("updated", [])][:LIST_MAX],
+        "left": [n for n, _name in doc.get("left", [])][:LIST_MAX],
+        "units_added": doc.get("units_added", [])[:LIST_MAX],
+        "units_moved": doc.get("units_moved", [])[:LIST_MAX],
+        "warnings": doc.get("warnings", [])[:LIST_MAX],
+    }
 
 
 def run_view(run: HRImportRun) -> dict:
-    """``run`` as :class:`ImportRunSchema` values."""
+    """``run`` as :class:`ImportRunSchema` values: a refused run with its errors
+    (``issues``), a checked dry run with its lists of numbers."""
     progress = import_jobs.progress_of(run) if run.status == RunStatus.PLANNING else {}
-    return {
+    return _lists_of(run) | {
         "id": run.id,
         "status": str(run.status),
         "dry_run": not (run.options or {}).get("apply") and run.status != RunStatus.APPLIED,
@@ -146,6 +191,8 @@ def run_view(run: HRImportRun) -> dict:
         "summary": {n: getattr(run, n) for n in ("rows", "added", "updated", "unchanged", "left")},
         "errors": run.errors,
         "message": run.message,
+        "issues": [{"where": w, "message": m} for w, m in run.issues or []],
+        "encoding": run.encoding,
     }
 
 
@@ -234,7 +281,12 @@ class OrgImports(MethodView):
             max_leavers=query["max_leavers"],
         )
         actor = Actor.current(RunChannel.API)
-        rows = import_jobs.count_rows(request.data, request.file_name)
+        # a file that is surely no HR export is refused at once (422), never queued (F16)
+        rows = (
+            0
+            if is_no_hr_file(request.data)
+            else import_jobs.count_rows(request.data, request.file_name)
+        )
         if rows > import_jobs.job_rows():
             run = import_jobs.start_planning(request, actor, rows, apply=not query["dry_run"])
             answer = jsonify(ImportRunSchema().dump(run_view(run)))

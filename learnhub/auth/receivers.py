@@ -7,7 +7,9 @@ connected by :func:`learnhub.auth.init_app`).
 - ``people_changed`` (sent for people an HR import added or changed): once that transaction
   has committed, the Celery task ``auth.invite_people`` invites everyone among them who is
   active, has no password and no live invitation (unless LEARNHUB_INVITE_ON_IMPORT is off,
-  e.g. everyone uses SSO), one task per CHUNK people. Waiting for the commit lets the same
+  e.g. everyone uses SSO), one task per CHUNK people. What is owed is kept as rows written
+  with the import (:mod:`learnhub.auth.invitations`): a task lost with a worker is queued
+  again by a beat sweep. Waiting for the commit lets the same
   transaction set passwords first (the demo seed does), so only people who really cannot sign
   in get an email; and writing 100,000 invitations no longer holds the import's transaction
   (27 s of a 31 s import of 100,000 people).
@@ -16,17 +18,15 @@ connected by :func:`learnhub.auth.init_app`).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import cast
 
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
 
-from learnhub.auth import passwords, tokens
+from learnhub.auth import invitations, passwords, tokens
 from learnhub.auth.models import Account
 from learnhub.core.audit import audit
-from learnhub.core.transactions import after_commit
 from learnhub.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -68,22 +68,16 @@ def on_people_left(_sender: object, employee_ids: list[int], **_: object) -> Non
     logger.info("leavers: access revoked %s", counts)
 
 
-@dataclass
-class _Invitations:
-    """Employee ids to invite once the transaction has committed (one set per transaction)."""
-
-    employee_ids: set[int] = field(default_factory=set)
-
-    def __call__(self) -> None:
-        from learnhub.auth.tasks import invite_people
-
-        ids = sorted(self.employee_ids)
-        for i in range(0, len(ids), passwords.CHUNK):
-            invite_people.delay(employee_ids=ids[i : i + passwords.CHUNK])
-
-
 def on_people_changed(_sender: object, employee_ids: list[int], **_: object) -> None:
-    """Receiver of ``people_changed``: invite them by a task after the commit (unless
+    """Receiver of ``people_changed``: owe them invitations, written as rows with the import's
+    commit and sent by a task after it (:mod:`learnhub.auth.invitations`; unless
     LEARNHUB_INVITE_ON_IMPORT is off)."""
     if current_app.config["LEARNHUB_INVITE_ON_IMPORT"]:
-        after_commit(_Invitations(), key=_Invitations).employee_ids.update(employee_ids)
+        invitations.owe(employee_ids)
+
+
+def on_import_recorded(_sender: object, run_id: int, **_: object) -> None:
+    """Receiver of ``import_recorded``: the invitations owed in this transaction are that
+    import run's (its page counts them)."""
+    if current_app.config["LEARNHUB_INVITE_ON_IMPORT"]:
+        invitations.name_run(run_id)

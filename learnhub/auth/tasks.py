@@ -28,20 +28,35 @@ INVITE_LOCK_KEY = 7_310_221_404_113_002
 
 
 @shared_task(name="auth.invite_people", acks_late=True)
-def invite_people(employee_ids: list[int]) -> int:
-    """Invite the invitable ones of ``employee_ids`` (active, no password, no live invitation:
-    :func:`learnhub.auth.passwords.invite_many`); returns how many. One transaction: the
-    links, outbox emails and audit events commit together, then the outbox drain is queued.
-    Concurrent runs wait on a lock (PostgreSQL; SQLite serialises writers), so each person is
-    invited once however often the task runs."""
+def invite_people(employee_ids: list[int] | None = None, request_id: int | None = None) -> int:
+    """Invite the invitable ones (active, no password, no live invitation:
+    :func:`learnhub.auth.passwords.invite_many`) of the invitation request ``request_id``
+    (:mod:`learnhub.auth.invitations`, marked done with them), or of ``employee_ids`` (a
+    message queued before the requests existed); returns how many. One transaction: the
+    links, outbox emails, audit events and the request's end commit together, then the outbox
+    drain is queued. Concurrent runs wait on a lock (PostgreSQL; SQLite serialises writers),
+    so each person is invited once however often the task runs."""
+    from learnhub.auth import invitations
     from learnhub.auth.passwords import invite_many
 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INVITE_LOCK_KEY})
-    invited = invite_many(employee_ids)
+    if request_id is not None:
+        invited = invitations.invite_request(request_id)
+    else:
+        invited = invite_many(employee_ids or [])
     if invited:
         logger.info("invited %d people added by an import", invited)
     return invited
+
+
+@shared_task(name="auth.sweep_invitations")
+def sweep_invitations() -> int:
+    """Beat: queue again the invitation requests a lost task left waiting
+    (:func:`learnhub.auth.invitations.sweep`); returns how many."""
+    from learnhub.auth import invitations
+
+    return len(invitations.sweep())
 
 
 @shared_task(name="auth.send_outbox")

@@ -57,6 +57,9 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+#: errors kept in the run row of a refused file (``issues``)
+ISSUES_KEPT = 100
+
 #: the message of a cancelled preview (its run reads ``expired``: it can no longer be confirmed)
 CANCELLED_MESSAGE = "Cancelled before the import: the uploaded file was deleted."
 
@@ -100,6 +103,10 @@ class HRImportRun(db.Model):
     errors: Mapped[int] = mapped_column(default=0)
     #: the first error's text, for the history list (the preview keeps them all)
     message: Mapped[str | None] = mapped_column(String(500))
+    #: a refused file's first ISSUES_KEPT errors, [[where, message]] (the preview file, which
+    #: has them all, is deleted when its time runs out; an API job's poll and the run page
+    #: read these)
+    issues: Mapped[list | None] = mapped_column(JSON)
 
     @property
     def shown_status(self) -> str:

@@ -33,9 +33,10 @@ from learnhub.extensions import db
 from learnhub.org import import_preview
 from learnhub.org.hr_import import ImportPlan, Progress, apply_import, plan_import
 from learnhub.org.import_guards import check_hr_not_leaving
-from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
+from learnhub.org.import_runs import ISSUES_KEPT, HRImportRun, RunChannel, RunStatus
 from learnhub.org.models import ImportMode
 from learnhub.org.profiles import plan_with_profile
+from learnhub.org.signals import import_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def apply_and_record(
     run.status, run.dry_run, run.finished_at = RunStatus.APPLIED, False, utcnow()
     run.fingerprint = seen
     db.session.flush()
+    import_recorded.send(None, run_id=run.id)
     if plan.changes_anything:
         audit(
             "org_import",
@@ -277,6 +279,9 @@ def record_refusal(
     run.status, run.dry_run = status, True
     run.errors = max(len(error.errors), 1)
     run.message = error.message[:500]
+    run.issues = [[i.where[:200], i.message[:500]] for i in error.errors[:ISSUES_KEPT]] or [
+        ["file", error.message[:500]]
+    ]
     run.finished_at = utcnow()
     db.session.add(run)
     db.session.flush()

@@ -60,7 +60,11 @@ class UploadForm(FlaskForm):
             _not_too_large,
         ],
     )
-    profile = SelectField("Import profile", validate_choice=True)
+    profile = SelectField(
+        "Import profile",
+        validate_choice=True,
+        invalid_choice_message="Import profile: choose one of the saved profiles, or none",
+    )
     source = StringField(
         "Source",
         default="hr",
@@ -79,6 +83,9 @@ class UploadForm(FlaskForm):
             ]
         ),
         default="",
+        # a post without the radio named no field (tester's finding F21, issue 13)
+        invalid_choice_message="Import mode: choose which people change (as the profile says, "
+        "only the people in the file, or a full sync)",
     )
     encoding = StringField(
         "Encoding (optional)",
@@ -119,6 +126,8 @@ class ProfileForm(FlaskForm):
             ]
         ),
         default=ImportMode.DELTA.value,
+        invalid_choice_message="Sync mode: choose only the people in the file (delta) or a "
+        "full sync",
     )
     encoding = StringField(
         "Encoding of the source's CSV files (optional)",

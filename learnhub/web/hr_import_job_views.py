@@ -111,18 +111,21 @@ def progress(token: str) -> Response:
 @blp.post("/hr/imports/preview/<token>/restart")
 @role_required(*HR_ONLY)
 def restart(token: str) -> Response:
-    """Start the check of a stalled or failed planning again (the same kept file)."""
+    """Start the check of a stalled or failed planning, or the import of a stalled apply,
+    again (the same kept file); the message says which (F18: "being checked" on an import)."""
     run = _run_or_404(token)
     form = FlaskForm()
     if form.validate():
+        said = "Started again: your file is being checked."
         try:
             if run.status == RunStatus.DRY_RUN and _alive(import_apply_jobs.applying(token)):
                 import_apply_jobs.start_applying(run)  # a stalled apply (alive: unchanged)
+                said = "Started again: your file is being imported."
             else:
                 import_jobs.restart(run)
         except Conflict as error:
             end_after_error(error)
             flash(error.message, "error")
             return redirect(url_for("hrimport.index"))
-        flash("Started again: your file is being checked.", "info")
+        flash(said, "info")
     return redirect(url_for("hrimport.preview", token=token))

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from learnhub.auth import invitations
 from learnhub.auth.models import ApiToken
 from learnhub.auth.permissions import HR_ONLY, role_required
 from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
@@ -45,6 +46,7 @@ from learnhub.org import (
     import_staging,
 )
 from learnhub.org.hr_import import FIELDS, PRESETS, read_table
+from learnhub.org.hr_import.file_kind import is_no_hr_file
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.models import Employee
@@ -78,6 +80,14 @@ STATUS_WORDS = {
     "cancelled": "Cancelled",
     RunStatus.PLANNING: "Being checked",
     RunStatus.FAILED: "Check failed",
+}
+#: a run whose worker is at work, or stopped giving signs of life (F10: the history said
+#: "Preview, not imported" for a confirmed run being imported)
+JOB_WORDS = {
+    ("check", False): "Checking…",
+    ("check", True): "Stalled: the check stopped (open it to start again)",
+    ("apply", False): "Importing…",
+    ("apply", True): "Stalled: the import stopped (open it to start again)",
 }
 CHANNEL_WORDS = {RunChannel.PAGE: "page", RunChannel.API: "API", RunChannel.CLI: "command line"}
 
@@ -121,6 +131,22 @@ def _profile_choices(form: UploadForm) -> None:
     )
 
 
+def status_words(run: HRImportRun) -> str:
+    """How the history says ``run``'s status: STATUS_WORDS, except while a worker checks it
+    (``planning``) or imports a confirmed preview (``dry_run`` with an apply under way):
+    JOB_WORDS, stalled or not (:func:`learnhub.org.import_jobs.progress_of`)."""
+    job = None
+    if run.status == RunStatus.PLANNING:
+        job = "check"
+    elif run.status == RunStatus.DRY_RUN and run.preview_token:
+        entry = import_apply_jobs.applying(run.preview_token)
+        if entry and "error" not in entry and "next" not in entry:
+            job = "apply"
+    if job is None:
+        return STATUS_WORDS[run.shown_status]
+    return JOB_WORDS[(job, bool(import_jobs.progress_of(run)["stalled"]))]
+
+
 def _history(page: int) -> dict:
     total = db.session.scalar(select(func.count(HRImportRun.id))) or 0
     last = max(1, -(-total // PAGE_SIZE))
@@ -133,7 +159,14 @@ def _history(page: int) -> dict:
             .limit(PAGE_SIZE)
         )
     )
-    return {"runs": runs, "who": _who(runs), "page": page, "last": last, "total": total}
+    return {
+        "runs": runs,
+        "who": _who(runs),
+        "shown": {r.id: status_words(r) for r in runs},
+        "page": page,
+        "last": last,
+        "total": total,
+    }
 
 
 @blp.route("/hr/imports", methods=["GET", "POST"])
@@ -160,7 +193,12 @@ def index() -> str | Response | tuple[str, int]:
             encoding=(form.encoding.data or "").strip() or None,
             max_leavers=float(form.max_leavers.data),
         )
-        rows = import_jobs.count_rows(import_request.data, import_request.file_name)
+        # a file that is surely no HR export is refused at once, never queued (F16)
+        rows = (
+            0
+            if is_no_hr_file(import_request.data)
+            else import_jobs.count_rows(import_request.data, import_request.file_name)
+        )
         try:
             if rows > import_jobs.job_rows():  # a worker checks it (issue 13)
                 run = import_jobs.start_planning(import_request, _actor(), rows)
@@ -313,6 +351,8 @@ def run(run_id: int) -> str:
         who=_who([found])[found.id],
         events=events,
         events_total=total,
+        invites=invitations.of_run(found.id),
+        shown=status_words(found),
         words=STATUS_WORDS,
         channels=CHANNEL_WORDS,
         preview_token=found.preview_token if mine and found.status != RunStatus.APPLIED else None,

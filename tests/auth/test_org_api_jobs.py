@@ -74,6 +74,56 @@ def test_another_tokens_run_is_not_found(app, low_threshold):
         assert db.session.scalar(select(HRImportRun.status).where(HRImportRun.id == body["id"]))
 
 
+def _people_csv(rows: int, bad_row: int | None = None) -> bytes:
+    """An HR file of ``rows`` people; ``bad_row`` (1-based data row) has an impossible date."""
+    lines = ["Employee ID,First Name,Last Name,Work Email,Job Title,Department,Hire Date"]
+    for i in range(rows):
+        date = "2020-99-01" if bad_row is not None and i + 1 == bad_row else "2020-01-01"
+        lines.append(f"A{i:06},Api{i},Person{i},api{i}@example.org,Officer,Api Unit,{date}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_refused_large_file_is_polled_with_its_rows_in_error(app, low_threshold):
+    """Tester's finding F2 (issue 13): the poll said "1 error(s)" and no row; the page too."""
+    headers = _token(app, "org:write")
+    client = app.test_client()
+    data = _people_csv(120, bad_row=70)
+    small = _post(client, headers, _people_csv(20, bad_row=7))
+    assert small.status_code == 422
+    small_issue = small.get_json()["errors"]["issues"][0]
+    body = _post(client, headers, data).get_json()
+    polled = client.get(body["url"], headers=headers).get_json()
+    assert polled["status"] == "invalid" and polled["errors"] == 1
+    [issue] = polled["issues"]
+    assert set(issue) == set(small_issue) == {"where", "message"}
+    assert issue["where"].startswith("row 71") and "2020-99-01" in issue["message"]
+    with app.app_context():
+        run = db.session.get(HRImportRun, body["id"])
+        assert run.issues == [[issue["where"], issue["message"]]]
+
+
+def test_a_large_dry_run_is_polled_with_the_numbers_a_small_one_lists(app, low_threshold):
+    """F2: a large dry run answered counts only; the small-file answer lists the numbers."""
+    headers = _token(app, "org:write")
+    client = app.test_client()
+    body = _post(client, headers, _people_csv(120), "?dry_run=true").get_json()
+    polled = client.get(body["url"], headers=headers).get_json()
+    assert polled["status"] == "dry_run" and polled["summary"]["added"] == 120
+    assert polled["added"][:2] == ["A000000", "A000001"] and len(polled["added"]) == 100
+    assert polled["updated"] == [] and polled["left"] == []
+    assert polled["units_added"] == ["Api Unit"] and polled["encoding"]
+
+
+def test_binary_junk_is_refused_at_once_not_queued(app, low_threshold):
+    """F16: a random binary file over the job threshold answers 422 at once, not 202."""
+    import random
+
+    junk = random.Random(16).randbytes(64 * 1024)
+    answer = _post(app.test_client(), _token(app, "org:write"), junk)
+    assert answer.status_code == 422, answer.get_json()
+    assert "binary data, not text" in answer.get_json()["message"]
+
+
 def test_an_import_being_checked_is_cancelled_through_the_api(app, low_threshold, monkeypatch):
     """No worker takes the task: the API cancels the run (200, then the same answer again),
     the kept file is deleted, a task that wakes later imports nothing; another token's run is

@@ -91,6 +91,22 @@ def test_real_csv_and_xlsx_files_are_still_read():
     assert caught.value.message == "The HR file is not a readable XLSX workbook."
 
 
+@pytest.mark.parametrize("cut", [4, 200])
+def test_a_broken_workbook_is_refused_in_words_not_zipfiles(cut):
+    """Tester's finding F20 (issue 13): garbage.xlsx (a ZIP signature then junk) showed
+    Python's "File is not a zip file" in the error table."""
+    book = Workbook()
+    book.active.append(["employee_number", "email"])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()[:cut] + b"\xff" * 300
+    with pytest.raises(ValidationFailed) as caught:
+        read_table(data, "people.xlsx")
+    [(where, words)] = [(i.where, i.message) for i in caught.value.errors]
+    assert where == "file" and words.startswith("This file is not an Excel workbook (.xlsx)")
+    assert "zip" not in words.lower()
+
+
 def test_the_page_and_the_api_say_the_file_is_a_png(app, demo):
     png = _png()
     client = app.test_client()

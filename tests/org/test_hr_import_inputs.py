@@ -190,6 +190,26 @@ def test_a_file_that_reads_differently_in_two_code_pages_asks_for_its_encoding(a
     assert db.session.scalar(select(Employee.last_name)) == "Núñez"
 
 
+@pytest.mark.parametrize("codec", ["koi8-r", "cp1251"])
+def test_russian_names_in_a_legacy_code_page_ask_for_its_encoding(app_ctx, codec):
+    """Tester's finding F1 (issue 13): a KOI8-R file of Russian names was read as Hebrew
+    (cp1255, charset-normalizer's guess and its only plausible reading) and importable."""
+    rows = "".join(
+        f"{i},{first},{last},p{i}@x.org,Отдел кадров,\n"
+        for i, (first, last) in enumerate(
+            [("Иван", "Петров"), ("Мария", "Смирнова"), ("Алексей", "Кузнецов")], start=1
+        )
+    )
+    data = (HEADER + rows).encode(codec)
+    error = _refused(data)
+    assert "encoding cannot be told from its bytes" in error.message
+    (issue,) = _issues(error)
+    assert "koi8-r: " in issue and "cp1251: " in issue, issue
+    plan = plan_import(data, encoding=codec)
+    apply_import(plan)
+    assert db.session.scalar(select(Employee.last_name).where(Employee.first_name == "Иван"))
+
+
 def test_a_named_encoding_that_does_not_fit_is_refused_with_the_row(app_ctx):
     data = POLISH.encode("utf-8") + "3,Zoë,Müller,zm@x.org,Office,1\n".encode("cp1252")
     error = _refused(data)  # UTF-8 with one row of Windows-1252

@@ -150,7 +150,7 @@ def test_the_checking_page_shows_progress_until_the_worker_has_planned(
     assert 'role="status" aria-live="polite"' in text and "Waiting for a worker" in text
     assert "Check now" in text and "hr_import_job.js" in text and "Start again" not in text
     # the history says so too
-    assert "Being checked" in client.get("/hr/imports").get_data(as_text=True)
+    assert "Checking…" in client.get("/hr/imports").get_data(as_text=True)  # F10
     progress = client.get(f"/hr/imports/preview/{token}/progress").get_json()
     assert progress == {
         "status": "planning",
@@ -190,6 +190,12 @@ def test_a_refused_large_file_lists_its_errors_as_a_small_one_does(
     assert "The file has errors" in page and "row 8" in page and "not-an-email" in page
     (run,) = _runs(app)
     assert run.status == RunStatus.INVALID and run.errors >= 1
+    # the history's run page lists them too (F2: it showed "Errors 1" and no row), also once
+    # the preview file is gone
+    with app.app_context():
+        import_jobs.import_staging.discard(token)
+    page = client.get(f"/hr/imports/runs/{run.id}").get_data(as_text=True)
+    assert "Row or cell" in page and "row 8" in page and "not-an-email" in page
 
 
 def test_a_failed_check_says_why_and_starts_again(app, demo, low_threshold, monkeypatch):
@@ -268,3 +274,61 @@ def test_a_refused_apply_says_why_once_and_imports_nothing(app, demo, low_thresh
     assert run.status == RunStatus.DRY_RUN
     again = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "its SHA-256 differs" not in again  # said once
+
+
+def _history_status(client, run_id: int) -> str:
+    page = client.get("/hr/imports").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if f'/hr/imports/runs/{run_id}"' in r)
+    return row.split("<td>")[4].split("</td>")[0]
+
+
+def test_the_history_says_checking_importing_and_stalled(
+    app, demo, low_threshold, no_worker, monkeypatch
+):
+    """Tester's findings F10 (the history said "Preview, not imported" for a confirmed run
+    being imported or stalled) and F18 (Start again of a stalled import flashed "being
+    checked")."""
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, _changed_demo()))
+    (run,) = _runs(app)
+    assert _history_status(client, run.id) == "Checking…"
+    assert _plan(app, run.id, 1) == "dry_run"
+    assert _history_status(client, run.id) == "Preview, not imported"
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "learnhub.org.tasks.apply_hr_import.delay",
+        lambda run_id, attempt: queued.append((run_id, attempt)),
+    )
+    assert _confirm(client, csrf, token).status_code == 302
+    assert _history_status(client, run.id) == "Importing…"
+    assert "Importing…" in client.get(f"/hr/imports/runs/{run.id}").get_data(as_text=True)
+    with app.app_context():  # the worker dies: no sign of life for 10 minutes
+        held = db.session.get(HRImportRun, run.id)
+        held.heartbeat_at = held.started_at = held.started_at - timedelta(minutes=10)
+        db.session.commit()
+        doc = import_jobs.import_staging.read_preview(token)
+        doc["applying"]["at"] = 0
+        import_jobs.import_staging.write_preview(token, doc)
+    assert _history_status(client, run.id).startswith("Stalled: the import stopped")
+    again = client.post(f"/hr/imports/preview/{token}/restart", data={"csrf_token": csrf})
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Started again: your file is being imported." in page
+    assert "being checked" not in page and len(queued) == 2
+
+
+def test_binary_junk_over_the_job_threshold_is_refused_at_once_not_queued(
+    app, demo, low_threshold, no_worker
+):
+    """Tester's finding F16 (issue 13): a random binary file named .csv was queued as "about
+    78,119 rows", refused only by the worker, and its run kept "rows 78119"."""
+    import random
+
+    junk = random.Random(16).randbytes(64 * 1024)
+    assert import_jobs.count_rows(junk) > 5  # over the threshold by its line breaks
+    client, csrf = _hr(app)
+    token = _token(_upload(client, csrf, junk, name="people.csv"))
+    assert no_worker == []  # never queued
+    page = client.get(f"/hr/imports/preview/{token}").get_data(as_text=True)
+    assert "binary data, not text" in page
+    (run,) = _runs(app)
+    assert run.status == RunStatus.INVALID and run.rows == 0

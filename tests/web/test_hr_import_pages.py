@@ -106,6 +106,8 @@ def test_upload_preview_confirm_applies_what_was_shown(app, demo):
     detail = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Imported: the organisation now matches the file." in detail
     assert "org_import" in detail and f"run_id: {run.id}" in detail  # the audit events
+    # the invitations it owed (F3: the page said nothing of them): E1200 invited (eager)
+    assert re.search(r"Invitations</dt><dd>1 sent, 0 waiting", detail), detail
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "org_import"))
         assert event.details["run_id"] == run.id and event.details["sha256"] == run.sha256
@@ -339,6 +341,22 @@ def test_the_upload_form_says_what_is_missing(app, demo):
     assert wrong_kind.status_code == 422
     assert "Choose a CSV or XLSX file" in wrong_kind.get_data(as_text=True)
     assert csrf_from(page)
+    # a post without the profile, or with a mode not offered, names the field (F21: "Not a
+    # valid choice." alone); a post without the mode radio takes the default ("as the profile
+    # says")
+    for fields, named in (
+        ({}, "Import profile: choose one of the saved profiles, or none"),
+        ({"profile": "", "mode": "sideways"}, "Import mode: choose which people change"),
+    ):
+        form = {"csrf_token": csrf, "file": (io.BytesIO(DEMO), "people.csv"), "source": "demo"}
+        refused = client.post(
+            "/hr/imports",
+            data=form | {"max_leavers": "20"} | fields,
+            content_type="multipart/form-data",
+        )
+        words = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Not a valid choice" not in words
+        assert named in words
     # a request over the upload limit is refused before it is read, with a page saying so
     limit = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 1000

@@ -4,12 +4,13 @@ What can be known from the bytes is used (a byte-order mark; UTF-16 without one,
 text has a NUL byte every other byte; valid UTF-8). A file in a legacy 8-bit code page cannot
 be told apart reliably on a few hundred names (charset-normalizer guessed Windows-1252 for
 ISO-8859-2 Polish names and cp775 for Windows-1252 French ones), so every plausible reading is
-tried: Windows-1252, ISO-8859-2 and charset-normalizer's best guess when it reads another
-script (Cyrillic, Greek …). A reading is implausible
-when it holds a C1 control character or a non-ASCII symbol glued to a letter ("£ukasz",
-"¯ó³kiewski": ISO-8859-2 read as Windows-1252). When the plausible readings agree the file is
-read so and the plan says which encoding was used; when they differ, the import is refused
-with the first row where they do, asking for the encoding (``--encoding`` or the profile's).
+tried: Windows-1252, ISO-8859-2 and, when charset-normalizer reads another script (Cyrillic,
+Greek …), its best guess with the usual code pages of those scripts (OTHER_SCRIPTS). A reading
+is implausible when it holds a C1 control character or a non-ASCII symbol glued to a letter
+("£ukasz", "¯ó³kiewski": ISO-8859-2 read as Windows-1252). When the plausible readings agree
+the file is read so and the plan says which encoding was used; when they differ, the import is
+refused with the first row where they do, asking for the encoding (``--encoding`` or the
+profile's).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ BOMS = (
 )
 #: the legacy code pages tried, in this order, when a file is not UTF
 FALLBACKS = ("cp1252", "iso8859-2")
+#: the code pages of other scripts also tried when charset-normalizer reads one: on a file of
+#: names one such page's bytes read as plausible letters in the others (a KOI8-R file of
+#: Russian names was taken for Hebrew cp1255, its only plausible reading), so a guess alone
+#: never decides; they are all compared and the file refused unless they agree
+OTHER_SCRIPTS = ("cp1251", "koi8-r", "iso8859-5", "cp1253", "cp1255")
 #: how much of a file charset-normalizer looks at (its guess is only one candidate)
 SAMPLE = 256 * 1024
 #: a well-formed UTF-8 multi-byte sequence (a file holding some is UTF-8, even if broken)
@@ -143,8 +149,8 @@ def _implausible(text: str) -> int | None:
 def _legacy(data: bytes) -> Decoded:
     candidates = list(FALLBACKS)
     guess = _guess(data)
-    if guess and guess not in candidates:
-        candidates.append(guess)
+    if guess:
+        candidates += [c for c in (guess, *OTHER_SCRIPTS) if c not in candidates]
     readings: dict[str, str] = {}
     for name in candidates:
         try:

@@ -27,6 +27,11 @@ XLSX_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 SHEET_TAGS = re.compile(rb"<(?:\w+:)?(row|f)[\s>/]")
 #: a shared string of the table (``<si>``)
 SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+#: the refusal of a file that is not (or no longer) the ZIP archive an XLSX workbook is
+NOT_A_WORKBOOK = (
+    "This file is not an Excel workbook (.xlsx): it is damaged, or another kind of file with "
+    "an .xlsx name. Open it in Excel and save it as an Excel workbook (.xlsx) or as CSV."
+)
 #: bytes read at a time from a workbook's entries when checking them
 STREAM_CHUNK = 1 << 20
 
@@ -36,6 +41,9 @@ def unreadable(error: Exception) -> ValidationFailed:
     (defusedxml's refusal, never its class name), else the first line of openpyxl's reason
     without its "see the exception" advice, which means nothing to HR."""
     words = refusal_words(error)
+    if words is None and isinstance(error, (zipfile.BadZipFile, EOFError)):
+        # zipfile's words ("File is not a zip file", "Bad magic number …") mean nothing to HR
+        words = NOT_A_WORKBOOK
     if words is None and isinstance(error, SyntaxError):
         words = f"a sheet is not well-formed XML ({error})"
     if words is None:
