@@ -56,3 +56,26 @@ def test_job_times_are_in_the_viewers_time_zone(app, org, monkeypatch):
         with app.app_context():
             db.session.query(Employee).filter_by(email=org["hr"]).one().timezone = None
             db.session.commit()
+
+
+def test_a_completion_date_far_in_the_future_is_a_form_error(app, org):
+    """9999-12-31 (the date picker allows it) overflowed into a 400 and lost the form
+    (tester report E5)."""
+    client = _client(app, org["hr"])
+    response = _export(client, report="completions", date_to="9999-12-31")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'href="#date_to"' in page
+    assert "Give a year from 1900 to 2999" in page and 'value="9999-12-31"' in page
+    early = _export(client, report="completions", date_from="0001-01-01")
+    assert early.status_code == 422 and 'href="#date_from"' in early.get_data(as_text=True)
+    token = client.get("/exports").get_data(as_text=True).split('name="csrf-token" content="')[1]
+    api = client.post(
+        "/api/v1/exports/jobs",
+        json={"report": "completions", "date_to": "9999-12-31"},
+        headers={"X-CSRFToken": token.split('"')[0]},
+    )
+    assert api.status_code == 422
+    assert api.get_json()["errors"]["issues"][0]["where"] == "date_to"
+    direct = client.get("/api/v1/exports/completions?completed_to=9999-12-31")
+    assert direct.status_code == 422
+    assert direct.get_json()["errors"]["issues"][0]["where"] == "completed_to"
