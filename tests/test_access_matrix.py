@@ -154,6 +154,7 @@ ASSIGN = {
     ("GET", "/exports"),
     ("POST", "/exports"),
     ("GET", "/exports/<report>/dictionary.csv"),
+    ("GET", "/api/v1/exports/<report>/dictionary.csv"),
     ("GET", "/api/v1/exports/jobs"),
     ("POST", "/api/v1/exports/jobs"),
 }

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -35,13 +34,9 @@ from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.org.services import subtree_ids_query
-from learnhub.reports.competence_export import SkillsFilters, profile_header
-from learnhub.reports.completion_filters import CompletionFilters, export_scope
-from learnhub.reports.completions import header_for
-from learnhub.reports.dictionary import dictionary_rows
-from learnhub.reports.formats import csv_text
+from learnhub.reports.completion_filters import export_scope
 from learnhub.reports.jobs import services, stalls
-from learnhub.reports.jobs.api import Gone, job_view, send_job_file
+from learnhub.reports.jobs.api import Gone, dictionary_file, job_view, send_job_file
 from learnhub.reports.jobs.catalogue import FILTERS, TITLES, Prepared, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import body, media_type
@@ -212,22 +207,4 @@ def download(job_id: int) -> Response | tuple[str, int]:
 def dictionary(report: str) -> Response:
     """A report's data dictionary (column, meaning, type, source) for the columns the caller's
     file has: a manager's completions and competence profiles have fewer."""
-    manager_id = export_scope(current_user)
-    try:
-        chosen = Report(report)
-    except ValueError:
-        abort(404, description="There is no such report.")
-    columns = None
-    if chosen == Report.COMPLETIONS:
-        columns = header_for(CompletionFilters(manager_id=manager_id))
-    elif chosen == Report.COMPETENCE_PROFILES:
-        columns = profile_header(SkillsFilters(manager_id=manager_id))
-    filename = f"learnhub-{chosen.value.replace('_', '-')}-data-dictionary.csv"
-    return Response(
-        csv_text(dictionary_rows(chosen.value, columns)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return dictionary_file(report)

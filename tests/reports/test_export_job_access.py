@@ -1,0 +1,61 @@
+# ruff: noqa: F811 (the org fixture is imported from test_export_jobs)
+"""Export jobs through API tokens and the browser (tester report E6-E8, issue 13): every
+report's data dictionary under the API, a job's ``dictionary_url`` that a token opens, a job
+seen by its requester whichever way they asked (a token acts for its owner) and by HR, and the
+same export asked twice while the first still runs answered with the first job."""
+
+from __future__ import annotations
+
+import pytest
+
+from learnhub.auth.tokens import create_token
+from learnhub.extensions import db
+from learnhub.org.models import Employee
+from learnhub.reports.jobs.catalogue import Report
+from tests.reports.test_export_jobs import _client, _export, _job_of, org  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _jobs_always(app, monkeypatch):
+    """Every export becomes a job."""
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_JOB_THRESHOLD", 0)
+
+
+def _token(app, email: str | None, scopes: tuple[str, ...] = ("exports:read",)) -> dict:
+    """The Authorization header of a new token owned by ``email`` (None: made by the CLI)."""
+    with app.app_context():
+        owner = db.session.query(Employee).filter_by(email=email).one() if email else None
+        _token_row, secret = create_token("bi", list(scopes), 30, owner=owner)
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_token_opens_every_reports_dictionary_at_its_jobs_dictionary_url(app, org):
+    bearer = _token(app, org["hr"])
+    client = app.test_client()
+    for report in Report:
+        made = client.post("/api/v1/exports/jobs", json={"report": report.value}, headers=bearer)
+        assert made.status_code == 202, made.get_json()
+        url = made.get_json()["dictionary_url"]
+        assert url == f"/api/v1/exports/{report.value}/dictionary.csv"
+        dictionary = client.get(url, headers=bearer)
+        assert dictionary.status_code == 200, (report, dictionary.get_data(as_text=True))
+        assert dictionary.mimetype == "text/csv"
+        assert dictionary.get_data(as_text=True).startswith('"column","meaning"')
+    # a manager's competence profiles dictionary lists the columns of their file (no source)
+    boss = _client(app, org["boss"])
+    page = boss.get("/exports/competence_profiles/dictionary.csv").get_data(as_text=True)
+    api = boss.get("/api/v1/exports/competence_profiles/dictionary.csv").get_data(as_text=True)
+    assert api == page and "evidence_source" not in api
+    assert client.get("/api/v1/exports/nope/dictionary.csv", headers=bearer).status_code == 404
+    refused = app.test_client().get(
+        "/api/v1/exports/team_gap_summaries/dictionary.csv",
+        headers=_token(app, org["hr"], ("audit:read",)),
+    )
+    assert refused.status_code == 403
+    assert (
+        _client(app, org["plain"])
+        .get("/api/v1/exports/team_gap_summaries/dictionary.csv")
+        .status_code
+        == 403
+    )
