@@ -59,3 +59,34 @@ def test_a_token_opens_every_reports_dictionary_at_its_jobs_dictionary_url(app, 
         .status_code
         == 403
     )
+
+
+def test_a_job_is_its_requesters_whichever_way_they_asked_and_hrs(app, org):
+    bearer = _token(app, org["hr"])
+    hr = _client(app, org["hr"])
+    _export(hr, report="competence_profiles", format="jsonl")
+    in_browser = _job_of(app).id
+    api = app.test_client()
+    # the same HR person's token follows, lists and downloads the job they started in the browser
+    assert api.get(f"/api/v1/exports/jobs/{in_browser}", headers=bearer).status_code == 200
+    assert api.get(f"/api/v1/exports/jobs/{in_browser}/file", headers=bearer).status_code == 200
+    by_token = api.post(
+        "/api/v1/exports/jobs", json={"report": "team_gap_summaries"}, headers=bearer
+    ).get_json()["id"]
+    listed = [j["id"] for j in api.get("/api/v1/exports/jobs", headers=bearer).get_json()]
+    assert listed == [by_token, in_browser]
+    # ... and the browser shows the token's job in "Your prepared exports" and opens it
+    page = hr.get("/exports").get_data(as_text=True)
+    assert f"/exports/jobs/{by_token}" in page and f"/exports/jobs/{in_browser}" in page
+    assert hr.get(f"/exports/jobs/{by_token}").status_code == 200
+    assert [j["id"] for j in hr.get("/api/v1/exports/jobs").get_json()] == listed
+    # a token made on the command line (no owner) sees its own jobs only
+    cli = _token(app, None)
+    assert api.get(f"/api/v1/exports/jobs/{in_browser}", headers=cli).status_code == 404
+    assert api.get("/api/v1/exports/jobs", headers=cli).get_json() == []
+    # a manager sees neither HR's browser job nor HR's token's
+    boss = _client(app, org["boss"])
+    for job_id in (in_browser, by_token):
+        assert boss.get(f"/api/v1/exports/jobs/{job_id}").status_code == 404
+        assert boss.get(f"/exports/jobs/{job_id}").status_code == 404
+    assert f"/exports/jobs/{by_token}" not in boss.get("/exports").get_data(as_text=True)
