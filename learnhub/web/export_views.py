@@ -121,7 +121,8 @@ def _stream(prepared: Prepared, rows: int) -> Response:
 @login_required
 def start() -> BaseResponse | tuple[str, int]:
     """Export what the form asks for: streamed at once when the estimate is at most the
-    threshold, else an export job (303 to its page). Invalid filters: the form again (422)."""
+    threshold, else an export job (303 to its page; to the caller's identical job still queued
+    or running, if any, saying so). Invalid filters: the form again (422)."""
     manager_id = export_scope(current_user)
     form = ExportForm()
     _options(form, manager_id)
@@ -136,7 +137,15 @@ def start() -> BaseResponse | tuple[str, int]:
     rows = prepared.count()
     if rows <= services.threshold():
         return _stream(prepared, rows)
-    job = services.create_job(asked, prepared, current_user, rows)
+    job = services.identical_job(asked, current_user)
+    if job is not None:  # a resubmitted form or a second tab: the same file once (tester E8)
+        flash(
+            "You already asked for this export with the same filters and format, and it is "
+            "still being written: this is that export. No second one was started.",
+            "info",
+        )
+    else:
+        job = services.create_job(asked, prepared, current_user, rows)
     return redirect(url_for(".job", job_id=job.id), 303)
 
 

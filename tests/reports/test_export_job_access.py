@@ -6,12 +6,16 @@ same export asked twice while the first still runs answered with the first job."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from learnhub.auth.tokens import create_token
+from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.reports.jobs.catalogue import Report
+from learnhub.reports.jobs.models import ExportJob, JobStatus
 from tests.reports.test_export_jobs import _client, _export, _job_of, org  # noqa: F401
 
 
@@ -90,3 +94,43 @@ def test_a_job_is_its_requesters_whichever_way_they_asked_and_hrs(app, org):
         assert boss.get(f"/api/v1/exports/jobs/{job_id}").status_code == 404
         assert boss.get(f"/exports/jobs/{job_id}").status_code == 404
     assert f"/exports/jobs/{by_token}" not in boss.get("/exports").get_data(as_text=True)
+
+
+def _still_running(app, job_id: int) -> None:
+    """Put job ``job_id`` back as a live worker shows it (eager Celery finished it at once)."""
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        job.status, job.run_token, job.heartbeat_at = JobStatus.RUNNING, "live", utcnow()
+        db.session.commit()
+
+
+def test_the_same_export_asked_again_while_it_runs_shows_that_job(app, org, monkeypatch):
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_JOB_THRESHOLD", -1)  # no rows: a job too
+    hr = _client(app, org["hr"])
+    asked = {"report": "completions", "format": "xlsx", "status": ["completed", "in_progress"]}
+    first = _export(hr, **asked)
+    job_id = _job_of(app).id
+    _still_running(app, job_id)
+    again = _export(hr, **asked | {"status": ["in_progress", "completed"]})  # another order
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/jobs/{job_id}")
+    assert first.headers["Location"] == again.headers["Location"] and _job_of(app).id == job_id
+    page = hr.get(again.headers["Location"]).get_data(as_text=True)
+    assert "this is that export. No second one was started" in page
+    # the API (HR's token acts for HR): 200 with the same job
+    bearer = _token(app, org["hr"])
+    body = {"report": "completions", "format": "xlsx", "status": ["completed", "in_progress"]}
+    api = app.test_client().post("/api/v1/exports/jobs", json=body, headers=bearer)
+    assert api.status_code == 200 and api.get_json()["id"] == job_id
+    # another format, other filters, or another person: a new job
+    other_format = _export(hr, **asked | {"format": "csv"})
+    assert other_format.headers["Location"] != first.headers["Location"]
+    other_filter = _export(hr, **asked | {"status": ["completed"]})
+    assert not other_filter.headers["Location"].endswith(f"/jobs/{job_id}")
+    boss = _export(_client(app, org["boss"]), **asked)
+    assert not boss.headers["Location"].endswith(f"/jobs/{job_id}")
+    # once it is done, or stalled, asking again starts a new one
+    with app.app_context():
+        stalled = db.session.get(ExportJob, job_id)
+        stalled.heartbeat_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    assert not _export(hr, **asked).headers["Location"].endswith(f"/jobs/{job_id}")

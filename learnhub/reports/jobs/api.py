@@ -188,12 +188,20 @@ class ExportJobs(MethodView):
     @blp.arguments(ExportJobArgs)
     @blp.response(202, ExportJobSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    @blp.alt_response(
+        200, schema=ExportJobSchema, description="The caller's identical job, still going"
+    )
     @blp.alt_response(422, schema=ErrorSchema, description="A filter is not valid for the report")
     def post(self, args: dict):
         """Ask for an export job (audited); a worker writes the file. Follow it at
-        ``GET /exports/jobs/<id>``; download it at ``file_url`` once done."""
+        ``GET /exports/jobs/<id>``; download it at ``file_url`` once done. The same request
+        (report, filters, format) while the caller's earlier one is still queued or running
+        answers 200 with that job, and starts no second one."""
         request = request_from(args)
         prepared = prepare(request, utcnow())
+        existing = services.identical_job(request, current_user)
+        if existing is not None:
+            return job_view(existing), 200
         return job_view(services.create_job(request, prepared, current_user))
 
 

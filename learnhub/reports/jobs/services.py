@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from learnhub.core.errors import NotFound
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import queue_after_commit, unit_of_work
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.reports.jobs.catalogue import TITLES, ExportRequest, Prepared, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import write_file
@@ -117,19 +119,66 @@ def _asked_by(person: int) -> ColumnElement[bool]:
     return or_(ExportJob.requested_by_id == person, ExportJob.requested_by_token_id.in_(owned))
 
 
-def jobs_of(user: User, limit: int = 20) -> list[ExportJob]:
-    """The caller's own jobs, newest first (at most ``limit``): a person's whichever way they
-    asked (the page, or an API token of theirs: it acts for its owner; tester report E7); a
-    token's, those of its owner (a command-line token: its own only)."""
-    query = select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+def _mine(user: User) -> ColumnElement[bool] | None:
+    """SQL: the job is ``user``'s own (see :func:`jobs_of`); None when nothing can be."""
     token_id = getattr(user, "api_token_id", None)
     mine = [] if token_id is None else [ExportJob.requested_by_token_id == token_id]
     person = _owner_of(user)
     if person is not None:
         mine.append(_asked_by(person))
-    if not mine:
+    return or_(*mine) if mine else None
+
+
+def jobs_of(user: User, limit: int = 20) -> list[ExportJob]:
+    """The caller's own jobs, newest first (at most ``limit``): a person's whichever way they
+    asked (the page, or an API token of theirs: it acts for its owner; tester report E7); a
+    token's, those of its owner (a command-line token: its own only)."""
+    mine = _mine(user)
+    if mine is None:
         return []
-    return list(db.session.scalars(query.where(or_(*mine)).limit(limit)))
+    query = select(ExportJob).where(mine)
+    query = query.order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def _same_request(job: ExportJob, request: ExportRequest) -> bool:
+    asked = ExportRequest.from_json(
+        job.report, job.format, job.excel, job.manager_scope_id, job.filters
+    )
+    return replace(asked, statuses=tuple(sorted(asked.statuses))) == replace(
+        request, statuses=tuple(sorted(request.statuses))
+    )
+
+
+def identical_job(request: ExportRequest, user: User) -> ExportJob | None:
+    """The caller's own job (:func:`jobs_of`) still queued or running, not stalled, that asks
+    for exactly ``request`` (report, filters, format, CSV for Excel, scope), newest first;
+    None when there is none. A resubmitted form or a second tab then shows that job instead of
+    writing the same file twice (tester report E8: two identical 62 MB jobs). Locks the
+    requester's row on PostgreSQL, so two such requests at once make one job."""
+    from learnhub.reports.jobs.stalls import stall_seconds  # stalls builds on this module
+
+    mine = _mine(user)
+    if mine is None:
+        return None
+    person = _owner_of(user)
+    if person is not None:  # two tabs at once: the second waits for the first's commit
+        db.session.execute(select(Employee.id).where(Employee.id == person).with_for_update())
+    now, seconds = utcnow(), stall_seconds()
+    waiting = db.session.scalars(
+        select(ExportJob)
+        .where(
+            mine,
+            ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            ExportJob.report == request.report.value,
+            ExportJob.format == request.format.value,
+        )
+        .order_by(ExportJob.id.desc())
+    )
+    for job in waiting:
+        if not job.stalled(now, seconds) and _same_request(job, request):
+            return job
+    return None
 
 
 def may_see(user: User, job: ExportJob) -> bool:
