@@ -207,8 +207,8 @@ def download(job_id: int) -> Response | tuple[str, int]:
     found = services.visible_job(current_user, job_id)
     try:
         return send_job_file(found)
-    except Gone as gone:
-        return render_template("exports/expired.html", job=found, message=gone.message), 410
+    except Gone:  # its message says UTC (the API's); the page says the viewer's time (E19)
+        return render_template("exports/expired.html", job=found), 410
 
 
 @blp.get("/exports/<report>/dictionary.csv")
