@@ -137,7 +137,7 @@ class _ScratchWriter(WorksheetWriter):
     temporary files (its ``cleanup`` expects the file in that list)."""
 
     def cleanup(self) -> None:
-        Path(self.out).unlink(missing_ok=True)
+        Path(str(self.out)).unlink(missing_ok=True)
 
 
 def scratch_path(scratch: Path, number: int) -> Path:
@@ -155,8 +155,8 @@ def _new_sheet(book: Workbook, title: str, scratch: Path | None, made: list[Path
         # and tempfile.tempdir would move every temporary file of the process)
         path = scratch_path(scratch, len(made) + 1)
         made.append(path)
-        sheet._writer = _ScratchWriter(sheet, out=str(path))  # type: ignore[attr-defined]
-        sheet._writer.write_top()  # type: ignore[attr-defined]
+        sheet._writer = _ScratchWriter(sheet, out=str(path))
+        sheet._writer.write_top()
     return sheet
 
 
