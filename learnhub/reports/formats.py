@@ -1,9 +1,11 @@
 """Writing an export's typed rows as CSV, XLSX or JSON Lines, memory flat whatever the size.
 
 Rows come as a header then lists of typed values: text (None: blank), ``date``, aware UTC
-``datetime``, ``int``, ``Decimal``, or a list of ints. Every CSV and XLSX cell a spreadsheet
-could read as a formula is neutralised (DESIGN.md); JSON Lines is read by programs, never by a
-spreadsheet, so it carries the exact values (typed: null, numbers, lists, ISO dates) instead.
+``datetime``, ``int``, ``Decimal``, or a list of ints. CSV and JSON Lines carry an instant as
+ISO 8601 text in UTC with ``Z``; XLSX as a date-time cell in UTC (dates as date cells).
+Every CSV and XLSX cell a spreadsheet could read as a formula is neutralised (DESIGN.md); JSON
+Lines is read by programs, never by a spreadsheet, so it carries the exact values (typed: null,
+numbers, lists, ISO dates) instead.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ MEDIA_TYPES = {
 SHEET_ROWS = 1_048_575
 #: bytes per chunk when a finished XLSX file is streamed
 FILE_CHUNK = 64 * 1024
+#: how an XLSX date-time cell (UTC) shows: sortable, unambiguous, to the second
+XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
 def excel_issue(fmt: ExportFormat, excel: bool) -> Issue | None:
@@ -116,7 +120,11 @@ def jsonl_text(rows: Iterable[list], chunk_rows: int = 2000) -> Iterator[str]:
 
 def _xlsx_cell(sheet, value: object) -> object:
     if isinstance(value, datetime):
-        return utc_text(value)  # a spreadsheet has no time zone: the UTC text says which
+        # a date-time cell Excel sorts and filters (tester report E14), in UTC: a spreadsheet
+        # has no time zone (openpyxl refuses an aware one), the data dictionary says UTC
+        moment = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None))
+        moment.number_format = XLSX_DATETIME
+        return moment
     if isinstance(value, date):
         # a date cell: openpyxl stores a date as its serial number (its stubs say datetime)
         cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -68,3 +69,19 @@ def test_a_failed_xlsx_leaves_no_worksheet_file(tmp_path):
     with pytest.raises(RuntimeError), (tmp_path / "1-t.xlsx.part").open("wb") as handle:
         formats.write_xlsx(failing(), handle, scratch=tmp_path / "1-t.xlsx.part")
     assert [p.name for p in tmp_path.iterdir()] == ["1-t.xlsx.part"]
+
+
+def test_xlsx_instants_are_utc_date_time_cells_and_csv_jsonl_keep_the_text():
+    """Excel users sort and filter by date (tester report E14): an instant is a date-time cell
+    in UTC (Excel has no zones) in XLSX; CSV and JSON Lines keep the ISO text with Z."""
+    brussels = timezone(timedelta(hours=1))
+    at = datetime(2027, 1, 10, 13, 0, 5, tzinfo=brussels)  # 12:00:05 UTC
+    rows = [["completed_at", "due_date"], [at, date(2027, 3, 28)], [None, None]]
+    handle = io.BytesIO()
+    formats.write_xlsx(rows, handle)
+    sheet = load_workbook(handle).active
+    assert sheet["A2"].value == datetime(2027, 1, 10, 12, 0, 5) and sheet["A2"].is_date
+    assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm:ss" and sheet["A3"].value is None
+    assert sheet["B2"].value == datetime(2027, 3, 28) and sheet["B2"].number_format == "yyyy-mm-dd"
+    assert "".join(csv_text(rows)).splitlines()[1] == '"2027-01-10T12:00:05Z","2027-03-28"'
+    assert '"completed_at":"2027-01-10T12:00:05Z"' in "".join(formats.jsonl_text(rows))
