@@ -43,6 +43,9 @@ DEMO_ACCOUNTS = {
     "employee@example.org": (),
     "manager@example.org": (),
     "hr@example.org": (Role.HR,),
+    # a content admin, so quiz settings (pass mark, attempts, time limit) can be tried in the
+    # demo: HR only reads them (tester report E11); Oliver is an administrative officer
+    "oliver.bennett@example.org": (Role.CONTENT_ADMIN,),
 }
 #: the demo's mandatory courses, assigned by HR to everyone: days after the assignment reaches
 #: each person that it is due (so a fresh demo shows them as "To do" with due dates, and the
@@ -61,8 +64,8 @@ demo_cli = CommandGroup("demo", help="The demo organisation.")
 
 def seed(csv_path: Path) -> dict[str, int]:
     """Import the demo organisation, give every demo person the demo password (once), grant HR
-    its role, enrol everyone in every course and let a few people pass a first module. Returns
-    counts. Flushes; the caller commits."""
+    and the content admin their roles (:data:`DEMO_ACCOUNTS`), enrol everyone in every course
+    and let a few people pass a first module. Returns counts. Flushes; the caller commits."""
     plan = plan_import(csv_path.read_bytes(), source="demo")
     apply_import(plan)
     people = db.session.scalars(select(Employee).where(Employee.source == "demo")).all()

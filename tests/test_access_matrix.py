@@ -154,6 +154,7 @@ ASSIGN = {
     ("GET", "/exports"),
     ("POST", "/exports"),
     ("GET", "/exports/<report>/dictionary.csv"),
+    ("GET", "/api/v1/exports/<report>/dictionary.csv"),
     ("GET", "/api/v1/exports/jobs"),
     ("POST", "/api/v1/exports/jobs"),
 }
@@ -453,6 +454,8 @@ BODIES = {
         "json": {"due_kind": "after_assignment", "due_days": 10}
     },
     ("POST", "/exports"): {"data": {"report": "competence_profiles", "format": "jsonl"}},
+    # a valid change (a refused form answers 422, tester report E17)
+    ("POST", "/people/<employee_number>/extra-time"): {"data": {"kind": "none"}},
     ("POST", "/api/v1/exports/jobs"): {"json": {"report": "competence_profiles"}},
 }
 

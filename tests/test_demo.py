@@ -3,6 +3,8 @@ everything (passwords, history)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from learnhub.auth.models import Account
@@ -24,6 +26,7 @@ def test_seed_twice_keeps_data_and_has_the_three_sign_ins(app):
     assert first.exit_code == 0, first.output
     for email in ("employee@example.org", "manager@example.org", "hr@example.org"):
         assert email in first.output
+    assert "oliver.bennett@example.org" in first.output  # the content admin (tester E11)
     with app.app_context():
         before = _state()
         manager = get_by_email("manager@example.org")
@@ -57,3 +60,21 @@ def test_seed_assigns_the_mandatory_courses_to_everyone_once(app):
     for title in ("Phishing and account security", "Personal data and privacy"):
         assert title in to_do
     assert to_do.count("due by") == 2
+
+
+def test_the_demo_has_a_content_admin_who_reaches_quiz_settings(app):
+    """HR only reads quiz settings ("change with the course's content files"): without a
+    content admin they were out of reach in the demo (tester report E11)."""
+    from tests.conftest import sign_in
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    client = app.test_client()
+    sign_in(client, "oliver.bennett@example.org")
+    listing = client.get("/content/quizzes")
+    assert listing.status_code == 200
+    settings = re.search(r'href="(/content/quizzes/\d+/settings)"', listing.get_data(as_text=True))
+    assert settings is not None
+    page = client.get(settings.group(1))
+    assert page.status_code == 200 and "Pass mark" in page.get_data(as_text=True)
+    assert "change with the course" not in page.get_data(as_text=True)

@@ -23,6 +23,9 @@ from learnhub.reports.requirements import resolve_course_and_units
 
 #: the module statuses a filter may ask for
 COMPLETION_STATUSES = tuple(s.value for s in ProgressStatus)
+#: the years a completion date filter may name (the pages' other dates take the same): a day
+#: past them overflowed into a 400 "number too large" (9999-12-31 plus a day; tester E5)
+DATE_YEARS = (1900, 2999)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ def resolve_completion_filters(
     """The filters from what was asked: ``course`` a course slug, ``org_unit`` an org unit
     code (with its sub-units unless ``include_sub_units`` is False), ``statuses`` values of
     :data:`COMPLETION_STATUSES`, ``completed_from`` / ``completed_to`` calendar days in UTC,
-    both inclusive. ValidationFailed (422) naming each field that names nothing known, and a
-    range that ends before it starts."""
+    both inclusive. ValidationFailed (422) naming each field that names nothing known, a day
+    outside the years :data:`DATE_YEARS`, and a range that ends before it starts."""
     issues: list[Issue] = []
     course_id, unit_ids = resolve_course_and_units(course, org_unit, include_sub_units, issues)
     unknown = sorted(set(statuses) - set(COMPLETION_STATUSES))
@@ -103,7 +106,13 @@ def resolve_completion_filters(
                 f"unknown status {', '.join(unknown)}; known: {', '.join(COMPLETION_STATUSES)}",
             )
         )
-    if completed_from and completed_to and completed_to < completed_from:
+    first, last = DATE_YEARS
+    for name, day in (("completed_from", completed_from), ("completed_to", completed_to)):
+        if day is not None and not first <= day.year <= last:
+            issues.append(Issue(name, f"give a year from {first} to {last} ({day} is not)"))
+    if issues:
+        pass  # a day out of range is not compared with the other
+    elif completed_from and completed_to and completed_to < completed_from:
         issues.append(
             Issue("completed_to", f"{completed_to} is before completed_from {completed_from}")
         )

@@ -23,7 +23,10 @@ class Column(NamedTuple):
 
 FIELDS = list(Column._fields)
 _TEXT = "text (blank when unknown)"
-_UTC = "timestamp, ISO 8601 in UTC with Z (blank when none)"
+_UTC = (
+    "timestamp in UTC: ISO 8601 text with Z in CSV and JSON Lines, a date-time cell in XLSX "
+    "(blank when none)"
+)
 
 COMPLETIONS = [
     Column(

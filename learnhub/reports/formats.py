@@ -1,24 +1,29 @@
 """Writing an export's typed rows as CSV, XLSX or JSON Lines, memory flat whatever the size.
 
 Rows come as a header then lists of typed values: text (None: blank), ``date``, aware UTC
-``datetime``, ``int``, ``Decimal``, or a list of ints. Every CSV and XLSX cell a spreadsheet
-could read as a formula is neutralised (DESIGN.md); JSON Lines is read by programs, never by a
-spreadsheet, so it carries the exact values (typed: null, numbers, lists, ISO dates) instead.
+``datetime``, ``int``, ``Decimal``, or a list of ints. CSV and JSON Lines carry an instant as
+ISO 8601 text in UTC with ``Z``; XLSX as a date-time cell in UTC (dates as date cells).
+Every CSV and XLSX cell a spreadsheet could read as a formula is neutralised (DESIGN.md); JSON
+Lines is read by programs, never by a spreadsheet, so it carries the exact values (typed: null,
+numbers, lists, ISO dates) instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._writer import WorksheetWriter
 
 from learnhub.core.errors import Issue
 from learnhub.core.spreadsheet import csv_chunks, neutralise
@@ -43,6 +48,8 @@ MEDIA_TYPES = {
 SHEET_ROWS = 1_048_575
 #: bytes per chunk when a finished XLSX file is streamed
 FILE_CHUNK = 64 * 1024
+#: how an XLSX date-time cell (UTC) shows: sortable, unambiguous, to the second
+XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
 def excel_issue(fmt: ExportFormat, excel: bool) -> Issue | None:
@@ -113,7 +120,11 @@ def jsonl_text(rows: Iterable[list], chunk_rows: int = 2000) -> Iterator[str]:
 
 def _xlsx_cell(sheet, value: object) -> object:
     if isinstance(value, datetime):
-        return utc_text(value)  # a spreadsheet has no time zone: the UTC text says which
+        # a date-time cell Excel sorts and filters (tester report E14), in UTC: a spreadsheet
+        # has no time zone (openpyxl refuses an aware one), the data dictionary says UTC
+        moment = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None))
+        moment.number_format = XLSX_DATETIME
+        return moment
     if isinstance(value, date):
         # a date cell: openpyxl stores a date as its serial number (its stubs say datetime)
         cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
@@ -128,23 +139,69 @@ def _xlsx_cell(sheet, value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", neutralise(_text(value))) or None
 
 
-def write_xlsx(rows: Iterable[list], handle: IO[bytes], title: str = "Export") -> int:
-    """Write ``rows`` (header first) as an XLSX workbook to ``handle`` with openpyxl's
-    write-only mode (rows go to a temporary file, not memory); past :data:`SHEET_ROWS` rows
-    the next worksheet starts, with the header again. Returns the number of data rows."""
-    book = Workbook(write_only=True)
-    iterator = iter(rows)
-    header = next(iterator, [])
+class _ScratchWriter(WorksheetWriter):
+    """openpyxl's worksheet writer on a file we name (``out``) rather than its own
+    ``NamedTemporaryFile`` in the system temp folder; deleted by us, not by openpyxl's list of
+    temporary files (its ``cleanup`` expects the file in that list)."""
+
+    def cleanup(self) -> None:
+        Path(str(self.out)).unlink(missing_ok=True)
+
+
+def scratch_path(scratch: Path, number: int) -> Path:
+    """The file worksheet ``number`` (from 1) of a workbook written with ``scratch`` is kept in
+    until the workbook is saved: ``17-<token>.xlsx.part`` gives ``17-<token>.xlsx.sheet1.part``
+    (beside it, so a job's expiry, retry and stall sweep find it by the job's name)."""
+    return scratch.with_name(f"{scratch.name.removesuffix('.part')}.sheet{number}.part")
+
+
+def _new_sheet(book: Workbook, title: str, scratch: Path | None, made: list[Path]):
     sheet = book.create_sheet(title)
-    sheet.append(header)
-    count = 0
-    for row in iterator:
-        if count and count % SHEET_ROWS == 0:
-            sheet = book.create_sheet(f"{title} ({count // SHEET_ROWS + 1})")
-            sheet.append(header)
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-        count += 1
-    book.save(handle)
+    if scratch is not None:
+        # openpyxl's write-only worksheet makes its writer (and temp file) on the first row;
+        # one made here writes to our file instead (openpyxl has no setting for the folder,
+        # and tempfile.tempdir would move every temporary file of the process)
+        path = scratch_path(scratch, len(made) + 1)
+        made.append(path)
+        sheet._writer = _ScratchWriter(sheet, out=str(path))
+        sheet._writer.write_top()
+    return sheet
+
+
+def write_xlsx(
+    rows: Iterable[list], handle: IO[bytes], title: str = "Export", scratch: Path | None = None
+) -> int:
+    """Write ``rows`` (header first) as an XLSX workbook to ``handle`` with openpyxl's
+    write-only mode (rows go to a file per worksheet, not memory); past :data:`SHEET_ROWS`
+    rows the next worksheet starts, with the header again. Returns the number of data rows.
+
+    ``scratch``: the worksheets' files are :func:`scratch_path` of it (an export job's folder),
+    else openpyxl's own temporary files. They are deleted when the workbook is saved or the
+    writing fails (a killed process leaves them to the job's sweep: they hold personal data)."""
+    book = Workbook(write_only=True)
+    made: list[Path] = []
+    try:
+        iterator = iter(rows)
+        header = next(iterator, [])
+        sheet = _new_sheet(book, title, scratch, made)
+        sheet.append(header)
+        count = 0
+        for row in iterator:
+            if count and count % SHEET_ROWS == 0:
+                sheet = _new_sheet(book, f"{title} ({count // SHEET_ROWS + 1})", scratch, made)
+                sheet.append(header)
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
+            count += 1
+        book.save(handle)
+    except BaseException:
+        for open_sheet in book.worksheets:
+            with contextlib.suppress(Exception):  # close its file, whatever state it is in
+                if not open_sheet.closed:
+                    open_sheet.close()
+        raise
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
     return count
 
 

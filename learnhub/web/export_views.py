@@ -15,7 +15,6 @@ from collections.abc import Callable
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -35,13 +34,9 @@ from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
 from learnhub.org.services import subtree_ids_query
-from learnhub.reports.competence_export import SkillsFilters, profile_header
-from learnhub.reports.completion_filters import CompletionFilters, export_scope
-from learnhub.reports.completions import header_for
-from learnhub.reports.dictionary import dictionary_rows
-from learnhub.reports.formats import csv_text
+from learnhub.reports.completion_filters import export_scope
 from learnhub.reports.jobs import services, stalls
-from learnhub.reports.jobs.api import Gone, job_view, send_job_file
+from learnhub.reports.jobs.api import Gone, dictionary_file, job_view, send_job_file
 from learnhub.reports.jobs.catalogue import FILTERS, TITLES, Prepared, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import body, media_type
@@ -126,7 +121,8 @@ def _stream(prepared: Prepared, rows: int) -> Response:
 @login_required
 def start() -> BaseResponse | tuple[str, int]:
     """Export what the form asks for: streamed at once when the estimate is at most the
-    threshold, else an export job (303 to its page). Invalid filters: the form again (422)."""
+    threshold, else an export job (303 to its page; to the caller's identical job still queued
+    or running, if any, saying so). Invalid filters: the form again (422)."""
     manager_id = export_scope(current_user)
     form = ExportForm()
     _options(form, manager_id)
@@ -141,7 +137,15 @@ def start() -> BaseResponse | tuple[str, int]:
     rows = prepared.count()
     if rows <= services.threshold():
         return _stream(prepared, rows)
-    job = services.create_job(asked, prepared, current_user, rows)
+    job = services.identical_job(asked, current_user)
+    if job is not None:  # a resubmitted form or a second tab: the same file once (tester E8)
+        flash(
+            "You already asked for this export with the same filters and format, and it is "
+            "still being written: this is that export. No second one was started.",
+            "info",
+        )
+    else:
+        job = services.create_job(asked, prepared, current_user, rows)
     return redirect(url_for(".job", job_id=job.id), 303)
 
 
@@ -203,8 +207,8 @@ def download(job_id: int) -> Response | tuple[str, int]:
     found = services.visible_job(current_user, job_id)
     try:
         return send_job_file(found)
-    except Gone as gone:
-        return render_template("exports/expired.html", job=found, message=gone.message), 410
+    except Gone:  # its message says UTC (the API's); the page says the viewer's time (E19)
+        return render_template("exports/expired.html", job=found), 410
 
 
 @blp.get("/exports/<report>/dictionary.csv")
@@ -212,22 +216,4 @@ def download(job_id: int) -> Response | tuple[str, int]:
 def dictionary(report: str) -> Response:
     """A report's data dictionary (column, meaning, type, source) for the columns the caller's
     file has: a manager's completions and competence profiles have fewer."""
-    manager_id = export_scope(current_user)
-    try:
-        chosen = Report(report)
-    except ValueError:
-        abort(404, description="There is no such report.")
-    columns = None
-    if chosen == Report.COMPLETIONS:
-        columns = header_for(CompletionFilters(manager_id=manager_id))
-    elif chosen == Report.COMPETENCE_PROFILES:
-        columns = profile_header(SkillsFilters(manager_id=manager_id))
-    filename = f"learnhub-{chosen.value.replace('_', '-')}-data-dictionary.csv"
-    return Response(
-        csv_text(dictionary_rows(chosen.value, columns)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return dictionary_file(report)

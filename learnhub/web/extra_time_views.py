@@ -88,9 +88,10 @@ def _may_change(employee: Employee) -> None:
 
 @blp.route("/people/<employee_number>/extra-time", methods=["GET", "POST"])
 @login_required
-def extra_time(employee_number: str) -> str | Response:
+def extra_time(employee_number: str) -> tuple[str, int] | Response:
     """The person's extra time in timed quizzes and HR's form to change it (404 for anyone who
-    may not see the person, 403 for everyone else but HR)."""
+    may not see the person, 403 for everyone else but HR); a refused change: the form again
+    with its errors, 422 as every other form (tester report E17)."""
     employee = visible_employee(employee_number)
     _may_change(employee)
     current = extra_time_of(employee)
@@ -126,7 +127,7 @@ def extra_time(employee_number: str) -> str | Response:
             return redirect(
                 url_for("web.person", employee_number=employee.employee_number) + "#extra-time"
             )
-    return render_template(
+    page = render_template(
         "extra_time/edit.html",
         form=form,
         employee=employee,
@@ -134,6 +135,7 @@ def extra_time(employee_number: str) -> str | Response:
         quizzes=timed_quizzes(form.extra_percent.data if form.kind.data == "extra" else 50),
         max_percent=timing.MAX_EXTRA_PERCENT,
     )
+    return page, 200 if request.method == "GET" else 422
 
 
 def _extra_time_for(employee_number: str) -> dict | None:

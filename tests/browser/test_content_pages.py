@@ -1,7 +1,8 @@
 """The question-bank and quiz pages (issue 13) in Chromium, at 1280 and 320 px, checked by
 axe-core (WCAG 2.2 A and AA): the banks, a bank with an answer key open, the import form, its
 errors, the dry-run report, the imported result; the quizzes, a quiz's settings with an error
-and saved, the regrade preview. Each page also keeps a screenshot."""
+and saved, the regrade preview; and axe's landmark rules (best practice) on the import errors (E9).
+Each page also keeps a screenshot."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ GOOD = b"""$CATEGORY: $course$/top/Security/Phishing
 ::Link::A link's text says one address and its target another. {FALSE}
 """
 BAD = b"::Good::Is this fine? {T}\n\n::Broken::Which? {=a ~b\n"
+
+
+#: axe's best-practice rules on landmarks, which the WCAG tags of ``_violations`` leave out
+LANDMARK_RULES = ["landmark-unique", "landmark-no-duplicate-main", "landmark-one-main"]
+
+
+def _landmarks(page) -> list[str]:
+    """axe-core's landmark violations (:data:`LANDMARK_RULES`) on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "rule", "values": LANDMARK_RULES}}
+    results = Axe().run(page, options=options | {"resultTypes": ["violations"]})
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
 
 
 @pytest.mark.parametrize("width", [1280, 320])
@@ -66,6 +84,7 @@ def test_content_pages_pass_axe(app, demo, chromium, live_server, axe_installed,
     submit(page)
     assert page.locator(".error-summary").is_visible()
     found.extend(_violations(page, "bank import errors"))
+    found.extend(_landmarks(page))  # two regions named "Errors in the file" (tester E9)
     page.set_input_files("#file", str(good))
     submit(page)
     assert "Check the import into Security" in page.inner_text("h1")

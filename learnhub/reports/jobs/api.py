@@ -18,11 +18,14 @@ from marshmallow import RAISE, Schema, fields, pre_load, validate
 
 from learnhub.auth.permissions import token_scope
 from learnhub.core.audit import audit
-from learnhub.core.errors import Conflict, DomainError
+from learnhub.core.errors import Conflict, DomainError, NotFound
 from learnhub.core.models import utcnow
 from learnhub.core.openapi import ErrorSchema
-from learnhub.reports.completion_filters import export_scope
-from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat
+from learnhub.reports.competence_export import SkillsFilters, profile_header
+from learnhub.reports.completion_filters import CompletionFilters, export_scope
+from learnhub.reports.completions import header_for
+from learnhub.reports.dictionary import dictionary_rows
+from learnhub.reports.formats import FILE_CHUNK, FORMATS, ExportFormat, csv_text
 from learnhub.reports.jobs import services, stalls
 from learnhub.reports.jobs.catalogue import ExportRequest, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
@@ -118,8 +121,36 @@ def job_view(job: ExportJob) -> dict:
         "stalled": stalls.is_stalled(job),
         "cancelled": job.cancelled_at is not None,
         "file_url": url_for("export_jobs.ExportJobFile", job_id=job.id) if ready else None,
-        "dictionary_url": url_for("exports.dictionary", report=job.report),
+        # the API's address, which a token opens too (the page's, /exports/..., refuses
+        # tokens: tester report E6); a signed-in browser opens it as well
+        "dictionary_url": url_for("export_jobs.ExportDictionary", report=job.report),
     }
+
+
+def dictionary_file(report: str) -> Response:
+    """Report ``report``'s data dictionary as a CSV attachment (column, meaning, type, source)
+    for the columns the caller's file has: a manager's completions and competence profiles have
+    fewer. Forbidden (403) to anyone but HR, managers and ``exports:read`` tokens; NotFound
+    (404) for a name that is no report."""
+    manager_id = export_scope(current_user)
+    try:
+        chosen = Report(report)
+    except ValueError:
+        raise NotFound("There is no such report.") from None
+    columns = None
+    if chosen == Report.COMPLETIONS:
+        columns = header_for(CompletionFilters(manager_id=manager_id))
+    elif chosen == Report.COMPETENCE_PROFILES:
+        columns = profile_header(SkillsFilters(manager_id=manager_id))
+    filename = f"learnhub-{chosen.value.replace('_', '-')}-data-dictionary.csv"
+    return Response(
+        csv_text(dictionary_rows(chosen.value, columns)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def request_from(args: dict) -> ExportRequest:
@@ -157,13 +188,35 @@ class ExportJobs(MethodView):
     @blp.arguments(ExportJobArgs)
     @blp.response(202, ExportJobSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    @blp.alt_response(
+        200, schema=ExportJobSchema, description="The caller's identical job, still going"
+    )
     @blp.alt_response(422, schema=ErrorSchema, description="A filter is not valid for the report")
     def post(self, args: dict):
         """Ask for an export job (audited); a worker writes the file. Follow it at
-        ``GET /exports/jobs/<id>``; download it at ``file_url`` once done."""
+        ``GET /exports/jobs/<id>``; download it at ``file_url`` once done. The same request
+        (report, filters, format) while the caller's earlier one is still queued or running
+        answers 200 with that job, and starts no second one."""
         request = request_from(args)
         prepared = prepare(request, utcnow())
+        existing = services.identical_job(request, current_user)
+        if existing is not None:
+            return job_view(existing), 200
         return job_view(services.create_job(request, prepared, current_user))
+
+
+@blp.route("/exports/<report>/dictionary.csv")
+class ExportDictionary(MethodView):
+    @token_scope("exports:read")
+    @login_required
+    @blp.response(200, content_type="text/csv", description="column, meaning, type, source")
+    @blp.alt_response(403, schema=ErrorSchema, description="Neither HR nor a manager")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such report")
+    def get(self, report: str):
+        """Any report's data dictionary (``competence_profiles``, ``team_gap_summaries``; the
+        completions and required-learning ones have their own addresses, which this one's
+        pattern also gives): a row per column of the file the caller gets."""
+        return dictionary_file(report)
 
 
 @blp.route("/exports/jobs/<int:job_id>")

@@ -267,10 +267,9 @@ def _completions(request: ExportRequest) -> Prepared:
             completed_to=request.date_to,
             assigned_only=request.assigned_only,
         )
-    except ValidationFailed as error:  # the range's field is named as the form names it
-        issues = [
-            replace(i, where="date_to") if i.where == "completed_to" else i for i in error.errors
-        ]
+    except ValidationFailed as error:  # the range's fields are named as the form names them
+        names = {"completed_from": "date_from", "completed_to": "date_to"}
+        issues = [replace(i, where=names.get(i.where, i.where)) for i in error.errors]
         raise ValidationFailed(error.message, issues) from None
     return Prepared(
         request,

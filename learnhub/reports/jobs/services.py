@@ -15,8 +15,9 @@ Choices where the issue is silent:
   (:data:`learnhub.reports.jobs.writing.TICK_ROWS`) through a connection
   of their own (the export's own transaction holds the reading cursor); on SQLite (the
   embedded default, small organisations) progress jumps from 0 to done.
-- **Who sees a job**: the person (or API token) who asked for it, and HR. Anyone else gets a
-  404, as for a job that does not exist.
+- **Who sees a job**: the person who asked for it, in the browser or through an API token of
+  theirs (a token acts for its owner; a command-line token sees its own jobs only), and HR
+  (an HR person's token too). Anyone else gets a 404, as for a job that does not exist.
 - **Expiry**: ``LEARNHUB_EXPORT_JOB_HOURS`` (default 168: a week) after it finished; the beat task
   deletes the file, and a download asked after expiry deletes it too and answers 410.
 """
@@ -25,19 +26,21 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 
-from learnhub.auth.models import Role
-from learnhub.auth.permissions import User
+from learnhub.auth.models import ApiToken, Role
+from learnhub.auth.permissions import User, granted_roles_of
 from learnhub.core.audit import audit
 from learnhub.core.errors import NotFound
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import queue_after_commit, unit_of_work
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.reports.jobs.catalogue import TITLES, ExportRequest, Prepared, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.writing import write_file
@@ -101,28 +104,105 @@ def create_job(
     return job
 
 
-def jobs_of(user: User, limit: int = 20) -> list[ExportJob]:
-    """The caller's own jobs, newest first (at most ``limit``)."""
-    query = select(ExportJob).order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+def _owner_of(user: User) -> int | None:
+    """The employee ``user`` acts for: a person themself, an API token its owner (None for a
+    token made on the command line, which acts for nobody but itself)."""
     token_id = getattr(user, "api_token_id", None)
-    if token_id is not None:
-        query = query.where(ExportJob.requested_by_token_id == token_id)
-    else:
-        query = query.where(
-            ExportJob.requested_by_id == user.employee_id,
-            ExportJob.requested_by_token_id.is_(None),
-        )
+    if token_id is None:
+        return user.employee_id
+    return db.session.scalar(select(ApiToken.owner_id).where(ApiToken.id == token_id))
+
+
+def _asked_by(person: int) -> ColumnElement[bool]:
+    """SQL: the job was asked for by ``person``, in the browser or through a token they own."""
+    owned = select(ApiToken.id).where(ApiToken.owner_id == person)
+    return or_(ExportJob.requested_by_id == person, ExportJob.requested_by_token_id.in_(owned))
+
+
+def _mine(user: User) -> ColumnElement[bool] | None:
+    """SQL: the job is ``user``'s own (see :func:`jobs_of`); None when nothing can be."""
+    token_id = getattr(user, "api_token_id", None)
+    mine = [] if token_id is None else [ExportJob.requested_by_token_id == token_id]
+    person = _owner_of(user)
+    if person is not None:
+        mine.append(_asked_by(person))
+    return or_(*mine) if mine else None
+
+
+def jobs_of(user: User, limit: int = 20) -> list[ExportJob]:
+    """The caller's own jobs, newest first (at most ``limit``): a person's whichever way they
+    asked (the page, or an API token of theirs: it acts for its owner; tester report E7); a
+    token's, those of its owner (a command-line token: its own only)."""
+    mine = _mine(user)
+    if mine is None:
+        return []
+    query = select(ExportJob).where(mine)
+    query = query.order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
     return list(db.session.scalars(query.limit(limit)))
 
 
+def _same_request(job: ExportJob, request: ExportRequest) -> bool:
+    asked = ExportRequest.from_json(
+        job.report, job.format, job.excel, job.manager_scope_id, job.filters
+    )
+    return replace(asked, statuses=tuple(sorted(asked.statuses))) == replace(
+        request, statuses=tuple(sorted(request.statuses))
+    )
+
+
+def identical_job(request: ExportRequest, user: User) -> ExportJob | None:
+    """The caller's own job (:func:`jobs_of`) still queued or running, not stalled, that asks
+    for exactly ``request`` (report, filters, format, CSV for Excel, scope), newest first;
+    None when there is none. A resubmitted form or a second tab then shows that job instead of
+    writing the same file twice (tester report E8: two identical 62 MB jobs). Locks the
+    requester's row on PostgreSQL, so two such requests at once make one job."""
+    from learnhub.reports.jobs.stalls import stall_seconds  # stalls builds on this module
+
+    mine = _mine(user)
+    if mine is None:
+        return None
+    person = _owner_of(user)
+    if person is not None:  # two tabs at once: the second waits for the first's commit
+        db.session.execute(select(Employee.id).where(Employee.id == person).with_for_update())
+    now, seconds = utcnow(), stall_seconds()
+    waiting = db.session.scalars(
+        select(ExportJob)
+        .where(
+            mine,
+            ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            ExportJob.report == request.report.value,
+            ExportJob.format == request.format.value,
+        )
+        .order_by(ExportJob.id.desc())
+    )
+    for job in waiting:
+        if not job.stalled(now, seconds) and _same_request(job, request):
+            return job
+    return None
+
+
 def may_see(user: User, job: ExportJob) -> bool:
-    """The requester (person or token) and HR see a job; nobody else."""
+    """The requester and HR see a job; nobody else. The requester is the person whichever way
+    they asked (page, or an API token of theirs), and a token acts for its owner: an HR
+    person's token sees what they see (README: "the requester or HR may download")."""
     token_id = getattr(user, "api_token_id", None)
-    if token_id is not None:
-        return job.requested_by_token_id == token_id
-    if job.requested_by_token_id is None and job.requested_by_id == user.employee_id:
+    if token_id is not None and job.requested_by_token_id == token_id:
         return True
-    return user.has_role(Role.HR)
+    person = _owner_of(user)
+    if person is None:
+        return False
+    if job.requested_by_id == person:
+        return True
+    if token_id is None and user.has_role(Role.HR):
+        return True
+    if token_id is not None and Role.HR.value in granted_roles_of(person):
+        return True
+    if job.requested_by_token_id is None:
+        return False
+    owner = db.session.scalar(
+        select(ApiToken.owner_id).where(ApiToken.id == job.requested_by_token_id)
+    )
+    return owner == person
 
 
 def visible_job(user: User, job_id: int) -> ExportJob:

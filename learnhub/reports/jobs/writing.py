@@ -87,8 +87,10 @@ def write_file(
     tick = tick or (lambda _rows: None)
     with path.open("wb") as handle:
         if prepared.request.format == ExportFormat.XLSX:
-            # straight into the file: openpyxl's write-only mode needs no temporary copy here
-            write_xlsx(_counted(prepared.records(), tally, tick), handle, prepared.title)
+            # straight into the file; the worksheets' own files sit beside it, named after it
+            # (17-<token>.xlsx.sheet1.part), not in /tmp: a killed run's are swept with its .part
+            records = _counted(prepared.records(), tally, tick)
+            write_xlsx(records, handle, prepared.title, scratch=path)
         else:
             for chunk in body(prepared, tally, tick):
                 handle.write(chunk)
