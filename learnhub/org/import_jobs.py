@@ -45,7 +45,6 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
-from learnhub.core.audit import audit
 from learnhub.core.errors import Conflict, DomainError, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit, queue_after_commit
@@ -53,7 +52,7 @@ from learnhub.extensions import db
 from learnhub.org import import_preview, import_previews, import_staging
 from learnhub.org.hr_import.tables import ZIP_MAGIC, Limits
 from learnhub.org.hr_import.workbook_checks import scan_workbook
-from learnhub.org.import_runs import CANCELLED_MESSAGE, HRImportRun, RunChannel, RunStatus
+from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.import_service import (
     Actor,
     ImportRequest,
@@ -218,16 +217,7 @@ def cancel_planning(run: HRImportRun) -> bool:
             "see the import history."
         )
     token = run.preview_token or ""
-    run.status, run.message, run.finished_at = RunStatus.EXPIRED, CANCELLED_MESSAGE, utcnow()
-    audit(
-        "org_import_cancelled",
-        target=run.file_name,
-        run_id=run.id,
-        sha256=run.sha256,
-        rows=run.rows,
-        status="planning",
-    )
-    db.session.flush()
+    import_previews.mark_cancelled(run, "planning")
     after_commit(lambda: import_staging.discard(token))
     return True
 

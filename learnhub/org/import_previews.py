@@ -172,18 +172,25 @@ def cancel_preview(token: str, actor: Actor) -> HRImportRun:
         )
     if run.status == RunStatus.DRY_RUN:
         import_staging.discard(token, keep_preview=True)
-        run.status = RunStatus.EXPIRED
-        run.message = CANCELLED_MESSAGE
-        audit(
-            "org_import_cancelled",
-            target=run.file_name,
-            run_id=run.id,
-            sha256=run.sha256,
-            rows=run.rows,
-            status="dry_run",
-        )
-        db.session.flush()
+        mark_cancelled(run, "dry_run")
     return run
+
+
+def mark_cancelled(run: HRImportRun, was: str) -> None:
+    """Mark ``run`` cancelled (``expired`` with CANCELLED_MESSAGE: the history says
+    "Cancelled"; ``finished_at`` now) and audit ``org_import_cancelled`` with the status it
+    ``was`` in (``dry_run``: a preview; ``planning``: a file being checked). Deleting the kept
+    file is the caller's. Flushes."""
+    run.status, run.message, run.finished_at = RunStatus.EXPIRED, CANCELLED_MESSAGE, utcnow()
+    audit(
+        "org_import_cancelled",
+        target=run.file_name,
+        run_id=run.id,
+        sha256=run.sha256,
+        rows=run.rows,
+        status=was,
+    )
+    db.session.flush()
 
 
 def confirm_preview(

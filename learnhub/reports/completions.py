@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
-from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Course, Module
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.extensions import db
@@ -21,7 +20,7 @@ from learnhub.org.models import Employee, OrgUnit
 from learnhub.progress.models import Enrolment, ModuleProgress, ProgressStatus
 from learnhub.quizzes.scoring import percent_floor
 from learnhub.reports.completion_filters import CompletionFilters
-from learnhub.reports.completions_sql import completions_lines_query
+from learnhub.reports.completions_sql import completions_lines_query, progress_filtered
 from learnhub.reports.sql_export import BOM, Tally, sql_export_available, stream_lines
 
 HEADER = [
@@ -121,21 +120,7 @@ def _filtered(query: Select, filters: CompletionFilters) -> Select:
         query = query.where(Employee.id.in_(employee_ids))
     if filters.org_unit_ids is not None:
         query = query.where(Employee.org_unit_id.in_(filters.org_unit_ids))
-    if filters.course_id is not None:
-        query = query.where(Course.id == filters.course_id)
-    if filters.statuses:
-        status = func.coalesce(ModuleProgress.status, literal(ProgressStatus.NOT_STARTED.value))
-        query = query.where(status.in_(sorted(filters.statuses)))
-    if filters.completed_from is not None:
-        query = query.where(ModuleProgress.completed_at >= filters.completed_from)
-    if filters.completed_before is not None:
-        query = query.where(ModuleProgress.completed_at < filters.completed_before)
-    if filters.assigned_only:
-        required = select(Requirement.id).where(
-            Requirement.employee_id == Employee.id, Requirement.course_id == Course.id
-        )
-        query = query.where(required.exists())
-    return query
+    return progress_filtered(query, filters, Employee.id, Course.id)
 
 
 def completion_rows(filters: CompletionFilters = _EVERYONE) -> Iterator[list[str]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, case, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnhub.assignments.models import Requirement
@@ -140,8 +140,22 @@ def completions_lines_query(filters: CompletionFilters) -> Select:
         )
         .order_by(people.c.rank, modules.c.rank)
     )
+    return progress_filtered(query, filters, people.c.id, Enrolment.course_id)
+
+
+def progress_filtered(
+    query: Select,
+    filters: CompletionFilters,
+    employee_id: ColumnElement[Any] | InstrumentedAttribute[Any],
+    course_id: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> Select:
+    """``query`` (a SELECT of enrolments by active modules, left-joined to ModuleProgress) kept
+    to ``filters``' course, statuses (no progress counts as not started), completion dates
+    and "assigned only" (a requirement of that person for that course); ``employee_id`` and
+    ``course_id`` are the query's columns for them. Both export paths filter with it, so
+    the SQL path and the Python writer keep the same rows."""
     if filters.course_id is not None:
-        query = query.where(Enrolment.course_id == filters.course_id)
+        query = query.where(course_id == filters.course_id)
     if filters.statuses:
         status = func.coalesce(ModuleProgress.status, literal(_NOT_STARTED, Text))
         query = query.where(status.in_(sorted(filters.statuses)))
@@ -151,8 +165,7 @@ def completions_lines_query(filters: CompletionFilters) -> Select:
         query = query.where(ModuleProgress.completed_at < filters.completed_before)
     if filters.assigned_only:
         required = select(Requirement.id).where(
-            Requirement.employee_id == people.c.id,
-            Requirement.course_id == Enrolment.course_id,
+            Requirement.employee_id == employee_id, Requirement.course_id == course_id
         )
         query = query.where(required.exists())
     return query
