@@ -25,6 +25,7 @@ from typing import cast
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     CursorResult,
     Select,
     and_,
@@ -37,6 +38,7 @@ from sqlalchemy import (
 
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
+from learnhub.core.db import ids_in
 from learnhub.core.sqltime import add_months, sql_add_days, sql_add_months
 from learnhub.extensions import db
 from learnhub.progress.models import ModuleProgress, ProgressStatus
@@ -64,9 +66,9 @@ def _last_passes(employee_ids_query: Select) -> Select:
 
 
 def _open(employee_ids: Sequence[int] | None, course_ids: Sequence[int] | None):
-    conditions = [Requirement.completed_at.is_(None)]
+    conditions: list[ColumnElement[bool]] = [Requirement.completed_at.is_(None)]
     if employee_ids is not None:
-        conditions.append(Requirement.employee_id.in_(employee_ids))
+        conditions.append(ids_in(Requirement.employee_id, employee_ids))
     if course_ids is not None:
         conditions.append(Requirement.course_id.in_(course_ids))
     return conditions

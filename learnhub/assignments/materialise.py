@@ -32,7 +32,7 @@ from learnhub.assignments.targets import TargetChanges, refresh_targets
 
 # re-exported: learnhub.reports.requirements reads it from here
 from learnhub.assignments.targets import unit_and_sub_units as unit_and_sub_units
-from learnhub.core.db import analyze_after_bulk_write, dialect_insert
+from learnhub.core.db import analyze_after_bulk_write, dialect_insert, ids_in
 from learnhub.core.models import utcnow
 from learnhub.core.sqltime import sql_add_days
 from learnhub.extensions import db
@@ -65,7 +65,7 @@ def _sources(employee_ids: Sequence[int] | None, course_ids: Sequence[int] | Non
         .group_by(AssignmentTarget.employee_id, Assignment.course_id, AssignmentModule.module_id)
     )
     if employee_ids is not None:
-        query = query.where(AssignmentTarget.employee_id.in_(employee_ids))
+        query = query.where(ids_in(AssignmentTarget.employee_id, employee_ids))
     if course_ids is not None:
         query = query.where(Assignment.course_id.in_(course_ids))
     return query
@@ -146,7 +146,7 @@ def sync_requirements(
     )
     gone = [~still_reached]
     if employee_ids is not None:
-        gone.append(Requirement.employee_id.in_(employee_ids))
+        gone.append(ids_in(Requirement.employee_id, employee_ids))
     if course_ids is not None:
         gone.append(Requirement.course_id.in_(course_ids))
     orphans = delete(Requirement).where(*gone)
@@ -176,7 +176,7 @@ def _state_new_requirements(
         Requirement.module_id,
     ).where(Requirement.created_at == literal(now, Requirement.created_at.type))
     if employee_ids is not None:
-        new = new.where(Requirement.employee_id.in_(employee_ids))
+        new = new.where(ids_in(Requirement.employee_id, employee_ids))
     if course_ids is not None:
         new = new.where(Requirement.course_id.in_(course_ids))
     return record_assigned(new, ref_prefix="requirement:", at=now)
@@ -198,8 +198,8 @@ def _enrol_assigned(employee_ids: Sequence[int] | None, now: datetime) -> None:
     required = select(Requirement.employee_id, Requirement.course_id)
     enrolled = select(Enrolment.employee_id, Enrolment.course_id)
     if employee_ids is not None:
-        required = required.where(Requirement.employee_id.in_(employee_ids))
-        enrolled = enrolled.where(Enrolment.employee_id.in_(employee_ids))
+        required = required.where(ids_in(Requirement.employee_id, employee_ids))
+        enrolled = enrolled.where(ids_in(Enrolment.employee_id, employee_ids))
     rows = required.except_(enrolled).subquery("unenrolled")
     db.session.execute(
         insert(Enrolment).from_select(

@@ -46,6 +46,7 @@ from learnhub.assignments.models import (
     DueCalendar,
     DueKind,
 )
+from learnhub.core.db import ids_in
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee, OrgUnit
@@ -177,7 +178,7 @@ def refresh_targets(
     ``employee_ids``): people no longer in it are removed, people newly in it are added with
     their due instant. A removed assignment loses every target. Flushes; returns the counts."""
     changes = TargetChanges()
-    scope = [] if employee_ids is None else [AssignmentTarget.employee_id.in_(employee_ids)]
+    scope = [] if employee_ids is None else [ids_in(AssignmentTarget.employee_id, employee_ids)]
     stale = delete(AssignmentTarget).where(AssignmentTarget.assignment_id == assignment.id, *scope)
     if assignment.removed_at is None:
         stale = stale.where(AssignmentTarget.employee_id.not_in(audience_query(assignment)))
@@ -195,7 +196,7 @@ def refresh_targets(
         ),
     ]
     if employee_ids is not None:
-        newcomers.append(Employee.id.in_(employee_ids))
+        newcomers.append(ids_in(Employee.id, employee_ids))
     keys = db.session.execute(select(_zone_column(), base_key).where(*newcomers).distinct())
     _write_calendar(assignment, ((z, b) for z, b in keys), now, reaching=True)
     # The newcomers as an EXCEPT, not the NOT EXISTS above: against the table being inserted
@@ -204,7 +205,7 @@ def refresh_targets(
     # (minutes at 100,000 people). EXCEPT reads the existing targets once, before any insert.
     audience = audience_query(assignment)
     if employee_ids is not None:
-        audience = audience.where(Employee.id.in_(employee_ids))
+        audience = audience.where(ids_in(Employee.id, employee_ids))
     fresh = audience.except_(
         select(AssignmentTarget.employee_id).where(AssignmentTarget.assignment_id == assignment.id)
     ).subquery("newcomer_ids")

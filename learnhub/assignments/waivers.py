@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 
 from learnhub.assignments.completion import renew, validity_months
 from learnhub.assignments.models import Requirement
 from learnhub.catalog.models import Module
+from learnhub.core.db import ids_in
 from learnhub.extensions import db
 from learnhub.progress.models import ModuleProgress, ProgressStatus
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz
@@ -124,9 +125,12 @@ def apply_waivers(
     """Waive open module requirements (of ``employee_ids`` / ``course_ids``, None: all) whose
     module the person tested out of, and course requirements whose every active module they
     tested out of (two set-based UPDATEs). Returns how many requirements were waived."""
-    conditions = [Requirement.completed_at.is_(None), Requirement.waived_at.is_(None)]
+    conditions: list[ColumnElement[bool]] = [
+        Requirement.completed_at.is_(None),
+        Requirement.waived_at.is_(None),
+    ]
     if employee_ids is not None:
-        conditions.append(Requirement.employee_id.in_(employee_ids))
+        conditions.append(ids_in(Requirement.employee_id, employee_ids))
     if course_ids is not None:
         conditions.append(Requirement.course_id.in_(course_ids))
     waived_at = (

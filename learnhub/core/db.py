@@ -7,8 +7,11 @@ extension instances, and :func:`learnhub.app.create_app` binds it to the app.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import text
+from sqlalchemy import BindParameter, ColumnElement, Integer, any_, bindparam, cast, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnhub.core.models import Base
@@ -48,3 +51,15 @@ def analyze_after_bulk_write(table: str, rows: int, *, at_least: int = 1000) -> 
         return False
     session.execute(text(f'ANALYZE "{table}"'))
     return True
+
+
+def ids_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """``column`` (an integer column) is one of ``ids``. PostgreSQL: ``column = ANY(...)``
+    of one text parameter made an integer array (``string_to_array``), where ``IN`` sends a
+    parameter per id, each rendered into the statement's text on every execution (0.1 s of
+    client CPU to re-apply the assignment rules to 1,000 people about a dozen times, issue
+    13; psycopg's dumper of a long list costs more than the joined text). SQLite: ``IN``."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(ids)
+    joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
+    return column == any_(cast(func.string_to_array(joined, ","), postgresql.ARRAY(Integer)))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from learnhub.assignments import materialise, services
 from learnhub.assignments import preview as assignment_preview
@@ -311,3 +311,44 @@ def test_a_preview_writes_no_statements_or_enrolments_even_for_a_moment(app_ctx,
     written = " ".join(queries.statements)
     assert "INSERT INTO xapi_statements" in written
     assert "INSERT INTO enrolments" in written
+
+
+@freeze_time("2027-01-10 12:00:00")
+def test_rules_follow_a_list_of_people_as_one_parameter(app_ctx):
+    """Applying the rules again to a list of people (an HR import's delta) reaches exactly
+    them: joiners get the rule's requirement, a leaver loses it, someone who moved but is
+    not in the list is left as they were. On PostgreSQL the ids go as one array parameter
+    (``= ANY``), never a parameter per person in every statement (issue 13)."""
+    course, _, _ = _course()
+    unit, other = OrgUnitFactory(), OrgUnitFactory()
+    leaver = EmployeeFactory(org_unit=unit)
+    unlisted = EmployeeFactory(org_unit=unit)
+    services.create_assignment(
+        services.AssignmentSpec(
+            course_id=course.id,
+            audience=AudienceKind.ORG_UNIT,
+            org_unit_id=unit.id,
+            due_kind=DueKind.AFTER_ASSIGNMENT,
+            due_days=30,
+        ),
+        created_by_id=None,
+    )
+    joiners = [EmployeeFactory(org_unit=unit) for _ in range(40)]
+    leaver.active = False
+    unlisted.org_unit = other
+    db.session.flush()
+    widest = []
+
+    def params(_conn, _cursor, _statement, parameters, *_args) -> None:
+        widest.append(len(parameters) if isinstance(parameters, dict | list | tuple) else 0)
+
+    event.listen(db.engine, "before_cursor_execute", params)
+    try:
+        materialise.refresh_for_people([p.id for p in joiners] + [leaver.id])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", params)
+    assert all(len(_requirements(p)) == 1 for p in joiners)
+    assert _requirements(leaver) == []
+    assert len(_requirements(unlisted)) == 1  # not in the list: not re-evaluated
+    if db.engine.dialect.name == "postgresql":
+        assert max(widest) < 40
