@@ -123,6 +123,7 @@ def signed_in(app: Flask, demo) -> dict[str, Any]:
             "request_id": subject_access["id"],
             "code": "4.2",
             "job_id": export_job["id"],
+            "report": "competence_profiles",
             "run_id": run_id,
             **person,
         },
