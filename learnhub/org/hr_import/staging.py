@@ -84,7 +84,8 @@ WS = _literal(WHITESPACE)
 class Stage:
     """The temporary tables of a staged plan: ``rows`` (one per file row, ``ord`` in file
     order, a text column per field, normalised) and ``changes`` (the rows that add or change
-    a person, with their fields: ``id`` None for a new one, ``old_manager_id``, ``moved``)."""
+    a person, with their fields: ``id`` None for a new one, ``old_manager_id``, ``moved``,
+    ``held_active``: the person is active)."""
 
     rows: str
     changes: str
