@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.errors import DomainError, NotFound
@@ -113,6 +113,8 @@ def add_recompute_requests(
     now = utcnow()
     if everyone or len(employees) + len(managers) > EVERYONE_ABOVE:
         rows = [{"employee_id": None, "manager_id": None, "everyone": True, "requested_at": now}]
+    elif db.session.get_bind().dialect.name == "postgresql":
+        return _add_requests_from_arrays(sorted(employees), sorted(managers), now)
     else:
         rows = [
             {"employee_id": e, "manager_id": None, "everyone": False, "requested_at": now}
@@ -123,6 +125,28 @@ def add_recompute_requests(
         ]
     db.session.execute(insert(RecomputeRequest.__table__), rows)  # Core: no RETURNING
     return len(rows)
+
+
+def _add_requests_from_arrays(employees: list[int], managers: list[int], now: datetime) -> int:
+    """PostgreSQL: the request rows of :func:`add_recompute_requests` (employees', then
+    managers', each in id order) by one ``INSERT … SELECT`` of two integer arrays, each sent as
+    one text parameter. An executemany sent a statement per row: 0.1 to 0.2 s of client CPU
+    for the 6,000 requests of a 1% HR import of 100,000 people (issue 13)."""
+    db.session.execute(
+        text(
+            "INSERT INTO recompute_requests (employee_id, manager_id, everyone, requested_at) "
+            "SELECT e, NULL, false, :now FROM unnest(CAST(string_to_array(:employees, ',') "
+            "AS integer[])) AS e UNION ALL "
+            "SELECT NULL, m, false, :now FROM unnest(CAST(string_to_array(:managers, ',') "
+            "AS integer[])) AS m"
+        ),
+        {
+            "now": now,
+            "employees": ",".join(map(str, employees)),
+            "managers": ",".join(map(str, managers)),
+        },
+    )
+    return len(employees) + len(managers)
 
 
 def record_evidence(

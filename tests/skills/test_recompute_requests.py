@@ -15,6 +15,7 @@ from learnhub.skills import recompute, tasks
 from learnhub.skills.chain import store_chain_summaries
 from learnhub.skills.models import RecomputeRequest, TeamSummary
 from learnhub.skills.services import (
+    add_recompute_requests,
     frameworks_with_profiles,
     record_evidence,
     request_recompute,
@@ -82,6 +83,25 @@ def test_many_people_make_one_request_for_everyone(app_ctx, demo, monkeypatch):
     result = tasks.compute_team_summaries.run()
     assert result["managers"] == 7  # the roll-up: every manager of the demo organisation
     assert pending_requests(app_ctx) == 0
+
+
+def test_requests_are_one_row_per_employee_then_per_manager(app_ctx):
+    """One row per employee, then one per manager, each in id order, all at one time (on
+    PostgreSQL one INSERT of two arrays, elsewhere an executemany: the same rows)."""
+    assert add_recompute_requests({30, 10, 20}, {70, 50}) == 5
+    assert add_recompute_requests(set(), {80}) == 1
+    rows = db.session.scalars(select(RecomputeRequest).order_by(RecomputeRequest.id)).all()
+    assert [(r.employee_id, r.manager_id, r.everyone) for r in rows] == [
+        (10, None, False),
+        (20, None, False),
+        (30, None, False),
+        (None, 50, False),
+        (None, 70, False),
+        (None, 80, False),
+    ]
+    assert len({r.requested_at for r in rows[:5]}) == 1
+    assert rows[0].requested_at.tzinfo is not None
+    db.session.rollback()
 
 
 def test_requests_committed_during_a_recompute_stay_for_the_next(app, demo, postgres):

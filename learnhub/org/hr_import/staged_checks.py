@@ -90,19 +90,20 @@ def outside_managers(stage: Stage, leaving: dict[str, int]) -> dict[str, Person]
     return outside
 
 
-def staged_case_twins(stage: Stage, added: list[str], others: list[str]) -> list[str]:
+def staged_case_twins(stage: Stage, added: list[str]) -> list[str]:
     """:func:`..lookups.case_twins` of a staged plan (``added``: its new numbers in file
-    order; ``others``: the file's other numbers), the same warnings: only the numbers of
-    LearnHub and of the file whose ASCII letters lower-cased equal a new number's, or that
-    hold a character beyond ASCII, are read (every twin is among them: two ASCII numbers
-    are twins only when their ASCII letters lower-cased are equal). More than SMALL new
-    numbers, or one beyond ASCII (whose ``str.lower`` may meet an ASCII one), make it read
-    every number, as the row path does."""
+    order), the same warnings: the file's other numbers are people LearnHub holds (updated
+    or unchanged), so only the numbers of LearnHub and of the file whose ASCII letters
+    lower-cased equal a new number's, or that hold a character beyond ASCII, are read
+    (every twin is among them: two ASCII numbers are twins only when their ASCII letters
+    lower-cased are equal). More than SMALL new numbers, or one beyond ASCII (whose
+    ``str.lower`` may meet an ASCII one), make it read every number LearnHub holds, as the
+    row path does."""
     if not added:
         return []
     if len(added) > SMALL or not all(number.isascii() for number in added):
         # many new people (a first sync): every number read is cheaper than narrowing
-        return case_twins(added, others)
+        return case_twins(added, [])
     # lower() in the "C" collation lower-cases ASCII letters only (translate() cost 0.27 s
     # at 100,000 numbers); octet_length differs from length for a number beyond ASCII
     fold = 'lower(n COLLATE "C")'

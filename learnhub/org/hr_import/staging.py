@@ -84,7 +84,8 @@ WS = _literal(WHITESPACE)
 class Stage:
     """The temporary tables of a staged plan: ``rows`` (one per file row, ``ord`` in file
     order, a text column per field, normalised) and ``changes`` (the rows that add or change
-    a person, with their fields: ``id`` None for a new one, ``old_manager_id``, ``moved``)."""
+    a person, with their fields: ``id`` None for a new one, ``old_manager_id``, ``moved``,
+    ``held_active``: the person is active)."""
 
     rows: str
     changes: str
@@ -317,14 +318,18 @@ HELD = {
 
 def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, Any]:
     """Write ``stage.changes`` (the rows that add or change someone) and return, in file
-    order, ``added``, ``updated`` and ``unchanged`` numbers, ``moves`` ([number, old
-    source] of updated people of another source) and ``relinked`` (how many rows give
-    someone a manager they did not have)."""
+    order, ``added`` and ``updated`` numbers, ``moves`` ([number, old source] of updated
+    people of another source) and ``relinked`` (how many rows give someone a manager they
+    did not have). The other rows are unchanged: only their count is needed (the file's
+    less these), where reading their numbers cost 0.03 s of the server and 0.02 s of
+    Python at 100,000 rows. ``changing_held`` counts the changing rows of active people of
+    ``source``: with the unchanged rows, the source's active people the file holds (see
+    :func:`..staged_checks.people_outside`)."""
     same = " AND ".join(f"coalesce({HELD[fld]}, '') = s.{fld}" for fld in HELD if fld in given)
     _run(
         f"CREATE TEMP TABLE {stage.changes} ON COMMIT DROP AS SELECT s.ord, "
         f"{', '.join(f's.{fld}' for fld in FIELDS)}, e.id, e.source, "
-        "e.manager_id AS old_manager_id, "
+        "e.manager_id AS old_manager_id, e.active IS true AS held_active, "
         "coalesce(m.employee_number, '') <> s.manager_employee_number AS moved "
         f"FROM {stage.rows} s LEFT JOIN employees e ON e.employee_number = s.employee_number "
         "LEFT JOIN job_roles r ON r.id = e.job_role_id LEFT JOIN org_units u "
@@ -332,29 +337,25 @@ def compare(stage: Stage, source: str, given: frozenset[str]) -> dict[str, Any]:
         f"WHERE e.id IS NULL OR NOT (e.active IS true AND e.source = :source AND {same})",
         {"source": source},
     )
-    added, updated, moves, relinked = _run(
+    added, updated, moves, relinked, changing_held = _run(
         "SELECT string_agg(employee_number, chr(31) ORDER BY ord) FILTER (WHERE id IS NULL), "
         "string_agg(employee_number, chr(31) ORDER BY ord) FILTER (WHERE id IS NOT NULL), "
         "string_agg(employee_number || chr(31) || source, chr(31) ORDER BY ord) "
         "FILTER (WHERE id IS NOT NULL AND source <> :source), "
-        "count(*) FILTER (WHERE (id IS NULL OR moved) AND manager_employee_number <> '') "
+        "count(*) FILTER (WHERE (id IS NULL OR moved) AND manager_employee_number <> ''), "
+        "count(*) FILTER (WHERE held_active AND source = :source) "
         f"FROM {stage.changes}",
         {"source": source},
     ).one()
     if len(_split(added)) + len(_split(updated)) <= SMALL:
         _run(f"ANALYZE {stage.changes}")  # a few rows: index look-ups, not hash joins
-    # every number in file order, less those (a set difference in Python: cheaper than an
-    # anti-join of 100,000 rows)
-    every = _run(f"SELECT string_agg(employee_number, chr(31) ORDER BY ord) FROM {stage.rows}")
-    changing = set(_split(added)) | set(_split(updated))
-    unchanged = [n for n in _split(every.scalar_one()) if n not in changing]
     pairs = _split(moves)
     return {
         "added": _split(added),
         "updated": _split(updated),
-        "unchanged": unchanged,
         "moves": list(zip(pairs[::2], pairs[1::2], strict=True)),
         "relinked": relinked,
+        "changing_held": changing_held,
     }
 
 
