@@ -7,12 +7,13 @@ extension instances, and :func:`learnhub.app.create_app` binds it to the app.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BindParameter, ColumnElement, Integer, any_, bindparam, cast, func, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import Cast
 
 from learnhub.core.models import Base
 
@@ -53,13 +54,26 @@ def analyze_after_bulk_write(table: str, rows: int, *, at_least: int = 1000) -> 
     return True
 
 
+def int_array(ids: Iterable[int]) -> Cast[Any]:
+    """``ids`` (integer ids) as one PostgreSQL ``integer[]`` expression sent as one text
+    parameter: ``CAST(string_to_array(:p, ',') AS INTEGER[])`` with ``:p`` the ids joined by
+    commas (``''`` for none, which PostgreSQL turns into an empty array). Use it as
+    ``column == any_(int_array(ids))``; PostgreSQL only (SQLite has neither function nor type).
+
+    Why one text parameter: ``IN`` sends a parameter per id, each rendered into the statement's
+    text on every execution (0.1 s of client CPU to re-apply the assignment rules to 1,000
+    people about a dozen times, issue 13), and psycopg's dumper of a Python list costs about a
+    second at 100,000 ids; joining them costs a few milliseconds. The statement's text is the
+    same whatever the count, so it is prepared once."""
+    joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
+    return cast(func.string_to_array(joined, ","), postgresql.ARRAY(Integer))
+
+
 def ids_in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """``column`` (an integer column) is one of ``ids``. PostgreSQL: ``column = ANY(...)``
-    of one text parameter made an integer array (``string_to_array``), where ``IN`` sends a
-    parameter per id, each rendered into the statement's text on every execution (0.1 s of
-    client CPU to re-apply the assignment rules to 1,000 people about a dozen times, issue
-    13; psycopg's dumper of a long list costs more than the joined text). SQLite: ``IN``."""
+    """``column`` (an integer column) is one of ``ids``, on the current session's database.
+    PostgreSQL: ``column = ANY(...)`` of :func:`int_array` (one text parameter, whatever the
+    count). SQLite: ``column IN (...)``, a parameter per id (the caller keeps a list under
+    SQLite's bound-variable limit)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return column.in_(ids)
-    joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
-    return column == any_(cast(func.string_to_array(joined, ","), postgresql.ARRAY(Integer)))
+    return column == any_(int_array(ids))

@@ -19,11 +19,8 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    Integer,
     Select,
     any_,
-    bindparam,
-    cast,
     delete,
     event,
     func,
@@ -33,10 +30,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstanceState, Session, aliased
-from sqlalchemy.sql.elements import BindParameter, Cast
 
+from learnhub.core.db import int_array
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
 
@@ -104,13 +100,6 @@ def rebuild_reporting_lines(session: Session | None = None, *, ordered: bool = T
     session.execute(delete(ReportingLine))
     _insert_lines(session, None, ordered=ordered)
     return session.scalar(select(func.count()).select_from(ReportingLine)) or 0
-
-
-def int_array(ids: list[int]) -> Cast:
-    """``ids`` as one PostgreSQL integer array, sent as one text parameter (psycopg's dumper of
-    a 100,000-item list costs a second in Python)."""
-    joined: BindParameter[str] = bindparam(None, ",".join(map(str, ids)))
-    return cast(func.string_to_array(joined, ","), ARRAY(Integer))
 
 
 def refresh_reporting_lines(employee_ids: Iterable[int], session: Session | None = None) -> int:

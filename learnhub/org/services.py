@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from sqlalchemy import Select, any_, exists, select
 from sqlalchemy.orm import aliased
 
+from learnhub.core.db import int_array
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
-from learnhub.org.reporting import int_array
 
 #: ids per IN list (below SQLite's 999 bound-variable default of old versions)
 CHUNK = 900

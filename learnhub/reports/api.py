@@ -39,6 +39,7 @@ from learnhub.reports.formats import (
     jsonl_text,
     xlsx_chunks,
 )
+from learnhub.reports.jobs.writing import export_dir
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.requirements import STATUSES, requirement_records, resolve_filters
 from learnhub.reports.requirements_sql import csv_bytes as requirements_csv_bytes
@@ -170,7 +171,7 @@ def _completions_download(args: dict, target: str | None = None) -> Response:
     )
     body: Iterator[str] | Iterator[bytes]
     if chosen == ExportFormat.XLSX:
-        body = xlsx_chunks(completion_records(filters), title="Completions")
+        body = xlsx_chunks(completion_records(filters), title="Completions", folder=export_dir())
     elif chosen == ExportFormat.JSONL:
         body = jsonl_text(completion_records(filters))
     else:
@@ -321,7 +322,9 @@ class RequirementsExport(MethodView):
         )
         body: Iterator[str] | Iterator[bytes]
         if chosen == ExportFormat.XLSX:
-            body = xlsx_chunks(requirement_records(filters, now), title="Required learning")
+            body = xlsx_chunks(
+                requirement_records(filters, now), title="Required learning", folder=export_dir()
+            )
         elif chosen == ExportFormat.JSONL:
             body = jsonl_text(requirement_records(filters, now))
         else:

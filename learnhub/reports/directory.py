@@ -176,7 +176,15 @@ def resolve_filters(
         # "?q=%00"); SQLite would search for it and find no one
         issues.append(Issue("q", "Search for text without the NUL character (%00)."))
     elif len(search) > MAX_SEARCH_LENGTH:
-        issues.append(Issue("q", f"Search for at most {MAX_SEARCH_LENGTH} characters."))
+        # (the page's input has this maxlength: a pasted 5,000 characters met gunicorn's
+        # request-line limit, a raw 414 page; a link can still bring more)
+        issues.append(
+            Issue(
+                "q",
+                f"Search for at most {MAX_SEARCH_LENGTH} characters: this search has "
+                f"{len(search):,}.",
+            )
+        )
     else:
         words = tuple(dict.fromkeys(fold(w) or "" for w in search.split()))
         if len(words) > MAX_SEARCH_WORDS:

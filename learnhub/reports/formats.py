@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -48,6 +48,9 @@ MEDIA_TYPES = {
 SHEET_ROWS = 1_048_575
 #: bytes per chunk when a finished XLSX file is streamed
 FILE_CHUNK = 64 * 1024
+#: how the file of a streamed XLSX download is named in the export folder (not a job's
+#: ``<job id>-<run token>.<format>.part``)
+STREAM_PREFIX = "stream-"
 #: how an XLSX date-time cell (UTC) shows: sortable, unambiguous, to the second
 XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
 
@@ -205,11 +208,28 @@ def write_xlsx(
     return count
 
 
-def xlsx_chunks(rows: Iterable[list], title: str = "Export") -> Iterator[bytes]:
+def stream_part(folder: Path) -> Path:
+    """A fresh name in ``folder`` for the XLSX file of one streamed download:
+    ``stream-<random>.xlsx.part`` (its worksheets' files: :func:`scratch_path` of it)."""
+    return folder / f"{STREAM_PREFIX}{secrets.token_hex(8)}.xlsx.part"
+
+
+def xlsx_chunks(rows: Iterable[list], title: str = "Export", *, folder: Path) -> Iterator[bytes]:
     """The XLSX file of ``rows`` in chunks of :data:`FILE_CHUNK` bytes, for a streamed
-    response: written to a temporary file first (a ZIP's directory comes last), then read."""
-    with tempfile.TemporaryFile() as handle:
-        write_xlsx(rows, handle, title)
-        handle.seek(0)
-        while chunk := handle.read(FILE_CHUNK):
-            yield chunk
+    response: written whole first (a ZIP's directory comes last), then read.
+
+    ``folder``: the export folder. The file is :func:`stream_part` of it and its worksheets'
+    files sit beside it, as an export job's do (:func:`write_xlsx` with ``scratch``), never in
+    the system temp folder: they hold personal data. All are deleted when the last chunk is
+    read, the writing fails, or the generator is closed early (Werkzeug closes a response's
+    iterable when it ends, also when the client went away); a killed process leaves them to
+    the export sweep (:func:`learnhub.reports.jobs.stalls.delete_orphaned_parts`)."""
+    part = stream_part(folder)
+    try:
+        with part.open("w+b") as handle:
+            write_xlsx(rows, handle, title, scratch=part)
+            handle.seek(0)
+            while chunk := handle.read(FILE_CHUNK):
+                yield chunk
+    finally:
+        part.unlink(missing_ok=True)

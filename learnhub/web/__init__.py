@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     """Add the health check, the pages (assignments' among them) and the public information
     pages."""
     import learnhub.web.credential_views
+    import learnhub.web.hr_import_profile_views  # its route joins the hrimport blueprint
     import learnhub.web.lesson_files
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web import trends  # noqa: F401  (the team page's trend functions)

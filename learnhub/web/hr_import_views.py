@@ -1,5 +1,5 @@
 """HR import in the browser (issue 13): upload an HR file, see the dry run as a preview,
-confirm; the history of every import run (page, API, command line); saved import profiles.
+confirm; the history of every import run (page, API, command line).
 
 - ``/hr/imports``: the upload form and the history, newest first, paginated.
 - ``/hr/imports/preview/<token>``: the preview of one upload (counts; the people added,
@@ -10,7 +10,10 @@ confirm; the history of every import run (page, API, command line); saved import
   and applies only a plan identical to the previewed one
   (:func:`learnhub.org.import_previews.confirm_preview`), once, however often it is sent.
 - ``/hr/imports/runs/<id>``: one run's counts and the audit events its apply wrote.
-- ``/hr/imports/profiles``: the saved profiles and a form to save one.
+
+The saved import profiles (``/hr/imports/profiles``) are on this blueprint too, in
+:mod:`learnhub.web.hr_import_profile_views`; the checking and importing pages of a large file
+in :mod:`learnhub.web.hr_import_job_views`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from werkzeug.wrappers import Response
 from learnhub.auth import invitations
 from learnhub.auth.models import ApiToken
 from learnhub.auth.permissions import HR_ONLY, role_required
-from learnhub.core.errors import Conflict, Issue, NotFound, ValidationFailed
+from learnhub.core.errors import Conflict, NotFound
 from learnhub.core.spreadsheet import csv_chunks, neutralise
 from learnhub.core.transactions import end_after_error
 from learnhub.extensions import db
@@ -45,14 +48,13 @@ from learnhub.org import (
     import_service,
     import_staging,
 )
-from learnhub.org.hr_import import FIELDS, PRESETS, read_table
 from learnhub.org.hr_import.file_kind import is_no_hr_file
 from learnhub.org.import_preview import ERRORS_SHOWN, LIST_MAX
 from learnhub.org.import_runs import HRImportRun, RunChannel, RunStatus
 from learnhub.org.models import Employee
-from learnhub.org.profiles import get_profile, list_profiles, save_profile
+from learnhub.org.profiles import list_profiles
 from learnhub.web.assign_forms import choices
-from learnhub.web.hr_import_forms import FIELD_LABELS, ProfileForm, UploadForm, column_fields
+from learnhub.web.hr_import_forms import UploadForm
 from learnhub.web.hr_import_job_views import WAITING, apply_page, checking_page, wants_job
 
 blp = Blueprint("hrimport", __name__)
@@ -357,71 +359,3 @@ def run(run_id: int) -> str:
         channels=CHANNEL_WORDS,
         preview_token=found.preview_token if mine and found.status != RunStatus.APPLIED else None,
     )
-
-
-def _headers_of(token: str | None) -> list[str]:
-    """The column headers of a previewed upload of the caller's (none without one)."""
-    if not token:
-        return []
-    try:
-        run = import_previews.preview_run(token, _actor())
-    except NotFound:
-        return []
-    data = import_staging.read_data(token)
-    if data is None:
-        return []
-    try:
-        return [h for h in read_table(data, run.file_name, encoding=run.encoding).headers if h]
-    except ValidationFailed:
-        return []
-
-
-@blp.route("/hr/imports/profiles", methods=["GET", "POST"])
-@role_required(*HR_ONLY)
-def profiles() -> str | Response | tuple[str, int]:
-    """The saved import profiles, and a form to save one (``?from=`` a preset or profile to
-    start from; ``?token=`` a preview of yours, whose columns are offered)."""
-    form = ProfileForm()
-    status = 200
-    start = request.args.get("from", "")
-    if request.method == "GET" and start:
-        try:
-            mapping = PRESETS.get(start) or get_profile(start).mapping
-        except NotFound:
-            mapping = {}
-        for fld, field in column_fields(form):
-            field.data = mapping.get(
-                fld, mapping.get("org_unit", "") if fld == "department" else ""
-            )
-    if request.method == "POST" and form.validate():
-        mapping = {fld: field.data.strip() for fld, field in column_fields(form) if field.data}
-        try:
-            saved = save_profile(
-                form.name.data,
-                mode=form.mode.data,
-                mapping=mapping,
-                description=form.description.data or "",
-                encoding=(form.encoding.data or "").strip() or None,
-            )
-        except ValidationFailed as error:
-            end_after_error(error)
-            for issue in error.errors or [Issue("", error.message)]:
-                where = "encoding" if issue.where == "encoding" else "column_employee_number"
-                field = getattr(form, where)
-                field.errors = [*field.errors, issue.message[:1].upper() + issue.message[1:]]
-            status = 422
-        else:
-            flash(f"Saved the import profile {saved.name}.", "info")
-            return redirect(url_for("hrimport.profiles"))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "hr_imports/profiles.html",
-        form=form,
-        columns=column_fields(form),
-        profiles=list_profiles(),
-        presets=list(PRESETS),
-        headers=_headers_of(request.args.get("token")),
-        labels=FIELD_LABELS,
-        fields=FIELDS,
-    ), status

@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request
 from learnhub.auth.permissions import HR_ONLY, role_required
 from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.reports.directory import (
+    MAX_SEARCH_LENGTH,
     STATUSES,
     DirectoryFilters,
     job_roles,
@@ -45,8 +46,8 @@ def directory() -> tuple[str, int]:
     """Search and filter everyone (active people by default), a page at a time: ``?page=N``
     from the start, or ``?cursor=`` (the Next and Previous links: keyset paging, as fast deep
     in the list as at its start). Unknown filter values (a unit removed since the link was
-    made) or a cursor that is not one answer 422 with an error summary naming the field, and
-    list nobody rather than everyone."""
+    made), a search over MAX_SEARCH_LENGTH characters or a cursor that is not one answer 422 with
+    an error summary naming the field, and list nobody rather than everyone (no search runs)."""
     args = request.args
     units, roles = unit_tree(), job_roles()
     issues: list[Issue] = []
@@ -79,4 +80,7 @@ def directory() -> tuple[str, int]:
         unit_paths=units.paths,
         role_choices=[(code, title) for _id, code, title in roles],
         statuses=STATUSES,
+        # the input holds at most this, and shows a refused longer search cut to it (sent
+        # again whole, it would meet gunicorn's request-line limit: a raw 414 page)
+        search_max=MAX_SEARCH_LENGTH,
     ), (422 if issues else 200)

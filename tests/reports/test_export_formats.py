@@ -85,3 +85,48 @@ def test_xlsx_instants_are_utc_date_time_cells_and_csv_jsonl_keep_the_text():
     assert sheet["B2"].value == datetime(2027, 3, 28) and sheet["B2"].number_format == "yyyy-mm-dd"
     assert "".join(csv_text(rows)).splitlines()[1] == '"2027-01-10T12:00:05Z","2027-03-28"'
     assert '"completed_at":"2027-01-10T12:00:05Z"' in "".join(formats.jsonl_text(rows))
+
+
+def _stream_folder(tmp_path, monkeypatch) -> tuple:
+    """An export folder and a system temp folder (``tempfile.tempdir``), both empty."""
+    system, exports = tmp_path / "tmp", tmp_path / "exports"
+    system.mkdir()
+    exports.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))
+    return exports, system
+
+
+def test_a_streamed_xlsx_keeps_its_files_in_the_export_folder_and_deletes_them(
+    tmp_path, monkeypatch
+):
+    exports, system = _stream_folder(tmp_path, monkeypatch)
+    seen: list[set[str]] = []
+    rows = [["n"], [1], [2], [3]]
+    body = b"".join(formats.xlsx_chunks(_watched(rows, seen, exports, system), folder=exports))
+    # while written: the file and its worksheet's file, in the export folder, none in /tmp
+    names, in_system = seen
+    assert in_system == set() and len(names) == 2
+    part = next(n for n in names if n.endswith(".xlsx.part"))
+    assert part.startswith(formats.STREAM_PREFIX)
+    assert names == {part, part.removesuffix(".part") + ".sheet1.part"}
+    assert [list(s.values) for s in load_workbook(io.BytesIO(body))] == [[tuple(r) for r in rows]]
+    assert list(exports.iterdir()) == [] and list(system.iterdir()) == []
+
+
+def test_a_streamed_xlsx_closed_early_or_failing_leaves_no_file(tmp_path, monkeypatch):
+    exports, system = _stream_folder(tmp_path, monkeypatch)
+    monkeypatch.setattr(formats, "FILE_CHUNK", 100)  # a download of several chunks
+    chunks = formats.xlsx_chunks([["n"], *([i] for i in range(50))], folder=exports)
+    assert next(chunks).startswith(b"PK")
+    assert [p.name.endswith(".xlsx.part") for p in exports.iterdir()] == [True]
+    chunks.close()  # the client went away: Werkzeug closes the response's iterable
+    assert list(exports.iterdir()) == []
+
+    def failing() -> Iterator[list]:
+        yield ["n"]
+        yield [1]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        b"".join(formats.xlsx_chunks(failing(), folder=exports))
+    assert list(exports.iterdir()) == [] and list(system.iterdir()) == []

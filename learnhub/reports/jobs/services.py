@@ -43,18 +43,9 @@ from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.reports.jobs.catalogue import TITLES, ExportRequest, Prepared, Report, prepare
 from learnhub.reports.jobs.models import ExportJob, JobStatus
-from learnhub.reports.jobs.writing import write_file
+from learnhub.reports.jobs.writing import export_dir, write_file
 
 logger = logging.getLogger(__name__)
-
-
-def export_dir() -> Path:
-    """The folder export files are written to (created when missing)."""
-    folder = Path(
-        current_app.config.get("LEARNHUB_EXPORT_DIR") or Path(current_app.instance_path) / "exports"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def threshold() -> int:

@@ -43,6 +43,7 @@ from learnhub.core.errors import Conflict
 from learnhub.core.models import utcnow
 from learnhub.core.transactions import after_commit, queue_after_commit, unit_of_work
 from learnhub.extensions import db
+from learnhub.reports.formats import STREAM_PREFIX
 from learnhub.reports.jobs.models import ExportJob, JobStatus
 from learnhub.reports.jobs.services import discard_parts, export_dir
 
@@ -193,21 +194,29 @@ def sweep_stalled(now: datetime | None = None) -> dict[str, int]:
 
 def delete_orphaned_parts(now: datetime | None = None) -> int:
     """Delete the ``.part`` files (``<job id>-<run token>.<format>.part``) not written for the
-    stall time and not of a live run (the job running under that token, not stalled); how
-    many. A file whose name is not a job's is left alone."""
+    stall time and not of a live run (the job running under that token, not stalled), and the
+    files of streamed XLSX downloads (``stream-…``, :func:`learnhub.reports.formats.stream_part`)
+    not written for the stall time (their process died: a live download deletes its own, and
+    reads on from its open handle if this comes first); how many. A file whose name is neither
+    is left alone."""
     now = now or utcnow()
     seconds = stall_seconds()
     deleted = 0
     for part in export_dir().glob("*.part"):
         job_id, _, rest = part.name.partition("-")
         token = rest.split(".", 1)[0]
-        if not job_id.isdigit() or not token:
+        stream = part.name.startswith(STREAM_PREFIX)
+        if not stream and (not job_id.isdigit() or not token):
             continue
         try:
             written = part.stat().st_mtime
         except FileNotFoundError:
             continue  # its run just finished or cleaned up
         if now.timestamp() - written < seconds:
+            continue
+        if stream:
+            part.unlink(missing_ok=True)
+            deleted += 1
             continue
         job = db.session.get(ExportJob, int(job_id))
         live = (

@@ -13,6 +13,8 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from flask import current_app
+
 from learnhub.reports.formats import (
     MEDIA_TYPES,
     ExportFormat,
@@ -28,6 +30,17 @@ from learnhub.reports.sql_export import BOM, Tally
 READ_CHUNK = 1024 * 1024
 #: rows between two calls of a job's progress callback
 TICK_ROWS = 5000
+
+
+def export_dir() -> Path:
+    """The folder export files are written to (created when missing):
+    ``LEARNHUB_EXPORT_DIR``, else ``exports`` in the instance folder. An export job's file and
+    the temporary files of a streamed XLSX download are written there."""
+    folder = Path(
+        current_app.config.get("LEARNHUB_EXPORT_DIR") or Path(current_app.instance_path) / "exports"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def media_type(fmt: ExportFormat) -> str:
@@ -66,7 +79,7 @@ def body(prepared: Prepared, tally: Tally | None = None, tick=None) -> Iterator[
         return
     records = _counted(prepared.records(), tally, tick)
     if fmt == ExportFormat.XLSX:
-        yield from xlsx_chunks(records, title=prepared.title)
+        yield from xlsx_chunks(records, title=prepared.title, folder=export_dir())
     elif fmt == ExportFormat.JSONL:
         for text in jsonl_text(records):
             yield text.encode()
