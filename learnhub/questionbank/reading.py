@@ -49,19 +49,38 @@ def _current_questions(bank: QuestionBank) -> list[tuple[str, Question]]:
     return [(path, question) for path, question in rows]
 
 
+#: the comment that opens every GIFT export (GIFT reads `//` lines as comments)
+GIFT_POINTS_NOTE = (
+    "// GIFT carries no question points (default mark): Moodle reads every question here as "
+    "1 point.\n"
+    "// Re-importing this file into a LearnHub bank keeps the points of the questions already "
+    "there.\n"
+    "// To keep points when moving questions elsewhere, export the bank as Moodle XML.\n"
+)
+
+
 def export_bank(name: str) -> tuple[str, list[str]]:
     """The bank's current questions as GIFT text, category by category (the top first), with
     ``$CATEGORY: $course$/top/<path>`` lines Moodle reads back; and notes on what GIFT cannot
-    carry (marks other than 1). Raises NotFound for an unknown bank, ValueError for a question
-    GIFT cannot express (see export_gift)."""
+    carry (points other than 1). Raises NotFound for an unknown bank, ValueError for a
+    question GIFT cannot express (see export_gift).
+
+    Points (tester's finding: a 5-point essay went out as GIFT and came back at 1 without a
+    word): the text opens with :data:`GIFT_POINTS_NOTE`, and each question whose points are
+    not 1 is named in the header, "// points not carried: <name>: 5 points; …" (also
+    the notes), so whoever opens the file sees it; a LearnHub re-import keeps the bank's
+    points (matching.with_bank_points). Moodle XML (:func:`export_bank_xml`) carries them."""
     bank = get_bank(name)
     specs, notes = [], []
     for path, question in _current_questions(bank):
         spec = {**question.spec, "category": f"$course$/top/{path}" if path else None}
         specs.append(spec)
-        if Decimal(spec.get("points", "1")) != 1 and spec["type"] != QuestionType.DESCRIPTION:
-            notes.append(f"{spec.get('name') or question.id}: GIFT has no marks; 1 on re-import")
-    return export_gift(specs), notes
+        points = Decimal(spec.get("points", "1"))
+        if points != 1 and spec["type"] != QuestionType.DESCRIPTION:
+            label = " ".join(str(spec.get("name") or f"question {question.id}").split())
+            notes.append(f"{label}: {points.normalize():f} points; GIFT has none (1 in Moodle)")
+    header = GIFT_POINTS_NOTE + "".join(f"// points not carried: {n}\n" for n in notes)
+    return f"{header}\n{export_gift(specs)}", notes
 
 
 def export_bank_xml(name: str) -> tuple[bytes, list[str]]:

@@ -119,13 +119,19 @@ class ReadFile:
 
 
 def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
-    """Parse a GIFT (UTF-8) or Moodle XML file into question specs and located issues;
-    ``fmt`` ("gift" or "moodle_xml") when the caller chose it, else detected. A file over the
-    work limit or a GIFT file with a NUL character, or of only text, is refused whole
+    """Parse a GIFT (UTF-8, or UTF-16 as :func:`file_checks.gift_text` reads it) or Moodle
+    XML file into question specs and located issues; ``fmt`` ("gift" or "moodle_xml") when
+    the caller chose it, else detected. A file of another kind (an image …), over the work
+    limit, a GIFT file with a NUL character or of only text are refused whole; one name twice
+    in a category is a warning (an edited one is refused at the update); a question over
+    file_checks.MAX_QUESTION_BYTES of text is an error of its own
     (:mod:`learnhub.questionbank.file_checks`)."""
     fmt = fmt or detect_format(filename, data)
-    refused = file_checks.too_much(fmt, data) or (
-        file_checks.nul_character(data) if fmt == "gift" else None
+    text = None if fmt == "moodle_xml" else file_checks.gift_text(data)
+    refused = file_checks.other_kind(data) or (
+        text
+        if isinstance(text, Issue)
+        else file_checks.too_much(fmt, data if text is None else text.encode())
     )
     if refused is not None:
         return ReadFile(fmt, [], [refused], [], [])
@@ -135,12 +141,8 @@ def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
         errors = [Issue(i.where, i.message) for i in xml.errors if i.number]
         warnings = [Issue(i.where, i.message) for i in xml.warnings]
         questions = _resolve_tags(xml.questions, errors, lambda q: f"line {q.get('line', 0)}")
-        return ReadFile(fmt, questions, fatal, errors, warnings)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return ReadFile(fmt, [], [Issue(f"line {line}", "the file is not UTF-8 text")], [], [])
+        return _checked(ReadFile(fmt, questions, fatal, errors, warnings))
+    assert isinstance(text, str)
     gift = parse_gift(text)
     errors = [Issue(f"line {i.line}", i.message) for i in gift.errors]
     warnings = [Issue(f"line {i.line}", i.message) for i in gift.warnings]
@@ -148,7 +150,24 @@ def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
     if only_text is not None:
         return ReadFile(fmt, [], [only_text], [], [])
     questions = _resolve_tags(gift.questions, errors, lambda q: f"line {q.get('line', 0)}")
-    return ReadFile(fmt, questions, [], errors, warnings)
+    return _checked(ReadFile(fmt, questions, [], errors, warnings))
+
+
+def _checked(read: ReadFile) -> ReadFile:
+    """``read`` with the checks on its questions: too much text (an error of that question,
+    which is left out), one name twice in a category (a warning)."""
+    kept = []
+    for spec in read.questions:
+        problem = file_checks.question_too_big(spec)
+        if problem is None:
+            kept.append(spec)
+        else:
+            read.errors.append(Issue(f"line {spec.get('line', 0)}", problem))
+    read.questions = kept
+    read.warnings.extend(
+        file_checks.duplicate_names(kept, lambda q: category_path(q.get("category") or ""))
+    )
+    return read
 
 
 def _resolve_tags(specs: list[dict], errors: list[Issue], where) -> list[dict]:
@@ -219,6 +238,11 @@ def import_questions(
         )
     savepoint = db.session.begin_nested()
     _apply(bank_name, specs, report)
+    if report.errors:  # an update the bank cannot match (matching.name_clash)
+        savepoint.rollback()
+        raise ValidationFailed(
+            f"{filename} has {len(report.errors)} error(s); nothing was imported.", report.errors
+        )
     if dry_run:
         savepoint.rollback()
         return report
@@ -248,6 +272,7 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
     )
     current = _current_by_category(bank.id)
     new: set[int] = set()
+    twins: dict[str, dict[str, Question]] = {}  # GIFT: current questions by points-free digest
     for spec in specs:
         path = category_path(spec.get("category") or "") or ""
         spec = {**spec, "category": path or None}
@@ -256,14 +281,22 @@ def _apply(bank_name: str, specs: list[dict], report: ImportReport) -> None:
             db.session.add(categories[path])
             db.session.flush()
             report.categories.append(path)
-        digest = spec_digest(spec)
         same_category = current.setdefault(path, {})
+        if report.format == "gift":
+            if path not in twins:
+                twins[path] = matching.points_free_index(same_category)
+            spec = matching.with_bank_points(spec, same_category, new, twins[path])
+        digest = spec_digest(spec)
         counts = report.by_category.setdefault(path, {"added": 0, "replaced": 0, "unchanged": 0})
         if digest in same_category or matching.nameless_twin(spec, same_category) is not None:
             report.unchanged += 1
             counts["unchanged"] += 1
             continue
         old = matching.same_question(spec, same_category, new)
+        clash = None if old else matching.name_clash(spec, same_category, new)
+        if clash is not None:
+            report.errors.append(Issue(f"line {spec.get('line', 0)}", clash))
+            continue
         if old is not None:
             old.retired_at = utcnow()
             del same_category[old.content_sha256]

@@ -16,7 +16,7 @@ from learnhub.quizzes.review_policy import review_allowed
 from learnhub.quizzes.schemas import QuizSettingsSchema
 from learnhub.quizzes.services import current_quiz_ids, current_quiz_settings
 from learnhub.quizzes.submit import score_held
-from learnhub.quizzes.timing import WARNING_SECONDS, seconds_left
+from learnhub.quizzes.timing import seconds_left, warning_seconds
 
 
 def attempt_view(attempt: Attempt) -> dict:
@@ -45,7 +45,7 @@ def attempt_view(attempt: Attempt) -> dict:
         "started_at": attempt.started_at,
         "deadline_at": attempt.deadline_at,
         "seconds_left": seconds_left(attempt),
-        "warning_seconds": WARNING_SECONDS if attempt.deadline_at else None,
+        "warning_seconds": warning_seconds(attempt),
         "submitted_at": attempt.submitted_at,
         "answers_revision": attempt.answers_revision,
         "questions": [learner_question(q.id, q.spec, choices.get(str(q.id))) for q in questions],

@@ -10,6 +10,13 @@ from learnhub.catalog.markdown import render_markdown, sanitise_html
 from learnhub.questionbank.models import QuestionType
 
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
+#: a question text that already says a multiple-answer question takes several answers
+#: ("Choose all that apply.", "Select one or more:", "Tick every answer that applies")
+SAYS_SEVERAL = re.compile(
+    r"\b(?:choose|select|tick|check|mark|pick)\s+(?:all|every|each|any)\b[^.?!:]*"
+    r"\bappl(?:y|ies)\b|\bone\s+or\s+more\b",
+    re.IGNORECASE,
+)
 
 
 def render_text(text: dict | None) -> Markup:
@@ -49,6 +56,14 @@ def stem_html(spec: dict) -> Markup:
             )
         )
     return html
+
+
+def says_several(stem_html: str) -> bool:
+    """Whether a question's text (rendered HTML) already tells the learner to choose all
+    answers that apply. The quiz page then leaves out its own hint "Choose all that apply.",
+    which showed twice under the course questions written as Moodle's are (their stems end
+    with it: Moodle shows no such hint of its own in GIFT-imported questions)."""
+    return bool(SAYS_SEVERAL.search(HTML_TAG.sub(" ", stem_html)))
 
 
 def learner_question(question_id: int, spec: dict, choice_order: list[int] | None) -> dict:

@@ -27,8 +27,12 @@ DEADLINE_GRACE = 30
 MAX_EXTRA_PERCENT = 900
 #: the longest reason HR may give for an adjustment (characters)
 REASON_MAX = 500
-#: the quiz page warns this many seconds before the deadline (and again at one minute)
+#: the quiz page warns at most this many seconds before the deadline (and again at one minute)
 WARNING_SECONDS = 300
+#: ... and no earlier than this share of the attempt's time before it (warning_seconds)
+WARNING_SHARE = 0.2
+#: the last warning, "One minute left" (quiz-timer.js)
+LAST_WARNING_SECONDS = 60
 
 
 def adjustment_of(employee_id: int) -> QuizTimeAdjustment | None:
@@ -49,6 +53,21 @@ def deadline_for(quiz: Quiz, employee_id: int, start: datetime) -> datetime | No
     extra = adjustment.extra_percent if adjustment is not None else 0
     seconds = math.ceil(quiz.time_limit_seconds * (100 + extra) / 100)
     return start + timedelta(seconds=seconds)
+
+
+def warning_seconds(attempt: Attempt) -> int | None:
+    """How long before the deadline the quiz page first warns (seconds), None untimed.
+
+    The last fifth of the attempt's time (WARNING_SHARE, extra time included), at most
+    WARNING_SECONDS (5 minutes) and at least LAST_WARNING_SECONDS: a 3-minute quiz warned
+    "About 3 minutes left" from its first second (a tester's finding); now a quiz of 5 minutes
+    or less gets only the one-minute warning, a 10-minute one warns at 2 minutes, one of 25
+    minutes or more at 5. The page always warns again at one minute (WCAG 2.2.1 asks for a
+    warning before time runs out)."""
+    if attempt.deadline_at is None:
+        return None
+    total = (attempt.deadline_at - attempt.started_at).total_seconds()
+    return int(min(WARNING_SECONDS, max(LAST_WARNING_SECONDS, total * WARNING_SHARE)))
 
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:

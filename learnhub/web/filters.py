@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from learnhub.core.dates import day_words, without_leading_zero
 from learnhub.org.time_zones import local_time as _local_time
+from learnhub.quizzes.render import says_several
 
 
 def points(value: object) -> str:
@@ -83,5 +84,6 @@ def register(blueprint: Blueprint) -> None:
         ("local_time", local_time),
         ("local_day", local_day),
         ("learning_time", learning_time),
+        ("says_several", says_several),
     ):
         blueprint.add_app_template_filter(function, name)

@@ -143,7 +143,9 @@ def test_cli_import_and_export(app, tmp_path: Path):
     out = tmp_path / "physics.gift"
     exported = runner.invoke(args=["quizzes", "export", "--bank", "Physics", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
-    assert out.read_text(encoding="utf-8").startswith("$CATEGORY: $course$/top/Moodle QUIZ")
+    gift = out.read_text(encoding="utf-8")
+    assert gift.startswith(reading.GIFT_POINTS_NOTE)  # the header says GIFT has no points
+    assert "\n\n$CATEGORY: $course$/top/Moodle QUIZ" in gift
     with app.app_context():  # every export audited, from the CLI too
         audited = db.session.execute(
             select(AuditEvent.target, AuditEvent.details).where(

@@ -79,9 +79,22 @@ def check_file_kind(data: bytes) -> None:
         if data.startswith(signature):
             raise not_hr_file(looks_like, data)
     if data.startswith(ZIP_SIGNATURES):
-        archive_kind = _zip_kind(data)
+        archive_kind = zip_kind(data)
         if archive_kind is not None:
             raise not_hr_file(archive_kind, data)
+
+
+def signature_kind(data: bytes) -> str | None:
+    """What ``data`` looks like by its first bytes ("a PNG image", "a Word document (.docx)",
+    "an XLSX workbook" …; SIGNATURES, ZIP_KINDS), or None for no known signature (text, or
+    a binary file of no known kind). Shared with the question-bank import, which takes no
+    file with a signature at all."""
+    for signature, looks_like in SIGNATURES:
+        if data.startswith(signature):
+            return looks_like
+    if data.startswith(ZIP_SIGNATURES):
+        return zip_kind(data) or "an XLSX workbook or another ZIP archive"
+    return None
 
 
 def is_no_hr_file(data: bytes) -> bool:
@@ -97,7 +110,7 @@ def is_no_hr_file(data: bytes) -> bool:
     return not data.startswith(ZIP_SIGNATURES) and looks_binary(data)
 
 
-def _zip_kind(data: bytes) -> str | None:
+def zip_kind(data: bytes) -> str | None:
     """What a ZIP archive is when it has no workbook part; None for a workbook or an
     archive that does not open (reading only its directory: no part is decompressed but
     ``mimetype``, a few bytes)."""

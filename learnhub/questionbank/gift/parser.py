@@ -200,6 +200,10 @@ class _Block(AnswerReader):
         q["embedded"] = bool(suffix.strip(WS))
         stem_raw = t[p:opening] + (GAP if q["embedded"] else "") + suffix
         q["stem"] = stem = self.text(stem_raw, DEFAULT_FORMAT)
+        if not stem["text"]:
+            # Moodle XML's reader refuses it too; a learner would see only the answers
+            self.error(start, "the question has no text (write it before the answer block)")
+            return
         if q["embedded"] and stem["text"].count("{gap}") > 1:
             self.error(start, "the question text holds '{gap}', which LearnHub keeps for the gap")
         fmt = stem["format"]

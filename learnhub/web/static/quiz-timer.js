@@ -157,7 +157,10 @@
     padBelowTimer();
     var seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
     shown.textContent = words(seconds);
-    if (seconds <= warnAt && !warned.first) {
+    // the first warning comes in the last part of the time only (warnAt: the last fifth, at
+    // most 5 minutes, learnhub.quizzes.timing.warning_seconds); a quiz of 5 minutes or less
+    // gets only the one-minute warning
+    if (seconds <= warnAt && warnAt > 60 && seconds > 60 && !warned.first) {
       warned.first = true;
       alertBox.textContent = "About " + Math.ceil(seconds / 60) +
         " minutes left. When the time is up, your answers are submitted.";
