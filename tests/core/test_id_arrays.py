@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from sqlalchemy import Integer, any_, column, select, table, text
+from sqlalchemy.exc import DBAPIError
 
 from learnhub.core.db import ids_in, int_array
 from learnhub.extensions import db
@@ -17,12 +18,16 @@ probe = table("id_probe", column("n", Integer))
 
 @pytest.fixture
 def numbers(app_ctx: Flask) -> Iterator[None]:
+    # a temporary table lives on one connection: it is dropped on the connection that made it,
+    # before the session hands that connection back (SQLite keeps DDL out of the transaction)
     db.session.execute(text("CREATE TEMPORARY TABLE id_probe (n integer)"))
     db.session.execute(text("INSERT INTO id_probe (n) VALUES (1), (2), (3), (4), (5)"))
     yield
-    db.session.rollback()
-    db.session.execute(text("DROP TABLE IF EXISTS id_probe"))
-    db.session.commit()
+    try:
+        db.session.execute(text("DROP TABLE id_probe"))
+        db.session.commit()
+    except DBAPIError:  # PostgreSQL after a failed statement: the rollback undoes the CREATE
+        db.session.rollback()
 
 
 def _postgres() -> bool:
