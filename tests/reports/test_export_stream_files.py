@@ -91,7 +91,9 @@ def test_a_broken_off_xlsx_download_leaves_no_file(app, hr_client, monkeypatch, 
     assert list(hr_client.system_tmp.iterdir()) == []
 
 
-def test_the_sweep_deletes_a_dead_downloads_files_only_when_old(app):
+def test_the_sweep_deletes_a_dead_downloads_files_only_when_old(app, tmp_path, monkeypatch):
+    # an export folder of its own: another test's leftovers must not count here
+    monkeypatch.setitem(app.config, "LEARNHUB_EXPORT_DIR", str(tmp_path / "exports"))
     with app.app_context():
         dead = formats.stream_part(export_dir())
         sheet = formats.scratch_path(dead, 1)
