@@ -20,6 +20,7 @@ from learnhub.core.errors import NotFound
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import essay_review, quiz_settings, regrade, timing
 from learnhub.quizzes.admin_schemas import (
     EssayReviewArgs,
@@ -72,13 +73,27 @@ class QuizRegrade(MethodView):
 @blp.route("/questions/<int:question_id>")
 class QuestionFix(MethodView):
     @role_required(*CONTENT_ADMINS)
+    @blp.response(200, QuestionAdminSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question")
+    def get(self, question_id: int):
+        """A question with its whole stored spec, answer key included, to read, modify and PUT
+        back (content admins only, as the PUT)."""
+        question = db.session.get(Question, question_id)
+        if question is None:
+            raise NotFound("No such question.")
+        return question
+
+    @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuestionFixArgs)
     @blp.response(200, QuestionAdminSchema)
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="No such question")
     def put(self, args: dict, question_id: int):
         """Correct a question's key in place (same type and number of options); then regrade
-        the quizzes that use it. Audited."""
+        the quizzes that use it. The spec is the whole question (read it with GET first); one
+        that is incomplete or that the GIFT / Moodle XML importers would refuse answers 422
+        naming each field, and nothing changes. Audited."""
         question = regrade.fix_question(question_id, args["spec"])
         return question
 
