@@ -120,13 +120,17 @@ class AttemptReview(MethodView):
     @blp.alt_response(
         409,
         schema=ErrorSchema,
-        description="The attempt is not submitted yet, or its quiz does not score essays",
+        description="The attempt is not submitted yet, its quiz does not score essays, or "
+        "its essays were marked after the `marked_at` sent (nothing saved)",
     )
+    @blp.alt_response(422, schema=ErrorSchema, description="Not an essay, or points out of range")
     def post(self, args: dict, attempt_id: int):
         """Score the essays of an attempt; once none waits, the attempt gets its final score,
-        pass decision and evidence. Audited."""
+        pass decision and evidence. Send the `marked_at` read (as the review page does) so
+        that two reviewers never overwrite each other unseen. Audited."""
         scores = {int(qid): value for qid, value in args["scores"].items()}
-        attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id)
+        expected = (args["marked_at"] or "") if "marked_at" in args else None
+        attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id, expected)
         return essay_review.review_item(attempt, named=can_see_reviewee(current_user))
 
 

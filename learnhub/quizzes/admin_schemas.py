@@ -58,6 +58,14 @@ class EssayScoreArgs(_Strict):
 
 
 class EssayReviewArgs(_Strict):
+    marked_at = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the attempt's `marked_at` as read (null: never marked); when "
+            "given, marks made since refuse the save with 409 (send it: without it the last "
+            "save wins)"
+        },
+    )
     scores = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^\d+$")),
         values=fields.Nested(EssayScoreArgs),
@@ -84,6 +92,10 @@ class ReviewItemSchema(Schema):
     submitted_at = fields.DateTime()
     needs_review = fields.Boolean()
     passed = fields.Boolean(allow_none=True)
+    marked_at = fields.String(
+        allow_none=True,
+        metadata={"description": "when its essays were last marked (null: never); send it back"},
+    )
     essays = fields.List(fields.Nested(EssayToReviewSchema))
 
 
