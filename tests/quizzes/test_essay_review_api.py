@@ -4,13 +4,15 @@ item 4)."""
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 
 from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.quizzes.models import Response
-from tests.conftest import sign_in
+from tests.conftest import require_service, sign_in
 
 TF_AND_ESSAY = "::Fact::Phishing emails can look genuine. {T}\n\n::Why::Explain why. {}\n"
 
@@ -76,3 +78,32 @@ def test_rule_refusals_answer_422(app, demo, make_quiz):
     not_essay = reviewer.post(url, json={"scores": {str(fact): {"points": "1"}}})
     assert not_essay.status_code == 422 and "not an essay" in not_essay.get_json()["message"]
     assert reviewer.post(url, json={"scores": {"999999": {"points": "1"}}}).status_code == 422
+
+
+def test_four_concurrent_saves_read_at_one_stamp_take_one(app, demo, make_quiz):
+    require_service("PostgreSQL", "LEARNHUB_TEST_DATABASE_URL")
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+    attempt_id, _fact, essay = _submitted(app, make_quiz)
+    reviewers = [_reviewer(app) for _ in range(4)]
+    url = f"/api/v1/attempts/{attempt_id}/review"
+    barrier = threading.Barrier(len(reviewers))
+    statuses: list[int] = [0] * len(reviewers)
+
+    def mark(index: int) -> None:
+        body = {"marked_at": None, "scores": {str(essay): {"points": f"0.{index + 1}"}}}
+        with app.app_context():
+            barrier.wait(timeout=30)
+            statuses[index] = reviewers[index].post(url, json=body).status_code
+
+    threads = [threading.Thread(target=mark, args=(i,)) for i in range(len(reviewers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [200, 409, 409, 409], statuses
+    with app.app_context():
+        events = db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "quizzes.essay_scored")
+        )
+        assert events == 1
