@@ -202,6 +202,7 @@ ROLE = {
     ("POST", "/api/v1/quizzes/<int:quiz_id>/regrade"): STAFF,
     ("PATCH", "/api/v1/quizzes/<int:quiz_id>/settings"): {"content_admin"},
     ("PUT", "/api/v1/questions/<int:question_id>"): {"content_admin"},
+    ("GET", "/api/v1/questions/<int:question_id>"): {"content_admin"},
     ("GET", "/hr/assignments"): HR,
     ("GET", "/hr/assignments/new"): HR,
     ("POST", "/hr/assignments/new"): HR,

@@ -20,6 +20,7 @@ from learnhub.core.errors import NotFound
 from learnhub.core.openapi import ROLE_403, ErrorSchema
 from learnhub.extensions import db
 from learnhub.org.models import Employee
+from learnhub.questionbank.models import Question
 from learnhub.quizzes import essay_review, quiz_settings, regrade, timing
 from learnhub.quizzes.admin_schemas import (
     EssayReviewArgs,
@@ -72,13 +73,27 @@ class QuizRegrade(MethodView):
 @blp.route("/questions/<int:question_id>")
 class QuestionFix(MethodView):
     @role_required(*CONTENT_ADMINS)
+    @blp.response(200, QuestionAdminSchema)
+    @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such question")
+    def get(self, question_id: int):
+        """A question with its whole stored spec, answer key included, to read, modify and PUT
+        back (content admins only, as the PUT)."""
+        question = db.session.get(Question, question_id)
+        if question is None:
+            raise NotFound("No such question.")
+        return question
+
+    @role_required(*CONTENT_ADMINS)
     @blp.arguments(QuestionFixArgs)
     @blp.response(200, QuestionAdminSchema)
     @blp.alt_response(403, **ROLE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="No such question")
     def put(self, args: dict, question_id: int):
         """Correct a question's key in place (same type and number of options); then regrade
-        the quizzes that use it. Audited."""
+        the quizzes that use it. The spec is the whole question (read it with GET first); one
+        that is incomplete or that the GIFT / Moodle XML importers would refuse answers 422
+        naming each field, and nothing changes. Audited."""
         question = regrade.fix_question(question_id, args["spec"])
         return question
 
@@ -105,13 +120,17 @@ class AttemptReview(MethodView):
     @blp.alt_response(
         409,
         schema=ErrorSchema,
-        description="The attempt is not submitted yet, or its quiz does not score essays",
+        description="The attempt is not submitted yet, its quiz does not score essays, or "
+        "its essays were marked after the `marked_at` sent (nothing saved)",
     )
+    @blp.alt_response(422, schema=ErrorSchema, description="Not an essay, or points out of range")
     def post(self, args: dict, attempt_id: int):
         """Score the essays of an attempt; once none waits, the attempt gets its final score,
-        pass decision and evidence. Audited."""
+        pass decision and evidence. Send the `marked_at` read (as the review page does) so
+        that two reviewers never overwrite each other unseen. Audited."""
         scores = {int(qid): value for qid, value in args["scores"].items()}
-        attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id)
+        expected = (args["marked_at"] or "") if "marked_at" in args else None
+        attempt = essay_review.score_essays(attempt_id, scores, current_user.employee_id, expected)
         return essay_review.review_item(attempt, named=can_see_reviewee(current_user))
 
 

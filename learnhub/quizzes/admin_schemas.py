@@ -4,6 +4,7 @@ are in ``learnhub.questionbank.schemas``."""
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from learnhub.questionbank.schemas import QuestionSpecSchema
 from learnhub.quizzes.models import FEEDBACK_AFTER_FAIL, REVIEW_POLICIES
 from learnhub.quizzes.timing import MAX_EXTRA_PERCENT
 
@@ -35,7 +36,11 @@ class RegradeReportSchema(Schema):
 
 
 class QuestionFixArgs(_Strict):
-    spec = fields.Dict(required=True, metadata={"description": "the corrected question spec"})
+    spec = fields.Nested(
+        QuestionSpecSchema,
+        required=True,
+        metadata={"description": "the whole corrected spec, as GET /questions/<id> gives it"},
+    )
 
 
 class QuestionAdminSchema(Schema):
@@ -44,7 +49,7 @@ class QuestionAdminSchema(Schema):
     bank_id = fields.Integer(allow_none=True)
     qtype = fields.String()
     name = fields.String(allow_none=True)
-    spec = fields.Dict()
+    spec = fields.Nested(QuestionSpecSchema, metadata={"description": "answer key included"})
 
 
 class EssayScoreArgs(_Strict):
@@ -53,6 +58,14 @@ class EssayScoreArgs(_Strict):
 
 
 class EssayReviewArgs(_Strict):
+    marked_at = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the attempt's `marked_at` as read (null: never marked); when "
+            "given, marks made since refuse the save with 409 (send it: without it the last "
+            "save wins)"
+        },
+    )
     scores = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^\d+$")),
         values=fields.Nested(EssayScoreArgs),
@@ -79,6 +92,10 @@ class ReviewItemSchema(Schema):
     submitted_at = fields.DateTime()
     needs_review = fields.Boolean()
     passed = fields.Boolean(allow_none=True)
+    marked_at = fields.String(
+        allow_none=True,
+        metadata={"description": "when its essays were last marked (null: never); send it back"},
+    )
     essays = fields.List(fields.Nested(EssayToReviewSchema))
 
 

@@ -81,11 +81,14 @@ class AttemptSubmit(MethodView):
     @blp.alt_response(
         409,
         schema=ErrorSchema,
-        description="Time is up (the attempt is closed), or the answers changed since "
-        "answers_revision (nothing scored)",
+        description="Time is up (the attempt is closed), the answers changed since "
+        "answers_revision (nothing scored), or the attempt is already submitted and the "
+        "responses sent differ from those stored",
     )
     def post(self, args: dict, attempt_id: int):
-        """Submit with final responses; scored on the server once, however often it is sent."""
+        """Submit with final responses; scored on the server once. Sent again without
+        responses (or with those stored) it answers the stored result; with other responses,
+        409."""
         attempt = services.get_attempt(attempt_id, current_user, responses=False)
         answers = from_display(attempt, _answers(args))
         services.submit_attempt(attempt, answers, args.get("answers_revision"))

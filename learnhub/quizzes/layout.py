@@ -51,6 +51,16 @@ def build_layout(quiz: Quiz, employee_id: int, rng: random.Random) -> dict:
     return layout
 
 
+def questions_per_attempt(quiz: Quiz, draw_rules: list[dict] | None = None) -> int:
+    """How many questions (descriptions excepted: they are never scored) an attempt at
+    ``quiz`` shows: its own plus those its draw rules draw (``draw_rules``, when given, in
+    place of the quiz's). 0 means the quiz cannot be attempted (Moodle refuses to start a quiz
+    without questions)."""
+    rules = quiz.draw_rules if draw_rules is None else draw_rules
+    own = sum(1 for q in quiz.questions if q.qtype != QuestionType.DESCRIPTION)
+    return own + sum(int(rule["count"]) for rule in rules or [])
+
+
 def draw_questions(quiz: Quiz, employee_id: int, rng: random.Random) -> list[Question]:
     """Questions drawn for one attempt by the quiz's draw rules, never one twice.
 

@@ -14,7 +14,7 @@ from learnhub.core.audit import audit
 from learnhub.core.errors import DomainError, Issue, ValidationFailed
 from learnhub.extensions import db
 from learnhub.questionbank.reading import bank_questions
-from learnhub.quizzes.layout import normalise_rules
+from learnhub.quizzes.layout import normalise_rules, questions_per_attempt
 from learnhub.quizzes.models import Quiz
 from learnhub.quizzes.services import get_quiz
 
@@ -26,6 +26,12 @@ SETTINGS = (
     "feedback_after_fail",
     "essays_graded",
     "draw_rules",
+)
+
+#: why draw rules that leave a quiz without questions are refused
+NO_QUESTIONS_LEFT = (
+    "the quiz has no questions of its own, so without a draw rule an attempt would show none: "
+    "keep at least one rule"
 )
 
 
@@ -50,13 +56,18 @@ def check_rules(rules: list[dict]) -> list[Issue]:
 
 def update_quiz_settings(quiz_id: int, changes: dict) -> Quiz:
     """Apply ``changes`` (a subset of SETTINGS) to the quiz. Raises NotFound, DomainError for
-    an old version, ValidationFailed for draw rules the banks cannot fill."""
+    an old version, ValidationFailed for draw rules the banks cannot fill or that leave the
+    quiz with no question (nothing changed)."""
     quiz = get_quiz(quiz_id)
     if not quiz.is_current:
         raise DomainError("Only the current version of a quiz can be changed.")
     if "draw_rules" in changes:
         changes = {**changes, "draw_rules": normalise_rules(changes["draw_rules"])}
         issues = check_rules(changes["draw_rules"])
+        if not issues and not questions_per_attempt(quiz, changes["draw_rules"]):
+            # Moodle: a quiz without questions cannot be attempted; an attempt at it could only
+            # fail and count against the attempt limit (a tester's finding)
+            issues.append(Issue("draw_rules", NO_QUESTIONS_LEFT))
         if issues:
             raise ValidationFailed("The draw rules cannot be filled; nothing changed.", issues)
     before = {key: getattr(quiz, key) for key in changes}

@@ -19,6 +19,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.questionbank.services import spec_digest
+from learnhub.questionbank.spec_check import spec_issues
 from learnhub.quizzes import scoring
 from learnhub.quizzes.attempt_scoring import score_attempt, settle_evidence
 from learnhub.quizzes.models import Attempt, AttemptState
@@ -109,25 +110,29 @@ def regrade_quiz(quiz_id: int, *, dry_run: bool = False) -> dict:
 
 def fix_question(question_id: int, spec: dict) -> Question:
     """Replace a question's spec in place (a key fix), for the attempts that used it to be
-    regraded. The new spec must keep the type and, for choice and matching questions, the
-    number of options, so stored responses (indexes) still mean what the learner chose.
-    Raises NotFound, ValidationFailed for a spec the scorer cannot read or that changes the
-    question's shape. Audited as ``quizzes.question_fixed``."""
+    regraded. The new spec must be whole and pass the importers' validation
+    (:func:`learnhub.questionbank.spec_check.spec_issues`: a tester's finding, a true/false
+    spec without text, name or stem was stored and every attempt showing it failed), keep the
+    type and, for choice and matching questions, the number of options, so stored responses
+    (indexes) still mean what the learner chose. ``line`` and ``category`` are kept from the
+    stored spec. Raises NotFound, ValidationFailed naming each missing or wrong field (nothing
+    changed). Audited as ``quizzes.question_fixed``."""
     question = db.session.get(Question, question_id)
     if question is None:
         raise NotFound("No such question.")
     old = question.spec
-    issues = []
+    issues = spec_issues(spec)
     if spec.get("type") != old.get("type"):
         issues.append(Issue("type", f"a key fix keeps the type {old.get('type')!r}"))
     for key in ("choices", "pairs"):
         if key in old and len(spec.get(key) or []) != len(old[key]):
             issues.append(Issue(key, f"a key fix keeps the {len(old[key])} {key}"))
-    try:
-        scoring.score_question(spec, None)
-        points = Decimal(spec.get("points", "1"))
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        issues.append(Issue("spec", f"the scorer cannot read this spec: {exc}"))
+    if not issues:
+        try:
+            scoring.score_question(spec, None)
+            points = Decimal(spec.get("points", "1"))
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            issues.append(Issue("spec", f"the scorer cannot read this spec: {exc}"))
     if issues:
         raise ValidationFailed("The corrected question was refused; nothing changed.", issues)
     new = {**spec, "line": old.get("line", 0), "category": old.get("category")}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from markupsafe import Markup, escape
 
 from learnhub.catalog.markdown import render_markdown, sanitise_html
-from learnhub.questionbank.models import QuestionType
+from learnhub.questionbank.models import CHOICE_TYPES, QuestionType
+
+logger = logging.getLogger(__name__)
 
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--")
 #: a question text that already says a multiple-answer question takes several answers
@@ -19,7 +22,7 @@ SAYS_SEVERAL = re.compile(
 )
 
 
-def render_text(text: dict | None) -> Markup:
+def render_text(text: dict | str | None) -> Markup:
     """Render a ``{"format", "text"}`` dict to inline-safe HTML.
 
     html, and moodle text holding tags (Moodle's auto-format allows HTML), are sanitised with
@@ -30,6 +33,8 @@ def render_text(text: dict | None) -> Markup:
     """
     if not text:
         return Markup("")
+    if not isinstance(text, dict):  # a malformed stored spec: shown as written, never a 500
+        return escape(str(text))
     fmt, body = text.get("format", "moodle"), text.get("text", "")
     if fmt == "plain":
         return escape(body).replace("\n", Markup("<br>"))
@@ -73,30 +78,42 @@ def learner_question(question_id: int, spec: dict, choice_order: list[int] | Non
     Returns ``{"id", "type", "name", "stem_html", "points", "options": [{"id", "html"}],
     "left": [{"id", "html"}], "right": [str]}`` (options/left/right only where the type has them).
     """
+    kind = spec.get("type")
     view = {
         "id": question_id,
-        "type": spec["type"],
+        "type": kind,
         "name": spec.get("name"),
         "stem_html": str(stem_html(spec)),
         "points": spec.get("points", "1"),
     }
     # ids are positions in the attempt's order, never spec indexes (learnhub.quizzes.responses)
-    if spec["type"] in (
-        QuestionType.SINGLE_CHOICE,
-        QuestionType.MULTIPLE_CHOICE,
-        QuestionType.TRUE_FALSE,
-    ):
-        order = choice_order or list(range(len(spec["choices"])))
+    if kind in CHOICE_TYPES:
+        choices = _items(spec, "choices")
+        order = choice_order or list(range(len(choices)))
         view["options"] = [
-            {"id": p, "html": str(render_text(spec["choices"][i]["text"]))}
+            {"id": p, "html": str(render_text(choices[i].get("text")))}
             for p, i in enumerate(order)
+            if i < len(choices)
         ]
-    elif spec["type"] == QuestionType.MATCHING:
-        order = choice_order or list(range(len(spec["pairs"])))
+    elif kind == QuestionType.MATCHING:
+        pairs = _items(spec, "pairs")
+        order = choice_order or list(range(len(pairs)))
         view["left"] = [
-            {"id": p, "html": str(render_text(spec["pairs"][i]["left"]))}
+            {"id": p, "html": str(render_text(pairs[i].get("left")))}
             for p, i in enumerate(order)
-            if spec["pairs"][i]["left"] is not None
+            if i < len(pairs) and pairs[i].get("left") is not None
         ]
-        view["right"] = sorted({pair["right"] for pair in spec["pairs"]}, key=str.casefold)
+        view["right"] = sorted({str(pair.get("right", "")) for pair in pairs}, key=str.casefold)
     return view
+
+
+def _items(spec: dict, key: str) -> list[dict]:
+    """The spec's options (``choices`` or ``pairs``), each a dict. A stored spec that lacks
+    them or holds something else (written before key fixes were validated) shows what it has,
+    logged, rather than failing every attempt that shows it (a tester's finding: one bad key
+    fix answered 500 to every attempt page)."""
+    items = spec.get(key)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        logger.warning("question spec without valid %s: %r", key, items)
+        return [i for i in items or [] if isinstance(i, dict)] if isinstance(items, list) else []
+    return items

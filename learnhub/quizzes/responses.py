@@ -18,9 +18,19 @@ from learnhub.core.errors import Issue, ValidationFailed
 from learnhub.questionbank.models import QuestionType
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
+from learnhub.quizzes.scoring.typed import response_number
 
 MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.ESSAY: 50_000, QuestionType.NUMERIC: 100}
 MAX_RIGHT = 1_000
+
+
+#: why a numeric response is refused (the page's hint says the same)
+NOT_A_NUMBER = "value {value!r} is not a number: write digits with a point for decimals, e.g. 3.5"
+
+
+def _number(value: str) -> bool:
+    """Whether a numeric response is a number the scorer reads ("" clears the answer)."""
+    return not value.strip() or response_number(value) is not None
 
 
 def _order(attempt: Attempt, question_id: int, size: int) -> list[int]:
@@ -37,13 +47,19 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
+def from_display(
+    attempt: Attempt, answers: dict[int, dict], *, numbers_checked: bool = True
+) -> dict[int, dict]:
     """Check and translate ``{question_id: response in display ids}`` to spec indexes.
 
     Raises ValidationFailed (422) listing each bad response as ``question <id>: <what is
     wrong>``: a question not in the attempt, a key the type does not take, a wrong type, an id
     out of range, a text over its limit (short answer 500, numeric 100, essay 50,000
-    characters). Nothing is stored when anything is wrong.
+    characters), and with ``numbers_checked`` (the API) a numeric value that is not a number
+    as the scorer reads one (:func:`learnhub.quizzes.scoring.typed.response_number`: "3.5",
+    never "NaN", "1e999" or "3,5"; a tester's finding). The quiz page passes False: a learner's
+    typo is saved and scored as a wrong answer, as Moodle does, rather than losing the page's
+    other answers. Nothing is stored when anything is wrong.
     """
     questions = {q.id: q for q in attempt_questions(attempt)}
     issues: list[Issue] = []
@@ -102,6 +118,8 @@ def from_display(attempt: Attempt, answers: dict[int, dict]) -> dict[int, dict]:
                 issues.append(Issue(where, f"{key} must be a string"))
             elif len(value) > MAX_TEXT[kind]:
                 issues.append(Issue(where, f"{key} is longer than {MAX_TEXT[kind]} characters"))
+            elif numbers_checked and kind == QuestionType.NUMERIC and not _number(value):
+                issues.append(Issue(where, NOT_A_NUMBER.format(value=value[:40])))
             else:
                 result[question_id] = {key: value}
         elif kind == QuestionType.MATCHING:

@@ -23,7 +23,7 @@ from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question
 from learnhub.quizzes import scoring
-from learnhub.quizzes.layout import build_layout
+from learnhub.quizzes.layout import build_layout, questions_per_attempt
 from learnhub.quizzes.models import Attempt, AttemptState, Quiz, Response
 from learnhub.quizzes.review_policy import submitted_count
 from learnhub.quizzes.revisions import claim_revision
@@ -200,7 +200,8 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     and the employee's extra time (learnhub.quizzes.timing, WCAG 2.2.1). An overdue attempt in
     progress is submitted first, with what was saved. Raises NotFound for an unknown quiz,
     Conflict when the quiz version is no longer current, the attempt limit is used up, a
-    diagnostic (test-out) is already passed or a bank category is too small. The
+    diagnostic (test-out) is already passed, the quiz has no question or a bank category is
+    too small (no attempt row then). The
     one-in-progress rule is a partial unique index, so two simultaneous starts give one
     attempt.
     """
@@ -219,6 +220,9 @@ def start_attempt(quiz_id: int, employee_id: int) -> Attempt:
     if quiz.is_diagnostic and used and _passed_before(quiz, employee_id):
         # a test-out is passed once: a retry could only fail and withdraw the waivers
         raise Conflict("You have already passed this check.")
+    if not questions_per_attempt(quiz):
+        # Moodle refuses too ("No questions have been added yet"): an attempt could only fail
+        raise Conflict(NO_QUESTIONS)
     now = utcnow()
     attempt = Attempt(
         quiz_id=quiz.id,
@@ -258,6 +262,11 @@ def get_attempt(attempt_id: int, viewer: User, *, responses: bool = True) -> Att
     return attempt
 
 
+#: why an attempt at a quiz without questions is not started (Moodle refuses it too)
+NO_QUESTIONS = (
+    "This quiz has no questions yet, so it cannot be attempted. Ask a content admin to add "
+    "some; no attempt was counted."
+)
 TIME_UP = "Time is up: the attempt was submitted with the answers saved before the end."
 
 

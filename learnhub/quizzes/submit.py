@@ -39,7 +39,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
 
 from learnhub.catalog.models import Module, ModuleCompetence
-from learnhub.core.errors import DomainError
+from learnhub.core.errors import Conflict, DomainError
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.questionbank.models import Question
@@ -67,6 +67,23 @@ class _Final:
     reviewed_at: datetime | None = None
 
 
+#: why answers sent to a submitted attempt are refused (409), as ``PUT …/responses`` does
+SUBMITTED_ALREADY = (
+    "This attempt is already submitted, so the answers sent were not saved; its result stands. "
+    "Start a new attempt to answer again."
+)
+
+
+def _submitted_already(attempt: Attempt, answers: dict[int, dict] | None) -> Attempt:
+    """The submitted ``attempt`` for a repeated submit: a bare one (no answers) or one carrying
+    the answers stored (a double click, a retry after a lost answer) is idempotent; other
+    answers raise Conflict, nothing written (LearnHub choice, README: a client that re-sends
+    the same submit gets the same result; new answers are never dropped silently)."""
+    if answers and not same_as_stored(attempt.id, answers):
+        raise Conflict(SUBMITTED_ALREADY)
+    return attempt
+
+
 def submit_attempt(
     attempt: Attempt, answers: dict[int, dict] | None, revision: int | None = None
 ) -> Attempt:
@@ -78,14 +95,16 @@ def submit_attempt(
     learnhub.quizzes.revisions), else raises ChangedElsewhere and writes nothing, unless
     answers were sent and they are those stored. When the time is up the revision is not
     checked: the attempt is submitted with what was saved. A second submit (double click,
-    retry, another tab) changes nothing and returns the attempt as the first one stored it.
+    retry, another tab) without answers, or with those the first one stored, changes nothing
+    and returns the attempt as the first one stored it; one with other answers raises
+    Conflict (:data:`SUBMITTED_ALREADY`): they would be dropped silently (a tester's finding).
     Records the ``quiz_passed`` evidence when it passes and the
     question-level evidence of its tagged questions whether it passed or not
     (:mod:`learnhub.quizzes.question_evidence`), both in one INSERT. Raises DomainError for a
     question not in the attempt (before anything is written). Flushes, never commits.
     """
     if attempt.state == AttemptState.SUBMITTED:
-        return attempt
+        return _submitted_already(attempt, answers)
     now = utcnow()
     final = dict(answers) if answers and not is_overdue(attempt, now) else {}
     questions = attempt_questions(attempt)
@@ -106,7 +125,7 @@ def submit_attempt(
     if claimed == 0:
         db.session.refresh(attempt)
         if attempt.state == AttemptState.SUBMITTED:  # a twin request submitted it first
-            return attempt
+            return _submitted_already(attempt, answers)
         if not final or not same_as_stored(attempt.id, final):  # another page saved since
             raise ChangedElsewhere()
         if _claim(False, params | totals) == 0:  # this page's answers are those stored

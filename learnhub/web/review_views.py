@@ -135,7 +135,7 @@ def review(attempt_id: int) -> str | Response:
     responses = {r.question_id: r for r in attempt.responses}
     errors: dict[str, list[str]] = {}
     posted: dict[str, str] = {}
-    seen = _marked_stamp(essays, responses)
+    seen = essay_review.marked_stamp(attempt)
     named = can_see_reviewee(current_user)
     people = {}
     if named:
@@ -146,10 +146,7 @@ def review(attempt_id: int) -> str | Response:
     if sent and essays and request.form.get("seen", seen) != seen:
         # marked by someone else (or this form sent twice) since the page was opened: show
         # the marks as they are now instead of overwriting them unseen (a tester's finding)
-        errors[f"points-{essays[0].id}"] = [
-            "These essays were marked after you opened this page: the marks shown are "
-            "the ones saved now. Check them, then save again to change them."
-        ]
+        errors[f"points-{essays[0].id}"] = [essay_review.MARKED_SINCE]
     if sent and not errors:
         scores: dict[int, dict] = {}
         for number, question in enumerate(essays, start=1):
@@ -171,7 +168,9 @@ def review(attempt_id: int) -> str | Response:
             scores[question.id] = {"points": str(points), "comment": posted[comment_name]}
         if not errors:
             try:
-                essay_review.score_essays(attempt.id, scores, current_user.employee_id)
+                essay_review.score_essays(
+                    attempt.id, scores, current_user.employee_id, request.form.get("seen", seen)
+                )
             except DomainError as error:
                 end_after_error(error)
                 errors.setdefault(f"points-{essays[0].id}", []).append(error.message)
@@ -213,17 +212,6 @@ def review(attempt_id: int) -> str | Response:
         failing=failing,
         seen=seen,
     )
-
-
-def _marked_stamp(essays: list, responses: dict) -> str:
-    """When the attempt's essays were last marked (ISO time, "" if never): the form carries it
-    back, so a save over marks made since the page was opened is refused."""
-    times = [
-        responses[q.id].reviewed_at
-        for q in essays
-        if q.id in responses and responses[q.id].reviewed_at is not None
-    ]
-    return max(times).isoformat() if times else ""
 
 
 def _plain(value: Decimal | None) -> str:

@@ -152,7 +152,9 @@ def attempt(attempt_id: int) -> str | Response | tuple[str, int]:
     item = quizzes.get_attempt(attempt_id, current_user)
     if request.method == "POST":
         view = attempt_view(item)
-        answers = from_display(item, responses_from_form(request.form, view["questions"]))
+        answers = from_display(
+            item, responses_from_form(request.form, view["questions"]), numbers_checked=False
+        )
         revision = sent_revision(request.form)
         if request.form.get("action") == "autosave":  # the page's script (quiz-timer.js)
             if item.state == AttemptState.IN_PROGRESS:

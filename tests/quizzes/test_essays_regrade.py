@@ -92,9 +92,9 @@ def test_a_reviewer_scores_the_essay_and_the_attempt_gets_its_final_result(app, 
     assert admin.get("/api/v1/reviews").get_json()[0]["employee"] is None
 
     too_many = {"scores": {str(essay.id): {"points": "2"}}}
-    assert hr.post(url, json=too_many, headers=hr_headers).status_code == 400
+    assert hr.post(url, json=too_many, headers=hr_headers).status_code == 422
     not_essay = {"scores": {str(fact.id): {"points": "1"}}}
-    assert hr.post(url, json=not_essay, headers=hr_headers).status_code == 400
+    assert hr.post(url, json=not_essay, headers=hr_headers).status_code == 422
     scored = {"scores": {str(essay.id): {"points": "0.5", "comment": "Name a sign too."}}}
     reviewed = admin.post(url, json=scored, headers=admin_headers)
     assert reviewed.status_code == 200, reviewed.get_json()

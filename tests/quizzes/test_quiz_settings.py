@@ -132,8 +132,9 @@ def test_an_overdue_attempt_is_submitted_with_what_was_saved(app, demo, make_qui
         db.session.expire_all()
         closed = db.session.get(Attempt, attempt_id)
         assert closed.state == "submitted" and closed.raw_points == 3 and closed.max_points == 6
-        # a late submit with more answers changes nothing
-        services.submit_attempt(closed, answers)
+        # a late submit with more answers changes nothing, and says so (409)
+        with pytest.raises(Conflict, match="already submitted"):
+            services.submit_attempt(closed, answers)
         assert closed.raw_points == 3
 
 

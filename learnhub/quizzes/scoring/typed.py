@@ -95,7 +95,7 @@ def score_short_answer(spec: dict, response: Mapping, max_points: Fraction) -> Q
     return graded_answer(best_index(matched, weights), weights, answers, max_points, correct)
 
 
-def _response_number(value: object) -> Fraction | None:
+def response_number(value: object) -> Fraction | None:
     """A learner's number: "." decimals with an optional sign and surrounding spaces, else None.
 
     "3,14", "1e3", "1_000", "½" and non-ASCII digits are not numbers (LearnHub rule: one way to
@@ -137,7 +137,7 @@ def score_numeric(spec: dict, response: Mapping, max_points: Fraction) -> Questi
     bounds = [_numeric_bounds(a) for a in answers]
     best = best_index(range(len(weights)), weights)
     correct = None if best is None else {"value": _numeric_example(answers[best])}
-    value = _response_number(response.get("value"))
+    value = response_number(response.get("value"))
     matched = () if value is None else (i for i, (lo, hi) in enumerate(bounds) if lo <= value <= hi)
     return graded_answer(best_index(matched, weights), weights, answers, max_points, correct)
 
