@@ -80,10 +80,8 @@ def timed_quizzes(extra_percent: int | None) -> list[dict]:
 def _may_change(employee: Employee) -> None:
     if not current_user.has_role(Role.HR):
         abort(403, description="Only HR staff give extra time in timed quizzes.")
-    if employee.id == current_user.employee_id:
-        abort(403, description="You cannot change your own extra time: ask an HR colleague.")
-    if not employee.active:
-        abort(403, description="This person has left: they start no more quizzes.")
+    # the rule the API's service applies too (never one's own, never a leaver's)
+    timing.check_may_adjust(employee, current_user.employee_id)
 
 
 @blp.route("/people/<employee_number>/extra-time", methods=["GET", "POST"])
@@ -139,14 +137,18 @@ def extra_time(employee_number: str) -> tuple[str, int] | Response:
 
 
 def _extra_time_for(employee_number: str) -> dict | None:
-    """:func:`extra_time_of` the person with ``employee_number`` (None if none), for HR
-    only (the person page's section checks the role too)."""
+    """:func:`extra_time_of` the person with ``employee_number`` (None if none) and
+    ``may_change`` (whether the signed-in user may change it), for HR only (the person page's
+    section checks the role too)."""
     if not current_user.is_authenticated or not current_user.has_role(Role.HR):
         return None
     employee = db.session.scalar(
         select(Employee).where(Employee.employee_number == employee_number)
     )
-    return extra_time_of(employee) if employee is not None else None
+    if employee is None:
+        return None
+    may_change = timing.refusal(employee, current_user.employee_id) is None
+    return extra_time_of(employee) | {"may_change": may_change}
 
 
 @blp.app_context_processor
