@@ -47,8 +47,14 @@ def deadline_for(quiz: Quiz, employee_id: int, start: datetime) -> datetime | No
     if adjustment is not None and adjustment.no_time_limit:
         return None
     extra = adjustment.extra_percent if adjustment is not None else 0
-    seconds = math.ceil(quiz.time_limit_seconds * (100 + extra) / 100)
-    return start + timedelta(seconds=seconds)
+    return start + timedelta(seconds=limit_with_extra(quiz.time_limit_seconds, extra))
+
+
+def limit_with_extra(limit_seconds: int, extra_percent: int) -> int:
+    """A time limit (seconds) with ``extra_percent`` added: limit x (100 + extra) / 100,
+    rounded up to the second (seconds). What an attempt's deadline is computed with, and what
+    HR's extra-time page shows (180 s with 50%: 270 s)."""
+    return math.ceil(limit_seconds * (100 + extra_percent) / 100)
 
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:

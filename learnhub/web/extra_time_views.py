@@ -15,8 +15,6 @@ Choices where the issue is silent:
 
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -52,14 +50,19 @@ def extra_time_of(employee: Employee) -> dict:
     return {"row": row, "words": adjustment_words(row), "set_by": set_by}
 
 
-def _minutes(seconds: float) -> str:
-    whole = math.ceil(seconds / 60)
-    return f"{whole} minute{'' if whole == 1 else 's'}"
+def duration_words(seconds: int) -> str:
+    """A duration as read on the page, exact to the second: "20 minutes", "1 minute",
+    "4 min 30 s", "45 s" (a 3-minute limit with 50% was shown as "5 minutes", rounded up
+    from 4 min 30 s: a tester's finding)."""
+    whole, rest = divmod(seconds, 60)
+    if not rest:
+        return f"{whole} minute{'' if whole == 1 else 's'}"
+    return f"{whole} min {rest} s" if whole else f"{rest} s"
 
 
 def timed_quizzes(extra_percent: int | None) -> list[dict]:
     """The current timed quizzes with their limit and, given ``extra_percent``, the limit with
-    it (rounded up to the minute for reading; the deadline itself is to the second)."""
+    it, to the second as the deadline is computed (:func:`timing.limit_with_extra`)."""
     rows = db.session.scalars(
         select(Quiz)
         .where(Quiz.is_current.is_(True), Quiz.time_limit_seconds.is_not(None))
@@ -68,8 +71,10 @@ def timed_quizzes(extra_percent: int | None) -> list[dict]:
     return [
         {
             "title": q.title,
-            "limit": _minutes(q.time_limit_seconds or 0),
-            "with_extra": _minutes((q.time_limit_seconds or 0) * (100 + extra_percent) / 100)
+            "limit": duration_words(q.time_limit_seconds or 0),
+            "with_extra": duration_words(
+                timing.limit_with_extra(q.time_limit_seconds or 0, extra_percent)
+            )
             if extra_percent
             else None,
         }
