@@ -78,7 +78,7 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
         until = end_of_day(form.date_to.data, where)
     # the API's check (audit_log.filter_issues): an unknown event is an error on its field, as
     # an unknown person is (a tester's "?action=bogus" showed "No events"); a known one the log
-    # holds none of lists none; the form has refused "To" before "From" already
+    # holds none of lists none; "To" before "From" makes a range that holds no time
     for issue in audit_log.filter_issues(form.action.data or None, since, until):
         if issue.where == "action":
             form.action.errors = [f"Event: {issue.message}; choose one from the list"]
