@@ -461,6 +461,11 @@ BODIES = {
 }
 
 
+#: forms the matrix sends empty: a role allowed in gets the form back with its errors, 422 (a
+#: refused form, tester report E17; hrfix), which still says the role was let in (403/404 not)
+REFUSED_FORMS = {("POST", "/team/assign")}
+
+
 class Matrix:
     """Runs requests as one role and collects every broken expectation."""
 
@@ -487,6 +492,8 @@ class Matrix:
         self.expect_no_leak(key, url, response, about)
 
     def expect_allowed(self, key: tuple[str, str], url: str, response) -> None:
+        if response.status_code == 422 and key in REFUSED_FORMS:
+            return
         if not 200 <= response.status_code < 400:
             self.failures.append(f"{self.role} {key[0]} {url}: {response.status_code}, not 2xx/3xx")
 

@@ -20,6 +20,34 @@ from learnhub.org.models import Employee, ReportingLine
 NOT_IN_TEAM = "employee {} is not in your team or does not exist"
 
 
+#: what separates the people typed in a box: commas, semicolons, and any whitespace (new
+#: lines, spaces, tabs): "E1024 e1002" is two people (a tester's finding)
+SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def split_keys(text: str) -> list[str]:
+    """The employee numbers or work emails typed in ``text``, in order, separated by commas,
+    semicolons, spaces or new lines (work emails hold no spaces: the HR import's EMAIL_RE;
+    the import sets no format for employee numbers, so a part between commas, semicolons or
+    new lines that is exactly an employee number holding a space stays one key). At most one
+    statement, only when such a part holds a space."""
+    parts = [p.strip() for p in re.split(r"[,;\r\n]+", text or "") if p.strip()]
+    spaced = [p for p in parts if SEPARATORS.search(p)]
+    whole = (
+        set(
+            db.session.scalars(
+                select(Employee.employee_number).where(Employee.employee_number.in_(spaced))
+            )
+        )
+        if spaced
+        else set()
+    )
+    keys: list[str] = []
+    for part in parts:
+        keys.extend([part] if part in whole else SEPARATORS.split(part))
+    return [k for k in keys if k]
+
+
 def resolve_people(keys: Sequence[str], field: str, *, manager_id: int | None = None) -> list[int]:
     """The ids of the active people named by ``keys`` (employee numbers or work emails, both
     in any letter case, as the People directory's search and the audit log's "Done by"

@@ -67,10 +67,13 @@ class AuditEvents(MethodView):
     @blp.arguments(AuditEventArgs, location="query")
     @blp.response(200, AuditEventSchema(many=True))
     @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(422, schema=ErrorSchema, description="An unknown action, until <= since")
     @blp.paginate(QueryPage, page_size=50, max_page_size=500)
     def get(self, args: dict):
         """The audit log, newest first, filtered by action and time [since, until); paged with
-        ``page`` and ``page_size`` (the totals are in the X-Pagination header)."""
+        ``page`` and ``page_size`` (the totals are in the X-Pagination header). 422 for an
+        unknown action or ``until`` not after ``since`` (the audit page's check)."""
+        audit_log.check_filters(args.get("action"), args.get("since"), args.get("until"))
         return audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
 
 
@@ -81,9 +84,11 @@ class AuditEventsExport(MethodView):
     @blp.arguments(AuditEventArgs, location="query")
     @blp.response(200, content_type="text/csv", description="One row per audit event")
     @blp.alt_response(403, **ROLE_403)
+    @blp.alt_response(422, schema=ErrorSchema, description="An unknown action, until <= since")
     def get(self, args: dict):
         """The audit log as CSV with the same filters (cells neutralised against formulas).
-        The export itself is audited."""
+        The export itself is audited. 422 for wrong filters, as the list."""
+        audit_log.check_filters(args.get("action"), args.get("since"), args.get("until"))
         query = audit_log.events_query(args.get("action"), args.get("since"), args.get("until"))
         return audit_log.csv_download(query, _jsonable(args))
 

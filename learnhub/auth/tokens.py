@@ -187,8 +187,9 @@ def required_scope() -> str | None:
 
 
 def enforce_bearer() -> None:
-    """before_request: a bearer request must carry a usable token (401 otherwise) whose
-    scopes include the one the view declares (403 otherwise)."""
+    """before_request: a bearer request must carry a usable token (401 otherwise); a URL no
+    route matches is then 404 (405 for a method the route lacks), as for anyone; else the
+    token's scopes must include the one the view declares (403 otherwise)."""
     if not is_bearer_request():
         return
     principal = current_user._get_current_object()
@@ -197,6 +198,10 @@ def enforce_bearer() -> None:
             "The API token is unknown, expired or revoked.",
             www_authenticate=WWWAuthenticate("bearer", {"error": "invalid_token"}),
         )
+    if request.routing_exception is not None:
+        # no route matched (an unknown URL, /assignments/abc): 404 (or 405) as for a browser
+        # session, not "tokens cannot use this endpoint" (there is no endpoint: a tester's find)
+        raise request.routing_exception
     scope = required_scope()
     if scope is None:
         raise Forbidden("API tokens cannot use this endpoint.")

@@ -127,8 +127,9 @@ class QuizSettingsArgs(_Strict):
 
 
 class TimeAdjustmentArgs(_Strict):
+    # strict: 1.5 was stored as 1 (a tester's finding); a whole number or a 422 naming it
     extra_percent = fields.Integer(
-        load_default=0, validate=validate.Range(min=0, max=MAX_EXTRA_PERCENT)
+        strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_EXTRA_PERCENT)
     )
     no_time_limit = fields.Boolean(load_default=False)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from learnhub.core.audit import audit
-from learnhub.core.errors import DomainError, NotFound
+from learnhub.core.errors import DomainError, Forbidden, Issue, NotFound, ValidationFailed
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.models import Employee
@@ -51,8 +51,14 @@ def deadline_for(quiz: Quiz, employee_id: int, start: datetime) -> datetime | No
     if adjustment is not None and adjustment.no_time_limit:
         return None
     extra = adjustment.extra_percent if adjustment is not None else 0
-    seconds = math.ceil(quiz.time_limit_seconds * (100 + extra) / 100)
-    return start + timedelta(seconds=seconds)
+    return start + timedelta(seconds=limit_with_extra(quiz.time_limit_seconds, extra))
+
+
+def limit_with_extra(limit_seconds: int, extra_percent: int) -> int:
+    """A time limit (seconds) with ``extra_percent`` added: limit x (100 + extra) / 100,
+    rounded up to the second (seconds). What an attempt's deadline is computed with, and what
+    HR's extra-time page shows (180 s with 50%: 270 s)."""
+    return math.ceil(limit_seconds * (100 + extra_percent) / 100)
 
 
 def warning_seconds(attempt: Attempt) -> int | None:
@@ -99,6 +105,27 @@ def overdue_attempt_ids(limit: int = 500, now: datetime | None = None) -> list[i
     )
 
 
+def refusal(employee: Employee, by_employee_id: int | None) -> str | None:
+    """Why the employee with id ``by_employee_id`` may not change ``employee``'s extra time
+    (a sentence for a 403), or None when they may. The one rule for the page and the API:
+    never one's own (as prior learning: one HR officer does not grant themself an
+    adjustment), never a leaver's (they start no more attempts). ``by_employee_id`` None:
+    the system (a command, a test), which is refused only for a leaver. The role (HR) is
+    checked by the caller's route."""
+    if by_employee_id is not None and employee.id == by_employee_id:
+        return "You cannot change your own extra time: ask an HR colleague."
+    if not employee.active:
+        return "This person has left: they start no more quizzes."
+    return None
+
+
+def check_may_adjust(employee: Employee, by_employee_id: int | None) -> None:
+    """Raise Forbidden (403) with :func:`refusal`'s sentence when there is one."""
+    reason = refusal(employee, by_employee_id)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
 def set_time_adjustment(
     employee_id: int,
     *,
@@ -111,12 +138,19 @@ def set_time_adjustment(
     half as long again) or no time limit at all. Applies to attempts started from now on.
     ``reason``: HR's note (up to REASON_MAX characters; blank: none), kept on the adjustment;
     the audit event says only whether one was given (a reason is often health data).
-    Audited. Raises NotFound for an unknown employee, DomainError for a bad percentage or a
-    reason too long."""
-    if db.session.get(Employee, employee_id) is None:
+    Audited. Raises NotFound for an unknown employee, Forbidden when :func:`refusal` refuses
+    ``set_by_id`` (their own, a leaver), DomainError for a bad percentage or a reason too long,
+    ValidationFailed (422) for extra time together with no time limit (one or the other: the
+    page's choice is one of three)."""
+    employee = db.session.get(Employee, employee_id)
+    if employee is None:
         raise NotFound("No such employee.")
+    check_may_adjust(employee, set_by_id)
     if not 0 <= extra_percent <= MAX_EXTRA_PERCENT:
         raise DomainError(f"extra_percent must be between 0 and {MAX_EXTRA_PERCENT}.")
+    if no_time_limit and extra_percent:
+        message = "Give extra_percent or no_time_limit, not both: no time limit has no extra."
+        raise ValidationFailed(message, [Issue("extra_percent", message)])
     note = (reason or "").strip() or None
     if note is not None and len(note) > REASON_MAX:
         raise DomainError(f"The reason must be {REASON_MAX} characters or fewer.")

@@ -27,6 +27,7 @@ from wtforms.validators import Length as TextLength
 from wtforms.validators import NumberRange, Optional
 
 from learnhub.assignments.models import AudienceKind, DueKind
+from learnhub.assignments.people_keys import split_keys
 from learnhub.assignments.services import MAX_DAYS
 from learnhub.core.errors import Issue
 
@@ -88,6 +89,38 @@ class _Days(IntegerField):
             raise ValueError("Enter the number of days as a whole number, like 30") from None
 
 
+class _Choice(SelectField):
+    """A select of ids whose tampered value ("abc") is an error naming the field ("Course:
+    choose one from the list"), not WTForms' "Invalid Choice: could not coerce." (a tester's
+    finding); ``choose`` says what to choose ("a course")."""
+
+    def __init__(self, label: str, choose: str, **kwargs: object) -> None:
+        super().__init__(label, coerce=_id_or_none, validate_choice=False, **kwargs)
+        self.choose = choose
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text}: choose {self.choose} from the list") from None
+
+
+class _Choices(SelectMultipleField):
+    """A multiple select of ids whose tampered values are an error naming the field."""
+
+    def __init__(self, label: str, choose: str, **kwargs: object) -> None:
+        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
+        self.choose = choose
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data: list[int] = []
+            raise ValueError(f"{self.label.text}: choose {self.choose} from the list") from None
+
+
 #: the service's field names (Issue.where) -> the form's
 FIELD_OF = {
     "course_id": "course",
@@ -108,8 +141,8 @@ FIELD_OF = {
 class _LearningFields(FlaskForm):
     """What to assign and by when (HR's and managers' forms)."""
 
-    course = SelectField("Course", coerce=_id_or_none, validate_choice=False)
-    modules = SelectMultipleField("Modules", coerce=int, validate_choice=False)
+    course = _Choice("Course", "a course")
+    modules = _Choices("Modules", "modules of the course")
     due_kind = RadioField(
         "When is it due?",
         choices=DUE_KINDS,
@@ -152,9 +185,9 @@ class AssignmentForm(_LearningFields):
     """HR's new assignment: any audience, any kind of due date, a renewal window, a note."""
 
     audience = RadioField("Who must do it?", choices=AUDIENCES, default=AudienceKind.EVERYONE.value)
-    org_unit = SelectField("Org unit", coerce=_id_or_none, validate_choice=False)
+    org_unit = _Choice("Org unit", "an org unit")
     include_sub_units = BooleanField("Include its sub-units", default=True)
-    job_role = SelectField("Job role", coerce=_id_or_none, validate_choice=False)
+    job_role = _Choice("Job role", "a job role")
     people = TextAreaField("Employee numbers or work emails", validators=[TextLength(max=50_000)])
     joiners_since = _Date("Hired on or after", validators=[Optional()], format="%Y-%m-%d")
     renewal_window_days = _Days(
@@ -168,9 +201,9 @@ class AssignmentForm(_LearningFields):
     )
 
     def people_keys(self) -> list[str]:
-        """The employee numbers or emails typed, one per line or separated by commas."""
-        text = (self.people.data or "").replace(",", "\n").replace(";", "\n")
-        return [k.strip() for k in text.splitlines() if k.strip()]
+        """The employee numbers or emails typed, separated by commas, semicolons, spaces or
+        new lines (:func:`learnhub.assignments.people_keys.split_keys`)."""
+        return split_keys(self.people.data or "")
 
 
 class TeamAssignmentForm(_LearningFields):

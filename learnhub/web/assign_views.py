@@ -129,8 +129,18 @@ def _hr_choices(form: AssignmentForm) -> list[Course]:
     return courses
 
 
-def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
-    """What the preview says the assignment is, from the form."""
+def people_words(ids: list[int]) -> str:
+    """The people ``ids`` names, in that order, as "Evan Price (E1007), Hana Rossi (E1020)"
+    (the preview's "Who" listed only numbers: a tester's finding); one statement."""
+    found = {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
+    return ", ".join(
+        f"{found[i].full_name} ({found[i].employee_number})" for i in ids if i in found
+    )
+
+
+def _words(form: AssignmentForm, courses: list[Course], ids: list[int]) -> dict[str, str]:
+    """What the preview says the assignment is, from the form (``ids``: the people it
+    names, resolved)."""
     course = next(c for c in courses if c.id == form.course.data)
     chosen = [m.title for m in course.modules if m.id in (form.modules.data or [])]
     audience = label_of(form.audience, form.audience.data)
@@ -140,7 +150,7 @@ def _words(form: AssignmentForm, courses: list[Course]) -> dict[str, str]:
     elif form.audience.data == AudienceKind.JOB_ROLE:
         audience = "Job role " + label_of(form.job_role, form.job_role.data)
     elif form.audience.data == AudienceKind.PEOPLE:
-        audience = ", ".join(form.people_keys())
+        audience = people_words(ids)
     elif form.audience.data == AudienceKind.NEW_JOINERS:
         audience = f"New joiners hired on or after {day(form.joiners_since.data or date.today())}"
     if form.due_kind.data == DueKind.FIXED:
@@ -175,9 +185,10 @@ def hr_assignments() -> str:
 
 @blp.route("/hr/assignments/new", methods=["GET", "POST"])
 @role_required(*HR_ONLY)
-def hr_new() -> str | Response:
+def hr_new() -> str | tuple[str, int] | Response:
     """HR's new assignment: the form, then a preview (people, already completed, already
-    required, to do, learning hours), then confirm. ``?people=E1010`` names people."""
+    required, to do, learning hours), then confirm. ``?people=E1010`` names people. A form
+    sent back with its errors: 422, as every other form."""
     form = AssignmentForm()
     courses = _hr_choices(form)
     if request.method == "GET":
@@ -187,8 +198,10 @@ def hr_new() -> str | Response:
         form.submit_token.data = submit_tokens.new_token()
         return render_template("assignments/new.html", form=form, courses=courses)
     action = request.form.get("action", "preview")
-    if action == "edit" or not form.validate() or (spec := _hr_spec(form)) is None:
-        return render_template("assignments/new.html", form=form, courses=courses)
+    if action == "edit":  # back from the preview to change it: not an error
+        return render_template("assignments/new.html", form=form, courses=courses), 200
+    if not form.validate() or (spec := _hr_spec(form)) is None:
+        return render_template("assignments/new.html", form=form, courses=courses), 422
     try:
         if action == "confirm":
             earlier = _earlier(form.submit_token.data)
@@ -211,16 +224,16 @@ def hr_new() -> str | Response:
     except ValidationFailed as error:
         end_after_error(error)
         form.add_issues(error.errors)
-        return render_template("assignments/new.html", form=form, courses=courses)
-    return render_template(
-        "assignments/preview.html", form=form, preview=numbers, words=_words(form, courses)
-    )
+        return render_template("assignments/new.html", form=form, courses=courses), 422
+    words = _words(form, courses, spec.employee_ids)
+    return render_template("assignments/preview.html", form=form, preview=numbers, words=words)
 
 
 @blp.route("/hr/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @role_required(*HR_ONLY)
-def hr_assignment(assignment_id: int) -> str | Response:
-    """One assignment: what it asks of whom, and a form to change its due date."""
+def hr_assignment(assignment_id: int) -> tuple[str, int] | Response:
+    """One assignment: what it asks of whom, and a form to change its due date (sent back
+    with its errors: 422)."""
     assignment = services.get_assignment(assignment_id)
     form = ChangeDueForm()
     fixed = assignment.due_kind == DueKind.FIXED
@@ -252,7 +265,8 @@ def hr_assignment(assignment_id: int) -> str | Response:
                 flash("The due date is changed: everyone's due date was counted again.", "info")
                 return redirect(url_for("assign.hr_assignment", assignment_id=assignment_id))
     info = listing.describe([services.get_assignment(assignment_id)])[0]
-    return render_template("assignments/detail.html", info=info, form=form, fixed=fixed)
+    page = render_template("assignments/detail.html", info=info, form=form, fixed=fixed)
+    return page, 422 if request.method == "POST" else 200
 
 
 @blp.route("/hr/assignments/<int:assignment_id>/remove", methods=["GET", "POST"])
@@ -293,9 +307,10 @@ def _team_people(manager_id: int, chosen: list[str]) -> list[Employee]:
 
 @blp.route("/team/assign", methods=["GET", "POST"])
 @login_required
-def team_assign() -> str | Response:
+def team_assign() -> tuple[str, int] | Response:
     """A manager assigns a course, or chosen modules of it, to people of their own team
-    (``?people=E1010&people=E1011``: those chosen on the team or person page)."""
+    (``?people=E1010&people=E1011``: those chosen on the team or person page); sent back with
+    its errors: 422."""
     if not can_view_team(current_user):
         abort(
             403, description="Only managers assign learning to their team: nobody reports to you."
@@ -346,10 +361,11 @@ def team_assign() -> str | Response:
                 if len(ids) == 1:
                     return redirect(url_for("web.person", employee_number=form.people.data[0]))
                 return redirect(url_for("web.team"))
-    return render_template(
+    page = render_template(
         "assignments/team_assign.html",
         form=form,
         courses=courses,
         people=people,
         limited=not chosen and len(people) == TEAM_LIST_LIMIT,
     )
+    return page, 422 if request.method == "POST" else 200

@@ -39,7 +39,7 @@ from learnhub.core.folding import fold, folded
 from learnhub.extensions import db
 from learnhub.org.models import Employee
 from learnhub.org.time_zones import end_of_day, time_zone_of
-from learnhub.privacy.audit_about import OWNED_KINDS, about_person
+from learnhub.privacy.audit_about import about_person
 from learnhub.web.lnd_forms import AuditFilterForm
 
 blp = Blueprint("audit_pages", __name__)
@@ -76,12 +76,14 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
         since = datetime.combine(form.date_from.data, time(0), tzinfo=where).astimezone(UTC)
     if form.date_to.data:
         until = end_of_day(form.date_to.data, where)
-    action = form.action.data
-    held = {choice.value for choice in form.action.choices or []}
-    if action and action not in ACTION_WORDS and action not in held:
-        # an unknown event is an error on its field, as an unknown person is (a tester's
-        # "?action=bogus" showed "No events"); a known one the log holds none of lists none
-        form.action.errors = [f"Event: no event is called “{action}”; choose one from the list"]
+    # the API's check (audit_log.filter_issues): an unknown event is an error on its field, as
+    # an unknown person is (a tester's "?action=bogus" showed "No events"); a known one the log
+    # holds none of lists none; "To" before "From" makes a range that holds no time
+    for issue in audit_log.filter_issues(form.action.data or None, since, until):
+        if issue.where == "action":
+            form.action.errors = [f"Event: {issue.message}; choose one from the list"]
+        else:
+            form.date_to.errors = ["To: the date must be the same as or after “From”"]
     people: dict[str, Employee | None] = {}
     for field in (form.actor, form.person):
         label = field.label.text.split(" (")[0]
@@ -97,7 +99,7 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
                     f"{field.label.text.split(' (')[0]}: no one has the employee number or "
                     f"work email “{field.data.strip()}”"
                 ]
-    if form.action.errors or form.actor.errors or form.person.errors:
+    if form.action.errors or form.actor.errors or form.person.errors or form.date_to.errors:
         return None, {}
     actor, person = people.get("actor"), people.get("person")
     query = audit_log.events_query(
@@ -117,82 +119,9 @@ def _filtered(form: AuditFilterForm) -> tuple[Select | None, dict[str, Any]]:
     return query, {k: v for k, v in recorded.items() if v is not None}
 
 
-def _owners(events: list[AuditEvent]) -> dict[str, int]:
-    """{target: the employee it belongs to} for the page's events about an attempt, a piece of
-    evidence or an API token (:data:`OWNED_KINDS`); one query per kind present."""
-    wanted: dict[str, set[int]] = {}
-    for event in events:
-        kind, _, rest = (event.target or "").partition(":")
-        if kind in OWNED_KINDS and rest.isdecimal() and len(rest) < 12:
-            wanted.setdefault(kind, set()).add(int(rest))
-    owners: dict[str, int] = {}
-    for kind, ids in wanted.items():
-        ident, owner = OWNED_KINDS[kind]
-        for found, person in db.session.execute(select(ident, owner).where(ident.in_(ids))):
-            if person is not None:
-                owners[f"{kind}:{found}"] = person
-    return owners
-
-
-def _names(events: list[AuditEvent], owners: dict[str, int]) -> dict[int, Employee]:
-    """The employees the page's events name as actor or ``employee:<id>`` target, and the
-    owners of their attempts, evidence and tokens (``owners``); one query."""
-    ids = {e.actor_id for e in events if e.actor_id is not None} | set(owners.values())
-    for event in events:
-        kind, _, rest = (event.target or "").partition(":")
-        if kind == "employee" and rest.isdecimal():
-            ids.add(int(rest))
-    if not ids:
-        return {}
-    return {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_(ids)))}
-
-
-#: how the "About" of an event names a thing of someone's (the essay pages say "Attempt
-#: reference 13" too)
-OWNED_WORDS = {"attempt": "Attempt reference", "evidence": "Evidence", "api_token": "API token #"}
-
-
-#: the events LearnHub records, in words (others: their name with spaces)
-ACTION_WORDS = {
-    "access_revoked": "Leavers' access ended",
-    "api_token_created": "API token created",
-    "api_token_revoked": "API token revoked",
-    "assignment.change": "Assignment changed",
-    "assignment.create": "Learning assigned",
-    "assignment.remove": "Assignment removed",
-    "credential.issued": "Credential issued",
-    "credential.revoked": "Credential revoked",
-    "evidence_validated": "Level validated",
-    "evidence_withdrawn": "Evidence withdrawn",
-    "export_audit_events": "Audit log downloaded",
-    "export_completions": "Completions exported",
-    "export_requirements": "Required learning exported",
-    "export_xapi_statements": "xAPI statements exported",
-    "invitation_sent": "Invitation sent",
-    "org_import": "HR import",
-    "password_reset_requested": "Password reset asked for",
-    "password_set": "Password set",
-    "person.erased": "Personal data erased",
-    "person.legal_hold": "Legal hold set",
-    "person.legal_hold_lifted": "Legal hold lifted",
-    "prior_learning_recorded": "Prior learning recorded",
-    "quizzes.bank_export": "Question bank exported",
-    "quizzes.bank_import": "Question bank imported",
-    "quizzes.essay_scored": "Essay marked",
-    "quizzes.question_fixed": "Question key fixed",
-    "quizzes.regrade": "Quiz regraded",
-    "quizzes.settings": "Quiz settings changed",
-    "quizzes.time_adjustment": "Extra time changed",
-    "role_granted": "Role granted",
-    "role_revoked": "Role taken away",
-    "sign_in": "Signed in",
-    "sign_in_failed": "Sign-in failed",
-}
-
-
 def action_words(action: str) -> str:
     """An event's name in words: "Essay marked" for ``quizzes.essay_scored``."""
-    return ACTION_WORDS.get(action) or _words(action)
+    return audit_log.ACTION_WORDS.get(action) or _words(action)
 
 
 def _words(key: str) -> str:
@@ -219,35 +148,14 @@ def event_view(
 ) -> dict:
     """One row of the page: when, what, who did it, what it is about (a thing of someone's
     names them: "Attempt reference 13 of Evan Price (E1007)"), from where, details."""
-
-    def person(employee_id: int) -> str:
-        found = people.get(employee_id)
-        if found is None:
-            return f"employee #{employee_id}"
-        return f"{found.full_name} ({found.employee_number})"
-
-    if event.actor_token_id is not None:
-        actor = f"API token #{event.actor_token_id}"
-        if event.actor_id is not None:
-            actor += f" of {person(event.actor_id)}"
-    elif event.actor_id is not None:
-        actor = person(event.actor_id)
-    else:
-        actor = "The system or the command line"
-    kind, _, rest = (event.target or "").partition(":")
-    target = event.target or "—"
+    target, _person = audit_log.about(event, people, owners or {})
     details = event.details or {}
-    if kind == "employee" and rest.isdecimal():
-        target = person(int(rest))
-    elif kind in OWNED_WORDS and event.target in (owners or {}):
-        joint = "" if OWNED_WORDS[kind].endswith("#") else " "
-        target = f"{OWNED_WORDS[kind]}{joint}{rest} of {person((owners or {})[event.target])}"
     return {
         "id": event.id,
         "at": event.at,
         "action": event.action,
         "action_words": action_words(event.action),
-        "actor": actor,
+        "actor": audit_log.actor_words(event, people),
         "target": target,
         "ip": event.ip or "—",
         # details without a value (a blank filter, no module) are left out
@@ -284,8 +192,8 @@ def audit_page() -> tuple[str, int]:
         total = db.session.scalar(counted) or 0
         page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
         rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        owners = _owners(rows)
-        people = _names(rows, owners)
+        owners = audit_log.owners(rows)
+        people = audit_log.people(rows, owners)
         events = [event_view(e, people, owners) for e in rows]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     kept: dict[str, Any] = {n: request.args[n] for n in FILTER_NAMES if request.args.get(n)}

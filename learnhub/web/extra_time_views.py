@@ -15,8 +15,6 @@ Choices where the issue is silent:
 
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -52,14 +50,19 @@ def extra_time_of(employee: Employee) -> dict:
     return {"row": row, "words": adjustment_words(row), "set_by": set_by}
 
 
-def _minutes(seconds: float) -> str:
-    whole = math.ceil(seconds / 60)
-    return f"{whole} minute{'' if whole == 1 else 's'}"
+def duration_words(seconds: int) -> str:
+    """A duration as read on the page, exact to the second: "20 minutes", "1 minute",
+    "4 min 30 s", "45 s" (a 3-minute limit with 50% was shown as "5 minutes", rounded up
+    from 4 min 30 s: a tester's finding)."""
+    whole, rest = divmod(seconds, 60)
+    if not rest:
+        return f"{whole} minute{'' if whole == 1 else 's'}"
+    return f"{whole} min {rest} s" if whole else f"{rest} s"
 
 
 def timed_quizzes(extra_percent: int | None) -> list[dict]:
     """The current timed quizzes with their limit and, given ``extra_percent``, the limit with
-    it (rounded up to the minute for reading; the deadline itself is to the second)."""
+    it, to the second as the deadline is computed (:func:`timing.limit_with_extra`)."""
     rows = db.session.scalars(
         select(Quiz)
         .where(Quiz.is_current.is_(True), Quiz.time_limit_seconds.is_not(None))
@@ -68,8 +71,10 @@ def timed_quizzes(extra_percent: int | None) -> list[dict]:
     return [
         {
             "title": q.title,
-            "limit": _minutes(q.time_limit_seconds or 0),
-            "with_extra": _minutes((q.time_limit_seconds or 0) * (100 + extra_percent) / 100)
+            "limit": duration_words(q.time_limit_seconds or 0),
+            "with_extra": duration_words(
+                timing.limit_with_extra(q.time_limit_seconds or 0, extra_percent)
+            )
             if extra_percent
             else None,
         }
@@ -80,10 +85,8 @@ def timed_quizzes(extra_percent: int | None) -> list[dict]:
 def _may_change(employee: Employee) -> None:
     if not current_user.has_role(Role.HR):
         abort(403, description="Only HR staff give extra time in timed quizzes.")
-    if employee.id == current_user.employee_id:
-        abort(403, description="You cannot change your own extra time: ask an HR colleague.")
-    if not employee.active:
-        abort(403, description="This person has left: they start no more quizzes.")
+    # the rule the API's service applies too (never one's own, never a leaver's)
+    timing.check_may_adjust(employee, current_user.employee_id)
 
 
 @blp.route("/people/<employee_number>/extra-time", methods=["GET", "POST"])
@@ -139,14 +142,18 @@ def extra_time(employee_number: str) -> tuple[str, int] | Response:
 
 
 def _extra_time_for(employee_number: str) -> dict | None:
-    """:func:`extra_time_of` the person with ``employee_number`` (None if none), for HR
-    only (the person page's section checks the role too)."""
+    """:func:`extra_time_of` the person with ``employee_number`` (None if none) and
+    ``may_change`` (whether the signed-in user may change it), for HR only (the person page's
+    section checks the role too)."""
     if not current_user.is_authenticated or not current_user.has_role(Role.HR):
         return None
     employee = db.session.scalar(
         select(Employee).where(Employee.employee_number == employee_number)
     )
-    return extra_time_of(employee) if employee is not None else None
+    if employee is None:
+        return None
+    may_change = timing.refusal(employee, current_user.employee_id) is None
+    return extra_time_of(employee) | {"may_change": may_change}
 
 
 @blp.app_context_processor

@@ -126,9 +126,10 @@ def _reviewable(attempt_id: int) -> Attempt:
 
 @blp.route("/reviews/<int:attempt_id>", methods=["GET", "POST"])
 @role_required(*QUIZ_STAFF)
-def review(attempt_id: int) -> str | Response:
+def review(attempt_id: int) -> tuple[str, int] | Response:
     """One attempt's essays: the question, the learner's answer, the question's feedback as
-    guidance, and a points field and comment each. Saving re-scores the attempt."""
+    guidance, and a points field and comment each. Saving re-scores the attempt; a refused
+    save shows the form again with its errors, 422."""
     attempt = _reviewable(attempt_id)
     form = ReviewForm()
     essays = _essays(attempt)
@@ -200,7 +201,7 @@ def review(attempt_id: int) -> str | Response:
             }
         )
     failing = [{"id": key, "errors": messages} for key, messages in errors.items()]
-    return render_template(
+    page = render_template(
         "reviews/review.html",
         attempt=attempt,
         who=who,
@@ -212,6 +213,8 @@ def review(attempt_id: int) -> str | Response:
         failing=failing,
         seen=seen,
     )
+    # a form sent back with its errors is 422, as every other form (a tester's finding)
+    return page, 422 if request.method == "POST" else 200
 
 
 def _plain(value: Decimal | None) -> str:

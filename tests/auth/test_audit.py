@@ -121,13 +121,16 @@ def test_the_csv_export_neutralises_formulas_and_is_audited(app, demo):
         "id",
         "at",
         "action",
-        "actor_employee_id",
+        "actor",
+        "actor_employee_number",
         "actor_token_id",
         "target",
+        "about",
+        "about_employee_number",
         "ip",
         "details",
     ]
-    targets = sorted(row[5] for row in rows[1:])
+    targets = sorted(row[6] for row in rows[1:])
     assert targets == ["'+1-2@example.org", '\'=hyperlink("http://evil.example","x")']
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     with app.app_context():
@@ -135,3 +138,22 @@ def test_the_csv_export_neutralises_formulas_and_is_audited(app, demo):
             select(AuditEvent).where(AuditEvent.action == "export_audit_events")
         )
         assert exported.details == {"filters": {"action": "sign_in_failed"}}
+
+
+def test_the_api_refuses_wrong_filters_as_the_page_does(app, demo):
+    """A tester's finding: ?action=bogus and until before since answered 200 with nothing,
+    where the page answers 422 naming the field; the API and its CSV now do too."""
+    client = app.test_client()
+    sign_in(client, "hr@example.org")
+    for path in ("/api/v1/audit-events", "/api/v1/audit-events.csv"):
+        bogus = client.get(f"{path}?action=bogus")
+        assert bogus.status_code == 422, path
+        assert bogus.get_json()["errors"]["issues"][0]["where"] == "action"
+        assert "bogus" in bogus.get_json()["message"]
+        backwards = client.get(f"{path}?since=2026-06-02&until=2026-06-01")
+        assert backwards.status_code == 422, path
+        assert backwards.get_json()["errors"]["issues"][0]["where"] == "until"
+    # a known action the log holds none of lists none; a right range lists
+    assert client.get("/api/v1/audit-events?action=person.erased").get_json() == []
+    fine = client.get("/api/v1/audit-events?action=sign_in&since=2000-01-01&until=2999-01-01")
+    assert fine.status_code == 200 and len(fine.get_json()) == 1

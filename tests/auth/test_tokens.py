@@ -200,3 +200,22 @@ def test_a_token_carries_only_what_its_creator_may_do(app, demo):
     assert runner.invoke(args=revoke).exit_code == 0
     body = _envelope(app.test_client().get(EXPORT, headers=_bearer(secret)), 403)
     assert "no longer holds a role" in body["message"]
+
+
+def test_a_url_no_route_matches_is_404_for_a_token_too(app, demo):
+    """A tester's finding: with a valid token of the right scope, /assignments/abc,
+    /assignments/-1, /exports/jobs/abc and /nonexistent answered 403 "API tokens cannot use
+    this endpoint." (there is no endpoint); a browser session got 404, and so does a token."""
+    secret = _cli_token(app, "assignments:read,exports:read")
+    client = app.test_client()
+    for path in (
+        "/api/v1/assignments/abc",
+        "/api/v1/assignments/-1",
+        "/api/v1/exports/jobs/abc",
+        "/api/v1/nonexistent",
+    ):
+        _envelope(client.get(path, headers=_bearer(secret)), 404)
+    assert client.get("/api/v1/assignments", headers=_bearer(secret)).status_code == 200
+    # a route that exists but accepts no token is still 403; a bad token still 401
+    _envelope(client.get("/api/v1/me/progress", headers=_bearer(secret)), 403)
+    _envelope(client.get("/api/v1/nonexistent", headers=_bearer("nothing")), 401)

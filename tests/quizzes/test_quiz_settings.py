@@ -334,3 +334,33 @@ def test_the_page_saves_every_minute_and_reviews_every_type(app, demo, make_quiz
     assert "Your answer: <strong>Paris</strong>" in page
     assert "<strong>animal</strong> <em>(correct: animal)</em>" in page
     assert "(correct: plant)" in page and "no answer" in page
+
+
+def test_extra_time_api_refuses_what_the_page_refuses(app, demo):
+    """A tester's findings: HR gave herself extra time through the API (the page says 403),
+    1.5 was stored as 1, and extra time with no time limit stored both; each is refused,
+    naming the field, and nothing is stored."""
+    hr = app.test_client()
+    headers = {"X-CSRFToken": sign_in(hr, "hr@example.org")}
+    own = hr.put(
+        "/api/v1/employees/E1020/quiz-time-adjustment", json={"extra_percent": 10}, headers=headers
+    )
+    assert own.status_code == 403, own.get_json()
+    assert own.get_json()["message"].startswith("You cannot change your own extra time")
+    url = "/api/v1/employees/E1007/quiz-time-adjustment"
+    fraction = hr.put(url, json={"extra_percent": 1.5}, headers=headers)
+    assert fraction.status_code == 422
+    assert "extra_percent" in fraction.get_json()["errors"]["json"]
+    both = hr.put(url, json={"extra_percent": 50, "no_time_limit": True}, headers=headers)
+    assert both.status_code == 422
+    assert both.get_json()["errors"]["issues"][0]["where"] == "extra_percent"
+    assert "not both" in both.get_json()["message"]
+    with app.app_context():
+        evan = get_by_email("employee@example.org")
+        evan.active = False
+        db.session.commit()
+    leaver = hr.put(url, json={"extra_percent": 10}, headers=headers)
+    assert leaver.status_code == 403
+    assert hr.get(url).get_json()["extra_percent"] == 0
+    own_get = hr.get("/api/v1/employees/E1020/quiz-time-adjustment")
+    assert own_get.status_code == 200 and own_get.get_json()["extra_percent"] == 0

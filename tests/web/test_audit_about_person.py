@@ -95,8 +95,11 @@ def test_about_person_finds_their_attempts_evidence_tokens_and_email(app, about)
     download = client.get("/audit.csv?person=E1007&action=some_event")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
     assert [int(r[0]) for r in rows[1:]] == _ids(page)
-    targets = {r[5].split(":")[0] for r in rows[1:]}
+    targets = {r[6].split(":")[0] for r in rows[1:]}
     assert targets == {"employee", "attempt", "evidence", "api_token", "employee@example.org"}
+    # and names their owner by employee number, as the page (a tester's finding)
+    assert {r[8] for r in rows[1:] if r[6] != "employee@example.org"} == {"E1007"}
+    assert any(re.fullmatch(r"Attempt reference \d+ of Evan Price \(E1007\)", r[7]) for r in rows)
     with app.app_context():
         # the subject access export's audit section: the same events
         sar = {r["event_id"] for r in sar_audit(get_by_email("employee@example.org"))}

@@ -222,3 +222,36 @@ def test_only_hr_and_platform_admins_read_the_log(app, log, email, role, status)
     assert client.get("/audit.csv").status_code == status
     if status == 403:
         assert "Hana Rossi" not in client.get("/audit").get_data(as_text=True)
+
+
+def test_the_csv_names_people_by_employee_number_as_the_page(app, log):
+    """A tester's finding: /audit.csv said actor "7" and target "employee:7" (internal ids)
+    while the page and its filters use employee numbers (E1007)."""
+    client = app.test_client()
+    sign_in(client, "hr@example.org")
+    with app.app_context():
+        evan = get_by_email("employee@example.org")
+        db.session.add(
+            AuditEvent(
+                at=datetime(2026, 7, 4, 9, 0, tzinfo=UTC),
+                actor_id=log["hr"],
+                action="quizzes.essay_scored",
+                target="attempt:999999",
+                details={},
+            )
+        )
+        db.session.commit()
+        evan_id = evan.id
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/audit.csv?action=role_granted").get_data(True)))
+    )
+    assert len(rows) == 1
+    granted = rows[0]
+    assert granted["actor"] == "Hana Rossi (E1020)" and granted["actor_employee_number"] == "E1020"
+    assert granted["target"] == "employee:E1007" and granted["about_employee_number"] == "E1007"
+    assert granted["about"] == "Evan Price (E1007)"
+    assert str(evan_id) not in (granted["target"], granted["actor_employee_number"])
+    system_csv = client.get("/audit.csv?action=org_import").get_data(True)
+    system = next(csv.DictReader(io.StringIO(system_csv)))
+    assert system["actor"] == "The system or the command line"
+    assert system["actor_employee_number"] == "" and system["about"] == ""

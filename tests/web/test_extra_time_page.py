@@ -188,3 +188,21 @@ def test_erasure_deletes_the_adjustment_and_its_reason(app, demo):
         assert not db.session.scalars(
             select(QuizTimeAdjustment).where(QuizTimeAdjustment.reason == "Dyslexia")
         ).all()
+
+
+def test_the_preview_shows_the_limit_the_deadline_gets(app, demo, make_quiz):
+    """A tester's finding: a 3-minute limit with 50% was shown as "5 minutes" (rounded up to
+    the minute) while the deadline is 4 min 30 s; the page uses the deadline's function."""
+    quiz_id = make_quiz("::Q::A statement. {T}\n", time_limit_seconds=180)
+    hr = app.test_client()
+    sign_in(hr, "hr@example.org")
+    assert "Scratch quiz</th><td>3 minutes</td><td>4 min 30 s" in _text(hr.get(URL))
+    saved = _post(hr, kind="extra", extra_percent="50")
+    assert saved.status_code == 302
+    with app.app_context():
+        evan = get_by_email("employee@example.org")
+        attempt = services.start_attempt(quiz_id, evan.id)
+        assert attempt.deadline_at - attempt.started_at == timedelta(seconds=270)
+        db.session.rollback()
+    preview = _text(hr.get(URL))
+    assert "Scratch quiz</th><td>3 minutes</td><td>4 min 30 s" in preview

@@ -171,7 +171,7 @@ def test_bad_points_are_refused_on_their_field_and_change_nothing(app, waiting, 
     hr = app.test_client()
     sign_in(hr, "hr@example.org")
     refused = _mark(hr, waiting["attempt"], waiting["essay"], points, "kept comment")
-    assert refused.status_code == 200
+    assert refused.status_code == 422  # a form sent back with errors (was 200)
     text = _text(refused)
     assert "There is a problem" in text and "<title>Error: Mark essays" in text
     assert f'<a href="#points-{waiting["essay"]}">{message}</a>' in text
@@ -219,7 +219,7 @@ def test_a_save_over_marks_made_since_the_page_was_opened_is_refused(app, waitin
     late = hr.post(
         f"/reviews/{waiting['attempt']}", data=data | {f"points-{waiting['essay']}": "0"}
     )
-    assert late.status_code == 200 and "marked after you opened this page" in _text(late)
+    assert late.status_code == 422 and "marked after you opened this page" in _text(late)
     assert _attempt(app, waiting["attempt"]).score_exact == marked
 
 
