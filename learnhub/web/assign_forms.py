@@ -112,6 +112,9 @@ class _Choices(SelectMultipleField):
     def __init__(self, label: str, choose: str, **kwargs: object) -> None:
         super().__init__(label, coerce=int, validate_choice=False, **kwargs)
         self.choose = choose
+        # the preview sends a multiple select back as one hidden input per value, by this type
+        # (assignments/preview.html); the class's own name would send "[...]" in one input
+        self.type = "SelectMultipleField"
 
     def process_formdata(self, valuelist: list) -> None:
         try:
