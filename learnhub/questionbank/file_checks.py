@@ -142,6 +142,32 @@ def duplicate_names(questions: list[dict], path_of) -> list[Issue]:
     return issues
 
 
+def duplicate_idnumbers(questions: list[dict], path_of) -> list[Issue]:
+    """One error per id number used by two or more questions of one category (``path_of(spec)``
+    its path), naming every line: an id number names one question of its category (Moodle keeps
+    a category's id numbers unique), and a re-import updates the question with that id number
+    (learnhub.questionbank.matching), so the second would silently update the first.
+    Returns ``[Issue(where="lines 2 and 5", message=…)]``; the caller leaves those questions out."""
+    seen: dict[tuple[str, str], list[dict]] = {}
+    for spec in questions:
+        if spec.get("idnumber"):
+            seen.setdefault((path_of(spec), spec["idnumber"]), []).append(spec)
+    issues = []
+    for (path, idnumber), specs in seen.items():
+        if len(specs) < 2:
+            continue
+        lines = [str(spec.get("line", 0)) for spec in specs]
+        where = f"category {path!r}" if path else "the top category"
+        issues.append(
+            Issue(
+                f"lines {', '.join(lines[:-1])} and {lines[-1]}",
+                f"the id number {idnumber!r} is used by {len(specs)} questions in {where}: an "
+                "id number names one question of its category; give each its own",
+            )
+        )
+    return issues
+
+
 def only_text(questions: list[dict], text: str) -> Issue | None:
     """GIFT reads any text without {answers} as a "description": a staff list or an XML file
     chosen by mistake would become one unscored question. A file of real descriptions has

@@ -16,7 +16,9 @@ def same_question(
     """The current question of the category that ``spec`` updates: the one with its id number,
     else (neither with another id number) the one with its name, when only one has it and it
     is not one of the same import (``new``: their ``id()``s; a file with one name twice in a
-    category is refused before, file_checks.duplicate_names, unless both have id numbers)."""
+    category gets a warning, file_checks.duplicate_names, and an edited twin is refused,
+    :func:`name_clash`; one id number twice in a category is refused before,
+    file_checks.duplicate_idnumbers)."""
     if spec.get("idnumber"):
         found = next((q for q in current.values() if q.idnumber == spec["idnumber"]), None)
         if found is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -155,7 +156,8 @@ def read_file(filename: str, data: bytes, fmt: str | None = None) -> ReadFile:
 
 def _checked(read: ReadFile) -> ReadFile:
     """``read`` with the checks on its questions: too much text (an error of that question,
-    which is left out), one name twice in a category (a warning)."""
+    which is left out), one id number twice in a category (an error naming their lines; they
+    are left out), one name twice in a category (a warning)."""
     kept = []
     for spec in read.questions:
         problem = file_checks.question_too_big(spec)
@@ -163,10 +165,17 @@ def _checked(read: ReadFile) -> ReadFile:
             kept.append(spec)
         else:
             read.errors.append(Issue(f"line {spec.get('line', 0)}", problem))
+
+    def path_of(spec: dict) -> str:
+        return category_path(spec.get("category") or "")
+
+    clashes = file_checks.duplicate_idnumbers(kept, path_of)
+    if clashes:
+        read.errors.extend(clashes)
+        uses = Counter((path_of(q), q["idnumber"]) for q in kept if q.get("idnumber"))
+        kept = [q for q in kept if not q.get("idnumber") or uses[(path_of(q), q["idnumber"])] == 1]
     read.questions = kept
-    read.warnings.extend(
-        file_checks.duplicate_names(kept, lambda q: category_path(q.get("category") or ""))
-    )
+    read.warnings.extend(file_checks.duplicate_names(kept, path_of))
     return read
 
 

@@ -156,3 +156,19 @@ def test_a_question_over_the_text_limit_is_refused_with_its_line(app_ctx):
     assert MAX_QUESTION_BYTES == 64 * 1024
     just = b"::Edge::" + b"y" * (MAX_QUESTION_BYTES - 100) + b" {T}\n"
     assert banks.import_questions("Big", "edge.gift", just).added == 1
+
+
+def test_one_id_number_twice_in_a_category_is_refused_with_both_lines(app_ctx):
+    # an id number names one question of its category (Moodle keeps (category, idnumber)
+    # unique): the second question would silently update the first
+    data = b"// [id:q1]\n::A::Is it true? {T}\n\n// [id:q1]\n::B::Is it false? {F}\n"
+    before = _count()
+    with pytest.raises(ValidationFailed) as refused:
+        banks.import_questions("Idtwins", "idtwins.gift", data)
+    [issue] = refused.value.errors
+    assert issue.where == "lines 2 and 5"
+    assert "the id number 'q1' is used by 2 questions in the top category" in issue.message
+    assert _count() == before
+    # in two categories the same id number is two questions
+    other = data.replace(b"// [id:q1]\n::B", b"$CATEGORY: other\n\n// [id:q1]\n::B")
+    assert banks.import_questions("Idtwins", "two.gift", other).added == 2
