@@ -106,6 +106,23 @@ def _text_bytes(value: object) -> int:
     return 0
 
 
+def _shared(questions: list[dict], path_of, key) -> list[tuple[str, str, list[dict], str]]:
+    """The groups of two or more questions of one category (``path_of(spec)`` its path) with
+    the same non-empty ``key(spec)``, in file order: ``(key, where in words, specs, "lines 2
+    and 5")``."""
+    seen: dict[tuple[str, str], list[dict]] = {}
+    for spec in questions:
+        if value := key(spec):
+            seen.setdefault((path_of(spec), value), []).append(spec)
+    groups = []
+    for (path, value), specs in seen.items():
+        if len(specs) > 1:
+            lines = [str(spec.get("line", 0)) for spec in specs]
+            where = f"category {path!r}" if path else "the top category"
+            groups.append((value, where, specs, f"lines {', '.join(lines[:-1])} and {lines[-1]}"))
+    return groups
+
+
 def duplicate_names(questions: list[dict], path_of) -> list[Issue]:
     """One warning per name used by two or more questions of one category (``path_of(spec)``
     its path), naming every line. Names are how a re-import finds the question it updates
@@ -120,26 +137,18 @@ def duplicate_names(questions: list[dict], path_of) -> list[Issue]:
     questions alike), so refusing them would refuse Moodle's files, and a bank imported from
     such XML could not take its own GIFT export back. A name Moodle XML's reader made from
     the text counts too."""
-    seen: dict[tuple[str, str], list[dict]] = {}
-    for spec in questions:
-        name = (spec.get("name") or "")[:255]
-        if name:
-            seen.setdefault((path_of(spec), name), []).append(spec)
-    issues = []
-    for (path, name), specs in seen.items():
-        if len(specs) < 2 or all(spec.get("idnumber") for spec in specs):
-            continue
-        lines = [str(spec.get("line", 0)) for spec in specs]
-        where = f"category {path!r}" if path else "the top category"
-        issues.append(
-            Issue(
-                f"lines {', '.join(lines[:-1])} and {lines[-1]}",
-                f"the name {name!r} is used by {len(specs)} questions in {where}: a later "
-                "import can update one of them only if each has an id number ([id:] in GIFT, "
-                "<idnumber> in Moodle XML) or a name of its own; an edited one is refused",
-            )
+    return [
+        Issue(
+            lines,
+            f"the name {name!r} is used by {len(specs)} questions in {where}: a later "
+            "import can update one of them only if each has an id number ([id:] in GIFT, "
+            "<idnumber> in Moodle XML) or a name of its own; an edited one is refused",
         )
-    return issues
+        for name, where, specs, lines in _shared(
+            questions, path_of, lambda spec: (spec.get("name") or "")[:255]
+        )
+        if not all(spec.get("idnumber") for spec in specs)
+    ]
 
 
 def duplicate_idnumbers(questions: list[dict], path_of) -> list[Issue]:
@@ -148,24 +157,16 @@ def duplicate_idnumbers(questions: list[dict], path_of) -> list[Issue]:
     a category's id numbers unique), and a re-import updates the question with that id number
     (learnhub.questionbank.matching), so the second would silently update the first.
     Returns ``[Issue(where="lines 2 and 5", message=…)]``; the caller leaves those questions out."""
-    seen: dict[tuple[str, str], list[dict]] = {}
-    for spec in questions:
-        if spec.get("idnumber"):
-            seen.setdefault((path_of(spec), spec["idnumber"]), []).append(spec)
-    issues = []
-    for (path, idnumber), specs in seen.items():
-        if len(specs) < 2:
-            continue
-        lines = [str(spec.get("line", 0)) for spec in specs]
-        where = f"category {path!r}" if path else "the top category"
-        issues.append(
-            Issue(
-                f"lines {', '.join(lines[:-1])} and {lines[-1]}",
-                f"the id number {idnumber!r} is used by {len(specs)} questions in {where}: an "
-                "id number names one question of its category; give each its own",
-            )
+    return [
+        Issue(
+            lines,
+            f"the id number {idnumber!r} is used by {len(specs)} questions in {where}: an "
+            "id number names one question of its category; give each its own",
         )
-    return issues
+        for idnumber, where, specs, lines in _shared(
+            questions, path_of, lambda spec: spec.get("idnumber")
+        )
+    ]
 
 
 def only_text(questions: list[dict], text: str) -> Issue | None:
