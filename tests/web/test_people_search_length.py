@@ -12,13 +12,7 @@ from html import unescape
 import pytest
 
 from learnhub.reports.directory import MAX_SEARCH_LENGTH
-from tests.web.test_people_directory import (  # noqa: F401 (people: a fixture)
-    _get,
-    _hr_client,
-    _numbers,
-    _text,
-    people,
-)
+from tests.web.people_shared import directory_numbers, get_directory, hr_client, page_text
 
 
 def _search_input(response) -> str:
@@ -30,23 +24,23 @@ def _search_input(response) -> str:
 @pytest.mark.usefixtures("people")
 def test_the_search_input_takes_at_most_the_limit(app):
     assert MAX_SEARCH_LENGTH == 200
-    found = _get(_hr_client(app), q="zolk")
-    assert found.status_code == 200 and _numbers(found) == ["P0002"]
+    found = get_directory(hr_client(app), q="zolk")
+    assert found.status_code == 200 and directory_numbers(found) == ["P0002"]
     assert f'maxlength="{MAX_SEARCH_LENGTH}"' in _search_input(found)
 
 
 @pytest.mark.usefixtures("people")
 def test_an_over_long_search_is_refused_with_its_length_and_shown_cut(app, count_queries):
-    client = _hr_client(app)
+    client = hr_client(app)
     client.get("/hr/people")  # the session's first statements, out of the count
     asked = "zolk " + "x" * 4995
     with count_queries() as queries:
-        response = _get(client, q=asked)
+        response = get_directory(client, q=asked)
     assert response.status_code == 422
-    body = _text(response)
+    body = page_text(response)
     assert "There is a problem" in body
     assert "Search for at most 200 characters: this search has 5,000." in body
-    assert '<table class="people">' not in body and _numbers(response) == []
+    assert '<table class="people">' not in body and directory_numbers(response) == []
     # the user loader, the org units and the job roles of the form: no search, no count
     assert queries.count == 3, queries
     shown = re.search(r'value="([^"]*)"', _search_input(response))
@@ -55,5 +49,5 @@ def test_an_over_long_search_is_refused_with_its_length_and_shown_cut(app, count
 
 @pytest.mark.usefixtures("people")
 def test_a_search_of_exactly_the_limit_runs(app):
-    response = _get(_hr_client(app), q="zolk" + " " * (MAX_SEARCH_LENGTH - 5) + "z")
-    assert response.status_code == 200 and _numbers(response) == ["P0002"]
+    response = get_directory(hr_client(app), q="zolk" + " " * (MAX_SEARCH_LENGTH - 5) + "z")
+    assert response.status_code == 200 and directory_numbers(response) == ["P0002"]

@@ -9,12 +9,12 @@ import pytest
 from learnhub.core.folding import word_of
 from learnhub.extensions import db
 from tests.factories import EmployeeFactory
-from tests.web.test_people_directory import _get, _hr, _hr_client, _numbers
+from tests.web.people_shared import directory_numbers, get_directory, hr_client, make_hr
 
 
 @pytest.fixture
 def named(app):
-    _hr(app)
+    make_hr(app)
     with app.app_context():
         for number, first, last in (
             ("N0001", "Anna", "Ó Briain"),
@@ -53,7 +53,7 @@ def named(app):
     ],
 )
 def test_a_word_starts_any_word_of_the_name(app, named, search, found):
-    assert _numbers(_get(_hr_client(app), q=search, status="all")) == found
+    assert directory_numbers(get_directory(hr_client(app), q=search, status="all")) == found
 
 
 def test_the_word_rule_is_the_same_in_the_database(app_ctx):
