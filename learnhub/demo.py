@@ -32,8 +32,9 @@ from learnhub.quizzes import scoring
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.layout import attempt_questions
 from learnhub.quizzes.models import Attempt
+from learnhub.skills.recompute import recompute_all
 from learnhub.skills.rollup import store_all_summaries
-from learnhub.skills.services import frameworks_with_profiles, request_recompute, targets_query
+from learnhub.skills.services import frameworks_with_profiles, targets_query
 from learnhub.skills.trends import snapshot_team_summaries
 
 logger = logging.getLogger(__name__)
@@ -90,9 +91,11 @@ def seed(csv_path: Path) -> dict[str, int]:
     trend = _trend_history() if first else 0
     history = _history(people) if first else 0
     assigned = _mandatory()
-    request_recompute(ids)
-    store_all_summaries()  # today's trend point (the recompute after the commit stores it too)
-    snapshot_team_summaries()
+    # every summary and today's trend point now, and every recompute request of the seed gone
+    # with them: the trend's passes made theirs on its frozen clock, weeks ago, and a
+    # deployment without a worker running showed /healthz "degraded" by a 70-day-old request
+    # until one ran (finding 12d)
+    recompute_all()
     return {
         "people": len(people),
         "passwords_set": passwords,
@@ -274,6 +277,8 @@ def seed_cmd() -> None:
     path = Path(current_app.config["LEARNHUB_CONTENT_DIR"]) / "demo" / "organisation.csv"
     counts = seed(path)
     counts["recorded_evidence"] = seed_evidence()
+    if counts["recorded_evidence"]:
+        recompute_all()  # the validation's requests too: none left waiting for a worker
     click.echo(f"demo organisation: {counts}")
     click.echo("Demo sign-ins (password: learnhub-demo):")
     for email in DEMO_ACCOUNTS:

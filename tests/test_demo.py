@@ -78,3 +78,21 @@ def test_the_demo_has_a_content_admin_who_reaches_quiz_settings(app):
     page = client.get(settings.group(1))
     assert page.status_code == 200 and "Pass mark" in page.get_data(as_text=True)
     assert "change with the course" not in page.get_data(as_text=True)
+
+
+def test_seed_leaves_no_recompute_request_for_a_worker(app, monkeypatch):
+    """Finding 12d: the trend's passes, made on the seed's frozen clock weeks ago, left their
+    recompute requests dated then, and a deployment with no worker running yet showed
+    /healthz "degraded" (a 70-day-old request). The seed recomputes every summary itself and
+    its requests go with that recompute (committed together), so nothing waits for a worker."""
+    from learnhub.skills.models import RecomputeRequest
+
+    # no worker: the wake-up after the commit reaches nobody (eager tests would drain in-process)
+    monkeypatch.setattr("learnhub.skills.tasks.wake_worker", lambda *_ids: None)
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RecomputeRequest.id))) == 0
+    health = app.test_client().get("/healthz").get_json()
+    assert health["recompute_requests"] == {"pending": 0, "oldest_age_seconds": None}
+    assert health["status"] == "ok"

@@ -127,16 +127,34 @@ def drain_once(batch: int = BATCH, at: datetime | None = None) -> Drained | None
     everyone = any(flag for _e, _m, flag in rows)
     frameworks = frameworks_with_profiles()
     if everyone or len(employees) + len(managers) > ROLLUP_ABOVE:
-        # the roll-up covers every request committed so far, not only this batch
-        claimed = len(rows) + len(claim_requests(None))
-        stored = store_all_summaries(at)
-        snapshot_team_summaries(at)  # the day's trend point, committed with the summaries
-        logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
-        return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
+        return _roll_up(at, claimed=len(rows))
     # level by level, deepest first: each summary adds up its reports' fresh ones
     recomputed = store_chain_summaries(employees, managers, at)
     logger.info("team summaries recomputed for %d managers, %d requests", recomputed, len(rows))
     return Drained(len(rows), recomputed, len(frameworks), False)
+
+
+def recompute_all(at: datetime | None = None) -> Drained:
+    """Every summary recomputed and the day's snapshot taken now, in the caller's transaction,
+    and every pending request removed with them: those committed so far and those this
+    transaction made (a command that made many changes itself, as ``flask demo seed``, leaves
+    no request behind for a worker). Takes the summaries lock first, so the claim, then the
+    roll-up, covers every request it deletes; they go only when this transaction commits
+    (DESIGN.md "recompute request"). The caller commits."""
+    lock_summaries()
+    return _roll_up(at or utcnow(), claimed=0)
+
+
+def _roll_up(at: datetime, claimed: int) -> Drained:
+    """Step 3's whole-tree roll-up, the lock held and ``claimed`` requests already deleted:
+    claim every other pending row (the roll-up covers every request committed so far, and
+    this transaction's own), store every summary and the day's snapshot."""
+    claimed += len(claim_requests(None))
+    frameworks = frameworks_with_profiles()
+    stored = store_all_summaries(at)
+    snapshot_team_summaries(at)  # the day's trend point, committed with the summaries
+    logger.info("all team summaries recomputed: %d, for %d requests", stored, claimed)
+    return Drained(claimed, stored // max(1, len(frameworks)), len(frameworks), True)
 
 
 def pending_requests() -> tuple[int, datetime | None]:

@@ -5,7 +5,8 @@ numbers; two people whose emails differ only in letter case; a manager who is ne
 file nor in LearnHub (or has left, or would leave in this full sync); someone as their own
 manager; cycles in the reporting lines, counting the lines LearnHub already holds for people
 not in the file; an email another person in LearnHub holds; org units with two parents or in a
-cycle of parents; a control character or a line break in a text field.
+cycle of parents; a control character, a line break or a bidirectional formatting character
+in a text field.
 
 Line breaks (CR, LF, NEL U+0085, LINE SEPARATOR U+2028, PARAGRAPH SEPARATOR U+2029) are refused
 in every text field: names, employee and manager numbers, email, job code and title, org unit
@@ -13,11 +14,22 @@ and parent unit. A quoted CSV cell or an XLSX cell may hold one, but none of the
 several lines: the pages, the exports and other systems show one line per name (a fresh
 tester's finding). A break at a cell's edge is whitespace, stripped like any other. The hire
 date needs no rule of its own: it must read YYYY-MM-DD.
+
+Bidirectional formatting characters (:data:`BIDI_CHARACTERS`) are refused in the same fields,
+each named ("U+202E RIGHT-TO-LEFT OVERRIDE"): invisible, they make a name show in another order
+than it is stored, so a last name "Zoë \u202eevil" showed as "Zoë live" on a manager's team page
+(a fresh tester's finding; the "Trojan Source" attack, CVE-2021-42574, hides code the same way).
+The list is Unicode TR#9's explicit embeddings, overrides and isolates (LRE, RLE, PDF, LRO,
+RLO; LRI, RLI, FSI, PDI: the ones CVE-2021-42574 names) and its implicit marks (LRM, RLM,
+ALM). The marks reorder no letters, but they move the digits and punctuation next to them and
+make two names that look the same differ (search, duplicates); no name needs one: the letters
+of a name give its direction.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter, eq, itemgetter
@@ -41,8 +53,12 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: line breaks a text field may not hold (the other ``str.splitlines`` boundaries, VT, FF and
 #: FS to RS, are control characters above)
 LINE_BREAK_RE = re.compile("[\r\n\x85\u2028\u2029]")
-#: either of the two: one scan finds whether a row needs a closer look
-UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r\n\x85\u2028\u2029]")
+#: Unicode bidirectional formatting characters (module docstring): LRE, RLE, PDF, LRO, RLO,
+#: LRI, RLI, FSI, PDI, then the marks LRM, RLM and ALM
+BIDI_CHARACTERS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+BIDI_RE = re.compile(f"[{BIDI_CHARACTERS}]")
+#: any of the three: one scan finds whether a row needs a closer look
+UNSAFE_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r\n\x85\u2028\u2029{BIDI_CHARACTERS}]")
 #: a date written YYYY-MM-DD, whether or not the day exists (2020-02-30 is written so, and
 #: is not a real date: the two get different messages, a tester's finding)
 WRITTEN_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -90,6 +106,8 @@ def check_rows(rows: list[HRRow], headers: dict[str, str] | None = None) -> list
                 )
             if unsafe and LINE_BREAK_RE.search(v[fld]):
                 issues.append(Issue(where, f"{field_words(fld, headers)} contains a line break"))
+            if unsafe and BIDI_RE.search(v[fld]):
+                issues.append(Issue(where, f"{field_words(fld, headers)} {bidi_words(v[fld])}"))
         if v["email"] and not EMAIL_RE.match(v["email"]):
             issues.append(
                 Issue(
@@ -131,6 +149,19 @@ def check_rows(rows: list[HRRow], headers: dict[str, str] | None = None) -> list
         if v["manager_employee_number"] and v["manager_employee_number"] == number:
             issues.append(Issue(where, f"employee {number} is their own manager"))
     return issues
+
+
+def bidi_words(text: str) -> str:
+    """What a refusal says of the bidirectional formatting characters in ``text``, each named
+    once in the order met: "contains U+202E RIGHT-TO-LEFT OVERRIDE, a bidirectional formatting
+    character (invisible: it makes text show in another order than it is written)"."""
+    found = list(dict.fromkeys(BIDI_RE.findall(text)))
+    names = " and ".join(f"U+{ord(c):04X} {unicodedata.name(c)}" for c in found)
+    kind = "characters" if len(found) > 1 else "character"
+    return (
+        f"contains {names}, {'' if len(found) > 1 else 'a '}bidirectional formatting {kind} "
+        "(invisible: it makes text show in another order than it is written)"
+    )
 
 
 def _clean(rows: list[HRRow]) -> bool:

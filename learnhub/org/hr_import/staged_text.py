@@ -5,6 +5,7 @@ split of every line or a regular expression over it (0.05 to 0.4 s at 100,000 ro
 
 from __future__ import annotations
 
+from learnhub.org.hr_import.checks import BIDI_CHARACTERS
 from learnhub.org.hr_import.tables import Limits, Table
 
 #: the characters ``str.strip()`` removes (``str.isspace``); a test keeps it in step
@@ -73,3 +74,6 @@ def needs_strip(body: str, delimiter: str) -> bool:
 #: one goes row by row, which finds whether it sits inside a cell and words the error
 CONTROLS = [chr(i) for i in (*range(0, 9), 11, 12, *range(14, 32), 127)]
 BREAKS = ["\x85", "\u2028", "\u2029"]
+#: the bidirectional formatting characters the row path refuses (BIDI_RE): one anywhere in
+#: the text sends the file row by row too
+BIDI = list(BIDI_CHARACTERS)

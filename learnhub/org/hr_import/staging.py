@@ -15,8 +15,8 @@ to it, which words the errors (so the messages and row numbers are the row path'
   line, no ``\\.`` (COPY's end marker), every row as wide as the header (else COPY fails, in a
   savepoint);
 - cells stripped as ``str.strip`` does (WHITESPACE), emails lower-cased only when ASCII;
-- no control character, NEL, U+2028 or U+2029 anywhere in the text (CR and LF only end lines:
-  a cell holding one needs quotes, ruled out above);
+- no control character, NEL, U+2028, U+2029 or bidirectional formatting character anywhere in
+  the text (CR and LF only end lines: a cell holding one needs quotes, ruled out above);
 - no required field empty, no value too long or holding a control character, every email of
   the rule's shape, every hire date YYYY-MM-DD and real, no repeated number or email, nobody
   their own manager, every manager outside the file active in LearnHub and staying, no email
@@ -53,6 +53,7 @@ from learnhub.org.hr_import.checks import HRRow, check_units
 from learnhub.org.hr_import.lookups import is_postgresql
 from learnhub.org.hr_import.mapping import FIELDS, MAX_LENGTHS
 from learnhub.org.hr_import.staged_text import (
+    BIDI,
     BREAKS,
     CONTROLS,
     WHITESPACE,
@@ -111,7 +112,7 @@ def stage_file(table: Table, used: dict[str, str], limits: Limits) -> Stage | No
     the columns no field reads); None when the row path must read it (nothing is left)."""
     body = copy_text(table, limits)
     delimiter = table.delimiter or ","
-    if body is None or any(c in body for c in CONTROLS) or any(c in body for c in BREAKS):
+    if body is None or any(c in body for c in (*CONTROLS, *BREAKS, *BIDI)):
         return None
     position = {fld: table.headers.index(header) for fld, header in used.items()}
     if len(set(position.values())) != len(position):  # two fields read one column
