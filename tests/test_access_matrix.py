@@ -78,6 +78,10 @@ SELF = {
     ("GET", "/reminders"),
     ("GET", "/credentials"),
     ("GET", "/credentials/<course_slug>/download"),
+    # the record of learning: the caller's own, no person in the URL
+    ("GET", "/my/record"),
+    ("GET", "/my/record.csv"),
+    ("GET", "/api/v1/me/record"),
     ("GET", "/courses/<course_slug>/files/<path:path>"),
     ("GET", "/courses/<int:course_id>"),
     ("POST", "/courses/<int:course_id>/enrol"),

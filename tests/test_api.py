@@ -16,6 +16,7 @@ PROTECTED = [
     ("put", "/api/v1/attempts/1/responses"),
     ("post", "/api/v1/attempts/1/submit"),
     ("get", "/api/v1/me/progress"),
+    ("get", "/api/v1/me/record"),
     ("get", "/api/v1/me/competence-profile"),
     ("get", "/api/v1/me/reminders"),
     ("get", "/api/v1/teams/me/skill-gaps"),

@@ -60,6 +60,7 @@ ACTION_WORDS = {
     "evidence_withdrawn": "Evidence withdrawn",
     "export_audit_events": "Audit log downloaded",
     "export_completions": "Completions exported",
+    "export_learning_record": "Own record of learning downloaded",
     "export_requirements": "Required learning exported",
     "export_xapi_statements": "xAPI statements exported",
     "invitation_sent": "Invitation sent",

@@ -22,7 +22,8 @@ from learnhub.catalog.models import Course, Module
 from learnhub.core.audit import AuditEvent
 from learnhub.extensions import db
 from learnhub.org.models import Employee, ReportingLine
-from learnhub.progress.models import Enrolment, ModuleProgress
+from learnhub.progress.models import Enrolment
+from learnhub.progress.records import module_progress_query
 from learnhub.questionbank.models import Question
 from learnhub.quizzes.models import Attempt, Quiz, QuizTimeAdjustment, Response
 from learnhub.skills.models import (
@@ -145,27 +146,9 @@ def enrolments(person: Employee) -> Rows:
 
 
 def module_progress(person: Employee) -> Rows:
-    return rows_of(
-        select(
-            Course.slug.label("course"),
-            Module.slug.label("module"),
-            Module.title.label("module_title"),
-            ModuleProgress.status,
-            ModuleProgress.started_at,
-            ModuleProgress.completed_at,
-            ModuleProgress.waived_at,
-            ModuleProgress.attempts,
-            ModuleProgress.grade_points,
-            ModuleProgress.max_points,
-            ModuleProgress.grade_exact,
-            ModuleProgress.passed,
-            ModuleProgress.updated_at,
-        )
-        .join(Module, Module.id == ModuleProgress.module_id)
-        .join(Course, Course.id == Module.course_id)
-        .where(ModuleProgress.employee_id == person.id)
-        .order_by(Course.slug, Module.position, Module.id)
-    )
+    """Every module progress row of ``person`` (the record of learning reads the same
+    statement: :func:`learnhub.progress.records.module_progress_query`)."""
+    return rows_of(module_progress_query(person.id))
 
 
 def attempts(person: Employee) -> Rows:

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.directory_api import blp as directory_api
     from learnhub.reports.heatmap_api import blp as heatmap_api
     from learnhub.reports.jobs.api import blp as export_jobs_api
+    from learnhub.reports.record_api import blp as record_api
     from learnhub.reports.trends_api import blp as trends_api
 
     api.register_blueprint(reports_api, url_prefix="/api/v1")
@@ -22,4 +23,5 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(trends_api, url_prefix="/api/v1")
     api.register_blueprint(directory_api, url_prefix="/api/v1")
     api.register_blueprint(export_jobs_api, url_prefix="/api/v1")
+    api.register_blueprint(record_api, url_prefix="/api/v1")
     app.cli.add_command(reports_cli)

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     import learnhub.web.credential_views
     import learnhub.web.hr_import_profile_views  # its route joins the hrimport blueprint
     import learnhub.web.lesson_files
+    import learnhub.web.record_views  # its pages join the web blueprint
     import learnhub.web.reminders  # noqa: F401  (its page joins the web blueprint)
     from learnhub.web import trends  # noqa: F401  (the team page's trend functions)
     from learnhub.web.assign_views import blp as assign_views

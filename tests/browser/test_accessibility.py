@@ -85,6 +85,8 @@ def test_every_journey_page_passes_axe(app, demo, chromium, live_server, axe_ins
         found.extend(_violations(page, "employee quiz result"))
         page.goto(f"/courses/{_course_of(app, module_id)}")
         found.extend(_violations(page, "employee course"))
+        page.goto("/my/record")  # the module just passed is on it
+        found.extend(_violations(page, "employee record"))
         page.goto("/hr")  # a 403 page
         found.extend(_violations(page, "employee hr forbidden"))
 

@@ -122,7 +122,7 @@ def test_no_page_is_wider_than_a_phone_but_its_data_tables(app, demo, page, widt
     module_id, _quiz_id = first_module(app)
     page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, "manager@example.org")
-    for path in ("/", "/profile", "/team", "/people/E1007", f"/modules/{module_id}"):
+    for path in ("/", "/profile", "/my/record", "/team", "/people/E1007", f"/modules/{module_id}"):
         page.goto(path)
         wide = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth,"
