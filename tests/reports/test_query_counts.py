@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from learnhub.catalog.models import Course
 from learnhub.extensions import db
+from learnhub.org.models import Employee
 from learnhub.reports.completions import CHUNK_ROWS
+from learnhub.reports.requirements_sql import zone_case
 from learnhub.reports.sql_export import sql_export_available
 from tests.conftest import sign_in
 from tests.factories import (
@@ -98,6 +100,12 @@ def test_requirements_export_statements_do_not_grow_with_the_people(app, count_q
             )
         db.session.commit()
         email = hr.email
+        if db.engine.dialect.name == "postgresql":
+            # the SQL path checks each zone name against PostgreSQL's once per process (2
+            # statements the first time, whatever the people): done here, so the count below
+            # does not depend on whether an earlier test of this process met the zone first
+            zone_case(Employee.timezone)
+            db.session.rollback()
     client = app.test_client()
     sign_in(client, email, PASSWORD)
     with count_queries() as queries:
