@@ -32,8 +32,9 @@ def learning_in_hand(manager_id: int, framework_id: int, where: tzinfo) -> dict[
     those of them whose learning is in hand (module docstring), "first_due", "last_due":
     the earliest and latest due instant (UTC) of the open requirements that hold it, None
     when nothing of it is still to do; "first_due_day", "last_due_day": their last days in
-    the zone ``where`` (the viewer's: the people's zones differ)}}``. Live figures (the stored summary may lag). One
-    statement, set-based over the subtree (no query per person or per competence)."""
+    the zone ``where`` (the viewer's: the people's zones differ)}}``. Live figures (the
+    stored summary may lag). One statement, set-based over the subtree (no query per person
+    or per competence)."""
     members = subtree_ids_query(manager_id)
     targets = targets_query(members, framework_id).subquery("targets")
     attained = attained_query(members).subquery("attained")
@@ -58,8 +59,10 @@ def learning_in_hand(manager_id: int, framework_id: int, where: tzinfo) -> dict[
         .cte("gap")
     )
     open_due = case(
-        (and_(Requirement.completed_at.is_(None), Requirement.waived_at.is_(None)),
-         Requirement.due_at),
+        (
+            and_(Requirement.completed_at.is_(None), Requirement.waived_at.is_(None)),
+            Requirement.due_at,
+        ),
         else_=None,
     )
     held = union_all(

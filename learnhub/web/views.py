@@ -32,9 +32,9 @@ from learnhub.quizzes.models import Attempt, AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.quizzes.revisions import ChangedElsewhere
+from learnhub.reports.gap_assigned import learning_in_hand
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.person_record import person_record
-from learnhub.reports.gap_assigned import learning_in_hand
 from learnhub.reports.team import team_view
 from learnhub.skills.evidence_list import evidence_of
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
@@ -276,7 +276,8 @@ def team() -> str:
     return render_template(
         "team.html",
         team=view,
-        pending=since and {"since": since, "minutes": int((utcnow() - since).total_seconds() // 60)},
+        pending=since
+        and {"since": since, "minutes": int((utcnow() - since).total_seconds() // 60)},
     )
 
 

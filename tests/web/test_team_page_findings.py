@@ -85,7 +85,7 @@ def _row(text: str, code: str) -> str:
 
 
 def test_a_gap_whose_learning_is_assigned_says_so_on_the_team_page(app):
-    t, client = signed_in_boss(app)
+    _team, client = signed_in_boss(app)
     row = _row(_text(client.get("/team")), "4.2")
     # one of the six (the level-2 module already required of them) has it in hand
     assert "Learning assigned to 1 of 6 people with this gap, due" in row
