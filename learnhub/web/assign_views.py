@@ -302,13 +302,9 @@ def _team_people(manager_id: int, chosen: list[str]) -> tuple[list[Employee], li
     chosen = list(dict.fromkeys(chosen))[:TEAM_LIST_LIMIT]
     query = select(Employee).where(Employee.id.in_(subtree_ids_query(manager_id)))
     by_name = (Employee.last_name, Employee.first_name, Employee.id)
-    found: list[Employee] = []
-    if chosen:
-        found = list(
-            db.session.scalars(query.where(Employee.employee_number.in_(chosen)).order_by(*by_name))
-        )
-    numbers = {p.employee_number for p in found}
-    outside = [n for n in chosen if n not in numbers]
+    picked = query.where(Employee.employee_number.in_(chosen)).order_by(*by_name)
+    found = list(db.session.scalars(picked)) if chosen else []
+    outside = [n for n in chosen if n not in {p.employee_number for p in found}]
     if found and not outside:
         return found, []
     offered = {p.id: p for p in found}
@@ -319,8 +315,8 @@ def _team_people(manager_id: int, chosen: list[str]) -> tuple[list[Employee], li
 
 
 def _outside_words(numbers: list[str]) -> str:
-    """ "E1015 is not in your team …" for the chosen ``numbers`` outside the team (the
-    service's words, which never tell an unknown number from someone else's report)."""
+    """ "E1015 is not in your team or does not exist. …" (the service's words: a manager
+    cannot tell an unknown number from someone else's report)."""
     words = "; ".join(NOT_IN_TEAM.format(n).removeprefix("employee ") for n in numbers[:5])
     more = f" (and {len(numbers) - 5} more)" if len(numbers) > 5 else ""
     return f"{words[:1].upper()}{words[1:]}{more}. Choose people from your team below."
@@ -346,9 +342,9 @@ def team_assign() -> tuple[str, int] | Response:
     people, outside = _team_people(me, chosen)
     form.people.choices = choices((p.employee_number, p.full_name) for p in people)
     form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
+    # without JavaScript, "Show the modules" sends the form to be shown again (no error)
     showing = request.method == "POST" and request.form.get("action") == "modules"
     if request.method == "GET" or showing:
-        # showing: without JavaScript, the chosen course's modules (the same form, no error)
         if request.method == "GET":
             form.submit_token.data = submit_tokens.new_token()
         if outside:
