@@ -59,6 +59,32 @@ def _exists(model: type, ident: int | None) -> bool:
     return ident is not None and db.session.get(model, ident) is not None
 
 
+def _module_issues(course: Course, module_ids: list[int]) -> list[Issue]:
+    """An issue for each of ``module_ids`` that is not an active module of ``course``, naming
+    the module and the course by title (a tester's finding 6: "Module 1 is not an active
+    module of the course" named an internal id); the id only when no module has it."""
+    own = set(
+        db.session.scalars(
+            select(Module.id).where(Module.course_id == course.id, Module.active.is_(True))
+        )
+    )
+    stray = [m for m in module_ids if m not in own]
+    if not stray:
+        return []
+    titles = dict(
+        db.session.execute(select(Module.id, Module.title).where(Module.id.in_(stray))).all()
+    )
+    return [
+        Issue(
+            "module_ids",
+            f"“{titles[m]}” is not a module of “{course.title}”: choose modules of that course"
+            if m in titles
+            else f"no module of “{course.title}” has id {m}",
+        )
+        for m in stray
+    ]
+
+
 def check_spec(spec: AssignmentSpec, *, manager_id: int | None = None) -> None:
     """Raise ValidationFailed (422) listing every problem of ``spec`` by field. With
     ``manager_id`` (a manager may assign only to their own reports, direct or indirect; issue
@@ -70,16 +96,7 @@ def check_spec(spec: AssignmentSpec, *, manager_id: int | None = None) -> None:
     if course is None or not course.published:
         issues.append(Issue("course_id", f"no published course has id {spec.course_id}"))
     elif spec.module_ids:
-        own = set(
-            db.session.scalars(
-                select(Module.id).where(Module.course_id == course.id, Module.active.is_(True))
-            )
-        )
-        for module_id in spec.module_ids:
-            if module_id not in own:
-                issues.append(
-                    Issue("module_ids", f"module {module_id} is not an active module of the course")
-                )
+        issues.extend(_module_issues(course, spec.module_ids))
     today = local_date(utcnow(), zone_named(""))
     if spec.due_kind == DueKind.FIXED:
         if spec.due_date is None:

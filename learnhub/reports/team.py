@@ -79,6 +79,7 @@ def team_view(
         frameworks.append(
             {
                 "framework": {
+                    "id": framework.id,
                     "slug": framework.slug,
                     "name": framework.name,
                     "levels": [lvl.name for lvl in framework.levels],

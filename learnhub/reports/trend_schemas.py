@@ -69,6 +69,12 @@ class AssignmentCompetenceSchema(Schema):
     name = fields.String()
     then = fields.Nested(SharesSchema, allow_none=True)
     now = fields.Nested(SharesSchema)
+    met_through = fields.Integer(
+        metadata={
+            "description": "people it reaches who now meet the target with a quiz of its own "
+            "modules passed since it was made (then/now count every kind of evidence)"
+        }
+    )
 
 
 class AssignmentTrendSchema(Schema):

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
 from learnhub.assignments.models import Assignment, AssignmentTarget
 from learnhub.catalog.models import Module, ModuleCompetence
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
 from learnhub.org.services import subtree_ids_query
-from learnhub.skills.models import Competence, Framework
+from learnhub.quizzes.models import Attempt, Quiz
+from learnhub.skills.models import Competence, Evidence, EvidenceKind, Framework
+from learnhub.skills.services import targets_query
 from learnhub.skills.summaries import get_summary
 from learnhub.skills.trends import Point, snapshots_in_force
 
@@ -49,7 +51,7 @@ def team_trends(
                                       "mean_gap"}, ...]}, ...],
          "assignments": [{"id", "course", "created_at", "baseline_day", "then", "now",
                           "competences": [{"competence_id", "code", "name", "then",
-                                           "now"}]}, ...]}
+                                           "now", "met_through"}]}, ...]}
 
     ``days``: ``weeks`` (1 to MAX_WEEKS) weekly points ending ``today`` (UTC, default now),
     oldest first; each point's figures are those of the snapshot in force that day (the last,
@@ -57,10 +59,12 @@ def team_trends(
     ``share_met`` (in [0, 1]) None when nothing was snapshotted by then or nobody had the
     target. ``then``/``now`` are ``{"with_target", "meeting", "share_met"}``: ``then`` from
     the snapshot in force the day before the assignment was made, ``now`` from the stored
-    summary (``current``: its ``data``, when the caller has it; else read). Statements: one
-    for the snapshots, one for the competences' names, and for the assignments one for those
-    that reach the team, one for their modules (selectin) and one for those modules'
-    competences; three more without ``current``."""
+    summary (``current``: its ``data``, when the caller has it; else read): their change
+    counts every kind of evidence (a manager's validation too), so ``met_through`` says how
+    much of it is the learning's (:func:`_met_through`). Statements: one for the snapshots,
+    one for the competences' names, and for the assignments one for those that reach the
+    team, one for their modules (selectin), one for those modules' competences and one for
+    the targets met through them; three more without ``current``."""
     weeks = min(max(1, weeks), MAX_WEEKS)
     today = today or utcnow().date()
     days = [today - timedelta(days=7 * n) for n in range(weeks - 1, -1, -1)]
@@ -72,6 +76,7 @@ def team_trends(
         for c in (current or {}).get("competences", [])
     }
     assignments = _assignments_reaching(manager_id, framework)
+    through = _met_through(manager_id, framework, assignments)
     baselines = {a["id"]: a["created_at"].date() - timedelta(days=1) for a in assignments}
     points = {
         p.day: p for p in snapshots_in_force(manager_id, framework.id, [*days, *baselines.values()])
@@ -121,7 +126,7 @@ def team_trends(
             if c.id in now or any(p.snapshot and c.id in p.snapshot.by_competence() for p in weekly)
         ],
         "assignments": [
-            _comparison(a, points[baselines[a["id"]]], now, names) for a in assignments
+            _comparison(a, points[baselines[a["id"]]], now, names, through) for a in assignments
         ],
     }
 
@@ -168,11 +173,16 @@ def _summed(parts: Iterable[Counts]) -> Counts:
 
 
 def _comparison(
-    assignment: dict, baseline: Point, now: Mapping[int, Counts], names: Mapping[int, Competence]
+    assignment: dict,
+    baseline: Point,
+    now: Mapping[int, Counts],
+    names: Mapping[int, Competence],
+    through: Mapping[tuple[int, int], int],
 ) -> dict:
     """One assignment: per competence its modules give (and the team has a target in), the
-    share met in the snapshot in force the day before it was made and now; and the same
-    summed over those competences."""
+    share met in the snapshot in force the day before it was made and now, and the people
+    who meet it through the assignment's own modules (``through``: :func:`_met_through`);
+    and the shares summed over those competences."""
     before = baseline.snapshot.by_competence() if baseline.snapshot else {}
     rows = []
     for competence_id in sorted(assignment["competence_ids"], key=lambda c: _order(names[c])):
@@ -188,6 +198,7 @@ def _comparison(
                 "name": competence.name,
                 "then": _figures(then) if baseline.snapshot else None,
                 "now": _figures(current),
+                "met_through": through.get((assignment["id"], competence_id), 0),
             }
         )
     return {
@@ -207,9 +218,9 @@ def _comparison(
 
 def _assignments_reaching(manager_id: int, framework: Framework) -> list[dict]:
     """The MAX_ASSIGNMENTS most recent live assignments that reach someone in the manager's
-    subtree, each ``{"id", "course", "created_at", "competence_ids"}``: the competences of
-    ``framework`` that its modules (all of the course's when none were chosen) give evidence
-    of. Three statements."""
+    subtree, each ``{"id", "course", "created_at", "module_ids", "competence_ids"}``: its
+    modules (all of the course's mapped to ``framework`` when none were chosen) and the
+    competences of ``framework`` they give evidence of. Three statements."""
     reached = exists().where(
         AssignmentTarget.assignment_id == Assignment.id,
         AssignmentTarget.employee_id.in_(subtree_ids_query(manager_id)),
@@ -242,10 +253,67 @@ def _assignments_reaching(manager_id: int, framework: Framework) -> list[dict]:
                 "id": assignment.id,
                 "course": assignment.course.title,
                 "created_at": assignment.created_at,
+                "module_ids": sorted(chosen),
                 "competence_ids": set().union(*(modules.get(m, set()) for m in chosen)),
             }
         )
     return result
+
+
+def _met_through(
+    manager_id: int, framework: Framework, assignments: list[dict]
+) -> dict[tuple[int, int], int]:
+    """``{(assignment id, competence id): people}``: the people of the subtree whom the
+    assignment reaches who now meet their target in the competence with a passed quiz of one
+    of the assignment's own modules, taken since it was made (counting, unrevoked, unexpired
+    evidence). A tester's finding 11: the change in the share met beside it also counts a
+    manager's validation or prior learning, which is not this learning's doing. One
+    statement (none without assignments)."""
+    wanted = [a for a in assignments if a["module_ids"]]
+    if not wanted:
+        return {}
+    members = subtree_ids_query(manager_id)
+    targets = targets_query(members, framework.id).subquery("targets")
+    reached = exists().where(
+        AssignmentTarget.assignment_id == Assignment.id,
+        AssignmentTarget.employee_id == Evidence.employee_id,
+    )
+    rows = db.session.execute(
+        select(Assignment.id, Evidence.competence_id, func.count(Evidence.employee_id.distinct()))
+        .select_from(Assignment)
+        .join(
+            Quiz,
+            or_(
+                *(
+                    and_(Assignment.id == a["id"], Quiz.module_id.in_(a["module_ids"]))
+                    for a in wanted
+                )
+            ),
+        )
+        .join(Attempt, Attempt.quiz_id == Quiz.id)
+        .join(
+            Evidence,
+            and_(
+                Evidence.source == "attempt:" + cast(Attempt.id, String),
+                Evidence.employee_id == Attempt.employee_id,
+                Evidence.kind == EvidenceKind.QUIZ_PASSED,
+                Evidence.revoked_at.is_(None),
+                or_(Evidence.expires_at.is_(None), Evidence.expires_at > utcnow()),
+                Evidence.achieved_at >= Assignment.created_at,
+            ),
+        )
+        .join(
+            targets,
+            and_(
+                targets.c.employee_id == Evidence.employee_id,
+                targets.c.competence_id == Evidence.competence_id,
+                targets.c.target <= Evidence.level_number,
+            ),
+        )
+        .where(Assignment.id.in_([a["id"] for a in wanted]), reached)
+        .group_by(Assignment.id, Evidence.competence_id)
+    ).all()
+    return {(a, c): n for a, c, n in rows}
 
 
 def _competences(ids: set[int]) -> dict[int, Competence]:

@@ -84,7 +84,8 @@ def resolve(framework: str, competence: str, level: int | str) -> tuple[Competen
 
 
 def _text(value: str | None, field: str, limit: int, *, required: str | None = None) -> str:
-    text = (value or "").strip()
+    # a line break counts once, as a browser's maxlength counts it
+    text = (value or "").replace("\r\n", "\n").strip()
     if required and not text:
         raise ValidationFailed("The evidence was not recorded.", [Issue(field, required)])
     if len(text) > limit:

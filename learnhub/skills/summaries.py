@@ -17,17 +17,18 @@ import logging
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select
 
 from learnhub.core.models import utcnow
 from learnhub.extensions import db
-from learnhub.org.models import Employee
+from learnhub.org.models import Employee, ReportingLine
 from learnhub.org.services import subtree_ids_query
 from learnhub.skills.buckets import summary_from_buckets, without_roles
 from learnhub.skills.models import (
     BenchmarkCell,
     Competence,
     Framework,
+    RecomputeRequest,
     TeamSummary,
 )
 from learnhub.skills.services import attained_query, targets_query
@@ -38,6 +39,7 @@ __all__ = [
     "compose_summary",
     "compute_summary",
     "get_summary",
+    "pending_since",
     "store_organisation_cells",
     "summary_from_buckets",
 ]
@@ -82,6 +84,31 @@ def get_summary(manager_id: int, framework_id: int) -> TeamSummary | None:
     return db.session.scalar(
         select(TeamSummary).where(
             TeamSummary.manager_id == manager_id, TeamSummary.framework_id == framework_id
+        )
+    )
+
+
+def pending_since(manager_id: int) -> datetime | None:
+    """When the oldest recompute request still pending that covers ``manager_id``'s summaries
+    was made (UTC), or None when none is: the stored summaries are then up to date with every
+    committed change. A request covers them when it names everyone, the manager themself, or
+    someone below them (a person whose managers are asked for, or a manager whose summary and
+    those above it are): the request model, DESIGN.md "recompute request". Requests are
+    removed by the recompute that covered them, so a pending one means the figures may lag.
+    One statement; each pending row costs one primary-key lookup in the reporting-line
+    closure (the table holds only what is still to do)."""
+    below = exists().where(
+        ReportingLine.ancestor_id == manager_id,
+        ReportingLine.descendant_id
+        == func.coalesce(RecomputeRequest.employee_id, RecomputeRequest.manager_id),
+    )
+    return db.session.scalar(
+        select(func.min(RecomputeRequest.requested_at)).where(
+            or_(
+                RecomputeRequest.everyone.is_(True),
+                RecomputeRequest.manager_id == manager_id,
+                below,
+            )
         )
     )
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from learnhub.assignments import listing, people_keys, preview, services, submit_tokens
 from learnhub.assignments.models import AudienceKind, DueKind
+from learnhub.assignments.people_keys import NOT_IN_TEAM
 from learnhub.assignments.services import AssignmentSpec
 from learnhub.auth.permissions import HR_ONLY, can_view_team, role_required
 from learnhub.catalog.models import Course
@@ -198,7 +199,9 @@ def hr_new() -> str | tuple[str, int] | Response:
         form.submit_token.data = submit_tokens.new_token()
         return render_template("assignments/new.html", form=form, courses=courses)
     action = request.form.get("action", "preview")
-    if action == "edit":  # back from the preview to change it: not an error
+    # back from the preview to change it, or (without JavaScript) show the chosen course's
+    # modules: the same form again, not an error
+    if action in ("edit", "modules"):
         return render_template("assignments/new.html", form=form, courses=courses), 200
     if not form.validate() or (spec := _hr_spec(form)) is None:
         return render_template("assignments/new.html", form=form, courses=courses), 422
@@ -290,19 +293,33 @@ def hr_remove(assignment_id: int) -> str | Response:
 # --- a manager's team ------------------------------------------------------------------------
 
 
-def _team_people(manager_id: int, chosen: list[str]) -> list[Employee]:
-    """The active people of ``manager_id``'s subtree to offer: those ``chosen`` (employee
-    numbers) when any, else the first :data:`TEAM_LIST_LIMIT` by name."""
+def _team_people(manager_id: int, chosen: list[str]) -> tuple[list[Employee], list[str]]:
+    """``(people to offer, chosen numbers not in the team)``: the active people of
+    ``manager_id``'s subtree that were ``chosen`` (employee numbers) when all of them are in
+    it; else (nothing chosen, or someone chosen who is not in the team: a tester's finding 7,
+    where the page then said "Nobody in your team is active.") the first
+    :data:`TEAM_LIST_LIMIT` by name, with those chosen from the team among them."""
+    chosen = list(dict.fromkeys(chosen))[:TEAM_LIST_LIMIT]
     query = select(Employee).where(Employee.id.in_(subtree_ids_query(manager_id)))
-    if chosen:
-        query = query.where(Employee.employee_number.in_(chosen))
-    return list(
-        db.session.scalars(
-            query.order_by(Employee.last_name, Employee.first_name, Employee.id).limit(
-                TEAM_LIST_LIMIT
-            )
-        )
-    )
+    by_name = (Employee.last_name, Employee.first_name, Employee.id)
+    picked = query.where(Employee.employee_number.in_(chosen)).order_by(*by_name)
+    found = list(db.session.scalars(picked)) if chosen else []
+    outside = [n for n in chosen if n not in {p.employee_number for p in found}]
+    if found and not outside:
+        return found, []
+    offered = {p.id: p for p in found}
+    for person in db.session.scalars(query.order_by(*by_name).limit(TEAM_LIST_LIMIT)):
+        offered.setdefault(person.id, person)
+    people = sorted(offered.values(), key=lambda p: (p.last_name, p.first_name, p.id))
+    return people, outside
+
+
+def _outside_words(numbers: list[str]) -> str:
+    """ "E1015 is not in your team or does not exist. …" (the service's words: a manager
+    cannot tell an unknown number from someone else's report)."""
+    words = "; ".join(NOT_IN_TEAM.format(n).removeprefix("employee ") for n in numbers[:5])
+    more = f" (and {len(numbers) - 5} more)" if len(numbers) > 5 else ""
+    return f"{words[:1].upper()}{words[1:]}{more}. Choose people from your team below."
 
 
 @blp.route("/team/assign", methods=["GET", "POST"])
@@ -319,15 +336,25 @@ def team_assign() -> tuple[str, int] | Response:
     form = TeamAssignmentForm()
     form.due_kind.choices = DUE_KINDS[:2]
     courses = _learning_choices(form)
-    chosen = request.args.getlist("people") if request.method == "GET" else form.people.data
-    people = _team_people(me, list(chosen or []))
+    chosen = list(
+        (request.args.getlist("people") if request.method == "GET" else form.people.data) or []
+    )
+    people, outside = _team_people(me, chosen)
     form.people.choices = choices((p.employee_number, p.full_name) for p in people)
-    if request.method == "GET":
-        form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
-        form.submit_token.data = submit_tokens.new_token()
+    form.people.data = [p.employee_number for p in people if p.employee_number in chosen]
+    # without JavaScript, "Show the modules" sends the form to be shown again (no error)
+    showing = request.method == "POST" and request.form.get("action") == "modules"
+    if request.method == "GET" or showing:
+        if request.method == "GET":
+            form.submit_token.data = submit_tokens.new_token()
+        if outside:
+            form.people.errors = [_outside_words(outside)]
     elif form.validate():
         ok = _course_chosen(form) & (not form.due_problems())
-        if not form.people.data:
+        if outside:
+            form.people.errors = [_outside_words(outside)]
+            ok = False
+        elif not form.people.data:
             form.people.errors = ["Choose at least one person"]
             ok = False
         if ok and _earlier(form.submit_token.data) is not None:
@@ -366,6 +393,6 @@ def team_assign() -> tuple[str, int] | Response:
         form=form,
         courses=courses,
         people=people,
-        limited=not chosen and len(people) == TEAM_LIST_LIMIT,
+        limited=(not chosen or bool(outside)) and len(people) >= TEAM_LIST_LIMIT,
     )
-    return page, 422 if request.method == "POST" else 200
+    return page, 422 if request.method == "POST" and not showing else 200

@@ -22,6 +22,13 @@ from learnhub.web.assign_forms import choices
 DATE_MESSAGE = "Enter a date, for example 31 March 2027"
 
 
+def one_break(text: str | None) -> str | None:
+    """``text`` with each CRLF line break as one LF: a browser sends a line break as two
+    characters but counts it as one against a textarea's ``maxlength`` (HTML: the "API value"
+    normalises to LF), so a note the browser let through must pass the same limit here."""
+    return text.replace("\r\n", "\n") if text else text
+
+
 class _Date(DateField):
     """A date field whose error says what to type."""
 
@@ -66,6 +73,7 @@ class _EvidenceForm(FlaskForm):
 class ValidateForm(_EvidenceForm):
     note = TextAreaField(
         "Note (optional)",
+        filters=[one_break],
         validators=[TextLength(max=NOTE_MAX, message=f"Use {NOTE_MAX} characters or fewer")],
     )
 
@@ -85,6 +93,7 @@ class PriorLearningForm(_EvidenceForm):
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         "Why is it withdrawn?",
+        filters=[one_break],
         validators=[
             DataRequired("Enter why it is withdrawn"),
             TextLength(max=REASON_MAX, message=f"Use {REASON_MAX} characters or fewer"),

@@ -32,11 +32,13 @@ from learnhub.quizzes.models import Attempt, AttemptState
 from learnhub.quizzes.presentation import attempt_view
 from learnhub.quizzes.responses import from_display
 from learnhub.quizzes.revisions import ChangedElsewhere
+from learnhub.reports.gap_assigned import learning_in_hand
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.person_record import person_record
 from learnhub.reports.team import team_view
 from learnhub.skills.evidence_list import evidence_of
 from learnhub.skills.services import competence_profile, frameworks_with_profiles
+from learnhub.skills.summaries import pending_since
 from learnhub.web import drafts, filters
 from learnhub.web.evidence_views import person_evidence
 from learnhub.web.forms import (
@@ -263,7 +265,20 @@ def team() -> str:
         abort(403, description="Only managers have a team page: nobody reports to you.")
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 8 else 1
-    return render_template("team.html", team=team_view(current_user.employee_id, page=page))
+    me = current_user.employee_id
+    view = team_view(me, page=page)
+    zone = time_zone_of(getattr(current_user, "employee", None))
+    for f in view["frameworks"]:
+        # the gaps whose learning is already assigned or completed (a tester's finding 8)
+        f["in_hand"] = learning_in_hand(me, f["framework"]["id"], zone) if f["summary"] else {}
+    # changes not yet counted in the stored summaries (a tester's finding 3)
+    since = pending_since(me)
+    return render_template(
+        "team.html",
+        team=view,
+        pending=since
+        and {"since": since, "minutes": int((utcnow() - since).total_seconds() // 60)},
+    )
 
 
 @blp.get("/people/<employee_number>")

@@ -21,9 +21,11 @@ from learnhub.skills.summaries import get_summary
 from learnhub.skills.trends import TeamSummarySnapshot, snapshot_team_summaries
 from tests.conftest import sign_in
 from tests.factories import (
+    AttemptFactory,
     EmployeeFactory,
     EvidenceFactory,
     ModuleFactory,
+    QuizFactory,
     TargetProfileFactory,
     competence,
 )
@@ -80,6 +82,48 @@ def test_weekly_points_and_the_share_met_before_an_assignment_and_now(app_ctx):
     assert compared["then"] == {"with_target": 4, "meeting": 1, "share_met": 0.25}
     assert compared["now"] == {"with_target": 4, "meeting": 3, "share_met": 0.75}
     assert [c["competence_id"] for c in compared["competences"]] == [competence("1.2").id]
+
+
+def test_only_quiz_passes_of_the_assignments_modules_count_as_met_through_it(app_ctx):
+    """A tester's finding 11: a rise from a manager's validation is not the learning's."""
+    framework = frameworks_with_profiles()[0]
+    boss, people = _team()
+    module = ModuleFactory(competences={"1.2": 2})
+    other = ModuleFactory(course=module.course, competences={"1.2": 2})
+    quiz, other_quiz = QuizFactory(module=module), QuizFactory(module=other)
+    _snapshot(DAY - timedelta(weeks=2))
+    with freeze_time(DAY - timedelta(days=6)):
+        spec = AssignmentSpec(
+            course_id=module.course_id,
+            audience=AudienceKind.PEOPLE,
+            due_kind=DueKind.AFTER_ASSIGNMENT,
+            due_days=30,
+            module_ids=[module.id],
+            employee_ids=[p.id for p in people[:3]],
+        )
+        create_assignment(spec, created_by_id=boss.id)
+
+    def passed(person, of_quiz, at):
+        attempt = AttemptFactory(quiz=of_quiz, employee=person, state="submitted")
+        EvidenceFactory(
+            employee=person,
+            code="1.2",
+            level=2,
+            kind="quiz_passed",
+            source=f"attempt:{attempt.id}",
+            achieved_at=at,
+        )
+
+    EvidenceFactory(employee=people[0], code="1.2", level=2, kind="manager_validation")
+    passed(people[1], quiz, DAY)  # this learning, since it was assigned: counts
+    passed(people[2], other_quiz, DAY)  # a module the assignment did not require
+    passed(people[3], quiz, DAY)  # not reached by the assignment
+    _snapshot(DAY)
+    trend = team_trends(boss.id, framework, weeks=2, today=DAY.date())
+    [compared] = trend["assignments"]
+    [row] = compared["competences"]
+    assert (row["then"]["meeting"], row["now"]["meeting"]) == (0, 4)
+    assert row["met_through"] == 1
 
 
 def test_no_snapshot_yet_gives_empty_points_not_zeros(app_ctx):
@@ -145,6 +189,8 @@ def test_the_team_page_shows_every_value_and_the_assignments(app, demo):
     assert "Every weekly value" in section and "All targets" in section
     assert "Since each assignment was made" in section
     assert "Phishing and account security" in section and "Met the day before" in section
+    assert "Change in the share met (any evidence)" in section
+    assert "Met through this learning" in section and "not all this learning" in section
     assert "▲ up" in section  # the demo's history shows a rise, in words too
 
 
