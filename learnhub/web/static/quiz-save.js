@@ -34,6 +34,7 @@
   var revision = document.getElementById("answers-revision");
   var grace = parseInt(form.getAttribute("data-grace-seconds"), 10) || 0;
   var draftKey = "learnhub-quiz-answers-" + (form.getAttribute("data-attempt") || saveUrl);
+  var restored = false;  // answers filled in from sessionStorage, not saved yet
   var stale = false;  // another page saved since, or the attempt is closed: no more saves
   var failing = false;  // the last save did not reach the server
   var LOST = "Connection lost: your latest answers are not saved yet. Keep this page open: " +
@@ -55,6 +56,25 @@
     params.delete("answers_revision");
     params.delete("csrf_token");
     return params.toString();
+  }
+  // The answers as the server served them (the fields' defaults): a reload may have the
+  // browser fill in the fields as they were, answers the server may not have
+  function served() {
+    var params = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled || field.type === "submit") { return; }
+      if (field.type === "radio" || field.type === "checkbox") {
+        if (field.defaultChecked) { params.append(field.name, field.value); }
+      } else if (field.tagName === "SELECT") {
+        var options = Array.prototype.slice.call(field.options);
+        var chosen = options.filter(function (o) { return o.defaultSelected; })[0] || options[0];
+        params.append(field.name, chosen ? chosen.value : "");
+      } else {
+        params.append(field.name, field.defaultValue);
+      }
+    });
+    params.set("action", "autosave");
+    return snapshot(params);
   }
 
   // sessionStorage: the answers not yet saved, with the revision they were given on
@@ -89,10 +109,13 @@
     if (field && message) { field.setAttribute("aria-invalid", "true"); }
     if (field && !message) { field.removeAttribute("aria-invalid"); }
   }
-  var refusalsShown = false;
+  // refusals the page was served with (a save shown again, 422) count as shown
+  var refusalsShown = Boolean(form.querySelector(".question-error:not([hidden])"));
   function showRefusals(invalid) {  // [{question, message}]; every other question is clear
     if (!invalid.length && !refusalsShown) { return; }
     refusalsShown = invalid.length > 0;
+    var summary = document.querySelector(".error-summary");
+    if (summary && !invalid.length) { summary.hidden = true; }  // its problems are solved
     var refused = {};
     invalid.forEach(function (i) { refused[i.question] = i.message; });
     Array.prototype.forEach.call(form.querySelectorAll("li.question"), function (item) {
@@ -138,7 +161,7 @@
   // asked for meanwhile goes when it ends, with the answers as they are then. ``savedState``:
   // the answers the server last took (as served, then each 204 or 422). Resolves to "saved",
   // "refused" (422: the valid ones saved), "failed", "stale" or "closed" (409).
-  var inFlight = null, inFlightState = null, again = false, savedState = snapshot(answers());
+  var inFlight = null, inFlightState = null, again = false, savedState = served();
   function save() {
     if (stale) { return Promise.resolve("stale"); }
     if (inFlight) { again = true; return inFlight; }
@@ -151,6 +174,8 @@
           savedState = state;
           taken(response);
           if (failing) { say("Connection back: your answers are saved.", false); }
+          if (restored) { say("The answers filled in again from this browser are saved.", false); }
+          restored = false;
           failing = false;
           retryDelay = 0;
           if (response.status === 204) { showRefusals([]); return "saved"; }
@@ -269,13 +294,14 @@
     var draft = JSON.parse(window.sessionStorage.getItem(draftKey) || "null");
     if (draft && revision && draft.revision === revision.value && draft.answers !== savedState) {
       fill(draft.answers);
+      restored = true;
       say("Answers you gave while they could not be saved are filled in again from this " +
         "browser; saving them now.", false);
-      save();
     } else if (draft) {
       window.sessionStorage.removeItem(draftKey);
     }
   } catch (e) { /* no storage: nothing kept */ }
+  if (restored || snapshot(answers()) !== savedState) { save(); }
 
   window.setInterval(saveIfChanged, 60000);
 })();
