@@ -11,7 +11,7 @@ import pytest
 
 from learnhub.extensions import db
 from learnhub.quizzes.models import Attempt, Quiz
-from tests.browser.test_accessibility import _violations, axe_installed  # noqa: F401
+from tests.browser.test_accessibility import _violations, axe_installed  # noqa: F401  (fixture)
 from tests.browser.test_timed_quiz import sign_in
 
 QUIZ = (
@@ -42,14 +42,14 @@ def _stored(app, attempt_id: int) -> tuple[str, dict[int, dict]]:
         return attempt.state, {r.question_id: r.answer for r in attempt.responses if r.answer}
 
 
+@pytest.mark.usefixtures("axe_installed")
 @pytest.mark.parametrize("width", [1280, 320])
 def test_a_refused_answer_is_named_and_the_others_are_saved(
     app,
     demo,
     page,
     make_quiz,
-    axe_installed,
-    width,  # noqa: F811
+    width,
 ) -> None:
     quiz_id = make_quiz(QUIZ, shuffle_answers=False)  # untimed: the autosave runs all the same
     page.set_viewport_size({"width": width, "height": 900})
@@ -94,12 +94,12 @@ def test_a_refused_answer_is_named_and_the_others_are_saved(
     )
 
 
+@pytest.mark.usefixtures("axe_installed")
 def test_offline_the_page_says_so_and_submits_when_back(
     app,
     demo,
     page,
     make_quiz,
-    axe_installed,  # noqa: F811
 ) -> None:
     quiz_id = make_quiz(QUIZ, shuffle_answers=False, time_limit_seconds=300)
     page.set_viewport_size({"width": 320, "height": 800})
