@@ -63,7 +63,7 @@ def attempt(attempt_id: int) -> str | Response | tuple[str, int]:
     revision = sent_revision(request.form)
     action = request.form.get("action")
     if action == "autosave":  # the page's script (quiz-save.js)
-        return _autosave(item, view, answers, issues, revision)
+        return _autosave(item, view, sent, answers, issues, revision)
     if item.state != AttemptState.IN_PROGRESS:
         return _to_submitted(item, None if action == "submit_saved" else answers)
     time_up = view["seconds_left"] == 0  # the server's clock, never the page's
@@ -107,7 +107,12 @@ def attempt(attempt_id: int) -> str | Response | tuple[str, int]:
 
 
 def _autosave(
-    item: Attempt, view: dict, answers: dict[int, dict], issues: list[Issue], revision: int | None
+    item: Attempt,
+    view: dict,
+    sent: dict[int, dict],
+    answers: dict[int, dict],
+    issues: list[Issue],
+    revision: int | None,
 ) -> Response:
     """The script's save: 204 with the new answer revision (``X-Answers-Revision``); 422 (the
     valid answers saved, the revision moved on) ``{"message", "invalid": [{"question": id,
@@ -128,7 +133,6 @@ def _autosave(
     headers = {REVISION_HEADER: str(item.answers_revision)}
     if not issues:
         return Response(status=204, headers=headers)
-    sent = responses_from_form(request.form, view["questions"])
     errors = _errors(view, sent, issues)
     body = jsonify(
         message=NOT_SAVED,
@@ -177,8 +181,9 @@ def _to_submitted(item: Attempt, answers: dict[int, dict] | None) -> Response | 
     a retry) or the timer's submit of an attempt the server closed at its deadline show the
     result; others are refused (409) on a page that links to the result (the owner's own
     attempt: ``get_attempt`` checked it)."""
-    late = item.deadline_at is not None and item.submitted_at is not None
-    if late and request.form.get("confirmed") and item.submitted_at >= item.deadline_at:
+    deadline, submitted = item.deadline_at, item.submitted_at
+    late = deadline is not None and submitted is not None and submitted >= deadline
+    if late and request.form.get("confirmed"):
         flash(quizzes.TIME_UP, "error")
         return redirect(url_for("web.attempt", attempt_id=item.id))
     try:

@@ -207,3 +207,26 @@ def test_other_error_pages_offer_no_result_link(app, demo):
     sign_in(client, "employee@example.org")
     html = client.get("/attempts/999999").get_data(as_text=True)
     assert "See the result" not in html and "Back to my learning" in html
+
+
+def test_the_timers_submit_after_the_server_closed_the_attempt_shows_the_result(
+    app, demo, make_quiz
+):
+    """Offline past the grace, the page submits when back: the server had closed the attempt
+    with what was saved, so the learner gets the result and "Time is up", not a 409 page."""
+    client, url, page, (t1, count, t2) = _open(app, make_quiz, time_limit_seconds=600)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    with app.app_context():
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt_id)
+            .values(deadline_at=utcnow() - timedelta(minutes=5))
+        )
+        db.session.commit()
+        services.close_if_overdue(db.session.get(Attempt, attempt_id))
+        db.session.commit()
+    fields = {f"q{t1}": "0", f"q{count}": "20", f"q{t2}": "0", "confirmed": "1"}
+    answer = client.post(url, data=_form(page, "submit", **fields))
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(url)
+    assert services.TIME_UP in client.get(url).get_data(as_text=True)
+    assert _stored(app, url) == ("submitted", {})

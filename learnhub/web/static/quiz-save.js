@@ -37,6 +37,9 @@
   var restored = false;  // answers filled in from sessionStorage, not saved yet
   var stale = false;  // another page saved since, or the attempt is closed: no more saves
   var failing = false;  // the last save did not reach the server
+  var EXPIRED = "Your latest answers are not saved: your session has ended or this page " +
+    "has expired. Press \u201cSave and finish later\u201d: after signing in again you get " +
+    "them back to check.";
   var LOST = "Connection lost: your latest answers are not saved yet. Keep this page open: " +
     "they are kept in this browser and saved as soon as the connection is back.";
 
@@ -155,7 +158,11 @@
     if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
     if (failing || snapshot(answers()) !== savedState) { save(); }
   });
-  window.addEventListener("offline", function () { failing = true; say(LOST, true); });
+  window.addEventListener("offline", function () {
+    if (inFlight || snapshot(answers()) !== savedState) { failing = true; say(LOST, true); }
+    else { say("You are offline. Your answers so far are saved; new ones are kept in this " +
+      "browser and saved when the connection is back.", true); failing = true; }
+  });
 
   // One save in flight at a time, so an older save never lands after a newer one; a save
   // asked for meanwhile goes when it ends, with the answers as they are then. ``savedState``:
@@ -183,6 +190,12 @@
             showRefusals(b.invalid || []);
             return "refused";
           }, function () { return "refused"; });
+        }
+        if (response.redirected || [400, 401, 403].indexOf(response.status) !== -1) {
+          // signed out, or the page's security token expired: no retry will be taken
+          failing = false;
+          say(EXPIRED, true);
+          return "expired";
         }
         throw new Error("save answered " + response.status);
       })
@@ -270,6 +283,7 @@
     function attempt() { save().then(go); }
     function go(outcome) {
       if (gone || outcome === "closed") { return; }  // closed: refused() opens the result
+      // "expired": the form goes all the same; the server keeps it through the sign-in
       if (outcome === "failed") {
         alertBox.textContent = "Time is up, but this page cannot reach LearnHub: your answers " +
           "are not submitted yet. Keep this page open: they are sent as soon as the connection " +
