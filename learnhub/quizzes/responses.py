@@ -53,13 +53,30 @@ def from_display(
     """Check and translate ``{question_id: response in display ids}`` to spec indexes.
 
     Raises ValidationFailed (422) listing each bad response as ``question <id>: <what is
-    wrong>``: a question not in the attempt, a key the type does not take, a wrong type, an id
-    out of range, a text over its limit (short answer 500, numeric 100, essay 50,000
-    characters), and with ``numbers_checked`` (the API) a numeric value that is not a number
-    as the scorer reads one (:func:`learnhub.quizzes.scoring.typed.response_number`: "3.5",
-    never "NaN", "1e999" or "3,5"; a tester's finding). The quiz page passes False: a learner's
-    typo is saved and scored as a wrong answer, as Moodle does, rather than losing the page's
-    other answers. Nothing is stored when anything is wrong.
+    wrong>`` (:func:`checked_answers` says what is refused). All or nothing: the JSON API
+    stores nothing when anything is wrong (README, "Responses"); the quiz page uses
+    :func:`checked_answers` instead and keeps the valid ones.
+    """
+    result, issues = checked_answers(attempt, answers, numbers_checked=numbers_checked)
+    if issues:
+        raise ValidationFailed("Some responses are not valid; nothing was saved.", issues)
+    return result
+
+
+def checked_answers(
+    attempt: Attempt, answers: dict[int, dict], *, numbers_checked: bool = True
+) -> tuple[dict[int, dict], list[Issue]]:
+    """Split ``{question_id: response in display ids}`` into the valid responses, translated
+    to spec indexes (``{question_id: response}``), and one Issue per refused response
+    (``where`` = ``question <id>``).
+
+    Refused: a question not in the attempt, a key the type does not take, a wrong type, an id
+    out of range, a text over its limit (:data:`MAX_TEXT`: short answer 500, numeric 100, essay
+    50,000 characters; the quiz page's fields carry the same numbers as ``maxlength``), and
+    with ``numbers_checked`` (the API) a numeric value that is not a number as the scorer reads
+    one (:func:`learnhub.quizzes.scoring.typed.response_number`: "3.5", never "NaN", "1e999"
+    or "3,5"; a tester's finding). The quiz page passes False: a learner's typo is saved and
+    scored as a wrong answer, as Moodle does, rather than losing the page's other answers.
     """
     questions = {q.id: q for q in attempt_questions(attempt)}
     issues: list[Issue] = []
@@ -117,7 +134,12 @@ def from_display(
             if not isinstance(value, str):
                 issues.append(Issue(where, f"{key} must be a string"))
             elif len(value) > MAX_TEXT[kind]:
-                issues.append(Issue(where, f"{key} is longer than {MAX_TEXT[kind]} characters"))
+                issues.append(
+                    Issue(
+                        where,
+                        f"{key} is longer than {MAX_TEXT[kind]} characters (it has {len(value)})",
+                    )
+                )
             elif numbers_checked and kind == QuestionType.NUMERIC and not _number(value):
                 issues.append(Issue(where, NOT_A_NUMBER.format(value=value[:40])))
             else:
@@ -136,9 +158,13 @@ def from_display(
             result[question_id] = {"matches": {str(lefts[k]): v for k, v in matches.items()}}
         else:
             issues.append(Issue(where, f"a {kind} takes no response"))
-    if issues:
-        raise ValidationFailed("Some responses are not valid; nothing was saved.", issues)
-    return result
+    return result, issues
+
+
+def question_of(issue: Issue) -> int | None:
+    """The question id an Issue of :func:`checked_answers` is about (its ``where``)."""
+    number = issue.where.removeprefix("question ")
+    return int(number) if number.isdecimal() and number.isascii() else None
 
 
 def to_display(attempt: Attempt, question_id: int, spec: dict, answer: dict | None) -> dict | None:

@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Add the health check, the pages (assignments' among them) and the public information
     pages."""
+    import learnhub.web.attempt_views  # its routes join the web blueprint
     import learnhub.web.credential_views
     import learnhub.web.hr_import_profile_views  # its route joins the hrimport blueprint
     import learnhub.web.lesson_files

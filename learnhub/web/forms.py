@@ -6,11 +6,18 @@ from werkzeug.datastructures import MultiDict
 
 from learnhub.questionbank.models import QuestionType
 
+#: characters of one text field read at most: above every limit of
+#: learnhub.quizzes.responses.MAX_TEXT, so an over-long answer is refused by name there, never
+#: cut short silently here
+CAP = 60_000
+
 
 def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dict]:
     """``questions`` are learner views (id, type, left). Field names: ``q<id>`` for the answer,
     ``q<id>_m<left index>`` for each matching select. A question left unanswered gives ``{}``,
-    which clears a saved answer (unticking every box or emptying a text means "no answer")."""
+    which clears a saved answer (unticking every box or emptying a text means "no answer").
+    Texts keep their length (up to :data:`CAP`): their limits are checked by
+    :func:`learnhub.quizzes.responses.checked_answers`."""
     answers: dict[int, dict] = {}
     for question in questions:
         qid, kind, name = question["id"], question["type"], f"q{question['id']}"
@@ -25,13 +32,15 @@ def responses_from_form(form: MultiDict, questions: list[dict]) -> dict[int, dic
             if values:
                 answers[qid] = {"choices": values}
         elif kind in (QuestionType.SHORT_ANSWER, QuestionType.ESSAY):
-            value = form.get(name, "")
+            # a browser sends a textarea's line breaks as CRLF but counts them as one character
+            # against maxlength: LF here, so the field's limit and the server's agree
+            value = form.get(name, "")[:CAP].replace("\r\n", "\n")
             if value.strip():
-                answers[qid] = {"text": value[:60_000]}
+                answers[qid] = {"text": value}
         elif kind == QuestionType.NUMERIC:
-            value = form.get(name, "").strip()
+            value = form.get(name, "")[:CAP].strip()
             if value:
-                answers[qid] = {"value": value[:100]}
+                answers[qid] = {"value": value}
         elif kind == QuestionType.MATCHING:
             matches = {
                 str(left["id"]): form.get(f"{name}_m{left['id']}", "")

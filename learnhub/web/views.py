@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -28,10 +27,7 @@ from learnhub.org.time_zones import local_date, time_zone_of
 from learnhub.progress import services as progress
 from learnhub.quizzes import services as quizzes
 from learnhub.quizzes.diagnostic import test_out_for
-from learnhub.quizzes.models import Attempt, AttemptState
-from learnhub.quizzes.presentation import attempt_view
-from learnhub.quizzes.responses import from_display
-from learnhub.quizzes.revisions import ChangedElsewhere
+from learnhub.quizzes.models import AttemptState
 from learnhub.reports.gap_assigned import learning_in_hand
 from learnhub.reports.people import person_view, visible_employee
 from learnhub.reports.person_record import person_record
@@ -41,13 +37,6 @@ from learnhub.skills.services import competence_profile, frameworks_with_profile
 from learnhub.skills.summaries import pending_since
 from learnhub.web import drafts, filters
 from learnhub.web.evidence_views import person_evidence
-from learnhub.web.forms import (
-    REVISION_HEADER,
-    answer_summary,
-    responses_from_form,
-    sent_revision,
-    unanswered,
-)
 
 blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -142,107 +131,6 @@ def start(quiz_id: int) -> Response:
             return redirect(url_for("web.course", course_id=quiz.course_id))
         return redirect(url_for("web.module", module_id=quiz.module_id))
     return redirect(url_for("web.attempt", attempt_id=attempt.id))
-
-
-@blp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
-@login_required
-def attempt(attempt_id: int) -> str | Response | tuple[str, int]:
-    """The quiz form while in progress (save or submit), the result once submitted. Every
-    save and submit carries the page's answer revision (``answers_revision``): one from a page
-    older than the stored answers is refused, and the page is shown again with the answers
-    stored now (learnhub.quizzes.revisions)."""
-    item = quizzes.get_attempt(attempt_id, current_user)
-    if request.method == "POST":
-        view = attempt_view(item)
-        answers = from_display(
-            item, responses_from_form(request.form, view["questions"]), numbers_checked=False
-        )
-        revision = sent_revision(request.form)
-        if request.form.get("action") == "autosave":  # the page's script (quiz-timer.js)
-            if item.state == AttemptState.IN_PROGRESS:
-                try:
-                    quizzes.save_responses(item, answers, revision)
-                except quizzes.TimeUp as error:  # closed; the page shows it at its next load
-                    end_after_error(error)
-                except Conflict as error:  # another page saved (or submitted): this one stops
-                    end_after_error(error)
-                    message = f"{error.message} Reload the page to see the answers saved now."
-                    refused = jsonify(message=message)
-                    refused.status_code = 409
-                    return refused
-            return Response(status=204, headers={REVISION_HEADER: str(item.answers_revision)})
-        if request.form.get("action") == "save" and item.state == AttemptState.IN_PROGRESS:
-            try:
-                quizzes.save_responses(item, answers, revision)
-            except quizzes.TimeUp as error:
-                end_after_error(error)  # the closed attempt stays
-                flash(error.message, "error")
-                return redirect(url_for("web.attempt", attempt_id=item.id))
-            except ChangedElsewhere as error:
-                return _changed_elsewhere(item, error)
-            flash("Your answers are saved. You can come back and finish later.", "info")
-            return redirect(url_for("web.attempt", attempt_id=item.id))
-        if request.form.get("action") == "submit" and item.state == AttemptState.IN_PROGRESS:
-            missing = unanswered(view["questions"], answers)  # confirm before scoring them 0
-            if missing and not request.form.get("confirmed"):
-                try:
-                    quizzes.save_responses(item, answers, revision)
-                except quizzes.TimeUp as error:  # closed with what was saved: show the result
-                    end_after_error(error)
-                    flash(error.message, "error")
-                    return redirect(url_for("web.attempt", attempt_id=item.id))
-                except ChangedElsewhere as error:
-                    return _changed_elsewhere(item, error)
-                return render_template(
-                    "attempt_confirm.html",
-                    attempt=item,
-                    missing=missing,
-                    summary=answer_summary(view["questions"], answers),
-                )
-        # confirmed ("submit_saved"): the answers just saved, else those of this form
-        confirmed = request.form.get("action") == "submit_saved"
-        try:
-            quizzes.submit_attempt(item, None if confirmed else answers, revision)
-        except ChangedElsewhere as error:
-            return _changed_elsewhere(item, error)
-        return redirect(url_for("web.attempt", attempt_id=item.id))
-    quizzes.close_if_overdue(item)
-    return _attempt_page(item)
-
-
-def _changed_elsewhere(item: Attempt, error: ChangedElsewhere) -> tuple[str, int]:
-    """A save or submit from a page older than the stored answers: nothing of it is kept, and
-    the page is shown again (409) with the answers stored now and the message (Moodle's
-    "This quiz has been changed in another window or tab")."""
-    end_after_error(error)
-    flash(
-        f"{error.message} The answers saved there are shown below: check them, then save or "
-        "submit again.",
-        "error",
-    )
-    return _attempt_page(item), 409
-
-
-def _attempt_page(item: Attempt) -> str:
-    """The attempt page: the quiz form in progress, the result once submitted."""
-    view = drafts.restore(item, attempt_view(item))
-    passed = view["result"] is not None and view["result"]["passed"]
-    if item.quiz.course_id is not None:  # a course's test-out (diagnostic quiz)
-        return render_template(
-            "attempt.html",
-            attempt=item,
-            view=view,
-            module=None,
-            course=catalog.get_course(item.quiz.course_id),
-        )
-    module_item = catalog.get_module(item.quiz.module_id or 0)
-    return render_template(
-        "attempt.html",
-        attempt=item,
-        view=view,
-        module=module_item,
-        next_module=catalog.next_module(module_item) if passed else None,
-    )
 
 
 @blp.get("/profile")
