@@ -70,10 +70,12 @@ def _sequence_positions() -> dict[str, tuple[int, bool]]:
         return {}  # SQLite: ids restart at max + 1 on the emptied tables
     positions = {}
     for table in _tables():
+        if "id" not in table.c:
+            continue
         sequence = db.session.scalar(
             text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
         )
-        if "id" in table.c and sequence:
+        if sequence:
             last, called = db.session.execute(
                 text(f"SELECT last_value, is_called FROM {sequence}")
             ).one()
