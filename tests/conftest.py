@@ -31,6 +31,7 @@ REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
 DEMO_PASSWORD = "learnhub-demo"
 #: the real content/ unless a test run points elsewhere (e.g. a course being written)
 CONTENT_DIR = Path(os.environ.get("LEARNHUB_TEST_CONTENT_DIR", PROJECT_ROOT / "content"))
+DEMO_CSV = CONTENT_DIR / "demo" / "organisation.csv"
 
 #: tables that hold content (kept for the whole session); everything else is emptied per test
 CONTENT_TABLES = {
@@ -135,17 +136,23 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
-        db.session.rollback()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CONTENT_TABLES]
-        for table in tables:
-            if table.name == "employees":
-                db.session.execute(table.update().values(manager_id=None))
-            if table.name in ("question_categories", "question_banks"):
-                _delete_banks_but_the_courses(table.name)
-                continue
-            db.session.execute(table.delete())
-        _delete_factory_content()
-        db.session.commit()
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row but content (CONTENT_TABLES, the content bank), and the content rows
+    factories made; commit. Needs an app context."""
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in CONTENT_TABLES]
+    for table in tables:
+        if table.name == "employees":
+            db.session.execute(table.update().values(manager_id=None))
+        if table.name in ("question_categories", "question_banks"):
+            _delete_banks_but_the_courses(table.name)
+            continue
+        db.session.execute(table.delete())
+    _delete_factory_content()
+    db.session.commit()
 
 
 def _delete_banks_but_the_courses(table: str) -> None:
@@ -215,14 +222,16 @@ def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> s
 
 
 @pytest.fixture
-def demo(app: Flask) -> dict[str, int]:
-    """The demo organisation (content/demo/organisation.csv), seeded by `flask demo seed`."""
-    from learnhub.demo import seed
+def demo(app: Flask, request: pytest.FixtureRequest) -> dict[str, int]:
+    """The demo organisation (content/demo/organisation.csv), seeded by `flask demo seed`;
+    returns the seed's counts. Seeded for real once per session, then put back from a
+    snapshot when that writes the same rows (tests/demo_snapshot.py says when);
+    ``@pytest.mark.fresh_seed`` asks for a real seed."""
+    from tests import demo_snapshot
 
+    fresh = request.node.get_closest_marker("fresh_seed") is not None
     with app.app_context():
-        counts = seed(CONTENT_DIR / "demo" / "organisation.csv")
-        db.session.commit()
-    return counts
+        return demo_snapshot.demo_state(DEMO_CSV, CONTENT_TABLES, fresh=fresh)
 
 
 #: statements count_queries leaves out: savepoints are how a service guards one insert
